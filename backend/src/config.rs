@@ -1,0 +1,84 @@
+//! The `zkplay` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::ensemble::EnsembleConfig;
+use crate::http::{default_ui_dir, ServerSettings};
+use crate::ws::Limits;
+use crate::zk::ZkSettings;
+
+/// zkplay: ZooKeeper's lock and live-server-list recipes, live in a browser.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "zkplay", version)]
+pub struct Config {
+    /// Address to serve the UI and /ws on.
+    #[arg(long, env = "ZKPLAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// An existing ZooKeeper ensemble (`host:port,host:port`). Absent: start a three-member
+    /// ensemble on 127.0.0.1:<zk-port>..+2 from the installed ZooKeeper, and stop it on exit.
+    #[arg(long, env = "ZKPLAY_ZK")]
+    pub zk: Option<String>,
+
+    /// First client port of the embedded ensemble (peers use +100, elections +200).
+    #[arg(long, env = "ZKPLAY_ZK_PORT", default_value_t = 4180)]
+    pub zk_port: u16,
+
+    /// The built UI (what `cargo xtask dist` writes).
+    #[arg(long, env = "ZKPLAY_UI_DIR", default_value_os_t = default_ui_dir())]
+    pub ui_dir: PathBuf,
+
+    /// ZooKeeper session timeout of every simulated client (the server clamps it to 2-20 ticks).
+    #[arg(long, env = "ZKPLAY_SESSION_TIMEOUT_MS", default_value_t = 5000)]
+    pub session_timeout_ms: u64,
+
+    /// Lock clients a room may hold at once.
+    #[arg(long, env = "ZKPLAY_MAX_LOCK_CLIENTS", default_value_t = 50)]
+    pub max_lock_clients: usize,
+
+    /// Hold time of a new room's lock holders, in ms (0 = until released).
+    #[arg(long, env = "ZKPLAY_HOLD_MS", default_value_t = 3000)]
+    pub hold_ms: u64,
+
+    /// Longest WebSocket message from a browser, in bytes.
+    #[arg(long, env = "ZKPLAY_MAX_MESSAGE_BYTES", default_value_t = 4096)]
+    pub max_message_bytes: usize,
+
+    /// Messages per second a browser may send.
+    #[arg(long, env = "ZKPLAY_MAX_MESSAGES_PER_SEC", default_value_t = 20)]
+    pub max_messages_per_sec: u32,
+
+    /// Messages a viewer may fall behind before it gets a fresh snapshot instead.
+    #[arg(long, env = "ZKPLAY_VIEWER_QUEUE", default_value_t = 1024)]
+    pub viewer_queue: usize,
+}
+
+impl Config {
+    pub fn ensemble(&self) -> EnsembleConfig {
+        EnsembleConfig {
+            client_port: self.zk_port,
+            ..EnsembleConfig::classic()
+        }
+    }
+
+    pub fn server_settings(&self, zk_connect: String) -> ServerSettings {
+        ServerSettings {
+            zk: ZkSettings {
+                connect: zk_connect,
+                session_timeout: Duration::from_millis(self.session_timeout_ms),
+            },
+            ui_dir: self.ui_dir.clone(),
+            limits: Limits {
+                max_message_bytes: self.max_message_bytes,
+                max_messages_per_sec: self.max_messages_per_sec,
+            },
+            max_lock_clients: self.max_lock_clients,
+            viewer_queue: self.viewer_queue,
+            default_hold_ms: self.hold_ms,
+        }
+    }
+}

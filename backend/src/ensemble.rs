@@ -1,0 +1,350 @@
+//! Starts, probes and stops local ZooKeeper servers (one standalone server or an ensemble).
+//!
+//! Each member is a real `QuorumPeerMain` JVM from the installed ZooKeeper, in a fresh data
+//! directory that is removed on stop. Members are tied to this process (`PR_SET_PDEATHSIG`), so
+//! even a killed zkplay leaves no JVM behind.
+
+use std::fs;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{sleep, timeout, Instant};
+
+/// What can go wrong while starting or probing ZooKeeper.
+#[derive(Debug, thiserror::Error)]
+pub enum EnsembleError {
+    #[error("ports already in use: {}; stop what holds them or choose other ports (--zk-port)", join_ports(.0))]
+    PortsInUse(Vec<u16>),
+    #[error("ZooKeeper is not installed: {0} not found (run `cargo xtask play`, which installs Debian's `zookeeper`, or set ZOOKEEPER_HOME)")]
+    NotInstalled(PathBuf),
+    #[error("could not start java: {0} (is a JRE installed? `apt-get install zookeeper` brings one)")]
+    Java(std::io::Error),
+    #[error("ZooKeeper member {member} exited during start-up; last lines of {log}:\n{tail}")]
+    MemberExited {
+        member: usize,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error("ZooKeeper member {member} was not serving after {seconds} s; see {log}")]
+    NotReady {
+        member: usize,
+        seconds: u64,
+        log: PathBuf,
+    },
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn join_ports(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How to start local ZooKeeper servers.
+#[derive(Clone, Debug)]
+pub struct EnsembleConfig {
+    /// 1 = standalone, 3 = the classic ensemble.
+    pub members: usize,
+    /// Member `i` (from 0) serves clients on `client_port + i`, talks to peers on
+    /// `client_port + 100 + i` and elects on `client_port + 200 + i`.
+    pub client_port: u16,
+    pub tick_ms: u32,
+    /// `forceSync=no` trades durability for speed; only for tests.
+    pub fsync: bool,
+    /// A ZooKeeper tarball's top folder; absent: Debian's jars in `/usr/share/java`.
+    pub zookeeper_home: Option<PathBuf>,
+}
+
+impl EnsembleConfig {
+    /// The default: three members on 127.0.0.1:4180-4182, as in the seed tutorial.
+    pub fn classic() -> Self {
+        EnsembleConfig {
+            members: 3,
+            client_port: 4180,
+            tick_ms: 2000,
+            fsync: true,
+            zookeeper_home: std::env::var_os("ZOOKEEPER_HOME").map(PathBuf::from),
+        }
+    }
+
+    fn ports(&self) -> Vec<u16> {
+        (0..self.members as u16)
+            .flat_map(|i| {
+                [
+                    self.client_port + i,
+                    self.client_port + 100 + i,
+                    self.client_port + 200 + i,
+                ]
+            })
+            .collect()
+    }
+
+    fn class_path(&self) -> Result<String, EnsembleError> {
+        match &self.zookeeper_home {
+            Some(home) => {
+                let lib = home.join("lib");
+                if !lib.is_dir() {
+                    return Err(EnsembleError::NotInstalled(lib));
+                }
+                Ok(format!("{}/*", lib.display()))
+            }
+            None => {
+                let jar = Path::new("/usr/share/java/zookeeper.jar");
+                if !jar.exists() {
+                    return Err(EnsembleError::NotInstalled(jar.into()));
+                }
+                // The jar's manifest names its dependencies; slf4j-simple makes it log at all.
+                Ok(format!(
+                    "{}:/usr/share/java/slf4j-simple.jar",
+                    jar.display()
+                ))
+            }
+        }
+    }
+}
+
+struct Member {
+    id: usize,
+    child: Child,
+    log: PathBuf,
+}
+
+/// Running local ZooKeeper servers. `stop` them; dropping kills them.
+pub struct Ensemble {
+    config: EnsembleConfig,
+    members: Vec<Member>,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Ensemble {
+    /// Starts every member in a fresh data directory and waits until each one serves.
+    pub async fn start(config: EnsembleConfig) -> Result<Self, EnsembleError> {
+        let busy: Vec<u16> = config
+            .ports()
+            .into_iter()
+            .filter(|p| !port_is_free(*p))
+            .collect();
+        if !busy.is_empty() {
+            return Err(EnsembleError::PortsInUse(busy));
+        }
+        let class_path = config.class_path()?;
+        let dir = tempfile::Builder::new().prefix("zkplay-zk-").tempdir()?;
+        let mut ensemble = Ensemble {
+            config: config.clone(),
+            members: Vec::new(),
+            dir: None,
+        };
+        for id in 1..=config.members {
+            let member_dir = dir.path().join(format!("member-{id}"));
+            fs::create_dir_all(&member_dir)?;
+            fs::write(member_dir.join("myid"), format!("{id}\n"))?;
+            let cfg_path = member_dir.join("zoo.cfg");
+            fs::write(&cfg_path, zoo_cfg(&config, id, &member_dir))?;
+            let log = member_dir.join("zookeeper.log");
+            let out = fs::File::create(&log)?;
+            let mut cmd = Command::new(java());
+            cmd.arg("-Xms32m")
+                .arg("-Xmx256m")
+                .arg("-XX:+UseSerialGC")
+                .arg("-Dzookeeper.admin.enableServer=false")
+                .arg("-cp")
+                .arg(&class_path)
+                .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
+                .arg(&cfg_path)
+                .stdin(Stdio::null())
+                .stdout(out.try_clone()?)
+                .stderr(out);
+            let child = spawn_tied(cmd).map_err(EnsembleError::Java)?;
+            ensemble.members.push(Member { id, child, log });
+        }
+        ensemble.dir = Some(dir);
+        ensemble.wait_serving(Duration::from_secs(60)).await?;
+        Ok(ensemble)
+    }
+
+    /// The connect string for clients, e.g. `127.0.0.1:4180,127.0.0.1:4181,127.0.0.1:4182`.
+    pub fn connect_string(&self) -> String {
+        (0..self.config.members as u16)
+            .map(|i| format!("127.0.0.1:{}", self.config.client_port + i))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    async fn wait_serving(&mut self, limit: Duration) -> Result<(), EnsembleError> {
+        let deadline = Instant::now() + limit;
+        for i in 0..self.members.len() {
+            let port = self.config.client_port + i as u16;
+            loop {
+                let member = &mut self.members[i];
+                if member.child.try_wait()?.is_some() {
+                    return Err(EnsembleError::MemberExited {
+                        member: member.id,
+                        tail: log_tail(&member.log),
+                        log: member.log.clone(),
+                    });
+                }
+                // `ruok` answers before the server serves; a `Mode:` line in `srvr` is the
+                // real signal. The JVM offers no event to wait on, so this polls.
+                if let Ok(srvr) = four_letter_word(port, "srvr").await {
+                    if srvr.lines().any(|l| l.starts_with("Mode:")) {
+                        break;
+                    }
+                }
+                if Instant::now() > deadline {
+                    return Err(EnsembleError::NotReady {
+                        member: member.id,
+                        seconds: limit.as_secs(),
+                        log: member.log.clone(),
+                    });
+                }
+                sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops every member (SIGTERM, then SIGKILL after 5 s) and removes the data directory.
+    pub async fn stop(mut self) {
+        let members = std::mem::take(&mut self.members);
+        let waits = members.into_iter().map(|mut m| {
+            tokio::task::spawn_blocking(move || {
+                terminate(&mut m.child, Duration::from_secs(5));
+            })
+        });
+        for w in waits {
+            let _ = w.await;
+        }
+        if let Some(dir) = self.dir.take() {
+            let _ = dir.close();
+        }
+    }
+}
+
+impl Drop for Ensemble {
+    fn drop(&mut self) {
+        for m in &mut self.members {
+            let _ = m.child.kill();
+            let _ = m.child.wait();
+        }
+    }
+}
+
+fn zoo_cfg(config: &EnsembleConfig, id: usize, data_dir: &Path) -> String {
+    let port = config.client_port + (id as u16 - 1);
+    let mut cfg = format!(
+        "tickTime={tick}\ninitLimit=10\nsyncLimit=5\ndataDir={dir}\nclientPort={port}\n\
+         clientPortAddress=127.0.0.1\nmaxClientCnxns=0\nclientPortListenBacklog=1024\n\
+         4lw.commands.whitelist=*\nadmin.enableServer=false\nforceSync={sync}\n",
+        tick = config.tick_ms,
+        dir = data_dir.display(),
+        sync = if config.fsync { "yes" } else { "no" },
+    );
+    if config.members > 1 {
+        for m in 0..config.members as u16 {
+            cfg.push_str(&format!(
+                "server.{}=127.0.0.1:{}:{}\n",
+                m + 1,
+                config.client_port + 100 + m,
+                config.client_port + 200 + m
+            ));
+        }
+    }
+    cfg
+}
+
+fn java() -> PathBuf {
+    match std::env::var_os("JAVA_HOME") {
+        Some(home) => Path::new(&home).join("bin/java"),
+        None => PathBuf::from("java"),
+    }
+}
+
+fn port_is_free(port: u16) -> bool {
+    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).is_ok()
+}
+
+fn log_tail(log: &Path) -> String {
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+fn terminate(child: &mut Child, grace: Duration) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    // SAFETY: kill(2) on our own child's pid; at worst it fails with ESRCH.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let deadline = std::time::Instant::now() + grace;
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Sends a four-letter word (`srvr`, `mntr`, `ruok`, ...) to a member and returns its answer.
+pub async fn four_letter_word(port: u16, word: &str) -> std::io::Result<String> {
+    let exchange = async {
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await?;
+        stream.write_all(word.as_bytes()).await?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await?;
+        Ok(answer)
+    };
+    timeout(Duration::from_secs(2), exchange)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "four-letter word timed out"))?
+}
+
+type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
+
+/// Spawns `cmd` so that it dies with this process, in its own process group (so a terminal's
+/// Ctrl-C reaches zkplay, which then stops it in order).
+///
+/// `PR_SET_PDEATHSIG` fires when the *thread* that forked exits, so every child is forked by
+/// one thread that lives as long as the process.
+fn spawn_tied(cmd: Command) -> std::io::Result<Child> {
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<SpawnRequest>();
+        std::thread::Builder::new()
+            .name("zkplay-spawner".into())
+            .spawn(move || {
+                for (mut cmd, reply) in rx {
+                    use std::os::unix::process::CommandExt;
+                    // SAFETY: only async-signal-safe calls between fork and exec.
+                    unsafe {
+                        cmd.pre_exec(|| {
+                            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                            libc::setpgid(0, 0);
+                            Ok(())
+                        });
+                    }
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .expect("spawn the process spawner thread");
+        Mutex::new(tx)
+    });
+    let (reply_tx, reply_rx) = mpsc::channel();
+    spawner
+        .lock()
+        .expect("spawner lock")
+        .send((cmd, reply_tx))
+        .map_err(|_| std::io::Error::other("spawner thread is gone"))?;
+    reply_rx
+        .recv()
+        .map_err(|_| std::io::Error::other("spawner thread is gone"))?
+}

@@ -1,0 +1,147 @@
+//! The HTTP server: the router (UI files, `/ws`, `/healthz`), its state, start and stop.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::Router;
+use shared::ServerInfo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::room::{RoomSettings, Rooms};
+use crate::ws::{self, Limits};
+use crate::zk::ZkSettings;
+
+/// Everything a server needs, whether it comes from the command line or from a test.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    pub zk: ZkSettings,
+    pub ui_dir: PathBuf,
+    pub limits: Limits,
+    pub max_lock_clients: usize,
+    pub viewer_queue: usize,
+    pub default_hold_ms: u64,
+}
+
+impl ServerSettings {
+    /// Defaults for a given ZooKeeper, as the command line has them.
+    pub fn new(zk_connect: impl Into<String>) -> Self {
+        ServerSettings {
+            zk: ZkSettings {
+                connect: zk_connect.into(),
+                session_timeout: Duration::from_millis(5000),
+            },
+            ui_dir: default_ui_dir(),
+            limits: Limits {
+                max_message_bytes: 4096,
+                max_messages_per_sec: 20,
+            },
+            max_lock_clients: 50,
+            viewer_queue: 1024,
+            default_hold_ms: 3000,
+        }
+    }
+}
+
+/// Where `cargo xtask dist` writes the UI.
+pub fn default_ui_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/ui"))
+}
+
+/// The state every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub rooms: Arc<Rooms>,
+    pub limits: Arc<Limits>,
+    pub info: ServerInfo,
+    /// Turns true when the server stops; open WebSockets close.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// The routes: `/ws`, `/healthz`, and the UI's files for everything else.
+pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
+    let index = ServeFile::new(ui_dir.join("index.html"));
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback_service(ServeDir::new(ui_dir).fallback(index))
+        .with_state(state)
+}
+
+/// A running server.
+pub struct Server {
+    addr: SocketAddr,
+    rooms: Arc<Rooms>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Serves on an already-bound listener (port 0 in tests).
+    pub fn start(listener: TcpListener, settings: ServerSettings) -> std::io::Result<Server> {
+        let addr = listener.local_addr()?;
+        if !settings.ui_dir.join("index.html").exists() {
+            tracing::warn!(
+                "no UI in {}: run `cargo xtask dist` (or pass --ui-dir); /ws works without it",
+                settings.ui_dir.display()
+            );
+        }
+        let info = ServerInfo {
+            zookeeper: settings.zk.connect.clone(),
+            session_timeout_ms: settings.zk.session_timeout.as_millis() as u64,
+            max_lock_clients: settings.max_lock_clients,
+            max_message_bytes: settings.limits.max_message_bytes,
+        };
+        let rooms = Arc::new(Rooms::new(RoomSettings {
+            zk: Arc::new(settings.zk),
+            max_lock_clients: settings.max_lock_clients,
+            viewer_queue: settings.viewer_queue,
+            default_hold_ms: settings.default_hold_ms,
+        }));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = AppState {
+            rooms: rooms.clone(),
+            limits: Arc::new(settings.limits),
+            info,
+            shutdown: shutdown_rx.clone(),
+        };
+        let app = router(state, settings.ui_dir);
+        let mut stop = shutdown_rx;
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        Ok(Server {
+            addr,
+            rooms,
+            shutdown,
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn rooms(&self) -> &Arc<Rooms> {
+        &self.rooms
+    }
+
+    /// Closes every WebSocket and every ZooKeeper session, then stops serving.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        self.rooms.shutdown().await;
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("server ended with {e}"),
+            Err(e) => tracing::warn!("server task failed: {e}"),
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! zkplay's server: real ZooKeeper sessions per simulated client, bridged to browsers.
+//!
+//! Layers, from the outside in: [`http`] and [`ws`] speak to browsers; [`room`] orders and fans
+//! out what happens in a room; [`zk`] is the only code that talks to ZooKeeper; [`recipes`] are
+//! pure state machines; [`ensemble`] runs local ZooKeeper servers.
+
+pub mod config;
+pub mod ensemble;
+pub mod http;
+pub mod recipes;
+pub mod room;
+pub mod ws;
+pub mod zk;
+
+pub use http::{Server, ServerSettings};

@@ -1,0 +1,344 @@
+//! Rooms: the sessions of one room, its `RoomView`, and the fan-out of its events to browsers.
+//!
+//! Each room is one actor task. Sessions report `RoomEvent`s to it; it numbers them, applies them
+//! to its `RoomView` (with the same code browsers use), serialises each once and broadcasts the
+//! bytes to every viewer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::ws::Utf8Bytes;
+use shared::{ClientId, ClientPhase, RoomEvent, RoomView, ServerMsg};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinSet;
+
+use crate::zk::lock_client::{LockClientCmd, LockClientTask};
+use crate::zk::observer::Observer;
+use crate::zk::ZkSettings;
+
+/// One serialised `ServerMsg`, shared by every viewer that sends it.
+pub type Frame = Utf8Bytes;
+
+/// Settings every room shares.
+#[derive(Clone, Debug)]
+pub struct RoomSettings {
+    pub zk: Arc<ZkSettings>,
+    pub max_lock_clients: usize,
+    /// Frames a viewer may fall behind before it is resynced with a snapshot.
+    pub viewer_queue: usize,
+    pub default_hold_ms: u64,
+}
+
+/// Why a room refused a request.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RoomError {
+    #[error("the room already has {0} lock clients, its limit")]
+    Full(usize),
+    #[error("no client {0} in this room")]
+    NoSuchClient(ClientId),
+    #[error("client {0} does not hold the lock")]
+    NotHolding(ClientId),
+    #[error("the room is shutting down")]
+    Closed,
+}
+
+/// A viewer's start: the room as it is, and every frame after it.
+pub struct Subscription {
+    pub snapshot: Frame,
+    pub frames: broadcast::Receiver<Frame>,
+}
+
+enum RoomCmd {
+    Subscribe(oneshot::Sender<Subscription>),
+    AddLockClient(oneshot::Sender<Result<ClientId, RoomError>>),
+    Crash(ClientId, oneshot::Sender<Result<(), RoomError>>),
+    Release(ClientId, oneshot::Sender<Result<(), RoomError>>),
+    SetHold(u64),
+    View(oneshot::Sender<RoomView>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// A cheap handle to a running room.
+#[derive(Clone, Debug)]
+pub struct RoomHandle {
+    cmds: mpsc::Sender<RoomCmd>,
+}
+
+impl RoomHandle {
+    async fn ask<T>(&self, cmd: impl FnOnce(oneshot::Sender<T>) -> RoomCmd) -> Result<T, RoomError> {
+        let (tx, rx) = oneshot::channel();
+        self.cmds.send(cmd(tx)).await.map_err(|_| RoomError::Closed)?;
+        rx.await.map_err(|_| RoomError::Closed)
+    }
+
+    pub async fn subscribe(&self) -> Result<Subscription, RoomError> {
+        self.ask(RoomCmd::Subscribe).await
+    }
+
+    pub async fn add_lock_client(&self) -> Result<ClientId, RoomError> {
+        self.ask(RoomCmd::AddLockClient).await?
+    }
+
+    pub async fn crash(&self, client: ClientId) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::Crash(client, tx)).await?
+    }
+
+    pub async fn release(&self, client: ClientId) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::Release(client, tx)).await?
+    }
+
+    pub async fn set_hold(&self, hold_ms: u64) -> Result<(), RoomError> {
+        self.cmds
+            .send(RoomCmd::SetHold(hold_ms))
+            .await
+            .map_err(|_| RoomError::Closed)
+    }
+
+    /// The room's view now (for tests and diagnostics).
+    pub async fn view(&self) -> Result<RoomView, RoomError> {
+        self.ask(RoomCmd::View).await
+    }
+}
+
+/// Every room of the server, created on first use.
+pub struct Rooms {
+    settings: RoomSettings,
+    rooms: Mutex<HashMap<String, (RoomHandle, tokio::task::JoinHandle<()>)>>,
+}
+
+impl Rooms {
+    pub fn new(settings: RoomSettings) -> Self {
+        Rooms {
+            settings,
+            rooms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn settings(&self) -> &RoomSettings {
+        &self.settings
+    }
+
+    /// The room called `name` (already validated), started if it was not running.
+    pub fn get_or_start(&self, name: &str) -> RoomHandle {
+        let mut rooms = self.rooms.lock().expect("rooms lock");
+        if let Some((handle, task)) = rooms.get(name) {
+            if !task.is_finished() {
+                return handle.clone();
+            }
+        }
+        let (handle, task) = RoomActor::start(name.to_string(), self.settings.clone());
+        rooms.insert(name.to_string(), (handle.clone(), task));
+        handle
+    }
+
+    /// Closes every session of every room and waits for them.
+    pub async fn shutdown(&self) {
+        let rooms: Vec<_> = self
+            .rooms
+            .lock()
+            .expect("rooms lock")
+            .drain()
+            .map(|(_, r)| r)
+            .collect();
+        for (handle, task) in rooms {
+            let _ = handle.ask(RoomCmd::Shutdown).await;
+            let _ = task.await;
+        }
+    }
+}
+
+struct RoomActor {
+    settings: RoomSettings,
+    view: RoomView,
+    clients: HashMap<ClientId, mpsc::Sender<LockClientCmd>>,
+    next_client: ClientId,
+    hold_ms: watch::Sender<u64>,
+    frames: broadcast::Sender<Frame>,
+    events_tx: mpsc::UnboundedSender<RoomEvent>,
+    tasks: JoinSet<()>,
+    stop_observer: watch::Sender<bool>,
+}
+
+impl RoomActor {
+    fn start(name: String, settings: RoomSettings) -> (RoomHandle, tokio::task::JoinHandle<()>) {
+        let (cmds_tx, cmds_rx) = mpsc::channel(256);
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (stop_observer, stop_rx) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        tasks.spawn(
+            Observer {
+                room: name.clone(),
+                zk: settings.zk.clone(),
+                events: events_tx.clone(),
+                stop: stop_rx,
+            }
+            .run(),
+        );
+        let actor = RoomActor {
+            view: RoomView::new(name, settings.default_hold_ms),
+            hold_ms: watch::channel(settings.default_hold_ms).0,
+            frames: broadcast::channel(settings.viewer_queue.max(1)).0,
+            settings,
+            clients: HashMap::new(),
+            next_client: 1,
+            events_tx,
+            tasks,
+            stop_observer,
+        };
+        let task = tokio::spawn(actor.run(cmds_rx, events_rx));
+        (RoomHandle { cmds: cmds_tx }, task)
+    }
+
+    async fn run(
+        mut self,
+        mut cmds: mpsc::Receiver<RoomCmd>,
+        mut events: mpsc::UnboundedReceiver<RoomEvent>,
+    ) {
+        loop {
+            tokio::select! {
+                // Events first: a command answered from the view must see every event before it.
+                biased;
+                Some(event) = events.recv() => self.publish(event),
+                cmd = cmds.recv() => match cmd {
+                    Some(RoomCmd::Shutdown(done)) => {
+                        self.shutdown(&mut events).await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(cmd) => self.handle(cmd),
+                    None => {
+                        self.shutdown(&mut events).await;
+                        return;
+                    }
+                },
+            }
+            // Reap finished client tasks so the set does not grow.
+            while self.tasks.try_join_next().is_some() {}
+        }
+    }
+
+    fn handle(&mut self, cmd: RoomCmd) {
+        match cmd {
+            RoomCmd::Subscribe(reply) => {
+                let _ = reply.send(Subscription {
+                    snapshot: self.snapshot(),
+                    frames: self.frames.subscribe(),
+                });
+            }
+            RoomCmd::AddLockClient(reply) => {
+                let _ = reply.send(self.add_lock_client());
+            }
+            RoomCmd::Crash(client, reply) => {
+                let _ = reply.send(self.command(client, LockClientCmd::Crash));
+            }
+            RoomCmd::Release(client, reply) => {
+                let holding = self
+                    .view
+                    .client(client)
+                    .map(|c| c.phase == ClientPhase::Holding);
+                let result = match holding {
+                    Some(false) => Err(RoomError::NotHolding(client)),
+                    _ => self.command(client, LockClientCmd::Release),
+                };
+                let _ = reply.send(result);
+            }
+            RoomCmd::SetHold(hold_ms) => {
+                self.hold_ms.send_replace(hold_ms);
+                self.publish(RoomEvent::HoldChanged { hold_ms });
+            }
+            RoomCmd::View(reply) => {
+                let _ = reply.send(self.view.clone());
+            }
+            RoomCmd::Shutdown(_) => unreachable!("handled in run"),
+        }
+    }
+
+    fn add_lock_client(&mut self) -> Result<ClientId, RoomError> {
+        if self.view.clients.len() >= self.settings.max_lock_clients {
+            return Err(RoomError::Full(self.settings.max_lock_clients));
+        }
+        let id = self.next_client;
+        self.next_client += 1;
+        let (tx, rx) = mpsc::channel(8);
+        self.clients.insert(id, tx);
+        self.publish(RoomEvent::ClientAdded { client: id });
+        self.tasks.spawn(
+            LockClientTask {
+                id,
+                room: self.view.room.clone(),
+                zk: self.settings.zk.clone(),
+                events: self.events_tx.clone(),
+                hold_ms: self.hold_ms.subscribe(),
+                cmds: rx,
+            }
+            .run(),
+        );
+        Ok(id)
+    }
+
+    fn command(&mut self, client: ClientId, cmd: LockClientCmd) -> Result<(), RoomError> {
+        let sender = self
+            .clients
+            .get(&client)
+            .ok_or(RoomError::NoSuchClient(client))?;
+        // A full queue means the client already has commands to act on; one more adds nothing.
+        let _ = sender.try_send(cmd);
+        Ok(())
+    }
+
+    fn publish(&mut self, event: RoomEvent) {
+        let seq = self.view.seq + 1;
+        let at_ms = now_ms();
+        self.view.apply(seq, at_ms, &event);
+        if let RoomEvent::ClientClosed { client, .. } = &event {
+            self.clients.remove(client);
+        }
+        let frame = encode(&ServerMsg::Event { seq, at_ms, event });
+        // No viewers is fine: the view keeps the state for the next one.
+        let _ = self.frames.send(frame);
+    }
+
+    fn snapshot(&self) -> Frame {
+        encode(&ServerMsg::Snapshot {
+            view: self.view.clone(),
+        })
+    }
+
+    async fn shutdown(&mut self, events: &mut mpsc::UnboundedReceiver<RoomEvent>) {
+        for sender in self.clients.values() {
+            let _ = sender.try_send(LockClientCmd::Shutdown);
+        }
+        let _ = self.stop_observer.send(true);
+        let drained = async {
+            while let Some(joined) = self.tasks.join_next().await {
+                if let Err(e) = joined {
+                    tracing::warn!("room task failed: {e}");
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(10), drained)
+            .await
+            .is_err()
+        {
+            tracing::warn!(room = %self.view.room, "sessions still closing after 10 s; aborting them");
+            self.tasks.abort_all();
+        }
+        while let Ok(event) = events.try_recv() {
+            self.publish(event);
+        }
+    }
+}
+
+/// Serialises a message for the wire. The protocol types hold only strings and numbers, so
+/// this cannot fail.
+pub fn encode(msg: &ServerMsg) -> Frame {
+    Utf8Bytes::from(serde_json::to_string(msg).expect("protocol types always serialise"))
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,390 @@
+//! The `/ws` endpoint: hello, validation and limits, and one writer per browser.
+//!
+//! A connection is a reading half and a writing half joined by `select!`. The writer sends the
+//! room's shared frames; when a browser falls more than `viewer_queue` frames behind, it gets a
+//! fresh snapshot instead of the backlog.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use shared::{is_valid_room_name, ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION};
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
+
+use crate::http::AppState;
+use crate::room::{encode, Frame, RoomError, RoomHandle};
+
+/// Longest hold a browser may ask for.
+pub const MAX_HOLD_MS: u64 = 10 * 60 * 1000;
+/// How long a new connection may take to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Per-connection limits.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Longest text frame that is parsed; longer ones get `too_large`.
+    pub max_message_bytes: usize,
+    /// Messages per second a browser may send (bursts of twice that are allowed).
+    pub max_messages_per_sec: u32,
+}
+
+impl Limits {
+    /// Frames beyond this are refused by the WebSocket layer itself, which closes the
+    /// connection (code 1009); between `max_message_bytes` and this, a typed error answers.
+    pub fn transport_max_bytes(&self) -> usize {
+        (self.max_message_bytes * 16).max(64 * 1024)
+    }
+}
+
+/// A message the server will not act on, and why.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{message}")]
+pub struct Rejection {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Rejection {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Rejection {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn frame(&self) -> Frame {
+        encode(&ServerMsg::Error {
+            code: self.code,
+            message: self.message.clone(),
+        })
+    }
+}
+
+impl From<RoomError> for Rejection {
+    fn from(e: RoomError) -> Self {
+        let code = match e {
+            RoomError::Full(_) => ErrorCode::RoomFull,
+            RoomError::NoSuchClient(_) => ErrorCode::NoSuchClient,
+            RoomError::NotHolding(_) | RoomError::Closed => ErrorCode::InvalidState,
+        };
+        Rejection::new(code, e.to_string())
+    }
+}
+
+/// Parses and validates one text frame from a browser.
+pub fn parse_client_msg(text: &str, limits: &Limits) -> Result<ClientMsg, Rejection> {
+    if text.len() > limits.max_message_bytes {
+        return Err(Rejection::new(
+            ErrorCode::TooLarge,
+            format!(
+                "message of {} bytes exceeds the limit of {} bytes",
+                text.len(),
+                limits.max_message_bytes
+            ),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Rejection::new(ErrorCode::Malformed, format!("not JSON: {e}")))?;
+    let msg: ClientMsg = serde_json::from_value(value).map_err(|e| {
+        let text = e.to_string();
+        let code = if text.starts_with("unknown variant") {
+            ErrorCode::UnknownMessage
+        } else {
+            ErrorCode::InvalidMessage
+        };
+        Rejection::new(code, text)
+    })?;
+    if let ClientMsg::SetHoldMs { hold_ms } = msg {
+        if hold_ms > MAX_HOLD_MS {
+            return Err(Rejection::new(
+                ErrorCode::InvalidMessage,
+                format!("hold_ms must be at most {MAX_HOLD_MS}"),
+            ));
+        }
+    }
+    Ok(msg)
+}
+
+/// A token bucket: `rate` per second, bursts of `2 * rate`.
+struct RateLimit {
+    rate: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimit {
+    fn new(per_sec: u32) -> Self {
+        let rate = f64::from(per_sec.max(1));
+        RateLimit {
+            rate,
+            tokens: rate * 2.0,
+            last: Instant::now(),
+        }
+    }
+
+    fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.rate * 2.0);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<AppState>) -> Response {
+    ws.max_message_size(app.limits.transport_max_bytes())
+        .read_buffer_size(4096)
+        .on_upgrade(move |socket| connection(socket, app))
+}
+
+/// What the reading half asks the writing half to send.
+enum Outgoing {
+    Frame(Frame),
+    /// Send a fresh snapshot and continue from it.
+    Resync,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+async fn connection(socket: WebSocket, app: AppState) {
+    let (mut sink, mut stream) = socket.split();
+    let mut shutdown = app.shutdown.clone();
+    let room = tokio::select! {
+        room = hello(&mut sink, &mut stream, &app) => room,
+        _ = shutdown.changed() => None,
+    };
+    let Some((name, room)) = room else {
+        let _ = sink.close().await;
+        return;
+    };
+    let (out_tx, out_rx) = mpsc::channel(64);
+    tokio::select! {
+        _ = write_half(sink, room.clone(), out_rx) => {}
+        _ = read_half(stream, room, out_tx, &app) => {}
+        _ = shutdown.changed() => {}
+    }
+    tracing::debug!(room = %name, "viewer left");
+}
+
+/// Waits for a good hello, answering anything else with an error.
+async fn hello(
+    sink: &mut Sink,
+    stream: &mut SplitStream<WebSocket>,
+    app: &AppState,
+) -> Option<(String, RoomHandle)> {
+    let deadline = Instant::now() + HELLO_TIMEOUT;
+    loop {
+        let next = tokio::time::timeout_at(deadline, stream.next()).await;
+        let message = match next {
+            Ok(Some(Ok(message))) => message,
+            Ok(_) => return None,
+            Err(_) => {
+                let late = Rejection::new(ErrorCode::HelloExpected, "no hello within 10 s");
+                let _ = sink.send(Message::Text(late.frame())).await;
+                return None;
+            }
+        };
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Close(_) => return None,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Binary(_) => {
+                let bad = Rejection::new(ErrorCode::Malformed, "binary frames are not spoken here");
+                let _ = sink.send(Message::Text(bad.frame())).await;
+                continue;
+            }
+        };
+        let answer = match parse_client_msg(text.as_str(), &app.limits) {
+            Ok(ClientMsg::Hello { protocol, room }) => {
+                if protocol != PROTOCOL_VERSION {
+                    Err(Rejection::new(
+                        ErrorCode::ProtocolMismatch,
+                        format!("this server speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
+                    ))
+                } else if !is_valid_room_name(&room) {
+                    Err(Rejection::new(
+                        ErrorCode::BadRoom,
+                        "a room name is 1-32 characters of a-z, 0-9 and -",
+                    ))
+                } else {
+                    Ok(room)
+                }
+            }
+            Ok(_) => Err(Rejection::new(
+                ErrorCode::HelloExpected,
+                "the first message must be a hello",
+            )),
+            Err(rejection) => Err(rejection),
+        };
+        match answer {
+            Ok(name) => {
+                let room = app.rooms.get_or_start(&name);
+                let welcome = encode(&ServerMsg::Welcome {
+                    protocol: PROTOCOL_VERSION,
+                    room: name.clone(),
+                    server: app.info.clone(),
+                });
+                sink.send(Message::Text(welcome)).await.ok()?;
+                return Some((name, room));
+            }
+            Err(rejection) => {
+                sink.send(Message::Text(rejection.frame())).await.ok()?;
+            }
+        }
+    }
+}
+
+async fn write_half(mut sink: Sink, room: RoomHandle, mut out: mpsc::Receiver<Outgoing>) {
+    let Ok(first) = room.subscribe().await else {
+        return;
+    };
+    let mut frames = first.frames;
+    let mut next = Some(first.snapshot);
+    loop {
+        let frame = match next.take() {
+            Some(frame) => frame,
+            None => tokio::select! {
+                biased;
+                outgoing = out.recv() => match outgoing {
+                    Some(Outgoing::Frame(frame)) => frame,
+                    Some(Outgoing::Resync) => match resubscribe(&room, &mut frames).await {
+                        Some(frame) => frame,
+                        None => return,
+                    },
+                    None => return,
+                },
+                received = frames.recv() => match received {
+                    Ok(frame) => frame,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::debug!(missed, "viewer fell behind; sending a snapshot");
+                        match resubscribe(&room, &mut frames).await {
+                            Some(frame) => frame,
+                            None => return,
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+            },
+        };
+        if sink.send(Message::Text(frame)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Replaces the viewer's place in the stream with a fresh snapshot and the frames after it.
+async fn resubscribe(room: &RoomHandle, frames: &mut broadcast::Receiver<Frame>) -> Option<Frame> {
+    let sub = room.subscribe().await.ok()?;
+    *frames = sub.frames;
+    Some(sub.snapshot)
+}
+
+async fn read_half(
+    mut stream: SplitStream<WebSocket>,
+    room: RoomHandle,
+    out: mpsc::Sender<Outgoing>,
+    app: &AppState,
+) {
+    let mut rate = RateLimit::new(app.limits.max_messages_per_sec);
+    while let Some(Ok(message)) = stream.next().await {
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Close(_) => return,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Binary(_) => {
+                let bad = Rejection::new(ErrorCode::Malformed, "binary frames are not spoken here");
+                if out.send(Outgoing::Frame(bad.frame())).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        let result = if rate.allow() {
+            match parse_client_msg(text.as_str(), &app.limits) {
+                Ok(msg) => act(msg, &room, &out).await,
+                Err(rejection) => Err(rejection),
+            }
+        } else {
+            Err(Rejection::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "more than {} messages per second",
+                    app.limits.max_messages_per_sec
+                ),
+            ))
+        };
+        if let Err(rejection) = result {
+            if out.send(Outgoing::Frame(rejection.frame())).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn act(msg: ClientMsg, room: &RoomHandle, out: &mpsc::Sender<Outgoing>) -> Result<(), Rejection> {
+    match msg {
+        ClientMsg::Hello { .. } => Err(Rejection::new(
+            ErrorCode::HelloExpected,
+            "already joined a room; open a new connection for another",
+        )),
+        ClientMsg::AddLockClient => room.add_lock_client().await.map(drop).map_err(Into::into),
+        ClientMsg::Crash { client } => room.crash(client).await.map_err(Into::into),
+        ClientMsg::Release { client } => room.release(client).await.map_err(Into::into),
+        ClientMsg::SetHoldMs { hold_ms } => room.set_hold(hold_ms).await.map_err(Into::into),
+        ClientMsg::Resync => {
+            let _ = out.send(Outgoing::Resync).await;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            max_message_bytes: 64,
+            max_messages_per_sec: 5,
+        }
+    }
+
+    fn code(text: &str) -> ErrorCode {
+        parse_client_msg(text, &limits()).unwrap_err().code
+    }
+
+    #[test]
+    fn good_messages_parse() {
+        assert_eq!(
+            parse_client_msg(r#"{"type":"crash","client":3}"#, &limits()),
+            Ok(ClientMsg::Crash { client: 3 })
+        );
+    }
+
+    #[test]
+    fn bad_messages_get_typed_rejections() {
+        assert_eq!(code("{not json"), ErrorCode::Malformed);
+        assert_eq!(code(r#"{"type":"launch_rockets"}"#), ErrorCode::UnknownMessage);
+        assert_eq!(code(r#"{"type":"crash"}"#), ErrorCode::InvalidMessage);
+        assert_eq!(code(r#"{"type":"crash","client":-1}"#), ErrorCode::InvalidMessage);
+        assert_eq!(code(r#"{"client":1}"#), ErrorCode::InvalidMessage);
+        assert_eq!(code(&format!(r#"{{"type":"resync","pad":"{}"}}"#, "x".repeat(64))), ErrorCode::TooLarge);
+        assert_eq!(code(r#"{"type":"set_hold_ms","hold_ms":600001}"#), ErrorCode::InvalidMessage);
+    }
+
+    #[test]
+    fn rate_limit_allows_a_burst_then_refuses() {
+        let mut rate = RateLimit::new(5);
+        let allowed = (0..20).filter(|_| rate.allow()).count();
+        assert_eq!(allowed, 10);
+    }
+}

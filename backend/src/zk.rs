@@ -1,0 +1,102 @@
+//! The ZooKeeper layer: the only code that talks to ZooKeeper. One task per session.
+//!
+//! - [`lock_client`]: one simulated lock client, driving a [`crate::recipes::lock::LockRecipe`].
+//! - [`observer`]: the room's own session that watches `/locks` and reports the real tree.
+
+pub mod lock_client;
+pub mod observer;
+
+use std::time::Duration;
+
+use shared::RoomEvent;
+use tokio::sync::mpsc;
+use zookeeper_client::{Acls, Client, CreateMode, SessionState};
+
+/// Where the sessions of a room report what happened; the room orders and publishes it.
+pub type EventSink = mpsc::UnboundedSender<RoomEvent>;
+
+/// How to reach ZooKeeper.
+#[derive(Clone, Debug)]
+pub struct ZkSettings {
+    /// A connect string, `host:port,host:port`.
+    pub connect: String,
+    pub session_timeout: Duration,
+}
+
+/// Errors of the ZooKeeper layer.
+#[derive(Debug, thiserror::Error)]
+pub enum ZkError {
+    #[error("ZooKeeper at {connect}: {source}")]
+    Connect {
+        connect: String,
+        source: zookeeper_client::Error,
+    },
+    #[error("bad chroot {0}")]
+    Chroot(String),
+    #[error("ZooKeeper: {0}")]
+    Call(#[from] zookeeper_client::Error),
+}
+
+/// The chroot of a room: its recipes see `/locks` and `/sgroup` as in the seed.
+pub fn room_root(room: &str) -> String {
+    format!("/zkplay/{room}")
+}
+
+impl ZkSettings {
+    /// Opens a new session rooted at the room's chroot, creating the room's folders if needed
+    /// (the observer and the first clients race to do so; whoever is first wins).
+    pub async fn connect_room(&self, room: &str) -> Result<Client, ZkError> {
+        let root = room_root(room);
+        let client = self.connect(None).await?;
+        ensure_path(&client, &format!("{root}{}", crate::recipes::lock::LOCK_DIR)).await?;
+        client.chroot(root.clone()).map_err(|_| ZkError::Chroot(root))
+    }
+
+    /// Opens a new session rooted at `root` (or at `/` when `root` is `None`).
+    pub async fn connect(&self, root: Option<&str>) -> Result<Client, ZkError> {
+        let client = Client::connector()
+            .with_session_timeout(self.session_timeout)
+            .connect(&self.connect)
+            .await
+            .map_err(|source| ZkError::Connect {
+                connect: self.connect.clone(),
+                source,
+            })?;
+        match root {
+            None => Ok(client),
+            Some(root) => client
+                .chroot(root.to_string())
+                .map_err(|_| ZkError::Chroot(root.to_string())),
+        }
+    }
+}
+
+/// Creates `path` and its missing parents as persistent nodes.
+pub async fn ensure_path(client: &Client, path: &str) -> Result<(), ZkError> {
+    let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
+    match client.mkdir(path, &options).await {
+        Ok(()) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Closes a session and waits until ZooKeeper confirms, so its ephemeral nodes are gone when
+/// this returns (a runtime that ends right after a drop can lose the CloseSession).
+pub async fn close(client: Client) {
+    let mut state = client.state_watcher();
+    drop(client);
+    let closed = async {
+        loop {
+            match state.changed().await {
+                SessionState::Closed | SessionState::Expired | SessionState::AuthFailed => break,
+                _ => continue,
+            }
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(5), closed)
+        .await
+        .is_err()
+    {
+        tracing::warn!("session did not confirm close within 5 s");
+    }
+}

@@ -1,0 +1,17 @@
+//! The zkplay wire protocol (`ClientMsg`, `ServerMsg`) and the room view both ends keep.
+//!
+//! This crate does no I/O and compiles for native and `wasm32-unknown-unknown`: the server
+//! applies every `RoomEvent` to its `RoomView` with the same code the browser uses, so a
+//! snapshot and a replay of events can never disagree.
+
+mod protocol;
+mod view;
+
+pub use protocol::{
+    ClientId, ClientMsg, CloseReason, ErrorCode, RoomEvent, ServerInfo, ServerMsg, WatchCall,
+    WatchedKind, PROTOCOL_VERSION,
+};
+pub use view::{
+    is_valid_room_name, ClientPhase, LockClientView, LogEntry, NodeState, RoomView, Watch, Znode,
+    LOG_CAPACITY,
+};
