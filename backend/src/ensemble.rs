@@ -22,7 +22,9 @@ pub enum EnsembleError {
     PortsInUse(Vec<u16>),
     #[error("ZooKeeper is not installed: {0} not found (run `cargo xtask play`, which installs Debian's `zookeeper`, or set ZOOKEEPER_HOME)")]
     NotInstalled(PathBuf),
-    #[error("could not start java: {0} (is a JRE installed? `apt-get install zookeeper` brings one)")]
+    #[error(
+        "could not start java: {0} (is a JRE installed? `apt-get install zookeeper` brings one)"
+    )]
     Java(std::io::Error),
     #[error("ZooKeeper member {member} exited during start-up; last lines of {log}:\n{tail}")]
     MemberExited {
@@ -61,6 +63,8 @@ pub struct EnsembleConfig {
     pub fsync: bool,
     /// A ZooKeeper tarball's top folder; absent: Debian's jars in `/usr/share/java`.
     pub zookeeper_home: Option<PathBuf>,
+    /// Where the fresh data directory is made; absent: the system's temp folder.
+    pub data_parent: Option<PathBuf>,
 }
 
 impl EnsembleConfig {
@@ -72,10 +76,14 @@ impl EnsembleConfig {
             tick_ms: 2000,
             fsync: true,
             zookeeper_home: std::env::var_os("ZOOKEEPER_HOME").map(PathBuf::from),
+            data_parent: None,
         }
     }
 
     fn ports(&self) -> Vec<u16> {
+        if self.members == 1 {
+            return vec![self.client_port];
+        }
         (0..self.members as u16)
             .flat_map(|i| {
                 [
@@ -136,7 +144,12 @@ impl Ensemble {
             return Err(EnsembleError::PortsInUse(busy));
         }
         let class_path = config.class_path()?;
-        let dir = tempfile::Builder::new().prefix("zkplay-zk-").tempdir()?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("zkplay-zk-");
+        let dir = match &config.data_parent {
+            Some(parent) => builder.tempdir_in(parent)?,
+            None => builder.tempdir()?,
+        };
         let mut ensemble = Ensemble {
             config: config.clone(),
             members: Vec::new(),
@@ -305,7 +318,9 @@ pub async fn four_letter_word(port: u16, word: &str) -> std::io::Result<String> 
     };
     timeout(Duration::from_secs(2), exchange)
         .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "four-letter word timed out"))?
+        .map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::TimedOut, "four-letter word timed out")
+        })?
 }
 
 type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);

@@ -66,9 +66,15 @@ pub struct RoomHandle {
 }
 
 impl RoomHandle {
-    async fn ask<T>(&self, cmd: impl FnOnce(oneshot::Sender<T>) -> RoomCmd) -> Result<T, RoomError> {
+    async fn ask<T>(
+        &self,
+        cmd: impl FnOnce(oneshot::Sender<T>) -> RoomCmd,
+    ) -> Result<T, RoomError> {
         let (tx, rx) = oneshot::channel();
-        self.cmds.send(cmd(tx)).await.map_err(|_| RoomError::Closed)?;
+        self.cmds
+            .send(cmd(tx))
+            .await
+            .map_err(|_| RoomError::Closed)?;
         rx.await.map_err(|_| RoomError::Closed)
     }
 

@@ -330,7 +330,11 @@ async fn read_half(
     }
 }
 
-async fn act(msg: ClientMsg, room: &RoomHandle, out: &mpsc::Sender<Outgoing>) -> Result<(), Rejection> {
+async fn act(
+    msg: ClientMsg,
+    room: &RoomHandle,
+    out: &mpsc::Sender<Outgoing>,
+) -> Result<(), Rejection> {
     match msg {
         ClientMsg::Hello { .. } => Err(Rejection::new(
             ErrorCode::HelloExpected,
@@ -373,12 +377,27 @@ mod tests {
     #[test]
     fn bad_messages_get_typed_rejections() {
         assert_eq!(code("{not json"), ErrorCode::Malformed);
-        assert_eq!(code(r#"{"type":"launch_rockets"}"#), ErrorCode::UnknownMessage);
+        assert_eq!(
+            code(r#"{"type":"launch_rockets"}"#),
+            ErrorCode::UnknownMessage
+        );
         assert_eq!(code(r#"{"type":"crash"}"#), ErrorCode::InvalidMessage);
-        assert_eq!(code(r#"{"type":"crash","client":-1}"#), ErrorCode::InvalidMessage);
+        assert_eq!(
+            code(r#"{"type":"crash","client":-1}"#),
+            ErrorCode::InvalidMessage
+        );
         assert_eq!(code(r#"{"client":1}"#), ErrorCode::InvalidMessage);
-        assert_eq!(code(&format!(r#"{{"type":"resync","pad":"{}"}}"#, "x".repeat(64))), ErrorCode::TooLarge);
-        assert_eq!(code(r#"{"type":"set_hold_ms","hold_ms":600001}"#), ErrorCode::InvalidMessage);
+        assert_eq!(
+            code(&format!(
+                r#"{{"type":"resync","pad":"{}"}}"#,
+                "x".repeat(64)
+            )),
+            ErrorCode::TooLarge
+        );
+        assert_eq!(
+            code(r#"{"type":"set_hold_ms","hold_ms":600001}"#),
+            ErrorCode::InvalidMessage
+        );
     }
 
     #[test]

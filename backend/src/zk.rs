@@ -48,8 +48,14 @@ impl ZkSettings {
     pub async fn connect_room(&self, room: &str) -> Result<Client, ZkError> {
         let root = room_root(room);
         let client = self.connect(None).await?;
-        ensure_path(&client, &format!("{root}{}", crate::recipes::lock::LOCK_DIR)).await?;
-        client.chroot(root.clone()).map_err(|_| ZkError::Chroot(root))
+        ensure_path(
+            &client,
+            &format!("{root}{}", crate::recipes::lock::LOCK_DIR),
+        )
+        .await?;
+        client
+            .chroot(root.clone())
+            .map_err(|_| ZkError::Chroot(root))
     }
 
     /// Opens a new session rooted at `root` (or at `/` when `root` is `None`).

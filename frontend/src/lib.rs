@@ -1,1 +1,15 @@
-//! placeholder
+//! zkplay's browser UI: one reducer fed by server messages, components that render it.
+//!
+//! [`state`] and [`layout`] and [`i18n`] are plain Rust (tested on native); [`ws`] talks to the
+//! server; [`components`] render.
+
+pub mod components;
+pub mod i18n;
+pub mod layout;
+pub mod state;
+pub mod ws;
+
+/// Mounts the app on `<body>`.
+pub fn start() {
+    yew::Renderer::<components::app::App>::new().render();
+}

@@ -20,6 +20,9 @@ pub struct RoomView {
     pub nodes: Vec<Znode>,
     /// The room's lock clients, by id.
     pub clients: Vec<LockClientView>,
+    /// Sessions of clients that left the room while ZooKeeper still shows their nodes
+    /// (a crashed client's node lingers until its session is really gone).
+    pub departed: Vec<String>,
     /// The latest events, oldest first, at most `LOG_CAPACITY`.
     pub log: VecDeque<LogEntry>,
     /// Watch notifications delivered to the room's clients since the room started.
@@ -74,6 +77,8 @@ pub enum ClientPhase {
 pub enum NodeState {
     Holding,
     Waiting,
+    /// Its client crashed (or otherwise left); ZooKeeper has not removed the node yet.
+    Crashed,
     /// Created by a session that is not one of the room's clients.
     External,
 }
@@ -83,6 +88,7 @@ impl NodeState {
         match self {
             NodeState::Holding => "holding",
             NodeState::Waiting => "waiting",
+            NodeState::Crashed => "crashed",
             NodeState::External => "external",
         }
     }
@@ -132,6 +138,7 @@ impl RoomView {
         match self.owner(node) {
             Some(c) if c.phase == ClientPhase::Holding => NodeState::Holding,
             Some(_) => NodeState::Waiting,
+            None if self.departed.contains(&node.owner_session) => NodeState::Crashed,
             None => NodeState::External,
         }
     }
@@ -200,7 +207,14 @@ impl RoomView {
                 }
             }
             RoomEvent::ClientClosed { client, .. } => {
-                self.clients.retain(|c| c.id != *client);
+                if let Some(at) = self.clients.iter().position(|c| c.id == *client) {
+                    let gone = self.clients.remove(at);
+                    if let Some(session) = gone.session {
+                        if self.nodes.iter().any(|n| n.owner_session == session) {
+                            self.departed.push(session);
+                        }
+                    }
+                }
             }
             RoomEvent::ZnodeAdded { node } => {
                 if let Err(at) = self.nodes.binary_search_by(|n| n.path.cmp(&node.path)) {
@@ -209,6 +223,9 @@ impl RoomView {
             }
             RoomEvent::ZnodeRemoved { path } => {
                 self.nodes.retain(|n| &n.path != path);
+                let nodes = &self.nodes;
+                self.departed
+                    .retain(|s| nodes.iter().any(|n| &n.owner_session == s));
             }
             RoomEvent::HoldChanged { hold_ms } => self.hold_ms = *hold_ms,
         }

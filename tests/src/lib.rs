@@ -1,1 +1,84 @@
-//! placeholder
+//! The test harness: one real ZooKeeper per test binary, a zkplay server per test in a room of
+//! its own, WebSocket viewers that keep a `RoomView`, and a headless Chromium.
+
+pub mod browser;
+pub mod viewer;
+pub mod zookeeper;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use backend::{Server, ServerSettings};
+use tokio::net::TcpListener;
+
+pub use viewer::Viewer;
+
+/// A zkplay server for one test, with its own room.
+pub struct TestApp {
+    pub server: Server,
+    /// The room this test uses; no other test touches it.
+    pub room: String,
+}
+
+/// Starts a server on a free port against the shared test ZooKeeper.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `tune`.
+pub async fn spawn_app_with(tune: impl FnOnce(&mut ServerSettings)) -> TestApp {
+    init_tracing();
+    let mut settings = ServerSettings::new(zookeeper::connect_string());
+    if let Some(ui) = std::env::var_os("ZKPLAY_TEST_UI_DIR") {
+        settings.ui_dir = ui.into();
+    }
+    tune(&mut settings);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let server = Server::start(listener, settings).expect("start server");
+    TestApp {
+        server,
+        room: unique_room(),
+    }
+}
+
+impl TestApp {
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.server.addr())
+    }
+
+    /// A viewer joined to this test's room.
+    pub async fn viewer(&self) -> Viewer {
+        Viewer::join(self.server.addr(), &self.room).await
+    }
+
+    /// Stops the server: every session closed, every socket shut.
+    pub async fn stop(self) {
+        self.server.stop().await;
+    }
+}
+
+/// A room name no other test (or earlier run against the same ZooKeeper) has used.
+pub fn unique_room() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "t{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The workspace's `target` folder, where tests keep their files.
+pub fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into())
+}
+
+/// Logs stay quiet unless `RUST_LOG` asks for them.
+fn init_tracing() {
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
+}

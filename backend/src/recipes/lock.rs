@@ -40,17 +40,32 @@ pub enum Step {
 /// What happened to the client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    Connected { session: i64 },
-    Created { path: String },
-    Children { names: Vec<String> },
+    Connected {
+        session: i64,
+    },
+    Created {
+        path: String,
+    },
+    Children {
+        names: Vec<String>,
+    },
     /// The watch is armed; `exists` is false when the watched node was already gone.
-    WatchArmed { path: String, call: WatchCall, exists: bool },
-    WatchFired { path: String, kind: WatchedKind },
+    WatchArmed {
+        path: String,
+        call: WatchCall,
+        exists: bool,
+    },
+    WatchFired {
+        path: String,
+        kind: WatchedKind,
+    },
     /// The hold time elapsed or a user pressed Release.
     HoldOver,
     Deleted,
     /// A ZooKeeper call failed.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -41,20 +41,12 @@ pub struct LockClientTask {
 }
 
 impl LockClientTask {
-    /// Runs the client until it finishes, crashes, fails or is shut down; always ends with a
+    /// Runs the client until it finishes, crashes, fails or is shut down; always reports a
     /// `client_closed` event.
     pub async fn run(mut self) {
-        let reason = self.drive().await;
-        let _ = self.events.send(RoomEvent::ClientClosed {
-            client: self.id,
-            reason,
-        });
-    }
-
-    async fn drive(&mut self) -> CloseReason {
         let client = tokio::select! {
             client = self.zk.connect_room(&self.room) => client,
-            cmd = self.cmds.recv() => return reason_for(cmd),
+            cmd = self.cmds.recv() => return self.closed(reason_for(cmd)),
         };
         let client = match client {
             Ok(client) => client,
@@ -63,15 +55,31 @@ impl LockClientTask {
                     client: self.id,
                     message: e.to_string(),
                 });
-                return CloseReason::Failed;
+                return self.closed(CloseReason::Failed);
             }
         };
         let reason = self.drive_session(&client).await;
-        // Expired sessions are gone already; every other way out closes ours cleanly.
-        if reason != CloseReason::Expired {
-            super::close(client).await;
+        match reason {
+            // A crashed process holds nothing from the moment it dies: say so before the
+            // session closes, so no successor's gain is recorded before this client's end.
+            CloseReason::Crashed | CloseReason::Shutdown => {
+                self.closed(reason);
+                super::close(client).await;
+            }
+            // The session is gone already.
+            CloseReason::Expired => self.closed(reason),
+            CloseReason::Finished | CloseReason::Failed => {
+                super::close(client).await;
+                self.closed(reason);
+            }
         }
-        reason
+    }
+
+    fn closed(&self, reason: CloseReason) {
+        let _ = self.events.send(RoomEvent::ClientClosed {
+            client: self.id,
+            reason,
+        });
     }
 
     async fn drive_session(&mut self, client: &Client) -> CloseReason {
@@ -182,11 +190,7 @@ fn watched_kind(event: &WatchedEvent) -> WatchedKind {
 }
 
 /// Makes one ZooKeeper call for the recipe and turns its result into the recipe's next input.
-async fn execute(
-    client: &Client,
-    call: ZkCall,
-    armed: &mut Option<ArmedWatch>,
-) -> Input {
+async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) -> Input {
     let failed = |e: zookeeper_client::Error| Input::Failed {
         message: e.to_string(),
     };

@@ -1,0 +1,6 @@
+//! The page's components, one file each.
+
+pub mod app;
+pub mod controls;
+pub mod event_log;
+pub mod lock_queue;

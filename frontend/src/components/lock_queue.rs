@@ -1,0 +1,209 @@
+//! The `/locks` queue: one card per real znode, keyed by path, with watch arrows and pulses.
+//!
+//! Cards are positioned with CSS transforms computed by [`crate::layout`], so when a node leaves
+//! the others glide into their new slots. A pulse is an element keyed by the `watch_fired`
+//! event's `seq`: its CSS animation plays once when it appears, so nothing times it.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use shared::{
+    ClientId, ClientMsg, LockClientView, NodeState, RoomEvent, RoomView, WatchedKind, Znode,
+};
+use yew::prelude::*;
+
+use crate::i18n::{Lang, Text};
+use crate::layout::{arrow_path, columns_for, queue_size, slot, DEFAULT_COLUMNS};
+use crate::ws::ServerLink;
+
+/// How many of the latest log entries may still show a pulse.
+const PULSE_WINDOW: usize = 24;
+
+#[derive(Properties, PartialEq)]
+pub struct LockQueueProps {
+    pub view: Rc<RoomView>,
+    pub lang: Lang,
+    pub link: ServerLink,
+}
+
+/// Recent watch notifications per client: `(seq, kind)`.
+fn recent_pulses(view: &RoomView) -> HashMap<ClientId, Vec<(u64, WatchedKind)>> {
+    let mut pulses: HashMap<ClientId, Vec<(u64, WatchedKind)>> = HashMap::new();
+    let skip = view.log.len().saturating_sub(PULSE_WINDOW);
+    for entry in view.log.iter().skip(skip) {
+        if let RoomEvent::WatchFired { client, event, .. } = &entry.event {
+            pulses.entry(*client).or_default().push((entry.seq, *event));
+        }
+    }
+    pulses
+}
+
+#[function_component(LockQueue)]
+pub fn lock_queue(props: &LockQueueProps) -> Html {
+    let view = &props.view;
+    let lang = props.lang;
+    // Cards per row follow the queue's width: measured after the first render and on resize.
+    let section = use_node_ref();
+    let columns = use_state_eq(|| DEFAULT_COLUMNS);
+    {
+        let section = section.clone();
+        let columns = columns.clone();
+        use_effect_with((), move |_| {
+            let measure = move || {
+                if let Some(el) = section.cast::<web_sys::Element>() {
+                    columns.set(columns_for(f64::from(el.client_width())));
+                }
+            };
+            measure();
+            let window = web_sys::window().expect("a window");
+            let listener = gloo_events::EventListener::new(&window, "resize", move |_| measure());
+            move || drop(listener)
+        });
+    }
+    let columns = *columns;
+    let index: HashMap<&str, usize> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.path.as_str(), i))
+        .collect();
+    let (width, height) = queue_size(view.nodes.len(), columns);
+    let arrows = view.clients.iter().filter_map(|c| {
+        let from = *index.get(c.path.as_deref()?)?;
+        let watch = c.watching.as_ref()?;
+        let to = *index.get(watch.path.as_str())?;
+        Some(html! {
+            <path key={format!("{from}-{to}")} class="arrow" d={arrow_path(from, to, columns)}
+                marker-end="url(#arrowhead)" data-testid="watch-arrow"
+                data-from={c.path.clone().unwrap_or_default()} data-to={watch.path.clone()} />
+        })
+    });
+    let pulses = recent_pulses(view);
+    let joining: Vec<&LockClientView> = view
+        .clients
+        .iter()
+        .filter(|c| c.path.as_deref().is_none_or(|p| !index.contains_key(p)))
+        .collect();
+    html! {
+        <section class="queue" ref={section}>
+            <h2>{ Text::Queue.get(lang) }</h2>
+            if view.nodes.is_empty() {
+                <p class="empty">{ Text::EmptyQueue.get(lang) }</p>
+            }
+            <div class="queue-stage" style={format!("width:{width}px;height:{height}px")}>
+                <svg class="arrows" width={width.to_string()} height={height.to_string()}>
+                    <defs>
+                        <marker id="arrowhead" viewBox="0 0 10 10" refX="8" refY="5"
+                            markerUnits="userSpaceOnUse" markerWidth="18" markerHeight="18"
+                            orient="auto-start-reverse">
+                            <path d="M 0 0 L 10 5 L 0 10 z" />
+                        </marker>
+                    </defs>
+                    { for arrows }
+                </svg>
+                { for view.nodes.iter().enumerate().map(|(i, node)| {
+                    let owner = view.owner(node);
+                    let node_pulses = owner
+                        .and_then(|c| pulses.get(&c.id))
+                        .cloned()
+                        .unwrap_or_default();
+                    html! {
+                        <LockNode key={node.path.clone()} node={node.clone()} index={i} columns={columns}
+                            state={view.node_state(node)} owner={owner.cloned()}
+                            pulses={node_pulses} lang={lang} link={props.link.clone()} />
+                    }
+                }) }
+            </div>
+            if !joining.is_empty() {
+                <ul class="joining">
+                    { for joining.iter().map(|c| html! {
+                        <li key={c.id} data-testid="joining-client">
+                            { format!("client {} · {}", c.id, Text::Joining.get(lang)) }
+                        </li>
+                    }) }
+                </ul>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LockNodeProps {
+    pub node: Znode,
+    pub index: usize,
+    pub columns: usize,
+    pub state: NodeState,
+    pub owner: Option<LockClientView>,
+    pub pulses: Vec<(u64, WatchedKind)>,
+    pub lang: Lang,
+    pub link: ServerLink,
+}
+
+#[function_component(LockNode)]
+pub fn lock_node(props: &LockNodeProps) -> Html {
+    let lang = props.lang;
+    let at = slot(props.index, props.columns);
+    let name = props
+        .node
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let status = match props.state {
+        NodeState::Holding => Text::Holding.get(lang).to_string(),
+        NodeState::Waiting => match props.owner.as_ref().and_then(|c| c.watching.as_ref()) {
+            Some(w) => format!(
+                "{} {}",
+                Text::Watches.get(lang),
+                w.path.rsplit('/').next().unwrap_or_default()
+            ),
+            None => Text::Waiting.get(lang).to_string(),
+        },
+        NodeState::Crashed => Text::Crashed.get(lang).to_string(),
+        NodeState::External => Text::External.get(lang).to_string(),
+    };
+    let actions = props.owner.as_ref().map(|client| {
+        let id = client.id;
+        let crash = {
+            let link = props.link.clone();
+            Callback::from(move |_| link.send(ClientMsg::Crash { client: id }))
+        };
+        let release = {
+            let link = props.link.clone();
+            Callback::from(move |_| link.send(ClientMsg::Release { client: id }))
+        };
+        html! {
+            <div class="actions">
+                if props.state == NodeState::Holding {
+                    <button class="release" data-testid="release" onclick={release}>{ Text::Release.get(lang) }</button>
+                }
+                <button class="crash" data-testid="crash" onclick={crash}>{ Text::Crash.get(lang) }</button>
+            </div>
+        }
+    });
+    let who = match &props.owner {
+        Some(c) => format!(
+            "client {} · {}",
+            c.id,
+            c.session.clone().unwrap_or_default()
+        ),
+        None => format!("session {}", props.node.owner_session),
+    };
+    html! {
+        <div class={classes!("lock-node", props.state.as_str())} data-testid="lock-node"
+            data-path={props.node.path.clone()} data-state={props.state.as_str()}
+            data-client={props.owner.as_ref().map(|c| c.id.to_string())}
+            style={format!("transform: translate({}px, {}px)", at.x, at.y)}>
+            <div class="name">{ name }</div>
+            <div class="who">{ who }</div>
+            <div class="status">{ status }</div>
+            <div class="czxid">{ format!("czxid {}", props.node.czxid) }</div>
+            { for actions }
+            { for props.pulses.iter().map(|(seq, kind)| html! {
+                <span key={*seq} class="pulse" data-testid="watch-pulse" data-seq={seq.to_string()}
+                    title={format!("{kind:?}")} />
+            }) }
+        </div>
+    }
+}

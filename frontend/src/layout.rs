@@ -1,0 +1,133 @@
+//! Where things go on screen: pure functions from queue positions to pixels and SVG paths.
+
+/// Lock nodes per row when the queue's width is not known yet.
+pub const DEFAULT_COLUMNS: usize = 4;
+pub const CARD_W: f64 = 210.0;
+pub const CARD_H: f64 = 132.0;
+pub const GAP_X: f64 = 56.0;
+pub const GAP_Y: f64 = 72.0;
+/// Room above the first row for arrows that bend upwards.
+pub const TOP: f64 = 40.0;
+
+/// A point in the queue's coordinate space (px).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// How many cards fit in a row `width` px wide (at least one).
+pub fn columns_for(width: f64) -> usize {
+    (((width + GAP_X) / (CARD_W + GAP_X)).floor() as usize).max(1)
+}
+
+/// Top-left corner of the card at `index` (0 = smallest sequence number).
+pub fn slot(index: usize, columns: usize) -> Point {
+    let row = index / columns;
+    let col = index % columns;
+    Point {
+        x: col as f64 * (CARD_W + GAP_X),
+        y: TOP + row as f64 * (CARD_H + GAP_Y),
+    }
+}
+
+/// Width and height the queue needs for `count` cards.
+pub fn queue_size(count: usize, columns: usize) -> (f64, f64) {
+    let rows = count.div_ceil(columns).max(1);
+    let width = columns as f64 * (CARD_W + GAP_X) - GAP_X;
+    (width, TOP + rows as f64 * (CARD_H + GAP_Y))
+}
+
+/// The SVG path of a watch arrow: from the waiter's card at `from` to the watched card at `to`.
+/// Neighbours on one row get a straight arrow; anything else bends above the cards.
+pub fn arrow_path(from: usize, to: usize, columns: usize) -> String {
+    let (a, b) = (slot(from, columns), slot(to, columns));
+    let start = Point {
+        x: a.x,
+        y: a.y + CARD_H / 2.0,
+    };
+    if from == to + 1 && a.y == b.y {
+        let end = Point {
+            x: b.x + CARD_W,
+            y: b.y + CARD_H / 2.0,
+        };
+        return format!("M {} {} L {} {}", start.x, start.y, end.x + 4.0, end.y);
+    }
+    let start = Point {
+        x: a.x + CARD_W / 2.0,
+        y: a.y,
+    };
+    let end = Point {
+        x: b.x + CARD_W / 2.0,
+        y: b.y - 4.0,
+    };
+    let lift = 30.0_f64.max((start.y - end.y).abs() / 2.0);
+    format!(
+        "M {} {} C {} {} {} {} {} {}",
+        start.x,
+        start.y,
+        start.x,
+        start.y.min(end.y) - lift,
+        end.x,
+        start.y.min(end.y) - lift,
+        end.x,
+        end.y
+    )
+}
+
+/// `12:34:56.789` in the given offset from UTC (minutes east).
+pub fn clock(at_ms: u64, offset_minutes: i64) -> String {
+    let local = at_ms as i64 + offset_minutes * 60_000;
+    let ms = local.rem_euclid(86_400_000);
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const C: usize = 5;
+
+    #[test]
+    fn slots_fill_rows_left_to_right() {
+        assert_eq!(slot(0, C), Point { x: 0.0, y: TOP });
+        assert_eq!(slot(1, C).y, TOP);
+        assert!(slot(1, C).x > slot(0, C).x);
+        assert_eq!(slot(C, C).x, 0.0);
+        assert!(slot(C, C).y > slot(C - 1, C).y);
+    }
+
+    #[test]
+    fn columns_follow_the_width() {
+        assert_eq!(columns_for(0.0), 1);
+        assert_eq!(columns_for(CARD_W), 1);
+        assert_eq!(columns_for(3.0 * CARD_W + 2.0 * GAP_X), 3);
+        assert_eq!(columns_for(3.0 * CARD_W + 2.0 * GAP_X - 1.0), 2);
+    }
+
+    #[test]
+    fn queue_grows_by_rows() {
+        assert_eq!(queue_size(0, C), queue_size(1, C));
+        assert!(queue_size(C + 1, C).1 > queue_size(C, C).1);
+    }
+
+    #[test]
+    fn neighbour_arrow_is_straight_and_others_bend() {
+        assert!(arrow_path(1, 0, C).contains(" L "));
+        assert!(arrow_path(C, C - 1, C).contains(" C "));
+        assert!(arrow_path(3, 1, C).contains(" C "));
+    }
+
+    #[test]
+    fn clock_formats_local_time() {
+        assert_eq!(clock(0, 0), "00:00:00.000");
+        assert_eq!(clock(3_723_004, 60), "02:02:03.004");
+        assert_eq!(clock(0, -30), "23:30:00.000");
+    }
+}

@@ -1,0 +1,5 @@
+//! The wasm entry point trunk and `cargo xtask dist` build.
+
+fn main() {
+    frontend::start();
+}

@@ -1,0 +1,188 @@
+//! The UI's one state, and the reducer that server messages and connection changes feed.
+
+use std::rc::Rc;
+
+use shared::{ErrorCode, RoomView, ServerInfo, ServerMsg};
+use yew::Reducible;
+
+use crate::i18n::Lang;
+
+/// The WebSocket's state, as shown in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Live,
+    /// Lost; the next attempt is in `retry_ms`.
+    Lost {
+        retry_ms: u32,
+    },
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppState {
+    pub connection: Connection,
+    pub server: Option<ServerInfo>,
+    /// The room as the server streams it; `None` until the first snapshot.
+    pub view: Option<RoomView>,
+    /// The last error the server answered, shown until the next one replaces it.
+    pub last_error: Option<(ErrorCode, String)>,
+    pub lang: Lang,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            connection: Connection::Connecting,
+            server: None,
+            view: None,
+            last_error: None,
+            lang: Lang::En,
+        }
+    }
+}
+
+/// What can change the state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Server(ServerMsg),
+    Connection(Connection),
+    SetLang(Lang),
+    DismissError,
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Server(ServerMsg::Welcome { server, .. }) => next.server = Some(server),
+            Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(view),
+            Action::Server(ServerMsg::Event { seq, at_ms, event }) => match &mut next.view {
+                // After a resync the stream may repeat events the snapshot already holds.
+                Some(view) if seq > view.seq => view.apply(seq, at_ms, &event),
+                _ => return self,
+            },
+            Action::Server(ServerMsg::Error { code, message }) => {
+                next.last_error = Some((code, message))
+            }
+            Action::Connection(connection) => next.connection = connection,
+            Action::SetLang(lang) => next.lang = lang,
+            Action::DismissError => next.last_error = None,
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::{RoomEvent, Znode};
+
+    fn reduce(state: Rc<AppState>, msg: ServerMsg) -> Rc<AppState> {
+        state.reduce(Action::Server(msg))
+    }
+
+    fn node(n: u32, owner: &str) -> Znode {
+        Znode {
+            path: format!("/locks/sub{n:010}"),
+            czxid: n as i64 + 100,
+            owner_session: owner.into(),
+        }
+    }
+
+    #[test]
+    fn snapshot_then_events_build_the_queue() {
+        let mut s = Rc::new(AppState::default());
+        s = reduce(
+            s,
+            ServerMsg::Snapshot {
+                view: RoomView::new("main", 3000),
+            },
+        );
+        let events = [
+            RoomEvent::ClientAdded { client: 1 },
+            RoomEvent::ClientConnected {
+                client: 1,
+                session: "0x1".into(),
+            },
+            RoomEvent::ZnodeAdded {
+                node: node(0, "0x1"),
+            },
+            RoomEvent::ZnodeAdded {
+                node: node(1, "0x99"),
+            },
+            RoomEvent::LockGained {
+                client: 1,
+                path: "/locks/sub0000000000".into(),
+            },
+        ];
+        for (i, event) in events.into_iter().enumerate() {
+            s = reduce(
+                s,
+                ServerMsg::Event {
+                    seq: i as u64 + 1,
+                    at_ms: 0,
+                    event,
+                },
+            );
+        }
+        let view = s.view.as_ref().unwrap();
+        let states: Vec<_> = view.nodes.iter().map(|n| view.node_state(n)).collect();
+        assert_eq!(
+            states,
+            vec![shared::NodeState::Holding, shared::NodeState::External]
+        );
+        assert_eq!(view.seq, 5);
+        assert_eq!(view.log.len(), 5);
+    }
+
+    #[test]
+    fn events_already_in_the_snapshot_are_ignored() {
+        let mut view = RoomView::new("main", 0);
+        view.seq = 7;
+        let s = reduce(Rc::new(AppState::default()), ServerMsg::Snapshot { view });
+        let same = reduce(
+            s.clone(),
+            ServerMsg::Event {
+                seq: 7,
+                at_ms: 0,
+                event: RoomEvent::ClientAdded { client: 1 },
+            },
+        );
+        assert!(Rc::ptr_eq(&s, &same));
+        let next = reduce(
+            s,
+            ServerMsg::Event {
+                seq: 8,
+                at_ms: 0,
+                event: RoomEvent::ClientAdded { client: 1 },
+            },
+        );
+        assert_eq!(next.view.as_ref().unwrap().clients.len(), 1);
+    }
+
+    #[test]
+    fn events_before_any_snapshot_are_dropped_and_errors_kept() {
+        let s = reduce(
+            Rc::new(AppState::default()),
+            ServerMsg::Event {
+                seq: 1,
+                at_ms: 0,
+                event: RoomEvent::HoldChanged { hold_ms: 0 },
+            },
+        );
+        assert!(s.view.is_none());
+        let s = reduce(
+            s,
+            ServerMsg::Error {
+                code: ErrorCode::RoomFull,
+                message: "full".into(),
+            },
+        );
+        assert_eq!(s.last_error, Some((ErrorCode::RoomFull, "full".into())));
+        let s = s.reduce(Action::DismissError);
+        assert_eq!(s.last_error, None);
+    }
+}

@@ -1,0 +1,145 @@
+//! The link to the server: connect, hello, reconnect with backoff, and an outbox for intents.
+
+use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
+use futures::future::{select, Either};
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::{futures::WebSocket, Message};
+use gloo_timers::future::TimeoutFuture;
+use shared::{ClientMsg, ServerMsg, PROTOCOL_VERSION};
+use yew::Callback;
+
+use crate::state::{Action, Connection};
+
+const FIRST_RETRY_MS: u32 = 500;
+const LAST_RETRY_MS: u32 = 8000;
+
+/// Sends intents to the server. Cheap to clone; intents while disconnected are dropped (the page
+/// shows the connection is lost, and acting on stale clicks later would surprise).
+#[derive(Clone, Debug)]
+pub struct ServerLink {
+    outbox: UnboundedSender<ClientMsg>,
+}
+
+impl PartialEq for ServerLink {
+    fn eq(&self, other: &Self) -> bool {
+        self.outbox.same_receiver(&other.outbox)
+    }
+}
+
+impl ServerLink {
+    pub fn send(&self, msg: ClientMsg) {
+        let _ = self.outbox.unbounded_send(msg);
+    }
+
+    /// A link whose messages go nowhere (for rendering components without a server).
+    pub fn detached() -> Self {
+        ServerLink {
+            outbox: unbounded().0,
+        }
+    }
+}
+
+/// The `/ws` URL of the server that served this page.
+pub fn server_url() -> String {
+    let location = web_sys::window().expect("a window").location();
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss",
+        _ => "ws",
+    };
+    let host = location.host().unwrap_or_else(|_| "127.0.0.1:8080".into());
+    format!("{scheme}://{host}/ws")
+}
+
+/// The room named by `?room=` in the page's URL, else `main`.
+pub fn room_from_location() -> String {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    room_from_query(&search)
+}
+
+fn room_from_query(search: &str) -> String {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("room="))
+        .filter(|room| shared::is_valid_room_name(room))
+        .unwrap_or("main")
+        .to_string()
+}
+
+/// Starts the connection task; it runs as long as the page.
+pub fn connect(url: String, room: String, dispatch: Callback<Action>) -> ServerLink {
+    let (outbox, inbox) = unbounded();
+    wasm_bindgen_futures::spawn_local(run(url, room, inbox, dispatch));
+    ServerLink { outbox }
+}
+
+async fn run(
+    url: String,
+    room: String,
+    mut inbox: UnboundedReceiver<ClientMsg>,
+    dispatch: Callback<Action>,
+) {
+    let mut retry_ms = FIRST_RETRY_MS;
+    loop {
+        dispatch.emit(Action::Connection(Connection::Connecting));
+        if let Ok(socket) = WebSocket::open(&url) {
+            let (mut write, mut read) = socket.split();
+            let hello = ClientMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+                room: room.clone(),
+            };
+            if write.send(encode(&hello)).await.is_ok() {
+                loop {
+                    match select(read.next(), inbox.next()).await {
+                        Either::Left((Some(Ok(Message::Text(text))), _)) => {
+                            match serde_json::from_str::<ServerMsg>(&text) {
+                                Ok(msg) => {
+                                    if matches!(msg, ServerMsg::Welcome { .. }) {
+                                        retry_ms = FIRST_RETRY_MS;
+                                        dispatch.emit(Action::Connection(Connection::Live));
+                                    }
+                                    dispatch.emit(Action::Server(msg));
+                                }
+                                Err(e) => web_sys::console::warn_1(
+                                    &format!("zkplay: unreadable server message: {e}").into(),
+                                ),
+                            }
+                        }
+                        Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
+                        Either::Left((_, _)) => break,
+                        Either::Right((Some(msg), _)) => {
+                            if write.send(encode(&msg)).await.is_err() {
+                                break;
+                            }
+                        }
+                        // The page is gone.
+                        Either::Right((None, _)) => return,
+                    }
+                }
+            }
+        }
+        dispatch.emit(Action::Connection(Connection::Lost { retry_ms }));
+        TimeoutFuture::new(retry_ms).await;
+        while inbox.try_recv().is_ok() {}
+        retry_ms = (retry_ms * 2).min(LAST_RETRY_MS);
+    }
+}
+
+fn encode(msg: &ClientMsg) -> Message {
+    Message::Text(serde_json::to_string(msg).expect("protocol types always serialise"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_comes_from_the_query_or_defaults_to_main() {
+        assert_eq!(room_from_query(""), "main");
+        assert_eq!(room_from_query("?room=class-7"), "class-7");
+        assert_eq!(room_from_query("?x=1&room=b"), "b");
+        assert_eq!(room_from_query("?room=../etc"), "main");
+    }
+}

@@ -1,0 +1,253 @@
+//! Components rendered in a real browser (wasm-bindgen-test in headless Chromium): the DOM they
+//! produce must carry the test-id contract and follow the room view.
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+
+use frontend::components::controls::{Controls, ControlsProps};
+use frontend::components::event_log::{EventLog, EventLogProps};
+use frontend::components::lock_queue::{LockQueue, LockQueueProps};
+use frontend::i18n::Lang;
+use frontend::ws::ServerLink;
+use shared::{RoomEvent, RoomView, WatchCall, WatchedKind, Znode};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A room with a holder (client 1), a waiter watching it (client 2) and an outsider's node.
+fn room() -> RoomView {
+    let mut view = RoomView::new("main", 0);
+    let node = |n: u32, owner: &str| Znode {
+        path: format!("/locks/sub{n:010}"),
+        czxid: 100 + i64::from(n),
+        owner_session: owner.into(),
+    };
+    let events = [
+        RoomEvent::ClientAdded { client: 1 },
+        RoomEvent::ClientAdded { client: 2 },
+        RoomEvent::ClientConnected {
+            client: 1,
+            session: "0x1".into(),
+        },
+        RoomEvent::ClientConnected {
+            client: 2,
+            session: "0x2".into(),
+        },
+        RoomEvent::ZnodeAdded {
+            node: node(0, "0x1"),
+        },
+        RoomEvent::ZnodeAdded {
+            node: node(1, "0x2"),
+        },
+        RoomEvent::ZnodeAdded {
+            node: node(2, "0x77"),
+        },
+        RoomEvent::NodeCreatedByClient {
+            client: 1,
+            path: "/locks/sub0000000000".into(),
+        },
+        RoomEvent::NodeCreatedByClient {
+            client: 2,
+            path: "/locks/sub0000000001".into(),
+        },
+        RoomEvent::LockGained {
+            client: 1,
+            path: "/locks/sub0000000000".into(),
+        },
+        RoomEvent::WatchSet {
+            client: 2,
+            path: "/locks/sub0000000000".into(),
+            call: WatchCall::GetData,
+        },
+    ];
+    for (i, e) in events.iter().enumerate() {
+        view.apply(i as u64 + 1, 1_700_000_000_000, e);
+    }
+    view
+}
+
+fn mount_point() -> web_sys::Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn attrs(root: &web_sys::Element, css: &str, attr: &str) -> Vec<String> {
+    let list = root.query_selector_all(css).unwrap();
+    (0..list.length())
+        .map(|i| {
+            list.item(i)
+                .unwrap()
+                .dyn_into::<web_sys::Element>()
+                .unwrap()
+                .get_attribute(attr)
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn lock_queue_shows_every_znode_with_its_state_controls_and_arrows() {
+    let root = mount_point();
+    let props = LockQueueProps {
+        view: Rc::new(room()),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+    };
+    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    assert_eq!(
+        attrs(&root, "[data-testid=lock-node]", "data-path"),
+        [
+            "/locks/sub0000000000",
+            "/locks/sub0000000001",
+            "/locks/sub0000000002"
+        ]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=lock-node]", "data-state"),
+        ["holding", "waiting", "external"]
+    );
+    // Controls sit inside the element carrying the client's znode path.
+    let holder = r#"[data-path="/locks/sub0000000000"]"#;
+    assert!(root
+        .query_selector(&format!("{holder} [data-testid=crash]"))
+        .unwrap()
+        .is_some());
+    assert!(root
+        .query_selector(&format!("{holder} [data-testid=release]"))
+        .unwrap()
+        .is_some());
+    let waiter = r#"[data-path="/locks/sub0000000001"]"#;
+    assert!(root
+        .query_selector(&format!("{waiter} [data-testid=release]"))
+        .unwrap()
+        .is_none());
+    let outsider = r#"[data-path="/locks/sub0000000002"]"#;
+    assert!(root
+        .query_selector(&format!("{outsider} [data-testid=crash]"))
+        .unwrap()
+        .is_none());
+    // One arrow, from the waiter to the node it watches.
+    assert_eq!(
+        attrs(&root, "[data-testid=watch-arrow]", "data-to"),
+        ["/locks/sub0000000000"]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=watch-arrow]", "data-from"),
+        ["/locks/sub0000000001"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_fired_watch_pulses_on_the_watcher_and_a_removed_node_leaves() {
+    let root = mount_point();
+    let mut view = room();
+    let seq = view.seq;
+    view.apply(
+        seq + 1,
+        0,
+        &RoomEvent::LockReleased {
+            client: 1,
+            path: "/locks/sub0000000000".into(),
+        },
+    );
+    view.apply(
+        seq + 2,
+        0,
+        &RoomEvent::ZnodeRemoved {
+            path: "/locks/sub0000000000".into(),
+        },
+    );
+    view.apply(
+        seq + 3,
+        0,
+        &RoomEvent::WatchFired {
+            client: 2,
+            path: "/locks/sub0000000000".into(),
+            event: WatchedKind::NodeDeleted,
+        },
+    );
+    let props = LockQueueProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+    };
+    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    assert!(root
+        .query_selector(r#"[data-path="/locks/sub0000000000"]"#)
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        attrs(
+            &root,
+            r#"[data-path="/locks/sub0000000001"] [data-testid=watch-pulse]"#,
+            "data-seq"
+        ),
+        [(seq + 3).to_string()]
+    );
+    assert!(root
+        .query_selector("[data-testid=watch-arrow]")
+        .unwrap()
+        .is_none());
+}
+
+#[wasm_bindgen_test]
+async fn event_log_is_newest_first_with_the_seeds_lines() {
+    let root = mount_point();
+    let props = EventLogProps {
+        view: Rc::new(room()),
+        lang: Lang::En,
+    };
+    yew::Renderer::<EventLog>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let log = root
+        .query_selector("[data-testid=event-log]")
+        .unwrap()
+        .unwrap();
+    let first = log
+        .query_selector("li")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        first.contains("getData(/locks/sub0000000000, watch)"),
+        "{first}"
+    );
+    assert!(log
+        .text_content()
+        .unwrap()
+        .contains("gain lock: /locks/sub0000000000"));
+}
+
+#[wasm_bindgen_test]
+async fn controls_show_the_hold_time_and_the_add_button() {
+    let root = mount_point();
+    let mut view = room();
+    view.apply(view.seq + 1, 0, &RoomEvent::HoldChanged { hold_ms: 2500 });
+    let props = ControlsProps {
+        view: Rc::new(view),
+        lang: Lang::Zh,
+        link: ServerLink::detached(),
+    };
+    yew::Renderer::<Controls>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let hold = root
+        .query_selector("[data-testid=hold-ms]")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    assert_eq!(hold.value(), "2500");
+    let add = root
+        .query_selector("[data-testid=add-lock-client]")
+        .unwrap()
+        .unwrap();
+    assert!(add.text_content().unwrap().contains("添加客户端"));
+}

@@ -1,0 +1,7 @@
+//! zkplay's integration tests: a real ZooKeeper (started by the harness), real sessions, the
+//! real WebSocket, and a real browser. One binary, listed modules.
+
+mod bad_input;
+mod browser;
+mod external;
+mod lock;

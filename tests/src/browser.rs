@@ -1,0 +1,152 @@
+//! Headless Chromium through chromedriver (fantoccini), with a screenshot when a test fails.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+/// How long a wait for the page may take before the test fails.
+pub const PAGE_WAIT: Duration = Duration::from_secs(30);
+
+/// A Chromium of its own (own chromedriver, own profile) showing one page.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and Chromium and opens `url`.
+    pub async fn open(url: &str) -> Result<Browser> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| {
+                format!("start {chromedriver} (run `cargo xtask test` to install it)")
+            })?;
+        // chromedriver signals readiness only by accepting connections.
+        let deadline = tokio::time::Instant::now() + PAGE_WAIT;
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            if tokio::time::Instant::now() > deadline {
+                return Err(anyhow!("chromedriver did not listen on port {port}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = tempfile::Builder::new()
+            .prefix("zkplay-chromium-")
+            .tempdir()?;
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1600,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("open a Chromium session")?;
+        client.goto(url).await?;
+        Ok(Browser {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    /// Polls the page until `check` returns `Some` (WebDriver has no way to push changes).
+    pub async fn wait_for<T>(
+        &self,
+        what: &str,
+        mut check: impl AsyncFnMut(&Client) -> Result<Option<T>>,
+    ) -> Result<T> {
+        let deadline = tokio::time::Instant::now() + PAGE_WAIT;
+        loop {
+            if let Some(found) = check(&self.client).await? {
+                return Ok(found);
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(anyhow!("timed out waiting for {what}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `(data-path, data-state)` of every lock node on the page, in page order, read in one
+    /// script so a re-render in between cannot leave stale elements.
+    pub async fn lock_nodes(&self) -> Result<Vec<(String, String)>> {
+        let value = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('[data-testid=lock-node]')]\
+                 .map(e => [e.dataset.path, e.dataset.state]);",
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(value)?)
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("find {css}"))?
+            .click()
+            .await
+            .with_context(|| format!("click {css}"))?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the page to `target/e2e-screenshots/<name>.png` and returns the path.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = crate::target_dir().join("e2e-screenshots");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+/// Opens `url` in a fresh browser, runs `body`, and on failure saves a screenshot named after
+/// the test before failing with the body's error.
+pub async fn browser_test(name: &str, url: &str, body: impl AsyncFnOnce(&Browser) -> Result<()>) {
+    let browser = Browser::open(url).await.expect("open the browser");
+    let result = body(&browser).await;
+    if let Err(e) = result {
+        let shot = browser.screenshot(name).await;
+        browser.close().await;
+        match shot {
+            Ok(path) => panic!("{name} failed: {e:#}\nscreenshot: {}", path.display()),
+            Err(shot_err) => panic!("{name} failed: {e:#}\n(no screenshot: {shot_err})"),
+        }
+    }
+    browser.close().await;
+}

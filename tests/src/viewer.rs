@@ -1,0 +1,138 @@
+//! A WebSocket viewer of one room, as a browser would be: it keeps a `RoomView` from the
+//! snapshot and the events, and the whole event history for checks on ordering.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use shared::{ClientMsg, ErrorCode, RoomEvent, RoomView, ServerMsg, PROTOCOL_VERSION};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long any single wait may take before the test fails (a bound, not a pause).
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub struct Viewer {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The room as the stream built it.
+    pub view: RoomView,
+    /// Every event received, in order, with its `seq`.
+    pub history: Vec<(u64, RoomEvent)>,
+    /// Error messages received and not yet taken by [`Viewer::next_error`].
+    pub errors: Vec<(ErrorCode, String)>,
+}
+
+impl Viewer {
+    /// Connects without saying hello.
+    pub async fn connect(addr: SocketAddr) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("WebSocket connect");
+        ws
+    }
+
+    /// Connects, says hello, and waits for the welcome and the snapshot.
+    pub async fn join(addr: SocketAddr, room: &str) -> Viewer {
+        let mut ws = Self::connect(addr).await;
+        let hello = ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            room: room.into(),
+        };
+        ws.send(Message::text(serde_json::to_string(&hello).unwrap()))
+            .await
+            .expect("send hello");
+        let mut viewer = Viewer {
+            ws,
+            view: RoomView::default(),
+            history: Vec::new(),
+            errors: Vec::new(),
+        };
+        match viewer.next().await {
+            ServerMsg::Welcome { room: joined, .. } => assert_eq!(joined, room),
+            other => panic!("expected a welcome, got {other:?}"),
+        }
+        match viewer.next().await {
+            ServerMsg::Snapshot { view } => viewer.view = view,
+            other => panic!("expected a snapshot, got {other:?}"),
+        }
+        viewer
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.send_raw(Message::text(serde_json::to_string(msg).unwrap()))
+            .await;
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.ws.send(message).await.expect("send");
+    }
+
+    /// The next server message (failing the test after [`WAIT`]).
+    pub async fn next(&mut self) -> ServerMsg {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("no server message within the wait")
+                .expect("the server closed the connection")
+                .expect("WebSocket error");
+            if let Message::Text(text) = frame {
+                return serde_json::from_str(&text).expect("a server message");
+            }
+        }
+    }
+
+    /// Reads messages, applying them, until `done` holds for the view; returns what it said.
+    pub async fn until<T>(
+        &mut self,
+        what: &str,
+        mut done: impl FnMut(&RoomView, &[(u64, RoomEvent)]) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Some(result) = done(&self.view, &self.history) {
+                return result;
+            }
+            let msg = tokio::time::timeout_at(deadline, self.next())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "timed out waiting for {what}; view: {:#?}\nlast events: {:#?}",
+                        self.view,
+                        &self.history[self.history.len().saturating_sub(20)..]
+                    )
+                });
+            self.absorb(msg);
+        }
+    }
+
+    fn absorb(&mut self, msg: ServerMsg) {
+        match msg {
+            ServerMsg::Event { seq, at_ms, event } => {
+                if seq > self.view.seq {
+                    self.view.apply(seq, at_ms, &event);
+                    self.history.push((seq, event));
+                }
+            }
+            ServerMsg::Snapshot { view } => self.view = view,
+            ServerMsg::Error { code, message } => self.errors.push((code, message)),
+            ServerMsg::Welcome { .. } => {}
+        }
+    }
+
+    /// Waits for an error message and returns its code.
+    pub async fn next_error(&mut self) -> ErrorCode {
+        loop {
+            if !self.errors.is_empty() {
+                return self.errors.remove(0).0;
+            }
+            let msg = self.next().await;
+            self.absorb(msg);
+        }
+    }
+
+    /// Adds a lock client and returns nothing; its id shows up in the events.
+    pub async fn add_lock_client(&mut self) {
+        self.send(&ClientMsg::AddLockClient).await;
+    }
+}

@@ -1,0 +1,71 @@
+//! One real standalone ZooKeeper for the whole test binary, started on first use.
+//!
+//! It is tied to the test process (see `backend::ensemble`), so it dies with it; its data lives
+//! under cargo's target tmp folder, and earlier runs' folders are removed at start.
+
+use std::sync::OnceLock;
+
+use backend::ensemble::{Ensemble, EnsembleConfig};
+
+static ZOOKEEPER: OnceLock<Ensemble> = OnceLock::new();
+
+/// The connect string of the test ZooKeeper, starting it if needed.
+pub fn connect_string() -> String {
+    ZOOKEEPER.get_or_init(start).connect_string()
+}
+
+fn start() -> Ensemble {
+    let parent = crate::target_dir().join("tmp");
+    remove_dead_runs(&parent);
+    let data = parent.join(format!("zookeeper-{}", std::process::id()));
+    std::fs::create_dir_all(&data).expect("create the test ZooKeeper's folder");
+    // Its own runtime: each test has its own, and this server outlives them all.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let mut last = None;
+        for _ in 0..5 {
+            let config = EnsembleConfig {
+                members: 1,
+                client_port: free_port(),
+                tick_ms: 500,
+                fsync: false,
+                data_parent: Some(data.clone()),
+                ..EnsembleConfig::classic()
+            };
+            match runtime.block_on(Ensemble::start(config)) {
+                Ok(ensemble) => return ensemble,
+                // Another process may take the port between our probe and ZooKeeper's bind.
+                Err(e) => last = Some(e),
+            }
+        }
+        panic!("the test ZooKeeper did not start: {}", last.expect("tried"));
+    })
+    .join()
+    .expect("start the test ZooKeeper")
+}
+
+/// Removes the data of earlier test processes (their JVMs died with them); a runner that starts
+/// one process per test (nextest) may have live ones beside us.
+fn remove_dead_runs(parent: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("zookeeper-") {
+            if !std::path::Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

@@ -1,0 +1,149 @@
+//! Installs what zkplay needs when it is missing, or says exactly how to.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Once;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{run, step};
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// `apt-get install` of Debian packages, as root; otherwise the command to run.
+fn apt_install(packages: &[&str], no_recommends: bool) -> Result<()> {
+    let mut args = vec!["install", "-y"];
+    if no_recommends {
+        args.push("--no-install-recommends");
+    }
+    args.extend_from_slice(packages);
+    if !is_root() {
+        bail!(
+            "missing Debian packages {packages:?}; as root, run:\n    apt-get update && apt-get {}",
+            args.join(" ")
+        );
+    }
+    static UPDATE: Once = Once::new();
+    let mut updated = Ok(());
+    UPDATE.call_once(|| updated = run(Command::new("apt-get").args(["update", "-q"])));
+    updated?;
+    run(Command::new("apt-get")
+        .args(&args)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn have(path: &str) -> bool {
+    Path::new(path).exists()
+}
+
+fn on_path(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Debian's ZooKeeper 3.8 and the JRE it brings.
+pub fn zookeeper() -> Result<()> {
+    if std::env::var_os("ZOOKEEPER_HOME").is_some()
+        || (have("/usr/share/java/zookeeper.jar") && on_path("java"))
+    {
+        return Ok(());
+    }
+    step("install ZooKeeper (Debian package zookeeper)", || {
+        apt_install(&["zookeeper"], true)
+    })
+}
+
+/// The wasm32 target of the Rust toolchain.
+pub fn wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup is needed to add the wasm32 target")?;
+    if String::from_utf8_lossy(&installed.stdout).contains("wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    step("add the wasm32-unknown-unknown target (rustup)", || {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    })
+}
+
+/// Debian's Chromium and its matching chromedriver, for browser tests.
+pub fn chromium() -> Result<()> {
+    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
+        return Ok(());
+    }
+    step("install Chromium and chromedriver (Debian)", || {
+        apt_install(&["chromium", "chromium-driver"], false)
+    })
+}
+
+/// The version of wasm-bindgen the lock file holds.
+fn locked_wasm_bindgen(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("read Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == r#"name = "wasm-bindgen""# {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = ")) {
+                return Ok(version.trim_matches('"').to_string());
+            }
+        }
+    }
+    bail!("no wasm-bindgen in Cargo.lock")
+}
+
+/// `wasm-bindgen-test-runner` of exactly the locked version, in `target/tools/bin`.
+pub fn wasm_bindgen_cli(root: &Path) -> Result<PathBuf> {
+    let version = locked_wasm_bindgen(root)?;
+    let tools = root.join("target/tools");
+    let bin = tools.join("bin");
+    let runner = bin.join("wasm-bindgen-test-runner");
+    let current = Command::new(&runner)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains(&version))
+        .unwrap_or(false);
+    if current {
+        return Ok(bin);
+    }
+    step(
+        &format!("install wasm-bindgen-cli {version} into target/tools (about 2 minutes)"),
+        || {
+            // Without --locked: the CLI's own lock file names a crate version the registry
+            // no longer serves.
+            run(crate::cargo()
+                .args([
+                    "install",
+                    "wasm-bindgen-cli",
+                    "--version",
+                    &version,
+                    "--root",
+                ])
+                .arg(&tools))
+        },
+    )?;
+    Ok(bin)
+}
+
+/// wasm-bindgen-test-runner leaves Chromium profile folders in /tmp.
+pub fn remove_chromium_leftovers() {
+    if let Ok(entries) = std::fs::read_dir("/tmp") {
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("org.chromium.Chromium.")
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! `cargo xtask`: set up what zkplay needs, build the UI, run it, test it.
+//!
+//! Every step says what it does; a failed step stops the run with its reason.
+
+mod install;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "zkplay's automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Install what is missing, build the UI, start ZooKeeper and the server (Ctrl-C stops all).
+    Play {
+        /// Arguments for the `zkplay` server, e.g. `-- --listen 127.0.0.1:9000`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Install what is missing, then run every check and test: format, lints, unit,
+    /// real-ZooKeeper integration, wasm in headless Chromium, browser end-to-end.
+    Test,
+    /// Build the UI into target/ui (no trunk needed).
+    Dist {
+        /// Build the wasm in debug mode (faster to build, larger and slower).
+        #[arg(long)]
+        debug: bool,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    std::env::set_current_dir(&root)?;
+    match cli.command {
+        Cmd::Play { args } => play(&root, args),
+        Cmd::Test => test(&root),
+        Cmd::Dist { debug } => dist(&root, !debug).map(drop),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Prints a step's title, runs it, and says how long it took.
+fn step<T>(title: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    println!("==> {title}");
+    let start = Instant::now();
+    let result = f().with_context(|| format!("step failed: {title}"))?;
+    println!("    done in {:.1} s", start.elapsed().as_secs_f64());
+    Ok(result)
+}
+
+/// Runs a command, streaming its output; fails with the command line if it fails.
+fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn play(root: &Path, args: Vec<String>) -> Result<()> {
+    install::zookeeper()?;
+    install::wasm_target()?;
+    let ui = dist(root, true)?;
+    step("build the zkplay server (release)", || {
+        run(cargo().args([
+            "build",
+            "--release",
+            "--package",
+            "backend",
+            "--bin",
+            "zkplay",
+        ]))
+    })?;
+    let server = root.join("target/release/zkplay");
+    println!("==> start zkplay (Ctrl-C stops the server and the ZooKeeper ensemble)");
+    let mut cmd = Command::new(server);
+    cmd.arg("--ui-dir").arg(&ui).args(&args);
+    // Become the server, so Ctrl-C reaches it alone and the terminal returns only when it
+    // has stopped everything it started.
+    use std::os::unix::process::CommandExt;
+    let err = cmd.exec();
+    Err(err).context("could not start target/release/zkplay")
+}
+
+fn test(root: &Path) -> Result<()> {
+    let start = Instant::now();
+    install::zookeeper()?;
+    install::wasm_target()?;
+    install::chromium()?;
+    let tools = install::wasm_bindgen_cli(root)?;
+    step("cargo fmt --check", || {
+        run(cargo().args(["fmt", "--all", "--", "--check"]))
+    })?;
+    step("clippy (native, all targets)", || {
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step("clippy (wasm32: shared, frontend)", || {
+        run(cargo().args([
+            "clippy",
+            "--package",
+            "shared",
+            "--package",
+            "frontend",
+            "--all-targets",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    let ui = dist(root, true)?;
+    step(
+        "native tests: unit, real-ZooKeeper integration, browser end-to-end",
+        || {
+            run(cargo()
+                .args(["test", "--workspace"])
+                .env("ZKPLAY_TEST_UI_DIR", &ui)
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver"))
+        },
+    )?;
+    step(
+        "wasm tests in headless Chromium (wasm-bindgen-test)",
+        || {
+            let path = format!(
+                "{}:{}",
+                tools.display(),
+                std::env::var("PATH").unwrap_or_default()
+            );
+            let result = run(cargo()
+                .args([
+                    "test",
+                    "--package",
+                    "frontend",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .env("PATH", path)
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"));
+            install::remove_chromium_leftovers();
+            result
+        },
+    )?;
+    println!(
+        "all checks and tests passed in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Builds the wasm UI and writes it, with its page and style, to `target/ui`.
+fn dist(root: &Path, release: bool) -> Result<PathBuf> {
+    install::wasm_target()?;
+    let profile = if release { "release" } else { "debug" };
+    step(&format!("build the UI's wasm ({profile})"), || {
+        let mut cmd = cargo();
+        cmd.args([
+            "build",
+            "--package",
+            "frontend",
+            "--bin",
+            "frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]);
+        if release {
+            cmd.arg("--release");
+        }
+        run(&mut cmd)
+    })?;
+    let out = root.join("target/ui");
+    step("wasm-bindgen and page into target/ui", || {
+        let wasm = root.join(format!(
+            "target/wasm32-unknown-unknown/{profile}/frontend.wasm"
+        ));
+        if out.exists() {
+            std::fs::remove_dir_all(&out)?;
+        }
+        std::fs::create_dir_all(&out)?;
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(&wasm)
+            .web(true)?
+            .omit_default_module_path(false)
+            .typescript(false)
+            .generate(&out)
+            .context("wasm-bindgen")?;
+        std::fs::copy(root.join("frontend/style.css"), out.join("style.css"))?;
+        let page = std::fs::read_to_string(root.join("index.html"))?;
+        std::fs::write(out.join("index.html"), page_without_trunk(&page))?;
+        let size = std::fs::metadata(out.join("frontend_bg.wasm"))?.len();
+        println!("    frontend_bg.wasm: {size} bytes");
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Turns trunk's `index.html` into a plain page: trunk's links become a stylesheet link and a
+/// module script that loads the wasm.
+fn page_without_trunk(page: &str) -> String {
+    let mut out = String::new();
+    for line in page.lines() {
+        if line.contains("data-trunk") {
+            if line.contains(r#"rel="css""#) {
+                out.push_str("    <link rel=\"stylesheet\" href=\"/style.css\">\n");
+            } else if line.contains(r#"rel="rust""#) {
+                out.push_str(
+                    "    <script type=\"module\">import init from '/frontend.js'; \
+                     init({ module_or_path: '/frontend_bg.wasm' });</script>\n",
+                );
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
