@@ -1,0 +1,84 @@
+//! The router without a socket (`tower::ServiceExt::oneshot`): UI files, health, and `/ws`
+//! refusing plain HTTP.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use backend::http::{router, AppState};
+use backend::room::{RoomSettings, Rooms};
+use backend::ws::Limits;
+use backend::zk::ZkSettings;
+use shared::ServerInfo;
+use tower::ServiceExt;
+
+fn app(ui: &std::path::Path) -> axum::Router {
+    let zk = ZkSettings {
+        // Never dialled here: no request below starts a room.
+        connect: "127.0.0.1:1".into(),
+        session_timeout: std::time::Duration::from_secs(5),
+    };
+    let state = AppState {
+        rooms: Arc::new(Rooms::new(RoomSettings {
+            zk: Arc::new(zk),
+            max_lock_clients: 50,
+            viewer_queue: 16,
+            default_hold_ms: 3000,
+        })),
+        limits: Arc::new(Limits {
+            max_message_bytes: 4096,
+            max_messages_per_sec: 20,
+        }),
+        info: ServerInfo {
+            zookeeper: "127.0.0.1:1".into(),
+            session_timeout_ms: 5000,
+            max_lock_clients: 50,
+            max_message_bytes: 4096,
+        },
+        shutdown: tokio::sync::watch::channel(false).1,
+    };
+    router(state, ui.to_path_buf())
+}
+
+async fn get(app: axum::Router, uri: &str) -> (StatusCode, String) {
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn serves_the_ui_health_and_refuses_plain_http_on_ws() {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(ui.path().join("index.html"), "<title>zkplay</title>").unwrap();
+    std::fs::write(ui.path().join("style.css"), "body{}").unwrap();
+
+    assert_eq!(
+        get(app(ui.path()), "/healthz").await,
+        (StatusCode::OK, "ok".into())
+    );
+    assert_eq!(
+        get(app(ui.path()), "/").await,
+        (StatusCode::OK, "<title>zkplay</title>".into())
+    );
+    assert_eq!(
+        get(app(ui.path()), "/style.css").await,
+        (StatusCode::OK, "body{}".into())
+    );
+    // A room link (`/?room=x`) and unknown paths load the app, which reads the URL itself.
+    assert_eq!(
+        get(app(ui.path()), "/?room=class-7").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(app(ui.path()), "/no/such/page").await.1,
+        "<title>zkplay</title>"
+    );
+    // Without an upgrade handshake the WebSocket route answers with a client error.
+    assert!(get(app(ui.path()), "/ws").await.0.is_client_error());
+}
