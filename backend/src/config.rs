@@ -40,6 +40,10 @@ pub struct Config {
     #[arg(long, env = "ZKPLAY_MAX_LOCK_CLIENTS", default_value_t = 50)]
     pub max_lock_clients: usize,
 
+    /// Rooms the server runs at once.
+    #[arg(long, env = "ZKPLAY_MAX_ROOMS", default_value_t = 64)]
+    pub max_rooms: usize,
+
     /// Hold time of a new room's lock holders, in ms (0 = until released).
     #[arg(long, env = "ZKPLAY_HOLD_MS", default_value_t = 3000)]
     pub hold_ms: u64,
@@ -77,6 +81,7 @@ impl Config {
                 max_messages_per_sec: self.max_messages_per_sec,
             },
             max_lock_clients: self.max_lock_clients,
+            max_rooms: self.max_rooms,
             viewer_queue: self.viewer_queue,
             default_hold_ms: self.hold_ms,
         }

@@ -23,6 +23,7 @@ pub struct ServerSettings {
     pub ui_dir: PathBuf,
     pub limits: Limits,
     pub max_lock_clients: usize,
+    pub max_rooms: usize,
     pub viewer_queue: usize,
     pub default_hold_ms: u64,
 }
@@ -41,6 +42,7 @@ impl ServerSettings {
                 max_messages_per_sec: 20,
             },
             max_lock_clients: 50,
+            max_rooms: 64,
             viewer_queue: 1024,
             default_hold_ms: 3000,
         }
@@ -99,6 +101,7 @@ impl Server {
         let rooms = Arc::new(Rooms::new(RoomSettings {
             zk: Arc::new(settings.zk),
             max_lock_clients: settings.max_lock_clients,
+            max_rooms: settings.max_rooms,
             viewer_queue: settings.viewer_queue,
             default_hold_ms: settings.default_hold_ms,
         }));

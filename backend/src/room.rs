@@ -25,6 +25,8 @@ pub type Frame = Utf8Bytes;
 pub struct RoomSettings {
     pub zk: Arc<ZkSettings>,
     pub max_lock_clients: usize,
+    /// Rooms the server runs at once (each holds an observer session).
+    pub max_rooms: usize,
     /// Frames a viewer may fall behind before it is resynced with a snapshot.
     pub viewer_queue: usize,
     pub default_hold_ms: u64,
@@ -39,6 +41,8 @@ pub enum RoomError {
     NoSuchClient(ClientId),
     #[error("client {0} does not hold the lock")]
     NotHolding(ClientId),
+    #[error("the server already runs {0} rooms, its limit")]
+    TooManyRooms(usize),
     #[error("the room is shutting down")]
     Closed,
 }
@@ -126,16 +130,20 @@ impl Rooms {
     }
 
     /// The room called `name` (already validated), started if it was not running.
-    pub fn get_or_start(&self, name: &str) -> RoomHandle {
+    pub fn get_or_start(&self, name: &str) -> Result<RoomHandle, RoomError> {
         let mut rooms = self.rooms.lock().expect("rooms lock");
         if let Some((handle, task)) = rooms.get(name) {
             if !task.is_finished() {
-                return handle.clone();
+                return Ok(handle.clone());
             }
+        }
+        rooms.retain(|_, (_, task)| !task.is_finished());
+        if rooms.len() >= self.settings.max_rooms {
+            return Err(RoomError::TooManyRooms(self.settings.max_rooms));
         }
         let (handle, task) = RoomActor::start(name.to_string(), self.settings.clone());
         rooms.insert(name.to_string(), (handle.clone(), task));
-        handle
+        Ok(handle)
     }
 
     /// Closes every session of every room and waits for them.

@@ -68,6 +68,7 @@ impl From<RoomError> for Rejection {
     fn from(e: RoomError) -> Self {
         let code = match e {
             RoomError::Full(_) => ErrorCode::RoomFull,
+            RoomError::TooManyRooms(_) => ErrorCode::TooManyRooms,
             RoomError::NoSuchClient(_) => ErrorCode::NoSuchClient,
             RoomError::NotHolding(_) | RoomError::Closed => ErrorCode::InvalidState,
         };
@@ -216,7 +217,10 @@ async fn hello(
                         "a room name is 1-32 characters of a-z, 0-9 and -",
                     ))
                 } else {
-                    Ok(room)
+                    app.rooms
+                        .get_or_start(&room)
+                        .map(|handle| (room, handle))
+                        .map_err(Rejection::from)
                 }
             }
             Ok(_) => Err(Rejection::new(
@@ -226,8 +230,7 @@ async fn hello(
             Err(rejection) => Err(rejection),
         };
         match answer {
-            Ok(name) => {
-                let room = app.rooms.get_or_start(&name);
+            Ok((name, room)) => {
                 let welcome = encode(&ServerMsg::Welcome {
                     protocol: PROTOCOL_VERSION,
                     room: name.clone(),

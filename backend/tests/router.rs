@@ -22,6 +22,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
         rooms: Arc::new(Rooms::new(RoomSettings {
             zk: Arc::new(zk),
             max_lock_clients: 50,
+            max_rooms: 4,
             viewer_queue: 16,
             default_hold_ms: 3000,
         })),

@@ -31,7 +31,6 @@ pub enum Text {
     Waiting,
     External,
     Crashed,
-    Watches,
     Notifications,
     Joining,
     Dismiss,
@@ -75,8 +74,6 @@ impl Text {
             (Lang::Zh, External) => "外部竞争者",
             (Lang::En, Crashed) => "crashed: ZooKeeper still has its node",
             (Lang::Zh, Crashed) => "已崩溃: ZooKeeper 仍保留其节点",
-            (Lang::En, Watches) => "watches",
-            (Lang::Zh, Watches) => "监听",
             (Lang::En, Notifications) => "watch notifications delivered",
             (Lang::Zh, Notifications) => "已送达的 watch 通知",
             (Lang::En, Joining) => "joining",
@@ -87,7 +84,8 @@ impl Text {
     }
 }
 
-fn call_name(call: WatchCall) -> &'static str {
+/// A watch call as the seed's Java names it.
+pub fn call_name(call: WatchCall) -> &'static str {
     match call {
         WatchCall::GetData => "getData",
         WatchCall::Exists => "exists",

@@ -2,9 +2,9 @@
 
 /// Lock nodes per row when the queue's width is not known yet.
 pub const DEFAULT_COLUMNS: usize = 4;
-pub const CARD_W: f64 = 210.0;
-pub const CARD_H: f64 = 132.0;
-pub const GAP_X: f64 = 56.0;
+pub const CARD_W: f64 = 200.0;
+pub const CARD_H: f64 = 160.0;
+pub const GAP_X: f64 = 44.0;
 pub const GAP_Y: f64 = 72.0;
 /// Room above the first row for arrows that bend upwards.
 pub const TOP: f64 = 40.0;
@@ -39,7 +39,8 @@ pub fn queue_size(count: usize, columns: usize) -> (f64, f64) {
 }
 
 /// The SVG path of a watch arrow: from the waiter's card at `from` to the watched card at `to`.
-/// Neighbours on one row get a straight arrow; anything else bends above the cards.
+/// Neighbours on one row get a straight arrow; a target on a row above is reached through the
+/// gap between the rows; anything else on one row bends above the cards.
 pub fn arrow_path(from: usize, to: usize, columns: usize) -> String {
     let (a, b) = (slot(from, columns), slot(to, columns));
     let start = Point {
@@ -52,6 +53,12 @@ pub fn arrow_path(from: usize, to: usize, columns: usize) -> String {
             y: b.y + CARD_H / 2.0,
         };
         return format!("M {} {} L {} {}", start.x, start.y, end.x + 4.0, end.y);
+    }
+    if b.y < a.y {
+        let (x1, y1) = (a.x + CARD_W / 2.0, a.y);
+        let (x2, y2) = (b.x + CARD_W / 2.0, b.y + CARD_H + 4.0);
+        let mid = (y1 + y2) / 2.0;
+        return format!("M {x1} {y1} C {x1} {mid} {x2} {mid} {x2} {y2}");
     }
     let start = Point {
         x: a.x + CARD_W / 2.0,
@@ -73,6 +80,14 @@ pub fn arrow_path(from: usize, to: usize, columns: usize) -> String {
         end.x,
         end.y
     )
+}
+
+/// The path a watch notification travels to the card at `index`: it drops onto the card from
+/// above, where ZooKeeper's notifications come from.
+pub fn notification_path(index: usize, columns: usize) -> String {
+    let at = slot(index, columns);
+    let x = at.x + CARD_W / 2.0;
+    format!("M {} {} L {} {}", x, at.y - TOP + 4.0, x, at.y - 4.0)
 }
 
 /// `12:34:56.789` in the given offset from UTC (minutes east).
@@ -122,6 +137,24 @@ mod tests {
         assert!(arrow_path(1, 0, C).contains(" L "));
         assert!(arrow_path(C, C - 1, C).contains(" C "));
         assert!(arrow_path(3, 1, C).contains(" C "));
+    }
+
+    #[test]
+    fn arrow_to_the_row_above_ends_under_its_target() {
+        let target = slot(C - 1, C);
+        let path = arrow_path(C, C - 1, C);
+        let end = format!("{} {}", target.x + CARD_W / 2.0, target.y + CARD_H + 4.0);
+        assert!(path.ends_with(&end), "{path}");
+    }
+
+    #[test]
+    fn notifications_drop_onto_the_card() {
+        let at = slot(C + 2, C);
+        let path = notification_path(C + 2, C);
+        assert!(
+            path.ends_with(&format!("{} {}", at.x + CARD_W / 2.0, at.y - 4.0)),
+            "{path}"
+        );
     }
 
     #[test]

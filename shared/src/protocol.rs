@@ -165,10 +165,10 @@ pub enum ErrorCode {
     BadRoom,
     /// The room already has `max_lock_clients` clients.
     RoomFull,
+    /// The server already runs `--max-rooms` rooms.
+    TooManyRooms,
     /// No client with that id is in the room.
     NoSuchClient,
     /// The request is valid but the client is not in a state to do it.
     InvalidState,
-    /// ZooKeeper refused or failed.
-    Zookeeper,
 }

@@ -135,3 +135,35 @@ async fn limits_room_size_release_state_and_message_rate() {
     assert_eq!(viewer.next_error().await, ErrorCode::RateLimited);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn rooms_beyond_the_limit_are_refused() {
+    let app = spawn_app_with(|s| s.max_rooms = 1).await;
+    let _first = app.viewer().await;
+    let mut ws = Viewer::connect(app.server.addr()).await;
+    let other = tests::unique_room();
+    ws.send(Message::text(format!(
+        r#"{{"type":"hello","protocol":1,"room":"{other}"}}"#
+    )))
+    .await
+    .unwrap();
+    let frame = futures_util::StreamExt::next(&mut ws)
+        .await
+        .unwrap()
+        .unwrap();
+    let msg: ServerMsg = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+    assert!(
+        matches!(
+            msg,
+            ServerMsg::Error {
+                code: ErrorCode::TooManyRooms,
+                ..
+            }
+        ),
+        "{msg:?}"
+    );
+    // The room that runs still takes more viewers.
+    let second = app.viewer().await;
+    assert_eq!(second.view.room, app.room);
+    app.stop().await;
+}

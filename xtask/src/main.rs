@@ -182,10 +182,14 @@ fn test(root: &Path) -> Result<()> {
 /// Builds the wasm UI and writes it, with its page and style, to `target/ui`.
 fn dist(root: &Path, release: bool) -> Result<PathBuf> {
     install::wasm_target()?;
-    let profile = if release { "release" } else { "debug" };
-    step(&format!("build the UI's wasm ({profile})"), || {
-        let mut cmd = cargo();
-        cmd.args([
+    // `ui` is the release profile tuned for size (see Cargo.toml); its output folder is `ui`.
+    let (profile, folder) = if release {
+        ("ui", "ui")
+    } else {
+        ("dev", "debug")
+    };
+    step(&format!("build the UI's wasm (profile {profile})"), || {
+        run(cargo().args([
             "build",
             "--package",
             "frontend",
@@ -193,16 +197,14 @@ fn dist(root: &Path, release: bool) -> Result<PathBuf> {
             "frontend",
             "--target",
             "wasm32-unknown-unknown",
-        ]);
-        if release {
-            cmd.arg("--release");
-        }
-        run(&mut cmd)
+            "--profile",
+            profile,
+        ]))
     })?;
     let out = root.join("target/ui");
     step("wasm-bindgen and page into target/ui", || {
         let wasm = root.join(format!(
-            "target/wasm32-unknown-unknown/{profile}/frontend.wasm"
+            "target/wasm32-unknown-unknown/{folder}/frontend.wasm"
         ));
         if out.exists() {
             std::fs::remove_dir_all(&out)?;

@@ -12,8 +12,10 @@ use shared::{
 };
 use yew::prelude::*;
 
-use crate::i18n::{Lang, Text};
-use crate::layout::{arrow_path, columns_for, queue_size, slot, DEFAULT_COLUMNS};
+use crate::i18n::{call_name, Lang, Text};
+use crate::layout::{
+    arrow_path, columns_for, notification_path, queue_size, slot, DEFAULT_COLUMNS,
+};
 use crate::ws::ServerLink;
 
 /// How many of the latest log entries may still show a pulse.
@@ -79,6 +81,19 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
         })
     });
     let pulses = recent_pulses(view);
+    let notifications = view.clients.iter().flat_map(|c| {
+        let at = c.path.as_deref().and_then(|p| index.get(p)).copied();
+        let fired = at.and_then(|at| Some((at, pulses.get(&c.id)?)));
+        fired
+            .into_iter()
+            .flat_map(|(at, list)| list.iter().map(move |(seq, _)| (at, *seq)))
+            .map(|(at, seq)| {
+                html! {
+                    <path key={format!("n{seq}")} class="notification"
+                        d={notification_path(at, columns)} marker-end="url(#bolthead)" />
+                }
+            })
+    });
     let joining: Vec<&LockClientView> = view
         .clients
         .iter()
@@ -98,8 +113,14 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                             orient="auto-start-reverse">
                             <path d="M 0 0 L 10 5 L 0 10 z" />
                         </marker>
+                        <marker id="bolthead" viewBox="0 0 10 10" refX="8" refY="5"
+                            markerUnits="userSpaceOnUse" markerWidth="16" markerHeight="16"
+                            orient="auto">
+                            <path d="M 0 0 L 10 5 L 0 10 z" />
+                        </marker>
                     </defs>
                     { for arrows }
+                    { for notifications }
                 </svg>
                 { for view.nodes.iter().enumerate().map(|(i, node)| {
                     let owner = view.owner(node);
@@ -151,18 +172,21 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         .unwrap_or_default()
         .to_string();
     let status = match props.state {
-        NodeState::Holding => Text::Holding.get(lang).to_string(),
-        NodeState::Waiting => match props.owner.as_ref().and_then(|c| c.watching.as_ref()) {
-            Some(w) => format!(
-                "{} {}",
-                Text::Watches.get(lang),
-                w.path.rsplit('/').next().unwrap_or_default()
-            ),
-            None => Text::Waiting.get(lang).to_string(),
-        },
-        NodeState::Crashed => Text::Crashed.get(lang).to_string(),
-        NodeState::External => Text::External.get(lang).to_string(),
+        NodeState::Holding => Text::Holding.get(lang),
+        NodeState::Waiting => Text::Waiting.get(lang),
+        NodeState::Crashed => Text::Crashed.get(lang),
+        NodeState::External => Text::External.get(lang),
     };
+    // What it waits on, shortly: the arrow shows where, this says how.
+    let watching = props
+        .owner
+        .as_ref()
+        .and_then(|c| c.watching.as_ref())
+        .map(|w| {
+            let name = w.path.rsplit('/').next().unwrap_or_default();
+            let tail = &name[name.len().saturating_sub(4)..];
+            format!("{} …{tail}", call_name(w.call))
+        });
     let actions = props.owner.as_ref().map(|client| {
         let id = client.id;
         let crash = {
@@ -182,13 +206,12 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             </div>
         }
     });
-    let who = match &props.owner {
-        Some(c) => format!(
-            "client {} · {}",
-            c.id,
-            c.session.clone().unwrap_or_default()
+    let (who, session) = match &props.owner {
+        Some(c) => (
+            format!("client {}", c.id),
+            c.session.clone().unwrap_or_default(),
         ),
-        None => format!("session {}", props.node.owner_session),
+        None => ("—".to_string(), props.node.owner_session.clone()),
     };
     html! {
         <div class={classes!("lock-node", props.state.as_str())} data-testid="lock-node"
@@ -196,9 +219,12 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             data-client={props.owner.as_ref().map(|c| c.id.to_string())}
             style={format!("transform: translate({}px, {}px)", at.x, at.y)}>
             <div class="name">{ name }</div>
-            <div class="who">{ who }</div>
+            <div class="who" title={format!("session {session}")}>{ who }</div>
             <div class="status">{ status }</div>
-            <div class="czxid">{ format!("czxid {}", props.node.czxid) }</div>
+            if let Some(watching) = watching {
+                <div class="watching">{ watching }</div>
+            }
+            <div class="czxid" title="czxid">{ format!("czxid {}", props.node.czxid) }</div>
             { for actions }
             { for props.pulses.iter().map(|(seq, kind)| html! {
                 <span key={*seq} class="pulse" data-testid="watch-pulse" data-seq={seq.to_string()}
