@@ -3,6 +3,7 @@
 //! Every step says what it does; a failed step stops the run with its reason.
 
 mod install;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
