@@ -51,7 +51,7 @@ impl ServerSettings {
 
 /// Where `cargo xtask dist` writes the UI.
 pub fn default_ui_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/ui"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/dist"))
 }
 
 /// The state every handler shares.

@@ -1,7 +1,8 @@
 //! Bad input gets a typed error and the connection stays usable.
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use shared::{ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION};
+use tests::viewer::RawSocket;
 use tests::{spawn_app, spawn_app_with, Viewer};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -58,52 +59,46 @@ async fn malformed_unknown_invalid_and_oversized_messages_get_typed_errors() {
     app.stop().await;
 }
 
+/// Sends one raw text frame before (or instead of) a hello and returns the server's answer.
+async fn exchange(ws: &mut RawSocket, text: String) -> ServerMsg {
+    ws.send(Message::text(text)).await.unwrap();
+    let frame = ws.next().await.unwrap().unwrap();
+    serde_json::from_str(frame.to_text().unwrap()).unwrap()
+}
+
+fn error_code(msg: &ServerMsg) -> Option<ErrorCode> {
+    match msg {
+        ServerMsg::Error { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+fn hello(protocol: u32, room: &str) -> String {
+    format!(r#"{{"type":"hello","protocol":{protocol},"room":"{room}"}}"#)
+}
+
 #[tokio::test]
 async fn the_first_message_must_be_a_good_hello() {
     let app = spawn_app().await;
     let mut ws = Viewer::connect(app.server.addr()).await;
-    let mut expect = async |text: String, code: ErrorCode| {
-        ws.send(Message::text(text)).await.unwrap();
-        let frame = futures_util::StreamExt::next(&mut ws)
-            .await
-            .unwrap()
-            .unwrap();
-        let msg: ServerMsg = serde_json::from_str(frame.to_text().unwrap()).unwrap();
-        assert!(
-            matches!(&msg, ServerMsg::Error { code: got, .. } if *got == code),
-            "expected {code:?}, got {msg:?}"
-        );
-    };
-    expect(
-        r#"{"type":"add_lock_client"}"#.into(),
-        ErrorCode::HelloExpected,
-    )
-    .await;
-    expect(
-        format!(
-            r#"{{"type":"hello","protocol":{},"room":"main"}}"#,
-            PROTOCOL_VERSION + 1
+    let cases = [
+        (
+            r#"{"type":"add_lock_client"}"#.to_string(),
+            ErrorCode::HelloExpected,
         ),
-        ErrorCode::ProtocolMismatch,
-    )
-    .await;
-    expect(
-        r#"{"type":"hello","protocol":1,"room":"../etc"}"#.into(),
-        ErrorCode::BadRoom,
-    )
-    .await;
+        (
+            hello(PROTOCOL_VERSION + 1, "main"),
+            ErrorCode::ProtocolMismatch,
+        ),
+        (hello(PROTOCOL_VERSION, "../etc"), ErrorCode::BadRoom),
+    ];
+    for (text, code) in cases {
+        let answer = exchange(&mut ws, text).await;
+        assert_eq!(error_code(&answer), Some(code), "{answer:?}");
+    }
     // And then a good hello still works on the same connection.
-    ws.send(Message::text(format!(
-        r#"{{"type":"hello","protocol":1,"room":"{}"}}"#,
-        app.room
-    )))
-    .await
-    .unwrap();
-    let frame = futures_util::StreamExt::next(&mut ws)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(frame.to_text().unwrap().contains(r#""type":"welcome""#));
+    let answer = exchange(&mut ws, hello(PROTOCOL_VERSION, &app.room)).await;
+    assert!(matches!(answer, ServerMsg::Welcome { .. }), "{answer:?}");
     app.stop().await;
 }
 
@@ -141,26 +136,11 @@ async fn rooms_beyond_the_limit_are_refused() {
     let app = spawn_app_with(|s| s.max_rooms = 1).await;
     let _first = app.viewer().await;
     let mut ws = Viewer::connect(app.server.addr()).await;
-    let other = tests::unique_room();
-    ws.send(Message::text(format!(
-        r#"{{"type":"hello","protocol":1,"room":"{other}"}}"#
-    )))
-    .await
-    .unwrap();
-    let frame = futures_util::StreamExt::next(&mut ws)
-        .await
-        .unwrap()
-        .unwrap();
-    let msg: ServerMsg = serde_json::from_str(frame.to_text().unwrap()).unwrap();
-    assert!(
-        matches!(
-            msg,
-            ServerMsg::Error {
-                code: ErrorCode::TooManyRooms,
-                ..
-            }
-        ),
-        "{msg:?}"
+    let answer = exchange(&mut ws, hello(PROTOCOL_VERSION, &tests::unique_room())).await;
+    assert_eq!(
+        error_code(&answer),
+        Some(ErrorCode::TooManyRooms),
+        "{answer:?}"
     );
     // The room that runs still takes more viewers.
     let second = app.viewer().await;

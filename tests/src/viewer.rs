@@ -13,8 +13,11 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long any single wait may take before the test fails (a bound, not a pause).
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// A WebSocket to the server, before or without the viewer's bookkeeping.
+pub type RawSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
 pub struct Viewer {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: RawSocket,
     /// The room as the stream built it.
     pub view: RoomView,
     /// Every event received, in order, with its `seq`.
@@ -25,7 +28,7 @@ pub struct Viewer {
 
 impl Viewer {
     /// Connects without saying hello.
-    pub async fn connect(addr: SocketAddr) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+    pub async fn connect(addr: SocketAddr) -> RawSocket {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
             .await
             .expect("WebSocket connect");

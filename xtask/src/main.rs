@@ -30,7 +30,7 @@ enum Cmd {
     /// Install what is missing, then run every check and test: format, lints, unit,
     /// real-ZooKeeper integration, wasm in headless Chromium, browser end-to-end.
     Test,
-    /// Build the UI into target/ui (no trunk needed).
+    /// Build the UI into target/dist (no trunk needed).
     Dist {
         /// Build the wasm in debug mode (faster to build, larger and slower).
         #[arg(long)]
@@ -180,10 +180,10 @@ fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Builds the wasm UI and writes it, with its page and style, to `target/ui`.
+/// Builds the wasm UI and writes it, with its page and style, to `target/dist`.
 fn dist(root: &Path, release: bool) -> Result<PathBuf> {
     install::wasm_target()?;
-    // `ui` is the release profile tuned for size (see Cargo.toml); its output folder is `ui`.
+    // `ui` is the release profile tuned for size (see Cargo.toml); cargo builds it in `target/ui`.
     let (profile, folder) = if release {
         ("ui", "ui")
     } else {
@@ -202,8 +202,8 @@ fn dist(root: &Path, release: bool) -> Result<PathBuf> {
             profile,
         ]))
     })?;
-    let out = root.join("target/ui");
-    step("wasm-bindgen and page into target/ui", || {
+    let out = root.join("target/dist");
+    step("wasm-bindgen and page into target/dist", || {
         let wasm = root.join(format!(
             "target/wasm32-unknown-unknown/{folder}/frontend.wasm"
         ));
