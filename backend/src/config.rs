@@ -40,6 +40,14 @@ pub struct Config {
     #[arg(long, env = "ZKPLAY_MAX_LOCK_CLIENTS", default_value_t = 50)]
     pub max_lock_clients: usize,
 
+    /// AppServers a room may run at once.
+    #[arg(long, env = "ZKPLAY_MAX_SERVERS", default_value_t = 20)]
+    pub max_servers: usize,
+
+    /// AppClients a room may run at once (one starts with the room).
+    #[arg(long, env = "ZKPLAY_MAX_APP_CLIENTS", default_value_t = 10)]
+    pub max_app_clients: usize,
+
     /// Rooms the server runs at once.
     #[arg(long, env = "ZKPLAY_MAX_ROOMS", default_value_t = 64)]
     pub max_rooms: usize,
@@ -81,6 +89,8 @@ impl Config {
                 max_messages_per_sec: self.max_messages_per_sec,
             },
             max_lock_clients: self.max_lock_clients,
+            max_servers: self.max_servers,
+            max_app_clients: self.max_app_clients,
             max_rooms: self.max_rooms,
             viewer_queue: self.viewer_queue,
             default_hold_ms: self.hold_ms,

@@ -2,3 +2,4 @@
 //! the next ZooKeeper calls and the protocol events to publish out. No I/O happens here.
 
 pub mod lock;
+pub mod registry;

@@ -9,12 +9,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
-use shared::{ClientId, ClientPhase, RoomEvent, RoomView, ServerMsg};
+use shared::{ClientId, ClientPhase, CloseReason, LockRecipeKind, RoomEvent, RoomView, ServerMsg};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
-use crate::zk::lock_client::{LockClientCmd, LockClientTask};
+use crate::zk::app_client::AppClientTask;
+use crate::zk::app_server::AppServerTask;
+use crate::zk::lock_client::LockClientTask;
 use crate::zk::observer::Observer;
+use crate::zk::session::{Session, SessionCmd};
 use crate::zk::ZkSettings;
 
 /// One serialised `ServerMsg`, shared by every viewer that sends it.
@@ -25,6 +28,10 @@ pub type Frame = Utf8Bytes;
 pub struct RoomSettings {
     pub zk: Arc<ZkSettings>,
     pub max_lock_clients: usize,
+    /// AppServers a room may run at once.
+    pub max_servers: usize,
+    /// AppClients a room may run at once (one starts with the room).
+    pub max_app_clients: usize,
     /// Rooms the server runs at once (each holds an observer session).
     pub max_rooms: usize,
     /// Frames a viewer may fall behind before it is resynced with a snapshot.
@@ -35,8 +42,10 @@ pub struct RoomSettings {
 /// Why a room refused a request.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RoomError {
-    #[error("the room already has {0} lock clients, its limit")]
-    Full(usize),
+    #[error("the room already has {1} {0}, its limit")]
+    Full(&'static str, usize),
+    #[error("the room is switching recipes; add clients once the queue is empty")]
+    Switching,
     #[error("no client {0} in this room")]
     NoSuchClient(ClientId),
     #[error("client {0} does not hold the lock")]
@@ -56,6 +65,9 @@ pub struct Subscription {
 enum RoomCmd {
     Subscribe(oneshot::Sender<Subscription>),
     AddLockClient(oneshot::Sender<Result<ClientId, RoomError>>),
+    AddServer(Option<String>, oneshot::Sender<Result<ClientId, RoomError>>),
+    AddAppClient(oneshot::Sender<Result<ClientId, RoomError>>),
+    SetRecipe(LockRecipeKind),
     Crash(ClientId, oneshot::Sender<Result<(), RoomError>>),
     Release(ClientId, oneshot::Sender<Result<(), RoomError>>),
     SetHold(u64),
@@ -88,6 +100,21 @@ impl RoomHandle {
 
     pub async fn add_lock_client(&self) -> Result<ClientId, RoomError> {
         self.ask(RoomCmd::AddLockClient).await?
+    }
+
+    pub async fn add_server(&self, name: Option<String>) -> Result<ClientId, RoomError> {
+        self.ask(|tx| RoomCmd::AddServer(name, tx)).await?
+    }
+
+    pub async fn add_app_client(&self) -> Result<ClientId, RoomError> {
+        self.ask(RoomCmd::AddAppClient).await?
+    }
+
+    pub async fn set_recipe(&self, recipe: LockRecipeKind) -> Result<(), RoomError> {
+        self.cmds
+            .send(RoomCmd::SetRecipe(recipe))
+            .await
+            .map_err(|_| RoomError::Closed)
     }
 
     pub async fn crash(&self, client: ClientId) -> Result<(), RoomError> {
@@ -165,8 +192,13 @@ impl Rooms {
 struct RoomActor {
     settings: RoomSettings,
     view: RoomView,
-    clients: HashMap<ClientId, mpsc::Sender<LockClientCmd>>,
+    /// Every running session of the room (lock clients, servers, app clients) by id.
+    sessions: HashMap<ClientId, mpsc::Sender<SessionCmd>>,
     next_client: ClientId,
+    /// Servers added so far, for default names.
+    next_server: u32,
+    /// Set while the lock clients close for a recipe switch.
+    switching_to: Option<LockRecipeKind>,
     hold_ms: watch::Sender<u64>,
     frames: broadcast::Sender<Frame>,
     events_tx: mpsc::UnboundedSender<RoomEvent>,
@@ -189,17 +221,23 @@ impl RoomActor {
             }
             .run(),
         );
-        let actor = RoomActor {
+        let mut actor = RoomActor {
             view: RoomView::new(name, settings.default_hold_ms),
             hold_ms: watch::channel(settings.default_hold_ms).0,
             frames: broadcast::channel(settings.viewer_queue.max(1)).0,
             settings,
-            clients: HashMap::new(),
+            sessions: HashMap::new(),
             next_client: 1,
+            next_server: 0,
+            switching_to: None,
             events_tx,
             tasks,
             stop_observer,
         };
+        // The seed runs one AppClient; a room starts with one watching its server list.
+        if let Err(e) = actor.add_app_client() {
+            tracing::warn!("no app client in the new room: {e}");
+        }
         let task = tokio::spawn(actor.run(cmds_rx, events_rx));
         (RoomHandle { cmds: cmds_tx }, task)
     }
@@ -243,8 +281,15 @@ impl RoomActor {
             RoomCmd::AddLockClient(reply) => {
                 let _ = reply.send(self.add_lock_client());
             }
+            RoomCmd::AddServer(name, reply) => {
+                let _ = reply.send(self.add_server(name));
+            }
+            RoomCmd::AddAppClient(reply) => {
+                let _ = reply.send(self.add_app_client());
+            }
+            RoomCmd::SetRecipe(recipe) => self.switch_recipe(recipe),
             RoomCmd::Crash(client, reply) => {
-                let _ = reply.send(self.command(client, LockClientCmd::Crash));
+                let _ = reply.send(self.command(client, SessionCmd::Crash));
             }
             RoomCmd::Release(client, reply) => {
                 let holding = self
@@ -253,7 +298,8 @@ impl RoomActor {
                     .map(|c| c.phase == ClientPhase::Holding);
                 let result = match holding {
                     Some(false) => Err(RoomError::NotHolding(client)),
-                    _ => self.command(client, LockClientCmd::Release),
+                    Some(true) => self.command(client, SessionCmd::Release),
+                    None => Err(RoomError::NoSuchClient(client)),
                 };
                 let _ = reply.send(result);
             }
@@ -268,49 +314,136 @@ impl RoomActor {
         }
     }
 
-    fn add_lock_client(&mut self) -> Result<ClientId, RoomError> {
-        if self.view.clients.len() >= self.settings.max_lock_clients {
-            return Err(RoomError::Full(self.settings.max_lock_clients));
-        }
+    /// A new session's place in the room: an id, a command channel, the event sink.
+    fn new_session(&mut self) -> Session {
         let id = self.next_client;
         self.next_client += 1;
         let (tx, rx) = mpsc::channel(8);
-        self.clients.insert(id, tx);
+        self.sessions.insert(id, tx);
+        Session {
+            id,
+            room: self.view.room.clone(),
+            zk: self.settings.zk.clone(),
+            events: self.events_tx.clone(),
+            cmds: rx,
+        }
+    }
+
+    fn add_lock_client(&mut self) -> Result<ClientId, RoomError> {
+        if self.switching_to.is_some() {
+            return Err(RoomError::Switching);
+        }
+        let limit = self.settings.max_lock_clients;
+        if self.view.clients.len() >= limit {
+            return Err(RoomError::Full("lock clients", limit));
+        }
+        let session = self.new_session();
+        let id = session.id;
         self.publish(RoomEvent::ClientAdded { client: id });
         self.tasks.spawn(
             LockClientTask {
-                id,
-                room: self.view.room.clone(),
-                zk: self.settings.zk.clone(),
-                events: self.events_tx.clone(),
+                session,
+                recipe: self.view.recipe,
                 hold_ms: self.hold_ms.subscribe(),
-                cmds: rx,
             }
             .run(),
         );
         Ok(id)
     }
 
-    fn command(&mut self, client: ClientId, cmd: LockClientCmd) -> Result<(), RoomError> {
+    fn add_server(&mut self, name: Option<String>) -> Result<ClientId, RoomError> {
+        let limit = self.settings.max_servers;
+        if self.view.servers.len() >= limit {
+            return Err(RoomError::Full("servers", limit));
+        }
+        let name = name.unwrap_or_else(|| format!("server{:04}", self.next_server));
+        self.next_server += 1;
+        let session = self.new_session();
+        let id = session.id;
+        self.publish(RoomEvent::ServerAdded {
+            client: id,
+            name: name.clone(),
+        });
+        self.tasks.spawn(AppServerTask { session, name }.run());
+        Ok(id)
+    }
+
+    fn add_app_client(&mut self) -> Result<ClientId, RoomError> {
+        let limit = self.settings.max_app_clients;
+        if self.view.app_clients.len() >= limit {
+            return Err(RoomError::Full("app clients", limit));
+        }
+        let session = self.new_session();
+        let id = session.id;
+        self.publish(RoomEvent::AppClientAdded { client: id });
+        self.tasks.spawn(AppClientTask { session }.run());
+        Ok(id)
+    }
+
+    /// Closes the lock clients; the new recipe takes effect once they are all gone, so the
+    /// queue starts afresh.
+    fn switch_recipe(&mut self, recipe: LockRecipeKind) {
+        if recipe == self.view.recipe && self.switching_to.is_none() {
+            return;
+        }
+        self.switching_to = Some(recipe);
+        let lock_clients: Vec<ClientId> = self.view.clients.iter().map(|c| c.id).collect();
+        for id in lock_clients {
+            let _ = self.command(id, SessionCmd::Close(CloseReason::RecipeSwitched));
+        }
+        self.finish_switch();
+    }
+
+    fn finish_switch(&mut self) {
+        if self.view.clients.is_empty() {
+            if let Some(recipe) = self.switching_to.take() {
+                self.publish(RoomEvent::RecipeChanged { recipe });
+            }
+        }
+    }
+
+    fn command(&mut self, client: ClientId, cmd: SessionCmd) -> Result<(), RoomError> {
         let sender = self
-            .clients
+            .sessions
             .get(&client)
             .ok_or(RoomError::NoSuchClient(client))?;
-        // A full queue means the client already has commands to act on; one more adds nothing.
+        // A full queue means the session already has commands to act on; one more adds nothing.
         let _ = sender.try_send(cmd);
         Ok(())
     }
 
     fn publish(&mut self, event: RoomEvent) {
+        // Two holders at once is the crash bug of the naive recipe: catch it as it happens.
+        let violation = match &event {
+            RoomEvent::LockGained { client, path } => self
+                .view
+                .holders()
+                .find(|h| h.id != *client)
+                .map(|h| RoomEvent::Violation {
+                    first: h.id,
+                    first_path: h.path.clone().unwrap_or_default(),
+                    second: *client,
+                    second_path: path.clone(),
+                }),
+            _ => None,
+        };
+        let closed = match &event {
+            RoomEvent::ClientClosed { client, .. } => Some(*client),
+            _ => None,
+        };
         let seq = self.view.seq + 1;
         let at_ms = now_ms();
         self.view.apply(seq, at_ms, &event);
-        if let RoomEvent::ClientClosed { client, .. } = &event {
-            self.clients.remove(client);
-        }
         let frame = encode(&ServerMsg::Event { seq, at_ms, event });
         // No viewers is fine: the view keeps the state for the next one.
         let _ = self.frames.send(frame);
+        if let Some(violation) = violation {
+            self.publish(violation);
+        }
+        if let Some(client) = closed {
+            self.sessions.remove(&client);
+            self.finish_switch();
+        }
     }
 
     fn snapshot(&self) -> Frame {
@@ -320,8 +453,8 @@ impl RoomActor {
     }
 
     async fn shutdown(&mut self, events: &mut mpsc::UnboundedReceiver<RoomEvent>) {
-        for sender in self.clients.values() {
-            let _ = sender.try_send(LockClientCmd::Shutdown);
+        for sender in self.sessions.values() {
+            let _ = sender.try_send(SessionCmd::Close(CloseReason::Shutdown));
         }
         let _ = self.stop_observer.send(true);
         let drained = async {

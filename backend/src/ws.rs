@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use shared::{is_valid_room_name, ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION};
+use shared::{
+    is_valid_room_name, is_valid_server_name, ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION,
+};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
@@ -67,10 +69,12 @@ impl Rejection {
 impl From<RoomError> for Rejection {
     fn from(e: RoomError) -> Self {
         let code = match e {
-            RoomError::Full(_) => ErrorCode::RoomFull,
+            RoomError::Full(..) => ErrorCode::RoomFull,
             RoomError::TooManyRooms(_) => ErrorCode::TooManyRooms,
             RoomError::NoSuchClient(_) => ErrorCode::NoSuchClient,
-            RoomError::NotHolding(_) | RoomError::Closed => ErrorCode::InvalidState,
+            RoomError::NotHolding(_) | RoomError::Switching | RoomError::Closed => {
+                ErrorCode::InvalidState
+            }
         };
         Rejection::new(code, e.to_string())
     }
@@ -90,24 +94,35 @@ pub fn parse_client_msg(text: &str, limits: &Limits) -> Result<ClientMsg, Reject
     }
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| Rejection::new(ErrorCode::Malformed, format!("not JSON: {e}")))?;
+    let kind = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_string();
     let msg: ClientMsg = serde_json::from_value(value).map_err(|e| {
         let text = e.to_string();
-        let code = if text.starts_with("unknown variant") {
+        // Only an unknown `type` is an unknown message; an unknown value inside a known one
+        // (a recipe name, say) is an invalid message.
+        let code = if text.starts_with(&format!("unknown variant `{kind}`")) {
             ErrorCode::UnknownMessage
         } else {
             ErrorCode::InvalidMessage
         };
         Rejection::new(code, text)
     })?;
-    if let ClientMsg::SetHoldMs { hold_ms } = msg {
-        if hold_ms > MAX_HOLD_MS {
-            return Err(Rejection::new(
-                ErrorCode::InvalidMessage,
-                format!("hold_ms must be at most {MAX_HOLD_MS}"),
-            ));
+    match &msg {
+        ClientMsg::SetHoldMs { hold_ms } if *hold_ms > MAX_HOLD_MS => Err(Rejection::new(
+            ErrorCode::InvalidMessage,
+            format!("hold_ms must be at most {MAX_HOLD_MS}"),
+        )),
+        ClientMsg::AddServer { name: Some(name) } if !is_valid_server_name(name) => {
+            Err(Rejection::new(
+                ErrorCode::BadName,
+                "a server name is 1-32 characters of A-Z, a-z, 0-9, '.', ':', '_' and '-'",
+            ))
         }
+        _ => Ok(msg),
     }
-    Ok(msg)
 }
 
 /// A token bucket: `rate` per second, bursts of `2 * rate`.
@@ -347,6 +362,9 @@ async fn act(
         ClientMsg::Crash { client } => room.crash(client).await.map_err(Into::into),
         ClientMsg::Release { client } => room.release(client).await.map_err(Into::into),
         ClientMsg::SetHoldMs { hold_ms } => room.set_hold(hold_ms).await.map_err(Into::into),
+        ClientMsg::SetRecipe { recipe } => room.set_recipe(recipe).await.map_err(Into::into),
+        ClientMsg::AddServer { name } => room.add_server(name).await.map(drop).map_err(Into::into),
+        ClientMsg::AddAppClient => room.add_app_client().await.map(drop).map_err(Into::into),
         ClientMsg::Resync => {
             let _ = out.send(Outgoing::Resync).await;
             Ok(())
@@ -400,6 +418,33 @@ mod tests {
         assert_eq!(
             code(r#"{"type":"set_hold_ms","hold_ms":600001}"#),
             ErrorCode::InvalidMessage
+        );
+        assert_eq!(
+            code(r#"{"type":"set_recipe","recipe":"bogo"}"#),
+            ErrorCode::InvalidMessage
+        );
+        assert_eq!(
+            code(r#"{"type":"add_server","name":"a b"}"#),
+            ErrorCode::BadName
+        );
+        assert_eq!(
+            code(r#"{"type":"add_server","name":""}"#),
+            ErrorCode::BadName
+        );
+        assert_eq!(
+            parse_client_msg(r#"{"type":"add_server","name":"10.0.0.7:8080"}"#, &limits()),
+            Ok(ClientMsg::AddServer {
+                name: Some("10.0.0.7:8080".into())
+            })
+        );
+        assert_eq!(
+            parse_client_msg(
+                r#"{"type":"set_recipe","recipe":"children-watch"}"#,
+                &limits()
+            ),
+            Ok(ClientMsg::SetRecipe {
+                recipe: shared::LockRecipeKind::ChildrenWatch
+            })
         );
     }
 

@@ -1,10 +1,16 @@
 //! The ZooKeeper layer: the only code that talks to ZooKeeper. One task per session.
 //!
 //! - [`lock_client`]: one simulated lock client, driving a [`crate::recipes::lock::LockRecipe`].
-//! - [`observer`]: the room's own session that watches `/locks` and reports the real tree.
+//! - [`app_server`] and [`app_client`]: the seed's live server list.
+//! - [`observer`]: the room's own session that watches `/locks` and `/sgroup` and reports the
+//!   real tree.
+//! - [`session`]: what they share: commands, opening, and ending in a causal order.
 
+pub mod app_client;
+pub mod app_server;
 pub mod lock_client;
 pub mod observer;
+pub mod session;
 
 use std::time::Duration;
 

@@ -22,6 +22,8 @@ fn app(ui: &std::path::Path) -> axum::Router {
         rooms: Arc::new(Rooms::new(RoomSettings {
             zk: Arc::new(zk),
             max_lock_clients: 50,
+            max_servers: 20,
+            max_app_clients: 10,
             max_rooms: 4,
             viewer_queue: 16,
             default_hold_ms: 3000,

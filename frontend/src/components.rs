@@ -3,4 +3,6 @@
 pub mod app;
 pub mod controls;
 pub mod event_log;
+pub mod herd;
 pub mod lock_queue;
+pub mod registry;

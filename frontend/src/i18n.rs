@@ -34,6 +34,25 @@ pub enum Text {
     Notifications,
     Joining,
     Dismiss,
+    Recipe,
+    RecipePredecessor,
+    RecipeNaive,
+    RecipeChildren,
+    ViolationTitle,
+    ViolationWhy,
+    Herd,
+    HerdClients,
+    HerdNotifications,
+    HerdPredicted,
+    HerdLastHandoff,
+    HerdTotal,
+    Registry,
+    AddServer,
+    ServerName,
+    AddAppClient,
+    AppClient,
+    Registered,
+    NoServers,
 }
 
 impl Text {
@@ -80,6 +99,44 @@ impl Text {
             (Lang::Zh, Joining) => "加入中",
             (Lang::En, Dismiss) => "dismiss",
             (Lang::Zh, Dismiss) => "关闭",
+            (Lang::En, Recipe) => "Lock recipe",
+            (Lang::Zh, Recipe) => "锁方案",
+            (Lang::En, RecipePredecessor) => "watch predecessor, re-check (fixed)",
+            (Lang::Zh, RecipePredecessor) => "监听前一节点并复查 (已修复)",
+            (Lang::En, RecipeNaive) => "watch predecessor, trust it (buggy)",
+            (Lang::Zh, RecipeNaive) => "监听前一节点, 直接信任 (有缺陷)",
+            (Lang::En, RecipeChildren) => "every waiter watches /locks (herd)",
+            (Lang::Zh, RecipeChildren) => "所有等待者监听 /locks (羊群效应)",
+            (Lang::En, ViolationTitle) => "Two clients hold the lock at once",
+            (Lang::Zh, ViolationTitle) => "两个客户端同时持有锁",
+            (Lang::En, ViolationWhy) => "A waiting client crashed; its successor's watch fired and, trusting it, took the lock while the holder still held it.",
+            (Lang::Zh, ViolationWhy) => "一个等待中的客户端崩溃了; 它的后继收到 watch 通知后直接认为自己获得了锁, 而持有者仍然持有锁。",
+            (Lang::En, Herd) => "Watch notifications delivered",
+            (Lang::Zh, Herd) => "已送达的 watch 通知",
+            (Lang::En, HerdClients) => "clients (last round)",
+            (Lang::Zh, HerdClients) => "客户端 (本轮)",
+            (Lang::En, HerdNotifications) => "notifications (last round)",
+            (Lang::Zh, HerdNotifications) => "通知 (本轮)",
+            (Lang::En, HerdPredicted) => "predicted",
+            (Lang::Zh, HerdPredicted) => "预计",
+            (Lang::En, HerdLastHandoff) => "last hand-off",
+            (Lang::Zh, HerdLastHandoff) => "上次交接",
+            (Lang::En, HerdTotal) => "total",
+            (Lang::Zh, HerdTotal) => "总计",
+            (Lang::En, Registry) => "/sgroup — live server list",
+            (Lang::Zh, Registry) => "/sgroup — 实时服务器列表",
+            (Lang::En, AddServer) => "Add server",
+            (Lang::Zh, AddServer) => "添加服务器",
+            (Lang::En, ServerName) => "address (optional)",
+            (Lang::Zh, ServerName) => "地址 (可选)",
+            (Lang::En, AddAppClient) => "Add app client",
+            (Lang::Zh, AddAppClient) => "添加应用客户端",
+            (Lang::En, AppClient) => "app client",
+            (Lang::Zh, AppClient) => "应用客户端",
+            (Lang::En, Registered) => "registered",
+            (Lang::Zh, Registered) => "已注册",
+            (Lang::En, NoServers) => "No servers registered. Press Add server.",
+            (Lang::Zh, NoServers) => "没有已注册的服务器。点击「添加服务器」。",
         }
     }
 }
@@ -173,6 +230,8 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
                 (CloseReason::Failed, true) => "失败",
                 (CloseReason::Shutdown, false) => "closed: server stopping",
                 (CloseReason::Shutdown, true) => "关闭: 服务器停止",
+                (CloseReason::RecipeSwitched, false) => "closed: the room switched recipes",
+                (CloseReason::RecipeSwitched, true) => "关闭: 房间切换了锁方案",
             };
             if zh {
                 format!("客户端 {client}: {why}")
@@ -188,6 +247,26 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         ZnodeRemoved { path } => format!("ZooKeeper: {path} deleted"),
         HoldChanged { hold_ms } if zh => format!("持有时间: {hold_ms} 毫秒"),
         HoldChanged { hold_ms } => format!("hold time: {hold_ms} ms"),
+        ServerAdded { client, name } if zh => format!("服务器 {client}: 启动, 地址 {name}"),
+        ServerAdded { client, name } => format!("server {client}: starting at {name}"),
+        AppClientAdded { client } if zh => format!("应用客户端 {client}: 启动"),
+        AppClientAdded { client } => format!("app client {client}: starting"),
+        RecipeChanged { recipe } if zh => format!("锁方案: {}", recipe.as_str()),
+        RecipeChanged { recipe } => format!("lock recipe: {}", recipe.as_str()),
+        // The seed's AppClient line, as it prints it.
+        ServerListUpdated { servers, .. } => {
+            format!("server list updated: [{}]", servers.join(", "))
+        }
+        Violation {
+            first_path,
+            second_path,
+            ..
+        } if zh => format!("违规: {first_path} 与 {second_path} 同时持有锁"),
+        Violation {
+            first_path,
+            second_path,
+            ..
+        } => format!("VIOLATION: {first_path} and {second_path} both hold the lock"),
     }
 }
 

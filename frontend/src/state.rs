@@ -89,6 +89,7 @@ mod tests {
             path: format!("/locks/sub{n:010}"),
             czxid: n as i64 + 100,
             owner_session: owner.into(),
+            data: String::new(),
         }
     }
 

@@ -22,6 +22,7 @@ fn room() -> RoomView {
         path: format!("/locks/sub{n:010}"),
         czxid: 100 + i64::from(n),
         owner_session: owner.into(),
+        data: String::new(),
     };
     let events = [
         RoomEvent::ClientAdded { client: 1 },

@@ -8,10 +8,11 @@ mod protocol;
 mod view;
 
 pub use protocol::{
-    ClientId, ClientMsg, CloseReason, ErrorCode, RoomEvent, ServerInfo, ServerMsg, WatchCall,
-    WatchedKind, PROTOCOL_VERSION,
+    ClientId, ClientMsg, CloseReason, ErrorCode, LockRecipeKind, RoomEvent, ServerInfo, ServerMsg,
+    WatchCall, WatchedKind, PROTOCOL_VERSION,
 };
 pub use view::{
-    is_valid_room_name, ClientPhase, LockClientView, LogEntry, NodeState, RoomView, Watch, Znode,
-    LOG_CAPACITY,
+    is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, HerdStats,
+    LockClientView, LogEntry, NodeState, RoomView, ServerView, Violation, Watch, Znode,
+    APP_LOG_CAPACITY, LOG_CAPACITY, REGISTRY_DIR, VIOLATION_CAPACITY,
 };

@@ -18,12 +18,19 @@ pub enum ClientMsg {
     Hello { protocol: u32, room: String },
     /// Start a new lock client (its own ZooKeeper session) in the room.
     AddLockClient,
-    /// Close a client's session now, as a process that exits would.
+    /// Close a client's (or server's, or app client's) session now, as a process that exits.
     Crash { client: ClientId },
     /// Ask a holder to finish: delete its lock node.
     Release { client: ClientId },
     /// How long a holder keeps the lock; 0 = until released.
     SetHoldMs { hold_ms: u64 },
+    /// Switch the room's lock recipe: its lock clients close and the queue starts afresh.
+    SetRecipe { recipe: LockRecipeKind },
+    /// Start an AppServer session that registers under `/sgroup`; `name` defaults to
+    /// `server0000`, `server0001`, ...
+    AddServer { name: Option<String> },
+    /// Start another AppClient session that watches `/sgroup`.
+    AddAppClient,
     /// Ask for a fresh snapshot.
     Resync,
 }
@@ -58,6 +65,53 @@ pub struct ServerInfo {
     pub session_timeout_ms: u64,
     pub max_lock_clients: usize,
     pub max_message_bytes: usize,
+}
+
+/// The lock recipes of the seed tutorial.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LockRecipeKind {
+    /// The first `DistributedClient`, with the re-check fix: watch the predecessor, re-list on
+    /// every notification.
+    #[default]
+    #[serde(rename = "predecessor")]
+    Predecessor,
+    /// The same without the fix: a deleted predecessor is taken as the lock's release.
+    #[serde(rename = "predecessor-naive")]
+    PredecessorNaive,
+    /// `DistributedClient2`: every waiter watches the children of `/locks` (the herd).
+    #[serde(rename = "children-watch")]
+    ChildrenWatch,
+}
+
+impl LockRecipeKind {
+    pub const ALL: [LockRecipeKind; 3] = [
+        LockRecipeKind::Predecessor,
+        LockRecipeKind::PredecessorNaive,
+        LockRecipeKind::ChildrenWatch,
+    ];
+
+    /// The name on the wire and in the UI's `<select>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockRecipeKind::Predecessor => "predecessor",
+            LockRecipeKind::PredecessorNaive => "predecessor-naive",
+            LockRecipeKind::ChildrenWatch => "children-watch",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Watch notifications the recipe needs to drain a queue of `n` clients that all wait:
+    /// each waiter of the predecessor recipes is told once; with a children watch every
+    /// deletion tells every waiter still there, (n-1) + (n-2) + ... + 1.
+    pub fn predicted_notifications(self, n: u64) -> u64 {
+        match self {
+            LockRecipeKind::Predecessor | LockRecipeKind::PredecessorNaive => n.saturating_sub(1),
+            LockRecipeKind::ChildrenWatch => n * n.saturating_sub(1) / 2,
+        }
+    }
 }
 
 /// The ZooKeeper call that set a watch, named as in the seed's Java code.
@@ -95,6 +149,8 @@ pub enum CloseReason {
     Failed,
     /// The server is shutting down.
     Shutdown,
+    /// The room switched its lock recipe.
+    RecipeSwitched,
 }
 
 /// Everything that happens in a room, in the order the room saw it.
@@ -103,11 +159,16 @@ pub enum CloseReason {
 pub enum RoomEvent {
     /// A lock client was started; it is connecting to ZooKeeper.
     ClientAdded { client: ClientId },
+    /// An AppServer was started with this address (its node's data).
+    ServerAdded { client: ClientId, name: String },
+    /// An AppClient was started.
+    AppClientAdded { client: ClientId },
     /// Its session is established.
     ClientConnected { client: ClientId, session: String },
-    /// It created its EPHEMERAL_SEQUENTIAL node (the seed's `thisPath`).
+    /// It created its EPHEMERAL_SEQUENTIAL node (the seed's `thisPath`, or an AppServer's
+    /// `create:` line).
     NodeCreatedByClient { client: ClientId, path: String },
-    /// It listed `/locks` (sorted, as the seed sorts them).
+    /// It listed a folder's children (sorted, as the seed sorts them).
     ChildrenListed {
         client: ClientId,
         children: Vec<String>,
@@ -135,12 +196,27 @@ pub enum RoomEvent {
         client: ClientId,
         reason: CloseReason,
     },
-    /// The room's observer saw a node appear under `/locks` (any ZooKeeper client's).
+    /// The room's observer saw a node appear under `/locks` or `/sgroup` (any client's).
     ZnodeAdded { node: Znode },
-    /// The room's observer saw a node leave `/locks`.
+    /// The room's observer saw a node leave `/locks` or `/sgroup`.
     ZnodeRemoved { path: String },
     /// The hold time for lock holders changed.
     HoldChanged { hold_ms: u64 },
+    /// The room's lock recipe changed (its lock clients have closed).
+    RecipeChanged { recipe: LockRecipeKind },
+    /// An AppClient printed `server list updated: [...]`.
+    ServerListUpdated {
+        client: ClientId,
+        servers: Vec<String>,
+    },
+    /// Two clients believed they held the lock at once: `second` gained it while `first`
+    /// still held it.
+    Violation {
+        first: ClientId,
+        first_path: String,
+        second: ClientId,
+        second_path: String,
+    },
 }
 
 /// Machine-readable reason of an `error` message.
@@ -163,8 +239,10 @@ pub enum ErrorCode {
     ProtocolMismatch,
     /// The room name is not 1-32 of `a-z`, `0-9`, `-`.
     BadRoom,
-    /// The room already has `max_lock_clients` clients.
+    /// The room already has as many clients (or servers, or app clients) as its limit.
     RoomFull,
+    /// A server name is not 1-32 of `A-Z a-z 0-9 . : _ -`.
+    BadName,
     /// The server already runs `--max-rooms` rooms.
     TooManyRooms,
     /// No client with that id is in the room.

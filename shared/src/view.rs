@@ -4,10 +4,16 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, RoomEvent, WatchCall};
+use crate::protocol::{ClientId, LockRecipeKind, RoomEvent, WatchCall};
 
 /// How many recent events a view keeps for the event log.
 pub const LOG_CAPACITY: usize = 200;
+/// How many lines an app client's log keeps.
+pub const APP_LOG_CAPACITY: usize = 100;
+/// How many violations a view keeps.
+pub const VIOLATION_CAPACITY: usize = 20;
+/// The registry folder of the seed's AppServer / AppClient.
+pub const REGISTRY_DIR: &str = "/sgroup";
 
 /// A room: its lock queue as ZooKeeper has it, and the lock clients the server runs in it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,17 +22,94 @@ pub struct RoomView {
     /// The `seq` of the last event applied; the next event has `seq + 1`.
     pub seq: u64,
     pub hold_ms: u64,
+    /// The lock recipe new lock clients run.
+    pub recipe: LockRecipeKind,
     /// Children of `/locks`, in sequence order.
     pub nodes: Vec<Znode>,
+    /// Children of `/sgroup` (the live server list), in sequence order.
+    pub registry: Vec<Znode>,
     /// The room's lock clients, by id.
     pub clients: Vec<LockClientView>,
+    /// The room's AppServers, by id.
+    pub servers: Vec<ServerView>,
+    /// The room's AppClients, by id.
+    pub app_clients: Vec<AppClientView>,
     /// Sessions of clients that left the room while ZooKeeper still shows their nodes
     /// (a crashed client's node lingers until its session is really gone).
     pub departed: Vec<String>,
+    /// Moments two clients held the lock at once, latest last.
+    pub violations: Vec<Violation>,
+    /// Watch notifications counted per lock recipe, in the order recipes were used.
+    pub herd: Vec<HerdStats>,
+    /// Notifications delivered to lock clients since the last `lock_gained`.
+    pub notifications_since_gain: u64,
     /// The latest events, oldest first, at most `LOG_CAPACITY`.
     pub log: VecDeque<LogEntry>,
-    /// Watch notifications delivered to the room's clients since the room started.
+    /// Watch notifications delivered to the room's lock clients since the room started.
     pub watch_notifications: u64,
+}
+
+/// An AppServer: registered under `/sgroup` with its name as data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerView {
+    pub id: ClientId,
+    pub name: String,
+    pub session: Option<String>,
+    pub path: Option<String>,
+}
+
+/// An AppClient and the lines it printed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppClientView {
+    pub id: ClientId,
+    pub session: Option<String>,
+    /// `server list updated: [...]` lines, oldest first, at most `APP_LOG_CAPACITY`.
+    pub lines: Vec<String>,
+}
+
+/// Two holders at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub seq: u64,
+    pub first: ClientId,
+    pub first_path: String,
+    pub second: ClientId,
+    pub second_path: String,
+}
+
+/// Watch notifications delivered to lock clients under one recipe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HerdStats {
+    pub recipe: LockRecipeKind,
+    /// Lock clients started under this recipe.
+    pub clients: u64,
+    /// `lock_gained` events.
+    pub handoffs: u64,
+    pub notifications: u64,
+    /// Notifications delivered between the last two gains.
+    pub last_handoff: Option<u64>,
+    /// Clients of the latest round: a round starts when a client joins an empty room.
+    pub round_clients: u64,
+    pub round_notifications: u64,
+}
+
+impl HerdStats {
+    fn new(recipe: LockRecipeKind) -> Self {
+        HerdStats {
+            recipe,
+            clients: 0,
+            handoffs: 0,
+            notifications: 0,
+            last_handoff: None,
+            round_clients: 0,
+            round_notifications: 0,
+        }
+    }
+
+    /// What the recipe predicts for the latest round's clients.
+    pub fn round_predicted(&self) -> u64 {
+        self.recipe.predicted_notifications(self.round_clients)
+    }
 }
 
 /// A child of `/locks` as the room's observer session saw it.
@@ -37,6 +120,9 @@ pub struct Znode {
     pub czxid: i64,
     /// The owning session (`ephemeralOwner`) in hex, `0x0` for a persistent node.
     pub owner_session: String,
+    /// The node's data as text (a registry node's server address; empty for lock nodes).
+    #[serde(default)]
+    pub data: String,
 }
 
 /// One lock client and what its recipe is doing.
@@ -110,6 +196,14 @@ pub fn is_valid_room_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// A server's name is its node's data; kept short and printable.
+pub fn is_valid_server_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:_-".contains(&b))
+}
+
 impl RoomView {
     pub fn new(room: impl Into<String>, hold_ms: u64) -> Self {
         RoomView {
@@ -125,6 +219,66 @@ impl RoomView {
 
     fn client_mut(&mut self, id: ClientId) -> Option<&mut LockClientView> {
         self.clients.iter_mut().find(|c| c.id == id)
+    }
+
+    /// The room's AppServer whose session owns this registry node, if any.
+    pub fn server_owner(&self, node: &Znode) -> Option<&ServerView> {
+        self.servers
+            .iter()
+            .find(|s| s.session.as_deref() == Some(node.owner_session.as_str()))
+    }
+
+    /// True when the node's session belonged to a client that has left the room.
+    pub fn is_departed(&self, node: &Znode) -> bool {
+        self.departed.contains(&node.owner_session)
+    }
+
+    /// The stats of the room's current recipe.
+    pub fn herd_now(&self) -> Option<&HerdStats> {
+        self.herd.iter().find(|h| h.recipe == self.recipe)
+    }
+
+    fn herd_mut(&mut self) -> &mut HerdStats {
+        let recipe = self.recipe;
+        match self.herd.iter().position(|h| h.recipe == recipe) {
+            Some(at) => &mut self.herd[at],
+            None => {
+                self.herd.push(HerdStats::new(recipe));
+                self.herd.last_mut().expect("just pushed")
+            }
+        }
+    }
+
+    fn session_mut(&mut self, id: ClientId) -> Option<&mut Option<String>> {
+        if let Some(c) = self.clients.iter_mut().find(|c| c.id == id) {
+            return Some(&mut c.session);
+        }
+        if let Some(s) = self.servers.iter_mut().find(|s| s.id == id) {
+            return Some(&mut s.session);
+        }
+        self.app_clients
+            .iter_mut()
+            .find(|a| a.id == id)
+            .map(|a| &mut a.session)
+    }
+
+    /// Removes a client of any kind; its session is remembered while its nodes remain.
+    fn remove_client(&mut self, id: ClientId) {
+        let session = if let Some(at) = self.clients.iter().position(|c| c.id == id) {
+            self.clients.remove(at).session
+        } else if let Some(at) = self.servers.iter().position(|s| s.id == id) {
+            self.servers.remove(at).session
+        } else if let Some(at) = self.app_clients.iter().position(|a| a.id == id) {
+            self.app_clients.remove(at).session
+        } else {
+            None
+        };
+        if let Some(session) = session {
+            let owns = |n: &Znode| n.owner_session == session;
+            if self.nodes.iter().any(owns) || self.registry.iter().any(owns) {
+                self.departed.push(session);
+            }
+        }
     }
 
     /// The room's client whose session owns this node, if any.
@@ -156,6 +310,14 @@ impl RoomView {
         self.seq = seq;
         match event {
             RoomEvent::ClientAdded { client } => {
+                if self.clients.is_empty() {
+                    let herd = self.herd_mut();
+                    herd.round_clients = 0;
+                    herd.round_notifications = 0;
+                }
+                let herd = self.herd_mut();
+                herd.clients += 1;
+                herd.round_clients += 1;
                 if self.client(*client).is_none() {
                     self.clients.push(LockClientView {
                         id: *client,
@@ -167,18 +329,64 @@ impl RoomView {
                     self.clients.sort_by_key(|c| c.id);
                 }
             }
+            RoomEvent::ServerAdded { client, name } => self.servers.push(ServerView {
+                id: *client,
+                name: name.clone(),
+                session: None,
+                path: None,
+            }),
+            RoomEvent::AppClientAdded { client } => self.app_clients.push(AppClientView {
+                id: *client,
+                session: None,
+                lines: Vec::new(),
+            }),
             RoomEvent::ClientConnected { client, session } => {
+                if let Some(slot) = self.session_mut(*client) {
+                    *slot = Some(session.clone());
+                }
                 if let Some(c) = self.client_mut(*client) {
-                    c.session = Some(session.clone());
                     c.phase = ClientPhase::Contending;
                 }
             }
             RoomEvent::NodeCreatedByClient { client, path } => {
                 if let Some(c) = self.client_mut(*client) {
                     c.path = Some(path.clone());
+                } else if let Some(s) = self.servers.iter_mut().find(|s| s.id == *client) {
+                    s.path = Some(path.clone());
                 }
             }
             RoomEvent::ChildrenListed { .. } | RoomEvent::ClientError { .. } => {}
+            RoomEvent::ServerListUpdated { client, servers } => {
+                if let Some(a) = self.app_clients.iter_mut().find(|a| a.id == *client) {
+                    if a.lines.len() == APP_LOG_CAPACITY {
+                        a.lines.remove(0);
+                    }
+                    a.lines
+                        .push(format!("server list updated: [{}]", servers.join(", ")));
+                }
+            }
+            RoomEvent::Violation {
+                first,
+                first_path,
+                second,
+                second_path,
+            } => {
+                if self.violations.len() == VIOLATION_CAPACITY {
+                    self.violations.remove(0);
+                }
+                self.violations.push(Violation {
+                    seq,
+                    first: *first,
+                    first_path: first_path.clone(),
+                    second: *second,
+                    second_path: second_path.clone(),
+                });
+            }
+            RoomEvent::RecipeChanged { recipe } => {
+                self.recipe = *recipe;
+                self.notifications_since_gain = 0;
+                self.herd_mut();
+            }
             RoomEvent::WatchSet { client, path, call } => {
                 if let Some(c) = self.client_mut(*client) {
                     c.phase = ClientPhase::Waiting;
@@ -189,13 +397,24 @@ impl RoomView {
                 }
             }
             RoomEvent::WatchFired { client, .. } => {
-                self.watch_notifications += 1;
+                // Only lock clients' notifications are the herd; app clients' are the registry.
                 if let Some(c) = self.client_mut(*client) {
                     c.watching = None;
-                    c.phase = ClientPhase::Contending;
+                    if c.phase == ClientPhase::Waiting {
+                        c.phase = ClientPhase::Contending;
+                    }
+                    self.watch_notifications += 1;
+                    self.notifications_since_gain += 1;
+                    let herd = self.herd_mut();
+                    herd.notifications += 1;
+                    herd.round_notifications += 1;
                 }
             }
             RoomEvent::LockGained { client, .. } => {
+                let since = std::mem::take(&mut self.notifications_since_gain);
+                let herd = self.herd_mut();
+                herd.handoffs += 1;
+                herd.last_handoff = Some(since);
                 if let Some(c) = self.client_mut(*client) {
                     c.phase = ClientPhase::Holding;
                     c.watching = None;
@@ -206,26 +425,23 @@ impl RoomView {
                     c.phase = ClientPhase::Contending;
                 }
             }
-            RoomEvent::ClientClosed { client, .. } => {
-                if let Some(at) = self.clients.iter().position(|c| c.id == *client) {
-                    let gone = self.clients.remove(at);
-                    if let Some(session) = gone.session {
-                        if self.nodes.iter().any(|n| n.owner_session == session) {
-                            self.departed.push(session);
-                        }
-                    }
-                }
-            }
+            RoomEvent::ClientClosed { client, .. } => self.remove_client(*client),
             RoomEvent::ZnodeAdded { node } => {
-                if let Err(at) = self.nodes.binary_search_by(|n| n.path.cmp(&node.path)) {
-                    self.nodes.insert(at, node.clone());
+                let list = if node.path.starts_with(REGISTRY_DIR) {
+                    &mut self.registry
+                } else {
+                    &mut self.nodes
+                };
+                if let Err(at) = list.binary_search_by(|n| n.path.cmp(&node.path)) {
+                    list.insert(at, node.clone());
                 }
             }
             RoomEvent::ZnodeRemoved { path } => {
                 self.nodes.retain(|n| &n.path != path);
-                let nodes = &self.nodes;
+                self.registry.retain(|n| &n.path != path);
+                let (nodes, registry) = (&self.nodes, &self.registry);
                 self.departed
-                    .retain(|s| nodes.iter().any(|n| &n.owner_session == s));
+                    .retain(|s| nodes.iter().chain(registry).any(|n| &n.owner_session == s));
             }
             RoomEvent::HoldChanged { hold_ms } => self.hold_ms = *hold_ms,
         }

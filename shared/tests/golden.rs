@@ -44,6 +44,23 @@ fn client_messages() {
         json!({"type": "set_hold_ms", "hold_ms": 0}),
     );
     assert_wire(&ClientMsg::Resync, json!({"type": "resync"}));
+    assert_wire(
+        &ClientMsg::SetRecipe {
+            recipe: LockRecipeKind::PredecessorNaive,
+        },
+        json!({"type": "set_recipe", "recipe": "predecessor-naive"}),
+    );
+    assert_wire(
+        &ClientMsg::AddServer {
+            name: Some("10.0.0.7:80".into()),
+        },
+        json!({"type": "add_server", "name": "10.0.0.7:80"}),
+    );
+    assert_wire(
+        &ClientMsg::AddServer { name: None },
+        json!({"type": "add_server", "name": null}),
+    );
+    assert_wire(&ClientMsg::AddAppClient, json!({"type": "add_app_client"}));
 }
 
 #[test]
@@ -88,21 +105,29 @@ fn welcome_error_and_snapshot() {
                 path: "/locks/sub0000000000".into(),
                 czxid: 4294967317,
                 owner_session: "0x100".into(),
+                data: String::new(),
             },
         },
     );
     assert_wire(
         &ServerMsg::Snapshot { view },
         json!({"type": "snapshot", "view": {
-            "room": "main", "seq": 3, "hold_ms": 3000,
-            "nodes": [{"path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100"}],
+            "room": "main", "seq": 3, "hold_ms": 3000, "recipe": "predecessor",
+            "nodes": [{"path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}],
+            "registry": [],
             "clients": [{"id": 1, "session": "0x100", "phase": "contending", "path": null, "watching": null}],
+            "servers": [],
+            "app_clients": [],
             "departed": [],
+            "violations": [],
+            "herd": [{"recipe": "predecessor", "clients": 1, "handoffs": 0, "notifications": 0,
+                      "last_handoff": null, "round_clients": 1, "round_notifications": 0}],
+            "notifications_since_gain": 0,
             "log": [
                 {"seq": 1, "at_ms": 1700000000000_u64, "event": {"kind": "client_added", "client": 1}},
                 {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100"}},
                 {"seq": 3, "at_ms": 1700000000002_u64, "event": {"kind": "znode_added", "node": {
-                    "path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100"}}}
+                    "path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}}}
             ],
             "watch_notifications": 0}}),
     );
@@ -184,6 +209,40 @@ fn every_event_kind() {
             RoomEvent::HoldChanged { hold_ms: 250 },
             json!({"kind": "hold_changed", "hold_ms": 250}),
         ),
+        (
+            RoomEvent::ServerAdded {
+                client: 5,
+                name: "server0000".into(),
+            },
+            json!({"kind": "server_added", "client": 5, "name": "server0000"}),
+        ),
+        (
+            RoomEvent::AppClientAdded { client: 6 },
+            json!({"kind": "app_client_added", "client": 6}),
+        ),
+        (
+            RoomEvent::RecipeChanged {
+                recipe: LockRecipeKind::ChildrenWatch,
+            },
+            json!({"kind": "recipe_changed", "recipe": "children-watch"}),
+        ),
+        (
+            RoomEvent::ServerListUpdated {
+                client: 6,
+                servers: vec!["server0000".into(), "server0001".into()],
+            },
+            json!({"kind": "server_list_updated", "client": 6, "servers": ["server0000", "server0001"]}),
+        ),
+        (
+            RoomEvent::Violation {
+                first: 1,
+                first_path: "/locks/sub0000000000".into(),
+                second: 4,
+                second_path: "/locks/sub0000000003".into(),
+            },
+            json!({"kind": "violation", "first": 1, "first_path": "/locks/sub0000000000",
+                   "second": 4, "second_path": "/locks/sub0000000003"}),
+        ),
     ];
     for (e, expected) in cases {
         assert_wire(
@@ -200,6 +259,7 @@ fn views_follow_a_hand_off() {
         path: format!("/locks/sub{n:010}"),
         czxid: n.into(),
         owner_session: owner.into(),
+        data: String::new(),
     };
     let events = [
         RoomEvent::ClientAdded { client: 1 },
@@ -288,6 +348,7 @@ fn a_crashed_clients_node_is_drawn_crashed_until_zookeeper_removes_it() {
                 path: "/locks/sub0000000000".into(),
                 czxid: 1,
                 owner_session: "0x1".into(),
+                data: String::new(),
             },
         },
         RoomEvent::ClientClosed {
@@ -333,4 +394,157 @@ fn room_names() {
     assert!(!is_valid_room_name("Main"));
     assert!(!is_valid_room_name("a/b"));
     assert!(!is_valid_room_name(&"x".repeat(33)));
+}
+
+#[test]
+fn herd_stats_count_lock_notifications_per_recipe_and_round() {
+    let mut view = RoomView::new("main", 0);
+    let mut seq = 0;
+    let mut apply = |view: &mut RoomView, e: RoomEvent| {
+        seq += 1;
+        view.apply(seq, 0, &e);
+    };
+    for client in 1..=3 {
+        apply(&mut view, RoomEvent::ClientAdded { client });
+    }
+    apply(&mut view, RoomEvent::AppClientAdded { client: 9 });
+    let fired = |client| RoomEvent::WatchFired {
+        client,
+        path: "/locks/x".into(),
+        event: WatchedKind::NodeDeleted,
+    };
+    apply(
+        &mut view,
+        RoomEvent::LockGained {
+            client: 1,
+            path: "/locks/a".into(),
+        },
+    );
+    apply(&mut view, fired(2));
+    apply(
+        &mut view,
+        RoomEvent::LockGained {
+            client: 2,
+            path: "/locks/b".into(),
+        },
+    );
+    // An app client's notification is the registry's, not the herd's.
+    apply(&mut view, fired(9));
+    apply(&mut view, fired(3));
+    apply(
+        &mut view,
+        RoomEvent::LockGained {
+            client: 3,
+            path: "/locks/c".into(),
+        },
+    );
+    let herd = view.herd_now().unwrap();
+    assert_eq!(herd.recipe, LockRecipeKind::Predecessor);
+    assert_eq!((herd.clients, herd.handoffs, herd.notifications), (3, 3, 2));
+    assert_eq!(herd.last_handoff, Some(1));
+    assert_eq!(herd.round_predicted(), 2);
+    assert_eq!(view.watch_notifications, 2);
+
+    for client in 1..=3 {
+        apply(
+            &mut view,
+            RoomEvent::ClientClosed {
+                client,
+                reason: CloseReason::Finished,
+            },
+        );
+    }
+    apply(
+        &mut view,
+        RoomEvent::RecipeChanged {
+            recipe: LockRecipeKind::ChildrenWatch,
+        },
+    );
+    apply(&mut view, RoomEvent::ClientAdded { client: 4 });
+    let herd = view.herd_now().unwrap();
+    assert_eq!(herd.recipe, LockRecipeKind::ChildrenWatch);
+    assert_eq!(
+        (herd.clients, herd.round_clients, herd.notifications),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        view.herd.len(),
+        2,
+        "the other recipe's figures stay for comparison"
+    );
+}
+
+#[test]
+fn predictions() {
+    assert_eq!(LockRecipeKind::Predecessor.predicted_notifications(10), 9);
+    assert_eq!(
+        LockRecipeKind::PredecessorNaive.predicted_notifications(1),
+        0
+    );
+    assert_eq!(
+        LockRecipeKind::ChildrenWatch.predicted_notifications(10),
+        45
+    );
+    assert_eq!(LockRecipeKind::ChildrenWatch.predicted_notifications(0), 0);
+    for kind in LockRecipeKind::ALL {
+        assert_eq!(LockRecipeKind::from_name(kind.as_str()), Some(kind));
+    }
+}
+
+#[test]
+fn registry_nodes_servers_and_app_client_lines() {
+    let mut view = RoomView::new("main", 0);
+    let events = [
+        RoomEvent::ServerAdded {
+            client: 2,
+            name: "server0000".into(),
+        },
+        RoomEvent::AppClientAdded { client: 1 },
+        RoomEvent::ClientConnected {
+            client: 2,
+            session: "0x2".into(),
+        },
+        RoomEvent::ZnodeAdded {
+            node: Znode {
+                path: "/sgroup/sub0000000000".into(),
+                czxid: 7,
+                owner_session: "0x2".into(),
+                data: "server0000".into(),
+            },
+        },
+        RoomEvent::ServerListUpdated {
+            client: 1,
+            servers: vec![],
+        },
+        RoomEvent::ServerListUpdated {
+            client: 1,
+            servers: vec!["server0000".into()],
+        },
+    ];
+    for (i, e) in events.iter().enumerate() {
+        view.apply(i as u64 + 1, 0, e);
+    }
+    assert!(view.nodes.is_empty(), "registry nodes are not lock nodes");
+    assert_eq!(view.registry.len(), 1);
+    assert_eq!(
+        view.server_owner(&view.registry[0]).unwrap().name,
+        "server0000"
+    );
+    assert_eq!(
+        view.app_clients[0].lines,
+        [
+            "server list updated: []",
+            "server list updated: [server0000]"
+        ]
+    );
+    view.apply(
+        7,
+        0,
+        &RoomEvent::ClientClosed {
+            client: 2,
+            reason: CloseReason::Crashed,
+        },
+    );
+    assert!(view.is_departed(&view.registry[0]));
+    assert!(view.server_owner(&view.registry[0]).is_none());
 }

@@ -1,11 +1,17 @@
-//! The lock of the seed's first `DistributedClient`, with the fix from its 思考 section.
+//! The seed's three lock recipes, one state machine with a `LockRecipeKind`.
 //!
-//! A client creates `/locks/sub` EPHEMERAL_SEQUENTIAL, lists `/locks`, holds the lock if its node
-//! is the smallest and otherwise watches the node just before its own. When that watch fires it
-//! lists `/locks` again (the fix: a predecessor that crashed while waiting is not a release) and
-//! either holds or watches its new predecessor.
+//! Every client creates `/locks/sub` EPHEMERAL_SEQUENTIAL and lists `/locks`; the smallest node
+//! holds the lock. Then:
+//! - `Predecessor` (the first `DistributedClient` with the fix from its 思考 section): a waiter
+//!   watches the node just before its own; when that watch fires it lists `/locks` again (a
+//!   predecessor that crashed while waiting is not a release) and holds or re-watches.
+//! - `PredecessorNaive` (the same without the fix): a fired watch is taken as the release, and
+//!   the waiter holds at once. A waiter that crashes gives its successor the lock while the
+//!   holder still holds it.
+//! - `ChildrenWatch` (`DistributedClient2`): every client lists `/locks` with a children watch and
+//!   re-lists on every change; every change notifies every waiter (the herd effect).
 
-use shared::{ClientId, CloseReason, RoomEvent, WatchCall, WatchedKind};
+use shared::{ClientId, CloseReason, LockRecipeKind, RoomEvent, WatchCall, WatchedKind};
 
 /// The folder the recipe contends in, as the seed names it (inside the room's chroot).
 pub const LOCK_DIR: &str = "/locks";
@@ -17,8 +23,9 @@ pub const LOCK_PREFIX: &str = "/locks/sub";
 pub enum ZkCall {
     /// `create(LOCK_PREFIX, EPHEMERAL_SEQUENTIAL)` → [`Input::Created`].
     CreateLockNode,
-    /// `getChildren(LOCK_DIR, false)` → [`Input::Children`].
-    ListLockDir,
+    /// `getChildren(LOCK_DIR, watch)` → [`Input::Children`]; with `watch`, the children watch
+    /// is armed when the result comes back.
+    ListLockDir { watch: bool },
     /// Arm a one-shot watch on `path` with `call` → [`Input::WatchArmed`].
     Watch { path: String, call: WatchCall },
     /// `delete(path, -1)` → [`Input::Deleted`].
@@ -83,6 +90,7 @@ enum Phase {
 /// One lock client's recipe state.
 #[derive(Clone, Debug)]
 pub struct LockRecipe {
+    kind: LockRecipeKind,
     client: ClientId,
     phase: Phase,
     /// The seed's `thisPath`.
@@ -92,8 +100,9 @@ pub struct LockRecipe {
 }
 
 impl LockRecipe {
-    pub fn new(client: ClientId) -> Self {
+    pub fn new(kind: LockRecipeKind, client: ClientId) -> Self {
         LockRecipe {
+            kind,
             client,
             phase: Phase::Connecting,
             this_path: None,
@@ -107,6 +116,12 @@ impl LockRecipe {
 
     pub fn is_holding(&self) -> bool {
         self.phase == Phase::Holding
+    }
+
+    fn list(&self) -> Step {
+        Step::Call(ZkCall::ListLockDir {
+            watch: self.kind == LockRecipeKind::ChildrenWatch,
+        })
     }
 
     /// Feeds one input and returns what to do next.
@@ -135,7 +150,7 @@ impl LockRecipe {
                 self.this_path = Some(path.clone());
                 vec![
                     Step::Publish(RoomEvent::NodeCreatedByClient { client, path }),
-                    Step::Call(ZkCall::ListLockDir),
+                    self.list(),
                 ]
             }
             (Phase::Listing, Input::Children { mut names }) => {
@@ -145,6 +160,13 @@ impl LockRecipe {
                     client,
                     children: names.clone(),
                 })];
+                if self.kind == LockRecipeKind::ChildrenWatch {
+                    steps.push(Step::Publish(RoomEvent::WatchSet {
+                        client,
+                        path: LOCK_DIR.into(),
+                        call: WatchCall::GetChildren,
+                    }));
+                }
                 steps.extend(self.decide(&names));
                 steps
             }
@@ -155,7 +177,7 @@ impl LockRecipe {
                 } else {
                     // The predecessor left between the listing and the watch: look again.
                     self.phase = Phase::Listing;
-                    vec![Step::Call(ZkCall::ListLockDir)]
+                    vec![self.list()]
                 }
             }
             (Phase::Waiting, Input::WatchFired { path, kind }) => {
@@ -167,14 +189,18 @@ impl LockRecipe {
                 if self.wait_path.as_deref() != Some(path.as_str()) {
                     return steps;
                 }
-                match kind {
-                    WatchedKind::NodeDeleted => {
-                        // The fix: a deleted predecessor may have crashed while waiting, so
-                        // re-list instead of taking the lock on trust.
-                        self.phase = Phase::Listing;
-                        steps.push(Step::Call(ZkCall::ListLockDir));
+                match (self.kind, kind) {
+                    (LockRecipeKind::PredecessorNaive, WatchedKind::NodeDeleted) => {
+                        // The seed's first listing: the predecessor is gone, so "I hold it".
+                        steps.extend(self.gain());
                     }
-                    WatchedKind::Session => {}
+                    (_, WatchedKind::NodeDeleted | WatchedKind::NodeChildrenChanged) => {
+                        // The fix (and the children watch): re-list instead of trusting the
+                        // notification: a deleted predecessor may have crashed while waiting.
+                        self.phase = Phase::Listing;
+                        steps.push(self.list());
+                    }
+                    (_, WatchedKind::Session) => {}
                     _ => {
                         // A data change on the predecessor: the one-shot watch is spent, re-arm.
                         self.phase = Phase::Arming;
@@ -204,28 +230,44 @@ impl LockRecipe {
                 self.phase = Phase::Done;
                 vec![Step::Close(CloseReason::Finished)]
             }
-            // Anything else is stale (a notification for a watch the recipe has moved past,
-            // a release of a client that does not hold): nothing to do.
+            // A holder's children watch may still fire (the seed's holder re-arms it too): the
+            // notification was delivered and is reported, but changes nothing.
+            (Phase::Holding | Phase::Releasing, Input::WatchFired { path, kind }) => {
+                vec![Step::Publish(RoomEvent::WatchFired {
+                    client,
+                    path,
+                    event: kind,
+                })]
+            }
+            // Anything else is stale (a release of a client that does not hold): nothing to do.
             _ => Vec::new(),
         }
     }
 
-    /// After a listing: hold if smallest, else watch the predecessor.
+    fn gain(&mut self) -> Vec<Step> {
+        self.phase = Phase::Holding;
+        self.wait_path = None;
+        vec![
+            Step::Publish(RoomEvent::LockGained {
+                client: self.client,
+                path: self.this_path.clone().unwrap_or_default(),
+            }),
+            Step::Hold,
+        ]
+    }
+
+    /// After a listing: hold if smallest, else wait (on the predecessor, or on the children
+    /// watch the listing armed).
     fn decide(&mut self, sorted: &[String]) -> Vec<Step> {
         let client = self.client;
         let this_path = self.this_path.clone().unwrap_or_default();
         let this_name = this_path.rsplit('/').next().unwrap_or_default();
         match sorted.iter().position(|n| n == this_name) {
-            Some(0) => {
-                self.phase = Phase::Holding;
-                self.wait_path = None;
-                vec![
-                    Step::Publish(RoomEvent::LockGained {
-                        client,
-                        path: this_path,
-                    }),
-                    Step::Hold,
-                ]
+            Some(0) => self.gain(),
+            Some(_) if self.kind == LockRecipeKind::ChildrenWatch => {
+                self.phase = Phase::Waiting;
+                self.wait_path = Some(LOCK_DIR.into());
+                Vec::new()
             }
             Some(index) => {
                 // The seed arms the first watch with getData and re-watches with exists.
@@ -274,7 +316,16 @@ mod tests {
 
     /// Drives a recipe through connect, create and the first listing.
     fn contend(client: ClientId, own: &str, children: &[&str]) -> (LockRecipe, Vec<Step>) {
-        let mut r = LockRecipe::new(client);
+        contend_with(LockRecipeKind::Predecessor, client, own, children)
+    }
+
+    fn contend_with(
+        kind: LockRecipeKind,
+        client: ClientId,
+        own: &str,
+        children: &[&str],
+    ) -> (LockRecipe, Vec<Step>) {
+        let mut r = LockRecipe::new(kind, client);
         assert_eq!(
             calls(&r.on(Input::Connected { session: 0x10 })),
             vec![ZkCall::CreateLockNode]
@@ -283,7 +334,9 @@ mod tests {
             calls(&r.on(Input::Created {
                 path: format!("/locks/{own}")
             })),
-            vec![ZkCall::ListLockDir]
+            vec![ZkCall::ListLockDir {
+                watch: kind == LockRecipeKind::ChildrenWatch
+            }]
         );
         let steps = r.on(Input::Children {
             names: names(children),
@@ -358,7 +411,7 @@ mod tests {
             path: "/locks/sub0000000000".into(),
             kind: WatchedKind::NodeDeleted,
         });
-        assert_eq!(calls(&fired), vec![ZkCall::ListLockDir]);
+        assert_eq!(calls(&fired), vec![ZkCall::ListLockDir { watch: false }]);
         assert!(!r.is_holding(), "the fixed recipe re-checks before holding");
         let steps = r.on(Input::Children {
             names: names(&["sub0000000001"]),
@@ -384,7 +437,7 @@ mod tests {
             path: "/locks/sub0000000006".into(),
             kind: WatchedKind::NodeDeleted,
         });
-        assert_eq!(calls(&fired), vec![ZkCall::ListLockDir]);
+        assert_eq!(calls(&fired), vec![ZkCall::ListLockDir { watch: false }]);
         let steps = r.on(Input::Children {
             names: names(&["sub0000000007", "sub0000000005"]),
         });
@@ -409,7 +462,10 @@ mod tests {
             call: WatchCall::GetData,
             exists: false,
         });
-        assert_eq!(steps, vec![Step::Call(ZkCall::ListLockDir)]);
+        assert_eq!(
+            steps,
+            vec![Step::Call(ZkCall::ListLockDir { watch: false })]
+        );
     }
 
     #[test]
@@ -436,7 +492,7 @@ mod tests {
 
     #[test]
     fn a_failed_call_closes_the_client_with_its_message() {
-        let mut r = LockRecipe::new(9);
+        let mut r = LockRecipe::new(LockRecipeKind::Predecessor, 9);
         let steps = r.on(Input::Failed {
             message: "connection loss".into(),
         });
@@ -450,5 +506,74 @@ mod tests {
                 Step::Close(CloseReason::Failed)
             ]
         );
+    }
+
+    #[test]
+    fn naive_waiter_takes_a_crashed_predecessor_for_a_release() {
+        // sub5 holds, sub6 waits on sub5, sub7 waits on sub6; client 6 crashes.
+        let (mut r, _) = contend_with(
+            LockRecipeKind::PredecessorNaive,
+            7,
+            "sub0000000007",
+            &["sub0000000005", "sub0000000006", "sub0000000007"],
+        );
+        r.on(Input::WatchArmed {
+            path: "/locks/sub0000000006".into(),
+            call: WatchCall::GetData,
+            exists: true,
+        });
+        let steps = r.on(Input::WatchFired {
+            path: "/locks/sub0000000006".into(),
+            kind: WatchedKind::NodeDeleted,
+        });
+        assert!(r.is_holding(), "the naive recipe trusts the notification");
+        assert!(calls(&steps).is_empty(), "and does not look again");
+        assert!(steps.contains(&Step::Publish(RoomEvent::LockGained {
+            client: 7,
+            path: "/locks/sub0000000007".into()
+        })));
+    }
+
+    #[test]
+    fn children_watch_waiter_relists_with_a_watch_on_every_change() {
+        let (mut r, steps) = contend_with(
+            LockRecipeKind::ChildrenWatch,
+            2,
+            "sub0000000001",
+            &["sub0000000000", "sub0000000001"],
+        );
+        assert!(steps.contains(&Step::Publish(RoomEvent::WatchSet {
+            client: 2,
+            path: "/locks".into(),
+            call: WatchCall::GetChildren
+        })));
+        assert!(calls(&steps).is_empty(), "it waits on the children watch");
+        // Someone joins behind it: notified, re-lists, still not first.
+        let steps = r.on(Input::WatchFired {
+            path: "/locks".into(),
+            kind: WatchedKind::NodeChildrenChanged,
+        });
+        assert_eq!(calls(&steps), vec![ZkCall::ListLockDir { watch: true }]);
+        r.on(Input::Children {
+            names: names(&["sub0000000000", "sub0000000001", "sub0000000002"]),
+        });
+        assert!(!r.is_holding());
+        // The holder leaves: notified, re-lists, holds.
+        r.on(Input::WatchFired {
+            path: "/locks".into(),
+            kind: WatchedKind::NodeChildrenChanged,
+        });
+        let steps = r.on(Input::Children {
+            names: names(&["sub0000000001", "sub0000000002"]),
+        });
+        assert!(r.is_holding());
+        assert_eq!(steps.last(), Some(&Step::Hold));
+        // A change while holding is reported and changes nothing.
+        let steps = r.on(Input::WatchFired {
+            path: "/locks".into(),
+            kind: WatchedKind::NodeChildrenChanged,
+        });
+        assert_eq!(steps.len(), 1);
+        assert!(r.is_holding());
     }
 }

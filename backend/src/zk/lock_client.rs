@@ -1,89 +1,41 @@
 //! One simulated lock client: its own ZooKeeper session, driving a `LockRecipe`.
 //!
 //! The task owns the `Client`, executes the calls the recipe asks for, arms the watches, keeps the
-//! hold timer and obeys the room's commands (crash, release, shutdown).
+//! hold timer and obeys the room's commands (crash, release, close).
 
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 
-use shared::{ClientId, CloseReason, RoomEvent, WatchCall, WatchedKind};
-use tokio::sync::{mpsc, watch};
+use shared::{CloseReason, LockRecipeKind, WatchCall};
+use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
-use zookeeper_client::{
-    Acls, Client, CreateMode, EventType, OneshotWatcher, SessionState, WatchedEvent,
-};
+use zookeeper_client::{Acls, Client, CreateMode, OneshotWatcher, SessionState};
 
-use super::{EventSink, ZkSettings};
+use super::session::{fired, watched_kind, ArmedWatch, Session, SessionCmd};
 use crate::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
-
-/// What the room can ask of a lock client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockClientCmd {
-    /// Close the session at once, whatever the recipe is doing.
-    Crash,
-    /// A holder finishes now instead of waiting for the hold time.
-    Release,
-    /// The server is stopping: close the session.
-    Shutdown,
-}
 
 /// Everything a lock client task needs.
 pub struct LockClientTask {
-    pub id: ClientId,
-    pub room: String,
-    pub zk: Arc<ZkSettings>,
-    pub events: EventSink,
+    pub session: Session,
+    pub recipe: LockRecipeKind,
     /// The room's hold time in ms; 0 = until released.
     pub hold_ms: watch::Receiver<u64>,
-    pub cmds: mpsc::Receiver<LockClientCmd>,
 }
 
 impl LockClientTask {
-    /// Runs the client until it finishes, crashes, fails or is shut down; always reports a
+    /// Runs the client until it finishes, crashes, fails or is closed; always reports a
     /// `client_closed` event.
     pub async fn run(mut self) {
-        let client = tokio::select! {
-            client = self.zk.connect_room(&self.room) => client,
-            cmd = self.cmds.recv() => return self.closed(reason_for(cmd)),
-        };
-        let client = match client {
-            Ok(client) => client,
-            Err(e) => {
-                let _ = self.events.send(RoomEvent::ClientError {
-                    client: self.id,
-                    message: e.to_string(),
-                });
-                return self.closed(CloseReason::Failed);
+        match self.session.open().await {
+            Ok(client) => {
+                let reason = self.drive_session(&client).await;
+                self.session.end(Some(client), reason).await;
             }
-        };
-        let reason = self.drive_session(&client).await;
-        match reason {
-            // A crashed process holds nothing from the moment it dies: say so before the
-            // session closes, so no successor's gain is recorded before this client's end.
-            CloseReason::Crashed | CloseReason::Shutdown => {
-                self.closed(reason);
-                super::close(client).await;
-            }
-            // The session is gone already.
-            CloseReason::Expired => self.closed(reason),
-            CloseReason::Finished | CloseReason::Failed => {
-                super::close(client).await;
-                self.closed(reason);
-            }
+            Err(reason) => self.session.end(None, reason).await,
         }
     }
 
-    fn closed(&self, reason: CloseReason) {
-        let _ = self.events.send(RoomEvent::ClientClosed {
-            client: self.id,
-            reason,
-        });
-    }
-
     async fn drive_session(&mut self, client: &Client) -> CloseReason {
-        let mut recipe = LockRecipe::new(self.id);
+        let mut recipe = LockRecipe::new(self.recipe, self.session.id);
         let mut state = client.state_watcher();
         let mut steps: VecDeque<Step> = recipe
             .on(Input::Connected {
@@ -95,9 +47,7 @@ impl LockClientTask {
         loop {
             while let Some(step) = steps.pop_front() {
                 match step {
-                    Step::Publish(event) => {
-                        let _ = self.events.send(event);
-                    }
+                    Step::Publish(event) => self.session.publish(event),
                     Step::Call(call) => {
                         // A crash must not wait for a call that ZooKeeper cannot answer now.
                         let call = execute(client, call, &mut armed);
@@ -105,10 +55,11 @@ impl LockClientTask {
                         let input = loop {
                             tokio::select! {
                                 input = &mut call => break input,
-                                cmd = self.cmds.recv() => match cmd {
-                                    Some(LockClientCmd::Release) => continue,
-                                    other => return reason_for(other),
-                                },
+                                cmd = self.session.cmds.recv() => {
+                                    if let Some(reason) = SessionCmd::ends(cmd) {
+                                        return reason;
+                                    }
+                                }
                             }
                         };
                         steps.extend(recipe.on(input));
@@ -139,14 +90,13 @@ impl LockClientTask {
                     }
                     // The loop recomputes the deadline from the new hold time.
                 }
-                cmd = self.cmds.recv() => match cmd {
-                    Some(LockClientCmd::Release) => {
-                        if recipe.is_holding() {
-                            held_since = None;
-                            steps.extend(recipe.on(Input::HoldOver));
-                        }
+                cmd = self.session.cmds.recv() => match SessionCmd::ends(cmd) {
+                    Some(reason) => return reason,
+                    None if recipe.is_holding() => {
+                        held_since = None;
+                        steps.extend(recipe.on(Input::HoldOver));
                     }
-                    other => return reason_for(other),
+                    None => {}
                 },
                 s = state.changed() => match s {
                     SessionState::Expired => return CloseReason::Expired,
@@ -155,37 +105,6 @@ impl LockClientTask {
                 },
             }
         }
-    }
-}
-
-/// A one-shot watch waiting to fire. Boxed so it survives the `select!` rounds it loses.
-type ArmedWatch = Pin<Box<dyn Future<Output = WatchedEvent> + Send>>;
-
-async fn fired(armed: &mut Option<ArmedWatch>) -> WatchedEvent {
-    match armed {
-        Some(watch) => watch.await,
-        None => std::future::pending().await,
-    }
-}
-
-fn reason_for(cmd: Option<LockClientCmd>) -> CloseReason {
-    match cmd {
-        Some(LockClientCmd::Crash) => CloseReason::Crashed,
-        // Release before holding cannot reach here; a dropped command channel means the room
-        // is gone.
-        Some(LockClientCmd::Release) | Some(LockClientCmd::Shutdown) | None => {
-            CloseReason::Shutdown
-        }
-    }
-}
-
-fn watched_kind(event: &WatchedEvent) -> WatchedKind {
-    match event.event_type {
-        EventType::NodeCreated => WatchedKind::NodeCreated,
-        EventType::NodeDeleted => WatchedKind::NodeDeleted,
-        EventType::NodeDataChanged => WatchedKind::NodeDataChanged,
-        EventType::NodeChildrenChanged => WatchedKind::NodeChildrenChanged,
-        EventType::Session => WatchedKind::Session,
     }
 }
 
@@ -204,8 +123,16 @@ async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) 
                 Err(e) => failed(e),
             }
         }
-        ZkCall::ListLockDir => match client.list_children(LOCK_DIR).await {
+        ZkCall::ListLockDir { watch: false } => match client.list_children(LOCK_DIR).await {
             Ok(names) => Input::Children { names },
+            Err(e) => failed(e),
+        },
+        ZkCall::ListLockDir { watch: true } => match client.list_and_watch_children(LOCK_DIR).await
+        {
+            Ok((names, watcher)) => {
+                *armed = Some(Box::pin(watcher.changed()));
+                Input::Children { names }
+            }
             Err(e) => failed(e),
         },
         ZkCall::Watch { path, call } => {

@@ -1,19 +1,22 @@
-//! The room's observer: its own session, a persistent watch on `/locks`, and the real children
-//! reported as `znode_added` / `znode_removed`, whoever created them.
+//! The room's observer: its own session, persistent watches on `/locks` and `/sgroup`, and the
+//! real children reported as `znode_added` / `znode_removed`, whoever created them.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use shared::{RoomEvent, Znode};
+use shared::{RoomEvent, Znode, REGISTRY_DIR};
 use tokio::sync::watch;
 use zookeeper_client::{AddWatchMode, Client, EventType, SessionState};
 
 use super::{EventSink, ZkError, ZkSettings};
 use crate::recipes::lock::LOCK_DIR;
 
-/// Watches one room's `/locks` until `stop` turns true.
+/// The folders a room shows; a registry node's data (its server's address) is read too.
+const FOLDERS: [(&str, bool); 2] = [(LOCK_DIR, false), (REGISTRY_DIR, true)];
+
+/// Watches one room's folders until `stop` turns true.
 pub struct Observer {
     pub room: String,
     pub zk: Arc<ZkSettings>,
@@ -25,7 +28,7 @@ impl Observer {
     /// Creates the room's folders and watches them. Survives session loss by starting over
     /// with a new session and diffing against what it reported before.
     pub async fn run(mut self) {
-        let mut known = BTreeSet::new();
+        let mut known = [BTreeSet::new(), BTreeSet::new()];
         let mut backoff = Duration::from_millis(100);
         loop {
             let stop = self.stop.clone();
@@ -41,65 +44,99 @@ impl Observer {
         }
     }
 
-    async fn observe(&mut self, known: &mut BTreeSet<String>) -> Result<(), ZkError> {
+    async fn observe(&mut self, known: &mut [BTreeSet<String>; 2]) -> Result<(), ZkError> {
         let client = self.zk.connect_room(&self.room).await?;
         // Watch first, then list: a change between the two is seen by both, never by neither.
-        let mut watcher = client.watch(LOCK_DIR, AddWatchMode::Persistent).await?;
-        self.sync(&client, known).await?;
+        let mut locks = client.watch(LOCK_DIR, AddWatchMode::Persistent).await?;
+        let mut registry = client.watch(REGISTRY_DIR, AddWatchMode::Persistent).await?;
+        self.sync_all(&client, known).await?;
         loop {
-            tokio::select! {
-                event = watcher.changed() => {
-                    if event.event_type == EventType::Session {
-                        match event.session_state {
-                            // After a reconnect, events during the gap may be lost: re-list.
-                            SessionState::SyncConnected => self.sync(&client, known).await?,
-                            SessionState::Disconnected | SessionState::ConnectedReadOnly => {}
-                            terminal => return Err(ZkError::Call(match terminal {
-                                SessionState::Expired => zookeeper_client::Error::SessionExpired,
-                                _ => zookeeper_client::Error::ClientClosed,
-                            })),
-                        }
-                    } else {
-                        self.sync(&client, known).await?;
-                    }
-                }
+            let (folder, event) = tokio::select! {
+                event = locks.changed() => (0, event),
+                event = registry.changed() => (1, event),
                 _ = self.stop.changed() => {
                     super::close(client).await;
                     return Ok(());
                 }
+            };
+            if event.event_type != EventType::Session {
+                self.sync(&client, folder, &mut known[folder]).await?;
+                continue;
+            }
+            match event.session_state {
+                // After a reconnect, events during the gap may be lost: re-list both.
+                SessionState::SyncConnected => self.sync_all(&client, known).await?,
+                SessionState::Disconnected | SessionState::ConnectedReadOnly => {}
+                // Terminal: a persistent watcher must not be polled again.
+                SessionState::Expired => {
+                    return Err(ZkError::Call(zookeeper_client::Error::SessionExpired))
+                }
+                _ => return Err(ZkError::Call(zookeeper_client::Error::ClientClosed)),
             }
         }
     }
 
-    /// Lists `/locks` and reports the difference from what was reported before.
-    async fn sync(&self, client: &Client, known: &mut BTreeSet<String>) -> Result<(), ZkError> {
-        let now: BTreeSet<String> = client.list_children(LOCK_DIR).await?.into_iter().collect();
+    async fn sync_all(
+        &self,
+        client: &Client,
+        known: &mut [BTreeSet<String>; 2],
+    ) -> Result<(), ZkError> {
+        for (folder, known) in known.iter_mut().enumerate() {
+            self.sync(client, folder, known).await?;
+        }
+        Ok(())
+    }
+
+    /// Lists a folder and reports the difference from what was reported before.
+    async fn sync(
+        &self,
+        client: &Client,
+        folder: usize,
+        known: &mut BTreeSet<String>,
+    ) -> Result<(), ZkError> {
+        let (dir, with_data) = FOLDERS[folder];
+        let now: BTreeSet<String> = client.list_children(dir).await?.into_iter().collect();
         for gone in known.difference(&now) {
             let _ = self.events.send(RoomEvent::ZnodeRemoved {
-                path: format!("{LOCK_DIR}/{gone}"),
+                path: format!("{dir}/{gone}"),
             });
         }
-        let added: Vec<String> = now
-            .difference(known)
-            .map(|name| format!("{LOCK_DIR}/{name}"))
-            .collect();
+        let added: Vec<&String> = now.difference(known).collect();
         // Requests are sent in call order, so building all futures first pipelines them.
-        let stats = join_all(added.iter().map(|path| client.check_stat(path))).await;
+        let looks = join_all(added.iter().map(|name| {
+            let path = format!("{dir}/{name}");
+            async move {
+                if with_data {
+                    match client.get_data(&path).await {
+                        Ok((data, stat)) => Ok(Some((stat, data))),
+                        Err(zookeeper_client::Error::NoNode) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    Ok(client
+                        .check_stat(&path)
+                        .await?
+                        .map(|stat| (stat, Vec::new())))
+                }
+            }
+        }))
+        .await;
         let mut reported = now.clone();
-        for (path, stat) in added.into_iter().zip(stats) {
-            match stat? {
-                Some(stat) => {
+        for (name, look) in added.into_iter().zip(looks) {
+            match look? {
+                Some((stat, data)) => {
                     let _ = self.events.send(RoomEvent::ZnodeAdded {
                         node: Znode {
-                            path,
+                            path: format!("{dir}/{name}"),
                             czxid: stat.czxid,
                             owner_session: format!("{:#x}", stat.ephemeral_owner),
+                            data: String::from_utf8_lossy(&data).into_owned(),
                         },
                     });
                 }
                 // Gone again before we looked; the next notification reports nothing for it.
                 None => {
-                    reported.remove(path.trim_start_matches(&format!("{LOCK_DIR}/")));
+                    reported.remove(name);
                 }
             }
         }

@@ -10,7 +10,9 @@ use yew::prelude::*;
 
 use super::controls::Controls;
 use super::event_log::EventLog;
+use super::herd::{HerdCounter, ViolationBanner};
 use super::lock_queue::LockQueue;
+use super::registry::Registry;
 use crate::i18n::{Lang, Text};
 use crate::state::{Action, AppState, Connection};
 use crate::ws::{self, ServerLink};
@@ -97,8 +99,13 @@ pub fn app() -> Html {
                         html! {
                             <>
                                 <Controls view={view.clone()} lang={lang} link={(*link).clone()} />
+                                <ViolationBanner view={view.clone()} lang={lang} />
                                 <main class="stage">
-                                    <LockQueue view={view.clone()} lang={lang} link={(*link).clone()} />
+                                    <div class="main-column">
+                                        <LockQueue view={view.clone()} lang={lang} link={(*link).clone()} />
+                                        <HerdCounter view={view.clone()} lang={lang} />
+                                        <Registry view={view.clone()} lang={lang} link={(*link).clone()} />
+                                    </div>
                                     <EventLog view={view} lang={lang} />
                                 </main>
                             </>

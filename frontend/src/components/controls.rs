@@ -1,8 +1,8 @@
-//! The control bar: add a client, set the hold time, see the watch counter.
+//! The control bar: the recipe, add a client, set the hold time.
 
 use std::rc::Rc;
 
-use shared::{ClientMsg, RoomView};
+use shared::{ClientMsg, LockRecipeKind, RoomView};
 use yew::prelude::*;
 
 use crate::i18n::{Lang, Text};
@@ -13,6 +13,15 @@ pub struct ControlsProps {
     pub view: Rc<RoomView>,
     pub lang: Lang,
     pub link: ServerLink,
+}
+
+/// How a recipe is described in the selector.
+pub fn recipe_text(recipe: LockRecipeKind) -> Text {
+    match recipe {
+        LockRecipeKind::Predecessor => Text::RecipePredecessor,
+        LockRecipeKind::PredecessorNaive => Text::RecipeNaive,
+        LockRecipeKind::ChildrenWatch => Text::RecipeChildren,
+    }
 }
 
 #[function_component(Controls)]
@@ -31,8 +40,27 @@ pub fn controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    let set_recipe = {
+        let link = props.link.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(recipe) = LockRecipeKind::from_name(&select.value()) {
+                link.send(ClientMsg::SetRecipe { recipe });
+            }
+        })
+    };
     html! {
         <section class="controls">
+            <label class="recipe">
+                <span>{ Text::Recipe.get(lang) }</span>
+                <select data-testid="recipe-select" onchange={set_recipe}>
+                    { for LockRecipeKind::ALL.iter().map(|r| html! {
+                        <option value={r.as_str()} selected={*r == props.view.recipe}>
+                            { format!("{} — {}", r.as_str(), recipe_text(*r).get(lang)) }
+                        </option>
+                    }) }
+                </select>
+            </label>
             <button class="primary" data-testid="add-lock-client" onclick={add} title="A">
                 { format!("+ {}", Text::AddClient.get(lang)) }
             </button>
@@ -42,11 +70,6 @@ pub fn controls(props: &ControlsProps) -> Html {
                     value={props.view.hold_ms.to_string()} onchange={set_hold} />
                 <small>{ Text::HoldHint.get(lang) }</small>
             </label>
-            <div class="counter" data-testid="watch-counter"
-                data-notifications={props.view.watch_notifications.to_string()}>
-                <strong>{ props.view.watch_notifications }</strong>
-                <span>{ Text::Notifications.get(lang) }</span>
-            </div>
         </section>
     }
 }

@@ -22,6 +22,8 @@ fn kind_class(event: &RoomEvent) -> &'static str {
         RoomEvent::WatchSet { .. } => "watch",
         RoomEvent::ClientError { .. } => "error",
         RoomEvent::ZnodeAdded { .. } | RoomEvent::ZnodeRemoved { .. } => "zk",
+        RoomEvent::Violation { .. } => "violation",
+        RoomEvent::ServerListUpdated { .. } => "registry",
         _ => "step",
     }
 }

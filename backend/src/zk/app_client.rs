@@ -1,0 +1,107 @@
+//! One AppClient of the seed: its own session, driving an `AppClientRecipe` that keeps the live
+//! server list of `/sgroup`.
+
+use std::collections::VecDeque;
+
+use futures_util::future::join_all;
+use shared::CloseReason;
+use zookeeper_client::{Client, SessionState};
+
+use super::session::{fired, watched_kind, ArmedWatch, Session, SessionCmd};
+use crate::recipes::registry::{AppClientRecipe, RegistryCall, RegistryInput, RegistryStep};
+use shared::REGISTRY_DIR;
+
+pub struct AppClientTask {
+    pub session: Session,
+}
+
+impl AppClientTask {
+    pub async fn run(mut self) {
+        match self.session.open().await {
+            Ok(client) => {
+                let reason = self.watch(&client).await;
+                self.session.end(Some(client), reason).await;
+            }
+            Err(reason) => self.session.end(None, reason).await,
+        }
+    }
+
+    async fn watch(&mut self, client: &Client) -> CloseReason {
+        let mut recipe = AppClientRecipe::new(self.session.id);
+        let mut state = client.state_watcher();
+        let mut armed: Option<ArmedWatch> = None;
+        let mut steps: VecDeque<RegistryStep> = recipe
+            .on(RegistryInput::Connected {
+                session: client.session_id().0,
+            })
+            .into();
+        loop {
+            while let Some(step) = steps.pop_front() {
+                match step {
+                    RegistryStep::Publish(event) => self.session.publish(event),
+                    RegistryStep::Call(call) => {
+                        let input = execute(client, call, &mut armed).await;
+                        steps.extend(recipe.on(input));
+                    }
+                    RegistryStep::Close(reason) => return reason,
+                }
+            }
+            tokio::select! {
+                event = fired(&mut armed) => {
+                    armed = None;
+                    steps.extend(recipe.on(RegistryInput::WatchFired {
+                        path: event.path.clone(),
+                        kind: watched_kind(&event),
+                    }));
+                }
+                cmd = self.session.cmds.recv() => {
+                    if let Some(reason) = SessionCmd::ends(cmd) {
+                        return reason;
+                    }
+                }
+                s = state.changed() => match s {
+                    SessionState::Expired => return CloseReason::Expired,
+                    SessionState::Closed | SessionState::AuthFailed => return CloseReason::Failed,
+                    _ => {}
+                },
+            }
+        }
+    }
+}
+
+async fn execute(
+    client: &Client,
+    call: RegistryCall,
+    armed: &mut Option<ArmedWatch>,
+) -> RegistryInput {
+    match call {
+        RegistryCall::ListAndWatch => match client.list_and_watch_children(REGISTRY_DIR).await {
+            Ok((names, watcher)) => {
+                *armed = Some(Box::pin(watcher.changed()));
+                RegistryInput::Children { names }
+            }
+            Err(e) => RegistryInput::Failed {
+                message: e.to_string(),
+            },
+        },
+        RegistryCall::ReadAll { paths } => {
+            // Requests go out in call order, so these are pipelined.
+            let reads = join_all(paths.iter().map(|p| client.get_data(p))).await;
+            let mut addresses = Vec::new();
+            for read in reads {
+                match read {
+                    Ok((data, _)) => addresses.push(String::from_utf8_lossy(&data).into_owned()),
+                    // A server that left between the listing and the read: the watch just
+                    // armed reports its leaving, and the next line leaves it out.
+                    Err(zookeeper_client::Error::NoNode) => {}
+                    Err(e) => {
+                        return RegistryInput::Failed {
+                            message: e.to_string(),
+                        }
+                    }
+                }
+            }
+            RegistryInput::Servers { addresses }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! One AppServer of the seed: a session that registers `/sgroup/sub` EPHEMERAL_SEQUENTIAL with
+//! its address as data, then serves (waits) until it is crashed or closed.
+
+use shared::{CloseReason, RoomEvent};
+use zookeeper_client::{Acls, Client, CreateMode, SessionState};
+
+use super::session::{Session, SessionCmd};
+use crate::recipes::registry::SERVER_PREFIX;
+
+pub struct AppServerTask {
+    pub session: Session,
+    /// Its address, the data of its node.
+    pub name: String,
+}
+
+impl AppServerTask {
+    pub async fn run(mut self) {
+        match self.session.open().await {
+            Ok(client) => {
+                let reason = self.serve(&client).await;
+                self.session.end(Some(client), reason).await;
+            }
+            Err(reason) => self.session.end(None, reason).await,
+        }
+    }
+
+    async fn serve(&mut self, client: &Client) -> CloseReason {
+        let id = self.session.id;
+        self.session.publish(RoomEvent::ClientConnected {
+            client: id,
+            session: format!("{:#x}", client.session_id().0),
+        });
+        let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
+        match client
+            .create(SERVER_PREFIX, self.name.as_bytes(), &options)
+            .await
+        {
+            // The seed prints `create: <path>`.
+            Ok((_, sequence)) => self.session.publish(RoomEvent::NodeCreatedByClient {
+                client: id,
+                path: format!("{SERVER_PREFIX}{sequence}"),
+            }),
+            Err(e) => {
+                self.session.publish(RoomEvent::ClientError {
+                    client: id,
+                    message: e.to_string(),
+                });
+                return CloseReason::Failed;
+            }
+        }
+        let mut state = client.state_watcher();
+        loop {
+            tokio::select! {
+                cmd = self.session.cmds.recv() => {
+                    if let Some(reason) = SessionCmd::ends(cmd) {
+                        return reason;
+                    }
+                }
+                s = state.changed() => match s {
+                    SessionState::Expired => return CloseReason::Expired,
+                    SessionState::Closed | SessionState::AuthFailed => return CloseReason::Failed,
+                    _ => {}
+                },
+            }
+        }
+    }
+}

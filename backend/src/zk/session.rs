@@ -1,0 +1,118 @@
+//! What every simulated session shares: its identity in the room, its commands, and how it
+//! opens and ends (in an order that keeps the room's history causal).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use shared::{ClientId, CloseReason, RoomEvent, WatchedKind};
+use tokio::sync::mpsc;
+use zookeeper_client::{Client, EventType, WatchedEvent};
+
+use super::{EventSink, ZkSettings};
+
+/// What the room can ask of a simulated session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionCmd {
+    /// Close the session at once, whatever it is doing (a process that exits).
+    Crash,
+    /// A lock holder finishes now instead of waiting for the hold time.
+    Release,
+    /// Close the session because the room says so (shutdown, recipe switch).
+    Close(CloseReason),
+}
+
+impl SessionCmd {
+    /// The reason a command ends the session for, or `None` for one that does not.
+    /// A closed command channel means the room is gone.
+    pub fn ends(cmd: Option<SessionCmd>) -> Option<CloseReason> {
+        match cmd {
+            Some(SessionCmd::Crash) => Some(CloseReason::Crashed),
+            Some(SessionCmd::Close(reason)) => Some(reason),
+            Some(SessionCmd::Release) => None,
+            None => Some(CloseReason::Shutdown),
+        }
+    }
+}
+
+/// One simulated session's place in its room.
+pub struct Session {
+    pub id: ClientId,
+    pub room: String,
+    pub zk: Arc<ZkSettings>,
+    pub events: EventSink,
+    pub cmds: mpsc::Receiver<SessionCmd>,
+}
+
+impl Session {
+    pub fn publish(&self, event: RoomEvent) {
+        // The room outlives its sessions; a send fails only while the server stops.
+        let _ = self.events.send(event);
+    }
+
+    /// Connects to the room's chroot. A crash while connecting, or a failure, ends it.
+    pub async fn open(&mut self) -> Result<Client, CloseReason> {
+        let connected = loop {
+            tokio::select! {
+                client = self.zk.connect_room(&self.room) => break client,
+                cmd = self.cmds.recv() => {
+                    if let Some(reason) = SessionCmd::ends(cmd) {
+                        return Err(reason);
+                    }
+                }
+            }
+        };
+        connected.map_err(|e| {
+            self.publish(RoomEvent::ClientError {
+                client: self.id,
+                message: e.to_string(),
+            });
+            CloseReason::Failed
+        })
+    }
+
+    /// Ends the session for `reason` and reports `client_closed`.
+    pub async fn end(&self, client: Option<Client>, reason: CloseReason) {
+        let closed = RoomEvent::ClientClosed {
+            client: self.id,
+            reason,
+        };
+        match (client, reason) {
+            // A process that dies (or is told to go) holds nothing from that moment: say so
+            // before the session closes, so no successor's gain is recorded before this end.
+            (
+                Some(client),
+                CloseReason::Crashed | CloseReason::Shutdown | CloseReason::RecipeSwitched,
+            ) => {
+                self.publish(closed);
+                super::close(client).await;
+            }
+            // An expired session is gone already.
+            (Some(_), CloseReason::Expired) | (None, _) => self.publish(closed),
+            (Some(client), CloseReason::Finished | CloseReason::Failed) => {
+                super::close(client).await;
+                self.publish(closed);
+            }
+        }
+    }
+}
+
+/// A one-shot watch waiting to fire. Boxed so it survives the `select!` rounds it loses.
+pub type ArmedWatch = Pin<Box<dyn Future<Output = WatchedEvent> + Send>>;
+
+pub async fn fired(armed: &mut Option<ArmedWatch>) -> WatchedEvent {
+    match armed {
+        Some(watch) => watch.await,
+        None => std::future::pending().await,
+    }
+}
+
+pub fn watched_kind(event: &WatchedEvent) -> WatchedKind {
+    match event.event_type {
+        EventType::NodeCreated => WatchedKind::NodeCreated,
+        EventType::NodeDeleted => WatchedKind::NodeDeleted,
+        EventType::NodeDataChanged => WatchedKind::NodeDataChanged,
+        EventType::NodeChildrenChanged => WatchedKind::NodeChildrenChanged,
+        EventType::Session => WatchedKind::Session,
+    }
+}

@@ -1,0 +1,86 @@
+//! The herd counter: watch notifications delivered to lock clients, per recipe, next to what
+//! each recipe predicts, so the O(n) and O(n²) recipes can be compared at a glance.
+
+use std::rc::Rc;
+
+use shared::RoomView;
+use yew::prelude::*;
+
+use super::controls::recipe_text;
+use crate::i18n::{Lang, Text};
+
+#[derive(Properties, PartialEq)]
+pub struct HerdProps {
+    pub view: Rc<RoomView>,
+    pub lang: Lang,
+}
+
+#[function_component(HerdCounter)]
+pub fn herd_counter(props: &HerdProps) -> Html {
+    let view = &props.view;
+    let lang = props.lang;
+    let last = view
+        .herd_now()
+        .and_then(|h| h.last_handoff)
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "–".into());
+    html! {
+        <section class="herd" data-testid="herd-counter"
+            data-notifications={view.watch_notifications.to_string()}
+            data-last-handoff={last.clone()}>
+            <h2>{ Text::Herd.get(lang) }</h2>
+            <div class="herd-now">
+                <strong>{ view.watch_notifications }</strong>
+                <span>{ format!("{} · {}: {last}", Text::HerdTotal.get(lang), Text::HerdLastHandoff.get(lang)) }</span>
+            </div>
+            <table>
+                <thead>
+                    <tr>
+                        <th></th>
+                        <th>{ Text::HerdClients.get(lang) }</th>
+                        <th>{ Text::HerdNotifications.get(lang) }</th>
+                        <th>{ Text::HerdPredicted.get(lang) }</th>
+                        <th>{ Text::HerdTotal.get(lang) }</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    { for view.herd.iter().map(|h| html! {
+                        <tr key={h.recipe.as_str()} data-recipe={h.recipe.as_str()}
+                            class={classes!((h.recipe == view.recipe).then_some("current"))}
+                            title={recipe_text(h.recipe).get(lang)}>
+                            <th>{ h.recipe.as_str() }</th>
+                            <td>{ h.round_clients }</td>
+                            <td class="measured" data-round-notifications={h.round_notifications.to_string()}>
+                                { h.round_notifications }
+                            </td>
+                            <td>{ h.round_predicted() }</td>
+                            <td>{ h.notifications }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ViolationProps {
+    pub view: Rc<RoomView>,
+    pub lang: Lang,
+}
+
+/// The crash bug caught in the act: the latest time two clients held the lock at once.
+#[function_component(ViolationBanner)]
+pub fn violation_banner(props: &ViolationProps) -> Html {
+    let Some(v) = props.view.violations.last() else {
+        return html! {};
+    };
+    let lang = props.lang;
+    html! {
+        <div class="violation" data-testid="violation" role="alert"
+            data-first={v.first_path.clone()} data-second={v.second_path.clone()}>
+            <strong>{ format!("⚠ {}: {} + {}", Text::ViolationTitle.get(lang), v.first_path, v.second_path) }</strong>
+            <p>{ Text::ViolationWhy.get(lang) }</p>
+        </div>
+    }
+}

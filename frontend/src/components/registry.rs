@@ -1,0 +1,102 @@
+//! The live server list: `/sgroup` as ZooKeeper has it, the AppServers that registered there,
+//! and each AppClient's `server list updated: [...]` lines.
+
+use std::rc::Rc;
+
+use shared::{ClientMsg, RoomView};
+use yew::prelude::*;
+
+use crate::i18n::{Lang, Text};
+use crate::ws::ServerLink;
+
+#[derive(Properties, PartialEq)]
+pub struct RegistryProps {
+    pub view: Rc<RoomView>,
+    pub lang: Lang,
+    pub link: ServerLink,
+}
+
+fn crash_button(link: &ServerLink, client: u32, lang: Lang) -> Html {
+    let link = link.clone();
+    let crash = Callback::from(move |_| link.send(ClientMsg::Crash { client }));
+    html! {
+        <button class="crash" data-testid="crash" onclick={crash}>{ Text::Crash.get(lang) }</button>
+    }
+}
+
+#[function_component(Registry)]
+pub fn registry(props: &RegistryProps) -> Html {
+    let view = &props.view;
+    let lang = props.lang;
+    let name = use_node_ref();
+    let add_server = {
+        let link = props.link.clone();
+        let name = name.clone();
+        Callback::from(move |_| {
+            let input = name.cast::<web_sys::HtmlInputElement>();
+            let typed = input
+                .as_ref()
+                .map(|i| i.value().trim().to_string())
+                .unwrap_or_default();
+            if let Some(input) = input {
+                input.set_value("");
+            }
+            link.send(ClientMsg::AddServer {
+                name: (!typed.is_empty()).then_some(typed),
+            });
+        })
+    };
+    let add_app_client = {
+        let link = props.link.clone();
+        Callback::from(move |_| link.send(ClientMsg::AddAppClient))
+    };
+    html! {
+        <section class="registry">
+            <h2>{ Text::Registry.get(lang) }</h2>
+            <div class="registry-controls">
+                <input ref={name} type="text" maxlength="32" data-testid="server-name"
+                    placeholder={Text::ServerName.get(lang)} />
+                <button class="primary" data-testid="add-server" onclick={add_server}>
+                    { format!("+ {}", Text::AddServer.get(lang)) }
+                </button>
+                <button data-testid="add-app-client" onclick={add_app_client}>
+                    { format!("+ {}", Text::AddAppClient.get(lang)) }
+                </button>
+            </div>
+            if view.registry.is_empty() {
+                <p class="empty">{ Text::NoServers.get(lang) }</p>
+            }
+            <ul class="servers">
+                { for view.registry.iter().map(|node| {
+                    let owner = view.server_owner(node);
+                    let state = match owner {
+                        Some(_) => "registered",
+                        None if view.is_departed(node) => "crashed",
+                        None => "external",
+                    };
+                    html! {
+                        <li key={node.path.clone()} class={classes!("server-node", state)}
+                            data-testid="server-node" data-path={node.path.clone()} data-state={state}>
+                            <span class="name">{ node.path.rsplit('/').next().unwrap_or_default() }</span>
+                            <span class="data">{ node.data.clone() }</span>
+                            { for owner.map(|s| crash_button(&props.link, s.id, lang)) }
+                        </li>
+                    }
+                }) }
+            </ul>
+            <div class="app-clients">
+                { for view.app_clients.iter().map(|a| html! {
+                    <div key={a.id} class="app-client" data-testid="app-client" data-client={a.id.to_string()}>
+                        <div class="app-client-head">
+                            <strong>{ format!("{} {}", Text::AppClient.get(lang), a.id) }</strong>
+                            { crash_button(&props.link, a.id, lang) }
+                        </div>
+                        <ol data-testid="app-client-log">
+                            { for a.lines.iter().map(|line| html! { <li>{ line.clone() }</li> }) }
+                        </ol>
+                    </div>
+                }) }
+            </div>
+        </section>
+    }
+}
