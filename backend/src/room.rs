@@ -448,7 +448,7 @@ impl RoomActor {
 
     fn snapshot(&self) -> Frame {
         encode(&ServerMsg::Snapshot {
-            view: self.view.clone(),
+            view: Box::new(self.view.clone()),
         })
     }
 

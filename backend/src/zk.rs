@@ -54,11 +54,9 @@ impl ZkSettings {
     pub async fn connect_room(&self, room: &str) -> Result<Client, ZkError> {
         let root = room_root(room);
         let client = self.connect(None).await?;
-        ensure_path(
-            &client,
-            &format!("{root}{}", crate::recipes::lock::LOCK_DIR),
-        )
-        .await?;
+        for dir in [crate::recipes::lock::LOCK_DIR, shared::REGISTRY_DIR] {
+            ensure_path(&client, &format!("{root}{dir}")).await?;
+        }
         client
             .chroot(root.clone())
             .map_err(|_| ZkError::Chroot(root))

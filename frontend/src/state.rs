@@ -58,7 +58,7 @@ impl Reducible for AppState {
         let mut next = (*self).clone();
         match action {
             Action::Server(ServerMsg::Welcome { server, .. }) => next.server = Some(server),
-            Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(view),
+            Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(*view),
             Action::Server(ServerMsg::Event { seq, at_ms, event }) => match &mut next.view {
                 // After a resync the stream may repeat events the snapshot already holds.
                 Some(view) if seq > view.seq => view.apply(seq, at_ms, &event),
@@ -99,7 +99,7 @@ mod tests {
         s = reduce(
             s,
             ServerMsg::Snapshot {
-                view: RoomView::new("main", 3000),
+                view: Box::new(RoomView::new("main", 3000)),
             },
         );
         let events = [
@@ -143,7 +143,12 @@ mod tests {
     fn events_already_in_the_snapshot_are_ignored() {
         let mut view = RoomView::new("main", 0);
         view.seq = 7;
-        let s = reduce(Rc::new(AppState::default()), ServerMsg::Snapshot { view });
+        let s = reduce(
+            Rc::new(AppState::default()),
+            ServerMsg::Snapshot {
+                view: Box::new(view),
+            },
+        );
         let same = reduce(
             s.clone(),
             ServerMsg::Event {

@@ -46,7 +46,7 @@ pub enum ServerMsg {
         server: ServerInfo,
     },
     /// The whole room as it is now; replaces whatever the browser had.
-    Snapshot { view: RoomView },
+    Snapshot { view: Box<RoomView> },
     /// One thing that happened, numbered per room (`seq` follows the snapshot's `seq`).
     Event {
         seq: u64,

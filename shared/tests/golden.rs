@@ -110,7 +110,9 @@ fn welcome_error_and_snapshot() {
         },
     );
     assert_wire(
-        &ServerMsg::Snapshot { view },
+        &ServerMsg::Snapshot {
+            view: Box::new(view),
+        },
         json!({"type": "snapshot", "view": {
             "room": "main", "seq": 3, "hold_ms": 3000, "recipe": "predecessor",
             "nodes": [{"path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}],

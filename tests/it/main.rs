@@ -5,3 +5,5 @@ mod bad_input;
 mod browser;
 mod external;
 mod lock;
+mod recipes;
+mod registry;

@@ -56,7 +56,7 @@ impl Viewer {
             other => panic!("expected a welcome, got {other:?}"),
         }
         match viewer.next().await {
-            ServerMsg::Snapshot { view } => viewer.view = view,
+            ServerMsg::Snapshot { view } => viewer.view = *view,
             other => panic!("expected a snapshot, got {other:?}"),
         }
         viewer
@@ -117,7 +117,7 @@ impl Viewer {
                     self.history.push((seq, event));
                 }
             }
-            ServerMsg::Snapshot { view } => self.view = view,
+            ServerMsg::Snapshot { view } => self.view = *view,
             ServerMsg::Error { code, message } => self.errors.push((code, message)),
             ServerMsg::Welcome { .. } => {}
         }
