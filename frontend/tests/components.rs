@@ -6,10 +6,12 @@ use std::rc::Rc;
 
 use frontend::components::controls::{Controls, ControlsProps};
 use frontend::components::event_log::{EventLog, EventLogProps};
+use frontend::components::herd::{HerdCounter, HerdProps, ViolationBanner, ViolationProps};
 use frontend::components::lock_queue::{LockQueue, LockQueueProps};
+use frontend::components::registry::{Registry, RegistryProps};
 use frontend::i18n::Lang;
 use frontend::ws::ServerLink;
-use shared::{RoomEvent, RoomView, WatchCall, WatchedKind, Znode};
+use shared::{CloseReason, RoomEvent, RoomView, WatchCall, WatchedKind, Znode};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -251,4 +253,189 @@ async fn controls_show_the_hold_time_and_the_add_button() {
         .unwrap()
         .unwrap();
     assert!(add.text_content().unwrap().contains("添加客户端"));
+}
+
+#[wasm_bindgen_test]
+async fn two_holders_raise_the_violation_banner_naming_both() {
+    let root = mount_point();
+    let mut view = room();
+    let seq = view.seq;
+    view.apply(
+        seq + 1,
+        0,
+        &RoomEvent::Violation {
+            first: 1,
+            first_path: "/locks/sub0000000000".into(),
+            second: 2,
+            second_path: "/locks/sub0000000001".into(),
+        },
+    );
+    let props = ViolationProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+    };
+    yew::Renderer::<ViolationBanner>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let banner = root
+        .query_selector("[data-testid=violation]")
+        .unwrap()
+        .unwrap();
+    let text = banner.text_content().unwrap();
+    assert!(
+        text.contains("/locks/sub0000000000") && text.contains("/locks/sub0000000001"),
+        "{text}"
+    );
+
+    // No violation, no banner.
+    let quiet = mount_point();
+    let props = ViolationProps {
+        view: Rc::new(room()),
+        lang: Lang::En,
+    };
+    yew::Renderer::<ViolationBanner>::with_root_and_props(quiet.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert!(quiet
+        .query_selector("[data-testid=violation]")
+        .unwrap()
+        .is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_herd_counter_shows_the_count_and_the_prediction() {
+    let root = mount_point();
+    let mut view = room();
+    let seq = view.seq;
+    view.apply(
+        seq + 1,
+        0,
+        &RoomEvent::WatchFired {
+            client: 2,
+            path: "/locks/sub0000000000".into(),
+            event: WatchedKind::NodeDeleted,
+        },
+    );
+    let props = HerdProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+    };
+    yew::Renderer::<HerdCounter>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        attrs(&root, "[data-testid=herd-counter]", "data-notifications"),
+        ["1"]
+    );
+    // Two clients in this round of the predecessor recipe: one notification predicted.
+    let row = root
+        .query_selector("tr[data-recipe=predecessor]")
+        .unwrap()
+        .unwrap();
+    let cells: Vec<String> = (0..row.children().length())
+        .map(|i| row.children().item(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(cells, ["predecessor", "2", "1", "1", "1"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_registry_shows_servers_and_each_app_clients_lines() {
+    let root = mount_point();
+    let mut view = room();
+    let mut seq = view.seq;
+    let mut apply = |view: &mut RoomView, e: RoomEvent| {
+        seq += 1;
+        view.apply(seq, 0, &e);
+    };
+    apply(&mut view, RoomEvent::AppClientAdded { client: 7 });
+    apply(
+        &mut view,
+        RoomEvent::ServerAdded {
+            client: 8,
+            name: "server0000".into(),
+        },
+    );
+    apply(
+        &mut view,
+        RoomEvent::ClientConnected {
+            client: 8,
+            session: "0x8".into(),
+        },
+    );
+    apply(
+        &mut view,
+        RoomEvent::ZnodeAdded {
+            node: Znode {
+                path: "/sgroup/sub0000000000".into(),
+                czxid: 9,
+                owner_session: "0x8".into(),
+                data: "server0000".into(),
+            },
+        },
+    );
+    apply(
+        &mut view,
+        RoomEvent::ServerListUpdated {
+            client: 7,
+            servers: vec![],
+        },
+    );
+    apply(
+        &mut view,
+        RoomEvent::ServerListUpdated {
+            client: 7,
+            servers: vec!["server0000".into()],
+        },
+    );
+    let props = RegistryProps {
+        view: Rc::new(view.clone()),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+    };
+    yew::Renderer::<Registry>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        attrs(&root, "[data-testid=server-node]", "data-path"),
+        ["/sgroup/sub0000000000"]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=server-node]", "data-state"),
+        ["registered"]
+    );
+    let node = root
+        .query_selector("[data-testid=server-node]")
+        .unwrap()
+        .unwrap();
+    assert!(node.text_content().unwrap().contains("server0000"));
+    assert!(node
+        .query_selector("[data-testid=crash]")
+        .unwrap()
+        .is_some());
+    let log = root
+        .query_selector("[data-testid=app-client-log]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(log.children().length(), 2);
+    assert_eq!(
+        log.last_element_child().unwrap().text_content().unwrap(),
+        "server list updated: [server0000]"
+    );
+
+    // The server crashes: until ZooKeeper removes the node, it is drawn crashed.
+    apply(
+        &mut view,
+        RoomEvent::ClientClosed {
+            client: 8,
+            reason: CloseReason::Crashed,
+        },
+    );
+    let after = mount_point();
+    let props = RegistryProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+    };
+    yew::Renderer::<Registry>::with_root_and_props(after.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        attrs(&after, "[data-testid=server-node]", "data-state"),
+        ["crashed"]
+    );
 }

@@ -98,3 +98,168 @@ async fn three_clients_queue_and_crashing_the_holder_hands_the_lock_on() {
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_naive_recipe_shows_the_violation_banner() {
+    let app = spawn_app().await;
+    let url = format!("{}/?room={}", app.http_url(), app.room);
+    browser_test("naive_violation", &url, async |b| {
+        b.wait_for("the page to connect", async |c| {
+            Ok(c.find(Locator::Css("[data-testid=recipe-select]"))
+                .await
+                .ok())
+        })
+        .await?;
+        b.client
+            .find(Locator::Css("[data-testid=recipe-select]"))
+            .await?
+            .select_by_value("predecessor-naive")
+            .await?;
+        b.wait_for("the recipe switch", async |c| {
+            let log = c
+                .find(Locator::Css("[data-testid=event-log]"))
+                .await?
+                .text()
+                .await?;
+            Ok(log.contains("lock recipe: predecessor-naive").then_some(()))
+        })
+        .await?;
+        let hold = b.client.find(Locator::Css("[data-testid=hold-ms]")).await?;
+        hold.clear().await?;
+        hold.send_keys("0\n").await?;
+        b.click("h1").await?;
+        b.wait_for("the hold time to be 0", async |c| {
+            let log = c
+                .find(Locator::Css("[data-testid=event-log]"))
+                .await?
+                .text()
+                .await?;
+            Ok(log.contains("hold time: 0 ms").then_some(()))
+        })
+        .await?;
+        for _ in 0..4 {
+            b.click("[data-testid=add-lock-client]").await?;
+        }
+        let nodes = b
+            .wait_for("four nodes, one holding, three armed arrows", async |c| {
+                let nodes = b.lock_nodes().await?;
+                let arrows = c
+                    .find_all(Locator::Css("[data-testid=watch-arrow]"))
+                    .await?;
+                let holding = nodes.iter().filter(|(_, s)| s == "holding").count();
+                Ok((nodes.len() == 4 && holding == 1 && arrows.len() == 3).then_some(nodes))
+            })
+            .await?;
+        ensure!(
+            b.client
+                .find_all(Locator::Css("[data-testid=violation]"))
+                .await?
+                .is_empty(),
+            "no violation before the crash"
+        );
+        // Crash the third, a waiter: the fourth takes its watch for a release.
+        b.click(&format!(
+            "[data-path=\"{}\"] [data-testid=crash]",
+            nodes[2].0
+        ))
+        .await?;
+        let banner = b
+            .wait_for("the violation banner", async |c| {
+                Ok(c.find(Locator::Css("[data-testid=violation]")).await.ok())
+            })
+            .await?;
+        let text = banner.text().await?;
+        ensure!(
+            text.contains(&nodes[0].0) && text.contains(&nodes[3].0),
+            "the banner names both holders: {text}"
+        );
+        let holding = b
+            .lock_nodes()
+            .await?
+            .into_iter()
+            .filter(|(_, s)| s == "holding")
+            .count();
+        ensure!(holding == 2, "two nodes drawn as holding");
+        Ok(())
+    })
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_registry_panel_and_app_client_log_follow_servers() {
+    let app = spawn_app().await;
+    let url = format!("{}/?room={}", app.http_url(), app.room);
+    browser_test("registry_panel", &url, async |b| {
+        let last_line = async || -> anyhow::Result<Option<String>> {
+            let lines = b
+                .client
+                .find_all(Locator::Css("[data-testid=app-client-log] li"))
+                .await?;
+            match lines.last() {
+                Some(line) => Ok(Some(line.text().await?)),
+                None => Ok(None),
+            }
+        };
+        b.wait_for("the app client's first line", async |_| {
+            Ok((last_line().await?.as_deref() == Some("server list updated: []")).then_some(()))
+        })
+        .await?;
+        b.click("[data-testid=add-server]").await?;
+        b.wait_for("server0000 in the log", async |_| {
+            Ok(
+                (last_line().await?.as_deref() == Some("server list updated: [server0000]"))
+                    .then_some(()),
+            )
+        })
+        .await?;
+        let name = b
+            .client
+            .find(Locator::Css("[data-testid=server-name]"))
+            .await?;
+        name.send_keys("10.0.0.7:8080").await?;
+        b.click("[data-testid=add-server]").await?;
+        let want = "server list updated: [server0000, 10.0.0.7:8080]";
+        b.wait_for("both servers in the log", async |_| {
+            Ok((last_line().await?.as_deref() == Some(want)).then_some(()))
+        })
+        .await?;
+        let servers = b
+            .wait_for("two server nodes", async |c| {
+                let nodes = c
+                    .find_all(Locator::Css("[data-testid=server-node]"))
+                    .await?;
+                let mut paths = Vec::new();
+                for n in &nodes {
+                    paths.push(n.attr("data-path").await?.unwrap_or_default());
+                }
+                Ok((paths.len() == 2).then_some(paths))
+            })
+            .await?;
+        ensure!(
+            servers.iter().all(|p| p.starts_with("/sgroup/sub")),
+            "{servers:?}"
+        );
+        // Crash the first server: its node leaves and the app client prints the new list.
+        b.click(&format!(
+            "[data-path=\"{}\"] [data-testid=crash]",
+            servers[0]
+        ))
+        .await?;
+        b.wait_for("the list without server0000", async |c| {
+            let left = c
+                .find_all(Locator::Css("[data-testid=server-node]"))
+                .await?
+                .len();
+            let line = last_line().await?;
+            Ok(
+                (left == 1 && line.as_deref() == Some("server list updated: [10.0.0.7:8080]"))
+                    .then_some(()),
+            )
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+    app.stop().await;
+}

@@ -45,7 +45,9 @@ async fn four_servers_started_and_stopped_one_by_one_print_the_seeds_output() {
     }
     assert_eq!(lines(&mut viewer, 9).await, SEED_OUTPUT);
     viewer
-        .until("an empty /sgroup", |view, _| view.registry.is_empty().then_some(()))
+        .until("an empty /sgroup", |view, _| {
+            view.registry.is_empty().then_some(())
+        })
         .await;
     app.stop().await;
 }
