@@ -13,6 +13,7 @@ use shared::{ClientId, ClientPhase, CloseReason, LockRecipeKind, RoomEvent, Room
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
+use crate::zk;
 use crate::zk::app_client::AppClientTask;
 use crate::zk::app_server::AppServerTask;
 use crate::zk::lock_client::LockClientTask;
@@ -340,14 +341,11 @@ impl RoomActor {
         let session = self.new_session();
         let id = session.id;
         self.publish(RoomEvent::ClientAdded { client: id });
-        self.tasks.spawn(
-            LockClientTask {
-                session,
-                recipe: self.view.recipe,
-                hold_ms: self.hold_ms.subscribe(),
-            }
-            .run(),
-        );
+        self.tasks.spawn(zk::session::run(LockClientTask {
+            session,
+            recipe: self.view.recipe,
+            hold_ms: self.hold_ms.subscribe(),
+        }));
         Ok(id)
     }
 
@@ -364,7 +362,8 @@ impl RoomActor {
             client: id,
             name: name.clone(),
         });
-        self.tasks.spawn(AppServerTask { session, name }.run());
+        self.tasks
+            .spawn(zk::session::run(AppServerTask { session, name }));
         Ok(id)
     }
 
@@ -376,7 +375,8 @@ impl RoomActor {
         let session = self.new_session();
         let id = session.id;
         self.publish(RoomEvent::AppClientAdded { client: id });
-        self.tasks.spawn(AppClientTask { session }.run());
+        self.tasks
+            .spawn(zk::session::run(AppClientTask { session }));
         Ok(id)
     }
 

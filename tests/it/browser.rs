@@ -11,27 +11,8 @@ async fn three_clients_queue_and_crashing_the_holder_hands_the_lock_on() {
     let app = spawn_app().await;
     let url = format!("{}/?room={}", app.http_url(), app.room);
     browser_test("three_clients_queue", &url, async |b| {
-        b.wait_for("the page to connect", async |c| {
-            Ok(c.find(Locator::Css("[data-testid=add-lock-client]"))
-                .await
-                .ok())
-        })
-        .await?;
         // Hold until released, so the picture stands still while we look.
-        let hold = b.client.find(Locator::Css("[data-testid=hold-ms]")).await?;
-        hold.clear().await?;
-        hold.send_keys("0\n").await?;
-        // `change` fires on blur; clicking elsewhere commits the value.
-        b.click("h1").await?;
-        b.wait_for("the hold time to be 0", async |c| {
-            let log = c
-                .find(Locator::Css("[data-testid=event-log]"))
-                .await?
-                .text()
-                .await?;
-            Ok(log.contains("hold time: 0 ms").then_some(()))
-        })
-        .await?;
+        b.set_hold_ms(0).await?;
         for _ in 0..3 {
             b.click("[data-testid=add-lock-client]").await?;
         }
@@ -59,12 +40,7 @@ async fn three_clients_queue_and_crashing_the_holder_hands_the_lock_on() {
             nodes[0].1 == "holding",
             "the smallest node holds: {nodes:?}"
         );
-        let log = b
-            .client
-            .find(Locator::Css("[data-testid=event-log]"))
-            .await?
-            .text()
-            .await?;
+        let log = b.event_log().await?;
         ensure!(
             log.contains(&format!("gain lock: {}", shown[0])),
             "log: {log}"
@@ -104,39 +80,12 @@ async fn the_naive_recipe_shows_the_violation_banner() {
     let app = spawn_app().await;
     let url = format!("{}/?room={}", app.http_url(), app.room);
     browser_test("naive_violation", &url, async |b| {
-        b.wait_for("the page to connect", async |c| {
-            Ok(c.find(Locator::Css("[data-testid=recipe-select]"))
-                .await
-                .ok())
-        })
-        .await?;
-        b.client
-            .find(Locator::Css("[data-testid=recipe-select]"))
+        b.wait_for_testid("recipe-select")
             .await?
             .select_by_value("predecessor-naive")
             .await?;
-        b.wait_for("the recipe switch", async |c| {
-            let log = c
-                .find(Locator::Css("[data-testid=event-log]"))
-                .await?
-                .text()
-                .await?;
-            Ok(log.contains("lock recipe: predecessor-naive").then_some(()))
-        })
-        .await?;
-        let hold = b.client.find(Locator::Css("[data-testid=hold-ms]")).await?;
-        hold.clear().await?;
-        hold.send_keys("0\n").await?;
-        b.click("h1").await?;
-        b.wait_for("the hold time to be 0", async |c| {
-            let log = c
-                .find(Locator::Css("[data-testid=event-log]"))
-                .await?
-                .text()
-                .await?;
-            Ok(log.contains("hold time: 0 ms").then_some(()))
-        })
-        .await?;
+        b.wait_for_log("lock recipe: predecessor-naive").await?;
+        b.set_hold_ms(0).await?;
         for _ in 0..4 {
             b.click("[data-testid=add-lock-client]").await?;
         }

@@ -95,6 +95,43 @@ impl Browser {
         }
     }
 
+    /// Waits for the element with this `data-testid`.
+    pub async fn wait_for_testid(&self, id: &str) -> Result<fantoccini::elements::Element> {
+        let css = format!("[data-testid={id}]");
+        self.wait_for(&format!("{css} to appear"), async |c| {
+            Ok(c.find(Locator::Css(&css)).await.ok())
+        })
+        .await
+    }
+
+    /// The event log's text.
+    pub async fn event_log(&self) -> Result<String> {
+        Ok(self
+            .client
+            .find(Locator::Css("[data-testid=event-log]"))
+            .await?
+            .text()
+            .await?)
+    }
+
+    /// Waits until the event log shows `line`.
+    pub async fn wait_for_log(&self, line: &str) -> Result<()> {
+        self.wait_for(&format!("\"{line}\" in the event log"), async |_| {
+            Ok(self.event_log().await?.contains(line).then_some(()))
+        })
+        .await
+    }
+
+    /// Types a hold time into `hold-ms` and waits until the room took it.
+    pub async fn set_hold_ms(&self, hold_ms: u64) -> Result<()> {
+        let hold = self.wait_for_testid("hold-ms").await?;
+        hold.clear().await?;
+        hold.send_keys(&format!("{hold_ms}\n")).await?;
+        // `change` fires when the input loses focus.
+        self.click("h1").await?;
+        self.wait_for_log(&format!("hold time: {hold_ms} ms")).await
+    }
+
     /// `(data-path, data-state)` of every lock node on the page, in page order, read in one
     /// script so a re-render in between cannot leave stale elements.
     pub async fn lock_nodes(&self) -> Result<Vec<(String, String)>> {

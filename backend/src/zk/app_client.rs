@@ -2,12 +2,13 @@
 //! server list of `/sgroup`.
 
 use std::collections::VecDeque;
+use std::future::Future;
 
 use futures_util::future::join_all;
 use shared::CloseReason;
-use zookeeper_client::{Client, SessionState};
+use zookeeper_client::Client;
 
-use super::session::{fired, watched_kind, ArmedWatch, Session, SessionCmd};
+use super::session::{ended_by, fired, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole};
 use crate::recipes::registry::{AppClientRecipe, RegistryCall, RegistryInput, RegistryStep};
 use shared::REGISTRY_DIR;
 
@@ -15,17 +16,17 @@ pub struct AppClientTask {
     pub session: Session,
 }
 
-impl AppClientTask {
-    pub async fn run(mut self) {
-        match self.session.open().await {
-            Ok(client) => {
-                let reason = self.watch(&client).await;
-                self.session.end(Some(client), reason).await;
-            }
-            Err(reason) => self.session.end(None, reason).await,
-        }
+impl SessionRole for AppClientTask {
+    fn session(&mut self) -> &mut Session {
+        &mut self.session
     }
 
+    fn act(&mut self, client: &Client) -> impl Future<Output = CloseReason> + Send {
+        self.watch(client)
+    }
+}
+
+impl AppClientTask {
     async fn watch(&mut self, client: &Client) -> CloseReason {
         let mut recipe = AppClientRecipe::new(self.session.id);
         let mut state = client.state_watcher();
@@ -59,11 +60,11 @@ impl AppClientTask {
                         return reason;
                     }
                 }
-                s = state.changed() => match s {
-                    SessionState::Expired => return CloseReason::Expired,
-                    SessionState::Closed | SessionState::AuthFailed => return CloseReason::Failed,
-                    _ => {}
-                },
+                s = state.changed() => {
+                    if let Some(reason) = ended_by(s) {
+                        return reason;
+                    }
+                }
             }
         }
     }

@@ -1,10 +1,12 @@
 //! One AppServer of the seed: a session that registers `/sgroup/sub` EPHEMERAL_SEQUENTIAL with
 //! its address as data, then serves (waits) until it is crashed or closed.
 
-use shared::{CloseReason, RoomEvent};
-use zookeeper_client::{Acls, Client, CreateMode, SessionState};
+use std::future::Future;
 
-use super::session::{Session, SessionCmd};
+use shared::{CloseReason, RoomEvent};
+use zookeeper_client::{Acls, Client, CreateMode};
+
+use super::session::{ended_by, Session, SessionCmd, SessionRole};
 use crate::recipes::registry::SERVER_PREFIX;
 
 pub struct AppServerTask {
@@ -13,17 +15,17 @@ pub struct AppServerTask {
     pub name: String,
 }
 
-impl AppServerTask {
-    pub async fn run(mut self) {
-        match self.session.open().await {
-            Ok(client) => {
-                let reason = self.serve(&client).await;
-                self.session.end(Some(client), reason).await;
-            }
-            Err(reason) => self.session.end(None, reason).await,
-        }
+impl SessionRole for AppServerTask {
+    fn session(&mut self) -> &mut Session {
+        &mut self.session
     }
 
+    fn act(&mut self, client: &Client) -> impl Future<Output = CloseReason> + Send {
+        self.serve(client)
+    }
+}
+
+impl AppServerTask {
     async fn serve(&mut self, client: &Client) -> CloseReason {
         let id = self.session.id;
         self.session.publish(RoomEvent::ClientConnected {
@@ -56,11 +58,11 @@ impl AppServerTask {
                         return reason;
                     }
                 }
-                s = state.changed() => match s {
-                    SessionState::Expired => return CloseReason::Expired,
-                    SessionState::Closed | SessionState::AuthFailed => return CloseReason::Failed,
-                    _ => {}
-                },
+                s = state.changed() => {
+                    if let Some(reason) = ended_by(s) {
+                        return reason;
+                    }
+                }
             }
         }
     }

@@ -4,13 +4,14 @@
 //! hold timer and obeys the room's commands (crash, release, close).
 
 use std::collections::VecDeque;
+use std::future::Future;
 
 use shared::{CloseReason, LockRecipeKind, WatchCall};
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
-use zookeeper_client::{Acls, Client, CreateMode, OneshotWatcher, SessionState};
+use zookeeper_client::{Acls, Client, CreateMode, OneshotWatcher};
 
-use super::session::{fired, watched_kind, ArmedWatch, Session, SessionCmd};
+use super::session::{ended_by, fired, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole};
 use crate::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
 
 /// Everything a lock client task needs.
@@ -21,19 +22,17 @@ pub struct LockClientTask {
     pub hold_ms: watch::Receiver<u64>,
 }
 
-impl LockClientTask {
-    /// Runs the client until it finishes, crashes, fails or is closed; always reports a
-    /// `client_closed` event.
-    pub async fn run(mut self) {
-        match self.session.open().await {
-            Ok(client) => {
-                let reason = self.drive_session(&client).await;
-                self.session.end(Some(client), reason).await;
-            }
-            Err(reason) => self.session.end(None, reason).await,
-        }
+impl SessionRole for LockClientTask {
+    fn session(&mut self) -> &mut Session {
+        &mut self.session
     }
 
+    fn act(&mut self, client: &Client) -> impl Future<Output = CloseReason> + Send {
+        self.drive_session(client)
+    }
+}
+
+impl LockClientTask {
     async fn drive_session(&mut self, client: &Client) -> CloseReason {
         let mut recipe = LockRecipe::new(self.recipe, self.session.id);
         let mut state = client.state_watcher();
@@ -98,11 +97,11 @@ impl LockClientTask {
                     }
                     None => {}
                 },
-                s = state.changed() => match s {
-                    SessionState::Expired => return CloseReason::Expired,
-                    SessionState::Closed | SessionState::AuthFailed => return CloseReason::Failed,
-                    _ => {}
-                },
+                s = state.changed() => {
+                    if let Some(reason) = ended_by(s) {
+                        return reason;
+                    }
+                }
             }
         }
     }

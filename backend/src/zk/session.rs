@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use shared::{ClientId, CloseReason, RoomEvent, WatchedKind};
 use tokio::sync::mpsc;
-use zookeeper_client::{Client, EventType, WatchedEvent};
+use zookeeper_client::{Client, EventType, SessionState, WatchedEvent};
 
 use super::{EventSink, ZkSettings};
 
@@ -32,6 +32,35 @@ impl SessionCmd {
             Some(SessionCmd::Release) => None,
             None => Some(CloseReason::Shutdown),
         }
+    }
+}
+
+/// A simulated process: what it does with its session until the session ends.
+pub trait SessionRole: Send + 'static {
+    fn session(&mut self) -> &mut Session;
+
+    /// Acts on an open session; returns why it ended.
+    fn act(&mut self, client: &Client) -> impl Future<Output = CloseReason> + Send;
+}
+
+/// Runs a role: opens its session, lets it act, ends the session. Always reports
+/// `client_closed`.
+pub async fn run<R: SessionRole>(mut role: R) {
+    match role.session().open().await {
+        Ok(client) => {
+            let reason = role.act(&client).await;
+            role.session().end(Some(client), reason).await;
+        }
+        Err(reason) => role.session().end(None, reason).await,
+    }
+}
+
+/// The reason a session state ends a simulated process, if it does.
+pub fn ended_by(state: SessionState) -> Option<CloseReason> {
+    match state {
+        SessionState::Expired => Some(CloseReason::Expired),
+        SessionState::Closed | SessionState::AuthFailed => Some(CloseReason::Failed),
+        _ => None,
     }
 }
 
