@@ -1,17 +1,23 @@
-//! The seed's three lock recipes, one state machine with a `LockRecipeKind`.
+//! The seed's three lock recipes: a shared core, and one state machine per recipe beside it.
 //!
 //! Every client creates `/locks/sub` EPHEMERAL_SEQUENTIAL and lists `/locks`; the smallest node
-//! holds the lock. Then:
-//! - `Predecessor` (the first `DistributedClient` with the fix from its 思考 section): a waiter
-//!   watches the node just before its own; when that watch fires it lists `/locks` again (a
-//!   predecessor that crashed while waiting is not a release) and holds or re-watches.
-//! - `PredecessorNaive` (the same without the fix): a fired watch is taken as the release, and
-//!   the waiter holds at once. A waiter that crashes gives its successor the lock while the
-//!   holder still holds it.
-//! - `ChildrenWatch` (`DistributedClient2`): every client lists `/locks` with a children watch and
-//!   re-lists on every change; every change notifies every waiter (the herd effect).
+//! holds the lock, and a holder releases by deleting its node. That much is the [`Core`]. The
+//! recipes differ in how a waiter waits and what a notification means to it:
+//! - [`predecessor::PredecessorLock`]: the seed's first `DistributedClient` with the fix from its
+//!   思考 section: watch the node just before your own, re-list on every notification.
+//! - [`naive::NaiveLock`]: the same without the fix: a fired watch is taken as the release.
+//! - [`children_watch::ChildrenWatchLock`]: `DistributedClient2`: watch the children of
+//!   `/locks`, re-list on every change; every change wakes every waiter (the herd).
+
+mod children_watch;
+mod naive;
+mod predecessor;
 
 use shared::{ClientId, CloseReason, LockRecipeKind, RoomEvent, WatchCall, WatchedKind};
+
+use self::children_watch::ChildrenWatchLock;
+use self::naive::NaiveLock;
+use self::predecessor::PredecessorLock;
 
 /// The folder the recipe contends in, as the seed names it (inside the room's chroot).
 pub const LOCK_DIR: &str = "/locks";
@@ -75,7 +81,7 @@ pub enum Input {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Connecting,
     Creating,
@@ -87,47 +93,59 @@ enum Phase {
     Done,
 }
 
-/// One lock client's recipe state.
+/// What every lock recipe does alike: connect, create, list, hold, release.
 #[derive(Clone, Debug)]
-pub struct LockRecipe {
-    kind: LockRecipeKind,
+struct Core {
     client: ClientId,
     phase: Phase,
+    /// Whether listings arm a children watch.
+    list_watch: bool,
     /// The seed's `thisPath`.
     this_path: Option<String>,
-    /// The seed's `waitPath`.
+    /// The seed's `waitPath`: what this waiter watches.
     wait_path: Option<String>,
 }
 
-impl LockRecipe {
-    pub fn new(kind: LockRecipeKind, client: ClientId) -> Self {
-        LockRecipe {
-            kind,
+impl Core {
+    fn new(client: ClientId, list_watch: bool) -> Self {
+        Core {
             client,
             phase: Phase::Connecting,
+            list_watch,
             this_path: None,
             wait_path: None,
         }
     }
 
-    pub fn this_path(&self) -> Option<&str> {
-        self.this_path.as_deref()
-    }
-
-    pub fn is_holding(&self) -> bool {
-        self.phase == Phase::Holding
-    }
-
-    fn list(&self) -> Step {
+    fn list(&mut self) -> Step {
+        self.phase = Phase::Listing;
         Step::Call(ZkCall::ListLockDir {
-            watch: self.kind == LockRecipeKind::ChildrenWatch,
+            watch: self.list_watch,
         })
     }
 
-    /// Feeds one input and returns what to do next.
-    pub fn on(&mut self, input: Input) -> Vec<Step> {
+    fn this_path(&self) -> String {
+        self.this_path.clone().unwrap_or_default()
+    }
+
+    fn gain(&mut self) -> Vec<Step> {
+        self.phase = Phase::Holding;
+        self.wait_path = None;
+        vec![
+            Step::Publish(RoomEvent::LockGained {
+                client: self.client,
+                path: self.this_path(),
+            }),
+            Step::Hold,
+        ]
+    }
+
+    /// Handles the inputs every recipe treats alike. A listing and a notification while
+    /// waiting come back as `Err` for the recipe to decide on; a listing has already been
+    /// sorted and published.
+    fn on(&mut self, input: Input) -> Result<Vec<Step>, Input> {
         let client = self.client;
-        match (&self.phase, input) {
+        let steps = match (self.phase, input) {
             (_, Input::Failed { message }) => {
                 self.phase = Phase::Done;
                 vec![
@@ -146,7 +164,6 @@ impl LockRecipe {
                 ]
             }
             (Phase::Creating, Input::Created { path }) => {
-                self.phase = Phase::Listing;
                 self.this_path = Some(path.clone());
                 vec![
                     Step::Publish(RoomEvent::NodeCreatedByClient { client, path }),
@@ -156,68 +173,35 @@ impl LockRecipe {
             (Phase::Listing, Input::Children { mut names }) => {
                 // Sequence numbers are zero-padded, so sorting the names sorts the queue.
                 names.sort();
-                let mut steps = vec![Step::Publish(RoomEvent::ChildrenListed {
-                    client,
-                    children: names.clone(),
-                })];
-                if self.kind == LockRecipeKind::ChildrenWatch {
-                    steps.push(Step::Publish(RoomEvent::WatchSet {
-                        client,
-                        path: LOCK_DIR.into(),
-                        call: WatchCall::GetChildren,
-                    }));
-                }
-                steps.extend(self.decide(&names));
-                steps
+                return Err(Input::Children { names });
             }
             (Phase::Arming, Input::WatchArmed { path, call, exists }) => {
                 if exists {
                     self.phase = Phase::Waiting;
                     vec![Step::Publish(RoomEvent::WatchSet { client, path, call })]
                 } else {
-                    // The predecessor left between the listing and the watch: look again.
-                    self.phase = Phase::Listing;
+                    // What it was to watch left between the listing and the watch: look again.
                     vec![self.list()]
                 }
             }
-            (Phase::Waiting, Input::WatchFired { path, kind }) => {
-                let mut steps = vec![Step::Publish(RoomEvent::WatchFired {
-                    client,
-                    path: path.clone(),
-                    event: kind,
-                })];
-                if self.wait_path.as_deref() != Some(path.as_str()) {
-                    return steps;
-                }
-                match (self.kind, kind) {
-                    (LockRecipeKind::PredecessorNaive, WatchedKind::NodeDeleted) => {
-                        // The seed's first listing: the predecessor is gone, so "I hold it".
-                        steps.extend(self.gain());
-                    }
-                    (_, WatchedKind::NodeDeleted | WatchedKind::NodeChildrenChanged) => {
-                        // The fix (and the children watch): re-list instead of trusting the
-                        // notification: a deleted predecessor may have crashed while waiting.
-                        self.phase = Phase::Listing;
-                        steps.push(self.list());
-                    }
-                    (_, WatchedKind::Session) => {}
-                    _ => {
-                        // A data change on the predecessor: the one-shot watch is spent, re-arm.
-                        self.phase = Phase::Arming;
-                        steps.push(Step::Call(ZkCall::Watch {
-                            path,
-                            call: WatchCall::Exists,
-                        }));
-                    }
-                }
-                steps
+            (Phase::Waiting, Input::WatchFired { path, kind })
+                if self.wait_path.as_deref() == Some(path.as_str()) =>
+            {
+                return Err(Input::WatchFired { path, kind });
             }
+            // A notification for anything else (a holder's children watch: the seed's holder
+            // re-arms it too) was delivered and is reported, but changes nothing.
+            (_, Input::WatchFired { path, kind }) => vec![Step::Publish(RoomEvent::WatchFired {
+                client,
+                path,
+                event: kind,
+            })],
             (Phase::Holding, Input::HoldOver) => {
                 // As the seed does: print `finished:` first, then delete. Publishing before the
                 // delete keeps the room's history causal: no successor can gain the lock before
                 // this release is recorded.
                 self.phase = Phase::Releasing;
-                let path = self.this_path.clone().unwrap_or_default();
+                let path = self.this_path();
                 vec![
                     Step::Publish(RoomEvent::LockReleased {
                         client,
@@ -230,68 +214,108 @@ impl LockRecipe {
                 self.phase = Phase::Done;
                 vec![Step::Close(CloseReason::Finished)]
             }
-            // A holder's children watch may still fire (the seed's holder re-arms it too): the
-            // notification was delivered and is reported, but changes nothing.
-            (Phase::Holding | Phase::Releasing, Input::WatchFired { path, kind }) => {
-                vec![Step::Publish(RoomEvent::WatchFired {
-                    client,
-                    path,
-                    event: kind,
-                })]
-            }
             // Anything else is stale (a release of a client that does not hold): nothing to do.
             _ => Vec::new(),
+        };
+        Ok(steps)
+    }
+
+    /// The steps that report a listing, and where this client stands in it: `Ok(0)` holds,
+    /// `Ok(i)` waits behind `sorted[i - 1]`, `Err` means its own node is gone.
+    fn position(&mut self, sorted: &[String]) -> (Step, Result<usize, Vec<Step>>) {
+        let listed = Step::Publish(RoomEvent::ChildrenListed {
+            client: self.client,
+            children: sorted.to_vec(),
+        });
+        let this_path = self.this_path();
+        let this_name = this_path.rsplit('/').next().unwrap_or_default();
+        let at = sorted.iter().position(|n| n == this_name).ok_or_else(|| {
+            // Our own ephemeral node is gone: the session must have ended under us.
+            self.phase = Phase::Done;
+            vec![
+                Step::Publish(RoomEvent::ClientError {
+                    client: self.client,
+                    message: format!("{this_path} is no longer in {LOCK_DIR}"),
+                }),
+                Step::Close(CloseReason::Failed),
+            ]
+        });
+        (listed, at)
+    }
+
+    /// Watches the node just before this one: the seed arms the first watch with `getData`
+    /// and re-watches with `exists`.
+    fn watch_predecessor(&mut self, sorted: &[String], index: usize) -> Vec<Step> {
+        let call = if self.wait_path.is_none() {
+            WatchCall::GetData
+        } else {
+            WatchCall::Exists
+        };
+        let path = format!("{LOCK_DIR}/{}", sorted[index - 1]);
+        self.wait_path = Some(path.clone());
+        self.phase = Phase::Arming;
+        vec![Step::Call(ZkCall::Watch { path, call })]
+    }
+
+    /// Re-arms a spent watch on the same node (after a data change).
+    fn rewatch(&mut self, path: String) -> Vec<Step> {
+        self.phase = Phase::Arming;
+        vec![Step::Call(ZkCall::Watch {
+            path,
+            call: WatchCall::Exists,
+        })]
+    }
+
+    fn fired(&self, path: &str, kind: WatchedKind) -> Step {
+        Step::Publish(RoomEvent::WatchFired {
+            client: self.client,
+            path: path.to_string(),
+            event: kind,
+        })
+    }
+}
+
+/// One lock client's recipe, whichever the room runs.
+#[derive(Clone, Debug)]
+pub enum LockRecipe {
+    Predecessor(PredecessorLock),
+    Naive(NaiveLock),
+    ChildrenWatch(ChildrenWatchLock),
+}
+
+impl LockRecipe {
+    pub fn new(kind: LockRecipeKind, client: ClientId) -> Self {
+        match kind {
+            LockRecipeKind::Predecessor => LockRecipe::Predecessor(PredecessorLock::new(client)),
+            LockRecipeKind::PredecessorNaive => LockRecipe::Naive(NaiveLock::new(client)),
+            LockRecipeKind::ChildrenWatch => {
+                LockRecipe::ChildrenWatch(ChildrenWatchLock::new(client))
+            }
         }
     }
 
-    fn gain(&mut self) -> Vec<Step> {
-        self.phase = Phase::Holding;
-        self.wait_path = None;
-        vec![
-            Step::Publish(RoomEvent::LockGained {
-                client: self.client,
-                path: self.this_path.clone().unwrap_or_default(),
-            }),
-            Step::Hold,
-        ]
+    fn core(&self) -> &Core {
+        match self {
+            LockRecipe::Predecessor(r) => &r.core,
+            LockRecipe::Naive(r) => &r.core,
+            LockRecipe::ChildrenWatch(r) => &r.core,
+        }
     }
 
-    /// After a listing: hold if smallest, else wait (on the predecessor, or on the children
-    /// watch the listing armed).
-    fn decide(&mut self, sorted: &[String]) -> Vec<Step> {
-        let client = self.client;
-        let this_path = self.this_path.clone().unwrap_or_default();
-        let this_name = this_path.rsplit('/').next().unwrap_or_default();
-        match sorted.iter().position(|n| n == this_name) {
-            Some(0) => self.gain(),
-            Some(_) if self.kind == LockRecipeKind::ChildrenWatch => {
-                self.phase = Phase::Waiting;
-                self.wait_path = Some(LOCK_DIR.into());
-                Vec::new()
-            }
-            Some(index) => {
-                // The seed arms the first watch with getData and re-watches with exists.
-                let call = if self.wait_path.is_none() {
-                    WatchCall::GetData
-                } else {
-                    WatchCall::Exists
-                };
-                let path = format!("{LOCK_DIR}/{}", sorted[index - 1]);
-                self.wait_path = Some(path.clone());
-                self.phase = Phase::Arming;
-                vec![Step::Call(ZkCall::Watch { path, call })]
-            }
-            None => {
-                // Our own ephemeral node is gone: the session must have ended under us.
-                self.phase = Phase::Done;
-                vec![
-                    Step::Publish(RoomEvent::ClientError {
-                        client,
-                        message: format!("{this_path} is no longer in {LOCK_DIR}"),
-                    }),
-                    Step::Close(CloseReason::Failed),
-                ]
-            }
+    pub fn this_path(&self) -> Option<&str> {
+        self.core().this_path.as_deref()
+    }
+
+    pub fn is_holding(&self) -> bool {
+        self.core().phase == Phase::Holding
+    }
+
+    /// Feeds one input and returns what to do next.
+    pub fn on(&mut self, input: Input) -> Vec<Step> {
+        match self {
+            LockRecipe::Predecessor(r) => r.on(input),
+            LockRecipe::Naive(r) => r.on(input),
+            LockRecipe::ChildrenWatch(r) => r.on(input),
         }
     }
 }
