@@ -70,6 +70,7 @@ enum RoomCmd {
     AddAppClient(oneshot::Sender<Result<ClientId, RoomError>>),
     SetRecipe(LockRecipeKind),
     Crash(ClientId, oneshot::Sender<Result<(), RoomError>>),
+    Kill(ClientId, oneshot::Sender<Result<(), RoomError>>),
     Release(ClientId, oneshot::Sender<Result<(), RoomError>>),
     SetHold(u64),
     View(oneshot::Sender<RoomView>),
@@ -120,6 +121,10 @@ impl RoomHandle {
 
     pub async fn crash(&self, client: ClientId) -> Result<(), RoomError> {
         self.ask(|tx| RoomCmd::Crash(client, tx)).await?
+    }
+
+    pub async fn kill(&self, client: ClientId) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::Kill(client, tx)).await?
     }
 
     pub async fn release(&self, client: ClientId) -> Result<(), RoomError> {
@@ -292,6 +297,9 @@ impl RoomActor {
             RoomCmd::Crash(client, reply) => {
                 let _ = reply.send(self.command(client, SessionCmd::Crash));
             }
+            RoomCmd::Kill(client, reply) => {
+                let _ = reply.send(self.command(client, SessionCmd::Kill));
+            }
             RoomCmd::Release(client, reply) => {
                 let holding = self
                     .view
@@ -321,13 +329,13 @@ impl RoomActor {
         self.next_client += 1;
         let (tx, rx) = mpsc::channel(8);
         self.sessions.insert(id, tx);
-        Session {
+        Session::new(
             id,
-            room: self.view.room.clone(),
-            zk: self.settings.zk.clone(),
-            events: self.events_tx.clone(),
-            cmds: rx,
-        }
+            self.view.room.clone(),
+            self.settings.zk.clone(),
+            self.events_tx.clone(),
+            rx,
+        )
     }
 
     fn add_lock_client(&mut self) -> Result<ClientId, RoomError> {

@@ -360,6 +360,7 @@ async fn act(
         )),
         ClientMsg::AddLockClient => room.add_lock_client().await.map(drop).map_err(Into::into),
         ClientMsg::Crash { client } => room.crash(client).await.map_err(Into::into),
+        ClientMsg::Kill { client } => room.kill(client).await.map_err(Into::into),
         ClientMsg::Release { client } => room.release(client).await.map_err(Into::into),
         ClientMsg::SetHoldMs { hold_ms } => room.set_hold(hold_ms).await.map_err(Into::into),
         ClientMsg::SetRecipe { recipe } => room.set_recipe(recipe).await.map_err(Into::into),

@@ -10,6 +10,7 @@ pub mod app_client;
 pub mod app_server;
 pub mod lock_client;
 pub mod observer;
+pub mod proxy;
 pub mod session;
 
 use std::time::Duration;
@@ -52,8 +53,20 @@ impl ZkSettings {
     /// Opens a new session rooted at the room's chroot, creating the room's folders if needed
     /// (the observer and the first clients race to do so; whoever is first wins).
     pub async fn connect_room(&self, room: &str) -> Result<Client, ZkError> {
+        self.connect_room_via(room, &self.connect).await
+    }
+
+    /// Like [`ZkSettings::connect_room`], through another connect string (a session's relay).
+    pub async fn connect_room_via(&self, room: &str, connect: &str) -> Result<Client, ZkError> {
         let root = room_root(room);
-        let client = self.connect(None).await?;
+        let client = Client::connector()
+            .with_session_timeout(self.session_timeout)
+            .connect(connect)
+            .await
+            .map_err(|source| ZkError::Connect {
+                connect: connect.to_string(),
+                source,
+            })?;
         for dir in [crate::recipes::lock::LOCK_DIR, shared::REGISTRY_DIR] {
             ensure_path(&client, &format!("{root}{dir}")).await?;
         }

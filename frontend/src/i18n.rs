@@ -20,6 +20,8 @@ pub enum Text {
     HoldMs,
     HoldHint,
     Crash,
+    Kill,
+    Expires,
     Release,
     Queue,
     EmptyQueue,
@@ -71,6 +73,10 @@ impl Text {
             (Lang::Zh, HoldHint) => "0 = 直到点击释放",
             (Lang::En, Crash) => "Crash",
             (Lang::Zh, Crash) => "崩溃",
+            (Lang::En, Kill) => "Kill",
+            (Lang::Zh, Kill) => "杀死",
+            (Lang::En, Expires) => "session expires in",
+            (Lang::Zh, Expires) => "会话过期倒计时",
             (Lang::En, Release) => "Release",
             (Lang::Zh, Release) => "释放",
             (Lang::En, Queue) => "/locks",
@@ -167,12 +173,16 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
     match event {
         ClientAdded { client } if zh => format!("客户端 {client}: 正在连接 ZooKeeper"),
         ClientAdded { client } => format!("client {client}: connecting to ZooKeeper"),
-        ClientConnected { client, session } if zh => {
-            format!("客户端 {client}: 会话 {session} 已建立")
-        }
-        ClientConnected { client, session } => {
-            format!("client {client}: session {session} established")
-        }
+        ClientConnected {
+            client,
+            session,
+            timeout_ms,
+        } if zh => format!("客户端 {client}: 会话 {session} 已建立 (超时 {timeout_ms} 毫秒)"),
+        ClientConnected {
+            client,
+            session,
+            timeout_ms,
+        } => format!("client {client}: session {session} established (timeout {timeout_ms} ms)"),
         NodeCreatedByClient { client, path } if zh => {
             format!("客户端 {client}: create {path} (EPHEMERAL_SEQUENTIAL)")
         }
@@ -224,6 +234,10 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
                 (CloseReason::Finished, true) => "完成, 会话已关闭",
                 (CloseReason::Crashed, false) => "crashed: session closed, its node is gone",
                 (CloseReason::Crashed, true) => "崩溃: 会话关闭, 其节点随之删除",
+                (CloseReason::Killed, false) => {
+                    "killed: the process died without closing its session; its nodes stay until the session expires"
+                }
+                (CloseReason::Killed, true) => "被杀死: 进程未关闭会话就退出了; 其节点保留到会话过期",
                 (CloseReason::Expired, false) => "session expired",
                 (CloseReason::Expired, true) => "会话过期",
                 (CloseReason::Failed, false) => "failed",

@@ -107,6 +107,7 @@ mod tests {
             RoomEvent::ClientConnected {
                 client: 1,
                 session: "0x1".into(),
+                timeout_ms: 5000,
             },
             RoomEvent::ZnodeAdded {
                 node: node(0, "0x1"),

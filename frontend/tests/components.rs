@@ -32,10 +32,12 @@ fn room() -> RoomView {
         RoomEvent::ClientConnected {
             client: 1,
             session: "0x1".into(),
+            timeout_ms: 5000,
         },
         RoomEvent::ClientConnected {
             client: 2,
             session: "0x2".into(),
+            timeout_ms: 5000,
         },
         RoomEvent::ZnodeAdded {
             node: node(0, "0x1"),
@@ -357,6 +359,7 @@ async fn the_registry_shows_servers_and_each_app_clients_lines() {
         RoomEvent::ClientConnected {
             client: 8,
             session: "0x8".into(),
+            timeout_ms: 5000,
         },
     );
     apply(

@@ -12,7 +12,7 @@ pub use protocol::{
     WatchCall, WatchedKind, PROTOCOL_VERSION,
 };
 pub use view::{
-    is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, HerdStats,
+    is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, HerdStats,
     LockClientView, LogEntry, NodeState, RoomView, ServerView, Violation, Watch, Znode,
     APP_LOG_CAPACITY, LOG_CAPACITY, REGISTRY_DIR, VIOLATION_CAPACITY,
 };

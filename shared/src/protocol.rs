@@ -20,6 +20,9 @@ pub enum ClientMsg {
     AddLockClient,
     /// Close a client's (or server's, or app client's) session now, as a process that exits.
     Crash { client: ClientId },
+    /// Kill a client's process: it dies without closing its session, so its ephemeral nodes
+    /// stay until ZooKeeper expires the session.
+    Kill { client: ClientId },
     /// Ask a holder to finish: delete its lock node.
     Release { client: ClientId },
     /// How long a holder keeps the lock; 0 = until released.
@@ -143,6 +146,9 @@ pub enum CloseReason {
     Finished,
     /// A user crashed it: the session was closed at once.
     Crashed,
+    /// A user killed it: the process died without closing its session, which lives on in
+    /// ZooKeeper until it expires.
+    Killed,
     /// ZooKeeper expired its session.
     Expired,
     /// A ZooKeeper call failed; the message is in a preceding `client_error`.
@@ -163,8 +169,12 @@ pub enum RoomEvent {
     ServerAdded { client: ClientId, name: String },
     /// An AppClient was started.
     AppClientAdded { client: ClientId },
-    /// Its session is established.
-    ClientConnected { client: ClientId, session: String },
+    /// Its session is established, with the session timeout the server negotiated.
+    ClientConnected {
+        client: ClientId,
+        session: String,
+        timeout_ms: u64,
+    },
     /// It created its EPHEMERAL_SEQUENTIAL node (the seed's `thisPath`, or an AppServer's
     /// `create:` line).
     NodeCreatedByClient { client: ClientId, path: String },

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, LockRecipeKind, RoomEvent, WatchCall};
+use crate::protocol::{ClientId, CloseReason, LockRecipeKind, RoomEvent, WatchCall};
 
 /// How many recent events a view keeps for the event log.
 pub const LOG_CAPACITY: usize = 200;
@@ -34,9 +34,9 @@ pub struct RoomView {
     pub servers: Vec<ServerView>,
     /// The room's AppClients, by id.
     pub app_clients: Vec<AppClientView>,
-    /// Sessions of clients that left the room while ZooKeeper still shows their nodes
-    /// (a crashed client's node lingers until its session is really gone).
-    pub departed: Vec<String>,
+    /// Clients that left the room while ZooKeeper still shows their nodes (a killed
+    /// client's node lingers until its session expires).
+    pub departed: Vec<Departed>,
     /// Moments two clients held the lock at once, latest last.
     pub violations: Vec<Violation>,
     /// Watch notifications counted per lock recipe, in the order recipes were used.
@@ -49,12 +49,26 @@ pub struct RoomView {
     pub watch_notifications: u64,
 }
 
+/// A client that left the room while its session's nodes remain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Departed {
+    pub client: ClientId,
+    pub session: String,
+    pub reason: CloseReason,
+    /// When it left (server clock, ms since the epoch).
+    pub at_ms: u64,
+    /// Its negotiated session timeout: a killed session's nodes go by `at_ms + timeout_ms`
+    /// (rounded up to the server's next tick).
+    pub timeout_ms: Option<u64>,
+}
+
 /// An AppServer: registered under `/sgroup` with its name as data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerView {
     pub id: ClientId,
     pub name: String,
     pub session: Option<String>,
+    pub timeout_ms: Option<u64>,
     pub path: Option<String>,
 }
 
@@ -131,6 +145,8 @@ pub struct LockClientView {
     pub id: ClientId,
     /// Its ZooKeeper session id in hex, once connected.
     pub session: Option<String>,
+    /// The negotiated session timeout, once connected.
+    pub timeout_ms: Option<u64>,
     pub phase: ClientPhase,
     /// Its own lock node (`thisPath`), once created.
     pub path: Option<String>,
@@ -228,9 +244,16 @@ impl RoomView {
             .find(|s| s.session.as_deref() == Some(node.owner_session.as_str()))
     }
 
+    /// The client that owned this node and has left the room, if any.
+    pub fn departed_owner(&self, node: &Znode) -> Option<&Departed> {
+        self.departed
+            .iter()
+            .find(|d| d.session == node.owner_session)
+    }
+
     /// True when the node's session belonged to a client that has left the room.
     pub fn is_departed(&self, node: &Znode) -> bool {
-        self.departed.contains(&node.owner_session)
+        self.departed_owner(node).is_some()
     }
 
     /// The stats of the room's current recipe.
@@ -249,34 +272,43 @@ impl RoomView {
         }
     }
 
-    fn session_mut(&mut self, id: ClientId) -> Option<&mut Option<String>> {
+    fn connected(&mut self, id: ClientId, session: &str, timeout_ms: u64) {
+        let session = Some(session.to_string());
         if let Some(c) = self.clients.iter_mut().find(|c| c.id == id) {
-            return Some(&mut c.session);
+            c.session = session;
+            c.timeout_ms = Some(timeout_ms);
+            c.phase = ClientPhase::Contending;
+        } else if let Some(s) = self.servers.iter_mut().find(|s| s.id == id) {
+            s.session = session;
+            s.timeout_ms = Some(timeout_ms);
+        } else if let Some(a) = self.app_clients.iter_mut().find(|a| a.id == id) {
+            a.session = session;
         }
-        if let Some(s) = self.servers.iter_mut().find(|s| s.id == id) {
-            return Some(&mut s.session);
-        }
-        self.app_clients
-            .iter_mut()
-            .find(|a| a.id == id)
-            .map(|a| &mut a.session)
     }
 
     /// Removes a client of any kind; its session is remembered while its nodes remain.
-    fn remove_client(&mut self, id: ClientId) {
-        let session = if let Some(at) = self.clients.iter().position(|c| c.id == id) {
-            self.clients.remove(at).session
+    fn remove_client(&mut self, id: ClientId, reason: CloseReason, at_ms: u64) {
+        let (session, timeout_ms) = if let Some(at) = self.clients.iter().position(|c| c.id == id) {
+            let c = self.clients.remove(at);
+            (c.session, c.timeout_ms)
         } else if let Some(at) = self.servers.iter().position(|s| s.id == id) {
-            self.servers.remove(at).session
+            let s = self.servers.remove(at);
+            (s.session, s.timeout_ms)
         } else if let Some(at) = self.app_clients.iter().position(|a| a.id == id) {
-            self.app_clients.remove(at).session
+            (self.app_clients.remove(at).session, None)
         } else {
-            None
+            (None, None)
         };
         if let Some(session) = session {
             let owns = |n: &Znode| n.owner_session == session;
             if self.nodes.iter().any(owns) || self.registry.iter().any(owns) {
-                self.departed.push(session);
+                self.departed.push(Departed {
+                    client: id,
+                    session,
+                    reason,
+                    at_ms,
+                    timeout_ms,
+                });
             }
         }
     }
@@ -292,7 +324,7 @@ impl RoomView {
         match self.owner(node) {
             Some(c) if c.phase == ClientPhase::Holding => NodeState::Holding,
             Some(_) => NodeState::Waiting,
-            None if self.departed.contains(&node.owner_session) => NodeState::Crashed,
+            None if self.is_departed(node) => NodeState::Crashed,
             None => NodeState::External,
         }
     }
@@ -322,6 +354,7 @@ impl RoomView {
                     self.clients.push(LockClientView {
                         id: *client,
                         session: None,
+                        timeout_ms: None,
                         phase: ClientPhase::Connecting,
                         path: None,
                         watching: None,
@@ -333,6 +366,7 @@ impl RoomView {
                 id: *client,
                 name: name.clone(),
                 session: None,
+                timeout_ms: None,
                 path: None,
             }),
             RoomEvent::AppClientAdded { client } => self.app_clients.push(AppClientView {
@@ -340,14 +374,11 @@ impl RoomView {
                 session: None,
                 lines: Vec::new(),
             }),
-            RoomEvent::ClientConnected { client, session } => {
-                if let Some(slot) = self.session_mut(*client) {
-                    *slot = Some(session.clone());
-                }
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Contending;
-                }
-            }
+            RoomEvent::ClientConnected {
+                client,
+                session,
+                timeout_ms,
+            } => self.connected(*client, session, *timeout_ms),
             RoomEvent::NodeCreatedByClient { client, path } => {
                 if let Some(c) = self.client_mut(*client) {
                     c.path = Some(path.clone());
@@ -425,7 +456,9 @@ impl RoomView {
                     c.phase = ClientPhase::Contending;
                 }
             }
-            RoomEvent::ClientClosed { client, .. } => self.remove_client(*client),
+            RoomEvent::ClientClosed { client, reason } => {
+                self.remove_client(*client, *reason, at_ms)
+            }
             RoomEvent::ZnodeAdded { node } => {
                 let list = if node.path.starts_with(REGISTRY_DIR) {
                     &mut self.registry
@@ -440,8 +473,12 @@ impl RoomView {
                 self.nodes.retain(|n| &n.path != path);
                 self.registry.retain(|n| &n.path != path);
                 let (nodes, registry) = (&self.nodes, &self.registry);
-                self.departed
-                    .retain(|s| nodes.iter().chain(registry).any(|n| &n.owner_session == s));
+                self.departed.retain(|d| {
+                    nodes
+                        .iter()
+                        .chain(registry)
+                        .any(|n| n.owner_session == d.session)
+                });
             }
             RoomEvent::HoldChanged { hold_ms } => self.hold_ms = *hold_ms,
         }

@@ -61,6 +61,10 @@ fn client_messages() {
         json!({"type": "add_server", "name": null}),
     );
     assert_wire(&ClientMsg::AddAppClient, json!({"type": "add_app_client"}));
+    assert_wire(
+        &ClientMsg::Kill { client: 3 },
+        json!({"type": "kill", "client": 3}),
+    );
 }
 
 #[test]
@@ -95,6 +99,7 @@ fn welcome_error_and_snapshot() {
         &RoomEvent::ClientConnected {
             client: 1,
             session: "0x100".into(),
+            timeout_ms: 5000,
         },
     );
     view.apply(
@@ -117,7 +122,7 @@ fn welcome_error_and_snapshot() {
             "room": "main", "seq": 3, "hold_ms": 3000, "recipe": "predecessor",
             "nodes": [{"path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}],
             "registry": [],
-            "clients": [{"id": 1, "session": "0x100", "phase": "contending", "path": null, "watching": null}],
+            "clients": [{"id": 1, "session": "0x100", "timeout_ms": 5000, "phase": "contending", "path": null, "watching": null}],
             "servers": [],
             "app_clients": [],
             "departed": [],
@@ -127,7 +132,7 @@ fn welcome_error_and_snapshot() {
             "notifications_since_gain": 0,
             "log": [
                 {"seq": 1, "at_ms": 1700000000000_u64, "event": {"kind": "client_added", "client": 1}},
-                {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100"}},
+                {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100", "timeout_ms": 5000}},
                 {"seq": 3, "at_ms": 1700000000002_u64, "event": {"kind": "znode_added", "node": {
                     "path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}}}
             ],
@@ -269,10 +274,12 @@ fn views_follow_a_hand_off() {
         RoomEvent::ClientConnected {
             client: 1,
             session: "0x1".into(),
+            timeout_ms: 5000,
         },
         RoomEvent::ClientConnected {
             client: 2,
             session: "0x2".into(),
+            timeout_ms: 5000,
         },
         // The observer's report may come before the client's own.
         RoomEvent::ZnodeAdded {
@@ -337,6 +344,47 @@ fn views_follow_a_hand_off() {
 }
 
 #[test]
+fn a_killed_clients_node_is_drawn_crashed_with_its_expiry() {
+    let mut view = RoomView::new("main", 0);
+    view.apply(1, 0, &RoomEvent::ClientAdded { client: 1 });
+    view.apply(
+        2,
+        0,
+        &RoomEvent::ClientConnected {
+            client: 1,
+            session: "0x1".into(),
+            timeout_ms: 4000,
+        },
+    );
+    let node = Znode {
+        path: "/locks/sub0000000000".into(),
+        czxid: 1,
+        owner_session: "0x1".into(),
+        data: String::new(),
+    };
+    view.apply(3, 0, &RoomEvent::ZnodeAdded { node: node.clone() });
+    view.apply(
+        4,
+        1_000,
+        &RoomEvent::ClientClosed {
+            client: 1,
+            reason: CloseReason::Killed,
+        },
+    );
+    assert_eq!(view.node_state(&node), NodeState::Crashed);
+    assert_eq!(
+        view.departed_owner(&node),
+        Some(&Departed {
+            client: 1,
+            session: "0x1".into(),
+            reason: CloseReason::Killed,
+            at_ms: 1_000,
+            timeout_ms: Some(4000),
+        })
+    );
+}
+
+#[test]
 fn a_crashed_clients_node_is_drawn_crashed_until_zookeeper_removes_it() {
     let mut view = RoomView::new("main", 0);
     let events = [
@@ -344,6 +392,7 @@ fn a_crashed_clients_node_is_drawn_crashed_until_zookeeper_removes_it() {
         RoomEvent::ClientConnected {
             client: 1,
             session: "0x1".into(),
+            timeout_ms: 5000,
         },
         RoomEvent::ZnodeAdded {
             node: Znode {
@@ -505,6 +554,7 @@ fn registry_nodes_servers_and_app_client_lines() {
         RoomEvent::ClientConnected {
             client: 2,
             session: "0x2".into(),
+            timeout_ms: 5000,
         },
         RoomEvent::ZnodeAdded {
             node: Znode {

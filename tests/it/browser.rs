@@ -4,7 +4,7 @@
 use anyhow::ensure;
 use fantoccini::Locator;
 use tests::browser::browser_test;
-use tests::spawn_app;
+use tests::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn three_clients_queue_and_crashing_the_holder_hands_the_lock_on() {
@@ -205,6 +205,46 @@ async fn the_registry_panel_and_app_client_log_follow_servers() {
                 (left == 1 && line.as_deref() == Some("server list updated: [10.0.0.7:8080]"))
                     .then_some(()),
             )
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_killed_client_shows_its_expiry_countdown_until_zookeeper_drops_the_node() {
+    let app =
+        spawn_app_with(|s| s.zk.session_timeout = std::time::Duration::from_millis(2000)).await;
+    let url = format!("{}/?room={}", app.http_url(), app.room);
+    browser_test("kill_countdown", &url, async |b| {
+        b.set_hold_ms(0).await?;
+        b.click("[data-testid=add-lock-client]").await?;
+        let path = b
+            .wait_for("a holding node", async |_| {
+                let nodes = b.lock_nodes().await?;
+                Ok(nodes
+                    .into_iter()
+                    .find(|(_, s)| s == "holding")
+                    .map(|(p, _)| p))
+            })
+            .await?;
+        b.click(&format!("[data-path=\"{path}\"] [data-testid=kill]"))
+            .await?;
+        let countdown = b
+            .wait_for("the countdown on the killed node", async |c| {
+                Ok(c.find(Locator::Css(&format!(
+                    "[data-path=\"{path}\"][data-state=crashed] [data-testid=expiry-countdown]"
+                )))
+                .await
+                .ok())
+            })
+            .await?;
+        let text = countdown.text().await?;
+        ensure!(text.contains(" s"), "the countdown shows seconds: {text}");
+        b.wait_for("the node to leave with its session", async |_| {
+            Ok(b.lock_nodes().await?.is_empty().then_some(()))
         })
         .await?;
         Ok(())

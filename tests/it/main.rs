@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod external;
+mod failures;
 mod lock;
 mod recipes;
 mod registry;

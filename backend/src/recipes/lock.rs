@@ -55,6 +55,7 @@ pub enum Step {
 pub enum Input {
     Connected {
         session: i64,
+        timeout_ms: u64,
     },
     Created {
         path: String,
@@ -153,12 +154,19 @@ impl Core {
                     Step::Close(CloseReason::Failed),
                 ]
             }
-            (Phase::Connecting, Input::Connected { session }) => {
+            (
+                Phase::Connecting,
+                Input::Connected {
+                    session,
+                    timeout_ms,
+                },
+            ) => {
                 self.phase = Phase::Creating;
                 vec![
                     Step::Publish(RoomEvent::ClientConnected {
                         client,
                         session: format!("{session:#x}"),
+                        timeout_ms,
                     }),
                     Step::Call(ZkCall::CreateLockNode),
                 ]
@@ -351,7 +359,10 @@ mod tests {
     ) -> (LockRecipe, Vec<Step>) {
         let mut r = LockRecipe::new(kind, client);
         assert_eq!(
-            calls(&r.on(Input::Connected { session: 0x10 })),
+            calls(&r.on(Input::Connected {
+                session: 0x10,
+                timeout_ms: 5000
+            })),
             vec![ZkCall::CreateLockNode]
         );
         assert_eq!(

@@ -28,7 +28,7 @@ pub enum RegistryStep {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegistryInput {
-    Connected { session: i64 },
+    Connected { session: i64, timeout_ms: u64 },
     Children { names: Vec<String> },
     Servers { addresses: Vec<String> },
     WatchFired { path: String, kind: WatchedKind },
@@ -50,10 +50,14 @@ impl AppClientRecipe {
         use RegistryStep::{Call, Publish};
         let client = self.client;
         match input {
-            RegistryInput::Connected { session } => vec![
+            RegistryInput::Connected {
+                session,
+                timeout_ms,
+            } => vec![
                 Publish(RoomEvent::ClientConnected {
                     client,
                     session: format!("{session:#x}"),
+                    timeout_ms,
                 }),
                 Call(RegistryCall::ListAndWatch),
             ],
@@ -108,7 +112,10 @@ mod tests {
     #[test]
     fn every_change_relists_rewatches_rereads_and_prints() {
         let mut r = AppClientRecipe::new(4);
-        let steps = r.on(RegistryInput::Connected { session: 1 });
+        let steps = r.on(RegistryInput::Connected {
+            session: 1,
+            timeout_ms: 5000,
+        });
         assert_eq!(
             steps.last(),
             Some(&RegistryStep::Call(RegistryCall::ListAndWatch))

@@ -34,6 +34,7 @@ impl AppClientTask {
         let mut steps: VecDeque<RegistryStep> = recipe
             .on(RegistryInput::Connected {
                 session: client.session_id().0,
+                timeout_ms: client.session_timeout().as_millis() as u64,
             })
             .into();
         loop {

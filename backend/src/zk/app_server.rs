@@ -31,6 +31,7 @@ impl AppServerTask {
         self.session.publish(RoomEvent::ClientConnected {
             client: id,
             session: format!("{:#x}", client.session_id().0),
+            timeout_ms: client.session_timeout().as_millis() as u64,
         });
         let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
         match client

@@ -39,6 +39,7 @@ impl LockClientTask {
         let mut steps: VecDeque<Step> = recipe
             .on(Input::Connected {
                 session: client.session_id().0,
+                timeout_ms: client.session_timeout().as_millis() as u64,
             })
             .into();
         let mut armed: Option<ArmedWatch> = None;

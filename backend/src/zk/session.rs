@@ -9,6 +9,7 @@ use shared::{ClientId, CloseReason, RoomEvent, WatchedKind};
 use tokio::sync::mpsc;
 use zookeeper_client::{Client, EventType, SessionState, WatchedEvent};
 
+use super::proxy::{Link, SessionProxy};
 use super::{EventSink, ZkSettings};
 
 /// What the room can ask of a simulated session.
@@ -18,6 +19,8 @@ pub enum SessionCmd {
     Crash,
     /// A lock holder finishes now instead of waiting for the hold time.
     Release,
+    /// Kill the process: its connection is cut and its session never closed.
+    Kill,
     /// Close the session because the room says so (shutdown, recipe switch).
     Close(CloseReason),
 }
@@ -28,6 +31,7 @@ impl SessionCmd {
     pub fn ends(cmd: Option<SessionCmd>) -> Option<CloseReason> {
         match cmd {
             Some(SessionCmd::Crash) => Some(CloseReason::Crashed),
+            Some(SessionCmd::Kill) => Some(CloseReason::Killed),
             Some(SessionCmd::Close(reason)) => Some(reason),
             Some(SessionCmd::Release) => None,
             None => Some(CloseReason::Shutdown),
@@ -71,19 +75,52 @@ pub struct Session {
     pub zk: Arc<ZkSettings>,
     pub events: EventSink,
     pub cmds: mpsc::Receiver<SessionCmd>,
+    /// The relay its connection goes through, once open.
+    proxy: Option<SessionProxy>,
 }
 
 impl Session {
+    pub fn new(
+        id: ClientId,
+        room: String,
+        zk: Arc<ZkSettings>,
+        events: EventSink,
+        cmds: mpsc::Receiver<SessionCmd>,
+    ) -> Self {
+        Session {
+            id,
+            room,
+            zk,
+            events,
+            cmds,
+            proxy: None,
+        }
+    }
+
     pub fn publish(&self, event: RoomEvent) {
         // The room outlives its sessions; a send fails only while the server stops.
         let _ = self.events.send(event);
     }
 
-    /// Connects to the room's chroot. A crash while connecting, or a failure, ends it.
+    /// Connects to the room's chroot through its own relay. A crash while connecting, or a
+    /// failure, ends it.
     pub async fn open(&mut self) -> Result<Client, CloseReason> {
+        let members = self.zk.connect.split(',').map(str::to_string).collect();
+        let proxy = match SessionProxy::start(members).await {
+            Ok(proxy) => proxy,
+            Err(e) => {
+                self.publish(RoomEvent::ClientError {
+                    client: self.id,
+                    message: format!("no relay for the session: {e}"),
+                });
+                return Err(CloseReason::Failed);
+            }
+        };
+        let via = proxy.connect_string();
+        self.proxy = Some(proxy);
         let connected = loop {
             tokio::select! {
-                client = self.zk.connect_room(&self.room) => break client,
+                client = self.zk.connect_room_via(&self.room, &via) => break client,
                 cmd = self.cmds.recv() => {
                     if let Some(reason) = SessionCmd::ends(cmd) {
                         return Err(reason);
@@ -115,6 +152,15 @@ impl Session {
             ) => {
                 self.publish(closed);
                 super::close(client).await;
+            }
+            // A killed process says nothing to ZooKeeper: cut its connection first, so the
+            // client's CloseSession cannot get through, and let the session expire.
+            (Some(client), CloseReason::Killed) => {
+                if let Some(proxy) = &self.proxy {
+                    proxy.set(Link::Cut);
+                }
+                self.publish(closed);
+                drop(client);
             }
             // An expired session is gone already.
             (Some(_), CloseReason::Expired) | (None, _) => self.publish(closed),

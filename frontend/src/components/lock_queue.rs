@@ -8,10 +8,12 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use shared::{
-    ClientId, ClientMsg, LockClientView, NodeState, RoomEvent, RoomView, WatchedKind, Znode,
+    ClientId, ClientMsg, CloseReason, Departed, LockClientView, NodeState, RoomEvent, RoomView,
+    WatchedKind, Znode,
 };
 use yew::prelude::*;
 
+use super::countdown::Countdown;
 use crate::i18n::{call_name, Lang, Text};
 use crate::layout::{
     arrow_path, columns_for, notification_path, queue_size, slot, DEFAULT_COLUMNS,
@@ -131,6 +133,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                     html! {
                         <LockNode key={node.path.clone()} node={node.clone()} index={i} columns={columns}
                             state={view.node_state(node)} owner={owner.cloned()}
+                            departed={view.departed_owner(node).cloned()}
                             pulses={node_pulses} lang={lang} link={props.link.clone()} />
                     }
                 }) }
@@ -155,6 +158,8 @@ pub struct LockNodeProps {
     pub columns: usize,
     pub state: NodeState,
     pub owner: Option<LockClientView>,
+    /// The client that owned it and left, while ZooKeeper still has the node.
+    pub departed: Option<Departed>,
     pub pulses: Vec<(u64, WatchedKind)>,
     pub lang: Lang,
     pub link: ServerLink,
@@ -193,6 +198,10 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             let link = props.link.clone();
             Callback::from(move |_| link.send(ClientMsg::Crash { client: id }))
         };
+        let kill = {
+            let link = props.link.clone();
+            Callback::from(move |_| link.send(ClientMsg::Kill { client: id }))
+        };
         let release = {
             let link = props.link.clone();
             Callback::from(move |_| link.send(ClientMsg::Release { client: id }))
@@ -203,8 +212,18 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                     <button class="release" data-testid="release" onclick={release}>{ Text::Release.get(lang) }</button>
                 }
                 <button class="crash" data-testid="crash" onclick={crash}>{ Text::Crash.get(lang) }</button>
+                <button class="kill" data-testid="kill" onclick={kill}>{ Text::Kill.get(lang) }</button>
             </div>
         }
+    });
+    // A killed owner's node waits for ZooKeeper to expire the session.
+    let countdown = props.departed.as_ref().and_then(|d| {
+        let timeout = d.timeout_ms?;
+        (d.reason == CloseReason::Killed).then(|| {
+            html! {
+                <Countdown deadline_ms={d.at_ms + timeout} lang={lang} />
+            }
+        })
     });
     let (who, session) = match &props.owner {
         Some(c) => (
@@ -226,6 +245,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             }
             <div class="czxid" title="czxid">{ format!("czxid {}", props.node.czxid) }</div>
             { for actions }
+            { for countdown }
             { for props.pulses.iter().map(|(seq, kind)| html! {
                 <span key={*seq} class="pulse" data-testid="watch-pulse" data-seq={seq.to_string()}
                     title={format!("{kind:?}")} />

@@ -3,9 +3,10 @@
 
 use std::rc::Rc;
 
-use shared::{ClientMsg, RoomView};
+use shared::{ClientMsg, CloseReason, RoomView};
 use yew::prelude::*;
 
+use super::countdown::Countdown;
 use crate::i18n::{Lang, Text};
 use crate::ws::ServerLink;
 
@@ -21,6 +22,14 @@ fn crash_button(link: &ServerLink, client: u32, lang: Lang) -> Html {
     let crash = Callback::from(move |_| link.send(ClientMsg::Crash { client }));
     html! {
         <button class="crash" data-testid="crash" onclick={crash}>{ Text::Crash.get(lang) }</button>
+    }
+}
+
+fn kill_button(link: &ServerLink, client: u32, lang: Lang) -> Html {
+    let link = link.clone();
+    let kill = Callback::from(move |_| link.send(ClientMsg::Kill { client }));
+    html! {
+        <button class="kill" data-testid="kill" onclick={kill}>{ Text::Kill.get(lang) }</button>
     }
 }
 
@@ -80,6 +89,13 @@ pub fn registry(props: &RegistryProps) -> Html {
                             <span class="name">{ node.path.rsplit('/').next().unwrap_or_default() }</span>
                             <span class="data">{ node.data.clone() }</span>
                             { for owner.map(|s| crash_button(&props.link, s.id, lang)) }
+                            { for owner.map(|s| kill_button(&props.link, s.id, lang)) }
+                            { for view.departed_owner(node).and_then(|d| {
+                                let timeout = d.timeout_ms?;
+                                (d.reason == CloseReason::Killed).then(|| html! {
+                                    <Countdown deadline_ms={d.at_ms + timeout} lang={lang} />
+                                })
+                            }) }
                         </li>
                     }
                 }) }
