@@ -71,6 +71,7 @@ enum RoomCmd {
     SetRecipe(LockRecipeKind),
     Crash(ClientId, oneshot::Sender<Result<(), RoomError>>),
     Kill(ClientId, oneshot::Sender<Result<(), RoomError>>),
+    Pause(ClientId, Duration, oneshot::Sender<Result<(), RoomError>>),
     Release(ClientId, oneshot::Sender<Result<(), RoomError>>),
     SetHold(u64),
     View(oneshot::Sender<RoomView>),
@@ -121,6 +122,10 @@ impl RoomHandle {
 
     pub async fn crash(&self, client: ClientId) -> Result<(), RoomError> {
         self.ask(|tx| RoomCmd::Crash(client, tx)).await?
+    }
+
+    pub async fn pause(&self, client: ClientId, pause: Duration) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::Pause(client, pause, tx)).await?
     }
 
     pub async fn kill(&self, client: ClientId) -> Result<(), RoomError> {
@@ -299,6 +304,9 @@ impl RoomActor {
             }
             RoomCmd::Kill(client, reply) => {
                 let _ = reply.send(self.command(client, SessionCmd::Kill));
+            }
+            RoomCmd::Pause(client, pause, reply) => {
+                let _ = reply.send(self.command(client, SessionCmd::Pause(pause)));
             }
             RoomCmd::Release(client, reply) => {
                 let holding = self

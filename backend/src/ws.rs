@@ -22,6 +22,8 @@ use crate::room::{encode, Frame, RoomError, RoomHandle};
 
 /// Longest hold a browser may ask for.
 pub const MAX_HOLD_MS: u64 = 10 * 60 * 1000;
+/// Longest pause a browser may ask for.
+pub const MAX_PAUSE_MS: u64 = 120_000;
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -114,6 +116,10 @@ pub fn parse_client_msg(text: &str, limits: &Limits) -> Result<ClientMsg, Reject
         ClientMsg::SetHoldMs { hold_ms } if *hold_ms > MAX_HOLD_MS => Err(Rejection::new(
             ErrorCode::InvalidMessage,
             format!("hold_ms must be at most {MAX_HOLD_MS}"),
+        )),
+        ClientMsg::Pause { ms, .. } if !(1..=MAX_PAUSE_MS).contains(ms) => Err(Rejection::new(
+            ErrorCode::InvalidMessage,
+            format!("a pause lasts 1 to {MAX_PAUSE_MS} ms"),
         )),
         ClientMsg::AddServer { name: Some(name) } if !is_valid_server_name(name) => {
             Err(Rejection::new(
@@ -361,6 +367,10 @@ async fn act(
         ClientMsg::AddLockClient => room.add_lock_client().await.map(drop).map_err(Into::into),
         ClientMsg::Crash { client } => room.crash(client).await.map_err(Into::into),
         ClientMsg::Kill { client } => room.kill(client).await.map_err(Into::into),
+        ClientMsg::Pause { client, ms } => room
+            .pause(client, Duration::from_millis(ms))
+            .await
+            .map_err(Into::into),
         ClientMsg::Release { client } => room.release(client).await.map_err(Into::into),
         ClientMsg::SetHoldMs { hold_ms } => room.set_hold(hold_ms).await.map_err(Into::into),
         ClientMsg::SetRecipe { recipe } => room.set_recipe(recipe).await.map_err(Into::into),

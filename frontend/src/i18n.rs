@@ -3,7 +3,7 @@
 //! The lines a recipe prints (`gain lock:`, `finished:`) stay exactly as the seed's Java code
 //! prints them, in both languages, so learners can match them to the tutorial.
 
-use shared::{CloseReason, RoomEvent, WatchCall, WatchedKind};
+use shared::{CloseReason, RoomEvent, SessionStatus, WatchCall, WatchedKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -21,6 +21,10 @@ pub enum Text {
     HoldHint,
     Crash,
     Kill,
+    Pause,
+    PauseMs,
+    Paused,
+    ResumesIn,
     Expires,
     Release,
     Queue,
@@ -73,6 +77,14 @@ impl Text {
             (Lang::Zh, HoldHint) => "0 = 直到点击释放",
             (Lang::En, Crash) => "Crash",
             (Lang::Zh, Crash) => "崩溃",
+            (Lang::En, Pause) => "Pause",
+            (Lang::Zh, Pause) => "暂停",
+            (Lang::En, PauseMs) => "Pause (ms)",
+            (Lang::Zh, PauseMs) => "暂停时长 (毫秒)",
+            (Lang::En, ResumesIn) => "runs again in",
+            (Lang::Zh, ResumesIn) => "恢复倒计时",
+            (Lang::En, Paused) => "paused",
+            (Lang::Zh, Paused) => "暂停中",
             (Lang::En, Kill) => "Kill",
             (Lang::Zh, Kill) => "杀死",
             (Lang::En, Expires) => "session expires in",
@@ -144,6 +156,20 @@ impl Text {
             (Lang::En, NoServers) => "No servers registered. Press Add server.",
             (Lang::Zh, NoServers) => "没有已注册的服务器。点击「添加服务器」。",
         }
+    }
+}
+
+/// A session state, as the client sees it.
+pub fn status_name(state: SessionStatus, lang: Lang) -> &'static str {
+    match (state, lang) {
+        (SessionStatus::Connected, Lang::En) => "connected",
+        (SessionStatus::Connected, Lang::Zh) => "已连接",
+        (SessionStatus::Disconnected, Lang::En) => "disconnected",
+        (SessionStatus::Disconnected, Lang::Zh) => "已断开",
+        (SessionStatus::Expired, Lang::En) => "expired",
+        (SessionStatus::Expired, Lang::Zh) => "已过期",
+        (SessionStatus::Closed, Lang::En) => "closed",
+        (SessionStatus::Closed, Lang::Zh) => "已关闭",
     }
 }
 
@@ -259,6 +285,36 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         ZnodeAdded { node } => format!("ZooKeeper: {} created (czxid {})", node.path, node.czxid),
         ZnodeRemoved { path } if zh => format!("ZooKeeper: {path} 已删除"),
         ZnodeRemoved { path } => format!("ZooKeeper: {path} deleted"),
+        SessionChanged {
+            client,
+            state,
+            member,
+        } => {
+            let member = member.as_deref().unwrap_or("–");
+            if zh {
+                format!(
+                    "客户端 {client}: 会话 {} (连接 {member})",
+                    status_name(*state, lang)
+                )
+            } else {
+                format!(
+                    "client {client}: session {} (via {member})",
+                    status_name(*state, lang)
+                )
+            }
+        }
+        LinkChanged {
+            client,
+            frozen: true,
+            ..
+        } if zh => format!("客户端 {client}: 暂停 (连接被冻结)"),
+        LinkChanged {
+            client,
+            frozen: true,
+            ..
+        } => format!("client {client}: paused (its connection is frozen)"),
+        LinkChanged { client, .. } if zh => format!("客户端 {client}: 恢复运行"),
+        LinkChanged { client, .. } => format!("client {client}: runs again"),
         HoldChanged { hold_ms } if zh => format!("持有时间: {hold_ms} 毫秒"),
         HoldChanged { hold_ms } => format!("hold time: {hold_ms} ms"),
         ServerAdded { client, name } if zh => format!("服务器 {client}: 启动, 地址 {name}"),

@@ -28,6 +28,8 @@ pub struct AppState {
     /// The last error the server answered, shown until the next one replaces it.
     pub last_error: Option<(ErrorCode, String)>,
     pub lang: Lang,
+    /// How long the Pause buttons freeze a client, in ms.
+    pub pause_ms: u64,
 }
 
 impl Default for AppState {
@@ -38,6 +40,7 @@ impl Default for AppState {
             view: None,
             last_error: None,
             lang: Lang::En,
+            pause_ms: 8000,
         }
     }
 }
@@ -48,6 +51,7 @@ pub enum Action {
     Server(ServerMsg),
     Connection(Connection),
     SetLang(Lang),
+    SetPauseMs(u64),
     DismissError,
 }
 
@@ -69,6 +73,7 @@ impl Reducible for AppState {
             }
             Action::Connection(connection) => next.connection = connection,
             Action::SetLang(lang) => next.lang = lang,
+            Action::SetPauseMs(ms) => next.pause_ms = ms,
             Action::DismissError => next.last_error = None,
         }
         Rc::new(next)

@@ -100,6 +100,7 @@ async fn lock_queue_shows_every_znode_with_its_state_controls_and_arrows() {
         view: Rc::new(room()),
         lang: Lang::En,
         link: ServerLink::detached(),
+        pause_ms: 8000,
     };
     yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -180,6 +181,7 @@ async fn a_fired_watch_pulses_on_the_watcher_and_a_removed_node_leaves() {
         view: Rc::new(view),
         lang: Lang::En,
         link: ServerLink::detached(),
+        pause_ms: 8000,
     };
     yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -240,6 +242,8 @@ async fn controls_show_the_hold_time_and_the_add_button() {
         view: Rc::new(view),
         lang: Lang::Zh,
         link: ServerLink::detached(),
+        pause_ms: 8000,
+        on_pause_ms: yew::Callback::noop(),
     };
     yew::Renderer::<Controls>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -441,4 +445,64 @@ async fn the_registry_shows_servers_and_each_app_clients_lines() {
         attrs(&after, "[data-testid=server-node]", "data-state"),
         ["crashed"]
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_paused_holder_shows_its_session_state_member_and_pause() {
+    let root = mount_point();
+    let mut view = room();
+    let seq = view.seq;
+    view.apply(
+        seq + 1,
+        0,
+        &RoomEvent::SessionChanged {
+            client: 1,
+            state: shared::SessionStatus::Disconnected,
+            member: Some("127.0.0.1:4181".into()),
+        },
+    );
+    view.apply(
+        seq + 2,
+        0,
+        &RoomEvent::LinkChanged {
+            client: 1,
+            frozen: true,
+            until_ms: Some(u64::MAX / 2),
+        },
+    );
+    let props = LockQueueProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+        pause_ms: 8000,
+    };
+    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let holder = r#"[data-path="/locks/sub0000000000"]"#;
+    assert_eq!(
+        attrs(
+            &root,
+            &format!("{holder} [data-testid=session-state]"),
+            "data-state"
+        ),
+        ["disconnected"]
+    );
+    assert_eq!(
+        attrs(
+            &root,
+            &format!("{holder} [data-testid=session-state]"),
+            "data-member"
+        ),
+        ["127.0.0.1:4181"]
+    );
+    assert!(root
+        .query_selector(&format!("{holder} [data-testid=paused]"))
+        .unwrap()
+        .is_some());
+    assert!(root
+        .query_selector(&format!("{holder} [data-testid=pause]"))
+        .unwrap()
+        .is_some());
+    // It still believes it holds the lock.
+    assert_eq!(attrs(&root, holder, "data-state"), ["holding"]);
 }

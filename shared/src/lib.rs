@@ -9,10 +9,10 @@ mod view;
 
 pub use protocol::{
     ClientId, ClientMsg, CloseReason, ErrorCode, LockRecipeKind, RoomEvent, ServerInfo, ServerMsg,
-    WatchCall, WatchedKind, PROTOCOL_VERSION,
+    SessionStatus, WatchCall, WatchedKind, PROTOCOL_VERSION,
 };
 pub use view::{
     is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, HerdStats,
-    LockClientView, LogEntry, NodeState, RoomView, ServerView, Violation, Watch, Znode,
+    Liveness, LockClientView, LogEntry, NodeState, RoomView, ServerView, Violation, Watch, Znode,
     APP_LOG_CAPACITY, LOG_CAPACITY, REGISTRY_DIR, VIOLATION_CAPACITY,
 };

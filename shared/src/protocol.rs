@@ -23,6 +23,8 @@ pub enum ClientMsg {
     /// Kill a client's process: it dies without closing its session, so its ephemeral nodes
     /// stay until ZooKeeper expires the session.
     Kill { client: ClientId },
+    /// Freeze a client's connection for `ms` (a GC pause, a cut cable), then let it resume.
+    Pause { client: ClientId, ms: u64 },
     /// Ask a holder to finish: delete its lock node.
     Release { client: ClientId },
     /// How long a holder keeps the lock; 0 = until released.
@@ -138,6 +140,16 @@ pub enum WatchedKind {
     Session,
 }
 
+/// A session's state as its own client sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    Connected,
+    Disconnected,
+    Expired,
+    Closed,
+}
+
 /// Why a lock client left the room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -210,6 +222,18 @@ pub enum RoomEvent {
     ZnodeAdded { node: Znode },
     /// The room's observer saw a node leave `/locks` or `/sgroup`.
     ZnodeRemoved { path: String },
+    /// A client's own view of its session changed: its state, or the member it is connected to.
+    SessionChanged {
+        client: ClientId,
+        state: SessionStatus,
+        member: Option<String>,
+    },
+    /// A client's connection was frozen (until `until_ms`, server clock) or opened again.
+    LinkChanged {
+        client: ClientId,
+        frozen: bool,
+        until_ms: Option<u64>,
+    },
     /// The hold time for lock holders changed.
     HoldChanged { hold_ms: u64 },
     /// The room's lock recipe changed (its lock clients have closed).

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, CloseReason, LockRecipeKind, RoomEvent, WatchCall};
+use crate::protocol::{ClientId, CloseReason, LockRecipeKind, RoomEvent, SessionStatus, WatchCall};
 
 /// How many recent events a view keeps for the event log.
 pub const LOG_CAPACITY: usize = 200;
@@ -34,6 +34,8 @@ pub struct RoomView {
     pub servers: Vec<ServerView>,
     /// The room's AppClients, by id.
     pub app_clients: Vec<AppClientView>,
+    /// How each client's session is doing, as the client itself sees it.
+    pub liveness: Vec<Liveness>,
     /// Clients that left the room while ZooKeeper still shows their nodes (a killed
     /// client's node lingers until its session expires).
     pub departed: Vec<Departed>,
@@ -47,6 +49,17 @@ pub struct RoomView {
     pub log: VecDeque<LogEntry>,
     /// Watch notifications delivered to the room's lock clients since the room started.
     pub watch_notifications: u64,
+}
+
+/// A client's own view of its session, and whether its connection is frozen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Liveness {
+    pub client: ClientId,
+    pub state: SessionStatus,
+    /// The ensemble member its connection goes to.
+    pub member: Option<String>,
+    /// While paused: when the connection opens again (server clock).
+    pub frozen_until: Option<u64>,
 }
 
 /// A client that left the room while its session's nodes remain.
@@ -261,6 +274,11 @@ impl RoomView {
         self.herd.iter().find(|h| h.recipe == self.recipe)
     }
 
+    /// How a client's session is doing, as the client sees it.
+    pub fn liveness(&self, client: ClientId) -> Option<&Liveness> {
+        self.liveness.iter().find(|l| l.client == client)
+    }
+
     fn herd_mut(&mut self) -> &mut HerdStats {
         let recipe = self.recipe;
         match self.herd.iter().position(|h| h.recipe == recipe) {
@@ -456,8 +474,34 @@ impl RoomView {
                     c.phase = ClientPhase::Contending;
                 }
             }
+            RoomEvent::SessionChanged {
+                client,
+                state,
+                member,
+            } => match self.liveness.iter_mut().find(|l| l.client == *client) {
+                Some(live) => {
+                    live.state = *state;
+                    live.member = member.clone();
+                }
+                None => self.liveness.push(Liveness {
+                    client: *client,
+                    state: *state,
+                    member: member.clone(),
+                    frozen_until: None,
+                }),
+            },
+            RoomEvent::LinkChanged {
+                client,
+                frozen,
+                until_ms,
+            } => {
+                if let Some(live) = self.liveness.iter_mut().find(|l| l.client == *client) {
+                    live.frozen_until = if *frozen { *until_ms } else { None };
+                }
+            }
             RoomEvent::ClientClosed { client, reason } => {
-                self.remove_client(*client, *reason, at_ms)
+                self.liveness.retain(|l| l.client != *client);
+                self.remove_client(*client, *reason, at_ms);
             }
             RoomEvent::ZnodeAdded { node } => {
                 let list = if node.path.starts_with(REGISTRY_DIR) {

@@ -65,6 +65,13 @@ fn client_messages() {
         &ClientMsg::Kill { client: 3 },
         json!({"type": "kill", "client": 3}),
     );
+    assert_wire(
+        &ClientMsg::Pause {
+            client: 3,
+            ms: 8000,
+        },
+        json!({"type": "pause", "client": 3, "ms": 8000}),
+    );
 }
 
 #[test]
@@ -125,6 +132,7 @@ fn welcome_error_and_snapshot() {
             "clients": [{"id": 1, "session": "0x100", "timeout_ms": 5000, "phase": "contending", "path": null, "watching": null}],
             "servers": [],
             "app_clients": [],
+            "liveness": [],
             "departed": [],
             "violations": [],
             "herd": [{"recipe": "predecessor", "clients": 1, "handoffs": 0, "notifications": 0,
@@ -222,6 +230,23 @@ fn every_event_kind() {
                 name: "server0000".into(),
             },
             json!({"kind": "server_added", "client": 5, "name": "server0000"}),
+        ),
+        (
+            RoomEvent::SessionChanged {
+                client: 2,
+                state: SessionStatus::Disconnected,
+                member: Some("127.0.0.1:4181".into()),
+            },
+            json!({"kind": "session_changed", "client": 2, "state": "disconnected",
+                   "member": "127.0.0.1:4181"}),
+        ),
+        (
+            RoomEvent::LinkChanged {
+                client: 2,
+                frozen: true,
+                until_ms: Some(1700000008000),
+            },
+            json!({"kind": "link_changed", "client": 2, "frozen": true, "until_ms": 1700000008000_u64}),
         ),
         (
             RoomEvent::AppClientAdded { client: 6 },
@@ -599,4 +624,52 @@ fn registry_nodes_servers_and_app_client_lines() {
     );
     assert!(view.is_departed(&view.registry[0]));
     assert!(view.server_owner(&view.registry[0]).is_none());
+}
+
+#[test]
+fn liveness_follows_session_and_link_changes_and_leaves_with_the_client() {
+    let mut view = RoomView::new("main", 0);
+    let events = [
+        RoomEvent::ClientAdded { client: 1 },
+        RoomEvent::SessionChanged {
+            client: 1,
+            state: SessionStatus::Connected,
+            member: Some("127.0.0.1:4180".into()),
+        },
+        RoomEvent::LinkChanged {
+            client: 1,
+            frozen: true,
+            until_ms: Some(9_000),
+        },
+        RoomEvent::SessionChanged {
+            client: 1,
+            state: SessionStatus::Disconnected,
+            member: Some("127.0.0.1:4180".into()),
+        },
+    ];
+    for (i, e) in events.iter().enumerate() {
+        view.apply(i as u64 + 1, 0, e);
+    }
+    let live = view.liveness(1).unwrap();
+    assert_eq!(live.state, SessionStatus::Disconnected);
+    assert_eq!(live.frozen_until, Some(9_000));
+    view.apply(
+        5,
+        0,
+        &RoomEvent::LinkChanged {
+            client: 1,
+            frozen: false,
+            until_ms: None,
+        },
+    );
+    assert_eq!(view.liveness(1).unwrap().frozen_until, None);
+    view.apply(
+        6,
+        0,
+        &RoomEvent::ClientClosed {
+            client: 1,
+            reason: CloseReason::Expired,
+        },
+    );
+    assert!(view.liveness(1).is_none());
 }

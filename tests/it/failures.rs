@@ -1,8 +1,9 @@
-//! Failures as they really happen: a killed process's session outlives it.
+//! Failures as they really happen: a killed process's session outlives it; a paused one is
+//! expired behind its back.
 
 use std::time::Instant;
 
-use shared::{ClientMsg, CloseReason, NodeState, RoomEvent};
+use shared::{ClientMsg, CloseReason, NodeState, RoomEvent, SessionStatus};
 use tests::spawn_app_with;
 
 #[tokio::test]
@@ -18,7 +19,7 @@ async fn a_killed_holders_node_stays_until_its_session_expires_then_the_lock_pas
         .until("a holder and a waiter", |view, _| {
             let holder = view.holders().next()?;
             let waiter = view.clients.iter().find(|c| c.watching.is_some())?;
-            Some((holder.id, waiter.id, holder.timeout_ms?))
+            (view.nodes.len() == 2).then_some((holder.id, waiter.id, holder.timeout_ms?))
         })
         .await;
     let holder_node = viewer.view.nodes[0].clone();
@@ -64,5 +65,123 @@ async fn a_killed_holders_node_stays_until_its_session_expires_then_the_lock_pas
         })
         .await;
     assert!(viewer.view.departed.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_pause_shorter_than_the_session_timeout_leaves_the_holder_unharmed() {
+    let app =
+        spawn_app_with(|s| s.zk.session_timeout = std::time::Duration::from_millis(4000)).await;
+    let mut viewer = app.viewer().await;
+    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
+    viewer.add_lock_client().await;
+    let (holder, session) = viewer
+        .until("a holder", |view, _| {
+            let h = view.holders().next()?;
+            Some((h.id, h.session.clone()?))
+        })
+        .await;
+    viewer
+        .send(&ClientMsg::Pause {
+            client: holder,
+            ms: 600,
+        })
+        .await;
+    viewer
+        .until("the link to freeze and open again", |_, history| {
+            let frozen = history.iter().any(|(_, e)| {
+                matches!(e, RoomEvent::LinkChanged { client, frozen: true, .. } if *client == holder)
+            });
+            let opened = history.iter().any(|(_, e)| {
+                matches!(e, RoomEvent::LinkChanged { client, frozen: false, .. } if *client == holder)
+            });
+            (frozen && opened).then_some(())
+        })
+        .await;
+    // Still the holder, on the same session, its node still there.
+    let h = viewer.view.holders().next().expect("still holding");
+    assert_eq!(
+        (h.id, h.session.as_deref()),
+        (holder, Some(session.as_str()))
+    );
+    assert_eq!(viewer.view.nodes.len(), 1);
+    // And it still works: release it.
+    viewer.send(&ClientMsg::Release { client: holder }).await;
+    viewer
+        .until("a clean finish", |view, _| {
+            (view.clients.is_empty() && view.nodes.is_empty()).then_some(())
+        })
+        .await;
+    assert!(!viewer.history.iter().any(|(_, e)| matches!(
+        e,
+        RoomEvent::ClientClosed {
+            reason: CloseReason::Expired,
+            ..
+        }
+    )));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_holder_paused_past_its_timeout_is_expired_while_it_still_believes_it_holds() {
+    let app =
+        spawn_app_with(|s| s.zk.session_timeout = std::time::Duration::from_millis(2000)).await;
+    let mut viewer = app.viewer().await;
+    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
+    viewer.add_lock_client().await;
+    viewer.add_lock_client().await;
+    let (holder, waiter) = viewer
+        .until("a holder and a waiter", |view, _| {
+            let holder = view.holders().next()?.id;
+            let waiter = view.clients.iter().find(|c| c.watching.is_some())?.id;
+            Some((holder, waiter))
+        })
+        .await;
+    viewer
+        .send(&ClientMsg::Pause {
+            client: holder,
+            ms: 5000,
+        })
+        .await;
+    // The server expires the paused session and the waiter takes the lock, while the paused
+    // client, knowing nothing, still believes it holds it: two holders, caught.
+    viewer
+        .until(
+            "the waiter to hold while the paused one still believes",
+            |view, _| {
+                let holders: Vec<_> = view.holders().map(|c| c.id).collect();
+                (holders.contains(&waiter) && holders.contains(&holder)).then_some(())
+            },
+        )
+        .await;
+    let seen_disconnected = viewer.history.iter().any(|(_, e)| {
+        matches!(e, RoomEvent::SessionChanged { client, state: SessionStatus::Disconnected, .. } if *client == holder)
+    });
+    assert!(
+        seen_disconnected,
+        "the paused client noticed its connection was gone"
+    );
+    viewer
+        .until("the room to flag the two holders", |_, history| {
+            history
+                .iter()
+                .any(|(_, e)| {
+                    matches!(e, RoomEvent::Violation { first, second, .. }
+                        if *first == holder && *second == waiter)
+                })
+                .then_some(())
+        })
+        .await;
+    // When it wakes, it learns its session expired, and leaves.
+    viewer
+        .until("the paused client to learn it expired", |_, history| {
+            history
+                .iter()
+                .any(|(_, e)| {
+                    matches!(e, RoomEvent::ClientClosed { client, reason: CloseReason::Expired } if *client == holder)
+                })
+                .then_some(())
+        })
+        .await;
     app.stop().await;
 }

@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use shared::CloseReason;
 use zookeeper_client::Client;
 
-use super::session::{ended_by, fired, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole};
+use super::session::{fired, watched_kind, ArmedWatch, Session, SessionRole};
 use crate::recipes::registry::{AppClientRecipe, RegistryCall, RegistryInput, RegistryStep};
 use shared::REGISTRY_DIR;
 
@@ -29,7 +29,7 @@ impl SessionRole for AppClientTask {
 impl AppClientTask {
     async fn watch(&mut self, client: &Client) -> CloseReason {
         let mut recipe = AppClientRecipe::new(self.session.id);
-        let mut state = client.state_watcher();
+        let mut watch = self.session.watch(client);
         let mut armed: Option<ArmedWatch> = None;
         let mut steps: VecDeque<RegistryStep> = recipe
             .on(RegistryInput::Connected {
@@ -57,12 +57,12 @@ impl AppClientTask {
                     }));
                 }
                 cmd = self.session.cmds.recv() => {
-                    if let Some(reason) = SessionCmd::ends(cmd) {
+                    if let Some(reason) = self.session.handle(cmd) {
                         return reason;
                     }
                 }
-                s = state.changed() => {
-                    if let Some(reason) = ended_by(s) {
+                change = watch.next_change() => {
+                    if let Some(reason) = change {
                         return reason;
                     }
                 }

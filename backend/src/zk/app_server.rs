@@ -6,7 +6,7 @@ use std::future::Future;
 use shared::{CloseReason, RoomEvent};
 use zookeeper_client::{Acls, Client, CreateMode};
 
-use super::session::{ended_by, Session, SessionCmd, SessionRole};
+use super::session::{Session, SessionRole};
 use crate::recipes::registry::SERVER_PREFIX;
 
 pub struct AppServerTask {
@@ -51,16 +51,16 @@ impl AppServerTask {
                 return CloseReason::Failed;
             }
         }
-        let mut state = client.state_watcher();
+        let mut watch = self.session.watch(client);
         loop {
             tokio::select! {
                 cmd = self.session.cmds.recv() => {
-                    if let Some(reason) = SessionCmd::ends(cmd) {
+                    if let Some(reason) = self.session.handle(cmd) {
                         return reason;
                     }
                 }
-                s = state.changed() => {
-                    if let Some(reason) = ended_by(s) {
+                change = watch.next_change() => {
+                    if let Some(reason) = change {
                         return reason;
                     }
                 }

@@ -11,7 +11,8 @@ use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
 use zookeeper_client::{Acls, Client, CreateMode, OneshotWatcher};
 
-use super::session::{ended_by, fired, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole};
+use super::proxy::Link;
+use super::session::{fired, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole};
 use crate::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
 
 /// Everything a lock client task needs.
@@ -35,7 +36,8 @@ impl SessionRole for LockClientTask {
 impl LockClientTask {
     async fn drive_session(&mut self, client: &Client) -> CloseReason {
         let mut recipe = LockRecipe::new(self.recipe, self.session.id);
-        let mut state = client.state_watcher();
+        let mut watch = self.session.watch(client);
+        let mut link = self.session.link();
         let mut steps: VecDeque<Step> = recipe
             .on(Input::Connected {
                 session: client.session_id().0,
@@ -56,7 +58,7 @@ impl LockClientTask {
                             tokio::select! {
                                 input = &mut call => break input,
                                 cmd = self.session.cmds.recv() => {
-                                    if let Some(reason) = SessionCmd::ends(cmd) {
+                                    if let Some(reason) = self.session.handle(cmd) {
                                         return reason;
                                     }
                                 }
@@ -68,9 +70,11 @@ impl LockClientTask {
                     Step::Close(reason) => return reason,
                 }
             }
+            // A paused process's clock stops with it: its hold ends only once it runs again.
+            let running = *link.borrow() == Link::Open;
             let hold_ms = *self.hold_ms.borrow();
             let deadline = held_since
-                .filter(|_| hold_ms > 0)
+                .filter(|_| hold_ms > 0 && running)
                 .map(|t| t + Duration::from_millis(hold_ms));
             tokio::select! {
                 event = fired(&mut armed) => {
@@ -84,22 +88,25 @@ impl LockClientTask {
                     held_since = None;
                     steps.extend(recipe.on(Input::HoldOver));
                 }
+                Ok(()) = link.changed() => {}
                 changed = self.hold_ms.changed() => {
                     if changed.is_err() {
                         return CloseReason::Shutdown;
                     }
                     // The loop recomputes the deadline from the new hold time.
                 }
-                cmd = self.session.cmds.recv() => match SessionCmd::ends(cmd) {
-                    Some(reason) => return reason,
-                    None if recipe.is_holding() => {
-                        held_since = None;
-                        steps.extend(recipe.on(Input::HoldOver));
+                cmd = self.session.cmds.recv() => {
+                    if cmd == Some(SessionCmd::Release) {
+                        if recipe.is_holding() {
+                            held_since = None;
+                            steps.extend(recipe.on(Input::HoldOver));
+                        }
+                    } else if let Some(reason) = self.session.handle(cmd) {
+                        return reason;
                     }
-                    None => {}
-                },
-                s = state.changed() => {
-                    if let Some(reason) = ended_by(s) {
+                }
+                change = watch.next_change() => {
+                    if let Some(reason) = change {
                         return reason;
                     }
                 }

@@ -25,22 +25,23 @@ pub enum Link {
     Cut,
 }
 
-/// One session's relay. Dropping it cuts the link.
+/// One session's relay. It follows `link`; when the link's sender is dropped, it cuts.
 pub struct SessionProxy {
     addr: SocketAddr,
-    link: watch::Sender<Link>,
     member: watch::Receiver<Option<String>>,
 }
 
 impl SessionProxy {
-    /// Starts relaying to `members` (`host:port`s).
-    pub async fn start(members: Vec<String>) -> std::io::Result<SessionProxy> {
+    /// Starts relaying to `members` (`host:port`s) as `link` says.
+    pub async fn start(
+        members: Vec<String>,
+        link: watch::Receiver<Link>,
+    ) -> std::io::Result<SessionProxy> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let (link, link_rx) = watch::channel(Link::Open);
         let (member_tx, member) = watch::channel(None);
-        tokio::spawn(accept(listener, Arc::new(members), link_rx, member_tx));
-        Ok(SessionProxy { addr, link, member })
+        tokio::spawn(accept(listener, Arc::new(members), link, member_tx));
+        Ok(SessionProxy { addr, member })
     }
 
     /// The connect string the session uses.
@@ -48,19 +49,9 @@ impl SessionProxy {
         self.addr.to_string()
     }
 
-    pub fn set(&self, link: Link) {
-        self.link.send_replace(link);
-    }
-
     /// The member the latest connection was relayed to.
     pub fn member(&self) -> watch::Receiver<Option<String>> {
         self.member.clone()
-    }
-}
-
-impl Drop for SessionProxy {
-    fn drop(&mut self) {
-        self.link.send_replace(Link::Cut);
     }
 }
 
@@ -74,6 +65,7 @@ async fn accept(
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
+            // Cut, or the session that owns the link is gone.
             _ = link.wait_for(|l| *l == Link::Cut) => return,
         };
         let Ok((client, _)) = accepted else { continue };

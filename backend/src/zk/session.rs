@@ -5,9 +5,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use shared::{ClientId, CloseReason, RoomEvent, WatchedKind};
-use tokio::sync::mpsc;
-use zookeeper_client::{Client, EventType, SessionState, WatchedEvent};
+use std::time::Duration;
+
+use shared::{ClientId, CloseReason, RoomEvent, SessionStatus, WatchedKind};
+use tokio::sync::{mpsc, watch};
+use zookeeper_client::{Client, EventType, SessionState, StateWatcher, WatchedEvent};
 
 use super::proxy::{Link, SessionProxy};
 use super::{EventSink, ZkSettings};
@@ -21,6 +23,8 @@ pub enum SessionCmd {
     Release,
     /// Kill the process: its connection is cut and its session never closed.
     Kill,
+    /// Freeze the process's connection for a while (a GC pause, a cut cable).
+    Pause(Duration),
     /// Close the session because the room says so (shutdown, recipe switch).
     Close(CloseReason),
 }
@@ -33,7 +37,7 @@ impl SessionCmd {
             Some(SessionCmd::Crash) => Some(CloseReason::Crashed),
             Some(SessionCmd::Kill) => Some(CloseReason::Killed),
             Some(SessionCmd::Close(reason)) => Some(reason),
-            Some(SessionCmd::Release) => None,
+            Some(SessionCmd::Release) | Some(SessionCmd::Pause(_)) => None,
             None => Some(CloseReason::Shutdown),
         }
     }
@@ -59,6 +63,57 @@ pub async fn run<R: SessionRole>(mut role: R) {
     }
 }
 
+/// A session's state and member, reported as they change.
+pub struct SessionWatch {
+    client: ClientId,
+    events: EventSink,
+    state: StateWatcher,
+    member: watch::Receiver<Option<String>>,
+}
+
+impl SessionWatch {
+    fn report(&self, state: SessionStatus) {
+        let _ = self.events.send(RoomEvent::SessionChanged {
+            client: self.client,
+            state,
+            member: self.member.borrow().clone(),
+        });
+    }
+
+    /// Waits for the next change, reports it, and says whether it ends the session.
+    pub async fn next_change(&mut self) -> Option<CloseReason> {
+        tokio::select! {
+            state = self.state.changed() => {
+                let status = match state {
+                    SessionState::SyncConnected | SessionState::ConnectedReadOnly => {
+                        SessionStatus::Connected
+                    }
+                    SessionState::Disconnected => SessionStatus::Disconnected,
+                    SessionState::Expired => SessionStatus::Expired,
+                    SessionState::Closed | SessionState::AuthFailed => SessionStatus::Closed,
+                };
+                self.report(status);
+                ended_by(state)
+            }
+            Ok(()) = self.member.changed() => {
+                let status = match self.state.peek_state() {
+                    SessionState::Disconnected => SessionStatus::Disconnected,
+                    _ => SessionStatus::Connected,
+                };
+                self.report(status);
+                None
+            }
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 /// The reason a session state ends a simulated process, if it does.
 pub fn ended_by(state: SessionState) -> Option<CloseReason> {
     match state {
@@ -77,6 +132,8 @@ pub struct Session {
     pub cmds: mpsc::Receiver<SessionCmd>,
     /// The relay its connection goes through, once open.
     proxy: Option<SessionProxy>,
+    /// What the relay does; shared with the timer that ends a pause.
+    link: Arc<watch::Sender<Link>>,
 }
 
 impl Session {
@@ -94,7 +151,69 @@ impl Session {
             events,
             cmds,
             proxy: None,
+            link: Arc::new(watch::channel(Link::Open).0),
         }
+    }
+
+    /// Whether the process's connection is open, frozen or cut (a paused process's timers
+    /// stop too).
+    pub fn link(&self) -> watch::Receiver<Link> {
+        self.link.subscribe()
+    }
+
+    /// Acts on a command from the room; returns why the session ends, if it does. A pause is
+    /// handled here: the link freezes now and opens again by itself.
+    pub fn handle(&mut self, cmd: Option<SessionCmd>) -> Option<CloseReason> {
+        if let Some(SessionCmd::Pause(pause)) = cmd {
+            self.pause(pause);
+            return None;
+        }
+        SessionCmd::ends(cmd)
+    }
+
+    fn pause(&self, pause: Duration) {
+        let until_ms = now_ms() + pause.as_millis() as u64;
+        self.link.send_replace(Link::Frozen);
+        self.publish(RoomEvent::LinkChanged {
+            client: self.id,
+            frozen: true,
+            until_ms: Some(until_ms),
+        });
+        let (link, events, client) = (self.link.clone(), self.events.clone(), self.id);
+        tokio::spawn(async move {
+            tokio::time::sleep(pause).await;
+            // A kill during the pause cut the link for good; only a frozen link reopens.
+            let opened = link.send_if_modified(|l| {
+                let frozen = *l == Link::Frozen;
+                if frozen {
+                    *l = Link::Open;
+                }
+                frozen
+            });
+            if opened {
+                let _ = events.send(RoomEvent::LinkChanged {
+                    client,
+                    frozen: false,
+                    until_ms: None,
+                });
+            }
+        });
+    }
+
+    /// Follows the client's session state and the member its connection goes to.
+    pub fn watch(&self, client: &Client) -> SessionWatch {
+        let watch = SessionWatch {
+            client: self.id,
+            events: self.events.clone(),
+            state: client.state_watcher(),
+            member: self
+                .proxy
+                .as_ref()
+                .map(SessionProxy::member)
+                .unwrap_or_else(|| watch::channel(None).1),
+        };
+        watch.report(SessionStatus::Connected);
+        watch
     }
 
     pub fn publish(&self, event: RoomEvent) {
@@ -106,7 +225,7 @@ impl Session {
     /// failure, ends it.
     pub async fn open(&mut self) -> Result<Client, CloseReason> {
         let members = self.zk.connect.split(',').map(str::to_string).collect();
-        let proxy = match SessionProxy::start(members).await {
+        let proxy = match SessionProxy::start(members, self.link.subscribe()).await {
             Ok(proxy) => proxy,
             Err(e) => {
                 self.publish(RoomEvent::ClientError {
@@ -122,7 +241,7 @@ impl Session {
             tokio::select! {
                 client = self.zk.connect_room_via(&self.room, &via) => break client,
                 cmd = self.cmds.recv() => {
-                    if let Some(reason) = SessionCmd::ends(cmd) {
+                    if let Some(reason) = self.handle(cmd) {
                         return Err(reason);
                     }
                 }
@@ -156,9 +275,7 @@ impl Session {
             // A killed process says nothing to ZooKeeper: cut its connection first, so the
             // client's CloseSession cannot get through, and let the session expire.
             (Some(client), CloseReason::Killed) => {
-                if let Some(proxy) = &self.proxy {
-                    proxy.set(Link::Cut);
-                }
+                self.link.send_replace(Link::Cut);
                 self.publish(closed);
                 drop(client);
             }

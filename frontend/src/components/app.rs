@@ -50,6 +50,10 @@ pub fn app() -> Html {
             }))
         })
     };
+    let set_pause_ms = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |ms| dispatcher.dispatch(Action::SetPauseMs(ms)))
+    };
     let dismiss = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::DismissError))
@@ -98,11 +102,13 @@ pub fn app() -> Html {
                         let view = Rc::new(view.clone());
                         html! {
                             <>
-                                <Controls view={view.clone()} lang={lang} link={(*link).clone()} />
+                                <Controls view={view.clone()} lang={lang} link={(*link).clone()}
+                                    pause_ms={state.pause_ms} on_pause_ms={set_pause_ms} />
                                 <ViolationBanner view={view.clone()} lang={lang} />
                                 <main class="stage">
                                     <div class="main-column">
-                                        <LockQueue view={view.clone()} lang={lang} link={(*link).clone()} />
+                                        <LockQueue view={view.clone()} lang={lang} link={(*link).clone()}
+                                            pause_ms={state.pause_ms} />
                                         <HerdCounter view={view.clone()} lang={lang} />
                                         <Registry view={view.clone()} lang={lang} link={(*link).clone()} />
                                     </div>

@@ -13,6 +13,8 @@ pub struct ControlsProps {
     pub view: Rc<RoomView>,
     pub lang: Lang,
     pub link: ServerLink,
+    pub pause_ms: u64,
+    pub on_pause_ms: Callback<u64>,
 }
 
 /// How a recipe is described in the selector.
@@ -49,6 +51,15 @@ pub fn controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    let set_pause = {
+        let on_pause_ms = props.on_pause_ms.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(ms) = input.value().trim().parse::<u64>() {
+                on_pause_ms.emit(ms.clamp(1, 120_000));
+            }
+        })
+    };
     html! {
         <section class="controls">
             <label class="recipe">
@@ -69,6 +80,11 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <input type="number" min="0" max="600000" step="500" data-testid="hold-ms"
                     value={props.view.hold_ms.to_string()} onchange={set_hold} />
                 <small>{ Text::HoldHint.get(lang) }</small>
+            </label>
+            <label class="hold">
+                <span>{ Text::PauseMs.get(lang) }</span>
+                <input type="number" min="1" max="120000" step="1000" data-testid="pause-ms"
+                    value={props.pause_ms.to_string()} onchange={set_pause} />
             </label>
         </section>
     }

@@ -1,6 +1,5 @@
-//! The countdown of a killed session: from its death to the moment ZooKeeper should expire it.
-//! The node's disappearance, not this timer, is what the picture follows; the timer only says
-//! how long ZooKeeper is supposed to wait.
+//! A countdown to a moment on the server's clock: a killed session's expiry, a pause's end.
+//! The picture follows ZooKeeper, not this timer; the timer only says how long to expect.
 
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
@@ -12,6 +11,11 @@ pub struct CountdownProps {
     /// When the session should expire (ms since the epoch, server clock).
     pub deadline_ms: u64,
     pub lang: Lang,
+    /// What is counted down to.
+    #[prop_or(Text::Expires)]
+    pub label: Text,
+    #[prop_or("expiry-countdown")]
+    pub testid: &'static str,
 }
 
 fn now_ms() -> u64 {
@@ -36,9 +40,9 @@ pub fn countdown(props: &CountdownProps) -> Html {
     }
     let left = remaining(props.deadline_ms, *now).max(0.0);
     html! {
-        <div class="countdown" data-testid="expiry-countdown"
+        <div class="countdown" data-testid={props.testid}
             data-deadline={props.deadline_ms.to_string()}>
-            { format!("{} {left:.1} s", Text::Expires.get(props.lang)) }
+            { format!("{} {left:.1} s", props.label.get(props.lang)) }
         </div>
     }
 }

@@ -8,13 +8,13 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use shared::{
-    ClientId, ClientMsg, CloseReason, Departed, LockClientView, NodeState, RoomEvent, RoomView,
-    WatchedKind, Znode,
+    ClientId, ClientMsg, CloseReason, Departed, Liveness, LockClientView, NodeState, RoomEvent,
+    RoomView, WatchedKind, Znode,
 };
 use yew::prelude::*;
 
 use super::countdown::Countdown;
-use crate::i18n::{call_name, Lang, Text};
+use crate::i18n::{call_name, status_name, Lang, Text};
 use crate::layout::{
     arrow_path, columns_for, notification_path, queue_size, slot, DEFAULT_COLUMNS,
 };
@@ -28,6 +28,9 @@ pub struct LockQueueProps {
     pub view: Rc<RoomView>,
     pub lang: Lang,
     pub link: ServerLink,
+    /// How long a Pause freezes a client.
+    #[prop_or(8000)]
+    pub pause_ms: u64,
 }
 
 /// Recent watch notifications per client: `(seq, kind)`.
@@ -134,6 +137,8 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                         <LockNode key={node.path.clone()} node={node.clone()} index={i} columns={columns}
                             state={view.node_state(node)} owner={owner.cloned()}
                             departed={view.departed_owner(node).cloned()}
+                            liveness={owner.and_then(|c| view.liveness(c.id)).cloned()}
+                            pause_ms={props.pause_ms}
                             pulses={node_pulses} lang={lang} link={props.link.clone()} />
                     }
                 }) }
@@ -160,6 +165,9 @@ pub struct LockNodeProps {
     pub owner: Option<LockClientView>,
     /// The client that owned it and left, while ZooKeeper still has the node.
     pub departed: Option<Departed>,
+    /// How its owner's session is doing, as the owner sees it.
+    pub liveness: Option<Liveness>,
+    pub pause_ms: u64,
     pub pulses: Vec<(u64, WatchedKind)>,
     pub lang: Lang,
     pub link: ServerLink,
@@ -206,6 +214,11 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             let link = props.link.clone();
             Callback::from(move |_| link.send(ClientMsg::Release { client: id }))
         };
+        let pause = {
+            let link = props.link.clone();
+            let ms = props.pause_ms;
+            Callback::from(move |_| link.send(ClientMsg::Pause { client: id, ms }))
+        };
         html! {
             <div class="actions">
                 if props.state == NodeState::Holding {
@@ -213,6 +226,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                 }
                 <button class="crash" data-testid="crash" onclick={crash}>{ Text::Crash.get(lang) }</button>
                 <button class="kill" data-testid="kill" onclick={kill}>{ Text::Kill.get(lang) }</button>
+                <button class="pause" data-testid="pause" onclick={pause}>{ Text::Pause.get(lang) }</button>
             </div>
         }
     });
@@ -232,13 +246,38 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         ),
         None => ("—".to_string(), props.node.owner_session.clone()),
     };
+    // The client's own belief about its session, and whether it is frozen.
+    let liveness = props.liveness.as_ref().map(|l| {
+        let member = l.member.as_deref().unwrap_or("–");
+        let state = status_name(l.state, lang);
+        html! {
+            <span class={classes!("liveness", format!("{:?}", l.state).to_lowercase())}
+                data-testid="session-state" data-state={format!("{:?}", l.state).to_lowercase()}
+                data-member={member.to_string()} title={format!("{state} · {member}")}>
+                { format!("● {}", member.rsplit(':').next().unwrap_or(member)) }
+            </span>
+        }
+    });
+    let paused = props
+        .liveness
+        .as_ref()
+        .and_then(|l| l.frozen_until)
+        .map(|until| {
+            html! {
+                <div class="paused" data-testid="paused">
+                    { format!("⏸ {}", Text::Paused.get(lang)) }
+                    <Countdown deadline_ms={until} lang={lang} label={Text::ResumesIn} testid="pause-countdown" />
+                </div>
+            }
+        });
     html! {
         <div class={classes!("lock-node", props.state.as_str())} data-testid="lock-node"
             data-path={props.node.path.clone()} data-state={props.state.as_str()}
             data-client={props.owner.as_ref().map(|c| c.id.to_string())}
             style={format!("transform: translate({}px, {}px)", at.x, at.y)}>
             <div class="name">{ name }</div>
-            <div class="who" title={format!("session {session}")}>{ who }</div>
+            <div class="who" title={format!("session {session}")}>{ who } { for liveness }</div>
+            { for paused }
             <div class="status">{ status }</div>
             if let Some(watching) = watching {
                 <div class="watching">{ watching }</div>
