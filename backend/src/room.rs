@@ -19,7 +19,7 @@ use crate::zk::app_server::AppServerTask;
 use crate::zk::lock_client::LockClientTask;
 use crate::zk::observer::Observer;
 use crate::zk::session::{Session, SessionCmd};
-use crate::zk::ZkSettings;
+use crate::zk::{Report, ZkSettings};
 
 /// One serialised `ServerMsg`, shared by every viewer that sends it.
 pub type Frame = Utf8Bytes;
@@ -74,6 +74,7 @@ enum RoomCmd {
     Pause(ClientId, Duration, oneshot::Sender<Result<(), RoomError>>),
     Release(ClientId, oneshot::Sender<Result<(), RoomError>>),
     SetHold(u64),
+    SetFencing(bool),
     View(oneshot::Sender<RoomView>),
     Shutdown(oneshot::Sender<()>),
 }
@@ -134,6 +135,13 @@ impl RoomHandle {
 
     pub async fn release(&self, client: ClientId) -> Result<(), RoomError> {
         self.ask(|tx| RoomCmd::Release(client, tx)).await?
+    }
+
+    pub async fn set_fencing(&self, on: bool) -> Result<(), RoomError> {
+        self.cmds
+            .send(RoomCmd::SetFencing(on))
+            .await
+            .map_err(|_| RoomError::Closed)
     }
 
     pub async fn set_hold(&self, hold_ms: u64) -> Result<(), RoomError> {
@@ -212,7 +220,7 @@ struct RoomActor {
     switching_to: Option<LockRecipeKind>,
     hold_ms: watch::Sender<u64>,
     frames: broadcast::Sender<Frame>,
-    events_tx: mpsc::UnboundedSender<RoomEvent>,
+    events_tx: mpsc::UnboundedSender<Report>,
     tasks: JoinSet<()>,
     stop_observer: watch::Sender<bool>,
 }
@@ -256,13 +264,13 @@ impl RoomActor {
     async fn run(
         mut self,
         mut cmds: mpsc::Receiver<RoomCmd>,
-        mut events: mpsc::UnboundedReceiver<RoomEvent>,
+        mut events: mpsc::UnboundedReceiver<Report>,
     ) {
         loop {
             tokio::select! {
                 // Events first: a command answered from the view must see every event before it.
                 biased;
-                Some(event) = events.recv() => self.publish(event),
+                Some(report) = events.recv() => self.report(report),
                 cmd = cmds.recv() => match cmd {
                     Some(RoomCmd::Shutdown(done)) => {
                         self.shutdown(&mut events).await;
@@ -320,6 +328,7 @@ impl RoomActor {
                 };
                 let _ = reply.send(result);
             }
+            RoomCmd::SetFencing(on) => self.publish(RoomEvent::FencingChanged { on }),
             RoomCmd::SetHold(hold_ms) => {
                 self.hold_ms.send_replace(hold_ms);
                 self.publish(RoomEvent::HoldChanged { hold_ms });
@@ -428,6 +437,25 @@ impl RoomActor {
         Ok(())
     }
 
+    fn report(&mut self, report: Report) {
+        match report {
+            Report::Event(event) => self.publish(event),
+            Report::Write {
+                client,
+                path,
+                token,
+            } => {
+                let outcome = self.view.resource.judge(token);
+                self.publish(RoomEvent::ResourceWritten {
+                    client,
+                    path,
+                    token,
+                    outcome,
+                });
+            }
+        }
+    }
+
     fn publish(&mut self, event: RoomEvent) {
         // Two holders at once is the crash bug of the naive recipe: catch it as it happens.
         let violation = match &event {
@@ -468,7 +496,7 @@ impl RoomActor {
         })
     }
 
-    async fn shutdown(&mut self, events: &mut mpsc::UnboundedReceiver<RoomEvent>) {
+    async fn shutdown(&mut self, events: &mut mpsc::UnboundedReceiver<Report>) {
         for sender in self.sessions.values() {
             let _ = sender.try_send(SessionCmd::Close(CloseReason::Shutdown));
         }
@@ -487,8 +515,8 @@ impl RoomActor {
             tracing::warn!(room = %self.view.room, "sessions still closing after 10 s; aborting them");
             self.tasks.abort_all();
         }
-        while let Ok(event) = events.try_recv() {
-            self.publish(event);
+        while let Ok(report) = events.try_recv() {
+            self.report(report);
         }
     }
 }

@@ -376,6 +376,7 @@ async fn act(
         ClientMsg::SetRecipe { recipe } => room.set_recipe(recipe).await.map_err(Into::into),
         ClientMsg::AddServer { name } => room.add_server(name).await.map(drop).map_err(Into::into),
         ClientMsg::AddAppClient => room.add_app_client().await.map(drop).map_err(Into::into),
+        ClientMsg::SetFencing { on } => room.set_fencing(on).await.map_err(Into::into),
         ClientMsg::Resync => {
             let _ = out.send(Outgoing::Resync).await;
             Ok(())

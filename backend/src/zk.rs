@@ -19,8 +19,22 @@ use shared::RoomEvent;
 use tokio::sync::mpsc;
 use zookeeper_client::{Acls, Client, CreateMode, SessionState};
 
-/// Where the sessions of a room report what happened; the room orders and publishes it.
-pub type EventSink = mpsc::UnboundedSender<RoomEvent>;
+/// What a room's sessions tell the room.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// Something happened; the room orders and publishes it.
+    Event(RoomEvent),
+    /// A lock holder writes to the room's protected resource, with its lock node's czxid as
+    /// token; the room's resource decides.
+    Write {
+        client: shared::ClientId,
+        path: String,
+        token: i64,
+    },
+}
+
+/// Where the sessions of a room report to.
+pub type EventSink = mpsc::UnboundedSender<Report>;
 
 /// How to reach ZooKeeper.
 #[derive(Clone, Debug)]

@@ -7,3 +7,4 @@ pub mod event_log;
 pub mod herd;
 pub mod lock_queue;
 pub mod registry;
+pub mod resource;

@@ -25,6 +25,11 @@ pub enum Text {
     PauseMs,
     Paused,
     ResumesIn,
+    Resource,
+    Fencing,
+    WriteAccepted,
+    WriteRejected,
+    WriteCorrupted,
     Expires,
     Release,
     Queue,
@@ -81,6 +86,16 @@ impl Text {
             (Lang::Zh, Pause) => "暂停",
             (Lang::En, PauseMs) => "Pause (ms)",
             (Lang::Zh, PauseMs) => "暂停时长 (毫秒)",
+            (Lang::En, Resource) => "Protected resource (writes by lock holders)",
+            (Lang::Zh, Resource) => "受保护的资源 (锁持有者的写入)",
+            (Lang::En, Fencing) => "fencing tokens: refuse a token lower than the highest accepted",
+            (Lang::Zh, Fencing) => "fencing token: 拒绝低于已接受最高值的 token",
+            (Lang::En, WriteAccepted) => "accepted",
+            (Lang::Zh, WriteAccepted) => "已接受",
+            (Lang::En, WriteRejected) => "REJECTED: a newer holder wrote with a higher token",
+            (Lang::Zh, WriteRejected) => "已拒绝: 更新的持有者用更高的 token 写过了",
+            (Lang::En, WriteCorrupted) => "CORRUPTION: a stale holder's write landed",
+            (Lang::Zh, WriteCorrupted) => "数据损坏: 过期持有者的写入被接受了",
             (Lang::En, ResumesIn) => "runs again in",
             (Lang::Zh, ResumesIn) => "恢复倒计时",
             (Lang::En, Paused) => "paused",
@@ -315,6 +330,31 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         } => format!("client {client}: paused (its connection is frozen)"),
         LinkChanged { client, .. } if zh => format!("客户端 {client}: 恢复运行"),
         LinkChanged { client, .. } => format!("client {client}: runs again"),
+        ResourceWritten {
+            client,
+            token,
+            outcome,
+            ..
+        } => {
+            let what = match outcome {
+                shared::WriteOutcome::Accepted => Text::WriteAccepted,
+                shared::WriteOutcome::Rejected => Text::WriteRejected,
+                shared::WriteOutcome::Corrupted => Text::WriteCorrupted,
+            };
+            if zh {
+                format!(
+                    "客户端 {client}: 写入资源, token {token} → {}",
+                    what.get(lang)
+                )
+            } else {
+                format!(
+                    "client {client}: writes the resource, token {token} → {}",
+                    what.get(lang)
+                )
+            }
+        }
+        FencingChanged { on } if zh => format!("fencing: {}", if *on { "开" } else { "关" }),
+        FencingChanged { on } => format!("fencing: {}", if *on { "on" } else { "off" }),
         HoldChanged { hold_ms } if zh => format!("持有时间: {hold_ms} 毫秒"),
         HoldChanged { hold_ms } => format!("hold time: {hold_ms} ms"),
         ServerAdded { client, name } if zh => format!("服务器 {client}: 启动, 地址 {name}"),

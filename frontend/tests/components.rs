@@ -9,6 +9,7 @@ use frontend::components::event_log::{EventLog, EventLogProps};
 use frontend::components::herd::{HerdCounter, HerdProps, ViolationBanner, ViolationProps};
 use frontend::components::lock_queue::{LockQueue, LockQueueProps};
 use frontend::components::registry::{Registry, RegistryProps};
+use frontend::components::resource::{ResourcePanel, ResourceProps};
 use frontend::i18n::Lang;
 use frontend::ws::ServerLink;
 use shared::{CloseReason, RoomEvent, RoomView, WatchCall, WatchedKind, Znode};
@@ -505,4 +506,54 @@ async fn a_paused_holder_shows_its_session_state_member_and_pause() {
         .is_some());
     // It still believes it holds the lock.
     assert_eq!(attrs(&root, holder, "data-state"), ["holding"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_resource_log_shows_each_write_and_the_fencing_switch() {
+    let root = mount_point();
+    let mut view = room();
+    let seq = view.seq;
+    view.apply(seq + 1, 0, &RoomEvent::FencingChanged { on: true });
+    for (i, (client, token, outcome)) in [
+        (1, 100, shared::WriteOutcome::Accepted),
+        (2, 101, shared::WriteOutcome::Accepted),
+        (1, 100, shared::WriteOutcome::Rejected),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        view.apply(
+            seq + 2 + i as u64,
+            0,
+            &RoomEvent::ResourceWritten {
+                client,
+                path: "/locks/sub0000000000".into(),
+                token,
+                outcome,
+            },
+        );
+    }
+    let props = ResourceProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+    };
+    yew::Renderer::<ResourcePanel>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let toggle = root
+        .query_selector("[data-testid=fencing-toggle]")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    assert!(toggle.checked());
+    // Newest first.
+    assert_eq!(
+        attrs(&root, "[data-testid=resource-log] li", "data-outcome"),
+        ["rejected", "accepted", "accepted"]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=resource-log] li", "data-token"),
+        ["100", "101", "100"]
+    );
 }

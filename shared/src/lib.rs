@@ -9,10 +9,11 @@ mod view;
 
 pub use protocol::{
     ClientId, ClientMsg, CloseReason, ErrorCode, LockRecipeKind, RoomEvent, ServerInfo, ServerMsg,
-    SessionStatus, WatchCall, WatchedKind, PROTOCOL_VERSION,
+    SessionStatus, WatchCall, WatchedKind, WriteOutcome, PROTOCOL_VERSION,
 };
 pub use view::{
     is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, HerdStats,
-    Liveness, LockClientView, LogEntry, NodeState, RoomView, ServerView, Violation, Watch, Znode,
-    APP_LOG_CAPACITY, LOG_CAPACITY, REGISTRY_DIR, VIOLATION_CAPACITY,
+    Liveness, LockClientView, LogEntry, NodeState, Resource, ResourceWrite, RoomView, ServerView,
+    Violation, Watch, Znode, APP_LOG_CAPACITY, LOG_CAPACITY, REGISTRY_DIR, RESOURCE_LOG_CAPACITY,
+    VIOLATION_CAPACITY,
 };

@@ -36,6 +36,8 @@ pub enum ClientMsg {
     AddServer { name: Option<String> },
     /// Start another AppClient session that watches `/sgroup`.
     AddAppClient,
+    /// Turn fencing tokens on or off for the room's protected resource.
+    SetFencing { on: bool },
     /// Ask for a fresh snapshot.
     Resync,
 }
@@ -140,6 +142,18 @@ pub enum WatchedKind {
     Session,
 }
 
+/// What the protected resource did with a write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOutcome {
+    /// Its token is the highest seen (or fencing is off and it is).
+    Accepted,
+    /// Fencing is on and a higher token was accepted before: the stale holder is refused.
+    Rejected,
+    /// Fencing is off and a higher token was accepted before: the stale write landed anyway.
+    Corrupted,
+}
+
 /// A session's state as its own client sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -228,6 +242,16 @@ pub enum RoomEvent {
         state: SessionStatus,
         member: Option<String>,
     },
+    /// A lock holder wrote to the room's protected resource with its lock node's czxid as
+    /// token, and the resource decided.
+    ResourceWritten {
+        client: ClientId,
+        path: String,
+        token: i64,
+        outcome: WriteOutcome,
+    },
+    /// Fencing was turned on or off.
+    FencingChanged { on: bool },
     /// A client's connection was frozen (until `until_ms`, server clock) or opened again.
     LinkChanged {
         client: ClientId,

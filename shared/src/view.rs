@@ -4,7 +4,9 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, CloseReason, LockRecipeKind, RoomEvent, SessionStatus, WatchCall};
+use crate::protocol::{
+    ClientId, CloseReason, LockRecipeKind, RoomEvent, SessionStatus, WatchCall, WriteOutcome,
+};
 
 /// How many recent events a view keeps for the event log.
 pub const LOG_CAPACITY: usize = 200;
@@ -41,6 +43,8 @@ pub struct RoomView {
     pub departed: Vec<Departed>,
     /// Moments two clients held the lock at once, latest last.
     pub violations: Vec<Violation>,
+    /// The protected resource lock holders write to.
+    pub resource: Resource,
     /// Watch notifications counted per lock recipe, in the order recipes were used.
     pub herd: Vec<HerdStats>,
     /// Notifications delivered to lock clients since the last `lock_gained`.
@@ -49,6 +53,40 @@ pub struct RoomView {
     pub log: VecDeque<LogEntry>,
     /// Watch notifications delivered to the room's lock clients since the room started.
     pub watch_notifications: u64,
+}
+
+/// How many writes the resource log keeps.
+pub const RESOURCE_LOG_CAPACITY: usize = 50;
+
+/// A shared register that lock holders write to; with fencing on, it refuses any token lower
+/// than the highest it accepted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    pub fencing: bool,
+    /// The highest token a write landed with.
+    pub highest: Option<i64>,
+    /// The latest writes, oldest first.
+    pub writes: Vec<ResourceWrite>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceWrite {
+    pub seq: u64,
+    pub client: ClientId,
+    pub path: String,
+    pub token: i64,
+    pub outcome: WriteOutcome,
+}
+
+impl Resource {
+    /// What a write with `token` comes to now.
+    pub fn judge(&self, token: i64) -> WriteOutcome {
+        match self.highest {
+            Some(highest) if token < highest && self.fencing => WriteOutcome::Rejected,
+            Some(highest) if token < highest => WriteOutcome::Corrupted,
+            _ => WriteOutcome::Accepted,
+        }
+    }
 }
 
 /// A client's own view of its session, and whether its connection is frozen.
@@ -499,6 +537,27 @@ impl RoomView {
                     live.frozen_until = if *frozen { *until_ms } else { None };
                 }
             }
+            RoomEvent::ResourceWritten {
+                client,
+                path,
+                token,
+                outcome,
+            } => {
+                if *outcome != WriteOutcome::Rejected {
+                    self.resource.highest = self.resource.highest.max(Some(*token));
+                }
+                if self.resource.writes.len() == RESOURCE_LOG_CAPACITY {
+                    self.resource.writes.remove(0);
+                }
+                self.resource.writes.push(ResourceWrite {
+                    seq,
+                    client: *client,
+                    path: path.clone(),
+                    token: *token,
+                    outcome: *outcome,
+                });
+            }
+            RoomEvent::FencingChanged { on } => self.resource.fencing = *on,
             RoomEvent::ClientClosed { client, reason } => {
                 self.liveness.retain(|l| l.client != *client);
                 self.remove_client(*client, *reason, at_ms);

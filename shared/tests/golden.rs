@@ -72,6 +72,10 @@ fn client_messages() {
         },
         json!({"type": "pause", "client": 3, "ms": 8000}),
     );
+    assert_wire(
+        &ClientMsg::SetFencing { on: true },
+        json!({"type": "set_fencing", "on": true}),
+    );
 }
 
 #[test]
@@ -135,6 +139,7 @@ fn welcome_error_and_snapshot() {
             "liveness": [],
             "departed": [],
             "violations": [],
+            "resource": {"fencing": false, "highest": null, "writes": []},
             "herd": [{"recipe": "predecessor", "clients": 1, "handoffs": 0, "notifications": 0,
                       "last_handoff": null, "round_clients": 1, "round_notifications": 0}],
             "notifications_since_gain": 0,
@@ -247,6 +252,20 @@ fn every_event_kind() {
                 until_ms: Some(1700000008000),
             },
             json!({"kind": "link_changed", "client": 2, "frozen": true, "until_ms": 1700000008000_u64}),
+        ),
+        (
+            RoomEvent::ResourceWritten {
+                client: 2,
+                path: "/locks/sub0000000001".into(),
+                token: 4294967331,
+                outcome: WriteOutcome::Rejected,
+            },
+            json!({"kind": "resource_written", "client": 2, "path": "/locks/sub0000000001",
+                   "token": 4294967331_i64, "outcome": "rejected"}),
+        ),
+        (
+            RoomEvent::FencingChanged { on: false },
+            json!({"kind": "fencing_changed", "on": false}),
         ),
         (
             RoomEvent::AppClientAdded { client: 6 },
@@ -672,4 +691,31 @@ fn liveness_follows_session_and_link_changes_and_leaves_with_the_client() {
         },
     );
     assert!(view.liveness(1).is_none());
+}
+
+#[test]
+fn the_resource_judges_tokens_by_the_highest_accepted() {
+    let mut view = RoomView::new("main", 0);
+    let write = |client, token, outcome| RoomEvent::ResourceWritten {
+        client,
+        path: "/locks/x".into(),
+        token,
+        outcome,
+    };
+    assert_eq!(view.resource.judge(5), WriteOutcome::Accepted);
+    view.apply(1, 0, &write(1, 5, WriteOutcome::Accepted));
+    view.apply(2, 0, &write(2, 9, WriteOutcome::Accepted));
+    assert_eq!(view.resource.highest, Some(9));
+    // Fencing off: a stale token lands, flagged.
+    assert_eq!(view.resource.judge(5), WriteOutcome::Corrupted);
+    view.apply(3, 0, &RoomEvent::FencingChanged { on: true });
+    assert_eq!(view.resource.judge(5), WriteOutcome::Rejected);
+    assert_eq!(view.resource.judge(9), WriteOutcome::Accepted);
+    view.apply(4, 0, &write(1, 5, WriteOutcome::Rejected));
+    assert_eq!(
+        view.resource.highest,
+        Some(9),
+        "a rejected write changes nothing"
+    );
+    assert_eq!(view.resource.writes.len(), 3);
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use shared::{ClientMsg, CloseReason, NodeState, RoomEvent, SessionStatus};
+use shared::{ClientMsg, CloseReason, NodeState, RoomEvent, SessionStatus, WriteOutcome};
 use tests::spawn_app_with;
 
 #[tokio::test]
@@ -154,12 +154,10 @@ async fn a_holder_paused_past_its_timeout_is_expired_while_it_still_believes_it_
             },
         )
         .await;
-    let seen_disconnected = viewer.history.iter().any(|(_, e)| {
-        matches!(e, RoomEvent::SessionChanged { client, state: SessionStatus::Disconnected, .. } if *client == holder)
-    });
-    assert!(
-        seen_disconnected,
-        "the paused client noticed its connection was gone"
+    // Frozen, it noticed nothing: its own view is still a connected session.
+    assert_eq!(
+        viewer.view.liveness(holder).map(|l| l.state),
+        Some(SessionStatus::Connected)
     );
     viewer
         .until("the room to flag the two holders", |_, history| {
@@ -184,4 +182,82 @@ async fn a_holder_paused_past_its_timeout_is_expired_while_it_still_believes_it_
         })
         .await;
     app.stop().await;
+}
+
+/// A holder is paused past its session timeout; the next client gains the lock and writes;
+/// the paused one wakes and writes with its old token. Returns the outcome of that stale write.
+async fn stale_write(fencing: bool) -> WriteOutcome {
+    let app =
+        spawn_app_with(|s| s.zk.session_timeout = std::time::Duration::from_millis(2000)).await;
+    let mut viewer = app.viewer().await;
+    viewer.send(&ClientMsg::SetFencing { on: fencing }).await;
+    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 1000 }).await;
+    viewer.add_lock_client().await;
+    let paused = viewer
+        .until("a holder", |view, _| Some(view.holders().next()?.id))
+        .await;
+    viewer
+        .send(&ClientMsg::Pause {
+            client: paused,
+            ms: 4500,
+        })
+        .await;
+    viewer.add_lock_client().await;
+    let written = |view: &shared::RoomView, client| {
+        view.resource
+            .writes
+            .iter()
+            .filter(|w| w.client == client)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // The paused holder wrote once, when it gained the lock, with its node's czxid.
+    let first = viewer
+        .until("the paused holder's first write", |view, _| {
+            written(view, paused).pop()
+        })
+        .await;
+    assert_eq!(first.outcome, WriteOutcome::Accepted);
+    let next = viewer
+        .until("the next holder's write", |view, _| {
+            view.resource
+                .writes
+                .iter()
+                .find(|w| w.client != paused)
+                .cloned()
+        })
+        .await;
+    assert!(
+        next.token > first.token,
+        "a later lock node has a higher czxid"
+    );
+    assert_eq!(next.outcome, WriteOutcome::Accepted);
+    let stale = viewer
+        .until("the paused holder's write after it wakes", |view, _| {
+            let writes = written(view, paused);
+            (writes.len() == 2).then(|| writes[1].clone())
+        })
+        .await;
+    assert_eq!(
+        stale.token, first.token,
+        "it still writes with its old token"
+    );
+    if fencing {
+        assert_eq!(
+            viewer.view.resource.highest,
+            Some(next.token.max(stale.token))
+        );
+    }
+    app.stop().await;
+    stale.outcome
+}
+
+#[tokio::test]
+async fn with_fencing_the_stale_holders_write_is_rejected() {
+    assert_eq!(stale_write(true).await, WriteOutcome::Rejected);
+}
+
+#[tokio::test]
+async fn without_fencing_the_stale_holders_write_lands_and_is_flagged() {
+    assert_eq!(stale_write(false).await, WriteOutcome::Corrupted);
 }

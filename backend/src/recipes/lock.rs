@@ -46,6 +46,10 @@ pub enum Step {
     /// The lock is held: keep it for the room's hold time (or until released), then send
     /// [`Input::HoldOver`].
     Hold,
+    /// Write to the protected resource with this fencing token (the lock node's czxid).
+    Write {
+        token: i64,
+    },
     /// Close the session; the client is done.
     Close(CloseReason),
 }
@@ -59,6 +63,7 @@ pub enum Input {
     },
     Created {
         path: String,
+        czxid: i64,
     },
     Children {
         names: Vec<String>,
@@ -103,6 +108,8 @@ struct Core {
     list_watch: bool,
     /// The seed's `thisPath`.
     this_path: Option<String>,
+    /// Its node's czxid: a fencing token that grows with every new lock node.
+    czxid: i64,
     /// The seed's `waitPath`: what this waiter watches.
     wait_path: Option<String>,
 }
@@ -114,6 +121,7 @@ impl Core {
             phase: Phase::Connecting,
             list_watch,
             this_path: None,
+            czxid: 0,
             wait_path: None,
         }
     }
@@ -137,6 +145,8 @@ impl Core {
                 client: self.client,
                 path: self.this_path(),
             }),
+            // The holder writes to what the lock protects as soon as it holds it...
+            Step::Write { token: self.czxid },
             Step::Hold,
         ]
     }
@@ -171,8 +181,9 @@ impl Core {
                     Step::Call(ZkCall::CreateLockNode),
                 ]
             }
-            (Phase::Creating, Input::Created { path }) => {
+            (Phase::Creating, Input::Created { path, czxid }) => {
                 self.this_path = Some(path.clone());
+                self.czxid = czxid;
                 vec![
                     Step::Publish(RoomEvent::NodeCreatedByClient { client, path }),
                     self.list(),
@@ -211,6 +222,8 @@ impl Core {
                 self.phase = Phase::Releasing;
                 let path = self.this_path();
                 vec![
+                    // ...and once more just before it lets go (a paused holder: after it wakes).
+                    Step::Write { token: self.czxid },
                     Step::Publish(RoomEvent::LockReleased {
                         client,
                         path: path.clone(),
@@ -367,7 +380,8 @@ mod tests {
         );
         assert_eq!(
             calls(&r.on(Input::Created {
-                path: format!("/locks/{own}")
+                path: format!("/locks/{own}"),
+                czxid: 100 + i64::from(client),
             })),
             vec![ZkCall::ListLockDir {
                 watch: kind == LockRecipeKind::ChildrenWatch
@@ -387,10 +401,13 @@ mod tests {
             path: "/locks/sub0000000000".into()
         })));
         assert_eq!(steps.last(), Some(&Step::Hold));
+        // The holder writes with its node's czxid as fencing token when it gains the lock.
+        assert!(steps.contains(&Step::Write { token: 101 }));
         assert!(r.is_holding());
         assert_eq!(
             r.on(Input::HoldOver),
             vec![
+                Step::Write { token: 101 },
                 Step::Publish(RoomEvent::LockReleased {
                     client: 1,
                     path: "/locks/sub0000000000".into()

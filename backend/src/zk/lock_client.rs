@@ -67,6 +67,9 @@ impl LockClientTask {
                         steps.extend(recipe.on(input));
                     }
                     Step::Hold => held_since = Some(Instant::now()),
+                    Step::Write { token } => self
+                        .session
+                        .write(recipe.this_path().unwrap_or_default().to_string(), token),
                     Step::Close(reason) => return reason,
                 }
             }
@@ -77,6 +80,9 @@ impl LockClientTask {
                 .filter(|_| hold_ms > 0 && running)
                 .map(|t| t + Duration::from_millis(hold_ms));
             tokio::select! {
+                // A holder that wakes from a pause past its hold time acts on its own clock
+                // first (it writes and lets go), and only then hears what happened meanwhile.
+                biased;
                 event = fired(&mut armed) => {
                     armed = None;
                     steps.extend(recipe.on(Input::WatchFired {
@@ -124,8 +130,9 @@ async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) 
         ZkCall::CreateLockNode => {
             let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
             match client.create(LOCK_PREFIX, &[], &options).await {
-                Ok((_, sequence)) => Input::Created {
+                Ok((stat, sequence)) => Input::Created {
                     path: format!("{LOCK_PREFIX}{sequence}"),
+                    czxid: stat.czxid,
                 },
                 Err(e) => failed(e),
             }

@@ -10,7 +10,7 @@ use shared::{RoomEvent, Znode, REGISTRY_DIR};
 use tokio::sync::watch;
 use zookeeper_client::{AddWatchMode, Client, EventType, SessionState};
 
-use super::{EventSink, ZkError, ZkSettings};
+use super::{EventSink, Report, ZkError, ZkSettings};
 use crate::recipes::lock::LOCK_DIR;
 
 /// The folders a room shows; a registry node's data (its server's address) is read too.
@@ -97,9 +97,9 @@ impl Observer {
         let (dir, with_data) = FOLDERS[folder];
         let now: BTreeSet<String> = client.list_children(dir).await?.into_iter().collect();
         for gone in known.difference(&now) {
-            let _ = self.events.send(RoomEvent::ZnodeRemoved {
+            let _ = self.events.send(Report::Event(RoomEvent::ZnodeRemoved {
                 path: format!("{dir}/{gone}"),
-            });
+            }));
         }
         let added: Vec<&String> = now.difference(known).collect();
         // Requests are sent in call order, so building all futures first pipelines them.
@@ -125,14 +125,14 @@ impl Observer {
         for (name, look) in added.into_iter().zip(looks) {
             match look? {
                 Some((stat, data)) => {
-                    let _ = self.events.send(RoomEvent::ZnodeAdded {
+                    let _ = self.events.send(Report::Event(RoomEvent::ZnodeAdded {
                         node: Znode {
                             path: format!("{dir}/{name}"),
                             czxid: stat.czxid,
                             owner_session: format!("{:#x}", stat.ephemeral_owner),
                             data: String::from_utf8_lossy(&data).into_owned(),
                         },
-                    });
+                    }));
                 }
                 // Gone again before we looked; the next notification reports nothing for it.
                 None => {

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use zookeeper_client::{Client, EventType, SessionState, StateWatcher, WatchedEvent};
 
 use super::proxy::{Link, SessionProxy};
-use super::{EventSink, ZkSettings};
+use super::{EventSink, Report, ZkSettings};
 
 /// What the room can ask of a simulated session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,20 +69,29 @@ pub struct SessionWatch {
     events: EventSink,
     state: StateWatcher,
     member: watch::Receiver<Option<String>>,
+    link: watch::Receiver<Link>,
 }
 
 impl SessionWatch {
     fn report(&self, state: SessionStatus) {
-        let _ = self.events.send(RoomEvent::SessionChanged {
+        let _ = self.events.send(Report::Event(RoomEvent::SessionChanged {
             client: self.client,
             state,
             member: self.member.borrow().clone(),
-        });
+        }));
     }
 
     /// Waits for the next change, reports it, and says whether it ends the session.
+    ///
+    /// A paused process notices nothing: while the link is frozen, changes wait (the client
+    /// library would otherwise give up on the session by itself, which a process stopped in a
+    /// GC pause cannot do) and come out once it runs again.
     pub async fn next_change(&mut self) -> Option<CloseReason> {
+        if self.link.wait_for(|l| *l != Link::Frozen).await.is_err() {
+            return std::future::pending().await;
+        }
         tokio::select! {
+            () = async { drop(self.link.wait_for(|l| *l == Link::Frozen).await) } => None,
             state = self.state.changed() => {
                 let status = match state {
                     SessionState::SyncConnected | SessionState::ConnectedReadOnly => {
@@ -191,11 +200,11 @@ impl Session {
                 frozen
             });
             if opened {
-                let _ = events.send(RoomEvent::LinkChanged {
+                let _ = events.send(Report::Event(RoomEvent::LinkChanged {
                     client,
                     frozen: false,
                     until_ms: None,
-                });
+                }));
             }
         });
     }
@@ -211,6 +220,7 @@ impl Session {
                 .as_ref()
                 .map(SessionProxy::member)
                 .unwrap_or_else(|| watch::channel(None).1),
+            link: self.link.subscribe(),
         };
         watch.report(SessionStatus::Connected);
         watch
@@ -218,7 +228,7 @@ impl Session {
 
     pub fn publish(&self, event: RoomEvent) {
         // The room outlives its sessions; a send fails only while the server stops.
-        let _ = self.events.send(event);
+        let _ = self.events.send(Report::Event(event));
     }
 
     /// Connects to the room's chroot through its own relay. A crash while connecting, or a
@@ -254,6 +264,16 @@ impl Session {
             });
             CloseReason::Failed
         })
+    }
+
+    /// Writes to the room's protected resource (not through ZooKeeper: a holder's writes go
+    /// to the service the lock protects).
+    pub fn write(&self, path: String, token: i64) {
+        let _ = self.events.send(Report::Write {
+            client: self.id,
+            path,
+            token,
+        });
     }
 
     /// Ends the session for `reason` and reports `client_closed`.

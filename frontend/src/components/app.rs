@@ -13,6 +13,7 @@ use super::event_log::EventLog;
 use super::herd::{HerdCounter, ViolationBanner};
 use super::lock_queue::LockQueue;
 use super::registry::Registry;
+use super::resource::ResourcePanel;
 use crate::i18n::{Lang, Text};
 use crate::state::{Action, AppState, Connection};
 use crate::ws::{self, ServerLink};
@@ -110,6 +111,7 @@ pub fn app() -> Html {
                                         <LockQueue view={view.clone()} lang={lang} link={(*link).clone()}
                                             pause_ms={state.pause_ms} />
                                         <HerdCounter view={view.clone()} lang={lang} />
+                                        <ResourcePanel view={view.clone()} lang={lang} link={(*link).clone()} />
                                         <Registry view={view.clone()} lang={lang} link={(*link).clone()} />
                                     </div>
                                     <EventLog view={view} lang={lang} />

@@ -23,6 +23,10 @@ fn kind_class(event: &RoomEvent) -> &'static str {
         RoomEvent::ClientError { .. } => "error",
         RoomEvent::ZnodeAdded { .. } | RoomEvent::ZnodeRemoved { .. } => "zk",
         RoomEvent::Violation { .. } => "violation",
+        RoomEvent::ResourceWritten {
+            outcome: shared::WriteOutcome::Rejected | shared::WriteOutcome::Corrupted,
+            ..
+        } => "violation",
         RoomEvent::ServerListUpdated { .. } => "registry",
         _ => "step",
     }

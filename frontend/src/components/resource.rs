@@ -1,0 +1,60 @@
+//! The protected resource: the writes lock holders made, with their fencing tokens, and what
+//! the resource did with each; the fencing switch.
+
+use std::rc::Rc;
+
+use shared::{ClientMsg, RoomView, WriteOutcome};
+use yew::prelude::*;
+
+use crate::i18n::{Lang, Text};
+use crate::ws::ServerLink;
+
+#[derive(Properties, PartialEq)]
+pub struct ResourceProps {
+    pub view: Rc<RoomView>,
+    pub lang: Lang,
+    pub link: ServerLink,
+}
+
+fn outcome_text(outcome: WriteOutcome, lang: Lang) -> &'static str {
+    match outcome {
+        WriteOutcome::Accepted => Text::WriteAccepted.get(lang),
+        WriteOutcome::Rejected => Text::WriteRejected.get(lang),
+        WriteOutcome::Corrupted => Text::WriteCorrupted.get(lang),
+    }
+}
+
+#[function_component(ResourcePanel)]
+pub fn resource_panel(props: &ResourceProps) -> Html {
+    let lang = props.lang;
+    let resource = &props.view.resource;
+    let toggle = {
+        let link = props.link.clone();
+        let on = !resource.fencing;
+        Callback::from(move |_| link.send(ClientMsg::SetFencing { on }))
+    };
+    html! {
+        <section class="resource">
+            <h2>{ Text::Resource.get(lang) }</h2>
+            <label class="fencing">
+                <input type="checkbox" data-testid="fencing-toggle" checked={resource.fencing}
+                    onclick={toggle} />
+                <span>{ Text::Fencing.get(lang) }</span>
+            </label>
+            <ol data-testid="resource-log">
+                { for resource.writes.iter().rev().map(|w| {
+                    let outcome = format!("{:?}", w.outcome).to_lowercase();
+                    let class = classes!("write", outcome.clone());
+                    html! {
+                        <li key={w.seq} class={class}
+                            data-outcome={outcome} data-token={w.token.to_string()}
+                            data-client={w.client.to_string()}>
+                            { format!("client {} · {} · token {} → {}", w.client, w.path, w.token,
+                                outcome_text(w.outcome, lang)) }
+                        </li>
+                    }
+                }) }
+            </ol>
+        </section>
+    }
+}
