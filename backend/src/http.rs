@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
-use shared::ServerInfo;
+use shared::{EnsembleView, ServerInfo};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
@@ -28,6 +28,8 @@ pub struct ServerSettings {
     pub max_rooms: usize,
     pub viewer_queue: usize,
     pub default_hold_ms: u64,
+    /// Whether zkplay started the ensemble itself.
+    pub embedded_ensemble: bool,
 }
 
 impl ServerSettings {
@@ -49,6 +51,7 @@ impl ServerSettings {
             max_rooms: 64,
             viewer_queue: 1024,
             default_hold_ms: 3000,
+            embedded_ensemble: false,
         }
     }
 }
@@ -66,6 +69,8 @@ pub struct AppState {
     pub info: ServerInfo,
     /// Turns true when the server stops; open WebSockets close.
     pub shutdown: watch::Receiver<bool>,
+    /// The ensemble as the probe last saw it.
+    pub ensemble: watch::Receiver<EnsembleView>,
 }
 
 /// The routes: `/ws`, `/healthz`, and the UI's files for everything else.
@@ -84,6 +89,7 @@ pub struct Server {
     rooms: Arc<Rooms>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    probe: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
@@ -112,11 +118,18 @@ impl Server {
             default_hold_ms: settings.default_hold_ms,
         }));
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let (ensemble_tx, ensemble) = watch::channel(EnsembleView::default());
+        let probe = tokio::spawn(crate::probe::run(
+            info.zookeeper.clone(),
+            settings.embedded_ensemble,
+            ensemble_tx,
+        ));
         let state = AppState {
             rooms: rooms.clone(),
             limits: Arc::new(settings.limits),
             info,
             shutdown: shutdown_rx.clone(),
+            ensemble,
         };
         let app = router(state, settings.ui_dir);
         let mut stop = shutdown_rx;
@@ -132,6 +145,7 @@ impl Server {
             rooms,
             shutdown,
             task,
+            probe,
         })
     }
 
@@ -146,6 +160,7 @@ impl Server {
     /// Closes every WebSocket and every ZooKeeper session, then stops serving.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
+        self.probe.abort();
         self.rooms.shutdown().await;
         match self.task.await {
             Ok(Ok(())) => {}

@@ -2,11 +2,13 @@
 //!
 //! Layers, from the outside in: [`http`] and [`ws`] speak to browsers; [`room`] orders and fans
 //! out what happens in a room; [`zk`] is the only code that talks to ZooKeeper; [`recipes`] are
-//! pure state machines; [`ensemble`] runs local ZooKeeper servers.
+//! pure state machines; [`ensemble`] runs local ZooKeeper servers and [`probe`] asks them how
+//! they are.
 
 pub mod config;
 pub mod ensemble;
 pub mod http;
+pub mod probe;
 pub mod recipes;
 pub mod room;
 pub mod ws;

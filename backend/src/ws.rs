@@ -12,9 +12,10 @@ use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared::{
-    is_valid_room_name, is_valid_server_name, ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION,
+    is_valid_room_name, is_valid_server_name, ClientMsg, EnsembleView, ErrorCode, ServerMsg,
+    PROTOCOL_VERSION,
 };
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
 use crate::http::AppState;
@@ -190,7 +191,7 @@ async fn connection(socket: WebSocket, app: AppState) {
     };
     let (out_tx, out_rx) = mpsc::channel(64);
     tokio::select! {
-        _ = write_half(sink, room.clone(), out_rx) => {}
+        _ = write_half(sink, room.clone(), out_rx, app.ensemble.clone()) => {}
         _ = read_half(stream, room, out_tx, &app) => {}
         _ = shutdown.changed() => {}
     }
@@ -267,17 +268,28 @@ async fn hello(
     }
 }
 
-async fn write_half(mut sink: Sink, room: RoomHandle, mut out: mpsc::Receiver<Outgoing>) {
+async fn write_half(
+    mut sink: Sink,
+    room: RoomHandle,
+    mut out: mpsc::Receiver<Outgoing>,
+    mut ensemble: watch::Receiver<EnsembleView>,
+) {
     let Ok(first) = room.subscribe().await else {
         return;
     };
     let mut frames = first.frames;
     let mut next = Some(first.snapshot);
+    // The ensemble as it is now goes right after the snapshot.
+    ensemble.mark_changed();
     loop {
         let frame = match next.take() {
             Some(frame) => frame,
             None => tokio::select! {
                 biased;
+                Ok(()) = ensemble.changed() => {
+                    let view = ensemble.borrow_and_update().clone();
+                    encode(&ServerMsg::Ensemble { ensemble: view })
+                }
                 outgoing = out.recv() => match outgoing {
                     Some(Outgoing::Frame(frame)) => frame,
                     Some(Outgoing::Resync) => match resubscribe(&room, &mut frames).await {

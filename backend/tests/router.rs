@@ -39,6 +39,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
             max_message_bytes: 4096,
         },
         shutdown: tokio::sync::watch::channel(false).1,
+        ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
     };
     router(state, ui.to_path_buf())
 }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod controls;
 pub mod countdown;
+pub mod ensemble;
 pub mod event_log;
 pub mod herd;
 pub mod lock_queue;

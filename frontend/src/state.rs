@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use shared::{ErrorCode, RoomView, ServerInfo, ServerMsg};
+use shared::{EnsembleView, ErrorCode, RoomView, ServerInfo, ServerMsg};
 use yew::Reducible;
 
 use crate::i18n::Lang;
@@ -30,6 +30,8 @@ pub struct AppState {
     pub lang: Lang,
     /// How long the Pause buttons freeze a client, in ms.
     pub pause_ms: u64,
+    /// The ZooKeeper ensemble as the server last described it.
+    pub ensemble: Option<EnsembleView>,
 }
 
 impl Default for AppState {
@@ -41,6 +43,7 @@ impl Default for AppState {
             last_error: None,
             lang: Lang::En,
             pause_ms: 8000,
+            ensemble: None,
         }
     }
 }
@@ -68,6 +71,7 @@ impl Reducible for AppState {
                 Some(view) if seq > view.seq => view.apply(seq, at_ms, &event),
                 _ => return self,
             },
+            Action::Server(ServerMsg::Ensemble { ensemble }) => next.ensemble = Some(ensemble),
             Action::Server(ServerMsg::Error { code, message }) => {
                 next.last_error = Some((code, message))
             }

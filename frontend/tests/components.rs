@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use frontend::components::controls::{Controls, ControlsProps};
+use frontend::components::ensemble::{EnsemblePanel, EnsembleProps};
 use frontend::components::event_log::{EventLog, EventLogProps};
 use frontend::components::herd::{HerdCounter, HerdProps, ViolationBanner, ViolationProps};
 use frontend::components::lock_queue::{LockQueue, LockQueueProps};
@@ -556,4 +557,64 @@ async fn the_resource_log_shows_each_write_and_the_fencing_switch() {
         attrs(&root, "[data-testid=resource-log] li", "data-token"),
         ["100", "101", "100"]
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
+    use shared::{EnsembleView, MemberMode, MemberView};
+    let member = |id, mode| MemberView {
+        id,
+        address: format!("127.0.0.1:418{}", id - 1),
+        mode,
+        connections: Some(3),
+        znodes: Some(9),
+        watches: Some(2),
+        outstanding: Some(0),
+    };
+    let render = |ensemble: EnsembleView| async move {
+        let root = mount_point();
+        let props = EnsembleProps {
+            ensemble,
+            lang: Lang::En,
+        };
+        yew::Renderer::<EnsemblePanel>::with_root_and_props(root.clone(), props).render();
+        yew::scheduler::flush().await;
+        root
+    };
+    let root = render(EnsembleView {
+        members: vec![
+            member(1, MemberMode::Follower),
+            member(2, MemberMode::Leader),
+            member(3, MemberMode::Down),
+        ],
+        quorum: true,
+        embedded: true,
+    })
+    .await;
+    assert_eq!(
+        attrs(&root, "[data-testid=zk-member]", "data-member"),
+        ["1", "2", "3"]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=zk-member]", "data-mode"),
+        ["follower", "leader", "down"]
+    );
+    assert!(root
+        .query_selector("[data-testid=no-quorum]")
+        .unwrap()
+        .is_none());
+    let lost = render(EnsembleView {
+        members: vec![
+            member(1, MemberMode::Looking),
+            member(2, MemberMode::Down),
+            member(3, MemberMode::Down),
+        ],
+        quorum: false,
+        embedded: true,
+    })
+    .await;
+    assert!(lost
+        .query_selector("[data-testid=no-quorum]")
+        .unwrap()
+        .is_some());
 }

@@ -8,8 +8,9 @@ mod protocol;
 mod view;
 
 pub use protocol::{
-    ClientId, ClientMsg, CloseReason, ErrorCode, LockRecipeKind, RoomEvent, ServerInfo, ServerMsg,
-    SessionStatus, WatchCall, WatchedKind, WriteOutcome, PROTOCOL_VERSION,
+    ClientId, ClientMsg, CloseReason, EnsembleView, ErrorCode, LockRecipeKind, MemberMode,
+    MemberView, RoomEvent, ServerInfo, ServerMsg, SessionStatus, WatchCall, WatchedKind,
+    WriteOutcome, PROTOCOL_VERSION,
 };
 pub use view::{
     is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, HerdStats,

@@ -62,6 +62,57 @@ pub enum ServerMsg {
     },
     /// A request could not be served; the connection stays open.
     Error { code: ErrorCode, message: String },
+    /// The ZooKeeper ensemble as its four-letter words describe it; sent on joining and
+    /// whenever it changes (about once a second at most).
+    Ensemble { ensemble: EnsembleView },
+}
+
+/// The ZooKeeper ensemble, member by member.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnsembleView {
+    pub members: Vec<MemberView>,
+    /// True while a leader serves (a standalone server counts as its own quorum).
+    pub quorum: bool,
+    /// True when zkplay started the ensemble itself (and so may stop and start members).
+    pub embedded: bool,
+}
+
+/// One ZooKeeper server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    /// 1-based, in connect-string order.
+    pub id: u32,
+    pub address: String,
+    pub mode: MemberMode,
+    pub connections: Option<u64>,
+    pub znodes: Option<u64>,
+    pub watches: Option<u64>,
+    pub outstanding: Option<u64>,
+}
+
+/// What a member is doing, from `mntr`'s `zk_server_state` (or `srvr`'s `Mode:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberMode {
+    Leader,
+    Follower,
+    Standalone,
+    /// Running but not serving: looking for a quorum.
+    Looking,
+    /// Not answering.
+    Down,
+}
+
+impl MemberMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberMode::Leader => "leader",
+            MemberMode::Follower => "follower",
+            MemberMode::Standalone => "standalone",
+            MemberMode::Looking => "looking",
+            MemberMode::Down => "down",
+        }
+    }
 }
 
 /// What the server tells a browser about itself in the welcome.

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod ensemble;
 mod external;
 mod failures;
 mod lock;

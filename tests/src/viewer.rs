@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use shared::{ClientMsg, ErrorCode, RoomEvent, RoomView, ServerMsg, PROTOCOL_VERSION};
+use shared::{
+    ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, ServerMsg, PROTOCOL_VERSION,
+};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -24,6 +26,8 @@ pub struct Viewer {
     pub history: Vec<(u64, RoomEvent)>,
     /// Error messages received and not yet taken by [`Viewer::next_error`].
     pub errors: Vec<(ErrorCode, String)>,
+    /// The ensemble as the server last described it.
+    pub ensemble: EnsembleView,
 }
 
 impl Viewer {
@@ -50,6 +54,7 @@ impl Viewer {
             view: RoomView::default(),
             history: Vec::new(),
             errors: Vec::new(),
+            ensemble: EnsembleView::default(),
         };
         match viewer.next().await {
             ServerMsg::Welcome { room: joined, .. } => assert_eq!(joined, room),
@@ -119,8 +124,21 @@ impl Viewer {
             }
             ServerMsg::Snapshot { view } => self.view = *view,
             ServerMsg::Error { code, message } => self.errors.push((code, message)),
+            ServerMsg::Ensemble { ensemble } => self.ensemble = ensemble,
             ServerMsg::Welcome { .. } => {}
         }
+    }
+
+    /// Reads messages until the server has described the ensemble; returns that description.
+    pub async fn ensemble(&mut self) -> EnsembleView {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.ensemble.members.is_empty() {
+            let msg = tokio::time::timeout_at(deadline, self.next())
+                .await
+                .expect("no ensemble description within the wait");
+            self.absorb(msg);
+        }
+        self.ensemble.clone()
     }
 
     /// Waits for an error message and returns its code.

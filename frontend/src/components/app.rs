@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::controls::Controls;
+use super::ensemble::EnsemblePanel;
 use super::event_log::EventLog;
 use super::herd::{HerdCounter, ViolationBanner};
 use super::lock_queue::LockQueue;
@@ -114,7 +115,12 @@ pub fn app() -> Html {
                                         <ResourcePanel view={view.clone()} lang={lang} link={(*link).clone()} />
                                         <Registry view={view.clone()} lang={lang} link={(*link).clone()} />
                                     </div>
-                                    <EventLog view={view} lang={lang} />
+                                    <div class="side-column">
+                                        if let Some(ensemble) = &state.ensemble {
+                                            <EnsemblePanel ensemble={ensemble.clone()} lang={lang} />
+                                        }
+                                        <EventLog view={view} lang={lang} />
+                                    </div>
                                 </main>
                             </>
                         }

@@ -1,0 +1,50 @@
+//! The ensemble panel: each ZooKeeper member's mode and load, and whether there is a quorum.
+
+use shared::{EnsembleView, MemberMode};
+use yew::prelude::*;
+
+use crate::i18n::{Lang, Text};
+
+#[derive(Properties, PartialEq)]
+pub struct EnsembleProps {
+    pub ensemble: EnsembleView,
+    pub lang: Lang,
+}
+
+fn count(n: Option<u64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
+}
+
+#[function_component(EnsemblePanel)]
+pub fn ensemble_panel(props: &EnsembleProps) -> Html {
+    let lang = props.lang;
+    let ensemble = &props.ensemble;
+    html! {
+        <section class="ensemble" data-testid="ensemble"
+            data-quorum={ensemble.quorum.to_string()}>
+            <h2>{ Text::Ensemble.get(lang) }</h2>
+            if !ensemble.quorum && !ensemble.members.is_empty() {
+                <div class="no-quorum" data-testid="no-quorum">{ Text::NoQuorum.get(lang) }</div>
+            }
+            <ul>
+                { for ensemble.members.iter().map(|m| html! {
+                    <li key={m.id} class={classes!("zk-member", m.mode.as_str())}
+                        data-testid="zk-member" data-member={m.id.to_string()}
+                        data-mode={m.mode.as_str()}>
+                        <strong>{ format!("#{} {}", m.id, m.address) }</strong>
+                        <span class="mode">{ m.mode.as_str() }</span>
+                        if m.mode != MemberMode::Down {
+                            <span class="stats">{ format!(
+                                "{} {} · {} {} · {} {} · {} {}",
+                                count(m.connections), Text::Connections.get(lang),
+                                count(m.znodes), Text::Znodes.get(lang),
+                                count(m.watches), Text::Watches.get(lang),
+                                count(m.outstanding), Text::Outstanding.get(lang),
+                            ) }</span>
+                        }
+                    </li>
+                }) }
+            </ul>
+        </section>
+    }
+}
