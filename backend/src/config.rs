@@ -94,7 +94,7 @@ impl Config {
             max_rooms: self.max_rooms,
             viewer_queue: self.viewer_queue,
             default_hold_ms: self.hold_ms,
-            embedded_ensemble: self.zk.is_none(),
+            ensemble: None,
         }
     }
 }

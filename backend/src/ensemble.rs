@@ -8,7 +8,7 @@ use std::fs;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,6 +38,8 @@ pub enum EnsembleError {
         seconds: u64,
         log: PathBuf,
     },
+    #[error("no member {0} in this ensemble")]
+    NoSuchMember(usize),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -121,13 +123,16 @@ impl EnsembleConfig {
 
 struct Member {
     id: usize,
-    child: Child,
+    /// `None` while the member is stopped.
+    child: Option<Child>,
+    cfg: PathBuf,
     log: PathBuf,
 }
 
 /// Running local ZooKeeper servers. `stop` them; dropping kills them.
 pub struct Ensemble {
     config: EnsembleConfig,
+    class_path: String,
     members: Vec<Member>,
     dir: Option<tempfile::TempDir>,
 }
@@ -152,6 +157,7 @@ impl Ensemble {
         };
         let mut ensemble = Ensemble {
             config: config.clone(),
+            class_path,
             members: Vec::new(),
             dir: None,
         };
@@ -161,26 +167,72 @@ impl Ensemble {
             fs::write(member_dir.join("myid"), format!("{id}\n"))?;
             let cfg_path = member_dir.join("zoo.cfg");
             fs::write(&cfg_path, zoo_cfg(&config, id, &member_dir))?;
-            let log = member_dir.join("zookeeper.log");
-            let out = fs::File::create(&log)?;
-            let mut cmd = Command::new(java());
-            cmd.arg("-Xms32m")
-                .arg("-Xmx256m")
-                .arg("-XX:+UseSerialGC")
-                .arg("-Dzookeeper.admin.enableServer=false")
-                .arg("-cp")
-                .arg(&class_path)
-                .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
-                .arg(&cfg_path)
-                .stdin(Stdio::null())
-                .stdout(out.try_clone()?)
-                .stderr(out);
-            let child = spawn_tied(cmd).map_err(EnsembleError::Java)?;
-            ensemble.members.push(Member { id, child, log });
+            ensemble.members.push(Member {
+                id,
+                child: None,
+                cfg: cfg_path,
+                log: member_dir.join("zookeeper.log"),
+            });
+            ensemble.spawn_member(id)?;
         }
         ensemble.dir = Some(dir);
         ensemble.wait_serving(Duration::from_secs(60)).await?;
         Ok(ensemble)
+    }
+
+    /// Starts member `id` (1-based) from its config and data; it joins the others by itself.
+    fn spawn_member(&mut self, id: usize) -> Result<(), EnsembleError> {
+        let member = self
+            .members
+            .iter_mut()
+            .find(|m| m.id == id)
+            .ok_or(EnsembleError::NoSuchMember(id))?;
+        if member.child.is_some() {
+            return Ok(());
+        }
+        let out = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&member.log)?;
+        let mut cmd = Command::new(java());
+        cmd.arg("-Xms32m")
+            .arg("-Xmx256m")
+            .arg("-XX:+UseSerialGC")
+            .arg("-Dzookeeper.admin.enableServer=false")
+            .arg("-cp")
+            .arg(&self.class_path)
+            .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
+            .arg(&member.cfg)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out);
+        member.child = Some(spawn_tied(cmd).map_err(EnsembleError::Java)?);
+        Ok(())
+    }
+
+    /// Starts a stopped member again (its data is kept); the probe shows when it serves.
+    pub fn start_member(&mut self, id: usize) -> Result<(), EnsembleError> {
+        self.spawn_member(id)
+    }
+
+    /// Stops member `id` (1-based) as an operator would (SIGTERM, SIGKILL after 5 s).
+    pub async fn stop_member(&mut self, id: usize) -> Result<(), EnsembleError> {
+        let member = self
+            .members
+            .iter_mut()
+            .find(|m| m.id == id)
+            .ok_or(EnsembleError::NoSuchMember(id))?;
+        if let Some(mut child) = member.child.take() {
+            let _ = tokio::task::spawn_blocking(move || {
+                terminate(&mut child, Duration::from_secs(5));
+            })
+            .await;
+        }
+        Ok(())
+    }
+
+    pub fn members(&self) -> usize {
+        self.members.len()
     }
 
     /// The connect string for clients, e.g. `127.0.0.1:4180,127.0.0.1:4181,127.0.0.1:4182`.
@@ -197,7 +249,11 @@ impl Ensemble {
             let port = self.config.client_port + i as u16;
             loop {
                 let member = &mut self.members[i];
-                if member.child.try_wait()?.is_some() {
+                let exited = match member.child.as_mut() {
+                    Some(child) => child.try_wait()?.is_some(),
+                    None => true,
+                };
+                if exited {
                     return Err(EnsembleError::MemberExited {
                         member: member.id,
                         tail: log_tail(&member.log),
@@ -225,13 +281,16 @@ impl Ensemble {
     }
 
     /// Stops every member (SIGTERM, then SIGKILL after 5 s) and removes the data directory.
-    pub async fn stop(mut self) {
+    pub async fn stop(&mut self) {
         let members = std::mem::take(&mut self.members);
-        let waits = members.into_iter().map(|mut m| {
-            tokio::task::spawn_blocking(move || {
-                terminate(&mut m.child, Duration::from_secs(5));
-            })
-        });
+        let waits = members
+            .into_iter()
+            .filter_map(|m| m.child)
+            .map(|mut child| {
+                tokio::task::spawn_blocking(move || {
+                    terminate(&mut child, Duration::from_secs(5));
+                })
+            });
         for w in waits {
             let _ = w.await;
         }
@@ -243,9 +302,9 @@ impl Ensemble {
 
 impl Drop for Ensemble {
     fn drop(&mut self) {
-        for m in &mut self.members {
-            let _ = m.child.kill();
-            let _ = m.child.wait();
+        for child in self.members.iter_mut().filter_map(|m| m.child.as_mut()) {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }
@@ -362,4 +421,37 @@ fn spawn_tied(cmd: Command) -> std::io::Result<Child> {
     reply_rx
         .recv()
         .map_err(|_| std::io::Error::other("spawner thread is gone"))?
+}
+
+/// A handle to an ensemble zkplay started, for stopping and starting its members while it runs.
+#[derive(Clone)]
+pub struct EnsembleControl(Arc<tokio::sync::Mutex<Ensemble>>);
+
+impl std::fmt::Debug for EnsembleControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnsembleControl")
+    }
+}
+
+impl EnsembleControl {
+    pub fn new(ensemble: Ensemble) -> Self {
+        EnsembleControl(Arc::new(tokio::sync::Mutex::new(ensemble)))
+    }
+
+    pub async fn stop_member(&self, id: usize) -> Result<(), EnsembleError> {
+        self.0.lock().await.stop_member(id).await
+    }
+
+    pub async fn start_member(&self, id: usize) -> Result<(), EnsembleError> {
+        self.0.lock().await.start_member(id)
+    }
+
+    pub async fn connect_string(&self) -> String {
+        self.0.lock().await.connect_string()
+    }
+
+    /// Stops every member and removes the data.
+    pub async fn stop(&self) {
+        self.0.lock().await.stop().await;
+    }
 }

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::ensemble::EnsembleControl;
 use crate::room::{RoomSettings, Rooms};
 use crate::ws::{self, Limits};
 use crate::zk::ZkSettings;
@@ -28,8 +29,8 @@ pub struct ServerSettings {
     pub max_rooms: usize,
     pub viewer_queue: usize,
     pub default_hold_ms: u64,
-    /// Whether zkplay started the ensemble itself.
-    pub embedded_ensemble: bool,
+    /// The ensemble zkplay started itself, if it did: its members can be stopped and started.
+    pub ensemble: Option<EnsembleControl>,
 }
 
 impl ServerSettings {
@@ -51,7 +52,7 @@ impl ServerSettings {
             max_rooms: 64,
             viewer_queue: 1024,
             default_hold_ms: 3000,
-            embedded_ensemble: false,
+            ensemble: None,
         }
     }
 }
@@ -71,6 +72,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// The ensemble as the probe last saw it.
     pub ensemble: watch::Receiver<EnsembleView>,
+    /// The embedded ensemble's members, to stop and start.
+    pub members: Option<EnsembleControl>,
 }
 
 /// The routes: `/ws`, `/healthz`, and the UI's files for everything else.
@@ -121,7 +124,7 @@ impl Server {
         let (ensemble_tx, ensemble) = watch::channel(EnsembleView::default());
         let probe = tokio::spawn(crate::probe::run(
             info.zookeeper.clone(),
-            settings.embedded_ensemble,
+            settings.ensemble.is_some(),
             ensemble_tx,
         ));
         let state = AppState {
@@ -130,6 +133,7 @@ impl Server {
             info,
             shutdown: shutdown_rx.clone(),
             ensemble,
+            members: settings.ensemble,
         };
         let app = router(state, settings.ui_dir);
         let mut stop = shutdown_rx;

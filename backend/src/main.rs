@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use backend::config::Config;
-use backend::ensemble::Ensemble;
+use backend::ensemble::{Ensemble, EnsembleControl};
 use backend::Server;
 use clap::Parser;
 use tokio::net::TcpListener;
@@ -32,16 +32,20 @@ async fn main() -> anyhow::Result<()> {
                 ensemble_config.client_port,
                 ensemble_config.client_port + ensemble_config.members as u16 - 1
             );
-            Some(Ensemble::start(ensemble_config).await?)
+            Some(EnsembleControl::new(
+                Ensemble::start(ensemble_config).await?,
+            ))
         }
     };
     let connect = match (&config.zk, &ensemble) {
         (Some(zk), _) => zk.clone(),
-        (None, Some(ensemble)) => ensemble.connect_string(),
+        (None, Some(ensemble)) => ensemble.connect_string().await,
         (None, None) => unreachable!("an ensemble is started when --zk is absent"),
     };
 
-    let server = Server::start(listener, config.server_settings(connect.clone()))?;
+    let mut settings = config.server_settings(connect.clone());
+    settings.ensemble = ensemble.clone();
+    let server = Server::start(listener, settings)?;
     println!("ZooKeeper: {connect}");
     println!("zkplay is serving http://{}", server.addr());
     println!("press Ctrl-C to stop");

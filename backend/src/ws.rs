@@ -18,6 +18,7 @@ use shared::{
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
+use crate::ensemble::EnsembleControl;
 use crate::http::AppState;
 use crate::room::{encode, Frame, RoomError, RoomHandle};
 
@@ -346,7 +347,7 @@ async fn read_half(
         };
         let result = if rate.allow() {
             match parse_client_msg(text.as_str(), &app.limits) {
-                Ok(msg) => act(msg, &room, &out).await,
+                Ok(msg) => act(msg, &room, &out, app.members.as_ref()).await,
                 Err(rejection) => Err(rejection),
             }
         } else {
@@ -370,6 +371,7 @@ async fn act(
     msg: ClientMsg,
     room: &RoomHandle,
     out: &mpsc::Sender<Outgoing>,
+    members: Option<&EnsembleControl>,
 ) -> Result<(), Rejection> {
     match msg {
         ClientMsg::Hello { .. } => Err(Rejection::new(
@@ -389,6 +391,20 @@ async fn act(
         ClientMsg::AddServer { name } => room.add_server(name).await.map(drop).map_err(Into::into),
         ClientMsg::AddAppClient => room.add_app_client().await.map(drop).map_err(Into::into),
         ClientMsg::SetFencing { on } => room.set_fencing(on).await.map_err(Into::into),
+        ClientMsg::StopMember { member } | ClientMsg::StartMember { member } => {
+            let Some(members) = members else {
+                return Err(Rejection::new(
+                    ErrorCode::NoSuchMember,
+                    "this server uses an ensemble it did not start (--zk); it cannot stop its members",
+                ));
+            };
+            let done = if matches!(msg, ClientMsg::StopMember { .. }) {
+                members.stop_member(member as usize).await
+            } else {
+                members.start_member(member as usize).await
+            };
+            done.map_err(|e| Rejection::new(ErrorCode::NoSuchMember, e.to_string()))
+        }
         ClientMsg::Resync => {
             let _ = out.send(Outgoing::Resync).await;
             Ok(())

@@ -6,10 +6,13 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// A base port whose ensemble ports (+0..2, +100..102, +200..202) are all free now.
+/// A base port whose ensemble ports (+0..2, +100..102, +200..202) are all free now, different
+/// for each call (tests run in parallel, and a probe is no reservation).
 fn free_base() -> u16 {
+    static CALLS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     (0..200)
-        .map(|i| 21000 + i * 7 + (std::process::id() % 7) as u16)
+        .map(|i| 21000 + call * 1500 + i * 7 + (std::process::id() % 7) as u16)
         .find(|base| {
             (0..3).all(|i| {
                 [base + i, base + 100 + i, base + 200 + i]
@@ -90,8 +93,12 @@ fn starts_an_ensemble_serves_and_stops_everything_on_ctrl_c() {
 
 #[test]
 fn busy_ensemble_ports_are_named_in_a_clear_error() {
-    let base = free_base();
-    let _taken = TcpListener::bind(("127.0.0.1", base + 101)).unwrap();
+    // Take a port first, then ask for an ensemble whose peer port it is.
+    let taken = (0..100)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .find(|l| l.local_addr().unwrap().port() > 1124)
+        .expect("a port above 1124");
+    let base = taken.local_addr().unwrap().port() - 101;
     let output = Command::new(env!("CARGO_BIN_EXE_zkplay"))
         .args(["--listen", "127.0.0.1:0", "--zk-port", &base.to_string()])
         .output()
@@ -99,7 +106,8 @@ fn busy_ensemble_ports_are_named_in_a_clear_error() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains(&format!("ports already in use: 127.0.0.1:{}", base + 101)),
+        stderr.contains(&format!("127.0.0.1:{}", base + 101))
+            && stderr.contains("ports already in use"),
         "{stderr}"
     );
 }

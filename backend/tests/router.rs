@@ -40,6 +40,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
         },
         shutdown: tokio::sync::watch::channel(false).1,
         ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
+        members: None,
     };
     router(state, ui.to_path_buf())
 }

@@ -576,6 +576,7 @@ async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
         let props = EnsembleProps {
             ensemble,
             lang: Lang::En,
+            link: ServerLink::detached(),
         };
         yew::Renderer::<EnsemblePanel>::with_root_and_props(root.clone(), props).render();
         yew::scheduler::flush().await;
@@ -603,6 +604,17 @@ async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
         .query_selector("[data-testid=no-quorum]")
         .unwrap()
         .is_none());
+    // zkplay's own ensemble: running members can be stopped, stopped ones started.
+    assert_eq!(
+        root.query_selector_all("[data-testid=zk-member] [data-testid=stop-member]")
+            .unwrap()
+            .length(),
+        2
+    );
+    assert!(root
+        .query_selector("[data-member=\"3\"] [data-testid=start-member]")
+        .unwrap()
+        .is_some());
     let lost = render(EnsembleView {
         members: vec![
             member(1, MemberMode::Looking),

@@ -38,6 +38,10 @@ pub enum ClientMsg {
     AddAppClient,
     /// Turn fencing tokens on or off for the room's protected resource.
     SetFencing { on: bool },
+    /// Stop ZooKeeper member `member` (1-based) of the ensemble zkplay started.
+    StopMember { member: u32 },
+    /// Start it again.
+    StartMember { member: u32 },
     /// Ask for a fresh snapshot.
     Resync,
 }
@@ -358,4 +362,6 @@ pub enum ErrorCode {
     NoSuchClient,
     /// The request is valid but the client is not in a state to do it.
     InvalidState,
+    /// The ensemble is not zkplay's own (`--zk`), or has no such member.
+    NoSuchMember,
 }

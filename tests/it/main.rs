@@ -7,5 +7,6 @@ mod ensemble;
 mod external;
 mod failures;
 mod lock;
+mod quorum;
 mod recipes;
 mod registry;

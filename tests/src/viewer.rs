@@ -131,11 +131,22 @@ impl Viewer {
 
     /// Reads messages until the server has described the ensemble; returns that description.
     pub async fn ensemble(&mut self) -> EnsembleView {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while self.ensemble.members.is_empty() {
+        self.until_ensemble("an ensemble description", |e| !e.members.is_empty())
+            .await
+    }
+
+    /// Reads messages until the ensemble, as the server describes it, satisfies `done`.
+    pub async fn until_ensemble(
+        &mut self,
+        what: &str,
+        mut done: impl FnMut(&EnsembleView) -> bool,
+    ) -> EnsembleView {
+        // Three members may take a while to elect; a quorum's loss takes a few probes.
+        let deadline = tokio::time::Instant::now() + 2 * WAIT;
+        while !done(&self.ensemble) {
             let msg = tokio::time::timeout_at(deadline, self.next())
                 .await
-                .expect("no ensemble description within the wait");
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}: {:#?}", self.ensemble));
             self.absorb(msg);
         }
         self.ensemble.clone()

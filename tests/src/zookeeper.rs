@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use backend::ensemble::{Ensemble, EnsembleConfig};
+use backend::ensemble::{Ensemble, EnsembleConfig, EnsembleControl};
 
 static ZOOKEEPER: OnceLock<Ensemble> = OnceLock::new();
 
@@ -68,4 +68,49 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
+}
+
+/// A three-member ensemble of the test's own (its data in cargo's target tmp folder), for
+/// tests that stop members. Stop it with `EnsembleControl::stop` at the end of the test.
+pub async fn three_members() -> EnsembleControl {
+    let parent = crate::target_dir().join("tmp");
+    std::fs::create_dir_all(&parent).expect("create the ensemble's folder");
+    let mut last = None;
+    for attempt in 0..5u16 {
+        let base = free_base(attempt);
+        let config = EnsembleConfig {
+            members: 3,
+            client_port: base,
+            tick_ms: 500,
+            fsync: false,
+            data_parent: Some(parent.clone()),
+            ..EnsembleConfig::classic()
+        };
+        match Ensemble::start(config).await {
+            Ok(ensemble) => return EnsembleControl::new(ensemble),
+            Err(e) => last = Some(e),
+        }
+    }
+    panic!("no three-member ensemble: {}", last.expect("tried"));
+}
+
+/// A base port whose ensemble ports (+0..2, +100..102, +200..202) look free, different for
+/// each call (tests run in parallel, and a probe is no reservation).
+fn free_base(attempt: u16) -> u16 {
+    static CALLS: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    (0..400u16)
+        .map(|i| {
+            30000
+                + ((std::process::id() as u16 % 97) * 53 + call * 997 + i * 11 + attempt * 7)
+                    % 20000
+        })
+        .find(|base| {
+            (0..3).all(|i| {
+                [base + i, base + 100 + i, base + 200 + i]
+                    .iter()
+                    .all(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok())
+            })
+        })
+        .expect("a free port range")
 }

@@ -12,7 +12,7 @@ use tokio::time::{sleep_until, Duration, Instant};
 use zookeeper_client::{Acls, Client, CreateMode, OneshotWatcher};
 
 use super::proxy::Link;
-use super::session::{fired, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole};
+use super::session::{fired, retrying, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole};
 use crate::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
 
 /// Everything a lock client task needs.
@@ -129,35 +129,53 @@ async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) 
     match call {
         ZkCall::CreateLockNode => {
             let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
-            match client.create(LOCK_PREFIX, &[], &options).await {
-                Ok((stat, sequence)) => Input::Created {
-                    path: format!("{LOCK_PREFIX}{sequence}"),
-                    czxid: stat.czxid,
-                },
+            loop {
+                match client.create(LOCK_PREFIX, &[], &options).await {
+                    Ok((stat, sequence)) => {
+                        return Input::Created {
+                            path: format!("{LOCK_PREFIX}{sequence}"),
+                            czxid: stat.czxid,
+                        }
+                    }
+                    // The create may or may not have happened: look for a node of ours before
+                    // trying again, or the queue would get a second node from this client.
+                    Err(zookeeper_client::Error::ConnectionLoss) => {
+                        match retrying(client, || own_node(client)).await {
+                            Ok(Some((path, czxid))) => return Input::Created { path, czxid },
+                            Ok(None) => continue,
+                            Err(e) => return failed(e),
+                        }
+                    }
+                    Err(e) => return failed(e),
+                }
+            }
+        }
+        ZkCall::ListLockDir { watch: false } => {
+            match retrying(client, || client.list_children(LOCK_DIR)).await {
+                Ok(names) => Input::Children { names },
                 Err(e) => failed(e),
             }
         }
-        ZkCall::ListLockDir { watch: false } => match client.list_children(LOCK_DIR).await {
-            Ok(names) => Input::Children { names },
-            Err(e) => failed(e),
-        },
-        ZkCall::ListLockDir { watch: true } => match client.list_and_watch_children(LOCK_DIR).await
-        {
-            Ok((names, watcher)) => {
-                *armed = Some(Box::pin(watcher.changed()));
-                Input::Children { names }
+        ZkCall::ListLockDir { watch: true } => {
+            match retrying(client, || client.list_and_watch_children(LOCK_DIR)).await {
+                Ok((names, watcher)) => {
+                    *armed = Some(Box::pin(watcher.changed()));
+                    Input::Children { names }
+                }
+                Err(e) => failed(e),
             }
-            Err(e) => failed(e),
-        },
+        }
         ZkCall::Watch { path, call } => {
             let result = match call {
-                WatchCall::GetData => match client.get_and_watch_data(&path).await {
-                    Ok((_, _, watcher)) => Ok(Some(watcher)),
-                    Err(zookeeper_client::Error::NoNode) => Ok(None),
-                    Err(e) => Err(e),
-                },
+                WatchCall::GetData => {
+                    match retrying(client, || client.get_and_watch_data(&path)).await {
+                        Ok((_, _, watcher)) => Ok(Some(watcher)),
+                        Err(zookeeper_client::Error::NoNode) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
                 WatchCall::Exists | WatchCall::GetChildren => {
-                    match client.check_and_watch_stat(&path).await {
+                    match retrying(client, || client.check_and_watch_stat(&path)).await {
                         Ok((Some(_), watcher)) => Ok(Some(watcher)),
                         // The watch would wait for a creation; the recipe lists again instead.
                         Ok((None, _)) => Ok(None),
@@ -174,9 +192,26 @@ async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) 
                 Err(e) => failed(e),
             }
         }
-        ZkCall::Delete { path } => match client.delete(&path, None).await {
-            Ok(()) => Input::Deleted,
+        // A delete retried after a lost connection may find its work done already.
+        ZkCall::Delete { path } => match retrying(client, || client.delete(&path, None)).await {
+            Ok(()) | Err(zookeeper_client::Error::NoNode) => Input::Deleted,
             Err(e) => failed(e),
         },
     }
+}
+
+/// This session's node in `/locks`, if it has one: `(path, czxid)`.
+async fn own_node(client: &Client) -> Result<Option<(String, i64)>, zookeeper_client::Error> {
+    let session = client.session_id().0;
+    let names = client.list_children(LOCK_DIR).await?;
+    let paths: Vec<String> = names.iter().map(|n| format!("{LOCK_DIR}/{n}")).collect();
+    let stats = futures_util::future::join_all(paths.iter().map(|p| client.check_stat(p))).await;
+    for (path, stat) in paths.into_iter().zip(stats) {
+        if let Some(stat) = stat? {
+            if stat.ephemeral_owner == session {
+                return Ok(Some((path, stat.czxid)));
+            }
+        }
+    }
+    Ok(None)
 }

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use zookeeper_client::{Client, EventType, SessionState, StateWatcher, WatchedEvent};
 
 use super::proxy::{Link, SessionProxy};
-use super::{EventSink, Report, ZkSettings};
+use super::{EventSink, Report, ZkError, ZkSettings};
 
 /// What the room can ask of a simulated session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,9 +247,25 @@ impl Session {
         };
         let via = proxy.connect_string();
         self.proxy = Some(proxy);
+        // No member serving (no quorum) is a wait, not a failure: the client keeps trying, as a
+        // real one would, until the ensemble serves again or the user gives up on it.
+        let zk = self.zk.clone();
+        let room = self.room.clone();
+        let connect = async move {
+            loop {
+                match zk.connect_room_via(&room, &via).await {
+                    // Back off a little: a refused connection fails at once.
+                    Err(ZkError::Connect { .. }) => {
+                        tokio::time::sleep(Duration::from_millis(250)).await
+                    }
+                    other => return other,
+                }
+            }
+        };
+        tokio::pin!(connect);
         let connected = loop {
             tokio::select! {
-                client = self.zk.connect_room_via(&self.room, &via) => break client,
+                client = &mut connect => break client,
                 cmd = self.cmds.recv() => {
                     if let Some(reason) = self.handle(cmd) {
                         return Err(reason);
@@ -326,5 +342,32 @@ pub fn watched_kind(event: &WatchedEvent) -> WatchedKind {
         EventType::NodeDataChanged => WatchedKind::NodeDataChanged,
         EventType::NodeChildrenChanged => WatchedKind::NodeChildrenChanged,
         EventType::Session => WatchedKind::Session,
+    }
+}
+
+/// Makes a call again when it failed because the connection dropped (a member went down or
+/// lost its quorum): the client reconnects by itself, to the same session, and the call can go
+/// again once it is connected. Gives up when the session ends.
+pub async fn retrying<T, F, Fut>(client: &Client, mut call: F) -> Result<T, zookeeper_client::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, zookeeper_client::Error>>,
+{
+    loop {
+        match call().await {
+            Err(zookeeper_client::Error::ConnectionLoss) => {
+                let mut state = client.state_watcher();
+                loop {
+                    match state.state() {
+                        SessionState::SyncConnected | SessionState::ConnectedReadOnly => break,
+                        SessionState::Disconnected => {
+                            state.changed().await;
+                        }
+                        _ => return Err(zookeeper_client::Error::SessionExpired),
+                    }
+                }
+            }
+            other => return other,
+        }
     }
 }

@@ -117,7 +117,7 @@ pub fn app() -> Html {
                                     </div>
                                     <div class="side-column">
                                         if let Some(ensemble) = &state.ensemble {
-                                            <EnsemblePanel ensemble={ensemble.clone()} lang={lang} />
+                                            <EnsemblePanel ensemble={ensemble.clone()} lang={lang} link={(*link).clone()} />
                                         }
                                         <EventLog view={view} lang={lang} />
                                     </div>

@@ -26,9 +26,27 @@ pub fn recipe_text(recipe: LockRecipeKind) -> Text {
     }
 }
 
+/// An input that shows `value` when `value` changes, and otherwise leaves what the user types
+/// alone (a controlled input would be reset by every re-render, and events re-render often).
+#[hook]
+fn use_synced_input(value: u64) -> NodeRef {
+    let input = use_node_ref();
+    {
+        let input = input.clone();
+        use_effect_with(value, move |value| {
+            if let Some(el) = input.cast::<web_sys::HtmlInputElement>() {
+                el.set_value(&value.to_string());
+            }
+        });
+    }
+    input
+}
+
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
     let lang = props.lang;
+    let hold_input = use_synced_input(props.view.hold_ms);
+    let pause_input = use_synced_input(props.pause_ms);
     let add = {
         let link = props.link.clone();
         Callback::from(move |_| link.send(ClientMsg::AddLockClient))
@@ -77,14 +95,14 @@ pub fn controls(props: &ControlsProps) -> Html {
             </button>
             <label class="hold">
                 <span>{ Text::HoldMs.get(lang) }</span>
-                <input type="number" min="0" max="600000" step="500" data-testid="hold-ms"
-                    value={props.view.hold_ms.to_string()} onchange={set_hold} />
+                <input ref={hold_input} type="number" min="0" max="600000" step="500"
+                    data-testid="hold-ms" onchange={set_hold} />
                 <small>{ Text::HoldHint.get(lang) }</small>
             </label>
             <label class="hold">
                 <span>{ Text::PauseMs.get(lang) }</span>
-                <input type="number" min="1" max="120000" step="1000" data-testid="pause-ms"
-                    value={props.pause_ms.to_string()} onchange={set_pause} />
+                <input ref={pause_input} type="number" min="1" max="120000" step="1000"
+                    data-testid="pause-ms" onchange={set_pause} />
             </label>
         </section>
     }

@@ -1,14 +1,16 @@
 //! The ensemble panel: each ZooKeeper member's mode and load, and whether there is a quorum.
 
-use shared::{EnsembleView, MemberMode};
+use shared::{ClientMsg, EnsembleView, MemberMode};
 use yew::prelude::*;
 
 use crate::i18n::{Lang, Text};
+use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
 pub struct EnsembleProps {
     pub ensemble: EnsembleView,
     pub lang: Lang,
+    pub link: ServerLink,
 }
 
 fn count(n: Option<u64>) -> String {
@@ -33,6 +35,21 @@ pub fn ensemble_panel(props: &EnsembleProps) -> Html {
                         data-mode={m.mode.as_str()}>
                         <strong>{ format!("#{} {}", m.id, m.address) }</strong>
                         <span class="mode">{ m.mode.as_str() }</span>
+                        if ensemble.embedded {
+                            {
+                                if m.mode == MemberMode::Down {
+                                    let link = props.link.clone();
+                                    let member = m.id;
+                                    let start = Callback::from(move |_| link.send(ClientMsg::StartMember { member }));
+                                    html! { <button data-testid="start-member" onclick={start}>{ Text::StartMember.get(lang) }</button> }
+                                } else {
+                                    let link = props.link.clone();
+                                    let member = m.id;
+                                    let stop = Callback::from(move |_| link.send(ClientMsg::StopMember { member }));
+                                    html! { <button data-testid="stop-member" onclick={stop}>{ Text::StopMember.get(lang) }</button> }
+                                }
+                            }
+                        }
                         if m.mode != MemberMode::Down {
                             <span class="stats">{ format!(
                                 "{} {} · {} {} · {} {} · {} {}",
