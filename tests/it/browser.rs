@@ -252,3 +252,66 @@ async fn a_killed_client_shows_its_expiry_countdown_until_zookeeper_drops_the_no
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_ensemble_panel_shows_a_new_leader_after_the_leader_is_stopped() {
+    let ensemble = tests::zookeeper::three_members().await;
+    let connect = ensemble.connect_string().await;
+    let control = ensemble.clone();
+    let app = spawn_app_with(move |s| {
+        s.zk.connect = connect;
+        s.ensemble = Some(control);
+    })
+    .await;
+    let url = format!("{}/?room={}", app.http_url(), app.room);
+    browser_test("ensemble_new_leader", &url, async |b| {
+        let modes = async || -> anyhow::Result<Vec<(String, String)>> {
+            let value = b
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('[data-testid=zk-member]')]\
+                     .map(e => [e.dataset.member, e.dataset.mode]);",
+                    vec![],
+                )
+                .await?;
+            Ok(serde_json::from_value(value)?)
+        };
+        let leader = b
+            .wait_for("a leader in the panel", async |_| {
+                let modes = modes().await?;
+                Ok((modes.len() == 3)
+                    .then(|| {
+                        modes
+                            .into_iter()
+                            .find(|(_, m)| m == "leader")
+                            .map(|(id, _)| id)
+                    })
+                    .flatten())
+            })
+            .await?;
+        b.click(&format!(
+            "[data-member=\"{leader}\"] [data-testid=stop-member]"
+        ))
+        .await?;
+        let new_leader = b
+            .wait_for("the stopped member down and a new leader", async |_| {
+                let modes = modes().await?;
+                let down = modes.iter().any(|(id, m)| *id == leader && m == "down");
+                let other = modes.iter().find(|(id, m)| *id != leader && m == "leader");
+                Ok(other.filter(|_| down).map(|(id, _)| id.clone()))
+            })
+            .await?;
+        ensure!(new_leader != leader);
+        ensure!(
+            b.client
+                .find_all(Locator::Css("[data-testid=no-quorum]"))
+                .await?
+                .is_empty(),
+            "two of three members still make a quorum"
+        );
+        Ok(())
+    })
+    .await;
+    app.stop().await;
+    ensemble.stop().await;
+}

@@ -61,7 +61,13 @@ async fn accept(
     mut link: watch::Receiver<Link>,
     member: watch::Sender<Option<String>>,
 ) {
-    let next = Arc::new(AtomicUsize::new(0));
+    // Spread sessions over the members as a client library does (it shuffles the connect
+    // string): start each relay at a member chosen by its own port.
+    let start = listener
+        .local_addr()
+        .map(|a| a.port() as usize)
+        .unwrap_or(0);
+    let next = Arc::new(AtomicUsize::new(start));
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
