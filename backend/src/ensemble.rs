@@ -11,9 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::time::{sleep, timeout, Instant};
+use tokio::time::{sleep, Instant};
 
 /// What can go wrong while starting or probing ZooKeeper.
 #[derive(Debug, thiserror::Error)]
@@ -262,7 +260,8 @@ impl Ensemble {
                 }
                 // `ruok` answers before the server serves; a `Mode:` line in `srvr` is the
                 // real signal. The JVM offers no event to wait on, so this polls.
-                if let Ok(srvr) = four_letter_word(port, "srvr").await {
+                let address = format!("127.0.0.1:{port}");
+                if let Ok(srvr) = crate::probe::four_letter_word(&address, "srvr").await {
                     if srvr.lines().any(|l| l.starts_with("Mode:")) {
                         break;
                     }
@@ -364,22 +363,6 @@ fn terminate(child: &mut Child, grace: Duration) {
     }
     let _ = child.kill();
     let _ = child.wait();
-}
-
-/// Sends a four-letter word (`srvr`, `mntr`, `ruok`, ...) to a member and returns its answer.
-pub async fn four_letter_word(port: u16, word: &str) -> std::io::Result<String> {
-    let exchange = async {
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await?;
-        stream.write_all(word.as_bytes()).await?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).await?;
-        Ok(answer)
-    };
-    timeout(Duration::from_secs(2), exchange)
-        .await
-        .map_err(|_| {
-            std::io::Error::new(std::io::ErrorKind::TimedOut, "four-letter word timed out")
-        })?
 }
 
 type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
