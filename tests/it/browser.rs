@@ -261,6 +261,7 @@ async fn the_ensemble_panel_shows_a_new_leader_after_the_leader_is_stopped() {
     let app = spawn_app_with(move |s| {
         s.zk.connect = connect;
         s.ensemble = Some(control);
+        s.zk.session_timeout = std::time::Duration::from_millis(10_000);
     })
     .await;
     let url = format!("{}/?room={}", app.http_url(), app.room);

@@ -28,6 +28,8 @@ async fn stopping_the_leader_during_hand_offs_loses_no_client_and_never_two_hold
     let app = spawn_app_with(move |s| {
         s.zk.connect = connect;
         s.ensemble = Some(control);
+        // Room for a re-election on a busy 2-core machine (the server allows up to 20 ticks).
+        s.zk.session_timeout = std::time::Duration::from_millis(10_000);
     })
     .await;
     let mut viewer = app.viewer().await;
@@ -93,6 +95,8 @@ async fn without_a_quorum_a_create_waits_until_a_member_returns() {
     let app = spawn_app_with(move |s| {
         s.zk.connect = connect;
         s.ensemble = Some(control);
+        // Room for a re-election on a busy 2-core machine (the server allows up to 20 ticks).
+        s.zk.session_timeout = std::time::Duration::from_millis(10_000);
     })
     .await;
     let mut viewer = app.viewer().await;
