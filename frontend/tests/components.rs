@@ -630,3 +630,58 @@ async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
         .unwrap()
         .is_some());
 }
+
+#[wasm_bindgen_test]
+async fn a_holder_whose_node_zookeeper_deleted_still_shows_what_it_believes() {
+    let root = mount_point();
+    let mut view = room();
+    let seq = view.seq;
+    // The paused holder's session expired: ZooKeeper deleted its node; it knows nothing yet.
+    view.apply(
+        seq + 1,
+        0,
+        &RoomEvent::SessionChanged {
+            client: 1,
+            state: shared::SessionStatus::Connected,
+            member: Some("127.0.0.1:4180".into()),
+        },
+    );
+    view.apply(
+        seq + 2,
+        0,
+        &RoomEvent::LinkChanged {
+            client: 1,
+            frozen: true,
+            until_ms: Some(1),
+        },
+    );
+    view.apply(
+        seq + 3,
+        0,
+        &RoomEvent::ZnodeRemoved {
+            path: "/locks/sub0000000000".into(),
+        },
+    );
+    let props = LockQueueProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+        pause_ms: 8000,
+    };
+    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert!(root
+        .query_selector(r#"[data-path="/locks/sub0000000000"]"#)
+        .unwrap()
+        .is_none());
+    let orphan = root
+        .query_selector("[data-testid=orphan-client]")
+        .unwrap()
+        .unwrap();
+    let text = orphan.text_content().unwrap();
+    assert!(
+        text.contains("believes it holds /locks/sub0000000000"),
+        "{text}"
+    );
+    assert!(text.contains("paused"), "{text}");
+}

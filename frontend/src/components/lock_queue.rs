@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use shared::{
-    ClientId, ClientMsg, CloseReason, Departed, Liveness, LockClientView, NodeState, RoomEvent,
-    RoomView, WatchedKind, Znode,
+    ClientId, ClientMsg, ClientPhase, CloseReason, Departed, Liveness, LockClientView, NodeState,
+    RoomEvent, RoomView, WatchedKind, Znode,
 };
 use yew::prelude::*;
 
@@ -145,10 +145,40 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             </div>
             if !joining.is_empty() {
                 <ul class="joining">
-                    { for joining.iter().map(|c| html! {
-                        <li key={c.id} data-testid="joining-client">
-                            { format!("client {} · {}", c.id, Text::Joining.get(lang)) }
-                        </li>
+                    { for joining.iter().map(|c| {
+                        // A client whose node ZooKeeper no longer has: what it believes, beside
+                        // what the server did (a paused holder whose session expired).
+                        let belief = match (&c.path, c.phase) {
+                            (None, _) => Text::Joining.get(lang).to_string(),
+                            (Some(path), ClientPhase::Holding) => {
+                                format!("{} {path} · {}", Text::BelievesHolds.get(lang), Text::GoneFromZk.get(lang))
+                            }
+                            (Some(path), _) => format!("{path} · {}", Text::GoneFromZk.get(lang)),
+                        };
+                        let orphan = c.path.is_some();
+                        let live = view.liveness(c.id).map(|l| {
+                            let state = format!("{:?}", l.state).to_lowercase();
+                            let class = classes!("liveness", state.clone());
+                            html! {
+                                <span class={class}
+                                    data-testid="session-state" data-state={state}>
+                                    { format!(" ● {}", status_name(l.state, lang)) }
+                                </span>
+                            }
+                        });
+                        let paused = view
+                            .liveness(c.id)
+                            .and_then(|l| l.frozen_until)
+                            .map(|_| html! { <span class="paused-tag">{ format!(" ⏸ {}", Text::Paused.get(lang)) }</span> });
+                        html! {
+                            <li key={c.id} class={classes!(orphan.then_some("orphan"))}
+                                data-testid={if orphan { "orphan-client" } else { "joining-client" }}
+                                data-client={c.id.to_string()}>
+                                { format!("client {} · {belief}", c.id) }
+                                { for live }
+                                { for paused }
+                            </li>
+                        }
                     }) }
                 </ul>
             }

@@ -88,6 +88,18 @@ pub fn registry(props: &RegistryProps) -> Html {
                             data-testid="server-node" data-path={node.path.clone()} data-state={state}>
                             <span class="name">{ node.path.rsplit('/').next().unwrap_or_default() }</span>
                             <span class="data">{ node.data.clone() }</span>
+                            { for owner.and_then(|s| view.liveness(s.id)).map(|l| {
+                                let state = format!("{:?}", l.state).to_lowercase();
+                            let class = classes!("liveness", state.clone());
+                                let member = l.member.clone().unwrap_or_default();
+                                let port = format!("● {}", member.rsplit(':').next().unwrap_or_default());
+                                html! {
+                                    <span class={class} data-testid="session-state"
+                                        data-state={state} data-member={member}>
+                                        { port }
+                                    </span>
+                                }
+                            }) }
                             { for owner.map(|s| crash_button(&props.link, s.id, lang)) }
                             { for owner.map(|s| kill_button(&props.link, s.id, lang)) }
                             { for view.departed_owner(node).and_then(|d| {
