@@ -256,14 +256,7 @@ async fn a_killed_client_shows_its_expiry_countdown_until_zookeeper_drops_the_no
 #[tokio::test]
 async fn the_ensemble_panel_shows_a_new_leader_after_the_leader_is_stopped() {
     let ensemble = tests::zookeeper::three_members().await;
-    let connect = ensemble.connect_string().await;
-    let control = ensemble.clone();
-    let app = spawn_app_with(move |s| {
-        s.zk.connect = connect;
-        s.ensemble = Some(control);
-        s.zk.session_timeout = std::time::Duration::from_millis(10_000);
-    })
-    .await;
+    let app = tests::spawn_app_on(&ensemble).await;
     let url = format!("{}/?room={}", app.http_url(), app.room);
     browser_test("ensemble_new_leader", &url, async |b| {
         let modes = async || -> anyhow::Result<Vec<(String, String)>> {

@@ -1,7 +1,7 @@
 //! ZooKeeper itself failing: a three-member ensemble losing its leader, and losing its quorum.
 
 use shared::{ClientMsg, CloseReason, MemberMode, RoomEvent};
-use tests::{spawn_app_with, zookeeper, Viewer};
+use tests::{zookeeper, Viewer};
 
 /// Waits for the probe to show a leader other than `not`; returns its member id.
 async fn leader(viewer: &mut Viewer, not: Option<u32>) -> u32 {
@@ -23,15 +23,7 @@ async fn leader(viewer: &mut Viewer, not: Option<u32>) -> u32 {
 #[tokio::test]
 async fn stopping_the_leader_during_hand_offs_loses_no_client_and_never_two_holders() {
     let ensemble = zookeeper::three_members().await;
-    let connect = ensemble.connect_string().await;
-    let control = ensemble.clone();
-    let app = spawn_app_with(move |s| {
-        s.zk.connect = connect;
-        s.ensemble = Some(control);
-        // Room for a re-election on a busy 2-core machine (the server allows up to 20 ticks).
-        s.zk.session_timeout = std::time::Duration::from_millis(10_000);
-    })
-    .await;
+    let app = tests::spawn_app_on(&ensemble).await;
     let mut viewer = app.viewer().await;
     let first_leader = leader(&mut viewer, None).await;
     viewer.send(&ClientMsg::SetHoldMs { hold_ms: 300 }).await;
@@ -90,15 +82,7 @@ async fn stopping_the_leader_during_hand_offs_loses_no_client_and_never_two_hold
 #[tokio::test]
 async fn without_a_quorum_a_create_waits_until_a_member_returns() {
     let ensemble = zookeeper::three_members().await;
-    let connect = ensemble.connect_string().await;
-    let control = ensemble.clone();
-    let app = spawn_app_with(move |s| {
-        s.zk.connect = connect;
-        s.ensemble = Some(control);
-        // Room for a re-election on a busy 2-core machine (the server allows up to 20 ticks).
-        s.zk.session_timeout = std::time::Duration::from_millis(10_000);
-    })
-    .await;
+    let app = tests::spawn_app_on(&ensemble).await;
     let mut viewer = app.viewer().await;
     leader(&mut viewer, None).await;
     viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;

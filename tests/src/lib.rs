@@ -56,6 +56,19 @@ impl TestApp {
     }
 }
 
+/// Starts a server on a three-member ensemble of the test's own, which it may stop and start;
+/// sessions get 10 s, room for a re-election on a busy 2-core machine.
+pub async fn spawn_app_on(ensemble: &backend::ensemble::EnsembleControl) -> TestApp {
+    let connect = ensemble.connect_string().await;
+    let control = ensemble.clone();
+    spawn_app_with(move |s| {
+        s.zk.connect = connect;
+        s.ensemble = Some(control);
+        s.zk.session_timeout = std::time::Duration::from_millis(10_000);
+    })
+    .await
+}
+
 /// A room name no other test (or earlier run against the same ZooKeeper) has used.
 pub fn unique_room() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);

@@ -264,6 +264,19 @@ impl Core {
         (listed, at)
     }
 
+    /// After a listing, as both predecessor recipes decide: hold if first, else watch the node
+    /// just before this one.
+    fn hold_or_watch_predecessor(&mut self, sorted: &[String]) -> Vec<Step> {
+        let (listed, at) = self.position(sorted);
+        let mut steps = vec![listed];
+        steps.extend(match at {
+            Ok(0) => self.gain(),
+            Ok(index) => self.watch_predecessor(sorted, index),
+            Err(failed) => failed,
+        });
+        steps
+    }
+
     /// Watches the node just before this one: the seed arms the first watch with `getData`
     /// and re-watches with `exists`.
     fn watch_predecessor(&mut self, sorted: &[String], index: usize) -> Vec<Step> {

@@ -23,16 +23,7 @@ impl NaiveLock {
     pub fn on(&mut self, input: Input) -> Vec<Step> {
         match self.core.on(input) {
             Ok(steps) => steps,
-            Err(Input::Children { names }) => {
-                let (listed, at) = self.core.position(&names);
-                let mut steps = vec![listed];
-                steps.extend(match at {
-                    Ok(0) => self.core.gain(),
-                    Ok(index) => self.core.watch_predecessor(&names, index),
-                    Err(failed) => failed,
-                });
-                steps
-            }
+            Err(Input::Children { names }) => self.core.hold_or_watch_predecessor(&names),
             Err(Input::WatchFired { path, kind }) => {
                 let mut steps = vec![self.core.fired(&path, kind)];
                 match kind {
