@@ -15,6 +15,7 @@ pub use viewer::Viewer;
 /// A zkplay server for one test, with its own room.
 pub struct TestApp {
     pub server: Server,
+    zk: String,
     /// The room this test uses; no other test touches it.
     pub room: String,
 }
@@ -32,15 +33,22 @@ pub async fn spawn_app_with(tune: impl FnOnce(&mut ServerSettings)) -> TestApp {
         settings.ui_dir = ui.into();
     }
     tune(&mut settings);
+    let zk = settings.zk.connect.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let server = Server::start(listener, settings).expect("start server");
     TestApp {
         server,
+        zk,
         room: unique_room(),
     }
 }
 
 impl TestApp {
+    /// The ZooKeeper connect string this server's sessions use.
+    pub fn server_zk(&self) -> String {
+        self.zk.clone()
+    }
+
     pub fn http_url(&self) -> String {
         format!("http://{}", self.server.addr())
     }

@@ -2,6 +2,7 @@
 //!
 //! Every step says what it does; a failed step stops the run with its reason.
 
+mod bench;
 mod install;
 mod tidy;
 
@@ -30,6 +31,9 @@ enum Cmd {
     /// Install what is missing, then run every check and test: format, lints, unit,
     /// real-ZooKeeper integration, wasm in headless Chromium, browser end-to-end.
     Test,
+    /// Measure what users feel (so far: the bridge overhead, the UI's size) and write
+    /// BENCHMARKS.md. Benchmarks are not tests: nothing here fails on a slow figure.
+    Bench,
     /// Build the UI into target/dist (no trunk needed).
     Dist {
         /// Build the wasm in debug mode (faster to build, larger and slower).
@@ -45,6 +49,7 @@ fn main() -> Result<()> {
     match cli.command {
         Cmd::Play { args } => play(&root, args),
         Cmd::Test => test(&root),
+        Cmd::Bench => bench::measure(&root),
         Cmd::Dist { debug } => dist(&root, !debug).map(drop),
     }
 }
@@ -181,7 +186,7 @@ fn test(root: &Path) -> Result<()> {
 }
 
 /// Builds the wasm UI and writes it, with its page and style, to `target/dist`.
-fn dist(root: &Path, release: bool) -> Result<PathBuf> {
+pub(crate) fn dist(root: &Path, release: bool) -> Result<PathBuf> {
     install::wasm_target()?;
     // `ui` is the release profile tuned for size (see Cargo.toml); cargo builds it in `target/ui`.
     let (profile, folder) = if release {
