@@ -75,7 +75,6 @@ enum RoomCmd {
     Release(ClientId, oneshot::Sender<Result<(), RoomError>>),
     SetHold(u64),
     SetFencing(bool),
-    View(oneshot::Sender<RoomView>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -149,11 +148,6 @@ impl RoomHandle {
             .send(RoomCmd::SetHold(hold_ms))
             .await
             .map_err(|_| RoomError::Closed)
-    }
-
-    /// The room's view now (for tests and diagnostics).
-    pub async fn view(&self) -> Result<RoomView, RoomError> {
-        self.ask(RoomCmd::View).await
     }
 }
 
@@ -332,9 +326,6 @@ impl RoomActor {
             RoomCmd::SetHold(hold_ms) => {
                 self.hold_ms.send_replace(hold_ms);
                 self.publish(RoomEvent::HoldChanged { hold_ms });
-            }
-            RoomCmd::View(reply) => {
-                let _ = reply.send(self.view.clone());
             }
             RoomCmd::Shutdown(_) => unreachable!("handled in run"),
         }

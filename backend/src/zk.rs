@@ -70,41 +70,28 @@ impl ZkSettings {
         self.connect_room_via(room, &self.connect).await
     }
 
-    /// Like [`ZkSettings::connect_room`], through another connect string (a session's relay).
-    pub async fn connect_room_via(&self, room: &str, connect: &str) -> Result<Client, ZkError> {
-        let root = room_root(room);
-        let client = Client::connector()
+    /// Opens a new session through `connect` (the ensemble, or a session's relay).
+    async fn open(&self, connect: &str) -> Result<Client, ZkError> {
+        Client::connector()
             .with_session_timeout(self.session_timeout)
             .connect(connect)
             .await
             .map_err(|source| ZkError::Connect {
                 connect: connect.to_string(),
                 source,
-            })?;
+            })
+    }
+
+    /// Like [`ZkSettings::connect_room`], through another connect string (a session's relay).
+    pub async fn connect_room_via(&self, room: &str, connect: &str) -> Result<Client, ZkError> {
+        let root = room_root(room);
+        let client = self.open(connect).await?;
         for dir in [crate::recipes::lock::LOCK_DIR, shared::REGISTRY_DIR] {
             ensure_path(&client, &format!("{root}{dir}")).await?;
         }
         client
             .chroot(root.clone())
             .map_err(|_| ZkError::Chroot(root))
-    }
-
-    /// Opens a new session rooted at `root` (or at `/` when `root` is `None`).
-    pub async fn connect(&self, root: Option<&str>) -> Result<Client, ZkError> {
-        let client = Client::connector()
-            .with_session_timeout(self.session_timeout)
-            .connect(&self.connect)
-            .await
-            .map_err(|source| ZkError::Connect {
-                connect: self.connect.clone(),
-                source,
-            })?;
-        match root {
-            None => Ok(client),
-            Some(root) => client
-                .chroot(root.to_string())
-                .map_err(|_| ZkError::Chroot(root.to_string())),
-        }
     }
 }
 

@@ -24,7 +24,8 @@ pub struct AppState {
     pub connection: Connection,
     pub server: Option<ServerInfo>,
     /// The room as the server streams it; `None` until the first snapshot.
-    pub view: Option<RoomView>,
+    /// Shared with the components as is: an event copies it once, a render never.
+    pub view: Option<Rc<RoomView>>,
     /// The last error the server answered, shown until the next one replaces it.
     pub last_error: Option<(ErrorCode, String)>,
     pub lang: Lang,
@@ -65,10 +66,10 @@ impl Reducible for AppState {
         let mut next = (*self).clone();
         match action {
             Action::Server(ServerMsg::Welcome { server, .. }) => next.server = Some(server),
-            Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(*view),
+            Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(Rc::new(*view)),
             Action::Server(ServerMsg::Event { seq, at_ms, event }) => match &mut next.view {
                 // After a resync the stream may repeat events the snapshot already holds.
-                Some(view) if seq > view.seq => view.apply(seq, at_ms, &event),
+                Some(view) if seq > view.seq => Rc::make_mut(view).apply(seq, at_ms, &event),
                 _ => return self,
             },
             Action::Server(ServerMsg::Ensemble { ensemble }) => next.ensemble = Some(ensemble),

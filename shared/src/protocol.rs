@@ -219,6 +219,27 @@ pub enum SessionStatus {
     Closed,
 }
 
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Connected => "connected",
+            SessionStatus::Disconnected => "disconnected",
+            SessionStatus::Expired => "expired",
+            SessionStatus::Closed => "closed",
+        }
+    }
+}
+
+impl WriteOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteOutcome::Accepted => "accepted",
+            WriteOutcome::Rejected => "rejected",
+            WriteOutcome::Corrupted => "corrupted",
+        }
+    }
+}
+
 /// Why a lock client left the room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -101,7 +101,7 @@ pub fn app() -> Html {
             {
                 match &state.view {
                     Some(view) => {
-                        let view = Rc::new(view.clone());
+                        let view = view.clone();
                         html! {
                             <>
                                 <Controls view={view.clone()} lang={lang} link={(*link).clone()}

@@ -157,8 +157,8 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                         };
                         let orphan = c.path.is_some();
                         let live = view.liveness(c.id).map(|l| {
-                            let state = format!("{:?}", l.state).to_lowercase();
-                            let class = classes!("liveness", state.clone());
+                            let state = l.state.as_str();
+                            let class = classes!("liveness", state);
                             html! {
                                 <span class={class}
                                     data-testid="session-state" data-state={state}>
@@ -281,8 +281,8 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         let member = l.member.as_deref().unwrap_or("–");
         let state = status_name(l.state, lang);
         html! {
-            <span class={classes!("liveness", format!("{:?}", l.state).to_lowercase())}
-                data-testid="session-state" data-state={format!("{:?}", l.state).to_lowercase()}
+            <span class={classes!("liveness", l.state.as_str())}
+                data-testid="session-state" data-state={l.state.as_str()}
                 data-member={member.to_string()} title={format!("{state} · {member}")}>
                 { format!("● {}", member.rsplit(':').next().unwrap_or(member)) }
             </span>

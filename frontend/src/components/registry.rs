@@ -89,8 +89,8 @@ pub fn registry(props: &RegistryProps) -> Html {
                             <span class="name">{ node.path.rsplit('/').next().unwrap_or_default() }</span>
                             <span class="data">{ node.data.clone() }</span>
                             { for owner.and_then(|s| view.liveness(s.id)).map(|l| {
-                                let state = format!("{:?}", l.state).to_lowercase();
-                            let class = classes!("liveness", state.clone());
+                                let state = l.state.as_str();
+                            let class = classes!("liveness", state);
                                 let member = l.member.clone().unwrap_or_default();
                                 let port = format!("● {}", member.rsplit(':').next().unwrap_or_default());
                                 html! {

@@ -43,8 +43,8 @@ pub fn resource_panel(props: &ResourceProps) -> Html {
             </label>
             <ol data-testid="resource-log">
                 { for resource.writes.iter().rev().map(|w| {
-                    let outcome = format!("{:?}", w.outcome).to_lowercase();
-                    let class = classes!("write", outcome.clone());
+                    let outcome = w.outcome.as_str();
+                    let class = classes!("write", outcome);
                     html! {
                         <li key={w.seq} class={class}
                             data-outcome={outcome} data-token={w.token.to_string()}
