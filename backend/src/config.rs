@@ -67,6 +67,11 @@ pub struct Config {
     /// Messages a viewer may fall behind before it gets a fresh snapshot instead.
     #[arg(long, env = "ZKPLAY_VIEWER_QUEUE", default_value_t = 1024)]
     pub viewer_queue: usize,
+
+    /// Kernel send buffer of each connection, in bytes (with the viewer queue, what a viewer
+    /// that stops reading can have pending before it gets a fresh snapshot instead).
+    #[arg(long, env = "ZKPLAY_SEND_BUFFER_BYTES", default_value_t = 16 * 1024)]
+    pub send_buffer_bytes: usize,
 }
 
 impl Config {
@@ -93,6 +98,7 @@ impl Config {
             max_app_clients: self.max_app_clients,
             max_rooms: self.max_rooms,
             viewer_queue: self.viewer_queue,
+            send_buffer_bytes: self.send_buffer_bytes,
             default_hold_ms: self.hold_ms,
             ensemble: None,
         }

@@ -28,6 +28,9 @@ pub struct ServerSettings {
     pub max_app_clients: usize,
     pub max_rooms: usize,
     pub viewer_queue: usize,
+    /// The kernel's send buffer per connection, in bytes: with the viewer queue, it bounds what
+    /// a viewer that stops reading can have pending before it is given a snapshot instead.
+    pub send_buffer_bytes: usize,
     pub default_hold_ms: u64,
     /// The ensemble zkplay started itself, if it did: its members can be stopped and started.
     pub ensemble: Option<EnsembleControl>,
@@ -51,6 +54,7 @@ impl ServerSettings {
             max_app_clients: 10,
             max_rooms: 64,
             viewer_queue: 1024,
+            send_buffer_bytes: 16 * 1024,
             default_hold_ms: 3000,
             ensemble: None,
         }
@@ -99,6 +103,9 @@ impl Server {
     /// Serves on an already-bound listener (port 0 in tests).
     pub fn start(listener: TcpListener, settings: ServerSettings) -> std::io::Result<Server> {
         let addr = listener.local_addr()?;
+        // Accepted connections inherit it; left alone, loopback lets a stalled reader's backlog
+        // grow to megabytes of stale frames.
+        socket2::SockRef::from(&listener).set_send_buffer_size(settings.send_buffer_bytes)?;
         if !settings.ui_dir.join("index.html").exists() {
             tracing::warn!(
                 "no UI in {}: run `cargo xtask dist` (or pass --ui-dir); /ws works without it",

@@ -312,11 +312,38 @@ async fn write_half(
                 },
             },
         };
-        if sink.send(Message::Text(frame)).await.is_err() {
+        if sink.feed(Message::Text(frame)).await.is_err() {
+            return;
+        }
+        // What else the room has published already goes out in the same write: a hand-off is a
+        // burst of events, and a thousand viewers make a system call per write each.
+        for _ in 1..MAX_BATCH {
+            match frames.try_recv() {
+                Ok(frame) => {
+                    if sink.feed(Message::Text(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                    tracing::debug!(missed, "viewer fell behind; sending a snapshot");
+                    next = resubscribe(&room, &mut frames).await;
+                    if next.is_none() {
+                        return;
+                    }
+                    break;
+                }
+                // Closed shows again on the next `recv`.
+                Err(_) => break,
+            }
+        }
+        if sink.flush().await.is_err() {
             return;
         }
     }
 }
+
+/// Most frames written to one viewer before a flush.
+const MAX_BATCH: usize = 64;
 
 /// Replaces the viewer's place in the stream with a fresh snapshot and the frames after it.
 async fn resubscribe(room: &RoomHandle, frames: &mut broadcast::Receiver<Frame>) -> Option<Frame> {

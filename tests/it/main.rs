@@ -10,3 +10,4 @@ mod lock;
 mod quorum;
 mod recipes;
 mod registry;
+mod viewers;

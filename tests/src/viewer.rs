@@ -9,6 +9,7 @@ use shared::{
     ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, ServerMsg, PROTOCOL_VERSION,
 };
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -33,15 +34,41 @@ pub struct Viewer {
 impl Viewer {
     /// Connects without saying hello.
     pub async fn connect(addr: SocketAddr) -> RawSocket {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        Self::connect_with(addr, None)
             .await
-            .expect("WebSocket connect");
-        ws
+            .expect("WebSocket connect")
+    }
+
+    /// Connects without saying hello, with a 4 KiB read buffer (tungstenite's 128 KiB one is
+    /// zeroed on every read, which a thousand viewers pay for) and, if asked, the socket's
+    /// kernel receive buffer set: a small one stands for a slow link.
+    pub async fn connect_with(
+        addr: SocketAddr,
+        receive_buffer: Option<u32>,
+    ) -> Result<RawSocket, tokio_tungstenite::tungstenite::Error> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        if let Some(bytes) = receive_buffer {
+            socket.set_recv_buffer_size(bytes)?;
+        }
+        let stream = socket.connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let config = WebSocketConfig::default().read_buffer_size(4096);
+        let (ws, _) = tokio_tungstenite::client_async_with_config(
+            format!("ws://{addr}/ws"),
+            MaybeTlsStream::Plain(stream),
+            Some(config),
+        )
+        .await?;
+        Ok(ws)
     }
 
     /// Connects, says hello, and waits for the welcome and the snapshot.
     pub async fn join(addr: SocketAddr, room: &str) -> Viewer {
-        let mut ws = Self::connect(addr).await;
+        Self::join_socket(Self::connect(addr).await, room).await
+    }
+
+    /// [`Viewer::join`] over a socket of the caller's.
+    pub async fn join_socket(mut ws: RawSocket, room: &str) -> Viewer {
         let hello = ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
             room: room.into(),

@@ -1,45 +1,22 @@
-//! `cargo xtask bench`'s measuring program: how long the picture takes to follow ZooKeeper.
-//!
-//! So far: the bridge overhead. A raw session creates and deletes a child of a room's `/locks`;
-//! a raw watcher session (a persistent watch) and a zkplay viewer (over the WebSocket) both
-//! notice; each round records both latencies from the moment just before the write. Against a
-//! standalone server and a three-member ensemble, in one run, so the ratio holds on a noisy
-//! machine. Prints a JSON report on stdout; progress goes to stderr.
+//! Bridge overhead: a raw session creates and deletes a child of a room's `/locks`; a raw
+//! watcher session (a persistent watch) and a zkplay viewer (over the WebSocket) both notice;
+//! each round records both latencies from the moment just before the write.
 
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use serde_json::json;
 use shared::{RoomEvent, ServerMsg};
-use tests::{spawn_app_with, zookeeper};
+use tests::spawn_app_with;
 use zookeeper_client::{Acls, AddWatchMode, Client, CreateMode, EventType};
 
-const WARMUP: usize = 300;
-const ROUNDS: usize = 1000;
+use crate::percentiles;
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let standalone = zookeeper::connect_string();
-    eprintln!("bridge overhead against a standalone server ({standalone}) ...");
-    let single = bridge_overhead(&standalone).await?;
-    eprintln!("bridge overhead against a three-member ensemble ...");
-    let ensemble = zookeeper::three_members().await;
-    let three = bridge_overhead(&ensemble.connect_string().await).await;
-    ensemble.stop().await;
-    let report = json!({
-        "bridge_overhead": {
-            "rounds": ROUNDS,
-            "warmup": WARMUP,
-            "standalone": single,
-            "ensemble": three?,
-        }
-    });
-    println!("{}", serde_json::to_string_pretty(&report)?);
-    Ok(())
-}
+pub const WARMUP: usize = 300;
+pub const ROUNDS: usize = 1000;
 
 /// `(raw, ws)` latencies in µs for each round, as percentiles.
-async fn bridge_overhead(connect: &str) -> Result<serde_json::Value> {
+pub async fn bridge_overhead(connect: &str) -> Result<serde_json::Value> {
     let connect = connect.to_string();
     let app = spawn_app_with(move |s| s.zk.connect = connect.clone()).await;
     let mut viewer = app.viewer().await;
@@ -108,13 +85,4 @@ async fn bridge_overhead(connect: &str) -> Result<serde_json::Value> {
         "ws_ms": percentiles(&mut ws),
         "overhead_ms": percentiles(&mut overhead),
     }))
-}
-
-fn percentiles(samples: &mut [Duration]) -> serde_json::Value {
-    samples.sort();
-    let at = |p: f64| {
-        let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-        (samples[i].as_secs_f64() * 1e6).round() / 1e3
-    };
-    json!({"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)})
 }

@@ -1,0 +1,62 @@
+//! `cargo xtask bench`'s measuring program: how long the picture takes to follow ZooKeeper, how
+//! many browsers can watch one room, how many clients a room holds. Each figure is taken beside
+//! the real ZooKeeper measured in the same run, so ratios hold on a noisy machine. Prints a JSON
+//! report on stdout; progress goes to stderr. Which parts run: all, or those named as arguments
+//! (`overhead`, `fanout`).
+
+mod fanout;
+mod overhead;
+
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use serde_json::{json, Map, Value};
+use tests::zookeeper;
+
+const PARTS: [&str; 2] = ["overhead", "fanout"];
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let wanted: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(unknown) = wanted.iter().find(|w| !PARTS.contains(&w.as_str())) {
+        bail!("unknown part {unknown:?}; the parts are {PARTS:?}");
+    }
+    let runs = |part: &str| wanted.is_empty() || wanted.iter().any(|w| w == part);
+    let standalone = zookeeper::connect_string();
+    let mut report = Map::new();
+    if runs("overhead") {
+        eprintln!("bridge overhead against a standalone server ({standalone}) ...");
+        let single = overhead::bridge_overhead(&standalone).await?;
+        eprintln!("bridge overhead against a three-member ensemble ...");
+        let ensemble = zookeeper::three_members().await;
+        let three = overhead::bridge_overhead(&ensemble.connect_string().await).await;
+        ensemble.stop().await;
+        report.insert(
+            "bridge_overhead".into(),
+            json!({
+                "rounds": overhead::ROUNDS,
+                "warmup": overhead::WARMUP,
+                "standalone": single,
+                "ensemble": three?,
+            }),
+        );
+    }
+    if runs("fanout") {
+        report.insert("fan_out".into(), fanout::fan_out(&standalone).await?);
+    }
+    println!("{}", serde_json::to_string_pretty(&Value::Object(report))?);
+    Ok(())
+}
+
+/// p50, p95 and p99 in milliseconds (three decimals).
+pub fn percentiles(samples: &mut [Duration]) -> Value {
+    if samples.is_empty() {
+        return Value::Null;
+    }
+    samples.sort_unstable();
+    let at = |p: f64| {
+        let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+        (samples[i].as_secs_f64() * 1e6).round() / 1e3
+    };
+    json!({"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": at(1.0)})
+}
