@@ -7,6 +7,7 @@ pub mod components;
 pub mod i18n;
 pub mod layout;
 pub mod state;
+pub mod timing;
 pub mod ws;
 
 /// Mounts the app on `<body>`.

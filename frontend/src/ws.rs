@@ -94,6 +94,9 @@ async fn run(
                 loop {
                     match select(read.next(), inbox.next()).await {
                         Either::Left((Some(Ok(Message::Text(text))), _)) => {
+                            if text.starts_with(r#"{"type":"snapshot""#) {
+                                crate::timing::snapshot_received();
+                            }
                             match serde_json::from_str::<ServerMsg>(&text) {
                                 Ok(msg) => {
                                     if matches!(msg, ServerMsg::Welcome { .. }) {

@@ -23,8 +23,10 @@ pub struct Viewer {
     ws: RawSocket,
     /// The room as the stream built it.
     pub view: RoomView,
-    /// Every event received, in order, with its `seq`.
+    /// Every event received, in order, with its `seq` (unless `keep_history` is off).
     pub history: Vec<(u64, RoomEvent)>,
+    /// Off for long runs (benchmarks), where the history would outgrow memory.
+    pub keep_history: bool,
     /// Error messages received and not yet taken by [`Viewer::next_error`].
     pub errors: Vec<(ErrorCode, String)>,
     /// The ensemble as the server last described it.
@@ -80,6 +82,7 @@ impl Viewer {
             ws,
             view: RoomView::default(),
             history: Vec::new(),
+            keep_history: true,
             errors: Vec::new(),
             ensemble: EnsembleView::default(),
         };
@@ -105,14 +108,21 @@ impl Viewer {
 
     /// The next server message (failing the test after [`WAIT`]).
     pub async fn next(&mut self) -> ServerMsg {
+        self.next_before(tokio::time::Instant::now() + WAIT)
+            .await
+            .expect("no server message within the wait")
+    }
+
+    /// The next server message, or `None` at `deadline`.
+    pub async fn next_before(&mut self, deadline: tokio::time::Instant) -> Option<ServerMsg> {
         loop {
-            let frame = tokio::time::timeout(WAIT, self.ws.next())
+            let frame = tokio::time::timeout_at(deadline, self.ws.next())
                 .await
-                .expect("no server message within the wait")
+                .ok()?
                 .expect("the server closed the connection")
                 .expect("WebSocket error");
             if let Message::Text(text) = frame {
-                return serde_json::from_str(&text).expect("a server message");
+                return Some(serde_json::from_str(&text).expect("a server message"));
             }
         }
     }
@@ -121,22 +131,30 @@ impl Viewer {
     pub async fn until<T>(
         &mut self,
         what: &str,
-        mut done: impl FnMut(&RoomView, &[(u64, RoomEvent)]) -> Option<T>,
+        done: impl FnMut(&RoomView, &[(u64, RoomEvent)]) -> Option<T>,
     ) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        match self.until_within(WAIT, done).await {
+            Some(result) => result,
+            None => panic!(
+                "timed out waiting for {what}; view: {:#?}\nlast events: {:#?}",
+                self.view,
+                &self.history[self.history.len().saturating_sub(20)..]
+            ),
+        }
+    }
+
+    /// Like [`Viewer::until`], giving up (with `None`) after `within`.
+    pub async fn until_within<T>(
+        &mut self,
+        within: Duration,
+        mut done: impl FnMut(&RoomView, &[(u64, RoomEvent)]) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             if let Some(result) = done(&self.view, &self.history) {
-                return result;
+                return Some(result);
             }
-            let msg = tokio::time::timeout_at(deadline, self.next())
-                .await
-                .unwrap_or_else(|_| {
-                    panic!(
-                        "timed out waiting for {what}; view: {:#?}\nlast events: {:#?}",
-                        self.view,
-                        &self.history[self.history.len().saturating_sub(20)..]
-                    )
-                });
+            let msg = self.next_before(deadline).await?;
             self.absorb(msg);
         }
     }
@@ -146,7 +164,9 @@ impl Viewer {
             ServerMsg::Event { seq, at_ms, event } => {
                 if seq > self.view.seq {
                     self.view.apply(seq, at_ms, &event);
-                    self.history.push((seq, event));
+                    if self.keep_history {
+                        self.history.push((seq, event));
+                    }
                 }
             }
             ServerMsg::Snapshot { view } => self.view = *view,

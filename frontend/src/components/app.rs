@@ -42,6 +42,7 @@ pub fn app() -> Html {
             move || drop(listener)
         });
     }
+    use_effect(crate::timing::rendered);
     let lang = state.lang;
     let toggle_lang = {
         let dispatcher = state.dispatcher();

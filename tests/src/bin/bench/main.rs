@@ -2,10 +2,12 @@
 //! many browsers can watch one room, how many clients a room holds. Each figure is taken beside
 //! the real ZooKeeper measured in the same run, so ratios hold on a noisy machine. Prints a JSON
 //! report on stdout; progress goes to stderr. Which parts run: all, or those named as arguments
-//! (`overhead`, `fanout`).
+//! (`overhead`, `fanout`, `scale`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
 
 mod fanout;
 mod overhead;
+mod render;
+mod scale;
 
 use std::time::Duration;
 
@@ -13,7 +15,9 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 use tests::zookeeper;
 
-const PARTS: [&str; 2] = ["overhead", "fanout"];
+const PARTS: [&str; 3] = ["overhead", "fanout", "scale"];
+/// Chromium measures the room of this many lock clients.
+const RENDER_AT: usize = 1000;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -43,6 +47,12 @@ async fn main() -> Result<()> {
     }
     if runs("fanout") {
         report.insert("fan_out".into(), fanout::fan_out(&standalone).await?);
+    }
+    if runs("scale") {
+        report.insert(
+            "lock_scale".into(),
+            scale::lock_scale(&standalone, RENDER_AT).await?,
+        );
     }
     println!("{}", serde_json::to_string_pretty(&Value::Object(report))?);
     Ok(())

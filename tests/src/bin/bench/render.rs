@@ -1,0 +1,113 @@
+//! The browser's side: headless Chromium showing a room of n queued lock clients. The time from
+//! a snapshot's arrival to the DOM holding it and to the frame that shows it (the page's own
+//! performance marks, see `frontend::timing`), over several page loads; then the frame times
+//! while the queue hands the lock over.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use serde_json::{json, Value};
+use tests::browser::Browser;
+use tests::{TestApp, Viewer};
+
+use crate::percentiles;
+use crate::scale::hand_off;
+
+const LOADS: usize = 5;
+const HANDOFFS: usize = 5;
+/// Hand-offs this far apart, so each one's animation plays out before the next.
+const HANDOFF_EVERY: Duration = Duration::from_millis(600);
+
+pub async fn measure(app: &TestApp, driver: &mut Viewer, nodes: usize) -> Result<Value> {
+    eprintln!("  Chromium: {LOADS} page loads of {nodes} nodes, then {HANDOFFS} hand-offs");
+    let url = format!("{}/?room={}", app.http_url(), app.room);
+    let browser = Browser::open(&url).await?;
+    let result = measure_in(&browser, driver, nodes).await;
+    browser.close().await;
+    result
+}
+
+async fn measure_in(browser: &Browser, driver: &mut Viewer, nodes: usize) -> Result<Value> {
+    let (mut rendered, mut painted) = (Vec::new(), Vec::new());
+    for load in 0..LOADS {
+        if load > 0 {
+            browser.client.refresh().await?;
+        }
+        let timing = browser
+            .wait_for("the snapshot to be painted", async |c| {
+                let found = c
+                    .execute(
+                        "const last = name => performance.getEntriesByName(name).at(-1);
+                         const painted = last('zkplay:snapshot-painted');
+                         return painted ? [last('zkplay:snapshot-rendered').duration,
+                             painted.duration,
+                             document.querySelectorAll('[data-testid=lock-node]').length]
+                           : null;",
+                        vec![],
+                    )
+                    .await?;
+                Ok((!found.is_null()).then_some(found))
+            })
+            .await?;
+        let shown = timing[2].as_u64().context("a node count")? as usize;
+        ensure!(
+            shown == nodes,
+            "the page showed {shown} lock nodes, not {nodes}"
+        );
+        rendered.push(ms(&timing[0])?);
+        painted.push(ms(&timing[1])?);
+    }
+
+    // Frame times: every animation frame's distance from the previous, while hand-offs play.
+    let record_ms = HANDOFF_EVERY.as_millis() as u64 * (HANDOFFS as u64 + 1);
+    browser
+        .client
+        .execute(
+            "window.zkplayFrames = null;
+             const frames = [], end = performance.now() + arguments[0];
+             let last = performance.now();
+             const tick = now => {
+               frames.push(now - last); last = now;
+               if (now < end) requestAnimationFrame(tick); else window.zkplayFrames = frames;
+             };
+             requestAnimationFrame(tick);",
+            vec![json!(record_ms)],
+        )
+        .await?;
+    for _ in 0..HANDOFFS {
+        hand_off(driver).await;
+        // Pacing the load, not waiting for a result.
+        tokio::time::sleep(HANDOFF_EVERY).await;
+    }
+    let frames = browser
+        .wait_for("the frame record", async |c| {
+            let frames = c.execute("return window.zkplayFrames;", vec![]).await?;
+            Ok((!frames.is_null()).then_some(frames))
+        })
+        .await?;
+    let mut frames: Vec<Duration> = frames
+        .as_array()
+        .context("frame times")?
+        .iter()
+        .map(ms)
+        .collect::<Result<_>>()?;
+    let long = frames
+        .iter()
+        .filter(|f| **f > Duration::from_millis(50))
+        .count();
+    Ok(json!({
+        "nodes": nodes,
+        "loads": LOADS,
+        "snapshot_rendered_ms": percentiles(&mut rendered),
+        "snapshot_painted_ms": percentiles(&mut painted),
+        "handoffs": HANDOFFS,
+        "frames": frames.len(),
+        "frames_over_50ms": long,
+        "frame_ms": percentiles(&mut frames),
+    }))
+}
+
+fn ms(value: &Value) -> Result<Duration> {
+    let ms = value.as_f64().context("a time in ms")?;
+    Ok(Duration::from_secs_f64(ms / 1000.0))
+}
