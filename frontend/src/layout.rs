@@ -38,6 +38,15 @@ pub fn queue_size(count: usize, columns: usize) -> (f64, f64) {
     (width, TOP + rows as f64 * (CARD_H + GAP_Y))
 }
 
+/// The rows whose cards overlap the band `top..bottom` of the queue (px from its top edge).
+pub fn rows_within(top: f64, bottom: f64) -> std::ops::Range<usize> {
+    let pitch = CARD_H + GAP_Y;
+    // Row r spans TOP + r·pitch .. TOP + r·pitch + CARD_H.
+    let first = ((top - TOP - CARD_H) / pitch).floor() + 1.0;
+    let end = ((bottom - TOP) / pitch).ceil();
+    (first.max(0.0) as usize)..(end.max(0.0) as usize)
+}
+
 /// The SVG path of a watch arrow: from the waiter's card at `from` to the watched card at `to`.
 /// Neighbours on one row get a straight arrow; a target on a row above is reached through the
 /// gap between the rows; anything else on one row bends above the cards.
@@ -162,5 +171,28 @@ mod tests {
         assert_eq!(clock(0, 0), "00:00:00.000");
         assert_eq!(clock(3_723_004, 60), "02:02:03.004");
         assert_eq!(clock(0, -30), "23:30:00.000");
+    }
+
+    #[test]
+    fn rows_within_a_band_are_those_it_overlaps() {
+        let pitch = CARD_H + GAP_Y;
+        assert_eq!(rows_within(0.0, TOP + 1.0), 0..1);
+        assert_eq!(
+            rows_within(0.0, TOP),
+            0..0,
+            "the band ends where row 0 starts"
+        );
+        // A band inside the gap below row 0 touches no card.
+        let gap = TOP + CARD_H;
+        assert_eq!(rows_within(gap + 1.0, gap + GAP_Y - 1.0).len(), 0);
+        assert_eq!(
+            rows_within(TOP + pitch * 3.0 + 5.0, TOP + pitch * 5.0 + 5.0),
+            3..6
+        );
+        assert_eq!(
+            rows_within(-500.0, -10.0).len(),
+            0,
+            "a band above the queue"
+        );
     }
 }

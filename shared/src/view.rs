@@ -377,7 +377,12 @@ impl RoomView {
     }
 
     pub fn node_state(&self, node: &Znode) -> NodeState {
-        match self.owner(node) {
+        self.node_state_owned(node, self.owner(node))
+    }
+
+    /// [`RoomView::node_state`] with the node's owner already looked up.
+    pub fn node_state_owned(&self, node: &Znode, owner: Option<&LockClientView>) -> NodeState {
+        match owner {
             Some(c) if c.phase == ClientPhase::Holding => NodeState::Holding,
             Some(_) => NodeState::Waiting,
             None if self.is_departed(node) => NodeState::Crashed,

@@ -163,6 +163,8 @@ fn shortcut_keys(
                     }
                 }
             }
+            // A fresh snapshot from the server: the picture redrawn from ZooKeeper's truth.
+            "s" | "S" => link.send(ClientMsg::Resync),
             "l" | "L" => state.dispatch(Action::SetLang(match state.lang {
                 Lang::En => Lang::Zh,
                 Lang::Zh => Lang::En,

@@ -16,9 +16,16 @@ use yew::prelude::*;
 use super::countdown::Countdown;
 use crate::i18n::{call_name, status_name, Lang, Text};
 use crate::layout::{
-    arrow_path, columns_for, notification_path, queue_size, slot, DEFAULT_COLUMNS,
+    arrow_path, columns_for, notification_path, queue_size, rows_within, slot, DEFAULT_COLUMNS,
 };
 use crate::ws::ServerLink;
+
+/// Beyond this many nodes the queue is a crowd: only the rows near the screen are drawn, and
+/// they keep still (no marching arrows, no entrance or glide), so a thousand nodes cost the
+/// browser about a frame, not a second.
+const CROWD_FROM: usize = 60;
+/// The screen's height until it is measured.
+const ASSUMED_SCREEN_PX: f64 = 1000.0;
 
 /// How many of the latest log entries may still show a pulse.
 const PULSE_WINDOW: usize = 24;
@@ -68,6 +75,40 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
         });
     }
     let columns = *columns;
+    // A crowd draws only the rows near the screen: a thousand cards made at once cost a
+    // third of a second; the rows in view and a screen's height either side, a frame.
+    let stage = use_node_ref();
+    let near = use_state_eq(|| rows_within(0.0, 2.0 * ASSUMED_SCREEN_PX));
+    {
+        let stage = stage.clone();
+        let near = near.clone();
+        use_effect_with((), move |_| {
+            let measure = move || {
+                let (Some(el), Some(window)) =
+                    (stage.cast::<web_sys::Element>(), web_sys::window())
+                else {
+                    return;
+                };
+                let screen = window
+                    .inner_height()
+                    .ok()
+                    .and_then(|h| h.as_f64())
+                    .unwrap_or(ASSUMED_SCREEN_PX);
+                let top = -el.get_bounding_client_rect().top();
+                near.set(rows_within(top - screen, top + 2.0 * screen));
+            };
+            measure();
+            let window = web_sys::window().expect("a window");
+            let on_scroll = {
+                let measure = measure.clone();
+                gloo_events::EventListener::new(&window, "scroll", move |_| measure())
+            };
+            let on_resize = gloo_events::EventListener::new(&window, "resize", move |_| measure());
+            move || drop((on_scroll, on_resize))
+        });
+    }
+    let crowd = view.nodes.len() > CROWD_FROM;
+    let drawn = |index: usize| !crowd || near.contains(&(index / columns));
     let index: HashMap<&str, usize> = view
         .nodes
         .iter()
@@ -79,15 +120,32 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
         let from = *index.get(c.path.as_deref()?)?;
         let watch = c.watching.as_ref()?;
         let to = *index.get(watch.path.as_str())?;
+        if !drawn(from) && !drawn(to) {
+            return None;
+        }
         Some(html! {
             <path key={format!("{from}-{to}")} class="arrow" d={arrow_path(from, to, columns)}
                 marker-end="url(#arrowhead)" data-testid="watch-arrow"
                 data-from={c.path.clone().unwrap_or_default()} data-to={watch.path.clone()} />
         })
     });
+    // Looked up once per render: a thousand nodes each searching a thousand clients was a
+    // measurable share of a large room's render.
+    let owners: HashMap<&str, &LockClientView> = view
+        .clients
+        .iter()
+        .filter_map(|c| Some((c.session.as_deref()?, c)))
+        .collect();
+    let liveness: HashMap<ClientId, &Liveness> =
+        view.liveness.iter().map(|l| (l.client, l)).collect();
     let pulses = recent_pulses(view);
     let notifications = view.clients.iter().flat_map(|c| {
-        let at = c.path.as_deref().and_then(|p| index.get(p)).copied();
+        let at = c
+            .path
+            .as_deref()
+            .and_then(|p| index.get(p))
+            .copied()
+            .filter(|at| drawn(*at));
         let fired = at.and_then(|at| Some((at, pulses.get(&c.id)?)));
         fired
             .into_iter()
@@ -110,7 +168,8 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             if view.nodes.is_empty() {
                 <p class="empty">{ Text::EmptyQueue.get(lang) }</p>
             }
-            <div class="queue-stage" style={format!("width:{width}px;height:{height}px")}>
+            <div class={classes!("queue-stage", crowd.then_some("crowd"))} ref={stage}
+                style={format!("width:{width}px;height:{height}px")}>
                 <svg class="arrows" width={width.to_string()} height={height.to_string()}>
                     <defs>
                         <marker id="arrowhead" viewBox="0 0 10 10" refX="8" refY="5"
@@ -127,17 +186,17 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                     { for arrows }
                     { for notifications }
                 </svg>
-                { for view.nodes.iter().enumerate().map(|(i, node)| {
-                    let owner = view.owner(node);
+                { for view.nodes.iter().enumerate().filter(|(i, _)| drawn(*i)).map(|(i, node)| {
+                    let owner = owners.get(node.owner_session.as_str()).copied();
                     let node_pulses = owner
                         .and_then(|c| pulses.get(&c.id))
                         .cloned()
                         .unwrap_or_default();
                     html! {
                         <LockNode key={node.path.clone()} node={node.clone()} index={i} columns={columns}
-                            state={view.node_state(node)} owner={owner.cloned()}
+                            state={view.node_state_owned(node, owner)} owner={owner.cloned()}
                             departed={view.departed_owner(node).cloned()}
-                            liveness={owner.and_then(|c| view.liveness(c.id)).cloned()}
+                            liveness={owner.and_then(|c| liveness.get(&c.id)).map(|l| (*l).clone())}
                             pause_ms={props.pause_ms}
                             pulses={node_pulses} lang={lang} link={props.link.clone()} />
                     }
