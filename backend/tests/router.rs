@@ -87,3 +87,39 @@ async fn serves_the_ui_health_and_refuses_plain_http_on_ws() {
     // Without an upgrade handshake the WebSocket route answers with a client error.
     assert!(get(app(ui.path()), "/ws").await.0.is_client_error());
 }
+
+#[tokio::test]
+async fn serves_precompressed_files_to_browsers_that_accept_them() {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(ui.path().join("index.html"), "<title>zkplay</title>").unwrap();
+    std::fs::write(ui.path().join("app.wasm"), "plain").unwrap();
+    std::fs::write(ui.path().join("app.wasm.br"), "brotli").unwrap();
+    std::fs::write(ui.path().join("app.wasm.gz"), "gzip").unwrap();
+    let fetch = async |accept: Option<&str>| {
+        let mut request = Request::get("/app.wasm");
+        if let Some(accept) = accept {
+            request = request.header("accept-encoding", accept);
+        }
+        let response = app(ui.path())
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let encoding = response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (encoding, String::from_utf8_lossy(&body).into_owned())
+    };
+    assert_eq!(
+        fetch(Some("gzip, deflate, br")).await,
+        (Some("br".into()), "brotli".into())
+    );
+    assert_eq!(
+        fetch(Some("gzip")).await,
+        (Some("gzip".into()), "gzip".into())
+    );
+    assert_eq!(fetch(None).await, (None, "plain".into()));
+}

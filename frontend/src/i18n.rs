@@ -238,6 +238,15 @@ fn kind_name(kind: WatchedKind) -> &'static str {
 }
 
 /// One event as a line of the event log.
+/// After a listing cut short (see `shared::LISTED_NAMES_MAX`), how many names there were.
+fn listing_rest(shown: usize, total: u32, zh: bool) -> String {
+    match (shown as u64) < u64::from(total) {
+        false => String::new(),
+        true if zh => format!(" …（共 {total} 个）"),
+        true => format!(" … ({total} in all)"),
+    }
+}
+
 pub fn describe(event: &RoomEvent, lang: Lang) -> String {
     use RoomEvent::*;
     let zh = lang == Lang::Zh;
@@ -260,16 +269,26 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         NodeCreatedByClient { client, path } => {
             format!("client {client}: create {path} (EPHEMERAL_SEQUENTIAL)")
         }
-        ChildrenListed { client, children } if zh => {
+        ChildrenListed {
+            client,
+            children,
+            total,
+        } if zh => {
             format!(
-                "客户端 {client}: getChildren /locks → [{}]",
-                children.join(", ")
+                "客户端 {client}: getChildren /locks → [{}]{}",
+                children.join(", "),
+                listing_rest(children.len(), *total, true)
             )
         }
-        ChildrenListed { client, children } => {
+        ChildrenListed {
+            client,
+            children,
+            total,
+        } => {
             format!(
-                "client {client}: getChildren /locks → [{}]",
-                children.join(", ")
+                "client {client}: getChildren /locks → [{}]{}",
+                children.join(", "),
+                listing_rest(children.len(), *total, false)
             )
         }
         WatchSet { client, path, call } if zh => {
@@ -444,5 +463,21 @@ mod tests {
     fn every_text_differs_between_languages_except_paths() {
         assert_ne!(Text::AddClient.get(Lang::En), Text::AddClient.get(Lang::Zh));
         assert_eq!(Text::Queue.get(Lang::En), Text::Queue.get(Lang::Zh));
+    }
+
+    #[test]
+    fn a_long_listing_shows_its_first_names_and_the_count() {
+        let names: Vec<String> = (0..40).map(|n| format!("sub{n:010}")).collect();
+        let event = RoomEvent::children_listed(7, &names);
+        let line = describe(&event, Lang::En);
+        assert!(line.starts_with("client 7: getChildren /locks → [sub0000000000, "));
+        assert!(line.contains("sub0000000031]"), "{line}");
+        assert!(!line.contains("sub0000000032"), "{line}");
+        assert!(line.ends_with(" … (40 in all)"), "{line}");
+        let short = RoomEvent::children_listed(7, &names[..2]);
+        assert_eq!(
+            describe(&short, Lang::En),
+            "client 7: getChildren /locks → [sub0000000000, sub0000000001]"
+        );
     }
 }

@@ -685,3 +685,58 @@ async fn a_holder_whose_node_zookeeper_deleted_still_shows_what_it_believes() {
     );
     assert!(text.contains("paused"), "{text}");
 }
+
+#[wasm_bindgen_test]
+async fn a_crowd_draws_the_rows_near_the_screen_and_follows_the_scroll() {
+    const NODES: u32 = 300;
+    let mut view = RoomView::new("crowd", 0);
+    for n in 0..NODES {
+        let node = Znode {
+            path: format!("/locks/sub{n:010}"),
+            czxid: 100 + i64::from(n),
+            owner_session: "0x99".into(),
+            data: String::new(),
+        };
+        view.apply(
+            u64::from(n) + 1,
+            1_700_000_000_000,
+            &RoomEvent::ZnodeAdded { node },
+        );
+    }
+    let root = mount_point();
+    let props = LockQueueProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+        pause_ms: 8000,
+    };
+    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    assert!(root.query_selector(".queue-stage.crowd").unwrap().is_some());
+    let drawn = attrs(&root, "[data-testid=lock-node]", "data-path");
+    assert!(
+        !drawn.is_empty() && drawn.len() < NODES as usize,
+        "{} of {NODES} drawn",
+        drawn.len()
+    );
+    assert_eq!(drawn[0], "/locks/sub0000000000");
+    let last = format!("/locks/sub{:010}", NODES - 1);
+    assert!(!drawn.contains(&last));
+
+    // Scrolled to the end, the last rows are drawn and the first are not.
+    let window = web_sys::window().unwrap();
+    let (scrolled, on_scroll) = futures::channel::oneshot::channel::<()>();
+    let _listener = gloo_events::EventListener::once(&window, "scroll", move |_| {
+        let _ = scrolled.send(());
+    });
+    let height = window.document().unwrap().body().unwrap().scroll_height();
+    window.scroll_to_with_x_and_y(0.0, f64::from(height));
+    on_scroll.await.unwrap();
+    yew::scheduler::flush().await;
+    let drawn = attrs(&root, "[data-testid=lock-node]", "data-path");
+    assert!(drawn.contains(&last), "{drawn:?}");
+    assert!(!drawn.contains(&"/locks/sub0000000000".to_string()));
+    window.scroll_to_with_x_and_y(0.0, 0.0);
+    root.remove();
+}

@@ -10,7 +10,7 @@ mod view;
 pub use protocol::{
     ClientId, ClientMsg, CloseReason, EnsembleView, ErrorCode, LockRecipeKind, MemberMode,
     MemberView, RoomEvent, ServerInfo, ServerMsg, SessionStatus, WatchCall, WatchedKind,
-    WriteOutcome, PROTOCOL_VERSION,
+    WriteOutcome, LISTED_NAMES_MAX, PROTOCOL_VERSION,
 };
 pub use view::{
     is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, HerdStats,

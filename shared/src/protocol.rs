@@ -261,6 +261,11 @@ pub enum CloseReason {
     RecipeSwitched,
 }
 
+/// Most names a `children_listed` event carries. Every viewer gets every listing, and in a
+/// children-watch room every change makes every waiter list: whole listings of 1 000 names
+/// (25 KB each, a million names per hand-off) held such a room at no hand-off in a minute.
+pub const LISTED_NAMES_MAX: usize = 32;
+
 /// Everything that happens in a room, in the order the room saw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -280,10 +285,13 @@ pub enum RoomEvent {
     /// It created its EPHEMERAL_SEQUENTIAL node (the seed's `thisPath`, or an AppServer's
     /// `create:` line).
     NodeCreatedByClient { client: ClientId, path: String },
-    /// It listed a folder's children (sorted, as the seed sorts them).
+    /// It listed a folder's children (sorted, as the seed sorts them): the first
+    /// [`LISTED_NAMES_MAX`] of them, and how many there were. Make it with
+    /// [`RoomEvent::children_listed`].
     ChildrenListed {
         client: ClientId,
         children: Vec<String>,
+        total: u32,
     },
     /// It armed a one-shot watch.
     WatchSet {
@@ -351,6 +359,18 @@ pub enum RoomEvent {
         second: ClientId,
         second_path: String,
     },
+}
+
+impl RoomEvent {
+    /// A `children_listed` event for a sorted listing: its first [`LISTED_NAMES_MAX`] names,
+    /// and the count.
+    pub fn children_listed(client: ClientId, sorted: &[String]) -> RoomEvent {
+        RoomEvent::ChildrenListed {
+            client,
+            children: sorted.iter().take(LISTED_NAMES_MAX).cloned().collect(),
+            total: u32::try_from(sorted.len()).unwrap_or(u32::MAX),
+        }
+    }
 }
 
 /// Machine-readable reason of an `error` message.

@@ -172,8 +172,9 @@ fn every_event_kind() {
             RoomEvent::ChildrenListed {
                 client: 1,
                 children: vec!["sub0000000000".into()],
+                total: 1,
             },
-            json!({"kind": "children_listed", "client": 1, "children": ["sub0000000000"]}),
+            json!({"kind": "children_listed", "client": 1, "children": ["sub0000000000"], "total": 1}),
         ),
         (
             RoomEvent::WatchSet {

@@ -1,23 +1,35 @@
-//! `cargo xtask bench`: runs the measuring program (`tests/src/bin/bench.rs`) and sizes the UI,
-//! then writes BENCHMARKS.md (tables, and the same figures as JSON).
+//! `cargo xtask bench`: runs the measuring program (`tests/src/bin/bench`) and sizes the UI,
+//! then writes the figures into BENCHMARKS.md (tables, and the same as JSON) between two
+//! markers, keeping the hand-written findings around them.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
+use serde_json::{json, Value};
 
 use crate::{cargo, install, step};
 
+const BEGIN: &str = "<!-- figures: written by `cargo xtask bench`; edits here are lost -->";
+const END: &str = "<!-- end of figures -->";
+
 pub fn measure(root: &Path) -> Result<()> {
     install::zookeeper()?;
+    install::chromium()?;
     let ui = crate::dist(root, true)?;
-    let wasm = std::fs::read(ui.join("frontend_bg.wasm")).context("read the built wasm")?;
-    let gzip = compressed_size(&wasm, "gzip", &["-9", "-c"])?;
+    let size = |name: &str| std::fs::metadata(ui.join(name)).map(|m| m.len());
+    let frontend = json!({
+        "wasm_bytes": size("frontend_bg.wasm")?,
+        "wasm_gzip_bytes": size("frontend_bg.wasm.gz")?,
+        "wasm_brotli_bytes": size("frontend_bg.wasm.br")?,
+        "js_brotli_bytes": size("frontend.js.br")?,
+    });
     step("build the measuring program (release)", || {
         crate::run(cargo().args(["build", "--release", "--package", "tests", "--bin", "bench"]))
     })?;
-    let report = step("measure (a few minutes; progress below)", || {
+    let report = step("measure (about ten minutes; progress below)", || {
         let output = Command::new(root.join("target/release/bench"))
+            .env("ZKPLAY_TEST_UI_DIR", &ui)
             .stderr(Stdio::inherit())
             .output()
             .context("run target/release/bench")?;
@@ -26,30 +38,28 @@ pub fn measure(root: &Path) -> Result<()> {
             "the bench failed: {}",
             output.status
         );
-        Ok(serde_json::from_slice::<serde_json::Value>(&output.stdout)?)
+        Ok(serde_json::from_slice::<Value>(&output.stdout)?)
     })?;
     let mut report = report;
-    report["frontend"] = serde_json::json!({
-        "wasm_bytes": wasm.len(),
-        "wasm_gzip_bytes": gzip,
-    });
-    let markdown = render(&report, &machine());
-    std::fs::write(root.join("BENCHMARKS.md"), markdown)?;
+    report["frontend"]["size"] = frontend;
+    report["machine"] = json!(machine());
+    let path = root.join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::write(&path, splice(&old, &figures(&report)))?;
     println!("wrote BENCHMARKS.md");
     Ok(())
 }
 
-fn compressed_size(data: &[u8], tool: &str, args: &[&str]) -> Result<usize> {
-    use std::io::Write;
-    let mut child = Command::new(tool)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("run {tool}"))?;
-    child.stdin.take().expect("piped").write_all(data)?;
-    let out = child.wait_with_output()?;
-    Ok(out.stdout.len())
+/// Puts `figures` between the markers of `page`, or makes a page of them.
+fn splice(page: &str, figures: &str) -> String {
+    match (page.find(BEGIN), page.find(END)) {
+        (Some(begin), Some(end)) if begin < end => format!(
+            "{}{BEGIN}\n{figures}{END}{}",
+            &page[..begin],
+            &page[end + END.len()..]
+        ),
+        _ => format!("# Benchmarks\n\n{BEGIN}\n{figures}{END}\n"),
+    }
 }
 
 fn machine() -> String {
@@ -61,54 +71,374 @@ fn machine() -> String {
             .unwrap_or_default()
     };
     format!(
-        "{} cores, {}; {}; ZooKeeper 3.8.0 (Debian); run on {}",
+        "{} cores ({}), {} GiB; {}; ZooKeeper 3.8.0 (Debian), {}; {}; run on {}",
         text("nproc", &[]),
         text(
             "sh",
             &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]
+        )
+        .trim(),
+        text(
+            "sh",
+            &[
+                "-c",
+                "awk '/MemTotal/ {print int($2/1048576)}' /proc/meminfo"
+            ]
         ),
         text("rustc", &["--version"]),
+        text("sh", &["-c", "java -version 2>&1 | head -1"]),
+        text("chromium", &["--version"]),
         text("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
     )
 }
 
-fn render(report: &serde_json::Value, machine: &str) -> String {
-    let row = |name: &str, v: &serde_json::Value| {
+/// A number as the tables show it.
+fn n(v: &Value) -> String {
+    match v {
+        Value::Null => "–".into(),
+        Value::Number(x) => match x.as_f64() {
+            Some(f) if f.fract() != 0.0 => format!("{f:.3}")
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string(),
+            _ => x.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "**missed**"
+    }
+}
+
+fn figures(r: &Value) -> String {
+    let mut out = format!("Machine: {}.\n\n", r["machine"].as_str().unwrap_or("?"));
+    out += &targets(r);
+    out += &bridge(&r["bridge_overhead"]);
+    out += &fan_out(&r["fan_out"]);
+    out += &scale(&r["lock_scale"]);
+    out += &frontend(&r["frontend"], &r["lock_scale"]);
+    out += &format!(
+        "### The figures as JSON\n\n```json\n{}\n```\n",
+        serde_json::to_string_pretty(r).unwrap_or_default()
+    );
+    out
+}
+
+fn targets(r: &Value) -> String {
+    let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+    let bridge = &r["bridge_overhead"];
+    let worst = |key: &str| {
+        f(&bridge["standalone"]["overhead_ms"][key]).max(f(&bridge["ensemble"]["overhead_ms"][key]))
+    };
+    let fan = r["fan_out"]["runs"]
+        .as_array()
+        .and_then(|runs| {
+            runs.iter()
+                .find(|run| run["viewers"] == 1000 && run["stalled_viewer"].is_null())
+        })
+        .map(|run| f(&run["latency_ms"]["p95"]))
+        .unwrap_or(f64::NAN);
+    let thousand = r["lock_scale"]["runs"]
+        .as_array()
+        .and_then(|runs| {
+            runs.iter()
+                .find(|run| run["clients"] == 1000 && run["recipe"] == "predecessor")
+        })
+        .cloned()
+        .unwrap_or_default();
+    let held = !thousand["queued_s"].is_null() && !thousand["drain_s"].is_null();
+    let size = &r["frontend"]["size"];
+    let render = &thousand["frontend"];
+    let warm = f(&render["warm_painted_ms"]["p50"]);
+    let cold = f(&render["cold_painted_ms"]["p50"]);
+    let rows = [
+        (
+            "bridge overhead p50 (worse of standalone, ensemble)",
+            "≤ 1 ms",
+            format!("{} ms", n(&json!(worst("p50")))),
+            worst("p50") <= 1.0,
+        ),
+        (
+            "bridge overhead p99 (worse of the two)",
+            "≤ 5 ms",
+            format!("{} ms", n(&json!(worst("p99")))),
+            worst("p99") <= 5.0,
+        ),
+        (
+            "fan-out p95, 1 000 viewers",
+            "≤ 50 ms",
+            format!("{} ms", n(&json!(fan))),
+            fan <= 50.0,
+        ),
+        (
+            "lock clients in one room",
+            "1 000",
+            format!(
+                "1 000 queued in {} s, drained in {} s",
+                n(&thousand["queued_s"]),
+                n(&thousand["drain_s"])
+            ),
+            held,
+        ),
+        (
+            "wasm raw",
+            "≤ 250 000 B",
+            format!("{} B", n(&size["wasm_bytes"])),
+            f(&size["wasm_bytes"]) <= 250_000.0,
+        ),
+        (
+            "wasm gzip",
+            "≤ 90 000 B",
+            format!("{} B", n(&size["wasm_gzip_bytes"])),
+            f(&size["wasm_gzip_bytes"]) <= 90_000.0,
+        ),
+        (
+            "1 000-node snapshot to the screen, p50 (page as it stands)",
+            "≤ 16 ms",
+            format!("{} ms", n(&json!(warm))),
+            warm <= 16.0,
+        ),
+        (
+            "the same on a fresh page load, p50",
+            "≤ 16 ms",
+            format!("{} ms", n(&json!(cold))),
+            cold <= 16.0,
+        ),
+    ];
+    let mut out = String::from("## Targets\n\n| what | target | measured | |\n|---|---|---|---|\n");
+    for (what, target, measured, met) in rows {
+        out += &format!("| {what} | {target} | {measured} | {} |\n", verdict(met));
+    }
+    out + "\n"
+}
+
+fn bridge(b: &Value) -> String {
+    let row = |name: &str, v: &Value| {
         format!(
-            "| {name} | {} | {} | {} | {} | {} | {} |\n",
-            v["raw_ms"]["p50"],
-            v["raw_ms"]["p99"],
-            v["ws_ms"]["p50"],
-            v["ws_ms"]["p99"],
-            v["overhead_ms"]["p50"],
-            v["overhead_ms"]["p99"]
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |\n",
+            n(&v["raw_ms"]["p50"]),
+            n(&v["raw_ms"]["p99"]),
+            n(&v["ws_ms"]["p50"]),
+            n(&v["ws_ms"]["p99"]),
+            n(&v["overhead_ms"]["p50"]),
+            n(&v["overhead_ms"]["p99"]),
+            n(&v["raw_spread_ms"]["p99"]),
         )
     };
-    let bridge = &report["bridge_overhead"];
-    let frontend = &report["frontend"];
     format!(
-        "# Benchmarks\n\nWritten by `cargo xtask bench`. Machine: {machine}.\n\n\
-         ## Bridge overhead\n\
-         A raw session creates and deletes a child of a room's `/locks`, {rounds} rounds of each \
-         after {warmup} warm-up rounds. Latency from just before the write to (a) a raw \
-         persistent watch firing and (b) a zkplay viewer receiving the change over the \
-         WebSocket; overhead = (b) − (a) per round. Milliseconds. Targets: overhead ≤ 1 ms p50, \
-         ≤ 5 ms p99.\n\n\
-         | ZooKeeper | raw p50 | raw p99 | ws p50 | ws p99 | overhead p50 | overhead p99 |\n\
-         |---|---|---|---|---|---|---|\n{standalone}{ensemble}\n\
-         ## Frontend size\n\
-         `frontend_bg.wasm` of the `ui` profile (opt-level z, fat LTO, panic=abort, no \
-         wasm-opt): {wasm} bytes raw, {gzip} bytes gzip -9. Targets: 250 000 raw, 90 000 gzip.\n\n\
-         ## Not measured yet\n\
-         Fan-out to 100-1 000 viewers, rooms of 100 and 1 000 lock clients, and the browser's \
-         render time for 1 000 nodes are still to come (issue 5).\n\n\
-         ## The figures as JSON\n\n```json\n{json}\n```\n",
-        rounds = bridge["rounds"],
-        warmup = bridge["warmup"],
-        standalone = row("standalone", &bridge["standalone"]),
-        ensemble = row("three members", &bridge["ensemble"]),
-        wasm = frontend["wasm_bytes"],
-        gzip = frontend["wasm_gzip_bytes"],
-        json = serde_json::to_string_pretty(report).unwrap_or_default(),
+        "## Bridge overhead\n\
+         A raw session creates and deletes a child of a room's `/locks`, {} rounds of each after \
+         {} warm-up rounds. Latency from just before the write to (a) a raw persistent watch \
+         firing and (b) a zkplay viewer receiving the change over the WebSocket; overhead = \
+         (b) − (a) per round. A second raw watcher, its own session, gives the floor: the \
+         spread between two plain ZooKeeper clients told of the same change. All four parties \
+         are awaited at once, each timed as its notice arrives. Milliseconds.\n\n\
+         | ZooKeeper | raw p50 | raw p99 | ws p50 | ws p99 | overhead p50 | overhead p99 | raw–raw spread p99 |\n\
+         |---|---|---|---|---|---|---|---|\n{}{}\n",
+        n(&b["rounds"]),
+        n(&b["warmup"]),
+        row("standalone", &b["standalone"]),
+        row("three members", &b["ensemble"]),
     )
+}
+
+fn fan_out(f: &Value) -> String {
+    let mut out = format!(
+        "## Fan-out\n\
+         Viewers of one room (tokio-tungstenite, on a thread of their own in the same process) \
+         while lock hand-offs run (hold {} ms, a new client every hold). For every event, the \
+         time from the room's publication (its `at_ms`, whole milliseconds, so figures read up \
+         to 1 ms high) to each viewer's receipt, over a {} s window after 2 s of warm-up. The \
+         last run adds one viewer that stops reading (a 4 KiB socket receive buffer, as on a \
+         slow link); the server's viewer queue is {} frames here. The two runs of 1 000 are \
+         compared, so each is made twice, alternately, and pooled.\n\n\
+         | viewers | runs | events per run | messages/s | p50 ms | p95 ms | p99 ms | max ms | resyncs |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+        n(&f["hold_ms"]),
+        n(&f["window_s"]),
+        n(&f["viewer_queue"]),
+    );
+    let runs = f["runs"].as_array().cloned().unwrap_or_default();
+    for run in &runs {
+        let stalled = if run["stalled_viewer"].is_null() {
+            ""
+        } else {
+            " + 1 stalled"
+        };
+        out += &format!(
+            "| {}{stalled} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            n(&run["viewers"]),
+            n(&run["runs"]),
+            n(&run["events"]),
+            n(&run["messages_per_s"]),
+            n(&run["latency_ms"]["p50"]),
+            n(&run["latency_ms"]["p95"]),
+            n(&run["latency_ms"]["p99"]),
+            n(&run["latency_ms"]["max"]),
+            n(&run["resyncs"]),
+        );
+    }
+    let p99 = |stalled: bool| {
+        runs.iter()
+            .find(|r| r["viewers"] == 1000 && r["stalled_viewer"].is_null() != stalled)
+            .and_then(|r| r["latency_ms"]["p99"].as_f64())
+    };
+    if let (Some(alone), Some(with), Some(stalled)) = (
+        p99(false),
+        p99(true),
+        runs.iter().find(|r| !r["stalled_viewer"].is_null()),
+    ) {
+        let change = (with / alone - 1.0) * 100.0;
+        let resumed: Vec<String> = stalled["stalled_viewers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} frames ({} bytes: what the socket buffers held), then a snapshot of {} \
+                     bytes {} ms after it resumed",
+                    n(&s["frames_before_snapshot"]),
+                    n(&s["bytes_before_snapshot"]),
+                    n(&s["snapshot_bytes"]),
+                    n(&s["snapshot_after_ms"]),
+                )
+            })
+            .collect();
+        out += &format!(
+            "\nWith the stalled viewer the others' p99 was {} ms against {} ms without it \
+             ({change:+.0} %; the target is within +10 %: {}). Reading again, the stalled viewer \
+             got {}, instead of the backlog.\n",
+            n(&json!(with)),
+            n(&json!(alone)),
+            verdict(change <= 10.0),
+            resumed.join("; and in the second run "),
+        );
+    }
+    out + "\n"
+}
+
+fn scale(s: &Value) -> String {
+    let mut out = format!(
+        "## Lock scale\n\
+         Real lock clients in one room, each its own ZooKeeper session through its own relay, \
+         against the standalone server; the room limit raised to the room's size and sessions \
+         of 20 s. Added at once with hold 0 (held until released), then drained with hold {} ms \
+         (zkplay's 0 means \"until released\"). Notifications are watch events delivered to the \
+         room's lock clients. Memory is the resident set of the process that runs the server \
+         (and one viewer). Budgets: {} s to queue, {} s to drain.\n\n\
+         | clients | recipe | sessions open s | queued s | drained s | hand-offs | notifications | while joining | per hand-off | RSS MiB | KiB per client |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
+        n(&s["drain_hold_ms"]),
+        n(&s["open_budget_s"]),
+        n(&s["drain_budget_s"]),
+    );
+    for run in s["runs"].as_array().cloned().unwrap_or_default() {
+        let handoffs = run["handoffs"].as_f64().unwrap_or(0.0);
+        let per = if handoffs > 0.0 {
+            json!(run["notifications"].as_f64().unwrap_or(0.0) / handoffs)
+        } else {
+            Value::Null
+        };
+        let rss = run["rss_full_mib"].as_f64().map(|m| json!(m.round()));
+        out += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            n(&run["clients"]),
+            run["recipe"].as_str().unwrap_or("?"),
+            n(&run["open_s"]),
+            n(&run["queued_s"]),
+            n(&run["drain_s"]),
+            n(&run["handoffs"]),
+            n(&run["notifications"]),
+            n(&run["notifications_while_joining"]),
+            n(&per),
+            n(&rss.unwrap_or_default()),
+            n(&json!(run["rss_per_client_kib"]
+                .as_f64()
+                .unwrap_or(0.0)
+                .round())),
+        );
+    }
+    out + "\n"
+}
+
+fn frontend(f: &Value, s: &Value) -> String {
+    let size = &f["size"];
+    let mut out = format!(
+        "## Frontend\n\
+         `frontend_bg.wasm` of the `ui` profile (opt-level z, fat LTO, panic=abort), names \
+         removed, then `wasm-opt -Oz` (binaryen 132 from npm): {} bytes raw, {} gzip -9, {} \
+         brotli 11 (the server sends the precompressed files; the script adds {} bytes brotli).\n\n",
+        n(&size["wasm_bytes"]),
+        n(&size["wasm_gzip_bytes"]),
+        n(&size["wasm_brotli_bytes"]),
+        n(&size["js_brotli_bytes"]),
+    );
+    let render = s["runs"]
+        .as_array()
+        .and_then(|runs| runs.iter().find(|r| !r["frontend"].is_null()))
+        .map(|r| r["frontend"].clone());
+    if let Some(r) = render {
+        out += &format!(
+            "Headless Chromium (1600×1000) showing the room of {} queued clients. A snapshot's \
+             time from its arrival to the DOM holding it (`rendered`) and to the end of the frame \
+             that shows it (`painted`), the page's own performance marks; cold = {} page loads, \
+             warm = {} fresh snapshots on the page as it stands (key S). The crowd draws the \
+             rows near the screen: {} cards here.\n\n\
+             | snapshot | rendered p50 | rendered max | painted p50 | painted max |\n\
+             |---|---|---|---|---|\n\
+             | cold (page load) | {} | {} | {} | {} |\n\
+             | warm | {} | {} | {} | {} |\n\n\
+             Frames while {} hand-offs play, one every 600 ms: {} frames, p50 {} ms, p95 {} ms, \
+             max {} ms, {} over 50 ms.\n\n",
+            n(&r["nodes"]),
+            n(&r["loads"]),
+            n(&r["loads"]),
+            n(&r["cards_drawn"]),
+            n(&r["cold_rendered_ms"]["p50"]),
+            n(&r["cold_rendered_ms"]["max"]),
+            n(&r["cold_painted_ms"]["p50"]),
+            n(&r["cold_painted_ms"]["max"]),
+            n(&r["warm_rendered_ms"]["p50"]),
+            n(&r["warm_rendered_ms"]["max"]),
+            n(&r["warm_painted_ms"]["p50"]),
+            n(&r["warm_painted_ms"]["max"]),
+            n(&r["handoffs"]),
+            n(&r["frames"]),
+            n(&r["frame_ms"]["p50"]),
+            n(&r["frame_ms"]["p95"]),
+            n(&r["frame_ms"]["max"]),
+            n(&r["frames_over_50ms"]),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_keeps_what_is_around_the_markers() {
+        let page = format!("# B\n\nintro\n{BEGIN}\nold\n{END}\n\n## Findings\nkept\n");
+        let new = splice(&page, "new\n");
+        assert_eq!(
+            new,
+            format!("# B\n\nintro\n{BEGIN}\nnew\n{END}\n\n## Findings\nkept\n")
+        );
+        assert!(splice("no markers", "x\n").contains(&format!("{BEGIN}\nx\n{END}")));
+    }
+
+    #[test]
+    fn numbers_read_plainly() {
+        assert_eq!(n(&json!(0.25)), "0.25");
+        assert_eq!(n(&json!(3.0)), "3.0");
+        assert_eq!(n(&json!(12)), "12");
+        assert_eq!(n(&Value::Null), "–");
+    }
 }

@@ -133,6 +133,42 @@ pub fn wasm_bindgen_cli(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// Binaryen's version from npm: Debian's (108) and the crates.io `wasm-opt` (116) cannot read
+/// what today's wasm-bindgen writes.
+const BINARYEN: &str = "132.0.0";
+
+/// `wasm-opt` from npm's `binaryen`, in `target/tools/binaryen`; Node and npm from Debian if
+/// they are missing.
+pub fn wasm_opt(root: &Path) -> Result<PathBuf> {
+    let prefix = root.join("target/tools/binaryen");
+    let wasm_opt = prefix.join("node_modules/.bin/wasm-opt");
+    let current = Command::new(&wasm_opt)
+        .arg("--version")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .contains(BINARYEN.split('.').next().unwrap_or_default())
+        })
+        .unwrap_or(false);
+    if current {
+        return Ok(wasm_opt);
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        apt_install(&["nodejs", "npm"], true)?;
+    }
+    step(
+        &format!("install binaryen {BINARYEN} (wasm-opt) from npm into target/tools"),
+        || {
+            std::fs::create_dir_all(&prefix)?;
+            run(Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg(format!("binaryen@{BINARYEN}")))
+        },
+    )?;
+    Ok(wasm_opt)
+}
+
 /// wasm-bindgen-test-runner leaves Chromium profile folders in /tmp.
 pub fn remove_chromium_leftovers() {
     if let Ok(entries) = std::fs::read_dir("/tmp") {

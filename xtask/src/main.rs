@@ -221,9 +221,20 @@ pub(crate) fn dist(root: &Path, release: bool) -> Result<PathBuf> {
             .web(true)?
             .omit_default_module_path(false)
             .typescript(false)
+            // Function names are a quarter of the file; keep them only for debug builds.
+            .remove_name_section(release)
+            .remove_producers_section(release)
             .generate(&out)
             .context("wasm-bindgen")?;
+        if release {
+            shrink(root, &out.join("frontend_bg.wasm"))?;
+        }
         std::fs::copy(root.join("frontend/style.css"), out.join("style.css"))?;
+        if release {
+            for name in ["frontend_bg.wasm", "frontend.js", "style.css"] {
+                precompress(&out.join(name))?;
+            }
+        }
         let page = std::fs::read_to_string(root.join("index.html"))?;
         std::fs::write(out.join("index.html"), page_without_trunk(&page))?;
         let size = std::fs::metadata(out.join("frontend_bg.wasm"))?.len();
@@ -232,6 +243,58 @@ pub(crate) fn dist(root: &Path, release: bool) -> Result<PathBuf> {
     })?;
     Ok(out)
 }
+
+/// Writes `<file>.br` and `<file>.gz` beside `file`, at the highest settings.
+fn precompress(file: &Path) -> Result<()> {
+    let data = std::fs::read(file)?;
+    let with_suffix = |suffix: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    std::fs::write(with_suffix(".br"), brotli_bytes(&data)?)?;
+    std::fs::write(with_suffix(".gz"), gzip_bytes(&data)?)?;
+    Ok(())
+}
+
+pub(crate) fn brotli_bytes(data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params)?;
+    Ok(out)
+}
+
+pub(crate) fn gzip_bytes(data: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data)?;
+    Ok(encoder.finish()?)
+}
+
+/// `wasm-opt -Oz` in place, with the features rustc's wasm32 target uses.
+fn shrink(root: &Path, wasm: &Path) -> Result<()> {
+    let wasm_opt = install::wasm_opt(root)?;
+    run(Command::new(wasm_opt)
+        .arg("-Oz")
+        .args(WASM_FEATURES.iter().map(|f| format!("--enable-{f}")))
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm))
+}
+
+const WASM_FEATURES: [&str; 7] = [
+    "bulk-memory",
+    "bulk-memory-opt",
+    "multivalue",
+    "mutable-globals",
+    "nontrapping-float-to-int",
+    "reference-types",
+    "sign-ext",
+];
 
 /// Turns trunk's `index.html` into a plain page: trunk's links become a stylesheet link and a
 /// module script that loads the wasm.

@@ -244,10 +244,7 @@ impl Core {
     /// The steps that report a listing, and where this client stands in it: `Ok(0)` holds,
     /// `Ok(i)` waits behind `sorted[i - 1]`, `Err` means its own node is gone.
     fn position(&mut self, sorted: &[String]) -> (Step, Result<usize, Vec<Step>>) {
-        let listed = Step::Publish(RoomEvent::ChildrenListed {
-            client: self.client,
-            children: sorted.to_vec(),
-        });
+        let listed = Step::Publish(RoomEvent::children_listed(self.client, sorted));
         let this_path = self.this_path();
         let this_name = this_path.rsplit('/').next().unwrap_or_default();
         let at = sorted.iter().position(|n| n == this_name).ok_or_else(|| {
@@ -445,7 +442,8 @@ mod tests {
         );
         assert!(steps.contains(&Step::Publish(RoomEvent::ChildrenListed {
             client: 3,
-            children: names(&["sub0000000000", "sub0000000001", "sub0000000002"])
+            children: names(&["sub0000000000", "sub0000000001", "sub0000000002"]),
+            total: 3,
         })));
         assert_eq!(
             calls(&steps),

@@ -70,10 +70,7 @@ impl AppClientRecipe {
                     .map(|n| format!("{REGISTRY_DIR}/{n}"))
                     .collect();
                 vec![
-                    Publish(RoomEvent::ChildrenListed {
-                        client,
-                        children: names,
-                    }),
+                    Publish(RoomEvent::children_listed(client, &names)),
                     Publish(RoomEvent::WatchSet {
                         client,
                         path: REGISTRY_DIR.into(),

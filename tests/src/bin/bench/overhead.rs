@@ -15,57 +15,67 @@ use crate::percentiles;
 pub const WARMUP: usize = 300;
 pub const ROUNDS: usize = 1000;
 
-/// `(raw, ws)` latencies in µs for each round, as percentiles.
+/// `(raw, ws)` latencies for each round, as percentiles, and a second raw watcher's: the
+/// spread between two plain ZooKeeper clients, the floor under any bridge's tail.
 pub async fn bridge_overhead(connect: &str) -> Result<serde_json::Value> {
     let connect = connect.to_string();
     let app = spawn_app_with(move |s| s.zk.connect = connect.clone()).await;
     let mut viewer = app.viewer().await;
     let locks = format!("/zkplay/{}/locks", app.room);
-    let zk = zookeeper_client::Client::connect(&app.server_zk()).await?;
+    let zk = Client::connect(&app.server_zk()).await?;
+    let zk2 = Client::connect(&app.server_zk()).await?;
     let writer = Client::connect(&app.server_zk()).await?;
     // The room makes its folders as it starts; do not race it.
     backend::zk::ensure_path(&writer, &locks).await?;
     let mut watcher = zk.watch(&locks, AddWatchMode::Persistent).await?;
+    let mut watcher2 = zk2.watch(&locks, AddWatchMode::Persistent).await?;
     let options = CreateMode::Ephemeral.with_acls(Acls::anyone_all());
-    let (mut raw, mut ws) = (
-        Vec::with_capacity(ROUNDS * 2),
-        Vec::with_capacity(ROUNDS * 2),
-    );
+    let mut raw = Vec::with_capacity(ROUNDS * 2);
+    let mut ws = Vec::with_capacity(ROUNDS * 2);
+    let mut spread = Vec::with_capacity(ROUNDS * 2);
     for round in 0..WARMUP + ROUNDS {
         let path = format!("{locks}/bench{round}");
+        let name = format!("/locks/bench{round}");
         for create in [true, false] {
+            // Each party is timed as its own notice arrives, all awaited at once.
             let start = Instant::now();
-            if create {
-                writer.create(&path, &[], &options).await?;
-            } else {
-                writer.delete(&path, None).await?;
-            }
-            // The raw watcher first: it is one hop; the viewer's message comes through zkplay.
-            loop {
-                let event = watcher.changed().await;
-                if event.event_type == EventType::NodeChildrenChanged {
-                    break;
+            let write = async {
+                match create {
+                    true => writer.create(&path, &[], &options).await.map(drop),
+                    false => writer.delete(&path, None).await,
                 }
-            }
-            let raw_at = start.elapsed();
-            let name = format!("/locks/bench{round}");
-            loop {
-                match viewer.next().await {
-                    ServerMsg::Event {
-                        event: RoomEvent::ZnodeAdded { node },
-                        ..
-                    } if create && node.path == name => break,
-                    ServerMsg::Event {
-                        event: RoomEvent::ZnodeRemoved { path },
-                        ..
-                    } if !create && path == name => break,
-                    _ => {}
+            };
+            let raw_watch = async |watcher: &mut zookeeper_client::PersistentWatcher| loop {
+                if watcher.changed().await.event_type == EventType::NodeChildrenChanged {
+                    return start.elapsed();
                 }
-            }
-            let ws_at = start.elapsed();
+            };
+            let bridged = async {
+                loop {
+                    match viewer.next().await {
+                        ServerMsg::Event {
+                            event: RoomEvent::ZnodeAdded { node },
+                            ..
+                        } if create && node.path == name => return start.elapsed(),
+                        ServerMsg::Event {
+                            event: RoomEvent::ZnodeRemoved { path },
+                            ..
+                        } if !create && path == name => return start.elapsed(),
+                        _ => {}
+                    }
+                }
+            };
+            let (written, raw_at, raw2_at, ws_at) = tokio::join!(
+                write,
+                raw_watch(&mut watcher),
+                raw_watch(&mut watcher2),
+                bridged
+            );
+            written?;
             if round >= WARMUP {
                 raw.push(raw_at);
                 ws.push(ws_at);
+                spread.push(raw_at.abs_diff(raw2_at));
             }
         }
         if round % 200 == 0 {
@@ -84,5 +94,6 @@ pub async fn bridge_overhead(connect: &str) -> Result<serde_json::Value> {
         "raw_ms": percentiles(&mut raw),
         "ws_ms": percentiles(&mut ws),
         "overhead_ms": percentiles(&mut overhead),
+        "raw_spread_ms": percentiles(&mut spread),
     }))
 }

@@ -21,8 +21,8 @@ const DRAIN_HOLD_MS: u64 = 1;
 
 pub async fn lock_scale(connect: &str, render_at: usize) -> Result<Value> {
     let mut runs = Vec::new();
-    for clients in [1000] {
-        for recipe in [LockRecipeKind::Predecessor] {
+    for clients in [100, 1000] {
+        for recipe in LockRecipeKind::ALL {
             eprintln!("lock scale: {clients} clients, {} ...", recipe.as_str());
             let render = clients == render_at && recipe == LockRecipeKind::Predecessor;
             runs.push(run(connect, clients, recipe, render).await?);
