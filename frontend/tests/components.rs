@@ -703,7 +703,12 @@ async fn a_crowd_draws_the_rows_near_the_screen_and_follows_the_scroll() {
             &RoomEvent::ZnodeAdded { node },
         );
     }
-    let root = mount_point();
+    // At the top of the page, whatever other tests have mounted below it.
+    let window = web_sys::window().unwrap();
+    let body = window.document().unwrap().body().unwrap();
+    let root = window.document().unwrap().create_element("div").unwrap();
+    body.prepend_with_node_1(&root).unwrap();
+    window.scroll_to_with_x_and_y(0.0, 0.0);
     let props = LockQueueProps {
         view: Rc::new(view),
         lang: Lang::En,
@@ -724,14 +729,14 @@ async fn a_crowd_draws_the_rows_near_the_screen_and_follows_the_scroll() {
     let last = format!("/locks/sub{:010}", NODES - 1);
     assert!(!drawn.contains(&last));
 
-    // Scrolled to the end, the last rows are drawn and the first are not.
-    let window = web_sys::window().unwrap();
+    // Scrolled to the queue's end, its last rows are drawn and its first are not.
     let (scrolled, on_scroll) = futures::channel::oneshot::channel::<()>();
     let _listener = gloo_events::EventListener::once(&window, "scroll", move |_| {
         let _ = scrolled.send(());
     });
-    let height = window.document().unwrap().body().unwrap().scroll_height();
-    window.scroll_to_with_x_and_y(0.0, f64::from(height));
+    let screen = window.inner_height().unwrap().as_f64().unwrap();
+    let end = root.get_bounding_client_rect().bottom() + window.scroll_y().unwrap();
+    window.scroll_to_with_x_and_y(0.0, end - screen);
     on_scroll.await.unwrap();
     yew::scheduler::flush().await;
     let drawn = attrs(&root, "[data-testid=lock-node]", "data-path");
