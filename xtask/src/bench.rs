@@ -235,8 +235,10 @@ fn bridge(b: &Value) -> String {
          A raw session creates and deletes a child of a room's `/locks`, {} rounds of each after \
          {} warm-up rounds. Latency from just before the write to (a) a raw persistent watch \
          firing and (b) a zkplay viewer receiving the change over the WebSocket; overhead = \
-         (b) − (a) per round. A second raw watcher, its own session, gives the floor: the \
-         spread between two plain ZooKeeper clients told of the same change. All four parties \
+         (b) − (a) per round. The raw watcher is on the first member; a second raw watcher, \
+         on the second member, gives the floor: the spread between two plain ZooKeeper clients \
+         on different members told of the same change (zkplay's observer is on a member its \
+         client picked). All four parties \
          are awaited at once, each timed as its notice arrives. Milliseconds.\n\n\
          | ZooKeeper | raw p50 | raw p99 | ws p50 | ws p99 | overhead p50 | overhead p99 | raw–raw spread p99 |\n\
          |---|---|---|---|---|---|---|---|\n{}{}\n",
@@ -256,7 +258,7 @@ fn fan_out(f: &Value) -> String {
          to 1 ms high) to each viewer's receipt, over a {} s window after 2 s of warm-up. The \
          last run adds one viewer that stops reading (a 4 KiB socket receive buffer, as on a \
          slow link); the server's viewer queue is {} frames here. The two runs of 1 000 are \
-         compared, so each is made twice, alternately, and pooled.\n\n\
+         compared, so each is made three times, in the order A B B A A B, and pooled.\n\n\
          | viewers | runs | events per run | messages/s | p50 ms | p95 ms | p99 ms | max ms | resyncs |\n\
          |---|---|---|---|---|---|---|---|---|\n",
         n(&f["hold_ms"]),
@@ -288,6 +290,16 @@ fn fan_out(f: &Value) -> String {
             .find(|r| r["viewers"] == 1000 && r["stalled_viewer"].is_null() != stalled)
             .and_then(|r| r["latency_ms"]["p99"].as_f64())
     };
+    let per_run = |stalled: bool| {
+        runs.iter()
+            .find(|r| r["viewers"] == 1000 && r["stalled_viewer"].is_null() != stalled)
+            .and_then(|r| r["p99_per_run_ms"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if let (Some(alone), Some(with), Some(stalled)) = (
         p99(false),
         p99(true),
@@ -312,12 +324,14 @@ fn fan_out(f: &Value) -> String {
             .collect();
         out += &format!(
             "\nWith the stalled viewer the others' p99 was {} ms against {} ms without it \
-             ({change:+.0} %; the target is within +10 %: {}). Reading again, the stalled viewer \
-             got {}, instead of the backlog.\n",
+             ({change:+.0} %; the target is within +10 %: {}); run by run, {} ms without and {} ms \
+             with. Reading again, the stalled viewer got {}, instead of the backlog.\n",
             n(&json!(with)),
             n(&json!(alone)),
             verdict(change <= 10.0),
-            resumed.join("; and in the second run "),
+            per_run(false),
+            per_run(true),
+            resumed.join("; in the next run "),
         );
     }
     out + "\n"

@@ -16,14 +16,19 @@ pub const WARMUP: usize = 300;
 pub const ROUNDS: usize = 1000;
 
 /// `(raw, ws)` latencies for each round, as percentiles, and a second raw watcher's: the
-/// spread between two plain ZooKeeper clients, the floor under any bridge's tail.
+/// spread between two plain ZooKeeper clients on different members, the floor under any
+/// bridge's tail on an ensemble.
 pub async fn bridge_overhead(connect: &str) -> Result<serde_json::Value> {
-    let connect = connect.to_string();
-    let app = spawn_app_with(move |s| s.zk.connect = connect.clone()).await;
+    let server_connect = connect.to_string();
+    let app = spawn_app_with(move |s| s.zk.connect = server_connect).await;
     let mut viewer = app.viewer().await;
     let locks = format!("/zkplay/{}/locks", app.room);
-    let zk = Client::connect(&app.server_zk()).await?;
-    let zk2 = Client::connect(&app.server_zk()).await?;
+    // The two raw watchers sit on different members where there are several (the first and
+    // the second of the connect string), so their spread shows how far apart two members tell
+    // of one change: zkplay's observer is on whichever member its client picked.
+    let members: Vec<&str> = connect.split(',').collect();
+    let zk = Client::connect(members[0]).await?;
+    let zk2 = Client::connect(members[1 % members.len()]).await?;
     let writer = Client::connect(&app.server_zk()).await?;
     // The room makes its folders as it starts; do not race it.
     backend::zk::ensure_path(&writer, &locks).await?;
