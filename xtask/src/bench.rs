@@ -27,7 +27,7 @@ pub fn measure(root: &Path) -> Result<()> {
     step("build the measuring program (release)", || {
         crate::run(cargo().args(["build", "--release", "--package", "tests", "--bin", "bench"]))
     })?;
-    let report = step("measure (about ten minutes; progress below)", || {
+    let report = step("measure (about four minutes; progress below)", || {
         let output = Command::new(root.join("target/release/bench"))
             .env("ZKPLAY_TEST_UI_DIR", &ui)
             .stderr(Stdio::inherit())
