@@ -302,8 +302,7 @@ async fn write_half(
                 received = frames.recv() => match received {
                     Ok(frame) => frame,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::debug!(missed, "viewer fell behind; sending a snapshot");
-                        match resubscribe(&room, &mut frames).await {
+                        match fell_behind(missed, &room, &mut frames).await {
                             Some(frame) => frame,
                             None => return,
                         }
@@ -325,8 +324,7 @@ async fn write_half(
                     }
                 }
                 Err(broadcast::error::TryRecvError::Lagged(missed)) => {
-                    tracing::debug!(missed, "viewer fell behind; sending a snapshot");
-                    next = resubscribe(&room, &mut frames).await;
+                    next = fell_behind(missed, &room, &mut frames).await;
                     if next.is_none() {
                         return;
                     }
@@ -344,6 +342,16 @@ async fn write_half(
 
 /// Most frames written to one viewer before a flush.
 const MAX_BATCH: usize = 64;
+
+/// A viewer `missed` frames: it gets the room as it is instead.
+async fn fell_behind(
+    missed: u64,
+    room: &RoomHandle,
+    frames: &mut broadcast::Receiver<Frame>,
+) -> Option<Frame> {
+    tracing::debug!(missed, "viewer fell behind; sending a snapshot");
+    resubscribe(room, frames).await
+}
 
 /// Replaces the viewer's place in the stream with a fresh snapshot and the frames after it.
 async fn resubscribe(room: &RoomHandle, frames: &mut broadcast::Receiver<Frame>) -> Option<Frame> {

@@ -237,7 +237,6 @@ fn kind_name(kind: WatchedKind) -> &'static str {
     }
 }
 
-/// One event as a line of the event log.
 /// After a listing cut short (see `shared::LISTED_NAMES_MAX`), how many names there were.
 fn listing_rest(shown: usize, total: u32, zh: bool) -> String {
     match (shown as u64) < u64::from(total) {
@@ -247,6 +246,7 @@ fn listing_rest(shown: usize, total: u32, zh: bool) -> String {
     }
 }
 
+/// One event as a line of the event log.
 pub fn describe(event: &RoomEvent, lang: Lang) -> String {
     use RoomEvent::*;
     let zh = lang == Lang::Zh;

@@ -12,16 +12,14 @@ async fn a_killed_holders_node_stays_until_its_session_expires_then_the_lock_pas
     let app =
         spawn_app_with(|s| s.zk.session_timeout = std::time::Duration::from_millis(2000)).await;
     let mut viewer = app.viewer().await;
-    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
-    viewer.add_lock_client().await;
-    viewer.add_lock_client().await;
-    let (holder, waiter, timeout_ms) = viewer
-        .until("a holder and a waiter", |view, _| {
-            let holder = view.holders().next()?;
-            let waiter = view.clients.iter().find(|c| c.watching.is_some())?;
-            (view.nodes.len() == 2).then_some((holder.id, waiter.id, holder.timeout_ms?))
-        })
-        .await;
+    let (holder, waiter) = viewer.holder_and_waiter().await;
+    let timeout_ms = viewer
+        .view
+        .clients
+        .iter()
+        .find(|c| c.id == holder)
+        .and_then(|c| c.timeout_ms)
+        .expect("the holder's negotiated timeout");
     let holder_node = viewer.view.nodes[0].clone();
 
     let killed_at = Instant::now();
@@ -127,16 +125,7 @@ async fn a_holder_paused_past_its_timeout_is_expired_while_it_still_believes_it_
     let app =
         spawn_app_with(|s| s.zk.session_timeout = std::time::Duration::from_millis(2000)).await;
     let mut viewer = app.viewer().await;
-    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
-    viewer.add_lock_client().await;
-    viewer.add_lock_client().await;
-    let (holder, waiter) = viewer
-        .until("a holder and a waiter", |view, _| {
-            let holder = view.holders().next()?.id;
-            let waiter = view.clients.iter().find(|c| c.watching.is_some())?.id;
-            Some((holder, waiter))
-        })
-        .await;
+    let (holder, waiter) = viewer.holder_and_waiter().await;
     viewer
         .send(&ClientMsg::Pause {
             client: holder,

@@ -153,16 +153,7 @@ async fn crashing_a_waiting_client_makes_its_successor_rewatch_and_never_yields_
 async fn crashing_the_holder_passes_the_lock_on() {
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;
-    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
-    viewer.add_lock_client().await;
-    viewer.add_lock_client().await;
-    let (holder, waiter) = viewer
-        .until("a holder and a waiter", |view, _| {
-            let holder = view.holders().next()?.id;
-            let waiter = view.clients.iter().find(|c| c.watching.is_some())?.id;
-            Some((holder, waiter))
-        })
-        .await;
+    let (holder, waiter) = viewer.holder_and_waiter().await;
     viewer.send(&ClientMsg::Crash { client: holder }).await;
     viewer
         .until(

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use shared::{
-    ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, ServerMsg, PROTOCOL_VERSION,
+    ClientId, ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, ServerMsg, PROTOCOL_VERSION,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -213,5 +213,19 @@ impl Viewer {
     /// Adds a lock client and returns nothing; its id shows up in the events.
     pub async fn add_lock_client(&mut self) {
         self.send(&ClientMsg::AddLockClient).await;
+    }
+
+    /// With hold time 0, adds two lock clients and waits until one holds and the other watches
+    /// it, both nodes shown; returns `(holder, waiter)`.
+    pub async fn holder_and_waiter(&mut self) -> (ClientId, ClientId) {
+        self.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
+        self.add_lock_client().await;
+        self.add_lock_client().await;
+        self.until("a holder and a waiter", |view, _| {
+            let holder = view.holders().next()?.id;
+            let waiter = view.clients.iter().find(|c| c.watching.is_some())?.id;
+            (view.nodes.len() == 2).then_some((holder, waiter))
+        })
+        .await
     }
 }

@@ -135,12 +135,7 @@ fn targets(r: &Value) -> String {
     let worst = |key: &str| {
         f(&bridge["standalone"]["overhead_ms"][key]).max(f(&bridge["ensemble"]["overhead_ms"][key]))
     };
-    let fan = r["fan_out"]["runs"]
-        .as_array()
-        .and_then(|runs| {
-            runs.iter()
-                .find(|run| run["viewers"] == 1000 && run["stalled_viewer"].is_null())
-        })
+    let fan = thousand_viewers(&r["fan_out"], false)
         .map(|run| f(&run["latency_ms"]["p95"]))
         .unwrap_or(f64::NAN);
     let thousand = r["lock_scale"]["runs"]
@@ -285,14 +280,10 @@ fn fan_out(f: &Value) -> String {
             n(&run["resyncs"]),
         );
     }
-    let p99 = |stalled: bool| {
-        runs.iter()
-            .find(|r| r["viewers"] == 1000 && r["stalled_viewer"].is_null() != stalled)
-            .and_then(|r| r["latency_ms"]["p99"].as_f64())
-    };
+    let p99 =
+        |stalled: bool| thousand_viewers(f, stalled).and_then(|r| r["latency_ms"]["p99"].as_f64());
     let per_run = |stalled: bool| {
-        runs.iter()
-            .find(|r| r["viewers"] == 1000 && r["stalled_viewer"].is_null() != stalled)
+        thousand_viewers(f, stalled)
             .and_then(|r| r["p99_per_run_ms"].as_array().cloned())
             .unwrap_or_default()
             .iter()
@@ -300,11 +291,9 @@ fn fan_out(f: &Value) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let (Some(alone), Some(with), Some(stalled)) = (
-        p99(false),
-        p99(true),
-        runs.iter().find(|r| !r["stalled_viewer"].is_null()),
-    ) {
+    if let (Some(alone), Some(with), Some(stalled)) =
+        (p99(false), p99(true), thousand_viewers(f, true))
+    {
         let change = (with / alone - 1.0) * 100.0;
         let resumed: Vec<String> = stalled["stalled_viewers"]
             .as_array()
@@ -335,6 +324,14 @@ fn fan_out(f: &Value) -> String {
         );
     }
     out + "\n"
+}
+
+/// The fan-out run of 1 000 viewers, with or without the one that stops reading.
+fn thousand_viewers(fan_out: &Value, stalled: bool) -> Option<&Value> {
+    fan_out["runs"]
+        .as_array()?
+        .iter()
+        .find(|r| r["viewers"] == 1000 && r["stalled_viewer"].is_null() != stalled)
 }
 
 fn scale(s: &Value) -> String {

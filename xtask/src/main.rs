@@ -257,7 +257,7 @@ fn precompress(file: &Path) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn brotli_bytes(data: &[u8]) -> Result<Vec<u8>> {
+fn brotli_bytes(data: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -268,7 +268,7 @@ pub(crate) fn brotli_bytes(data: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-pub(crate) fn gzip_bytes(data: &[u8]) -> Result<Vec<u8>> {
+fn gzip_bytes(data: &[u8]) -> Result<Vec<u8>> {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(data)?;

@@ -56,34 +56,22 @@ fn recent_pulses(view: &RoomView) -> HashMap<ClientId, Vec<(u64, WatchedKind)>> 
 pub fn lock_queue(props: &LockQueueProps) -> Html {
     let view = &props.view;
     let lang = props.lang;
-    // Cards per row follow the queue's width: measured after the first render and on resize.
+    // Measured after the first render, on resize and on scroll: cards per row follow the
+    // queue's width, and a crowd draws only the rows near the screen (a thousand cards made at
+    // once cost a third of a second; the rows in view and a screen's height either side, a
+    // frame).
     let section = use_node_ref();
+    let stage = use_node_ref();
     let columns = use_state_eq(|| DEFAULT_COLUMNS);
+    let near = use_state_eq(|| rows_within(0.0, 2.0 * ASSUMED_SCREEN_PX));
     {
-        let section = section.clone();
-        let columns = columns.clone();
+        let (section, stage) = (section.clone(), stage.clone());
+        let (columns, near) = (columns.clone(), near.clone());
         use_effect_with((), move |_| {
             let measure = move || {
                 if let Some(el) = section.cast::<web_sys::Element>() {
                     columns.set(columns_for(f64::from(el.client_width())));
                 }
-            };
-            measure();
-            let window = web_sys::window().expect("a window");
-            let listener = gloo_events::EventListener::new(&window, "resize", move |_| measure());
-            move || drop(listener)
-        });
-    }
-    let columns = *columns;
-    // A crowd draws only the rows near the screen: a thousand cards made at once cost a
-    // third of a second; the rows in view and a screen's height either side, a frame.
-    let stage = use_node_ref();
-    let near = use_state_eq(|| rows_within(0.0, 2.0 * ASSUMED_SCREEN_PX));
-    {
-        let stage = stage.clone();
-        let near = near.clone();
-        use_effect_with((), move |_| {
-            let measure = move || {
                 let (Some(el), Some(window)) =
                     (stage.cast::<web_sys::Element>(), web_sys::window())
                 else {
@@ -107,6 +95,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             move || drop((on_scroll, on_resize))
         });
     }
+    let columns = *columns;
     let crowd = view.nodes.len() > CROWD_FROM;
     let drawn = |index: usize| !crowd || near.contains(&(index / columns));
     let index: HashMap<&str, usize> = view

@@ -17,6 +17,9 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::percentiles;
 
+/// How a snapshot frame starts (serde writes the tag first); the viewers read no further.
+const SNAPSHOT: &str = r#"{"type":"snapshot""#;
+
 /// Holders keep the lock this long; a new client joins the queue as often, so hand-offs run at
 /// a steady pace (about four a second, each a dozen events) whatever the number of viewers.
 const HOLD_MS: u64 = 200;
@@ -252,9 +255,7 @@ async fn join(addr: SocketAddr, room: &str, receive_buffer: Option<u32>) -> Resu
         .await?;
     loop {
         match ws.next().await {
-            Some(Ok(Message::Text(text))) if text.starts_with(r#"{"type":"snapshot""#) => {
-                return Ok(ws)
-            }
+            Some(Ok(Message::Text(text))) if text.starts_with(SNAPSHOT) => return Ok(ws),
             Some(Ok(_)) => {}
             other => bail!("the server ended a join: {other:?}"),
         }
@@ -277,7 +278,7 @@ async fn watch_room(mut ws: RawSocket, mut stop: watch::Receiver<bool>) -> Resul
                     if let Some(at_ms) = event_at_ms(&text) {
                         let latency = now.saturating_sub(at_ms * 1000);
                         seen.events.push((at_ms, Duration::from_micros(latency)));
-                    } else if text.starts_with(r#"{"type":"snapshot""#) {
+                    } else if text.starts_with(SNAPSHOT) {
                         seen.snapshots += 1;
                     }
                 }
@@ -301,7 +302,7 @@ async fn stall(mut ws: RawSocket, mut stop: watch::Receiver<bool>) -> Result<Val
                 format!("no snapshot within 30 s of reading again, after {frames} frames")
             })?;
         match frame {
-            Some(Ok(Message::Text(text))) if text.starts_with(r#"{"type":"snapshot""#) => {
+            Some(Ok(Message::Text(text))) if text.starts_with(SNAPSHOT) => {
                 return Ok(json!({
                     "frames_before_snapshot": frames,
                     "bytes_before_snapshot": bytes,

@@ -8,11 +8,11 @@ use std::time::Duration;
 use anyhow::{ensure, Context, Result};
 use fantoccini::Locator;
 use serde_json::{json, Value};
+use shared::ClientMsg;
 use tests::browser::Browser;
 use tests::{TestApp, Viewer};
 
 use crate::percentiles;
-use crate::scale::hand_off;
 
 const LOADS: usize = 5;
 const HANDOFFS: usize = 5;
@@ -149,4 +149,20 @@ async fn painted_snapshot(browser: &Browser, seen: usize, nodes: usize) -> Resul
 fn ms(value: &Value) -> Result<Duration> {
     let ms = value.as_f64().context("a time in ms")?;
     Ok(Duration::from_secs_f64(ms / 1000.0))
+}
+
+/// The holder is released, and returns once the next one has gained the lock.
+async fn hand_off(driver: &mut Viewer) {
+    let Some(holder) = driver.view.holders().next().map(|c| c.id) else {
+        return;
+    };
+    driver.send(&ClientMsg::Release { client: holder }).await;
+    driver
+        .until("the next holder", |view, _| {
+            view.holders()
+                .next()
+                .is_some_and(|c| c.id != holder)
+                .then_some(())
+        })
+        .await;
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use serde_json::{json, Value};
 use shared::{ClientMsg, LockRecipeKind, RoomView};
-use tests::{spawn_app_with, Viewer};
+use tests::spawn_app_with;
 
 use crate::render;
 
@@ -145,20 +145,4 @@ fn rss_bytes() -> u64 {
             Some(kib * 1024)
         })
         .unwrap_or(0)
-}
-
-/// Lets `render` drive hand-offs: the holder is released and the next one gains the lock.
-pub async fn hand_off(driver: &mut Viewer) {
-    let Some(holder) = driver.view.holders().next().map(|c| c.id) else {
-        return;
-    };
-    driver.send(&ClientMsg::Release { client: holder }).await;
-    driver
-        .until("the next holder", |view, _| {
-            view.holders()
-                .next()
-                .is_some_and(|c| c.id != holder)
-                .then_some(())
-        })
-        .await;
 }
