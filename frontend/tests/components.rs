@@ -81,6 +81,18 @@ fn mount_point() -> web_sys::Element {
     div
 }
 
+/// Renders a `LockQueue` of `view` into `root` and waits for the render.
+async fn render_queue(root: &web_sys::Element, view: RoomView) {
+    let props = LockQueueProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+        pause_ms: 8000,
+    };
+    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+}
+
 fn attrs(root: &web_sys::Element, css: &str, attr: &str) -> Vec<String> {
     let list = root.query_selector_all(css).unwrap();
     (0..list.length())
@@ -98,14 +110,7 @@ fn attrs(root: &web_sys::Element, css: &str, attr: &str) -> Vec<String> {
 #[wasm_bindgen_test]
 async fn lock_queue_shows_every_znode_with_its_state_controls_and_arrows() {
     let root = mount_point();
-    let props = LockQueueProps {
-        view: Rc::new(room()),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-        pause_ms: 8000,
-    };
-    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    render_queue(&root, room()).await;
 
     assert_eq!(
         attrs(&root, "[data-testid=lock-node]", "data-path"),
@@ -179,14 +184,7 @@ async fn a_fired_watch_pulses_on_the_watcher_and_a_removed_node_leaves() {
             event: WatchedKind::NodeDeleted,
         },
     );
-    let props = LockQueueProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-        pause_ms: 8000,
-    };
-    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    render_queue(&root, view).await;
 
     assert!(root
         .query_selector(r#"[data-path="/locks/sub0000000000"]"#)
@@ -472,14 +470,7 @@ async fn a_paused_holder_shows_its_session_state_member_and_pause() {
             until_ms: Some(u64::MAX / 2),
         },
     );
-    let props = LockQueueProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-        pause_ms: 8000,
-    };
-    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    render_queue(&root, view).await;
     let holder = r#"[data-path="/locks/sub0000000000"]"#;
     assert_eq!(
         attrs(
@@ -662,14 +653,7 @@ async fn a_holder_whose_node_zookeeper_deleted_still_shows_what_it_believes() {
             path: "/locks/sub0000000000".into(),
         },
     );
-    let props = LockQueueProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-        pause_ms: 8000,
-    };
-    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    render_queue(&root, view).await;
     assert!(root
         .query_selector(r#"[data-path="/locks/sub0000000000"]"#)
         .unwrap()
@@ -709,14 +693,7 @@ async fn a_crowd_draws_the_rows_near_the_screen_and_follows_the_scroll() {
     let root = window.document().unwrap().create_element("div").unwrap();
     body.prepend_with_node_1(&root).unwrap();
     window.scroll_to_with_x_and_y(0.0, 0.0);
-    let props = LockQueueProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-        pause_ms: 8000,
-    };
-    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+    render_queue(&root, view).await;
 
     assert!(root.query_selector(".queue-stage.crowd").unwrap().is_some());
     let drawn = attrs(&root, "[data-testid=lock-node]", "data-path");
