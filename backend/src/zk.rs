@@ -98,7 +98,8 @@ impl ZkSettings {
 /// Creates `path` and its missing parents as persistent nodes.
 pub async fn ensure_path(client: &Client, path: &str) -> Result<(), ZkError> {
     let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
-    match client.mkdir(path, &options).await {
+    // A member going down while a session starts must not fail it: make the call again.
+    match session::retrying(client, || client.mkdir(path, &options)).await {
         Ok(()) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
         Err(e) => Err(e.into()),
     }

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod convergence;
 mod ensemble;
 mod external;
 mod failures;

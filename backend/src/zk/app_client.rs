@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 use shared::CloseReason;
 use zookeeper_client::Client;
 
-use super::session::{fired, watched_kind, ArmedWatch, Session, SessionRole};
+use super::session::{fired, retrying, watched_kind, ArmedWatch, Session, SessionRole};
 use crate::recipes::registry::{AppClientRecipe, RegistryCall, RegistryInput, RegistryStep};
 use shared::REGISTRY_DIR;
 
@@ -77,18 +77,39 @@ async fn execute(
     armed: &mut Option<ArmedWatch>,
 ) -> RegistryInput {
     match call {
-        RegistryCall::ListAndWatch => match client.list_and_watch_children(REGISTRY_DIR).await {
-            Ok((names, watcher)) => {
-                *armed = Some(Box::pin(watcher.changed()));
-                RegistryInput::Children { names }
+        RegistryCall::ListAndWatch => {
+            match retrying(client, || client.list_and_watch_children(REGISTRY_DIR)).await {
+                Ok((names, watcher)) => {
+                    *armed = Some(Box::pin(watcher.changed()));
+                    RegistryInput::Children { names }
+                }
+                Err(e) => RegistryInput::Failed {
+                    message: e.to_string(),
+                },
             }
-            Err(e) => RegistryInput::Failed {
-                message: e.to_string(),
-            },
-        },
+        }
         RegistryCall::ReadAll { paths } => {
             // Requests go out in call order, so these are pipelined.
-            let reads = join_all(paths.iter().map(|p| client.get_data(p))).await;
+            let reads = retrying(client, || async {
+                let reads = join_all(paths.iter().map(|p| client.get_data(p))).await;
+                // A lost connection fails the rest of the batch: read it all again.
+                match reads
+                    .iter()
+                    .any(|r| matches!(r, Err(zookeeper_client::Error::ConnectionLoss)))
+                {
+                    true => Err(zookeeper_client::Error::ConnectionLoss),
+                    false => Ok(reads),
+                }
+            })
+            .await;
+            let reads = match reads {
+                Ok(reads) => reads,
+                Err(e) => {
+                    return RegistryInput::Failed {
+                        message: e.to_string(),
+                    }
+                }
+            };
             let mut addresses = Vec::new();
             for read in reads {
                 match read {

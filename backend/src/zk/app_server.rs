@@ -4,9 +4,9 @@
 use std::future::Future;
 
 use shared::{CloseReason, RoomEvent};
-use zookeeper_client::{Acls, Client, CreateMode};
+use zookeeper_client::Client;
 
-use super::session::{Session, SessionRole};
+use super::session::{create_sequential, Session, SessionRole};
 use crate::recipes::registry::SERVER_PREFIX;
 
 pub struct AppServerTask {
@@ -33,16 +33,11 @@ impl AppServerTask {
             session: format!("{:#x}", client.session_id().0),
             timeout_ms: client.session_timeout().as_millis() as u64,
         });
-        let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
-        match client
-            .create(SERVER_PREFIX, self.name.as_bytes(), &options)
-            .await
-        {
+        match create_sequential(client, SERVER_PREFIX, self.name.as_bytes()).await {
             // The seed prints `create: <path>`.
-            Ok((_, sequence)) => self.session.publish(RoomEvent::NodeCreatedByClient {
-                client: id,
-                path: format!("{SERVER_PREFIX}{sequence}"),
-            }),
+            Ok((path, _)) => self
+                .session
+                .publish(RoomEvent::NodeCreatedByClient { client: id, path }),
             Err(e) => {
                 self.session.publish(RoomEvent::ClientError {
                     client: id,

@@ -9,10 +9,12 @@ use std::future::Future;
 use shared::{CloseReason, LockRecipeKind, WatchCall};
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
-use zookeeper_client::{Acls, Client, CreateMode, OneshotWatcher};
+use zookeeper_client::{Client, OneshotWatcher};
 
 use super::proxy::Link;
-use super::session::{fired, retrying, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole};
+use super::session::{
+    create_sequential, fired, retrying, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole,
+};
 use crate::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
 
 /// Everything a lock client task needs.
@@ -127,29 +129,10 @@ async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) 
         message: e.to_string(),
     };
     match call {
-        ZkCall::CreateLockNode => {
-            let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
-            loop {
-                match client.create(LOCK_PREFIX, &[], &options).await {
-                    Ok((stat, sequence)) => {
-                        return Input::Created {
-                            path: format!("{LOCK_PREFIX}{sequence}"),
-                            czxid: stat.czxid,
-                        }
-                    }
-                    // The create may or may not have happened: look for a node of ours before
-                    // trying again, or the queue would get a second node from this client.
-                    Err(zookeeper_client::Error::ConnectionLoss) => {
-                        match retrying(client, || own_node(client)).await {
-                            Ok(Some((path, czxid))) => return Input::Created { path, czxid },
-                            Ok(None) => continue,
-                            Err(e) => return failed(e),
-                        }
-                    }
-                    Err(e) => return failed(e),
-                }
-            }
-        }
+        ZkCall::CreateLockNode => match create_sequential(client, LOCK_PREFIX, &[]).await {
+            Ok((path, czxid)) => Input::Created { path, czxid },
+            Err(e) => failed(e),
+        },
         ZkCall::ListLockDir { watch: false } => {
             match retrying(client, || client.list_children(LOCK_DIR)).await {
                 Ok(names) => Input::Children { names },
@@ -198,20 +181,4 @@ async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) 
             Err(e) => failed(e),
         },
     }
-}
-
-/// This session's node in `/locks`, if it has one: `(path, czxid)`.
-async fn own_node(client: &Client) -> Result<Option<(String, i64)>, zookeeper_client::Error> {
-    let session = client.session_id().0;
-    let names = client.list_children(LOCK_DIR).await?;
-    let paths: Vec<String> = names.iter().map(|n| format!("{LOCK_DIR}/{n}")).collect();
-    let stats = futures_util::future::join_all(paths.iter().map(|p| client.check_stat(p))).await;
-    for (path, stat) in paths.into_iter().zip(stats) {
-        if let Some(stat) = stat? {
-            if stat.ephemeral_owner == session {
-                return Ok(Some((path, stat.czxid)));
-            }
-        }
-    }
-    Ok(None)
 }

@@ -8,13 +8,20 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use shared::{RoomEvent, Znode, REGISTRY_DIR};
 use tokio::sync::watch;
-use zookeeper_client::{AddWatchMode, Client, EventType, SessionState};
+use zookeeper_client::{AddWatchMode, Client, EventType, PersistentWatcher, SessionState};
 
 use super::{EventSink, Report, ZkError, ZkSettings};
 use crate::recipes::lock::LOCK_DIR;
 
 /// The folders a room shows; a registry node's data (its server's address) is read too.
 const FOLDERS: [(&str, bool); 2] = [(LOCK_DIR, false), (REGISTRY_DIR, true)];
+
+/// Persistent watches on the room's folders, in [`FOLDERS`] order.
+async fn watch_folders(client: &Client) -> Result<[PersistentWatcher; 2], ZkError> {
+    let locks = client.watch(LOCK_DIR, AddWatchMode::Persistent).await?;
+    let registry = client.watch(REGISTRY_DIR, AddWatchMode::Persistent).await?;
+    Ok([locks, registry])
+}
 
 /// Watches one room's folders until `stop` turns true.
 pub struct Observer {
@@ -47,8 +54,7 @@ impl Observer {
     async fn observe(&mut self, known: &mut [BTreeSet<String>; 2]) -> Result<(), ZkError> {
         let client = self.zk.connect_room(&self.room).await?;
         // Watch first, then list: a change between the two is seen by both, never by neither.
-        let mut locks = client.watch(LOCK_DIR, AddWatchMode::Persistent).await?;
-        let mut registry = client.watch(REGISTRY_DIR, AddWatchMode::Persistent).await?;
+        let [mut locks, mut registry] = watch_folders(&client).await?;
         self.sync_all(&client, known).await?;
         loop {
             let (folder, event) = tokio::select! {
@@ -64,8 +70,17 @@ impl Observer {
                 continue;
             }
             match event.session_state {
-                // After a reconnect, events during the gap may be lost: re-list both.
-                SessionState::SyncConnected => self.sync_all(&client, known).await?,
+                // ZooKeeper keeps a connection's watches with that connection, and
+                // zookeeper-client 0.11 leaves persistent watches out of the SetWatches it
+                // sends on reconnecting, so after a member went down the new one had none and
+                // the room saw nothing more. Add them again on the new connection (as Curator's
+                // PersistentWatcher does; replacing the old watchers removes nothing on the
+                // server), then list both folders: ZooKeeper does not replay what a persistent
+                // watch missed while disconnected.
+                SessionState::SyncConnected => {
+                    [locks, registry] = watch_folders(&client).await?;
+                    self.sync_all(&client, known).await?;
+                }
                 SessionState::Disconnected | SessionState::ConnectedReadOnly => {}
                 // Terminal: a persistent watcher must not be polled again.
                 SessionState::Expired => {

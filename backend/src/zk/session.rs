@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use shared::{ClientId, CloseReason, RoomEvent, SessionStatus, WatchedKind};
 use tokio::sync::{mpsc, watch};
-use zookeeper_client::{Client, EventType, SessionState, StateWatcher, WatchedEvent};
+use zookeeper_client::{
+    Acls, Client, CreateMode, EventType, SessionState, StateWatcher, WatchedEvent,
+};
 
 use super::proxy::{Link, SessionProxy};
 use super::{EventSink, Report, ZkError, ZkSettings};
@@ -370,4 +372,46 @@ where
             other => return other,
         }
     }
+}
+
+/// Creates an EPHEMERAL_SEQUENTIAL node `prefix` + sequence with `data`; returns its path and
+/// czxid. A create cut off by a lost connection may or may not have happened, so before trying
+/// again it looks for a node of this session in the folder: a retry never makes a second one.
+pub async fn create_sequential(
+    client: &Client,
+    prefix: &str,
+    data: &[u8],
+) -> Result<(String, i64), zookeeper_client::Error> {
+    let options = CreateMode::EphemeralSequential.with_acls(Acls::anyone_all());
+    loop {
+        match client.create(prefix, data, &options).await {
+            Ok((stat, sequence)) => return Ok((format!("{prefix}{sequence}"), stat.czxid)),
+            Err(zookeeper_client::Error::ConnectionLoss) => {
+                if let Some(node) = retrying(client, || own_node(client, prefix)).await? {
+                    return Ok(node);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// This session's node under `prefix`'s folder, if it has one: `(path, czxid)`.
+async fn own_node(
+    client: &Client,
+    prefix: &str,
+) -> Result<Option<(String, i64)>, zookeeper_client::Error> {
+    let dir = prefix.rsplit_once('/').map_or("/", |(dir, _)| dir);
+    let session = client.session_id().0;
+    let names = client.list_children(dir).await?;
+    let paths: Vec<String> = names.iter().map(|n| format!("{dir}/{n}")).collect();
+    let stats = futures_util::future::join_all(paths.iter().map(|p| client.check_stat(p))).await;
+    for (path, stat) in paths.into_iter().zip(stats) {
+        if let Some(stat) = stat? {
+            if stat.ephemeral_owner == session {
+                return Ok(Some((path, stat.czxid)));
+            }
+        }
+    }
+    Ok(None)
 }
