@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod ensemble;
+pub mod gate;
 pub mod http;
 pub mod probe;
 pub mod recipes;

@@ -9,16 +9,20 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
-use shared::{ClientId, ClientPhase, CloseReason, LockRecipeKind, RoomEvent, RoomView, ServerMsg};
+use shared::{
+    ClientId, ClientPhase, CloseReason, LockRecipeKind, MoveId, PendingMove, RoomEvent, RoomView,
+    ServerMsg, TimeMode,
+};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
+use crate::gate::{Gate, GateError, Press};
 use crate::zk;
 use crate::zk::app_client::AppClientTask;
 use crate::zk::app_server::AppServerTask;
 use crate::zk::lock_client::LockClientTask;
 use crate::zk::observer::Observer;
-use crate::zk::session::{Session, SessionCmd};
+use crate::zk::session::{Clock, Session, SessionCmd};
 use crate::zk::{Report, ZkSettings};
 
 /// One serialised `ServerMsg`, shared by every viewer that sends it.
@@ -55,6 +59,8 @@ pub enum RoomError {
     TooManyRooms(usize),
     #[error("the room is shutting down")]
     Closed,
+    #[error("{0}")]
+    Gate(#[from] GateError),
 }
 
 /// A viewer's start: the room as it is, and every frame after it.
@@ -75,6 +81,8 @@ enum RoomCmd {
     Release(ClientId, oneshot::Sender<Result<(), RoomError>>),
     SetHold(u64),
     SetFencing(bool),
+    SetTime(TimeMode, u32),
+    StepNext(Option<MoveId>, oneshot::Sender<Result<(), RoomError>>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -141,6 +149,19 @@ impl RoomHandle {
             .send(RoomCmd::SetFencing(on))
             .await
             .map_err(|_| RoomError::Closed)
+    }
+
+    /// Sets the room's time mode and slow-motion factor (already validated).
+    pub async fn set_time(&self, mode: TimeMode, slow_factor: u32) -> Result<(), RoomError> {
+        self.cmds
+            .send(RoomCmd::SetTime(mode, slow_factor))
+            .await
+            .map_err(|_| RoomError::Closed)
+    }
+
+    /// Lets one waiting move go: the oldest, or the one named.
+    pub async fn step_next(&self, id: Option<MoveId>) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::StepNext(id, tx)).await?
     }
 
     pub async fn set_hold(&self, hold_ms: u64) -> Result<(), RoomError> {
@@ -217,6 +238,11 @@ struct RoomActor {
     events_tx: mpsc::UnboundedSender<Report>,
     tasks: JoinSet<()>,
     stop_observer: watch::Sender<bool>,
+    /// Where the sessions' moves wait; with `clock`, the room's time.
+    gate: Gate,
+    /// How to let each waiting move go.
+    tickets: HashMap<MoveId, oneshot::Sender<()>>,
+    clock: watch::Sender<Clock>,
 }
 
 impl RoomActor {
@@ -246,6 +272,9 @@ impl RoomActor {
             events_tx,
             tasks,
             stop_observer,
+            gate: Gate::default(),
+            tickets: HashMap::new(),
+            clock: watch::channel(Clock::default()).0,
         };
         // The seed runs one AppClient; a room starts with one watching its server list.
         if let Err(e) = actor.add_app_client() {
@@ -261,10 +290,15 @@ impl RoomActor {
         mut events: mpsc::UnboundedReceiver<Report>,
     ) {
         loop {
+            let due = self.gate.next_due();
             tokio::select! {
                 // Events first: a command answered from the view must see every event before it.
                 biased;
                 Some(report) = events.recv() => self.report(report),
+                () = sleep_until_ms(due.unwrap_or_default()), if due.is_some() => {
+                    let released = self.gate.due(now_ms());
+                    self.release(released);
+                }
                 cmd = cmds.recv() => match cmd {
                     Some(RoomCmd::Shutdown(done)) => {
                         self.shutdown(&mut events).await;
@@ -323,6 +357,15 @@ impl RoomActor {
                 let _ = reply.send(result);
             }
             RoomCmd::SetFencing(on) => self.publish(RoomEvent::FencingChanged { on }),
+            RoomCmd::SetTime(mode, slow_factor) => self.set_time(mode, slow_factor),
+            RoomCmd::StepNext(id, reply) => {
+                let press = id.map_or(Press::Oldest, Press::Chosen);
+                let result = self
+                    .gate
+                    .press(press)
+                    .map(|released| self.release(released));
+                let _ = reply.send(result.map_err(RoomError::from));
+            }
             RoomCmd::SetHold(hold_ms) => {
                 self.hold_ms.send_replace(hold_ms);
                 self.publish(RoomEvent::HoldChanged { hold_ms });
@@ -343,7 +386,36 @@ impl RoomActor {
             self.settings.zk.clone(),
             self.events_tx.clone(),
             rx,
+            self.clock.subscribe(),
         )
+    }
+
+    fn set_time(&mut self, mode: TimeMode, slow_factor: u32) {
+        if (mode, slow_factor) == (self.gate.mode(), self.gate.slow_factor()) {
+            return;
+        }
+        let released = self.gate.set_mode(mode, slow_factor, now_ms());
+        self.clock.send_replace(Clock {
+            mode,
+            stretch: if mode == TimeMode::Slow {
+                slow_factor
+            } else {
+                1
+            },
+        });
+        // Back to live, the waiting moves go in order, and the view says so before the mode.
+        self.release(released);
+        self.publish(RoomEvent::TimeChanged { mode, slow_factor });
+    }
+
+    /// Lets moves go: each is published as released, then its client is told.
+    fn release(&mut self, released: Vec<(MoveId, ClientId)>) {
+        for (id, client) in released {
+            self.publish(RoomEvent::MoveReleased { id, client });
+            if let Some(go) = self.tickets.remove(&id) {
+                let _ = go.send(());
+            }
+        }
     }
 
     fn add_lock_client(&mut self) -> Result<ClientId, RoomError> {
@@ -444,6 +516,39 @@ impl RoomActor {
                     outcome,
                 });
             }
+            Report::Move {
+                client,
+                kind,
+                point,
+                path,
+                go,
+            } => {
+                let now = now_ms();
+                let submitted = self.gate.submit(client, now);
+                if submitted.go_now {
+                    let _ = go.send(());
+                    return;
+                }
+                self.tickets.insert(submitted.id, go);
+                self.publish(RoomEvent::MovePending {
+                    pending: PendingMove {
+                        id: submitted.id,
+                        client,
+                        kind,
+                        point,
+                        path,
+                        since_ms: now,
+                        due_ms: submitted.due_ms,
+                    },
+                });
+                let released = self.gate.serve();
+                self.release(released);
+            }
+            Report::Rest { client } => {
+                self.gate.rest(client);
+                let released = self.gate.serve();
+                self.release(released);
+            }
         }
     }
 
@@ -477,7 +582,12 @@ impl RoomActor {
         }
         if let Some(client) = closed {
             self.sessions.remove(&client);
+            for id in self.gate.drop_client(client) {
+                self.tickets.remove(&id);
+            }
             self.finish_switch();
+            let released = self.gate.serve();
+            self.release(released);
         }
     }
 
@@ -516,6 +626,12 @@ impl RoomActor {
 /// this cannot fail.
 pub fn encode(msg: &ServerMsg) -> Frame {
     Utf8Bytes::from(serde_json::to_string(msg).expect("protocol types always serialise"))
+}
+
+/// Sleeps until `ms` on the server's clock (ms since the epoch).
+async fn sleep_until_ms(ms: u64) {
+    let wait = ms.saturating_sub(now_ms());
+    tokio::time::sleep(Duration::from_millis(wait)).await;
 }
 
 fn now_ms() -> u64 {

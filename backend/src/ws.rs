@@ -13,7 +13,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared::{
     is_valid_room_name, is_valid_server_name, ClientMsg, EnsembleView, ErrorCode, ServerMsg,
-    PROTOCOL_VERSION,
+    PROTOCOL_VERSION, SLOW_FACTORS,
 };
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
@@ -76,9 +76,10 @@ impl From<RoomError> for Rejection {
             RoomError::Full(..) => ErrorCode::RoomFull,
             RoomError::TooManyRooms(_) => ErrorCode::TooManyRooms,
             RoomError::NoSuchClient(_) => ErrorCode::NoSuchClient,
-            RoomError::NotHolding(_) | RoomError::Switching | RoomError::Closed => {
-                ErrorCode::InvalidState
-            }
+            RoomError::NotHolding(_)
+            | RoomError::Switching
+            | RoomError::Closed
+            | RoomError::Gate(_) => ErrorCode::InvalidState,
         };
         Rejection::new(code, e.to_string())
     }
@@ -123,6 +124,12 @@ pub fn parse_client_msg(text: &str, limits: &Limits) -> Result<ClientMsg, Reject
             ErrorCode::InvalidMessage,
             format!("a pause lasts 1 to {MAX_PAUSE_MS} ms"),
         )),
+        ClientMsg::SetTime { slow_factor, .. } if !SLOW_FACTORS.contains(slow_factor) => {
+            Err(Rejection::new(
+                ErrorCode::InvalidMessage,
+                format!("slow_factor must be one of {SLOW_FACTORS:?}"),
+            ))
+        }
         ClientMsg::AddServer { name: Some(name) } if !is_valid_server_name(name) => {
             Err(Rejection::new(
                 ErrorCode::BadName,
@@ -426,6 +433,10 @@ async fn act(
         ClientMsg::AddServer { name } => room.add_server(name).await.map(drop).map_err(Into::into),
         ClientMsg::AddAppClient => room.add_app_client().await.map(drop).map_err(Into::into),
         ClientMsg::SetFencing { on } => room.set_fencing(on).await.map_err(Into::into),
+        ClientMsg::SetTime { mode, slow_factor } => {
+            room.set_time(mode, slow_factor).await.map_err(Into::into)
+        }
+        ClientMsg::StepNext { id } => room.step_next(id).await.map_err(Into::into),
         ClientMsg::StopMember { member } | ClientMsg::StartMember { member } => {
             let Some(members) = members else {
                 return Err(Rejection::new(

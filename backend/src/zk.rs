@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use zookeeper_client::{Acls, Client, CreateMode, SessionState};
 
 /// What a room's sessions tell the room.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Report {
     /// Something happened; the room orders and publishes it.
     Event(RoomEvent),
@@ -31,6 +31,16 @@ pub enum Report {
         path: String,
         token: i64,
     },
+    /// The client's next move waits at the room's gate; `go` is sent when it may go.
+    Move {
+        client: shared::ClientId,
+        kind: shared::MoveKind,
+        point: shared::SeedPoint,
+        path: Option<String>,
+        go: tokio::sync::oneshot::Sender<()>,
+    },
+    /// The client came to rest without a new move: it waits on ZooKeeper.
+    Rest { client: shared::ClientId },
 }
 
 /// Where the sessions of a room report to.

@@ -246,6 +246,21 @@ fn listing_rest(shown: usize, total: u32, zh: bool) -> String {
     }
 }
 
+/// What a watch on `path` waits for: a children watch on a folder waits for any change in
+/// it (every waiter of `DistributedClient2`, every AppClient); a watch on a lock node waits
+/// for that predecessor to go.
+fn watch_purpose(path: &str, lang: Lang) -> &'static str {
+    let zh = lang == Lang::Zh;
+    match path {
+        shared::REGISTRY_DIR if zh => "等待 server 列表变化",
+        shared::REGISTRY_DIR => "waits for the server list to change",
+        "/locks" if zh => "等待 /locks 的子节点变化",
+        "/locks" => "waits for any change among the children of /locks",
+        _ if zh => "等待前一个节点被删除",
+        _ => "waits for its predecessor to go",
+    }
+}
+
 /// One event as a line of the event log.
 pub fn describe(event: &RoomEvent, lang: Lang) -> String {
     use RoomEvent::*;
@@ -271,36 +286,37 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         }
         ChildrenListed {
             client,
+            dir,
             children,
             total,
         } if zh => {
             format!(
-                "客户端 {client}: getChildren /locks → [{}]{}",
+                "客户端 {client}: getChildren {dir} → [{}]{}",
                 children.join(", "),
                 listing_rest(children.len(), *total, true)
             )
         }
         ChildrenListed {
             client,
+            dir,
             children,
             total,
         } => {
             format!(
-                "client {client}: getChildren /locks → [{}]{}",
+                "client {client}: getChildren {dir} → [{}]{}",
                 children.join(", "),
                 listing_rest(children.len(), *total, false)
             )
         }
-        WatchSet { client, path, call } if zh => {
-            format!(
-                "客户端 {client}: {}({path}, watch) — 等待前一个节点",
-                call_name(*call)
-            )
+        WatchSet { client, path, call } => {
+            let call = call_name(*call);
+            let waits = watch_purpose(path, lang);
+            if zh {
+                format!("客户端 {client}: {call}({path}, watch) — {waits}")
+            } else {
+                format!("client {client}: {call}({path}, watch) — {waits}")
+            }
         }
-        WatchSet { client, path, call } => format!(
-            "client {client}: {}({path}, watch) — waits for its predecessor",
-            call_name(*call)
-        ),
         WatchFired {
             client,
             path,
@@ -426,6 +442,33 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             second_path,
             ..
         } => format!("VIOLATION: {first_path} and {second_path} both hold the lock"),
+        TimeChanged { mode, slow_factor } => {
+            let mode = match (mode, zh) {
+                (shared::TimeMode::Live, false) => "live".to_string(),
+                (shared::TimeMode::Live, true) => "实时".to_string(),
+                (shared::TimeMode::Step, false) => "step by step".to_string(),
+                (shared::TimeMode::Step, true) => "单步模式".to_string(),
+                (shared::TimeMode::Slow, false) => format!("slow motion ×{slow_factor}"),
+                (shared::TimeMode::Slow, true) => format!("慢动作 ×{slow_factor}"),
+            };
+            if zh {
+                format!("时间: {mode}")
+            } else {
+                format!("time: {mode}")
+            }
+        }
+        MovePending { pending } if zh => format!(
+            "客户端 {}: 下一步 {} 等待放行",
+            pending.client,
+            pending.kind.as_str()
+        ),
+        MovePending { pending } => format!(
+            "client {}: next move {} waits",
+            pending.client,
+            pending.kind.as_str()
+        ),
+        MoveReleased { client, .. } if zh => format!("客户端 {client}: 放行"),
+        MoveReleased { client, .. } => format!("client {client}: goes"),
     }
 }
 
@@ -466,15 +509,38 @@ mod tests {
     }
 
     #[test]
+    fn a_listing_names_its_folder_and_a_watch_what_it_waits_for() {
+        let servers = RoomEvent::children_listed(4, "/sgroup", &["sub0000000000".to_string()]);
+        assert_eq!(
+            describe(&servers, Lang::En),
+            "client 4: getChildren /sgroup → [sub0000000000]"
+        );
+        let watch = |path: &str, call| RoomEvent::WatchSet {
+            client: 2,
+            path: path.into(),
+            call,
+        };
+        let line = describe(&watch("/sgroup", WatchCall::GetChildren), Lang::En);
+        assert!(
+            line.ends_with("waits for the server list to change"),
+            "{line}"
+        );
+        let line = describe(&watch("/locks", WatchCall::GetChildren), Lang::En);
+        assert!(line.ends_with("children of /locks"), "{line}");
+        let line = describe(&watch("/locks/sub0000000001", WatchCall::GetData), Lang::En);
+        assert!(line.ends_with("waits for its predecessor to go"), "{line}");
+    }
+
+    #[test]
     fn a_long_listing_shows_its_first_names_and_the_count() {
         let names: Vec<String> = (0..40).map(|n| format!("sub{n:010}")).collect();
-        let event = RoomEvent::children_listed(7, &names);
+        let event = RoomEvent::children_listed(7, "/locks", &names);
         let line = describe(&event, Lang::En);
         assert!(line.starts_with("client 7: getChildren /locks → [sub0000000000, "));
         assert!(line.contains("sub0000000031]"), "{line}");
         assert!(!line.contains("sub0000000032"), "{line}");
         assert!(line.ends_with(" … (40 in all)"), "{line}");
-        let short = RoomEvent::children_listed(7, &names[..2]);
+        let short = RoomEvent::children_listed(7, "/locks", &names[..2]);
         assert_eq!(
             describe(&short, Lang::En),
             "client 7: getChildren /locks → [sub0000000000, sub0000000001]"

@@ -5,12 +5,19 @@
 //! snapshot and a replay of events can never disagree.
 
 mod protocol;
+mod seed;
+mod time;
 mod view;
 
 pub use protocol::{
     ClientId, ClientMsg, CloseReason, EnsembleView, ErrorCode, LockRecipeKind, MemberMode,
     MemberView, RoomEvent, ServerInfo, ServerMsg, SessionStatus, WatchCall, WatchedKind,
     WriteOutcome, LISTED_NAMES_MAX, PROTOCOL_VERSION,
+};
+pub use seed::{SeedListing, SeedPoint};
+pub use time::{
+    slower, MoveId, MoveKind, PendingMove, TimeMode, TimeView, DEFAULT_SLOW_FACTOR, SLOW_FACTORS,
+    SLOW_MOVE_MS,
 };
 pub use view::{
     is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, HerdStats,

@@ -2,10 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::{MoveId, PendingMove, TimeMode};
 use crate::view::{RoomView, Znode};
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// A simulated lock client, numbered per room from 1 in the order it was added.
 pub type ClientId = u32;
@@ -44,6 +45,13 @@ pub enum ClientMsg {
     StartMember { member: u32 },
     /// Ask for a fresh snapshot.
     Resync,
+    /// Set the room's time mode (and the slow-motion factor, one of `SLOW_FACTORS`).
+    SetTime { mode: TimeMode, slow_factor: u32 },
+    /// In step mode, let one waiting move go: the oldest, or the one named.
+    StepNext {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<MoveId>,
+    },
 }
 
 /// Server to browser.
@@ -285,11 +293,12 @@ pub enum RoomEvent {
     /// It created its EPHEMERAL_SEQUENTIAL node (the seed's `thisPath`, or an AppServer's
     /// `create:` line).
     NodeCreatedByClient { client: ClientId, path: String },
-    /// It listed a folder's children (sorted, as the seed sorts them): the first
+    /// It listed the children of `dir` (sorted, as the seed sorts them): the first
     /// [`LISTED_NAMES_MAX`] of them, and how many there were. Make it with
     /// [`RoomEvent::children_listed`].
     ChildrenListed {
         client: ClientId,
+        dir: String,
         children: Vec<String>,
         total: u32,
     },
@@ -359,14 +368,22 @@ pub enum RoomEvent {
         second: ClientId,
         second_path: String,
     },
+    /// The room's time mode changed. Back to live, every waiting move has been released.
+    TimeChanged { mode: TimeMode, slow_factor: u32 },
+    /// A client's next move waits at the room's gate.
+    MovePending { pending: PendingMove },
+    /// A waiting move was let go: by Next, by a click on it, by slow motion's timer, or by
+    /// the room going back to live.
+    MoveReleased { id: MoveId, client: ClientId },
 }
 
 impl RoomEvent {
     /// A `children_listed` event for a sorted listing: its first [`LISTED_NAMES_MAX`] names,
     /// and the count.
-    pub fn children_listed(client: ClientId, sorted: &[String]) -> RoomEvent {
+    pub fn children_listed(client: ClientId, dir: &str, sorted: &[String]) -> RoomEvent {
         RoomEvent::ChildrenListed {
             client,
+            dir: dir.to_string(),
             children: sorted.iter().take(LISTED_NAMES_MAX).cloned().collect(),
             total: u32::try_from(sorted.len()).unwrap_or(u32::MAX),
         }

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::{
     ClientId, CloseReason, LockRecipeKind, RoomEvent, SessionStatus, WatchCall, WriteOutcome,
 };
+use crate::seed::{SeedListing, SeedPoint};
+use crate::time::{TimeMode, TimeView, SLOW_MOVE_MS};
 
 /// How many recent events a view keeps for the event log.
 pub const LOG_CAPACITY: usize = 200;
@@ -53,6 +55,9 @@ pub struct RoomView {
     pub log: VecDeque<LogEntry>,
     /// Watch notifications delivered to the room's lock clients since the room started.
     pub watch_notifications: u64,
+    /// The time mode and the moves waiting at the room's gate.
+    #[serde(default)]
+    pub time: TimeView,
 }
 
 /// How many writes the resource log keeps.
@@ -397,6 +402,41 @@ impl RoomView {
             .filter(|c| c.phase == ClientPhase::Holding)
     }
 
+    /// Where in the seed's code a client of the room stands: its waiting move's line if it
+    /// has one, else the line its state is at.
+    pub fn seed_point(&self, client: ClientId) -> Option<(SeedListing, SeedPoint)> {
+        if let Some(c) = self.client(client) {
+            let listing = SeedListing::of(self.recipe);
+            let point = match self.time.pending_of(client) {
+                Some(pending) => pending.point,
+                None => match c.phase {
+                    ClientPhase::Connecting => SeedPoint::Connect,
+                    ClientPhase::Contending if c.path.is_none() => SeedPoint::Create,
+                    ClientPhase::Contending => SeedPoint::GetChildren,
+                    ClientPhase::Waiting => SeedPoint::Waiting,
+                    ClientPhase::Holding => SeedPoint::Hold,
+                },
+            };
+            return Some((listing, point));
+        }
+        if let Some(s) = self.servers.iter().find(|s| s.id == client) {
+            let point = match (self.time.pending_of(client), &s.session, &s.path) {
+                (Some(pending), _, _) => pending.point,
+                (None, None, _) => SeedPoint::Connect,
+                (None, Some(_), None) => SeedPoint::Create,
+                (None, Some(_), Some(_)) => SeedPoint::Serve,
+            };
+            return Some((SeedListing::AppServer, point));
+        }
+        let a = self.app_clients.iter().find(|a| a.id == client)?;
+        let point = match (self.time.pending_of(client), &a.session) {
+            (Some(pending), _) => pending.point,
+            (None, None) => SeedPoint::Connect,
+            (None, Some(_)) => SeedPoint::Waiting,
+        };
+        Some((SeedListing::AppClient, point))
+    }
+
     /// Applies one event. Events from different sessions may arrive in any order relative to
     /// the observer's `znode_*` events, so nothing here assumes one came before the other.
     pub fn apply(&mut self, seq: u64, at_ms: u64, event: &RoomEvent) {
@@ -565,6 +605,8 @@ impl RoomView {
             RoomEvent::FencingChanged { on } => self.resource.fencing = *on,
             RoomEvent::ClientClosed { client, reason } => {
                 self.liveness.retain(|l| l.client != *client);
+                // A client that is gone makes no more moves.
+                self.time.pending.retain(|m| m.client != *client);
                 self.remove_client(*client, *reason, at_ms);
             }
             RoomEvent::ZnodeAdded { node } => {
@@ -589,6 +631,18 @@ impl RoomView {
                 });
             }
             RoomEvent::HoldChanged { hold_ms } => self.hold_ms = *hold_ms,
+            RoomEvent::TimeChanged { mode, slow_factor } => {
+                self.time.mode = *mode;
+                self.time.slow_factor = *slow_factor;
+                // As the room's gate does: into slow motion, what waits is due a delay from now.
+                let due = (*mode == TimeMode::Slow)
+                    .then(|| at_ms + SLOW_MOVE_MS * u64::from(*slow_factor));
+                for pending in &mut self.time.pending {
+                    pending.due_ms = due;
+                }
+            }
+            RoomEvent::MovePending { pending } => self.time.pending.push(pending.clone()),
+            RoomEvent::MoveReleased { id, .. } => self.time.pending.retain(|m| m.id != *id),
         }
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();

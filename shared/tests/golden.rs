@@ -15,7 +15,7 @@ where
 
 #[test]
 fn protocol_version_is_pinned() {
-    assert_eq!(PROTOCOL_VERSION, 1);
+    assert_eq!(PROTOCOL_VERSION, 2);
 }
 
 #[test]
@@ -75,6 +75,21 @@ fn client_messages() {
     assert_wire(
         &ClientMsg::SetFencing { on: true },
         json!({"type": "set_fencing", "on": true}),
+    );
+    assert_wire(
+        &ClientMsg::SetTime {
+            mode: TimeMode::Slow,
+            slow_factor: 5,
+        },
+        json!({"type": "set_time", "mode": "slow", "slow_factor": 5}),
+    );
+    assert_wire(
+        &ClientMsg::StepNext { id: None },
+        json!({"type": "step_next"}),
+    );
+    assert_wire(
+        &ClientMsg::StepNext { id: Some(7) },
+        json!({"type": "step_next", "id": 7}),
     );
 }
 
@@ -149,7 +164,8 @@ fn welcome_error_and_snapshot() {
                 {"seq": 3, "at_ms": 1700000000002_u64, "event": {"kind": "znode_added", "node": {
                     "path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}}}
             ],
-            "watch_notifications": 0}}),
+            "watch_notifications": 0,
+            "time": {"mode": "live", "slow_factor": 5, "pending": []}}}),
     );
 }
 
@@ -171,10 +187,11 @@ fn every_event_kind() {
         (
             RoomEvent::ChildrenListed {
                 client: 1,
+                dir: "/locks".into(),
                 children: vec!["sub0000000000".into()],
                 total: 1,
             },
-            json!({"kind": "children_listed", "client": 1, "children": ["sub0000000000"], "total": 1}),
+            json!({"kind": "children_listed", "client": 1, "dir": "/locks", "children": ["sub0000000000"], "total": 1}),
         ),
         (
             RoomEvent::WatchSet {
@@ -294,6 +311,32 @@ fn every_event_kind() {
             },
             json!({"kind": "violation", "first": 1, "first_path": "/locks/sub0000000000",
                    "second": 4, "second_path": "/locks/sub0000000003"}),
+        ),
+        (
+            RoomEvent::TimeChanged {
+                mode: TimeMode::Step,
+                slow_factor: 5,
+            },
+            json!({"kind": "time_changed", "mode": "step", "slow_factor": 5}),
+        ),
+        (
+            RoomEvent::MovePending {
+                pending: PendingMove {
+                    id: 3,
+                    client: 4,
+                    kind: MoveKind::GetChildren,
+                    point: SeedPoint::Relist,
+                    path: Some("/locks".into()),
+                    since_ms: 1700000000000,
+                    due_ms: None,
+                },
+            },
+            json!({"kind": "move_pending", "pending": {"id": 3, "client": 4, "kind": "get_children",
+                   "point": "relist", "path": "/locks", "since_ms": 1700000000000_u64, "due_ms": null}}),
+        ),
+        (
+            RoomEvent::MoveReleased { id: 3, client: 4 },
+            json!({"kind": "move_released", "id": 3, "client": 4}),
         ),
     ];
     for (e, expected) in cases {

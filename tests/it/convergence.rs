@@ -152,8 +152,8 @@ async fn after_each_member_restarts_the_view_and_the_clients_converge_to_the_tre
     order.extend((1..=3).filter(|m| *m != observer_member));
 
     let mut lock_clients = 0;
-    let mut servers = 0;
-    for member in order {
+    for (round, member) in order.into_iter().enumerate() {
+        let servers = round + 1;
         let when = format!("after member {member} came back");
         // Hand-offs run while the member goes down.
         for _ in 0..3 {
@@ -182,7 +182,6 @@ async fn after_each_member_restarts_the_view_and_the_clients_converge_to_the_tre
             viewer.send(&ClientMsg::Crash { client: earlier }).await;
         }
         viewer.send(&ClientMsg::AddServer { name: None }).await;
-        servers += 1;
         viewer
             .until("the new server registered", |view, history| {
                 let added = history

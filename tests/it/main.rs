@@ -11,4 +11,5 @@ mod lock;
 mod quorum;
 mod recipes;
 mod registry;
+mod time;
 mod viewers;

@@ -13,7 +13,9 @@ mod children_watch;
 mod naive;
 mod predecessor;
 
-use shared::{ClientId, CloseReason, LockRecipeKind, RoomEvent, WatchCall, WatchedKind};
+use shared::{
+    ClientId, CloseReason, LockRecipeKind, MoveKind, RoomEvent, SeedPoint, WatchCall, WatchedKind,
+};
 
 use self::children_watch::ChildrenWatchLock;
 use self::naive::NaiveLock;
@@ -112,6 +114,8 @@ struct Core {
     czxid: i64,
     /// The seed's `waitPath`: what this waiter watches.
     wait_path: Option<String>,
+    /// Listings asked for so far: the first follows the create, later ones are re-checks.
+    listings: u32,
 }
 
 impl Core {
@@ -123,11 +127,13 @@ impl Core {
             this_path: None,
             czxid: 0,
             wait_path: None,
+            listings: 0,
         }
     }
 
     fn list(&mut self) -> Step {
         self.phase = Phase::Listing;
+        self.listings += 1;
         Step::Call(ZkCall::ListLockDir {
             watch: self.list_watch,
         })
@@ -244,7 +250,7 @@ impl Core {
     /// The steps that report a listing, and where this client stands in it: `Ok(0)` holds,
     /// `Ok(i)` waits behind `sorted[i - 1]`, `Err` means its own node is gone.
     fn position(&mut self, sorted: &[String]) -> (Step, Result<usize, Vec<Step>>) {
-        let listed = Step::Publish(RoomEvent::children_listed(self.client, sorted));
+        let listed = Step::Publish(RoomEvent::children_listed(self.client, LOCK_DIR, sorted));
         let this_path = self.this_path();
         let this_name = this_path.rsplit('/').next().unwrap_or_default();
         let at = sorted.iter().position(|n| n == this_name).ok_or_else(|| {
@@ -339,6 +345,23 @@ impl LockRecipe {
 
     pub fn is_holding(&self) -> bool {
         self.core().phase == Phase::Holding
+    }
+
+    /// What a call is as a move at the room's gate, and the seed line it is.
+    pub fn call_move(&self, call: &ZkCall) -> (MoveKind, SeedPoint) {
+        match call {
+            ZkCall::CreateLockNode => (MoveKind::Create, SeedPoint::Create),
+            ZkCall::ListLockDir { .. } if self.core().listings > 1 => {
+                (MoveKind::GetChildren, SeedPoint::Relist)
+            }
+            ZkCall::ListLockDir { .. } => (MoveKind::GetChildren, SeedPoint::GetChildren),
+            ZkCall::Watch {
+                call: WatchCall::GetData,
+                ..
+            } => (MoveKind::GetData, SeedPoint::WatchPredecessor),
+            ZkCall::Watch { .. } => (MoveKind::Exists, SeedPoint::Rewatch),
+            ZkCall::Delete { .. } => (MoveKind::Delete, SeedPoint::Delete),
+        }
     }
 
     /// Feeds one input and returns what to do next.
@@ -442,6 +465,7 @@ mod tests {
         );
         assert!(steps.contains(&Step::Publish(RoomEvent::ChildrenListed {
             client: 3,
+            dir: "/locks".into(),
             children: names(&["sub0000000000", "sub0000000001", "sub0000000002"]),
             total: 3,
         })));
@@ -568,6 +592,54 @@ mod tests {
                 }),
                 Step::Close(CloseReason::Failed)
             ]
+        );
+    }
+
+    #[test]
+    fn calls_name_their_move_and_seed_line() {
+        let (mut r, steps) = contend(2, "sub0000000001", &["sub0000000000", "sub0000000001"]);
+        let watch = &calls(&steps)[0];
+        assert_eq!(
+            r.call_move(watch),
+            (MoveKind::GetData, SeedPoint::WatchPredecessor)
+        );
+        // Before its first listing a client is at the seed's first getChildren...
+        let fresh = LockRecipe::new(LockRecipeKind::Predecessor, 1);
+        let list = ZkCall::ListLockDir { watch: false };
+        assert_eq!(
+            fresh.call_move(&ZkCall::CreateLockNode),
+            (MoveKind::Create, SeedPoint::Create)
+        );
+        // ...and after a notification at the fix's re-check.
+        r.on(Input::WatchArmed {
+            path: "/locks/sub0000000000".into(),
+            call: WatchCall::GetData,
+            exists: true,
+        });
+        let steps = r.on(Input::WatchFired {
+            path: "/locks/sub0000000000".into(),
+            kind: WatchedKind::NodeDeleted,
+        });
+        assert_eq!(calls(&steps), vec![list.clone()]);
+        assert_eq!(
+            r.call_move(&list),
+            (MoveKind::GetChildren, SeedPoint::Relist)
+        );
+        let steps = r.on(Input::Children {
+            names: names(&["sub0000000001"]),
+        });
+        assert_eq!(steps.last(), Some(&Step::Hold));
+        let release = r.on(Input::HoldOver);
+        assert_eq!(
+            r.call_move(&calls(&release)[0]),
+            (MoveKind::Delete, SeedPoint::Delete)
+        );
+        assert_eq!(
+            r.call_move(&ZkCall::Watch {
+                path: "/locks/sub0000000000".into(),
+                call: WatchCall::Exists
+            }),
+            (MoveKind::Exists, SeedPoint::Rewatch)
         );
     }
 

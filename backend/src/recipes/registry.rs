@@ -70,7 +70,7 @@ impl AppClientRecipe {
                     .map(|n| format!("{REGISTRY_DIR}/{n}"))
                     .collect();
                 vec![
-                    Publish(RoomEvent::children_listed(client, &names)),
+                    Publish(RoomEvent::children_listed(client, REGISTRY_DIR, &names)),
                     Publish(RoomEvent::WatchSet {
                         client,
                         path: REGISTRY_DIR.into(),

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 
 use futures_util::future::join_all;
-use shared::CloseReason;
+use shared::{CloseReason, MoveKind, SeedPoint};
 use zookeeper_client::Client;
 
 use super::session::{fired, retrying, watched_kind, ArmedWatch, Session, SessionRole};
@@ -37,20 +37,38 @@ impl AppClientTask {
                 timeout_ms: client.session_timeout().as_millis() as u64,
             })
             .into();
+        let gate = self.session.gate();
         loop {
             while let Some(step) = steps.pop_front() {
                 match step {
                     RegistryStep::Publish(event) => self.session.publish(event),
                     RegistryStep::Call(call) => {
+                        let (kind, point, path) = match &call {
+                            RegistryCall::ListAndWatch => {
+                                (MoveKind::GetChildren, SeedPoint::GetChildren, REGISTRY_DIR)
+                            }
+                            RegistryCall::ReadAll { .. } => {
+                                (MoveKind::GetData, SeedPoint::ReadData, REGISTRY_DIR)
+                            }
+                        };
+                        if let Err(reason) = self.session.pass(kind, point, Some(path.into())).await
+                        {
+                            return reason;
+                        }
                         let input = execute(client, call, &mut armed).await;
                         steps.extend(recipe.on(input));
                     }
                     RegistryStep::Close(reason) => return reason,
                 }
             }
+            gate.rest();
             tokio::select! {
                 event = fired(&mut armed) => {
                     armed = None;
+                    let path = Some(event.path.clone());
+                    if let Err(reason) = self.session.pass(MoveKind::Notification, SeedPoint::Notified, path).await {
+                        return reason;
+                    }
                     steps.extend(recipe.on(RegistryInput::WatchFired {
                         path: event.path.clone(),
                         kind: watched_kind(&event),

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use shared::{CloseReason, RoomEvent};
+use shared::{CloseReason, MoveKind, RoomEvent, SeedPoint};
 use zookeeper_client::Client;
 
 use super::session::{create_sequential, Session, SessionRole};
@@ -33,6 +33,14 @@ impl AppServerTask {
             session: format!("{:#x}", client.session_id().0),
             timeout_ms: client.session_timeout().as_millis() as u64,
         });
+        let into = Some(SERVER_PREFIX.to_string());
+        if let Err(reason) = self
+            .session
+            .pass(MoveKind::Create, SeedPoint::Create, into)
+            .await
+        {
+            return reason;
+        }
         match create_sequential(client, SERVER_PREFIX, self.name.as_bytes()).await {
             // The seed prints `create: <path>`.
             Ok((path, _)) => self
@@ -47,6 +55,7 @@ impl AppServerTask {
             }
         }
         let mut watch = self.session.watch(client);
+        self.session.gate().rest();
         loop {
             tokio::select! {
                 cmd = self.session.cmds.recv() => {

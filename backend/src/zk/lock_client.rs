@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 
-use shared::{CloseReason, LockRecipeKind, WatchCall};
+use shared::{CloseReason, LockRecipeKind, MoveKind, SeedPoint, WatchCall};
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
 use zookeeper_client::{Client, OneshotWatcher};
@@ -37,9 +37,18 @@ impl SessionRole for LockClientTask {
 
 impl LockClientTask {
     async fn drive_session(&mut self, client: &Client) -> CloseReason {
+        match self.drive(client).await {
+            Ok(reason) | Err(reason) => reason,
+        }
+    }
+
+    /// Runs the recipe; every call, notification, hold expiry and write first passes the
+    /// room's gate. `Err` is a command (crash, kill, close) that ended it meanwhile.
+    async fn drive(&mut self, client: &Client) -> Result<CloseReason, CloseReason> {
         let mut recipe = LockRecipe::new(self.recipe, self.session.id);
         let mut watch = self.session.watch(client);
         let mut link = self.session.link();
+        let mut gate = self.session.gate();
         let mut steps: VecDeque<Step> = recipe
             .on(Input::Connected {
                 session: client.session_id().0,
@@ -53,6 +62,8 @@ impl LockClientTask {
                 match step {
                     Step::Publish(event) => self.session.publish(event),
                     Step::Call(call) => {
+                        let (kind, point) = recipe.call_move(&call);
+                        self.session.pass(kind, point, call_path(&call)).await?;
                         // A crash must not wait for a call that ZooKeeper cannot answer now.
                         let call = execute(client, call, &mut armed);
                         tokio::pin!(call);
@@ -61,7 +72,7 @@ impl LockClientTask {
                                 input = &mut call => break input,
                                 cmd = self.session.cmds.recv() => {
                                     if let Some(reason) = self.session.handle(cmd) {
-                                        return reason;
+                                        return Err(reason);
                                     }
                                 }
                             }
@@ -69,15 +80,21 @@ impl LockClientTask {
                         steps.extend(recipe.on(input));
                     }
                     Step::Hold => held_since = Some(Instant::now()),
-                    Step::Write { token } => self
-                        .session
-                        .write(recipe.this_path().unwrap_or_default().to_string(), token),
-                    Step::Close(reason) => return reason,
+                    Step::Write { token } => {
+                        let path = recipe.this_path().unwrap_or_default().to_string();
+                        self.session
+                            .pass(MoveKind::Write, SeedPoint::Work, Some(path.clone()))
+                            .await?;
+                        self.session.write(path, token);
+                    }
+                    Step::Close(reason) => return Ok(reason),
                 }
             }
+            gate.rest();
             // A paused process's clock stops with it: its hold ends only once it runs again.
+            // In slow motion, holds last as many times longer as moves do.
             let running = *link.borrow() == Link::Open;
-            let hold_ms = *self.hold_ms.borrow();
+            let hold_ms = *self.hold_ms.borrow() * u64::from(gate.stretch());
             let deadline = held_since
                 .filter(|_| hold_ms > 0 && running)
                 .map(|t| t + Duration::from_millis(hold_ms));
@@ -87,19 +104,26 @@ impl LockClientTask {
                 biased;
                 event = fired(&mut armed) => {
                     armed = None;
+                    // ZooKeeper has delivered it; the recipe acts on it once the gate says so.
+                    self.session
+                        .pass(MoveKind::Notification, SeedPoint::Notified, Some(event.path.clone()))
+                        .await?;
                     steps.extend(recipe.on(Input::WatchFired {
                         path: event.path.clone(),
                         kind: watched_kind(&event),
                     }));
                 }
                 _ = async { sleep_until(deadline.expect("guarded by is_some")).await }, if deadline.is_some() => {
+                    let path = recipe.this_path().map(str::to_string);
+                    self.session.pass(MoveKind::HoldOver, SeedPoint::Hold, path).await?;
                     held_since = None;
                     steps.extend(recipe.on(Input::HoldOver));
                 }
                 Ok(()) = link.changed() => {}
+                () = gate.changed() => {}
                 changed = self.hold_ms.changed() => {
                     if changed.is_err() {
-                        return CloseReason::Shutdown;
+                        return Ok(CloseReason::Shutdown);
                     }
                     // The loop recomputes the deadline from the new hold time.
                 }
@@ -110,16 +134,25 @@ impl LockClientTask {
                             steps.extend(recipe.on(Input::HoldOver));
                         }
                     } else if let Some(reason) = self.session.handle(cmd) {
-                        return reason;
+                        return Err(reason);
                     }
                 }
                 change = watch.next_change() => {
                     if let Some(reason) = change {
-                        return reason;
+                        return Err(reason);
                     }
                 }
             }
         }
+    }
+}
+
+/// The znode a call is about, for the pending list.
+fn call_path(call: &ZkCall) -> Option<String> {
+    match call {
+        ZkCall::CreateLockNode => Some(LOCK_PREFIX.to_string()),
+        ZkCall::ListLockDir { .. } => Some(LOCK_DIR.to_string()),
+        ZkCall::Watch { path, .. } | ZkCall::Delete { path } => Some(path.clone()),
     }
 }
 

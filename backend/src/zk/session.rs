@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
-use shared::{ClientId, CloseReason, RoomEvent, SessionStatus, WatchedKind};
-use tokio::sync::{mpsc, watch};
+use shared::{
+    ClientId, CloseReason, MoveKind, RoomEvent, SeedPoint, SessionStatus, TimeMode, WatchedKind,
+};
+use tokio::sync::{mpsc, oneshot, watch};
 use zookeeper_client::{
     Acls, Client, CreateMode, EventType, SessionState, StateWatcher, WatchedEvent,
 };
@@ -134,6 +136,73 @@ pub fn ended_by(state: SessionState) -> Option<CloseReason> {
     }
 }
 
+/// The room's time as its sessions need it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    pub mode: TimeMode,
+    /// Holds last this many times as long (slow motion).
+    pub stretch: u32,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            mode: TimeMode::Live,
+            stretch: 1,
+        }
+    }
+}
+
+/// A session's way through its room's gate.
+#[derive(Clone, Debug)]
+pub struct Gate {
+    client: ClientId,
+    events: EventSink,
+    clock: watch::Receiver<Clock>,
+}
+
+impl Gate {
+    /// Waits until the room lets this move go; at once in live mode, which never asks the room.
+    pub async fn pass(&self, kind: MoveKind, point: SeedPoint, path: Option<String>) {
+        if self.clock.borrow().mode == TimeMode::Live {
+            return;
+        }
+        let (go, gone) = oneshot::channel();
+        let asked = self.events.send(Report::Move {
+            client: self.client,
+            kind,
+            point,
+            path,
+            go,
+        });
+        if asked.is_ok() {
+            // An error means the room let go of the move without sending (it is shutting down).
+            let _ = gone.await;
+        }
+    }
+
+    /// Tells the room this client now waits on ZooKeeper, not at the gate.
+    pub fn rest(&self) {
+        if self.clock.borrow().mode != TimeMode::Live {
+            let _ = self.events.send(Report::Rest {
+                client: self.client,
+            });
+        }
+    }
+
+    /// How many times longer holds last now.
+    pub fn stretch(&self) -> u32 {
+        self.clock.borrow().stretch
+    }
+
+    /// Resolves when the room's time changes (a hold's deadline depends on it).
+    pub async fn changed(&mut self) {
+        if self.clock.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 /// One simulated session's place in its room.
 pub struct Session {
     pub id: ClientId,
@@ -145,6 +214,7 @@ pub struct Session {
     proxy: Option<SessionProxy>,
     /// What the relay does; shared with the timer that ends a pause.
     link: Arc<watch::Sender<Link>>,
+    clock: watch::Receiver<Clock>,
 }
 
 impl Session {
@@ -154,6 +224,7 @@ impl Session {
         zk: Arc<ZkSettings>,
         events: EventSink,
         cmds: mpsc::Receiver<SessionCmd>,
+        clock: watch::Receiver<Clock>,
     ) -> Self {
         Session {
             id,
@@ -163,6 +234,39 @@ impl Session {
             cmds,
             proxy: None,
             link: Arc::new(watch::channel(Link::Open).0),
+            clock,
+        }
+    }
+
+    /// This session's way through the room's gate.
+    pub fn gate(&self) -> Gate {
+        Gate {
+            client: self.id,
+            events: self.events.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
+    /// Waits at the room's gate for a move to go, obeying the room's commands meanwhile (a
+    /// crash acts at once in every mode). Returns why the session ends, if a command ends it.
+    pub async fn pass(
+        &mut self,
+        kind: MoveKind,
+        point: SeedPoint,
+        path: Option<String>,
+    ) -> Result<(), CloseReason> {
+        let gate = self.gate();
+        let pass = gate.pass(kind, point, path);
+        tokio::pin!(pass);
+        loop {
+            tokio::select! {
+                () = &mut pass => return Ok(()),
+                cmd = self.cmds.recv() => {
+                    if let Some(reason) = self.handle(cmd) {
+                        return Err(reason);
+                    }
+                }
+            }
         }
     }
 

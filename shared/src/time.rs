@@ -1,0 +1,186 @@
+//! Time in the teacher's hands: the room's time mode and the moves its clients wait to make.
+//!
+//! ZooKeeper never waits. What waits is each simulated client's next move: a call it is about to
+//! make, a notification it is about to act on, a hold that ran out, a write.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::ClientId;
+use crate::seed::SeedPoint;
+
+/// How the room's clients move.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeMode {
+    /// Every move goes at once.
+    #[default]
+    Live,
+    /// Every move waits until someone lets it go (Next, or a click on it).
+    Step,
+    /// Every move waits `slow_factor × SLOW_MOVE_MS` and goes on its own; holds last
+    /// `slow_factor` times as long.
+    Slow,
+}
+
+impl TimeMode {
+    pub const ALL: [TimeMode; 3] = [TimeMode::Live, TimeMode::Step, TimeMode::Slow];
+
+    /// The name on the wire and in the page's `<select>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeMode::Live => "live",
+            TimeMode::Step => "step",
+            TimeMode::Slow => "slow",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
+/// The slow-motion factors a room may use.
+pub const SLOW_FACTORS: [u32; 3] = [2, 5, 10];
+/// The factor a room starts with.
+pub const DEFAULT_SLOW_FACTOR: u32 = 5;
+/// In slow motion, each move waits this many milliseconds times the factor.
+pub const SLOW_MOVE_MS: u64 = 150;
+
+/// The next slow factor up (`+`) or down (`−`), staying at the ends.
+pub fn slower(factor: u32, up: bool) -> u32 {
+    let at = SLOW_FACTORS.iter().position(|f| *f == factor).unwrap_or(1);
+    let at = if up {
+        (at + 1).min(SLOW_FACTORS.len() - 1)
+    } else {
+        at.saturating_sub(1)
+    };
+    SLOW_FACTORS[at]
+}
+
+/// A waiting move, numbered per room from 1.
+pub type MoveId = u64;
+
+/// What a client is about to do (`data-move`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoveKind {
+    Create,
+    GetChildren,
+    GetData,
+    Exists,
+    Delete,
+    /// Act on a notification ZooKeeper has delivered.
+    Notification,
+    /// The hold ran out: go on to `finished:` and the delete.
+    HoldOver,
+    /// Write to the protected resource.
+    Write,
+}
+
+impl MoveKind {
+    pub const ALL: [MoveKind; 8] = [
+        MoveKind::Create,
+        MoveKind::GetChildren,
+        MoveKind::GetData,
+        MoveKind::Exists,
+        MoveKind::Delete,
+        MoveKind::Notification,
+        MoveKind::HoldOver,
+        MoveKind::Write,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoveKind::Create => "create",
+            MoveKind::GetChildren => "get_children",
+            MoveKind::GetData => "get_data",
+            MoveKind::Exists => "exists",
+            MoveKind::Delete => "delete",
+            MoveKind::Notification => "notification",
+            MoveKind::HoldOver => "hold_over",
+            MoveKind::Write => "write",
+        }
+    }
+}
+
+/// One move waiting at the room's gate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingMove {
+    pub id: MoveId,
+    pub client: ClientId,
+    pub kind: MoveKind,
+    /// Where in the seed's code the client stands.
+    pub point: SeedPoint,
+    /// The znode the move is about, if any (the node to watch, delete, or that fired).
+    pub path: Option<String>,
+    /// When it began to wait (server clock, ms since the epoch).
+    pub since_ms: u64,
+    /// In slow motion: when it goes on its own.
+    pub due_ms: Option<u64>,
+}
+
+/// The room's time: its mode and the moves waiting, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeView {
+    pub mode: TimeMode,
+    pub slow_factor: u32,
+    pub pending: Vec<PendingMove>,
+}
+
+impl Default for TimeView {
+    fn default() -> Self {
+        TimeView {
+            mode: TimeMode::Live,
+            slow_factor: DEFAULT_SLOW_FACTOR,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl TimeView {
+    /// How many times longer holds last, and animations play, in this mode.
+    pub fn stretch(&self) -> u32 {
+        match self.mode {
+            TimeMode::Slow => self.slow_factor,
+            TimeMode::Live | TimeMode::Step => 1,
+        }
+    }
+
+    /// The client's waiting move, if it has one (a client waits at one move at a time).
+    pub fn pending_of(&self, client: ClientId) -> Option<&PendingMove> {
+        self.pending.iter().find(|m| m.client == client)
+    }
+
+    /// A notification ZooKeeper delivered that `client` has not acted on yet.
+    pub fn unread(&self, client: ClientId) -> Option<&PendingMove> {
+        self.pending_of(client)
+            .filter(|m| m.kind == MoveKind::Notification)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_factors_step_up_and_down_and_stay_at_the_ends() {
+        assert_eq!(slower(2, true), 5);
+        assert_eq!(slower(5, true), 10);
+        assert_eq!(slower(10, true), 10);
+        assert_eq!(slower(10, false), 5);
+        assert_eq!(slower(2, false), 2);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for mode in TimeMode::ALL {
+            assert_eq!(TimeMode::from_name(mode.as_str()), Some(mode));
+            let json = serde_json::to_string(&mode).unwrap();
+            assert_eq!(json, format!("\"{}\"", mode.as_str()));
+        }
+        for kind in MoveKind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+    }
+}
