@@ -1,6 +1,7 @@
 //! The page's components, one file each.
 
 pub mod app;
+pub mod code_panel;
 pub mod controls;
 pub mod countdown;
 pub mod ensemble;
@@ -9,3 +10,4 @@ pub mod herd;
 pub mod lock_queue;
 pub mod registry;
 pub mod resource;
+pub mod time_control;

@@ -74,6 +74,18 @@ pub enum Text {
     AppClient,
     Registered,
     NoServers,
+    Time,
+    ModeLive,
+    ModeStep,
+    ModeSlow,
+    SlowFactor,
+    Next,
+    ZkNeverWaits,
+    Pending,
+    NothingPending,
+    CodeTitle,
+    CodeMended,
+    Unread,
 }
 
 impl Text {
@@ -200,6 +212,30 @@ impl Text {
             (Lang::Zh, Registered) => "已注册",
             (Lang::En, NoServers) => "No servers registered. Press Add server.",
             (Lang::Zh, NoServers) => "没有已注册的服务器。点击「添加服务器」。",
+            (Lang::En, Time) => "Time",
+            (Lang::Zh, Time) => "时间",
+            (Lang::En, ModeLive) => "live",
+            (Lang::Zh, ModeLive) => "实时",
+            (Lang::En, ModeStep) => "step by step",
+            (Lang::Zh, ModeStep) => "单步模式",
+            (Lang::En, ModeSlow) => "slow motion",
+            (Lang::Zh, ModeSlow) => "慢动作",
+            (Lang::En, SlowFactor) => "slower by",
+            (Lang::Zh, SlowFactor) => "放慢倍数",
+            (Lang::En, Next) => "Next ▸",
+            (Lang::Zh, Next) => "下一步 ▸",
+            (Lang::En, ZkNeverWaits) => "Only our clients wait. ZooKeeper never does: sessions keep their heartbeats, expiry counts down in real time, nodes from other programs appear at once.",
+            (Lang::Zh, ZkNeverWaits) => "等待的只是我们的客户端, ZooKeeper 从不暂停: 会话照常心跳, 会话过期按真实时间倒计时, 其他程序创建的节点立刻出现。",
+            (Lang::En, Pending) => "Next moves, waiting",
+            (Lang::Zh, Pending) => "等待放行的下一步",
+            (Lang::En, NothingPending) => "Nothing waits. In step mode, each client's next call, notification or hold waits here until you let it go.",
+            (Lang::Zh, NothingPending) => "没有等待的操作。单步模式下, 每个客户端的下一次调用、通知或持有结束都会停在这里, 等你放行。",
+            (Lang::En, CodeTitle) => "The tutorial's Java",
+            (Lang::Zh, CodeTitle) => "教程原文的 Java 代码",
+            (Lang::En, CodeMended) => "Lines and order as the tutorial gives them. Mended: two commas the blog's copy lost (truenew Stat() → true, new Stat(); 5000new Watcher() → 5000, new Watcher()).",
+            (Lang::Zh, CodeMended) => "行与顺序均与教程原文一致。只补回了博客转载时丢失的逗号 (truenew Stat() → true, new Stat(); 5000new Watcher() → 5000, new Watcher())。",
+            (Lang::En, Unread) => "notification arrived, not acted on yet",
+            (Lang::Zh, Unread) => "通知已送达, 客户端尚未处理",
         }
     }
 }
@@ -215,6 +251,33 @@ pub fn status_name(state: SessionStatus, lang: Lang) -> &'static str {
         (SessionStatus::Expired, Lang::Zh) => "已过期",
         (SessionStatus::Closed, Lang::En) => "closed",
         (SessionStatus::Closed, Lang::Zh) => "已关闭",
+    }
+}
+
+/// A waiting move: ZooKeeper calls by their Java names, the recipe's own steps in words.
+pub fn move_name(kind: shared::MoveKind, lang: Lang) -> &'static str {
+    use shared::MoveKind::*;
+    match (kind, lang) {
+        (Create, _) => "create",
+        (GetChildren, _) => "getChildren",
+        (GetData, _) => "getData",
+        (Exists, _) => "exists",
+        (Delete, _) => "delete",
+        (Notification, Lang::En) => "act on a notification",
+        (Notification, Lang::Zh) => "处理通知",
+        (HoldOver, Lang::En) => "hold is over",
+        (HoldOver, Lang::Zh) => "持有结束",
+        (Write, Lang::En) => "write the resource",
+        (Write, Lang::Zh) => "写共享资源",
+    }
+}
+
+/// A time mode's name in the selector.
+pub fn mode_name(mode: shared::TimeMode, lang: Lang) -> &'static str {
+    match mode {
+        shared::TimeMode::Live => Text::ModeLive.get(lang),
+        shared::TimeMode::Step => Text::ModeStep.get(lang),
+        shared::TimeMode::Slow => Text::ModeSlow.get(lang),
     }
 }
 
@@ -460,12 +523,12 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         MovePending { pending } if zh => format!(
             "客户端 {}: 下一步 {} 等待放行",
             pending.client,
-            pending.kind.as_str()
+            move_name(pending.kind, lang)
         ),
         MovePending { pending } => format!(
-            "client {}: next move {} waits",
+            "client {}: next move waits: {}",
             pending.client,
-            pending.kind.as_str()
+            move_name(pending.kind, lang)
         ),
         MoveReleased { client, .. } if zh => format!("客户端 {client}: 放行"),
         MoveReleased { client, .. } => format!("client {client}: goes"),

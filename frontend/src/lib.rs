@@ -1,8 +1,9 @@
 //! zkplay's browser UI: one reducer fed by server messages, components that render it.
 //!
-//! [`state`] and [`layout`] and [`i18n`] are plain Rust (tested on native); [`ws`] talks to the
+//! [`state`], [`layout`], [`code`] and [`i18n`] are plain Rust (tested on native); [`ws`] talks to the
 //! server; [`components`] render.
 
+pub mod code;
 pub mod components;
 pub mod i18n;
 pub mod layout;

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use shared::{EnsembleView, ErrorCode, RoomView, ServerInfo, ServerMsg};
+use shared::{ClientId, EnsembleView, ErrorCode, RoomView, ServerInfo, ServerMsg};
 use yew::Reducible;
 
 use crate::i18n::Lang;
@@ -33,6 +33,8 @@ pub struct AppState {
     pub pause_ms: u64,
     /// The ZooKeeper ensemble as the server last described it.
     pub ensemble: Option<EnsembleView>,
+    /// The client whose line the code panel lights.
+    pub selected: Option<ClientId>,
 }
 
 impl Default for AppState {
@@ -45,6 +47,7 @@ impl Default for AppState {
             lang: Lang::En,
             pause_ms: 8000,
             ensemble: None,
+            selected: None,
         }
     }
 }
@@ -57,6 +60,8 @@ pub enum Action {
     SetLang(Lang),
     SetPauseMs(u64),
     DismissError,
+    /// Light a client's line in the code panel (`None`: no one's).
+    Select(Option<ClientId>),
 }
 
 impl Reducible for AppState {
@@ -80,6 +85,7 @@ impl Reducible for AppState {
             Action::SetLang(lang) => next.lang = lang,
             Action::SetPauseMs(ms) => next.pause_ms = ms,
             Action::DismissError => next.last_error = None,
+            Action::Select(client) => next.selected = client,
         }
         Rc::new(next)
     }

@@ -88,6 +88,8 @@ async fn render_queue(root: &web_sys::Element, view: RoomView) {
         lang: Lang::En,
         link: ServerLink::detached(),
         pause_ms: 8000,
+        selected: None,
+        on_select: yew::Callback::noop(),
     };
     yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

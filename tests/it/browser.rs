@@ -309,3 +309,106 @@ async fn the_ensemble_panel_shows_a_new_leader_after_the_leader_is_stopped() {
     app.stop().await;
     ensemble.stop().await;
 }
+
+/// The line the code panel shows `client`'s badge on, if it shows one.
+async fn badge_line(b: &tests::browser::Browser, client: u32) -> anyhow::Result<Option<u32>> {
+    let value = b
+        .client
+        .execute(
+            "const badge = document.querySelector(\
+               `[data-testid=code-badge][data-client=\"${arguments[0]}\"]`);\
+             return badge ? Number(badge.closest('[data-testid=code-line]').dataset.line) : null;",
+            vec![client.into()],
+        )
+        .await?;
+    Ok(serde_json::from_value(value)?)
+}
+
+/// `(data-client, data-move, data-line)` of each waiting move, oldest first.
+async fn pending_steps(b: &tests::browser::Browser) -> anyhow::Result<Vec<(u32, String, u32)>> {
+    let value = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=pending-step]')]\
+             .map(e => [Number(e.dataset.client), e.dataset.move, Number(e.dataset.line)]);",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(value)?)
+}
+
+#[tokio::test]
+async fn one_hand_off_stepped_click_by_click_walks_the_badges_through_the_seeds_lines() {
+    use shared::{SeedListing, SeedPoint};
+    let app = spawn_app().await;
+    let url = format!("{}/?room={}", app.http_url(), app.room);
+    browser_test("stepped_hand_off", &url, async |b| {
+        b.set_hold_ms(0).await?;
+        b.wait_for_log("server list updated: []").await?;
+        b.wait_for_testid("time-mode")
+            .await?
+            .select_by_value("step")
+            .await?;
+        b.wait_for_log("time: step by step").await?;
+        b.click("[data-testid=add-lock-client]").await?;
+        b.click("[data-testid=add-lock-client]").await?;
+        let creates = b
+            .wait_for("two creates waiting", async |_| {
+                let steps = pending_steps(b).await?;
+                Ok((steps.len() == 2).then_some(steps))
+            })
+            .await?;
+        let code = SeedListing::DistributedClientFixed;
+        let line = |point| code.line(point).expect("a line of the listing");
+        ensure!(
+            creates
+                .iter()
+                .all(|(_, kind, l)| kind == "create" && *l == line(SeedPoint::Create)),
+            "{creates:?}"
+        );
+        let (first, second) = (creates[0].0, creates[1].0);
+        // Where each badge must stand after each press: the first creates, then the second;
+        // each lists; the first holds and writes; the second watches its predecessor and waits.
+        let expected = [
+            (first, SeedPoint::GetChildren),
+            (second, SeedPoint::GetChildren),
+            (first, SeedPoint::Work),
+            (second, SeedPoint::WatchPredecessor),
+            (first, SeedPoint::Hold),
+            (second, SeedPoint::Waiting),
+        ];
+        for (press, (client, point)) in expected.iter().enumerate() {
+            b.click("[data-testid=step-next]").await?;
+            let want = line(*point);
+            b.wait_for(
+                &format!(
+                    "press {}: client {client}'s badge on line {want}",
+                    press + 1
+                ),
+                async |_| Ok((badge_line(b, *client).await? == Some(want)).then_some(())),
+            )
+            .await?;
+        }
+        ensure!(pending_steps(b).await?.is_empty(), "both rest on ZooKeeper");
+        let nodes = b.lock_nodes().await?;
+        ensure!(
+            nodes.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>() == ["holding", "waiting"],
+            "{nodes:?}"
+        );
+        // The holder's card names its line, and Space takes the room back to live.
+        let holder = b
+            .client
+            .find(Locator::Css(&format!(
+                "[data-testid=lock-node][data-client=\"{first}\"] [data-testid=code-ref]"
+            )))
+            .await?
+            .text()
+            .await?;
+        ensure!(holder == format!("L{}", line(SeedPoint::Hold)), "{holder}");
+        b.client.active_element().await?.send_keys(" ").await?;
+        b.wait_for_log("time: live").await?;
+        Ok(())
+    })
+    .await;
+    app.stop().await;
+}

@@ -4,10 +4,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
-use shared::{ClientMsg, RoomView};
+use shared::{slower, ClientMsg, RoomView, TimeMode};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::code_panel::CodePanel;
 use super::controls::Controls;
 use super::ensemble::EnsemblePanel;
 use super::event_log::EventLog;
@@ -15,6 +16,7 @@ use super::herd::{HerdCounter, ViolationBanner};
 use super::lock_queue::LockQueue;
 use super::registry::Registry;
 use super::resource::ResourcePanel;
+use super::time_control::PendingList;
 use crate::i18n::{Lang, Text};
 use crate::state::{Action, AppState, Connection};
 use crate::ws::{self, ServerLink};
@@ -61,6 +63,12 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::DismissError))
     };
+    let select = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |client| dispatcher.dispatch(Action::Select(client)))
+    };
+    // Slow motion stretches the page's animations as much as the moves.
+    let stretch = state.view.as_ref().map_or(1, |v| v.time.stretch());
     let (status_class, status_text) = match state.connection {
         Connection::Connecting => ("status connecting", Text::Connecting.get(lang).to_string()),
         Connection::Live => ("status live", Text::Live.get(lang).to_string()),
@@ -79,7 +87,7 @@ pub fn app() -> Html {
         .map(|v| v.room.clone())
         .unwrap_or_default();
     html! {
-        <div class="app">
+        <div class="app" style={format!("--stretch: {stretch}")}>
             <header class="top">
                 <div>
                     <h1>{ Text::Title.get(lang) }</h1>
@@ -110,13 +118,18 @@ pub fn app() -> Html {
                                 <ViolationBanner view={view.clone()} lang={lang} />
                                 <main class="stage">
                                     <div class="main-column">
+                                        <PendingList view={view.clone()} lang={lang} link={(*link).clone()}
+                                            selected={state.selected} on_select={select.clone()} />
                                         <LockQueue view={view.clone()} lang={lang} link={(*link).clone()}
-                                            pause_ms={state.pause_ms} />
+                                            pause_ms={state.pause_ms} selected={state.selected}
+                                            on_select={select.clone()} />
                                         <HerdCounter view={view.clone()} lang={lang} />
                                         <ResourcePanel view={view.clone()} lang={lang} link={(*link).clone()} />
                                         <Registry view={view.clone()} lang={lang} link={(*link).clone()} />
                                     </div>
                                     <div class="side-column">
+                                        <CodePanel view={view.clone()} lang={lang}
+                                            selected={state.selected} on_select={select} />
                                         if let Some(ensemble) = &state.ensemble {
                                             <EnsemblePanel ensemble={ensemble.clone()} lang={lang} link={(*link).clone()} />
                                         }
@@ -133,8 +146,9 @@ pub fn app() -> Html {
     }
 }
 
-/// `A` adds a client, `R` releases the holder, `L` switches language: a teacher at a projector
-/// should not need the mouse.
+/// `A` adds a client, `R` releases the holder, `L` switches language, `Space` toggles live and
+/// step, `N` or `→` is Next, `+` and `−` change the slow factor: a teacher at a projector should
+/// not need the mouse.
 fn shortcut_keys(
     link: ServerLink,
     latest: Rc<RefCell<UseReducerHandle<AppState>>>,
@@ -146,10 +160,10 @@ fn shortcut_keys(
         let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
             return;
         };
-        let typing = event
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .is_some();
+        let typing = event.target().is_some_and(|t| {
+            t.dyn_ref::<web_sys::HtmlInputElement>().is_some()
+                || t.dyn_ref::<web_sys::HtmlSelectElement>().is_some()
+        });
         if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
             return;
         }
@@ -169,6 +183,30 @@ fn shortcut_keys(
                 Lang::En => Lang::Zh,
                 Lang::Zh => Lang::En,
             })),
+            " " => {
+                // Space would also scroll the page or press the focused button.
+                event.prevent_default();
+                if let Some(view) = &state.view {
+                    let mode = match view.time.mode {
+                        TimeMode::Step => TimeMode::Live,
+                        TimeMode::Live | TimeMode::Slow => TimeMode::Step,
+                    };
+                    link.send(ClientMsg::SetTime {
+                        mode,
+                        slow_factor: view.time.slow_factor,
+                    });
+                }
+            }
+            "n" | "N" | "ArrowRight" => link.send(ClientMsg::StepNext { id: None }),
+            "+" | "=" | "-" | "−" => {
+                if let Some(view) = &state.view {
+                    let up = matches!(event.key().as_str(), "+" | "=");
+                    link.send(ClientMsg::SetTime {
+                        mode: view.time.mode,
+                        slow_factor: slower(view.time.slow_factor, up),
+                    });
+                }
+            }
             _ => {}
         }
     })

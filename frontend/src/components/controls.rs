@@ -1,10 +1,11 @@
-//! The control bar: the recipe, add a client, set the hold time.
+//! The control bar: the recipe, add a client, the hold and pause times, and time itself.
 
 use std::rc::Rc;
 
 use shared::{ClientMsg, LockRecipeKind, RoomView};
 use yew::prelude::*;
 
+use super::time_control::TimeControl;
 use crate::i18n::{Lang, Text};
 use crate::ws::ServerLink;
 
@@ -104,6 +105,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <input ref={pause_input} type="number" min="1" max="120000" step="1000"
                     data-testid="pause-ms" onchange={set_pause} />
             </label>
+            <TimeControl view={props.view.clone()} lang={lang} link={props.link.clone()} />
         </section>
     }
 }

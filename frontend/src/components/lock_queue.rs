@@ -14,6 +14,7 @@ use shared::{
 use yew::prelude::*;
 
 use super::countdown::Countdown;
+use crate::code::client_line;
 use crate::i18n::{call_name, status_name, Lang, Text};
 use crate::layout::{
     arrow_path, columns_for, notification_path, queue_size, rows_within, slot, DEFAULT_COLUMNS,
@@ -38,6 +39,11 @@ pub struct LockQueueProps {
     /// How long a Pause freezes a client.
     #[prop_or(8000)]
     pub pause_ms: u64,
+    /// The client whose code line is lit.
+    #[prop_or_default]
+    pub selected: Option<ClientId>,
+    #[prop_or_default]
+    pub on_select: Callback<Option<ClientId>>,
 }
 
 /// Recent watch notifications per client: `(seq, kind)`.
@@ -181,8 +187,12 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                         .and_then(|c| pulses.get(&c.id))
                         .cloned()
                         .unwrap_or_default();
+                    let line = owner.and_then(|c| client_line(view, c.id)).map(|(_, n)| n);
+                    let unread = owner.is_some_and(|c| view.time.unread(c.id).is_some());
+                    let selected = owner.is_some_and(|c| props.selected == Some(c.id));
                     html! {
                         <LockNode key={node.path.clone()} node={node.clone()} index={i} columns={columns}
+                            line={line} unread={unread} selected={selected} on_select={props.on_select.clone()}
                             state={view.node_state_owned(node, owner)} owner={owner.cloned()}
                             departed={view.departed_owner(node).cloned()}
                             liveness={owner.and_then(|c| liveness.get(&c.id)).map(|l| (*l).clone())}
@@ -249,6 +259,16 @@ pub struct LockNodeProps {
     pub pulses: Vec<(u64, WatchedKind)>,
     pub lang: Lang,
     pub link: ServerLink,
+    /// The seed line its client is at.
+    #[prop_or_default]
+    pub line: Option<u32>,
+    /// ZooKeeper delivered a notification its client has not acted on yet.
+    #[prop_or_default]
+    pub unread: bool,
+    #[prop_or_default]
+    pub selected: bool,
+    #[prop_or_default]
+    pub on_select: Callback<Option<ClientId>>,
 }
 
 #[function_component(LockNode)]
@@ -348,12 +368,27 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                 </div>
             }
         });
+    let select = {
+        let (on_select, owner) = (props.on_select.clone(), props.owner.as_ref().map(|c| c.id));
+        Callback::from(move |_: MouseEvent| {
+            if owner.is_some() {
+                on_select.emit(owner);
+            }
+        })
+    };
     html! {
-        <div class={classes!("lock-node", props.state.as_str())} data-testid="lock-node"
+        <div class={classes!("lock-node", props.state.as_str(), props.selected.then_some("selected"))}
+            data-testid="lock-node"
             data-path={props.node.path.clone()} data-state={props.state.as_str()}
             data-client={props.owner.as_ref().map(|c| c.id.to_string())}
+            data-unread={props.unread.then_some("true")}
+            onclick={select}
             style={format!("transform: translate({}px, {}px)", at.x, at.y)}>
-            <div class="name">{ name }</div>
+            <div class="name">{ name }
+                if let Some(line) = props.line {
+                    <span class="code-ref" data-testid="code-ref" title={format!("line {line}")}>{ format!("L{line}") }</span>
+                }
+            </div>
             <div class="who" title={format!("session {session}")}>{ who } { for liveness }</div>
             { for paused }
             <div class="status">{ status }</div>
@@ -363,6 +398,9 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             <div class="czxid" title="czxid">{ format!("czxid {}", props.node.czxid) }</div>
             { for actions }
             { for countdown }
+            if props.unread {
+                <span class="unread" title={Text::Unread.get(lang)}>{ "✉" }</span>
+            }
             { for props.pulses.iter().map(|(seq, kind)| html! {
                 <span key={*seq} class="pulse" data-testid="watch-pulse" data-seq={seq.to_string()}
                     title={format!("{kind:?}")} />

@@ -1,0 +1,139 @@
+//! The seed's Java beside the clients: each client's badge on the line it is at, live and in
+//! step mode alike; the selected client's line lit.
+
+use std::rc::Rc;
+
+use shared::{ClientId, RoomView, SeedListing};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::code::{badges, client_line, listings};
+use crate::i18n::{Lang, Text};
+
+#[derive(Properties, PartialEq)]
+pub struct CodePanelProps {
+    pub view: Rc<RoomView>,
+    pub lang: Lang,
+    pub selected: Option<ClientId>,
+    pub on_select: Callback<Option<ClientId>>,
+}
+
+fn listing_name(listing: SeedListing) -> &'static str {
+    match listing {
+        SeedListing::DistributedClientFixed => "DistributedClient (+ 思考 fix)",
+        SeedListing::DistributedClient => "DistributedClient",
+        SeedListing::DistributedClient2 => "DistributedClient2",
+        SeedListing::AppServer => "AppServer",
+        SeedListing::AppClient => "AppClient",
+    }
+}
+
+fn listing_id(listing: SeedListing) -> &'static str {
+    match listing {
+        SeedListing::DistributedClientFixed => "distributed-client-fixed",
+        SeedListing::DistributedClient => "distributed-client",
+        SeedListing::DistributedClient2 => "distributed-client2",
+        SeedListing::AppServer => "app-server",
+        SeedListing::AppClient => "app-client",
+    }
+}
+
+#[function_component(CodePanel)]
+pub fn code_panel(props: &CodePanelProps) -> Html {
+    let view = &props.view;
+    let lang = props.lang;
+    let available = listings(view);
+    // A tab of the user's, or the selected client's listing, or the lock recipe's.
+    let tab = use_state_eq(|| None::<SeedListing>);
+    let selected_line = props.selected.and_then(|c| client_line(view, c));
+    {
+        let tab = tab.clone();
+        use_effect_with(selected_line.map(|(l, _)| l), move |listing| {
+            if let Some(listing) = listing {
+                tab.set(Some(*listing));
+            }
+        });
+    }
+    let listing = tab
+        .filter(|l| available.contains(l))
+        .unwrap_or(available[0]);
+    let lines = badges(view, listing);
+    let pending_lines: Vec<u32> = view
+        .time
+        .pending
+        .iter()
+        .filter_map(|p| {
+            let (runs, line) = client_line(view, p.client)?;
+            (runs == listing).then_some(line)
+        })
+        .collect();
+    let lit = selected_line.filter(|(l, _)| *l == listing).map(|(_, n)| n);
+    // Keep the line that matters in view: the selected client's, else the oldest waiting move's.
+    let focus = lit.or_else(|| pending_lines.first().copied());
+    let code = use_node_ref();
+    {
+        let code = code.clone();
+        use_effect_with((listing, focus), move |(_, focus)| {
+            if let (Some(line), Some(list)) = (focus, code.cast::<web_sys::HtmlElement>()) {
+                let row = list
+                    .children()
+                    .item(line.saturating_sub(1))
+                    .and_then(|row| row.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(row) = row {
+                    let top = row.offset_top() - list.offset_top() - list.client_height() / 3;
+                    list.set_scroll_top(top.max(0));
+                }
+            }
+        });
+    }
+    let tabs = available.iter().map(|l| {
+        let choose = {
+            let (tab, l) = (tab.clone(), *l);
+            Callback::from(move |_| tab.set(Some(l)))
+        };
+        html! {
+            <button class={classes!("code-tab", (*l == listing).then_some("current"))}
+                data-testid="code-listing" data-listing={listing_id(*l)} onclick={choose}>
+                { listing_name(*l) }
+            </button>
+        }
+    });
+    let rows = listing.source().lines().enumerate().map(|(i, text)| {
+        let n = i as u32 + 1;
+        let here = lines.get(&n).cloned().unwrap_or_default();
+        let classes = classes!(
+            "code-line",
+            (!here.is_empty()).then_some("occupied"),
+            pending_lines.contains(&n).then_some("waits-here"),
+            (lit == Some(n)).then_some("selected")
+        );
+        html! {
+            <li key={n} class={classes} data-testid="code-line" data-line={n.to_string()}>
+                <span class="gutter">{ n }</span>
+                <span class="badges">
+                    { for here.iter().map(|c| {
+                        let select = {
+                            let (on_select, c) = (props.on_select.clone(), *c);
+                            Callback::from(move |_| on_select.emit(Some(c)))
+                        };
+                        html! {
+                            <button key={*c} class={classes!("code-badge", (props.selected == Some(*c)).then_some("selected"))}
+                                data-testid="code-badge" data-client={c.to_string()} onclick={select}>
+                                { c }
+                            </button>
+                        }
+                    }) }
+                </span>
+                <code>{ text }</code>
+            </li>
+        }
+    });
+    html! {
+        <section class="code-panel" data-testid="code-panel" data-listing={listing_id(listing)}>
+            <h2>{ Text::CodeTitle.get(lang) }</h2>
+            <div class="code-tabs">{ for tabs }</div>
+            <ol class="code" ref={code}>{ for rows }</ol>
+            <p class="code-note">{ Text::CodeMended.get(lang) }</p>
+        </section>
+    }
+}
