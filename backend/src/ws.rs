@@ -13,7 +13,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared::{
     is_valid_room_name, is_valid_server_name, ClientMsg, EnsembleView, ErrorCode, ServerMsg,
-    PROTOCOL_VERSION, SLOW_FACTORS,
+    MAX_HOLD_MS, MAX_PAUSE_MS, PROTOCOL_VERSION, SLOW_FACTORS,
 };
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
@@ -22,10 +22,6 @@ use crate::ensemble::EnsembleControl;
 use crate::http::AppState;
 use crate::room::{encode, Frame, RoomError, RoomHandle};
 
-/// Longest hold a browser may ask for.
-pub const MAX_HOLD_MS: u64 = 10 * 60 * 1000;
-/// Longest pause a browser may ask for.
-pub const MAX_PAUSE_MS: u64 = 120_000;
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -45,7 +45,7 @@ impl Default for AppState {
             view: None,
             last_error: None,
             lang: Lang::En,
-            pause_ms: 8000,
+            pause_ms: shared::DEFAULT_PAUSE_MS,
             ensemble: None,
             selected: None,
         }

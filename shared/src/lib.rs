@@ -4,11 +4,13 @@
 //! applies every `RoomEvent` to its `RoomView` with the same code the browser uses, so a
 //! snapshot and a replay of events can never disagree.
 
+mod limits;
 mod protocol;
 mod seed;
 mod time;
 mod view;
 
+pub use limits::{DEFAULT_PAUSE_MS, MAX_HOLD_MS, MAX_PAUSE_MS};
 pub use protocol::{
     ClientId, ClientMsg, CloseReason, EnsembleView, ErrorCode, LockRecipeKind, MemberMode,
     MemberView, RoomEvent, ServerInfo, ServerMsg, SessionStatus, WatchCall, WatchedKind,

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use shared::{ClientMsg, LockRecipeKind, RoomView};
+use shared::{ClientMsg, LockRecipeKind, RoomView, MAX_HOLD_MS, MAX_PAUSE_MS};
 use yew::prelude::*;
 
 use super::time_control::TimeControl;
@@ -75,7 +75,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Ok(ms) = input.value().trim().parse::<u64>() {
-                on_pause_ms.emit(ms.clamp(1, 120_000));
+                on_pause_ms.emit(ms.clamp(1, MAX_PAUSE_MS));
             }
         })
     };
@@ -96,13 +96,13 @@ pub fn controls(props: &ControlsProps) -> Html {
             </button>
             <label class="hold">
                 <span>{ Text::HoldMs.get(lang) }</span>
-                <input ref={hold_input} type="number" min="0" max="600000" step="500"
+                <input ref={hold_input} type="number" min="0" max={MAX_HOLD_MS.to_string()} step="500"
                     data-testid="hold-ms" onchange={set_hold} />
                 <small>{ Text::HoldHint.get(lang) }</small>
             </label>
             <label class="hold">
                 <span>{ Text::PauseMs.get(lang) }</span>
-                <input ref={pause_input} type="number" min="1" max="120000" step="1000"
+                <input ref={pause_input} type="number" min="1" max={MAX_PAUSE_MS.to_string()} step="1000"
                     data-testid="pause-ms" onchange={set_pause} />
             </label>
             <TimeControl view={props.view.clone()} lang={lang} link={props.link.clone()} />

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use shared::{
     ClientId, ClientMsg, ClientPhase, CloseReason, Departed, Liveness, LockClientView, NodeState,
-    RoomEvent, RoomView, WatchedKind, Znode,
+    RoomEvent, RoomView, WatchedKind, Znode, DEFAULT_PAUSE_MS,
 };
 use yew::prelude::*;
 
@@ -37,7 +37,7 @@ pub struct LockQueueProps {
     pub lang: Lang,
     pub link: ServerLink,
     /// How long a Pause freezes a client.
-    #[prop_or(8000)]
+    #[prop_or(DEFAULT_PAUSE_MS)]
     pub pause_ms: u64,
     /// The client whose code line is lit.
     #[prop_or_default]

@@ -1,0 +1,8 @@
+//! Limits and defaults that the server enforces and the page's inputs offer, defined once.
+
+/// Longest hold a room may set, in ms (10 minutes).
+pub const MAX_HOLD_MS: u64 = 10 * 60 * 1000;
+/// Longest pause of a client, in ms.
+pub const MAX_PAUSE_MS: u64 = 120_000;
+/// What the page's Pause buttons freeze a client for until the user picks another duration.
+pub const DEFAULT_PAUSE_MS: u64 = 8000;
