@@ -423,7 +423,7 @@ impl RoomActor {
             return Err(RoomError::Switching);
         }
         let limit = self.settings.max_lock_clients;
-        if self.view.clients.len() >= limit {
+        if self.view.locks.clients.len() >= limit {
             return Err(RoomError::Full("lock clients", limit));
         }
         let session = self.new_session();
@@ -439,7 +439,7 @@ impl RoomActor {
 
     fn add_server(&mut self, name: Option<String>) -> Result<ClientId, RoomError> {
         let limit = self.settings.max_servers;
-        if self.view.servers.len() >= limit {
+        if self.view.registry.servers.len() >= limit {
             return Err(RoomError::Full("servers", limit));
         }
         let name = name.unwrap_or_else(|| format!("server{:04}", self.next_server));
@@ -457,7 +457,7 @@ impl RoomActor {
 
     fn add_app_client(&mut self) -> Result<ClientId, RoomError> {
         let limit = self.settings.max_app_clients;
-        if self.view.app_clients.len() >= limit {
+        if self.view.registry.app_clients.len() >= limit {
             return Err(RoomError::Full("app clients", limit));
         }
         let session = self.new_session();
@@ -475,7 +475,7 @@ impl RoomActor {
             return;
         }
         self.switching_to = Some(recipe);
-        let lock_clients: Vec<ClientId> = self.view.clients.iter().map(|c| c.id).collect();
+        let lock_clients: Vec<ClientId> = self.view.locks.clients.iter().map(|c| c.id).collect();
         for id in lock_clients {
             let _ = self.command(id, SessionCmd::Close(CloseReason::RecipeSwitched));
         }
@@ -483,7 +483,7 @@ impl RoomActor {
     }
 
     fn finish_switch(&mut self) {
-        if self.view.clients.is_empty() {
+        if self.view.locks.clients.is_empty() {
             if let Some(recipe) = self.switching_to.take() {
                 self.publish(RoomEvent::RecipeChanged { recipe });
             }

@@ -18,11 +18,12 @@ pub fn listings(view: &RoomView) -> [SeedListing; 3] {
 /// Every client of the room that runs `listing`, by the line it stands on (ascending ids).
 pub fn badges(view: &RoomView, listing: SeedListing) -> BTreeMap<u32, Vec<ClientId>> {
     let ids = view
+        .locks
         .clients
         .iter()
         .map(|c| c.id)
-        .chain(view.servers.iter().map(|s| s.id))
-        .chain(view.app_clients.iter().map(|a| a.id));
+        .chain(view.registry.servers.iter().map(|s| s.id))
+        .chain(view.registry.app_clients.iter().map(|a| a.id));
     let mut lines: BTreeMap<u32, Vec<ClientId>> = BTreeMap::new();
     for id in ids {
         if let Some((runs, line)) = client_line(view, id) {
@@ -61,12 +62,12 @@ mod tests {
             RoomEvent::ClientAdded { client: 2 },
             RoomEvent::ClientConnected {
                 client: 1,
-                session: "0x1".into(),
+                session: shared::SessionId(0x1),
                 timeout_ms: 5000,
             },
             RoomEvent::ClientConnected {
                 client: 2,
-                session: "0x2".into(),
+                session: shared::SessionId(0x2),
                 timeout_ms: 5000,
             },
             RoomEvent::NodeCreatedByClient {

@@ -317,8 +317,8 @@ fn watch_purpose(path: &str, lang: Lang) -> &'static str {
     match path {
         shared::REGISTRY_DIR if zh => "等待 server 列表变化",
         shared::REGISTRY_DIR => "waits for the server list to change",
-        "/locks" if zh => "等待 /locks 的子节点变化",
-        "/locks" => "waits for any change among the children of /locks",
+        shared::LOCK_DIR if zh => "等待 /locks 的子节点变化",
+        shared::LOCK_DIR => "waits for any change among the children of /locks",
         _ if zh => "等待前一个节点被删除",
         _ => "waits for its predecessor to go",
     }

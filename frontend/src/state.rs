@@ -100,11 +100,11 @@ mod tests {
         state.reduce(Action::Server(msg))
     }
 
-    fn node(n: u32, owner: &str) -> Znode {
+    fn node(n: u32, owner: i64) -> Znode {
         Znode {
             path: format!("/locks/sub{n:010}"),
             czxid: n as i64 + 100,
-            owner_session: owner.into(),
+            owner_session: shared::SessionId(owner),
             data: String::new(),
         }
     }
@@ -122,14 +122,12 @@ mod tests {
             RoomEvent::ClientAdded { client: 1 },
             RoomEvent::ClientConnected {
                 client: 1,
-                session: "0x1".into(),
+                session: shared::SessionId(0x1),
                 timeout_ms: 5000,
             },
+            RoomEvent::ZnodeAdded { node: node(0, 0x1) },
             RoomEvent::ZnodeAdded {
-                node: node(0, "0x1"),
-            },
-            RoomEvent::ZnodeAdded {
-                node: node(1, "0x99"),
+                node: node(1, 0x99),
             },
             RoomEvent::LockGained {
                 client: 1,
@@ -147,7 +145,12 @@ mod tests {
             );
         }
         let view = s.view.as_ref().unwrap();
-        let states: Vec<_> = view.nodes.iter().map(|n| view.node_state(n)).collect();
+        let states: Vec<_> = view
+            .locks
+            .nodes
+            .iter()
+            .map(|n| view.node_state(n))
+            .collect();
         assert_eq!(
             states,
             vec![shared::NodeState::Holding, shared::NodeState::External]
@@ -183,7 +186,7 @@ mod tests {
                 event: RoomEvent::ClientAdded { client: 1 },
             },
         );
-        assert_eq!(next.view.as_ref().unwrap().clients.len(), 1);
+        assert_eq!(next.view.as_ref().unwrap().locks.clients.len(), 1);
     }
 
     #[test]

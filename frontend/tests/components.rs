@@ -22,10 +22,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// A room with a holder (client 1), a waiter watching it (client 2) and an outsider's node.
 fn room() -> RoomView {
     let mut view = RoomView::new("main", 0);
-    let node = |n: u32, owner: &str| Znode {
+    let node = |n: u32, owner: i64| Znode {
         path: format!("/locks/sub{n:010}"),
         czxid: 100 + i64::from(n),
-        owner_session: owner.into(),
+        owner_session: shared::SessionId(owner),
         data: String::new(),
     };
     let events = [
@@ -33,22 +33,18 @@ fn room() -> RoomView {
         RoomEvent::ClientAdded { client: 2 },
         RoomEvent::ClientConnected {
             client: 1,
-            session: "0x1".into(),
+            session: shared::SessionId(0x1),
             timeout_ms: 5000,
         },
         RoomEvent::ClientConnected {
             client: 2,
-            session: "0x2".into(),
+            session: shared::SessionId(0x2),
             timeout_ms: 5000,
         },
+        RoomEvent::ZnodeAdded { node: node(0, 0x1) },
+        RoomEvent::ZnodeAdded { node: node(1, 0x2) },
         RoomEvent::ZnodeAdded {
-            node: node(0, "0x1"),
-        },
-        RoomEvent::ZnodeAdded {
-            node: node(1, "0x2"),
-        },
-        RoomEvent::ZnodeAdded {
-            node: node(2, "0x77"),
+            node: node(2, 0x77),
         },
         RoomEvent::NodeCreatedByClient {
             client: 1,
@@ -364,7 +360,7 @@ async fn the_registry_shows_servers_and_each_app_clients_lines() {
         &mut view,
         RoomEvent::ClientConnected {
             client: 8,
-            session: "0x8".into(),
+            session: shared::SessionId(0x8),
             timeout_ms: 5000,
         },
     );
@@ -374,7 +370,7 @@ async fn the_registry_shows_servers_and_each_app_clients_lines() {
             node: Znode {
                 path: "/sgroup/sub0000000000".into(),
                 czxid: 9,
-                owner_session: "0x8".into(),
+                owner_session: shared::SessionId(0x8),
                 data: "server0000".into(),
             },
         },
@@ -680,7 +676,7 @@ async fn a_crowd_draws_the_rows_near_the_screen_and_follows_the_scroll() {
         let node = Znode {
             path: format!("/locks/sub{n:010}"),
             czxid: 100 + i64::from(n),
-            owner_session: "0x99".into(),
+            owner_session: shared::SessionId(0x99),
             data: String::new(),
         };
         view.apply(

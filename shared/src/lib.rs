@@ -7,6 +7,7 @@
 mod limits;
 mod protocol;
 mod seed;
+mod session;
 mod time;
 mod view;
 
@@ -17,13 +18,14 @@ pub use protocol::{
     WriteOutcome, LISTED_NAMES_MAX, PROTOCOL_VERSION,
 };
 pub use seed::{SeedListing, SeedPoint};
+pub use session::SessionId;
 pub use time::{
     slower, MoveId, MoveKind, PendingMove, TimeMode, TimeView, DEFAULT_SLOW_FACTOR, SLOW_FACTORS,
     SLOW_MOVE_MS,
 };
 pub use view::{
-    is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, HerdStats,
-    Liveness, LockClientView, LogEntry, NodeState, Resource, ResourceWrite, RoomView, ServerView,
-    Violation, Watch, Znode, APP_LOG_CAPACITY, LOG_CAPACITY, REGISTRY_DIR, RESOURCE_LOG_CAPACITY,
-    VIOLATION_CAPACITY,
+    is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, Herd,
+    HerdStats, Liveness, LockClientView, LockQueue, Log, LogEntry, NodeState, Registry, Resource,
+    ResourceWrite, RoomView, ServerView, Sessions, Violation, Watch, Znode, APP_LOG_CAPACITY,
+    LOCK_DIR, LOG_CAPACITY, REGISTRY_DIR, RESOURCE_LOG_CAPACITY, VIOLATION_CAPACITY,
 };

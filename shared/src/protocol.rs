@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::session::SessionId;
 use crate::time::{MoveId, PendingMove, TimeMode};
 use crate::view::{RoomView, Znode};
 
@@ -287,7 +288,7 @@ pub enum RoomEvent {
     /// Its session is established, with the session timeout the server negotiated.
     ClientConnected {
         client: ClientId,
-        session: String,
+        session: SessionId,
         timeout_ms: u64,
     },
     /// It created its EPHEMERAL_SEQUENTIAL node (the seed's `thisPath`, or an AppServer's

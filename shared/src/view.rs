@@ -1,25 +1,38 @@
-//! `RoomView`: a room's lock queue and clients as the server knows them, and how events change it.
+//! `RoomView`: a room as the server knows it, one part per domain, and the one fold of events
+//! into it that the server and the browser share.
+//!
+//! Each part folds the events that concern it ([`LockQueue`], [`Registry`], [`Sessions`],
+//! [`Herd`], [`Resource`], [`TimeView`], [`Log`]); [`RoomView::apply`] runs them in an order
+//! that gives each what it needs and does the few things that span parts (a client leaving).
 
-use std::collections::VecDeque;
+mod herd;
+mod locks;
+mod log;
+mod registry;
+mod resource;
+mod sessions;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{
-    ClientId, CloseReason, LockRecipeKind, RoomEvent, SessionStatus, WatchCall, WriteOutcome,
+pub use self::herd::{Herd, HerdStats};
+pub use self::locks::{
+    ClientPhase, LockClientView, LockQueue, Violation, Watch, VIOLATION_CAPACITY,
 };
+pub use self::log::{Log, LogEntry, LOG_CAPACITY};
+pub use self::registry::{AppClientView, Registry, ServerView, APP_LOG_CAPACITY};
+pub use self::resource::{Resource, ResourceWrite, RESOURCE_LOG_CAPACITY};
+pub use self::sessions::{Departed, Liveness, Sessions};
+use crate::protocol::{ClientId, LockRecipeKind, RoomEvent};
 use crate::seed::{SeedListing, SeedPoint};
-use crate::time::{TimeMode, TimeView, SLOW_MOVE_MS};
+use crate::session::SessionId;
+use crate::time::TimeView;
 
-/// How many recent events a view keeps for the event log.
-pub const LOG_CAPACITY: usize = 200;
-/// How many lines an app client's log keeps.
-pub const APP_LOG_CAPACITY: usize = 100;
-/// How many violations a view keeps.
-pub const VIOLATION_CAPACITY: usize = 20;
+/// The folder the lock recipes contend in, as the seed names it (inside the room's chroot).
+pub const LOCK_DIR: &str = "/locks";
 /// The registry folder of the seed's AppServer / AppClient.
 pub const REGISTRY_DIR: &str = "/sgroup";
 
-/// A room: its lock queue as ZooKeeper has it, and the lock clients the server runs in it.
+/// A room: what ZooKeeper has in its folders, and what the server's sessions are doing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomView {
     pub room: String,
@@ -28,205 +41,33 @@ pub struct RoomView {
     pub hold_ms: u64,
     /// The lock recipe new lock clients run.
     pub recipe: LockRecipeKind,
-    /// Children of `/locks`, in sequence order.
-    pub nodes: Vec<Znode>,
-    /// Children of `/sgroup` (the live server list), in sequence order.
-    pub registry: Vec<Znode>,
-    /// The room's lock clients, by id.
-    pub clients: Vec<LockClientView>,
-    /// The room's AppServers, by id.
-    pub servers: Vec<ServerView>,
-    /// The room's AppClients, by id.
-    pub app_clients: Vec<AppClientView>,
-    /// How each client's session is doing, as the client itself sees it.
-    pub liveness: Vec<Liveness>,
-    /// Clients that left the room while ZooKeeper still shows their nodes (a killed
-    /// client's node lingers until its session expires).
-    pub departed: Vec<Departed>,
-    /// Moments two clients held the lock at once, latest last.
-    pub violations: Vec<Violation>,
-    /// The protected resource lock holders write to.
+    pub locks: LockQueue,
+    pub registry: Registry,
+    pub sessions: Sessions,
+    pub herd: Herd,
     pub resource: Resource,
-    /// Watch notifications counted per lock recipe, in the order recipes were used.
-    pub herd: Vec<HerdStats>,
-    /// Notifications delivered to lock clients since the last `lock_gained`.
-    pub notifications_since_gain: u64,
-    /// The latest events, oldest first, at most `LOG_CAPACITY`.
-    pub log: VecDeque<LogEntry>,
-    /// Watch notifications delivered to the room's lock clients since the room started.
-    pub watch_notifications: u64,
-    /// The time mode and the moves waiting at the room's gate.
-    #[serde(default)]
     pub time: TimeView,
+    pub log: Log,
 }
 
-/// How many writes the resource log keeps.
-pub const RESOURCE_LOG_CAPACITY: usize = 50;
-
-/// A shared register that lock holders write to; with fencing on, it refuses any token lower
-/// than the highest it accepted.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Resource {
-    pub fencing: bool,
-    /// The highest token a write landed with.
-    pub highest: Option<i64>,
-    /// The latest writes, oldest first.
-    pub writes: Vec<ResourceWrite>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceWrite {
-    pub seq: u64,
-    pub client: ClientId,
-    pub path: String,
-    pub token: i64,
-    pub outcome: WriteOutcome,
-}
-
-impl Resource {
-    /// What a write with `token` comes to now.
-    pub fn judge(&self, token: i64) -> WriteOutcome {
-        match self.highest {
-            Some(highest) if token < highest && self.fencing => WriteOutcome::Rejected,
-            Some(highest) if token < highest => WriteOutcome::Corrupted,
-            _ => WriteOutcome::Accepted,
-        }
-    }
-}
-
-/// A client's own view of its session, and whether its connection is frozen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Liveness {
-    pub client: ClientId,
-    pub state: SessionStatus,
-    /// The ensemble member its connection goes to.
-    pub member: Option<String>,
-    /// While paused: when the connection opens again (server clock).
-    pub frozen_until: Option<u64>,
-}
-
-/// A client that left the room while its session's nodes remain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Departed {
-    pub client: ClientId,
-    pub session: String,
-    pub reason: CloseReason,
-    /// When it left (server clock, ms since the epoch).
-    pub at_ms: u64,
-    /// Its negotiated session timeout: a killed session's nodes go by `at_ms + timeout_ms`
-    /// (rounded up to the server's next tick).
-    pub timeout_ms: Option<u64>,
-}
-
-/// An AppServer: registered under `/sgroup` with its name as data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerView {
-    pub id: ClientId,
-    pub name: String,
-    pub session: Option<String>,
-    pub timeout_ms: Option<u64>,
-    pub path: Option<String>,
-}
-
-/// An AppClient and the lines it printed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppClientView {
-    pub id: ClientId,
-    pub session: Option<String>,
-    /// `server list updated: [...]` lines, oldest first, at most `APP_LOG_CAPACITY`.
-    pub lines: Vec<String>,
-}
-
-/// Two holders at once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    pub seq: u64,
-    pub first: ClientId,
-    pub first_path: String,
-    pub second: ClientId,
-    pub second_path: String,
-}
-
-/// Watch notifications delivered to lock clients under one recipe.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HerdStats {
-    pub recipe: LockRecipeKind,
-    /// Lock clients started under this recipe.
-    pub clients: u64,
-    /// `lock_gained` events.
-    pub handoffs: u64,
-    pub notifications: u64,
-    /// Notifications delivered between the last two gains.
-    pub last_handoff: Option<u64>,
-    /// Clients of the latest round: a round starts when a client joins an empty room.
-    pub round_clients: u64,
-    pub round_notifications: u64,
-}
-
-impl HerdStats {
-    fn new(recipe: LockRecipeKind) -> Self {
-        HerdStats {
-            recipe,
-            clients: 0,
-            handoffs: 0,
-            notifications: 0,
-            last_handoff: None,
-            round_clients: 0,
-            round_notifications: 0,
-        }
-    }
-
-    /// What the recipe predicts for the latest round's clients.
-    pub fn round_predicted(&self) -> u64 {
-        self.recipe.predicted_notifications(self.round_clients)
-    }
-}
-
-/// A child of `/locks` as the room's observer session saw it.
+/// A child of `/locks` or `/sgroup` as the room's observer session saw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Znode {
     /// Chroot-relative, e.g. `/locks/sub0000000003`.
     pub path: String,
     pub czxid: i64,
-    /// The owning session (`ephemeralOwner`) in hex, `0x0` for a persistent node.
-    pub owner_session: String,
+    /// The owning session (`ephemeralOwner`), `0x0` for a persistent node.
+    pub owner_session: SessionId,
     /// The node's data as text (a registry node's server address; empty for lock nodes).
     #[serde(default)]
     pub data: String,
 }
 
-/// One lock client and what its recipe is doing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LockClientView {
-    pub id: ClientId,
-    /// Its ZooKeeper session id in hex, once connected.
-    pub session: Option<String>,
-    /// The negotiated session timeout, once connected.
-    pub timeout_ms: Option<u64>,
-    pub phase: ClientPhase,
-    /// Its own lock node (`thisPath`), once created.
-    pub path: Option<String>,
-    /// The watch it waits on (`waitPath`), if any.
-    pub watching: Option<Watch>,
-}
-
-/// An armed one-shot watch.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Watch {
-    pub path: String,
-    pub call: WatchCall,
-}
-
-/// Where a lock client is in the recipe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientPhase {
-    Connecting,
-    /// Connected; creating or listing.
-    Contending,
-    /// Watching its predecessor.
-    Waiting,
-    Holding,
+/// Inserts a node in path order, once.
+fn insert_sorted(list: &mut Vec<Znode>, node: &Znode) {
+    if let Err(at) = list.binary_search_by(|n| n.path.cmp(&node.path)) {
+        list.insert(at, node.clone());
+    }
 }
 
 /// How a lock node is drawn (`data-state`).
@@ -250,14 +91,6 @@ impl NodeState {
             NodeState::External => "external",
         }
     }
-}
-
-/// One event as the log keeps it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogEntry {
-    pub seq: u64,
-    pub at_ms: u64,
-    pub event: RoomEvent,
 }
 
 /// Room names become a znode path segment, so they are kept to a safe alphabet.
@@ -285,100 +118,24 @@ impl RoomView {
         }
     }
 
+    /// A lock client of the room.
     pub fn client(&self, id: ClientId) -> Option<&LockClientView> {
-        self.clients.iter().find(|c| c.id == id)
+        self.locks.client(id)
     }
 
-    fn client_mut(&mut self, id: ClientId) -> Option<&mut LockClientView> {
-        self.clients.iter_mut().find(|c| c.id == id)
+    /// The room's lock client whose session owns this node, if any.
+    pub fn owner(&self, node: &Znode) -> Option<&LockClientView> {
+        self.locks.owner(node)
     }
 
-    /// The room's AppServer whose session owns this registry node, if any.
-    pub fn server_owner(&self, node: &Znode) -> Option<&ServerView> {
-        self.servers
-            .iter()
-            .find(|s| s.session.as_deref() == Some(node.owner_session.as_str()))
-    }
-
-    /// The client that owned this node and has left the room, if any.
-    pub fn departed_owner(&self, node: &Znode) -> Option<&Departed> {
-        self.departed
-            .iter()
-            .find(|d| d.session == node.owner_session)
-    }
-
-    /// True when the node's session belonged to a client that has left the room.
-    pub fn is_departed(&self, node: &Znode) -> bool {
-        self.departed_owner(node).is_some()
+    /// Clients that believe they hold the lock right now.
+    pub fn holders(&self) -> impl Iterator<Item = &LockClientView> {
+        self.locks.holders()
     }
 
     /// The stats of the room's current recipe.
     pub fn herd_now(&self) -> Option<&HerdStats> {
-        self.herd.iter().find(|h| h.recipe == self.recipe)
-    }
-
-    /// How a client's session is doing, as the client sees it.
-    pub fn liveness(&self, client: ClientId) -> Option<&Liveness> {
-        self.liveness.iter().find(|l| l.client == client)
-    }
-
-    fn herd_mut(&mut self) -> &mut HerdStats {
-        let recipe = self.recipe;
-        match self.herd.iter().position(|h| h.recipe == recipe) {
-            Some(at) => &mut self.herd[at],
-            None => {
-                self.herd.push(HerdStats::new(recipe));
-                self.herd.last_mut().expect("just pushed")
-            }
-        }
-    }
-
-    fn connected(&mut self, id: ClientId, session: &str, timeout_ms: u64) {
-        let session = Some(session.to_string());
-        if let Some(c) = self.clients.iter_mut().find(|c| c.id == id) {
-            c.session = session;
-            c.timeout_ms = Some(timeout_ms);
-            c.phase = ClientPhase::Contending;
-        } else if let Some(s) = self.servers.iter_mut().find(|s| s.id == id) {
-            s.session = session;
-            s.timeout_ms = Some(timeout_ms);
-        } else if let Some(a) = self.app_clients.iter_mut().find(|a| a.id == id) {
-            a.session = session;
-        }
-    }
-
-    /// Removes a client of any kind; its session is remembered while its nodes remain.
-    fn remove_client(&mut self, id: ClientId, reason: CloseReason, at_ms: u64) {
-        let (session, timeout_ms) = if let Some(at) = self.clients.iter().position(|c| c.id == id) {
-            let c = self.clients.remove(at);
-            (c.session, c.timeout_ms)
-        } else if let Some(at) = self.servers.iter().position(|s| s.id == id) {
-            let s = self.servers.remove(at);
-            (s.session, s.timeout_ms)
-        } else if let Some(at) = self.app_clients.iter().position(|a| a.id == id) {
-            (self.app_clients.remove(at).session, None)
-        } else {
-            (None, None)
-        };
-        if let Some(session) = session {
-            let owns = |n: &Znode| n.owner_session == session;
-            if self.nodes.iter().any(owns) || self.registry.iter().any(owns) {
-                self.departed.push(Departed {
-                    client: id,
-                    session,
-                    reason,
-                    at_ms,
-                    timeout_ms,
-                });
-            }
-        }
-    }
-
-    /// The room's client whose session owns this node, if any.
-    pub fn owner(&self, node: &Znode) -> Option<&LockClientView> {
-        self.clients
-            .iter()
-            .find(|c| c.session.as_deref() == Some(node.owner_session.as_str()))
+        self.herd.of(self.recipe)
     }
 
     pub fn node_state(&self, node: &Znode) -> NodeState {
@@ -390,50 +147,38 @@ impl RoomView {
         match owner {
             Some(c) if c.phase == ClientPhase::Holding => NodeState::Holding,
             Some(_) => NodeState::Waiting,
-            None if self.is_departed(node) => NodeState::Crashed,
+            None if self.sessions.departed_owner(node).is_some() => NodeState::Crashed,
             None => NodeState::External,
         }
-    }
-
-    /// Clients that believe they hold the lock right now.
-    pub fn holders(&self) -> impl Iterator<Item = &LockClientView> {
-        self.clients
-            .iter()
-            .filter(|c| c.phase == ClientPhase::Holding)
     }
 
     /// Where in the seed's code a client of the room stands: its waiting move's line if it
     /// has one, else the line its state is at.
     pub fn seed_point(&self, client: ClientId) -> Option<(SeedListing, SeedPoint)> {
+        let pending = self.time.pending_of(client).map(|m| m.point);
         if let Some(c) = self.client(client) {
-            let listing = SeedListing::of(self.recipe);
-            let point = match self.time.pending_of(client) {
-                Some(pending) => pending.point,
-                None => match c.phase {
-                    ClientPhase::Connecting => SeedPoint::Connect,
-                    ClientPhase::Contending if c.path.is_none() => SeedPoint::Create,
-                    ClientPhase::Contending => SeedPoint::GetChildren,
-                    ClientPhase::Waiting => SeedPoint::Waiting,
-                    ClientPhase::Holding => SeedPoint::Hold,
-                },
-            };
-            return Some((listing, point));
+            let point = pending.unwrap_or(match c.phase {
+                ClientPhase::Connecting => SeedPoint::Connect,
+                ClientPhase::Contending if c.path.is_none() => SeedPoint::Create,
+                ClientPhase::Contending => SeedPoint::GetChildren,
+                ClientPhase::Waiting => SeedPoint::Waiting,
+                ClientPhase::Holding => SeedPoint::Hold,
+            });
+            return Some((SeedListing::of(self.recipe), point));
         }
-        if let Some(s) = self.servers.iter().find(|s| s.id == client) {
-            let point = match (self.time.pending_of(client), &s.session, &s.path) {
-                (Some(pending), _, _) => pending.point,
-                (None, None, _) => SeedPoint::Connect,
-                (None, Some(_), None) => SeedPoint::Create,
-                (None, Some(_), Some(_)) => SeedPoint::Serve,
-            };
+        if let Some(s) = self.registry.server(client) {
+            let point = pending.unwrap_or(match (&s.session, &s.path) {
+                (None, _) => SeedPoint::Connect,
+                (Some(_), None) => SeedPoint::Create,
+                (Some(_), Some(_)) => SeedPoint::Serve,
+            });
             return Some((SeedListing::AppServer, point));
         }
-        let a = self.app_clients.iter().find(|a| a.id == client)?;
-        let point = match (self.time.pending_of(client), &a.session) {
-            (Some(pending), _) => pending.point,
-            (None, None) => SeedPoint::Connect,
-            (None, Some(_)) => SeedPoint::Waiting,
-        };
+        let a = self.registry.app_client(client)?;
+        let point = pending.unwrap_or(match a.session {
+            None => SeedPoint::Connect,
+            Some(_) => SeedPoint::Waiting,
+        });
         Some((SeedListing::AppClient, point))
     }
 
@@ -441,216 +186,292 @@ impl RoomView {
     /// the observer's `znode_*` events, so nothing here assumes one came before the other.
     pub fn apply(&mut self, seq: u64, at_ms: u64, event: &RoomEvent) {
         self.seq = seq;
+        // The herd reads the queue as it was before this event.
+        self.herd.apply(self.recipe, &self.locks, event);
         match event {
-            RoomEvent::ClientAdded { client } => {
-                if self.clients.is_empty() {
-                    let herd = self.herd_mut();
-                    herd.round_clients = 0;
-                    herd.round_notifications = 0;
-                }
-                let herd = self.herd_mut();
-                herd.clients += 1;
-                herd.round_clients += 1;
-                if self.client(*client).is_none() {
-                    self.clients.push(LockClientView {
-                        id: *client,
-                        session: None,
-                        timeout_ms: None,
-                        phase: ClientPhase::Connecting,
-                        path: None,
-                        watching: None,
-                    });
-                    self.clients.sort_by_key(|c| c.id);
-                }
-            }
-            RoomEvent::ServerAdded { client, name } => self.servers.push(ServerView {
-                id: *client,
-                name: name.clone(),
-                session: None,
-                timeout_ms: None,
-                path: None,
-            }),
-            RoomEvent::AppClientAdded { client } => self.app_clients.push(AppClientView {
-                id: *client,
-                session: None,
-                lines: Vec::new(),
-            }),
-            RoomEvent::ClientConnected {
-                client,
-                session,
-                timeout_ms,
-            } => self.connected(*client, session, *timeout_ms),
-            RoomEvent::NodeCreatedByClient { client, path } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.path = Some(path.clone());
-                } else if let Some(s) = self.servers.iter_mut().find(|s| s.id == *client) {
-                    s.path = Some(path.clone());
-                }
-            }
-            RoomEvent::ChildrenListed { .. } | RoomEvent::ClientError { .. } => {}
-            RoomEvent::ServerListUpdated { client, servers } => {
-                if let Some(a) = self.app_clients.iter_mut().find(|a| a.id == *client) {
-                    if a.lines.len() == APP_LOG_CAPACITY {
-                        a.lines.remove(0);
-                    }
-                    a.lines
-                        .push(format!("server list updated: [{}]", servers.join(", ")));
-                }
-            }
-            RoomEvent::Violation {
-                first,
-                first_path,
-                second,
-                second_path,
-            } => {
-                if self.violations.len() == VIOLATION_CAPACITY {
-                    self.violations.remove(0);
-                }
-                self.violations.push(Violation {
-                    seq,
-                    first: *first,
-                    first_path: first_path.clone(),
-                    second: *second,
-                    second_path: second_path.clone(),
-                });
-            }
-            RoomEvent::RecipeChanged { recipe } => {
-                self.recipe = *recipe;
-                self.notifications_since_gain = 0;
-                self.herd_mut();
-            }
-            RoomEvent::WatchSet { client, path, call } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Waiting;
-                    c.watching = Some(Watch {
-                        path: path.clone(),
-                        call: *call,
-                    });
-                }
-            }
-            RoomEvent::WatchFired { client, .. } => {
-                // Only lock clients' notifications are the herd; app clients' are the registry.
-                if let Some(c) = self.client_mut(*client) {
-                    c.watching = None;
-                    if c.phase == ClientPhase::Waiting {
-                        c.phase = ClientPhase::Contending;
-                    }
-                    self.watch_notifications += 1;
-                    self.notifications_since_gain += 1;
-                    let herd = self.herd_mut();
-                    herd.notifications += 1;
-                    herd.round_notifications += 1;
-                }
-            }
-            RoomEvent::LockGained { client, .. } => {
-                let since = std::mem::take(&mut self.notifications_since_gain);
-                let herd = self.herd_mut();
-                herd.handoffs += 1;
-                herd.last_handoff = Some(since);
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Holding;
-                    c.watching = None;
-                }
-            }
-            RoomEvent::LockReleased { client, .. } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Contending;
-                }
-            }
-            RoomEvent::SessionChanged {
-                client,
-                state,
-                member,
-            } => match self.liveness.iter_mut().find(|l| l.client == *client) {
-                Some(live) => {
-                    live.state = *state;
-                    live.member = member.clone();
-                }
-                None => self.liveness.push(Liveness {
-                    client: *client,
-                    state: *state,
-                    member: member.clone(),
-                    frozen_until: None,
-                }),
-            },
-            RoomEvent::LinkChanged {
-                client,
-                frozen,
-                until_ms,
-            } => {
-                if let Some(live) = self.liveness.iter_mut().find(|l| l.client == *client) {
-                    live.frozen_until = if *frozen { *until_ms } else { None };
-                }
-            }
-            RoomEvent::ResourceWritten {
-                client,
-                path,
-                token,
-                outcome,
-            } => {
-                if *outcome != WriteOutcome::Rejected {
-                    self.resource.highest = self.resource.highest.max(Some(*token));
-                }
-                if self.resource.writes.len() == RESOURCE_LOG_CAPACITY {
-                    self.resource.writes.remove(0);
-                }
-                self.resource.writes.push(ResourceWrite {
-                    seq,
-                    client: *client,
-                    path: path.clone(),
-                    token: *token,
-                    outcome: *outcome,
-                });
-            }
-            RoomEvent::FencingChanged { on } => self.resource.fencing = *on,
-            RoomEvent::ClientClosed { client, reason } => {
-                self.liveness.retain(|l| l.client != *client);
-                // A client that is gone makes no more moves.
-                self.time.pending.retain(|m| m.client != *client);
-                self.remove_client(*client, *reason, at_ms);
-            }
-            RoomEvent::ZnodeAdded { node } => {
-                let list = if node.path.starts_with(REGISTRY_DIR) {
-                    &mut self.registry
-                } else {
-                    &mut self.nodes
-                };
-                if let Err(at) = list.binary_search_by(|n| n.path.cmp(&node.path)) {
-                    list.insert(at, node.clone());
-                }
-            }
-            RoomEvent::ZnodeRemoved { path } => {
-                self.nodes.retain(|n| &n.path != path);
-                self.registry.retain(|n| &n.path != path);
-                let (nodes, registry) = (&self.nodes, &self.registry);
-                self.departed.retain(|d| {
-                    nodes
-                        .iter()
-                        .chain(registry)
-                        .any(|n| n.owner_session == d.session)
-                });
-            }
             RoomEvent::HoldChanged { hold_ms } => self.hold_ms = *hold_ms,
-            RoomEvent::TimeChanged { mode, slow_factor } => {
-                self.time.mode = *mode;
-                self.time.slow_factor = *slow_factor;
-                // As the room's gate does: into slow motion, what waits is due a delay from now.
-                let due = (*mode == TimeMode::Slow)
-                    .then(|| at_ms + SLOW_MOVE_MS * u64::from(*slow_factor));
-                for pending in &mut self.time.pending {
-                    pending.due_ms = due;
+            RoomEvent::RecipeChanged { recipe } => self.recipe = *recipe,
+            RoomEvent::ClientClosed { client, reason } => {
+                // A client of any kind leaves; its session is remembered while its nodes
+                // remain, so they are drawn crashed, not external.
+                let gone = self
+                    .locks
+                    .remove_client(*client)
+                    .or_else(|| self.registry.remove_client(*client));
+                if let Some((Some(session), timeout_ms)) = gone {
+                    let owns = self.owns_nodes(session);
+                    self.sessions.left(
+                        Departed {
+                            client: *client,
+                            session,
+                            reason: *reason,
+                            at_ms,
+                            timeout_ms,
+                        },
+                        owns,
+                    );
                 }
             }
-            RoomEvent::MovePending { pending } => self.time.pending.push(pending.clone()),
-            RoomEvent::MoveReleased { id, .. } => self.time.pending.retain(|m| m.id != *id),
+            _ => {}
         }
-        if self.log.len() == LOG_CAPACITY {
-            self.log.pop_front();
+        self.locks.apply(seq, event);
+        self.registry.apply(event);
+        self.sessions.apply(event);
+        if let RoomEvent::ZnodeRemoved { .. } = event {
+            let (locks, registry) = (&self.locks.nodes, &self.registry.nodes);
+            self.sessions.keep_departed(|session| {
+                locks
+                    .iter()
+                    .chain(registry)
+                    .any(|n| n.owner_session == session)
+            });
         }
-        self.log.push_back(LogEntry {
-            seq,
-            at_ms,
-            event: event.clone(),
-        });
+        self.resource.apply(seq, event);
+        self.time.apply(at_ms, event);
+        self.log.apply(seq, at_ms, event);
+    }
+
+    fn owns_nodes(&self, session: SessionId) -> bool {
+        self.locks
+            .nodes
+            .iter()
+            .chain(&self.registry.nodes)
+            .any(|n| n.owner_session == session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{CloseReason, WatchCall, WatchedKind, WriteOutcome};
+
+    fn lock_node(n: u32, owner: i64) -> Znode {
+        Znode {
+            path: format!("/locks/sub{n:010}"),
+            czxid: n.into(),
+            owner_session: SessionId(owner),
+            data: String::new(),
+        }
+    }
+
+    fn connected(client: ClientId, session: i64, timeout_ms: u64) -> RoomEvent {
+        RoomEvent::ClientConnected {
+            client,
+            session: SessionId(session),
+            timeout_ms,
+        }
+    }
+
+    fn apply_all(view: &mut RoomView, events: &[RoomEvent]) {
+        for e in events {
+            view.apply(view.seq + 1, 1_000, e);
+        }
+    }
+
+    #[test]
+    fn a_hand_off_is_drawn_and_counted() {
+        let mut view = RoomView::new("main", 0);
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ClientAdded { client: 1 },
+                RoomEvent::ClientAdded { client: 2 },
+                connected(1, 1, 5000),
+                connected(2, 2, 5000),
+                RoomEvent::ZnodeAdded {
+                    node: lock_node(1, 2),
+                },
+                RoomEvent::ZnodeAdded {
+                    node: lock_node(0, 1),
+                },
+                RoomEvent::LockGained {
+                    client: 1,
+                    path: "/locks/sub0000000000".into(),
+                },
+                RoomEvent::WatchSet {
+                    client: 2,
+                    path: "/locks/sub0000000000".into(),
+                    call: WatchCall::GetData,
+                },
+            ],
+        );
+        let states: Vec<_> = view
+            .locks
+            .nodes
+            .iter()
+            .map(|n| view.node_state(n))
+            .collect();
+        assert_eq!(states, [NodeState::Holding, NodeState::Waiting]);
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::LockReleased {
+                    client: 1,
+                    path: "/locks/sub0000000000".into(),
+                },
+                RoomEvent::ZnodeRemoved {
+                    path: "/locks/sub0000000000".into(),
+                },
+                RoomEvent::WatchFired {
+                    client: 2,
+                    path: "/locks/sub0000000000".into(),
+                    event: WatchedKind::NodeDeleted,
+                },
+                RoomEvent::ClientClosed {
+                    client: 1,
+                    reason: CloseReason::Finished,
+                },
+            ],
+        );
+        assert_eq!((view.locks.nodes.len(), view.locks.clients.len()), (1, 1));
+        assert_eq!(view.herd.total, 1);
+        assert_eq!(view.herd_now().unwrap().last_handoff, Some(0));
+        assert!(view.sessions.departed.is_empty(), "its node had gone first");
+        assert_eq!(view.log.len(), 12);
+    }
+
+    #[test]
+    fn a_killed_clients_node_is_drawn_crashed_until_zookeeper_removes_it() {
+        let mut view = RoomView::new("main", 0);
+        let node = lock_node(0, 1);
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ClientAdded { client: 1 },
+                connected(1, 1, 4000),
+                RoomEvent::ZnodeAdded { node: node.clone() },
+                RoomEvent::ClientClosed {
+                    client: 1,
+                    reason: CloseReason::Killed,
+                },
+            ],
+        );
+        assert_eq!(view.node_state(&node), NodeState::Crashed);
+        assert_eq!(
+            view.sessions.departed_owner(&node),
+            Some(&Departed {
+                client: 1,
+                session: SessionId(1),
+                reason: CloseReason::Killed,
+                at_ms: 1_000,
+                timeout_ms: Some(4000),
+            })
+        );
+        apply_all(
+            &mut view,
+            &[RoomEvent::ZnodeRemoved {
+                path: node.path.clone(),
+            }],
+        );
+        assert!(view.locks.nodes.is_empty());
+        assert!(
+            view.sessions.departed.is_empty(),
+            "nothing is kept once the node is gone"
+        );
+    }
+
+    #[test]
+    fn a_crashed_servers_node_is_departed_not_external() {
+        let mut view = RoomView::new("main", 0);
+        let node = Znode {
+            path: "/sgroup/sub0000000000".into(),
+            czxid: 7,
+            owner_session: SessionId(2),
+            data: "server0000".into(),
+        };
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ServerAdded {
+                    client: 2,
+                    name: "server0000".into(),
+                },
+                connected(2, 2, 5000),
+                RoomEvent::ZnodeAdded { node: node.clone() },
+                RoomEvent::ClientClosed {
+                    client: 2,
+                    reason: CloseReason::Crashed,
+                },
+            ],
+        );
+        assert!(
+            view.locks.nodes.is_empty(),
+            "registry nodes are not lock nodes"
+        );
+        assert!(view.sessions.departed_owner(&node).is_some());
+        assert!(view.registry.server_owner(&node).is_none());
+    }
+
+    #[test]
+    fn the_resource_judges_tokens_by_the_highest_accepted() {
+        let mut view = RoomView::new("main", 0);
+        let write = |client, token, outcome| RoomEvent::ResourceWritten {
+            client,
+            path: "/locks/x".into(),
+            token,
+            outcome,
+        };
+        assert_eq!(view.resource.judge(5), WriteOutcome::Accepted);
+        apply_all(
+            &mut view,
+            &[
+                write(1, 5, WriteOutcome::Accepted),
+                write(2, 9, WriteOutcome::Accepted),
+            ],
+        );
+        assert_eq!(view.resource.highest, Some(9));
+        // Fencing off: a stale token lands, flagged.
+        assert_eq!(view.resource.judge(5), WriteOutcome::Corrupted);
+        apply_all(&mut view, &[RoomEvent::FencingChanged { on: true }]);
+        assert_eq!(view.resource.judge(5), WriteOutcome::Rejected);
+        assert_eq!(view.resource.judge(9), WriteOutcome::Accepted);
+        apply_all(&mut view, &[write(1, 5, WriteOutcome::Rejected)]);
+        assert_eq!(
+            view.resource.highest,
+            Some(9),
+            "a rejected write changes nothing"
+        );
+        assert_eq!(view.resource.writes.len(), 3);
+    }
+
+    #[test]
+    fn a_client_stands_on_its_seed_line() {
+        let mut view = RoomView::new("main", 0);
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ClientAdded { client: 1 },
+                RoomEvent::AppClientAdded { client: 2 },
+                RoomEvent::ServerAdded {
+                    client: 3,
+                    name: "s".into(),
+                },
+            ],
+        );
+        let fixed = SeedListing::DistributedClientFixed;
+        assert_eq!(view.seed_point(1), Some((fixed, SeedPoint::Connect)));
+        apply_all(&mut view, &[connected(1, 1, 5000), connected(2, 2, 5000)]);
+        assert_eq!(view.seed_point(1), Some((fixed, SeedPoint::Create)));
+        assert_eq!(
+            view.seed_point(2),
+            Some((SeedListing::AppClient, SeedPoint::Waiting))
+        );
+        assert_eq!(
+            view.seed_point(3),
+            Some((SeedListing::AppServer, SeedPoint::Connect))
+        );
+        assert_eq!(view.seed_point(9), None);
+    }
+
+    #[test]
+    fn room_and_server_names() {
+        assert!(is_valid_room_name("main"));
+        assert!(is_valid_room_name("class-7b"));
+        assert!(!is_valid_room_name(""));
+        assert!(!is_valid_room_name("Main"));
+        assert!(!is_valid_room_name("a/b"));
+        assert!(!is_valid_room_name(&"x".repeat(33)));
+        assert!(is_valid_server_name("10.0.0.7:80"));
+        assert!(!is_valid_server_name("a b"));
     }
 }

@@ -1,5 +1,6 @@
 //! Golden tests: the exact JSON of every message kind, so a change to the wire format is a
-//! visible, deliberate change (and a `PROTOCOL_VERSION` bump).
+//! visible, deliberate change (and a `PROTOCOL_VERSION` bump). How events fold into a view is
+//! tested beside each part of the view.
 
 use serde_json::{json, Value};
 use shared::*;
@@ -124,7 +125,7 @@ fn welcome_error_and_snapshot() {
         1700000000001,
         &RoomEvent::ClientConnected {
             client: 1,
-            session: "0x100".into(),
+            session: SessionId(0x100),
             timeout_ms: 5000,
         },
     );
@@ -135,7 +136,7 @@ fn welcome_error_and_snapshot() {
             node: Znode {
                 path: "/locks/sub0000000000".into(),
                 czxid: 4294967317,
-                owner_session: "0x100".into(),
+                owner_session: SessionId(0x100),
                 data: String::new(),
             },
         },
@@ -145,27 +146,24 @@ fn welcome_error_and_snapshot() {
             view: Box::new(view),
         },
         json!({"type": "snapshot", "view": {
-            "room": "main", "seq": 3, "hold_ms": 3000, "recipe": "predecessor",
+        "room": "main", "seq": 3, "hold_ms": 3000, "recipe": "predecessor",
+        "locks": {
             "nodes": [{"path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}],
-            "registry": [],
             "clients": [{"id": 1, "session": "0x100", "timeout_ms": 5000, "phase": "contending", "path": null, "watching": null}],
-            "servers": [],
-            "app_clients": [],
-            "liveness": [],
-            "departed": [],
-            "violations": [],
-            "resource": {"fencing": false, "highest": null, "writes": []},
-            "herd": [{"recipe": "predecessor", "clients": 1, "handoffs": 0, "notifications": 0,
-                      "last_handoff": null, "round_clients": 1, "round_notifications": 0}],
-            "notifications_since_gain": 0,
-            "log": [
-                {"seq": 1, "at_ms": 1700000000000_u64, "event": {"kind": "client_added", "client": 1}},
-                {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100", "timeout_ms": 5000}},
-                {"seq": 3, "at_ms": 1700000000002_u64, "event": {"kind": "znode_added", "node": {
-                    "path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}}}
-            ],
-            "watch_notifications": 0,
-            "time": {"mode": "live", "slow_factor": 5, "pending": []}}}),
+            "violations": []},
+        "registry": {"nodes": [], "servers": [], "app_clients": []},
+        "sessions": {"liveness": [], "departed": []},
+        "herd": {"recipes": [{"recipe": "predecessor", "clients": 1, "handoffs": 0, "notifications": 0,
+                  "last_handoff": null, "round_clients": 1, "round_notifications": 0}],
+                 "since_gain": 0, "total": 0},
+        "resource": {"fencing": false, "highest": null, "writes": []},
+        "time": {"mode": "live", "slow_factor": 5, "pending": []},
+        "log": [
+            {"seq": 1, "at_ms": 1700000000000_u64, "event": {"kind": "client_added", "client": 1}},
+            {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100", "timeout_ms": 5000}},
+            {"seq": 3, "at_ms": 1700000000002_u64, "event": {"kind": "znode_added", "node": {
+                "path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}}}
+        ]}}),
     );
 }
 
@@ -348,272 +346,6 @@ fn every_event_kind() {
 }
 
 #[test]
-fn views_follow_a_hand_off() {
-    let mut view = RoomView::new("main", 0);
-    let node = |n: u32, owner: &str| Znode {
-        path: format!("/locks/sub{n:010}"),
-        czxid: n.into(),
-        owner_session: owner.into(),
-        data: String::new(),
-    };
-    let events = [
-        RoomEvent::ClientAdded { client: 1 },
-        RoomEvent::ClientAdded { client: 2 },
-        RoomEvent::ClientConnected {
-            client: 1,
-            session: "0x1".into(),
-            timeout_ms: 5000,
-        },
-        RoomEvent::ClientConnected {
-            client: 2,
-            session: "0x2".into(),
-            timeout_ms: 5000,
-        },
-        // The observer's report may come before the client's own.
-        RoomEvent::ZnodeAdded {
-            node: node(1, "0x2"),
-        },
-        RoomEvent::ZnodeAdded {
-            node: node(0, "0x1"),
-        },
-        RoomEvent::LockGained {
-            client: 1,
-            path: "/locks/sub0000000000".into(),
-        },
-        RoomEvent::WatchSet {
-            client: 2,
-            path: "/locks/sub0000000000".into(),
-            call: WatchCall::GetData,
-        },
-    ];
-    for (i, e) in events.iter().enumerate() {
-        view.apply(i as u64 + 1, 0, e);
-    }
-    let states: Vec<_> = view.nodes.iter().map(|n| view.node_state(n)).collect();
-    assert_eq!(states, [NodeState::Holding, NodeState::Waiting]);
-    assert_eq!(view.holders().count(), 1);
-
-    view.apply(
-        9,
-        0,
-        &RoomEvent::LockReleased {
-            client: 1,
-            path: "/locks/sub0000000000".into(),
-        },
-    );
-    view.apply(
-        10,
-        0,
-        &RoomEvent::ZnodeRemoved {
-            path: "/locks/sub0000000000".into(),
-        },
-    );
-    view.apply(
-        11,
-        0,
-        &RoomEvent::WatchFired {
-            client: 2,
-            path: "/locks/sub0000000000".into(),
-            event: WatchedKind::NodeDeleted,
-        },
-    );
-    view.apply(
-        12,
-        0,
-        &RoomEvent::ClientClosed {
-            client: 1,
-            reason: CloseReason::Finished,
-        },
-    );
-    assert_eq!(view.nodes.len(), 1);
-    assert_eq!(view.clients.len(), 1);
-    assert_eq!(view.watch_notifications, 1);
-    assert_eq!(view.client(2).unwrap().watching, None);
-}
-
-#[test]
-fn a_killed_clients_node_is_drawn_crashed_with_its_expiry() {
-    let mut view = RoomView::new("main", 0);
-    view.apply(1, 0, &RoomEvent::ClientAdded { client: 1 });
-    view.apply(
-        2,
-        0,
-        &RoomEvent::ClientConnected {
-            client: 1,
-            session: "0x1".into(),
-            timeout_ms: 4000,
-        },
-    );
-    let node = Znode {
-        path: "/locks/sub0000000000".into(),
-        czxid: 1,
-        owner_session: "0x1".into(),
-        data: String::new(),
-    };
-    view.apply(3, 0, &RoomEvent::ZnodeAdded { node: node.clone() });
-    view.apply(
-        4,
-        1_000,
-        &RoomEvent::ClientClosed {
-            client: 1,
-            reason: CloseReason::Killed,
-        },
-    );
-    assert_eq!(view.node_state(&node), NodeState::Crashed);
-    assert_eq!(
-        view.departed_owner(&node),
-        Some(&Departed {
-            client: 1,
-            session: "0x1".into(),
-            reason: CloseReason::Killed,
-            at_ms: 1_000,
-            timeout_ms: Some(4000),
-        })
-    );
-}
-
-#[test]
-fn a_crashed_clients_node_is_drawn_crashed_until_zookeeper_removes_it() {
-    let mut view = RoomView::new("main", 0);
-    let events = [
-        RoomEvent::ClientAdded { client: 1 },
-        RoomEvent::ClientConnected {
-            client: 1,
-            session: "0x1".into(),
-            timeout_ms: 5000,
-        },
-        RoomEvent::ZnodeAdded {
-            node: Znode {
-                path: "/locks/sub0000000000".into(),
-                czxid: 1,
-                owner_session: "0x1".into(),
-                data: String::new(),
-            },
-        },
-        RoomEvent::ClientClosed {
-            client: 1,
-            reason: CloseReason::Crashed,
-        },
-    ];
-    for (i, e) in events.iter().enumerate() {
-        view.apply(i as u64 + 1, 0, e);
-    }
-    assert_eq!(view.node_state(&view.nodes[0]), NodeState::Crashed);
-    assert_eq!(view.node_state(&view.nodes[0]).as_str(), "crashed");
-    view.apply(
-        5,
-        0,
-        &RoomEvent::ZnodeRemoved {
-            path: "/locks/sub0000000000".into(),
-        },
-    );
-    assert!(view.nodes.is_empty());
-    assert!(
-        view.departed.is_empty(),
-        "nothing is kept once the node is gone"
-    );
-}
-
-#[test]
-fn log_keeps_the_latest_entries() {
-    let mut view = RoomView::new("main", 0);
-    for seq in 1..=(LOG_CAPACITY as u64 + 5) {
-        view.apply(seq, 0, &RoomEvent::HoldChanged { hold_ms: seq });
-    }
-    assert_eq!(view.log.len(), LOG_CAPACITY);
-    assert_eq!(view.log.front().unwrap().seq, 6);
-    assert_eq!(view.hold_ms, LOG_CAPACITY as u64 + 5);
-}
-
-#[test]
-fn room_names() {
-    assert!(is_valid_room_name("main"));
-    assert!(is_valid_room_name("class-7b"));
-    assert!(!is_valid_room_name(""));
-    assert!(!is_valid_room_name("Main"));
-    assert!(!is_valid_room_name("a/b"));
-    assert!(!is_valid_room_name(&"x".repeat(33)));
-}
-
-#[test]
-fn herd_stats_count_lock_notifications_per_recipe_and_round() {
-    let mut view = RoomView::new("main", 0);
-    let mut seq = 0;
-    let mut apply = |view: &mut RoomView, e: RoomEvent| {
-        seq += 1;
-        view.apply(seq, 0, &e);
-    };
-    for client in 1..=3 {
-        apply(&mut view, RoomEvent::ClientAdded { client });
-    }
-    apply(&mut view, RoomEvent::AppClientAdded { client: 9 });
-    let fired = |client| RoomEvent::WatchFired {
-        client,
-        path: "/locks/x".into(),
-        event: WatchedKind::NodeDeleted,
-    };
-    apply(
-        &mut view,
-        RoomEvent::LockGained {
-            client: 1,
-            path: "/locks/a".into(),
-        },
-    );
-    apply(&mut view, fired(2));
-    apply(
-        &mut view,
-        RoomEvent::LockGained {
-            client: 2,
-            path: "/locks/b".into(),
-        },
-    );
-    // An app client's notification is the registry's, not the herd's.
-    apply(&mut view, fired(9));
-    apply(&mut view, fired(3));
-    apply(
-        &mut view,
-        RoomEvent::LockGained {
-            client: 3,
-            path: "/locks/c".into(),
-        },
-    );
-    let herd = view.herd_now().unwrap();
-    assert_eq!(herd.recipe, LockRecipeKind::Predecessor);
-    assert_eq!((herd.clients, herd.handoffs, herd.notifications), (3, 3, 2));
-    assert_eq!(herd.last_handoff, Some(1));
-    assert_eq!(herd.round_predicted(), 2);
-    assert_eq!(view.watch_notifications, 2);
-
-    for client in 1..=3 {
-        apply(
-            &mut view,
-            RoomEvent::ClientClosed {
-                client,
-                reason: CloseReason::Finished,
-            },
-        );
-    }
-    apply(
-        &mut view,
-        RoomEvent::RecipeChanged {
-            recipe: LockRecipeKind::ChildrenWatch,
-        },
-    );
-    apply(&mut view, RoomEvent::ClientAdded { client: 4 });
-    let herd = view.herd_now().unwrap();
-    assert_eq!(herd.recipe, LockRecipeKind::ChildrenWatch);
-    assert_eq!(
-        (herd.clients, herd.round_clients, herd.notifications),
-        (1, 1, 0)
-    );
-    assert_eq!(
-        view.herd.len(),
-        2,
-        "the other recipe's figures stay for comparison"
-    );
-}
-
-#[test]
 fn predictions() {
     assert_eq!(LockRecipeKind::Predecessor.predicted_notifications(10), 9);
     assert_eq!(
@@ -628,138 +360,4 @@ fn predictions() {
     for kind in LockRecipeKind::ALL {
         assert_eq!(LockRecipeKind::from_name(kind.as_str()), Some(kind));
     }
-}
-
-#[test]
-fn registry_nodes_servers_and_app_client_lines() {
-    let mut view = RoomView::new("main", 0);
-    let events = [
-        RoomEvent::ServerAdded {
-            client: 2,
-            name: "server0000".into(),
-        },
-        RoomEvent::AppClientAdded { client: 1 },
-        RoomEvent::ClientConnected {
-            client: 2,
-            session: "0x2".into(),
-            timeout_ms: 5000,
-        },
-        RoomEvent::ZnodeAdded {
-            node: Znode {
-                path: "/sgroup/sub0000000000".into(),
-                czxid: 7,
-                owner_session: "0x2".into(),
-                data: "server0000".into(),
-            },
-        },
-        RoomEvent::ServerListUpdated {
-            client: 1,
-            servers: vec![],
-        },
-        RoomEvent::ServerListUpdated {
-            client: 1,
-            servers: vec!["server0000".into()],
-        },
-    ];
-    for (i, e) in events.iter().enumerate() {
-        view.apply(i as u64 + 1, 0, e);
-    }
-    assert!(view.nodes.is_empty(), "registry nodes are not lock nodes");
-    assert_eq!(view.registry.len(), 1);
-    assert_eq!(
-        view.server_owner(&view.registry[0]).unwrap().name,
-        "server0000"
-    );
-    assert_eq!(
-        view.app_clients[0].lines,
-        [
-            "server list updated: []",
-            "server list updated: [server0000]"
-        ]
-    );
-    view.apply(
-        7,
-        0,
-        &RoomEvent::ClientClosed {
-            client: 2,
-            reason: CloseReason::Crashed,
-        },
-    );
-    assert!(view.is_departed(&view.registry[0]));
-    assert!(view.server_owner(&view.registry[0]).is_none());
-}
-
-#[test]
-fn liveness_follows_session_and_link_changes_and_leaves_with_the_client() {
-    let mut view = RoomView::new("main", 0);
-    let events = [
-        RoomEvent::ClientAdded { client: 1 },
-        RoomEvent::SessionChanged {
-            client: 1,
-            state: SessionStatus::Connected,
-            member: Some("127.0.0.1:4180".into()),
-        },
-        RoomEvent::LinkChanged {
-            client: 1,
-            frozen: true,
-            until_ms: Some(9_000),
-        },
-        RoomEvent::SessionChanged {
-            client: 1,
-            state: SessionStatus::Disconnected,
-            member: Some("127.0.0.1:4180".into()),
-        },
-    ];
-    for (i, e) in events.iter().enumerate() {
-        view.apply(i as u64 + 1, 0, e);
-    }
-    let live = view.liveness(1).unwrap();
-    assert_eq!(live.state, SessionStatus::Disconnected);
-    assert_eq!(live.frozen_until, Some(9_000));
-    view.apply(
-        5,
-        0,
-        &RoomEvent::LinkChanged {
-            client: 1,
-            frozen: false,
-            until_ms: None,
-        },
-    );
-    assert_eq!(view.liveness(1).unwrap().frozen_until, None);
-    view.apply(
-        6,
-        0,
-        &RoomEvent::ClientClosed {
-            client: 1,
-            reason: CloseReason::Expired,
-        },
-    );
-    assert!(view.liveness(1).is_none());
-}
-
-#[test]
-fn the_resource_judges_tokens_by_the_highest_accepted() {
-    let mut view = RoomView::new("main", 0);
-    let write = |client, token, outcome| RoomEvent::ResourceWritten {
-        client,
-        path: "/locks/x".into(),
-        token,
-        outcome,
-    };
-    assert_eq!(view.resource.judge(5), WriteOutcome::Accepted);
-    view.apply(1, 0, &write(1, 5, WriteOutcome::Accepted));
-    view.apply(2, 0, &write(2, 9, WriteOutcome::Accepted));
-    assert_eq!(view.resource.highest, Some(9));
-    // Fencing off: a stale token lands, flagged.
-    assert_eq!(view.resource.judge(5), WriteOutcome::Corrupted);
-    view.apply(3, 0, &RoomEvent::FencingChanged { on: true });
-    assert_eq!(view.resource.judge(5), WriteOutcome::Rejected);
-    assert_eq!(view.resource.judge(9), WriteOutcome::Accepted);
-    view.apply(4, 0, &write(1, 5, WriteOutcome::Rejected));
-    assert_eq!(
-        view.resource.highest,
-        Some(9),
-        "a rejected write changes nothing"
-    );
-    assert_eq!(view.resource.writes.len(), 3);
 }

@@ -117,7 +117,7 @@ async fn limits_room_size_release_state_and_message_rate() {
     assert_eq!(viewer.next_error().await, ErrorCode::RoomFull);
     let waiter = viewer
         .until("a waiter", |view, _| {
-            Some(view.clients.iter().find(|c| c.watching.is_some())?.id)
+            Some(view.locks.clients.iter().find(|c| c.watching.is_some())?.id)
         })
         .await;
     viewer.send(&ClientMsg::Release { client: waiter }).await;

@@ -71,8 +71,10 @@ async fn converge(viewer: &mut Viewer, raw: &Client, room: &str, when: &str) {
         .until(&format!("the view to match ZooKeeper {when}"), |view, _| {
             let shown =
                 |nodes: &[shared::Znode]| nodes.iter().map(|n| n.path.clone()).collect::<Vec<_>>();
-            let app_line = view.app_clients.first()?.lines.last()?;
-            (shown(&view.nodes) == locks && shown(&view.registry) == registry && *app_line == line)
+            let app_line = view.registry.app_clients.first()?.lines.last()?;
+            (shown(&view.locks.nodes) == locks
+                && shown(&view.registry.nodes) == registry
+                && *app_line == line)
                 .then_some(())
         })
         .await;
@@ -178,7 +180,7 @@ async fn after_each_member_restarts_the_view_and_the_clients_converge_to_the_tre
             viewer.add_lock_client().await;
         }
         lock_clients += 2;
-        if let Some(earlier) = viewer.view.servers.first().map(|s| s.id) {
+        if let Some(earlier) = viewer.view.registry.servers.first().map(|s| s.id) {
             viewer.send(&ClientMsg::Crash { client: earlier }).await;
         }
         viewer.send(&ClientMsg::AddServer { name: None }).await;
@@ -188,7 +190,8 @@ async fn after_each_member_restarts_the_view_and_the_clients_converge_to_the_tre
                     .iter()
                     .filter(|(_, e)| matches!(e, RoomEvent::ServerAdded { .. }))
                     .count();
-                (added == servers && view.servers.iter().all(|s| s.path.is_some())).then_some(())
+                (added == servers && view.registry.servers.iter().all(|s| s.path.is_some()))
+                    .then_some(())
             })
             .await;
 
@@ -197,8 +200,9 @@ async fn after_each_member_restarts_the_view_and_the_clients_converge_to_the_tre
         // The two late clients wait behind the outside node, whose removal they must hear of.
         viewer
             .until("the two late clients waiting", |view, _| {
-                (view.clients.len() == 2 && view.clients.iter().all(|c| c.watching.is_some()))
-                    .then_some(())
+                (view.locks.clients.len() == 2
+                    && view.locks.clients.iter().all(|c| c.watching.is_some()))
+                .then_some(())
             })
             .await;
         converge(&mut viewer, &raw, &app.room, &when).await;
@@ -223,9 +227,9 @@ async fn after_each_member_restarts_the_view_and_the_clients_converge_to_the_tre
         .collect();
     assert!(lost.is_empty(), "sessions lost to the faults: {lost:?}");
     assert!(
-        viewer.view.violations.is_empty(),
+        viewer.view.locks.violations.is_empty(),
         "two holders at once: {:?}",
-        viewer.view.violations
+        viewer.view.locks.violations
     );
     drop(raw);
     app.stop().await;

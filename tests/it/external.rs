@@ -28,7 +28,7 @@ async fn a_node_from_another_session_is_an_external_contender() {
     let external = format!("/locks/sub{sequence}");
     viewer
         .until("the external node", |view, _| {
-            let node = view.nodes.iter().find(|n| n.path == external)?;
+            let node = view.locks.nodes.iter().find(|n| n.path == external)?;
             (view.node_state(node) == NodeState::External).then_some(())
         })
         .await;
@@ -37,7 +37,7 @@ async fn a_node_from_another_session_is_an_external_contender() {
     viewer.add_lock_client().await;
     let late = viewer
         .until("a client watching the external node", |view, _| {
-            let c = view.clients.iter().find(|c| c.id != holder)?;
+            let c = view.locks.clients.iter().find(|c| c.id != holder)?;
             (c.watching.as_ref()?.path == external).then_some(c.id)
         })
         .await;
@@ -65,7 +65,7 @@ async fn a_node_from_another_session_is_an_external_contender() {
             "the late client to hold, and the outsider's node gone",
             |view, _| {
                 let holds = view.holders().next()?.id == late;
-                (holds && !view.nodes.iter().any(|n| n.path == external)).then_some(())
+                (holds && !view.locks.nodes.iter().any(|n| n.path == external)).then_some(())
             },
         )
         .await;

@@ -15,12 +15,13 @@ async fn a_killed_holders_node_stays_until_its_session_expires_then_the_lock_pas
     let (holder, waiter) = viewer.holder_and_waiter().await;
     let timeout_ms = viewer
         .view
+        .locks
         .clients
         .iter()
         .find(|c| c.id == holder)
         .and_then(|c| c.timeout_ms)
         .expect("the holder's negotiated timeout");
-    let holder_node = viewer.view.nodes[0].clone();
+    let holder_node = viewer.view.locks.nodes[0].clone();
 
     let killed_at = Instant::now();
     viewer.send(&ClientMsg::Kill { client: holder }).await;
@@ -36,13 +37,19 @@ async fn a_killed_holders_node_stays_until_its_session_expires_then_the_lock_pas
     )));
     let node = viewer
         .view
+        .locks
         .nodes
         .iter()
         .find(|n| n.path == holder_node.path)
         .expect("the killed holder's node is still there");
     assert_eq!(viewer.view.node_state(node), NodeState::Crashed);
     assert_eq!(
-        viewer.view.departed_owner(node).unwrap().timeout_ms,
+        viewer
+            .view
+            .sessions
+            .departed_owner(node)
+            .unwrap()
+            .timeout_ms,
         Some(timeout_ms)
     );
 
@@ -59,10 +66,10 @@ async fn a_killed_holders_node_stays_until_its_session_expires_then_the_lock_pas
     );
     viewer
         .until("the killed node gone", |view, _| {
-            (!view.nodes.iter().any(|n| n.path == holder_node.path)).then_some(())
+            (!view.locks.nodes.iter().any(|n| n.path == holder_node.path)).then_some(())
         })
         .await;
-    assert!(viewer.view.departed.is_empty());
+    assert!(viewer.view.sessions.departed.is_empty());
     app.stop().await;
 }
 
@@ -76,7 +83,7 @@ async fn a_pause_shorter_than_the_session_timeout_leaves_the_holder_unharmed() {
     let (holder, session) = viewer
         .until("a holder", |view, _| {
             let h = view.holders().next()?;
-            Some((h.id, h.session.clone()?))
+            Some((h.id, h.session?))
         })
         .await;
     viewer
@@ -98,16 +105,13 @@ async fn a_pause_shorter_than_the_session_timeout_leaves_the_holder_unharmed() {
         .await;
     // Still the holder, on the same session, its node still there.
     let h = viewer.view.holders().next().expect("still holding");
-    assert_eq!(
-        (h.id, h.session.as_deref()),
-        (holder, Some(session.as_str()))
-    );
-    assert_eq!(viewer.view.nodes.len(), 1);
+    assert_eq!((h.id, h.session), (holder, Some(session)));
+    assert_eq!(viewer.view.locks.nodes.len(), 1);
     // And it still works: release it.
     viewer.send(&ClientMsg::Release { client: holder }).await;
     viewer
         .until("a clean finish", |view, _| {
-            (view.clients.is_empty() && view.nodes.is_empty()).then_some(())
+            (view.locks.clients.is_empty() && view.locks.nodes.is_empty()).then_some(())
         })
         .await;
     assert!(!viewer.history.iter().any(|(_, e)| matches!(
@@ -145,7 +149,7 @@ async fn a_holder_paused_past_its_timeout_is_expired_while_it_still_believes_it_
         .await;
     // Frozen, it noticed nothing: its own view is still a connected session.
     assert_eq!(
-        viewer.view.liveness(holder).map(|l| l.state),
+        viewer.view.sessions.liveness(holder).map(|l| l.state),
         Some(SessionStatus::Connected)
     );
     viewer

@@ -41,7 +41,9 @@ fn created_paths(history: &[(u64, RoomEvent)]) -> Vec<String> {
 
 /// The client owning the node at `index` of the queue.
 fn client_at(view: &RoomView, index: usize) -> ClientId {
-    view.owner(&view.nodes[index]).expect("an owned node").id
+    view.owner(&view.locks.nodes[index])
+        .expect("an owned node")
+        .id
 }
 
 #[tokio::test]
@@ -75,11 +77,11 @@ async fn ten_clients_hand_the_lock_over_in_sequence_order() {
     assert_eq!(order.len(), 10);
     assert_eq!(order, created, "the lock went in sequence order");
     // Every waiter watched exactly its predecessor: nine notifications for ten clients.
-    assert_eq!(viewer.view.watch_notifications, 9);
+    assert_eq!(viewer.view.herd.total, 9);
     // ZooKeeper's tree is empty again, as the observer saw it.
     viewer
         .until("the queue to empty", |view, _| {
-            view.nodes.is_empty().then_some(())
+            view.locks.nodes.is_empty().then_some(())
         })
         .await;
     app.stop().await;
@@ -95,19 +97,25 @@ async fn crashing_a_waiting_client_makes_its_successor_rewatch_and_never_yields_
     }
     viewer
         .until("one holder and three armed waiters", |view, _| {
-            let waiting = view.clients.iter().filter(|c| c.watching.is_some()).count();
-            (view.nodes.len() == 4 && view.holders().count() == 1 && waiting == 3).then_some(())
+            let waiting = view
+                .locks
+                .clients
+                .iter()
+                .filter(|c| c.watching.is_some())
+                .count();
+            (view.locks.nodes.len() == 4 && view.holders().count() == 1 && waiting == 3)
+                .then_some(())
         })
         .await;
     let view = viewer.view.clone();
-    let paths: Vec<String> = view.nodes.iter().map(|n| n.path.clone()).collect();
+    let paths: Vec<String> = view.locks.nodes.iter().map(|n| n.path.clone()).collect();
     let (first, second, third, fourth) = (
         client_at(&view, 0),
         client_at(&view, 1),
         client_at(&view, 2),
         client_at(&view, 3),
     );
-    assert_eq!(view.node_state(&view.nodes[0]), NodeState::Holding);
+    assert_eq!(view.node_state(&view.locks.nodes[0]), NodeState::Holding);
 
     viewer.send(&ClientMsg::Crash { client: third }).await;
     // The fourth's watch on the third fires; it re-lists and re-watches the second with exists.
@@ -139,7 +147,7 @@ async fn crashing_a_waiting_client_makes_its_successor_rewatch_and_never_yields_
     viewer.send(&ClientMsg::Release { client: fourth }).await;
     viewer
         .until("everyone gone", |view, _| {
-            (view.clients.is_empty() && view.nodes.is_empty()).then_some(())
+            (view.locks.clients.is_empty() && view.locks.nodes.is_empty()).then_some(())
         })
         .await;
     assert_eq!(
@@ -160,7 +168,7 @@ async fn crashing_the_holder_passes_the_lock_on() {
             "the waiter to hold and the holder's node to go",
             |view, _| {
                 let passed = view.holders().next()?.id == waiter && view.client(holder).is_none();
-                (passed && view.nodes.len() == 1).then_some(())
+                (passed && view.locks.nodes.len() == 1).then_some(())
             },
         )
         .await;
@@ -179,18 +187,23 @@ async fn two_viewers_see_the_same_room_and_stopping_closes_every_session() {
     a.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
     a.add_lock_client().await;
     a.add_lock_client().await;
-    a.until("two nodes", |view, _| (view.nodes.len() == 2).then_some(()))
-        .await;
+    a.until("two nodes", |view, _| {
+        (view.locks.nodes.len() == 2).then_some(())
+    })
+    .await;
     let mut b = app.viewer().await;
-    assert_eq!(b.view.nodes, a.view.nodes, "the snapshot is the room");
+    assert_eq!(
+        b.view.locks.nodes, a.view.locks.nodes,
+        "the snapshot is the room"
+    );
     a.add_lock_client().await;
     let nodes = a
         .until("three nodes", |view, _| {
-            (view.nodes.len() == 3).then_some(view.nodes.clone())
+            (view.locks.nodes.len() == 3).then_some(view.locks.nodes.clone())
         })
         .await;
     b.until("the same three nodes", |view, _| {
-        (view.nodes == nodes).then_some(())
+        (view.locks.nodes == nodes).then_some(())
     })
     .await;
 

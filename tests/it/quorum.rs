@@ -105,7 +105,7 @@ async fn without_a_quorum_a_create_waits_until_a_member_returns() {
         None,
         "a create completed without a quorum"
     );
-    assert!(viewer.view.nodes.is_empty());
+    assert!(viewer.view.locks.nodes.is_empty());
     let restarted_at = viewer.history.len();
     viewer.send(&ClientMsg::StartMember { member: 1 }).await;
     viewer

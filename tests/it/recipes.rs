@@ -25,10 +25,17 @@ async fn queue_up(viewer: &mut Viewer, n: usize) -> Vec<ClientId> {
     }
     viewer
         .until("a full queue", |view: &RoomView, _| {
-            let waiting = view.clients.iter().filter(|c| c.watching.is_some()).count();
-            let ready = view.nodes.len() == n && view.holders().count() == 1 && waiting == n - 1;
+            let waiting = view
+                .locks
+                .clients
+                .iter()
+                .filter(|c| c.watching.is_some())
+                .count();
+            let ready =
+                view.locks.nodes.len() == n && view.holders().count() == 1 && waiting == n - 1;
             ready.then(|| {
-                view.nodes
+                view.locks
+                    .nodes
                     .iter()
                     .map(|node| view.owner(node).expect("our node").id)
                     .collect()
@@ -51,7 +58,13 @@ async fn a_crashed_waiter_makes_the_naive_recipe_give_two_holders() {
     let mut viewer = app.viewer().await;
     use_recipe(&mut viewer, LockRecipeKind::PredecessorNaive).await;
     let queue = queue_up(&mut viewer, 4).await;
-    let paths: Vec<String> = viewer.view.nodes.iter().map(|n| n.path.clone()).collect();
+    let paths: Vec<String> = viewer
+        .view
+        .locks
+        .nodes
+        .iter()
+        .map(|n| n.path.clone())
+        .collect();
 
     viewer.send(&ClientMsg::Crash { client: queue[2] }).await;
     let violation = viewer
@@ -71,7 +84,7 @@ async fn a_crashed_waiter_makes_the_naive_recipe_give_two_holders() {
         2,
         "both believe they hold it"
     );
-    assert_eq!(viewer.view.violations.len(), 1);
+    assert_eq!(viewer.view.locks.violations.len(), 1);
     app.stop().await;
 }
 
@@ -81,7 +94,13 @@ async fn the_fixed_recipe_rewatches_and_never_gives_two_holders() {
     let mut viewer = app.viewer().await;
     use_recipe(&mut viewer, LockRecipeKind::Predecessor).await;
     let queue = queue_up(&mut viewer, 4).await;
-    let paths: Vec<String> = viewer.view.nodes.iter().map(|n| n.path.clone()).collect();
+    let paths: Vec<String> = viewer
+        .view
+        .locks
+        .nodes
+        .iter()
+        .map(|n| n.path.clone())
+        .collect();
 
     viewer.send(&ClientMsg::Crash { client: queue[2] }).await;
     viewer
@@ -101,7 +120,7 @@ async fn the_fixed_recipe_rewatches_and_never_gives_two_holders() {
     }
     viewer
         .until("an empty queue", |view, _| {
-            (view.clients.is_empty() && view.nodes.is_empty()).then_some(())
+            (view.locks.clients.is_empty() && view.locks.nodes.is_empty()).then_some(())
         })
         .await;
     assert_eq!(violations(&viewer.history), Vec::<RoomEvent>::new());
@@ -115,15 +134,15 @@ async fn drain(recipe: LockRecipeKind, n: usize) -> u64 {
     let mut viewer = app.viewer().await;
     use_recipe(&mut viewer, recipe).await;
     queue_up(&mut viewer, n).await;
-    let before = viewer.view.watch_notifications;
+    let before = viewer.view.herd.total;
     let history_before = viewer.history.len();
     viewer.send(&ClientMsg::SetHoldMs { hold_ms: 20 }).await;
     viewer
         .until("the queue to drain", |view, _| {
-            (view.clients.is_empty() && view.nodes.is_empty()).then_some(())
+            (view.locks.clients.is_empty() && view.locks.nodes.is_empty()).then_some(())
         })
         .await;
-    let counted = viewer.view.watch_notifications - before;
+    let counted = viewer.view.herd.total - before;
     let lock_clients_fired = viewer.history[history_before..]
         .iter()
         .filter(
@@ -168,7 +187,7 @@ async fn switching_recipes_closes_the_lock_clients_and_every_viewer_follows() {
         viewer
             .until("the switch, with an empty queue", |view, _| {
                 let done = view.recipe == LockRecipeKind::ChildrenWatch;
-                (done && view.clients.is_empty() && view.nodes.is_empty()).then_some(())
+                (done && view.locks.clients.is_empty() && view.locks.nodes.is_empty()).then_some(())
             })
             .await;
     }
@@ -176,6 +195,7 @@ async fn switching_recipes_closes_the_lock_clients_and_every_viewer_follows() {
     queue_up(&mut a, 2).await;
     let watch = a
         .view
+        .locks
         .clients
         .iter()
         .find_map(|c| c.watching.clone())

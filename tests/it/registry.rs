@@ -21,7 +21,7 @@ const SEED_OUTPUT: [&str; 9] = [
 async fn lines(viewer: &mut Viewer, count: usize) -> Vec<String> {
     viewer
         .until(&format!("{count} app client lines"), |view, _| {
-            let lines = &view.app_clients.first()?.lines;
+            let lines = &view.registry.app_clients.first()?.lines;
             (lines.len() >= count).then(|| lines.clone())
         })
         .await
@@ -36,7 +36,7 @@ async fn four_servers_started_and_stopped_one_by_one_print_the_seeds_output() {
     for i in 0..4 {
         viewer.send(&ClientMsg::AddServer { name: None }).await;
         lines(&mut viewer, i + 2).await;
-        servers.push(viewer.view.servers.last().unwrap().id);
+        servers.push(viewer.view.registry.servers.last().unwrap().id);
     }
     // As in the seed: end the AppServer processes one by one, the newest first.
     for (i, server) in servers.iter().rev().enumerate() {
@@ -46,7 +46,7 @@ async fn four_servers_started_and_stopped_one_by_one_print_the_seeds_output() {
     assert_eq!(lines(&mut viewer, 9).await, SEED_OUTPUT);
     viewer
         .until("an empty /sgroup", |view, _| {
-            view.registry.is_empty().then_some(())
+            view.registry.nodes.is_empty().then_some(())
         })
         .await;
     app.stop().await;
@@ -77,18 +77,22 @@ async fn servers_registered_by_other_clients_show_up_with_their_data() {
     let node = viewer
         .until("the outsider's node", |view, _| {
             view.registry
+                .nodes
                 .iter()
                 .find(|n| n.data == "outsider:1")
                 .cloned()
         })
         .await;
-    assert!(viewer.view.server_owner(&node).is_none(), "not one of ours");
+    assert!(
+        viewer.view.registry.server_owner(&node).is_none(),
+        "not one of ours"
+    );
 
     // A second app client starts with the current list.
     viewer.send(&ClientMsg::AddAppClient).await;
     let second = viewer
         .until("the second app client's first line", |view, _| {
-            view.app_clients.get(1)?.lines.first().cloned()
+            view.registry.app_clients.get(1)?.lines.first().cloned()
         })
         .await;
     assert_eq!(second, "server list updated: [10.0.0.7:8080, outsider:1]");

@@ -12,7 +12,7 @@ use tests::{spawn_app, spawn_app_with, Viewer};
 async fn stepping(viewer: &mut Viewer) {
     viewer
         .until("the app client's first line", |view, _| {
-            (!view.app_clients.first()?.lines.is_empty()).then_some(())
+            (!view.registry.app_clients.first()?.lines.is_empty()).then_some(())
         })
         .await;
     set_mode(viewer, TimeMode::Step).await;
@@ -100,7 +100,7 @@ async fn in_step_mode_each_next_lets_exactly_one_move_go() {
     viewer.add_lock_client().await;
     until_pending(&mut viewer, 2).await;
     // ZooKeeper has nothing of theirs yet: their creates wait.
-    assert!(viewer.view.nodes.is_empty());
+    assert!(viewer.view.locks.nodes.is_empty());
     let kinds: Vec<MoveKind> = viewer.view.time.pending.iter().map(|m| m.kind).collect();
     assert_eq!(kinds, vec![MoveKind::Create, MoveKind::Create]);
 
@@ -123,6 +123,7 @@ async fn in_step_mode_each_next_lets_exactly_one_move_go() {
     let holder = viewer.view.holders().next().expect("a holder").id;
     let waiter = viewer
         .view
+        .locks
         .clients
         .iter()
         .find(|c| c.watching.is_some())
@@ -205,8 +206,14 @@ async fn a_late_viewer_sees_the_mode_and_the_waiting_moves_and_live_lets_them_go
     // Live again: the queue forms by itself.
     viewer
         .until("one holder and two waiters", |view, _| {
-            let waiters = view.clients.iter().filter(|c| c.watching.is_some()).count();
-            (view.holders().count() == 1 && waiters == 2 && view.nodes.len() == 3).then_some(())
+            let waiters = view
+                .locks
+                .clients
+                .iter()
+                .filter(|c| c.watching.is_some())
+                .count();
+            (view.holders().count() == 1 && waiters == 2 && view.locks.nodes.len() == 3)
+                .then_some(())
         })
         .await;
     assert!(viewer.view.time.pending.is_empty());
@@ -242,6 +249,7 @@ async fn the_naive_recipes_two_holders_come_from_chosen_moves_alone() {
     // The queue's order is the order the creates went.
     let view = &viewer.view;
     let queue: Vec<ClientId> = view
+        .locks
         .nodes
         .iter()
         .filter_map(|n| view.owner(n).map(|c| c.id))
@@ -272,13 +280,15 @@ async fn the_naive_recipes_two_holders_come_from_chosen_moves_alone() {
             (unread.kind == MoveKind::Notification).then_some(())
         })
         .await;
-    assert!(viewer.view.violations.is_empty());
+    assert!(viewer.view.locks.violations.is_empty());
     // Let it be read: the naive client takes the notification for the lock.
     next(&mut viewer, None).await;
     viewer
-        .until("the violation", |view, _| view.violations.first().cloned())
+        .until("the violation", |view, _| {
+            view.locks.violations.first().cloned()
+        })
         .await;
-    let violation = &viewer.view.violations[0];
+    let violation = &viewer.view.locks.violations[0];
     assert_eq!((violation.first, violation.second), (first, third));
     app.stop().await;
 }
@@ -291,14 +301,15 @@ async fn a_client_held_in_step_mode_for_three_session_timeouts_keeps_its_session
     stepping(&mut viewer).await;
     viewer.add_lock_client().await;
     until_pending(&mut viewer, 1).await;
-    let client = viewer.view.clients[0].id;
-    let session = viewer.view.clients[0].session.clone().expect("connected");
+    let client = viewer.view.locks.clients[0].id;
+    let session = viewer.view.locks.clients[0].session.expect("connected");
     // The point is time passing: ZooKeeper keeps the session while its client waits.
     tokio::time::sleep(3 * timeout).await;
     next(&mut viewer, None).await;
     viewer
         .until("the client's node", |view, _| {
-            view.nodes
+            view.locks
+                .nodes
                 .iter()
                 .any(|n| n.owner_session == session)
                 .then_some(())
@@ -318,7 +329,7 @@ async fn in_slow_motion_moves_go_on_their_own_after_their_delay_and_holds_stretc
     let mut viewer = app.viewer().await;
     viewer
         .until("the app client's first line", |view, _| {
-            (!view.app_clients.first()?.lines.is_empty()).then_some(())
+            (!view.registry.app_clients.first()?.lines.is_empty()).then_some(())
         })
         .await;
     let factor = 2;

@@ -31,8 +31,13 @@ async fn a_viewer_that_stops_reading_gets_a_snapshot_not_the_backlog() {
             |view, _| {
                 // From the view, not the history: with a queue this short, the driver itself may
                 // be given a snapshot while it is busy sending.
-                let watching = view.clients.iter().filter(|c| c.watching.is_some()).count();
-                (view.nodes.len() == CLIENTS && watching == CLIENTS - 1).then_some(view.seq)
+                let watching = view
+                    .locks
+                    .clients
+                    .iter()
+                    .filter(|c| c.watching.is_some())
+                    .count();
+                (view.locks.nodes.len() == CLIENTS && watching == CLIENTS - 1).then_some(view.seq)
             },
         )
         .await;
@@ -66,7 +71,7 @@ async fn a_viewer_that_stops_reading_gets_a_snapshot_not_the_backlog() {
         .until("the same event", |view, _| (view.seq >= seq).then_some(()))
         .await;
     assert_eq!(stalled.view.seq, driver.view.seq);
-    assert_eq!(stalled.view.nodes, driver.view.nodes);
-    assert_eq!(stalled.view.clients, driver.view.clients);
+    assert_eq!(stalled.view.locks.nodes, driver.view.locks.nodes);
+    assert_eq!(stalled.view.locks.clients, driver.view.locks.clients);
     app.stop().await;
 }

@@ -223,8 +223,8 @@ impl Viewer {
         self.add_lock_client().await;
         self.until("a holder and a waiter", |view, _| {
             let holder = view.holders().next()?.id;
-            let waiter = view.clients.iter().find(|c| c.watching.is_some())?.id;
-            (view.nodes.len() == 2).then_some((holder, waiter))
+            let waiter = view.locks.clients.iter().find(|c| c.watching.is_some())?.id;
+            (view.locks.nodes.len() == 2).then_some((holder, waiter))
         })
         .await
     }

@@ -21,8 +21,7 @@ use self::children_watch::ChildrenWatchLock;
 use self::naive::NaiveLock;
 use self::predecessor::PredecessorLock;
 
-/// The folder the recipe contends in, as the seed names it (inside the room's chroot).
-pub const LOCK_DIR: &str = "/locks";
+pub use shared::LOCK_DIR;
 /// The prefix of every lock node.
 pub const LOCK_PREFIX: &str = "/locks/sub";
 
@@ -181,7 +180,7 @@ impl Core {
                 vec![
                     Step::Publish(RoomEvent::ClientConnected {
                         client,
-                        session: format!("{session:#x}"),
+                        session: shared::SessionId(session),
                         timeout_ms,
                     }),
                     Step::Call(ZkCall::CreateLockNode),

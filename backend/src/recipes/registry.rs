@@ -56,7 +56,7 @@ impl AppClientRecipe {
             } => vec![
                 Publish(RoomEvent::ClientConnected {
                     client,
-                    session: format!("{session:#x}"),
+                    session: shared::SessionId(session),
                     timeout_ms,
                 }),
                 Call(RegistryCall::ListAndWatch),

@@ -30,7 +30,7 @@ impl AppServerTask {
         let id = self.session.id;
         self.session.publish(RoomEvent::ClientConnected {
             client: id,
-            session: format!("{:#x}", client.session_id().0),
+            session: shared::SessionId(client.session_id().0),
             timeout_ms: client.session_timeout().as_millis() as u64,
         });
         let into = Some(SERVER_PREFIX.to_string());

@@ -144,7 +144,7 @@ impl Observer {
                         node: Znode {
                             path: format!("{dir}/{name}"),
                             czxid: stat.czxid,
-                            owner_session: format!("{:#x}", stat.ephemeral_owner),
+                            owner_session: shared::SessionId(stat.ephemeral_owner),
                             data: String::from_utf8_lossy(&data).into_owned(),
                         },
                     }));

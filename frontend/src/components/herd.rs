@@ -26,11 +26,11 @@ pub fn herd_counter(props: &HerdProps) -> Html {
         .unwrap_or_else(|| "–".into());
     html! {
         <section class="herd" data-testid="herd-counter"
-            data-notifications={view.watch_notifications.to_string()}
+            data-notifications={view.herd.total.to_string()}
             data-last-handoff={last.clone()}>
             <h2>{ Text::Herd.get(lang) }</h2>
             <div class="herd-now">
-                <strong>{ view.watch_notifications }</strong>
+                <strong>{ view.herd.total }</strong>
                 <span>{ format!("{} · {}: {last}", Text::HerdTotal.get(lang), Text::HerdLastHandoff.get(lang)) }</span>
             </div>
             <table>
@@ -44,7 +44,7 @@ pub fn herd_counter(props: &HerdProps) -> Html {
                     </tr>
                 </thead>
                 <tbody>
-                    { for view.herd.iter().map(|h| html! {
+                    { for view.herd.recipes.iter().map(|h| html! {
                         <tr key={h.recipe.as_str()} data-recipe={h.recipe.as_str()}
                             class={classes!((h.recipe == view.recipe).then_some("current"))}
                             title={recipe_text(h.recipe).get(lang)}>
@@ -72,7 +72,7 @@ pub struct ViolationProps {
 /// The crash bug caught in the act: the latest time two clients held the lock at once.
 #[function_component(ViolationBanner)]
 pub fn violation_banner(props: &ViolationProps) -> Html {
-    let Some(v) = props.view.violations.last() else {
+    let Some(v) = props.view.locks.violations.last() else {
         return html! {};
     };
     let lang = props.lang;

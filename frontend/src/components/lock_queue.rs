@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use shared::{
     ClientId, ClientMsg, ClientPhase, CloseReason, Departed, Liveness, LockClientView, NodeState,
-    RoomEvent, RoomView, WatchedKind, Znode, DEFAULT_PAUSE_MS,
+    RoomEvent, RoomView, SessionId, WatchedKind, Znode, DEFAULT_PAUSE_MS,
 };
 use yew::prelude::*;
 
@@ -102,16 +102,17 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
         });
     }
     let columns = *columns;
-    let crowd = view.nodes.len() > CROWD_FROM;
+    let crowd = view.locks.nodes.len() > CROWD_FROM;
     let drawn = |index: usize| !crowd || near.contains(&(index / columns));
     let index: HashMap<&str, usize> = view
+        .locks
         .nodes
         .iter()
         .enumerate()
         .map(|(i, n)| (n.path.as_str(), i))
         .collect();
-    let (width, height) = queue_size(view.nodes.len(), columns);
-    let arrows = view.clients.iter().filter_map(|c| {
+    let (width, height) = queue_size(view.locks.nodes.len(), columns);
+    let arrows = view.locks.clients.iter().filter_map(|c| {
         let from = *index.get(c.path.as_deref()?)?;
         let watch = c.watching.as_ref()?;
         let to = *index.get(watch.path.as_str())?;
@@ -126,15 +127,20 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
     });
     // Looked up once per render: a thousand nodes each searching a thousand clients was a
     // measurable share of a large room's render.
-    let owners: HashMap<&str, &LockClientView> = view
+    let owners: HashMap<SessionId, &LockClientView> = view
+        .locks
         .clients
         .iter()
-        .filter_map(|c| Some((c.session.as_deref()?, c)))
+        .filter_map(|c| Some((c.session?, c)))
         .collect();
-    let liveness: HashMap<ClientId, &Liveness> =
-        view.liveness.iter().map(|l| (l.client, l)).collect();
+    let liveness: HashMap<ClientId, &Liveness> = view
+        .sessions
+        .liveness
+        .iter()
+        .map(|l| (l.client, l))
+        .collect();
     let pulses = recent_pulses(view);
-    let notifications = view.clients.iter().flat_map(|c| {
+    let notifications = view.locks.clients.iter().flat_map(|c| {
         let at = c
             .path
             .as_deref()
@@ -153,6 +159,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             })
     });
     let joining: Vec<&LockClientView> = view
+        .locks
         .clients
         .iter()
         .filter(|c| c.path.as_deref().is_none_or(|p| !index.contains_key(p)))
@@ -160,7 +167,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
     html! {
         <section class="queue" ref={section}>
             <h2>{ Text::Queue.get(lang) }</h2>
-            if view.nodes.is_empty() {
+            if view.locks.nodes.is_empty() {
                 <p class="empty">{ Text::EmptyQueue.get(lang) }</p>
             }
             <div class={classes!("queue-stage", crowd.then_some("crowd"))} ref={stage}
@@ -181,8 +188,8 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                     { for arrows }
                     { for notifications }
                 </svg>
-                { for view.nodes.iter().enumerate().filter(|(i, _)| drawn(*i)).map(|(i, node)| {
-                    let owner = owners.get(node.owner_session.as_str()).copied();
+                { for view.locks.nodes.iter().enumerate().filter(|(i, _)| drawn(*i)).map(|(i, node)| {
+                    let owner = owners.get(&node.owner_session).copied();
                     let node_pulses = owner
                         .and_then(|c| pulses.get(&c.id))
                         .cloned()
@@ -194,7 +201,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                         <LockNode key={node.path.clone()} node={node.clone()} index={i} columns={columns}
                             line={line} unread={unread} selected={selected} on_select={props.on_select.clone()}
                             state={view.node_state_owned(node, owner)} owner={owner.cloned()}
-                            departed={view.departed_owner(node).cloned()}
+                            departed={view.sessions.departed_owner(node).cloned()}
                             liveness={owner.and_then(|c| liveness.get(&c.id)).map(|l| (*l).clone())}
                             pause_ms={props.pause_ms}
                             pulses={node_pulses} lang={lang} link={props.link.clone()} />
@@ -214,7 +221,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                             (Some(path), _) => format!("{path} · {}", Text::GoneFromZk.get(lang)),
                         };
                         let orphan = c.path.is_some();
-                        let live = view.liveness(c.id).map(|l| {
+                        let live = view.sessions.liveness(c.id).map(|l| {
                             let state = l.state.as_str();
                             let class = classes!("liveness", state);
                             html! {
@@ -225,7 +232,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                             }
                         });
                         let paused = view
-                            .liveness(c.id)
+                            .sessions.liveness(c.id)
                             .and_then(|l| l.frozen_until)
                             .map(|_| html! { <span class="paused-tag">{ format!(" ⏸ {}", Text::Paused.get(lang)) }</span> });
                         html! {
@@ -340,9 +347,9 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
     let (who, session) = match &props.owner {
         Some(c) => (
             format!("client {}", c.id),
-            c.session.clone().unwrap_or_default(),
+            c.session.map(|s| s.to_string()).unwrap_or_default(),
         ),
-        None => ("—".to_string(), props.node.owner_session.clone()),
+        None => ("—".to_string(), props.node.owner_session.to_string()),
     };
     // The client's own belief about its session, and whether it is frozen.
     let liveness = props.liveness.as_ref().map(|l| {

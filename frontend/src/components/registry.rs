@@ -72,15 +72,15 @@ pub fn registry(props: &RegistryProps) -> Html {
                     { format!("+ {}", Text::AddAppClient.get(lang)) }
                 </button>
             </div>
-            if view.registry.is_empty() {
+            if view.registry.nodes.is_empty() {
                 <p class="empty">{ Text::NoServers.get(lang) }</p>
             }
             <ul class="servers">
-                { for view.registry.iter().map(|node| {
-                    let owner = view.server_owner(node);
+                { for view.registry.nodes.iter().map(|node| {
+                    let owner = view.registry.server_owner(node);
                     let state = match owner {
                         Some(_) => "registered",
-                        None if view.is_departed(node) => "crashed",
+                        None if view.sessions.departed_owner(node).is_some() => "crashed",
                         None => "external",
                     };
                     html! {
@@ -88,7 +88,7 @@ pub fn registry(props: &RegistryProps) -> Html {
                             data-testid="server-node" data-path={node.path.clone()} data-state={state}>
                             <span class="name">{ node.path.rsplit('/').next().unwrap_or_default() }</span>
                             <span class="data">{ node.data.clone() }</span>
-                            { for owner.and_then(|s| view.liveness(s.id)).map(|l| {
+                            { for owner.and_then(|s| view.sessions.liveness(s.id)).map(|l| {
                                 let state = l.state.as_str();
                             let class = classes!("liveness", state);
                                 let member = l.member.clone().unwrap_or_default();
@@ -102,7 +102,7 @@ pub fn registry(props: &RegistryProps) -> Html {
                             }) }
                             { for owner.map(|s| crash_button(&props.link, s.id, lang)) }
                             { for owner.map(|s| kill_button(&props.link, s.id, lang)) }
-                            { for view.departed_owner(node).and_then(|d| {
+                            { for view.sessions.departed_owner(node).and_then(|d| {
                                 let timeout = d.timeout_ms?;
                                 (d.reason == CloseReason::Killed).then(|| html! {
                                     <Countdown deadline_ms={d.at_ms + timeout} lang={lang} />
@@ -113,7 +113,7 @@ pub fn registry(props: &RegistryProps) -> Html {
                 }) }
             </ul>
             <div class="app-clients">
-                { for view.app_clients.iter().map(|a| html! {
+                { for view.registry.app_clients.iter().map(|a| html! {
                     <div key={a.id} class="app-client" data-testid="app-client" data-client={a.id.to_string()}>
                         <div class="app-client-head">
                             <strong>{ format!("{} {}", Text::AppClient.get(lang), a.id) }</strong>

@@ -58,7 +58,12 @@ async fn run(connect: &str, clients: usize, recipe: LockRecipeKind, render: bool
     }
     let opened = driver
         .until_within(OPEN_BUDGET, |view, _| {
-            let open = view.clients.iter().filter(|c| c.session.is_some()).count();
+            let open = view
+                .locks
+                .clients
+                .iter()
+                .filter(|c| c.session.is_some())
+                .count();
             (open == clients).then(|| started.elapsed())
         })
         .await;
@@ -91,7 +96,8 @@ async fn run(connect: &str, clients: usize, recipe: LockRecipeKind, render: bool
         Some(_) => {
             driver
                 .until_within(DRAIN_BUDGET, |view, _| {
-                    (view.clients.is_empty() && view.nodes.is_empty()).then(|| drain_from.elapsed())
+                    (view.locks.clients.is_empty() && view.locks.nodes.is_empty())
+                        .then(|| drain_from.elapsed())
                 })
                 .await
         }
@@ -122,13 +128,19 @@ async fn run(connect: &str, clients: usize, recipe: LockRecipeKind, render: bool
 
 /// Every client has its node, one holds, and every other one watches.
 fn queue_formed(view: &RoomView, clients: usize) -> bool {
-    let watching = view.clients.iter().filter(|c| c.watching.is_some()).count();
-    view.nodes.len() == clients && view.holders().count() == 1 && watching == clients - 1
+    let watching = view
+        .locks
+        .clients
+        .iter()
+        .filter(|c| c.watching.is_some())
+        .count();
+    view.locks.nodes.len() == clients && view.holders().count() == 1 && watching == clients - 1
 }
 
 /// `(hand-offs, notifications)` so far under `recipe`.
 fn notifications(view: &RoomView, recipe: LockRecipeKind) -> (u64, u64) {
     view.herd
+        .recipes
         .iter()
         .filter(|h| h.recipe == recipe)
         .fold((0, 0), |(h, n), s| (h + s.handoffs, n + s.notifications))

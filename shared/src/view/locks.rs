@@ -1,0 +1,277 @@
+//! The lock queue: the children of `/locks` as ZooKeeper has them, the room's lock clients and
+//! what their recipe is doing, and the moments two of them held the lock at once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{ClientId, RoomEvent, WatchCall};
+use crate::session::SessionId;
+use crate::view::{insert_sorted, Znode};
+
+/// How many violations the queue keeps.
+pub const VIOLATION_CAPACITY: usize = 20;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockQueue {
+    /// Children of `/locks`, in sequence order.
+    pub nodes: Vec<Znode>,
+    /// The room's lock clients, by id.
+    pub clients: Vec<LockClientView>,
+    /// Moments two clients held the lock at once, latest last.
+    pub violations: Vec<Violation>,
+}
+
+/// One lock client and what its recipe is doing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockClientView {
+    pub id: ClientId,
+    /// Its ZooKeeper session, once connected.
+    pub session: Option<SessionId>,
+    /// The negotiated session timeout, once connected.
+    pub timeout_ms: Option<u64>,
+    pub phase: ClientPhase,
+    /// Its own lock node (`thisPath`), once created.
+    pub path: Option<String>,
+    /// The watch it waits on (`waitPath`), if any.
+    pub watching: Option<Watch>,
+}
+
+/// An armed one-shot watch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watch {
+    pub path: String,
+    pub call: WatchCall,
+}
+
+/// Where a lock client is in the recipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientPhase {
+    Connecting,
+    /// Connected; creating or listing.
+    Contending,
+    /// Watching its predecessor.
+    Waiting,
+    Holding,
+}
+
+/// Two holders at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    pub seq: u64,
+    pub first: ClientId,
+    pub first_path: String,
+    pub second: ClientId,
+    pub second_path: String,
+}
+
+impl LockQueue {
+    pub fn client(&self, id: ClientId) -> Option<&LockClientView> {
+        self.clients.iter().find(|c| c.id == id)
+    }
+
+    fn client_mut(&mut self, id: ClientId) -> Option<&mut LockClientView> {
+        self.clients.iter_mut().find(|c| c.id == id)
+    }
+
+    /// The room's client whose session owns this node, if any.
+    pub fn owner(&self, node: &Znode) -> Option<&LockClientView> {
+        self.clients
+            .iter()
+            .find(|c| c.session == Some(node.owner_session))
+    }
+
+    /// Clients that believe they hold the lock right now.
+    pub fn holders(&self) -> impl Iterator<Item = &LockClientView> {
+        self.clients
+            .iter()
+            .filter(|c| c.phase == ClientPhase::Holding)
+    }
+
+    /// Removes a lock client; returns its session and timeout if it was one of the queue's.
+    pub(super) fn remove_client(
+        &mut self,
+        id: ClientId,
+    ) -> Option<(Option<SessionId>, Option<u64>)> {
+        let at = self.clients.iter().position(|c| c.id == id)?;
+        let c = self.clients.remove(at);
+        Some((c.session, c.timeout_ms))
+    }
+
+    /// Folds the events that concern the queue (a client's closing is the room's, which knows
+    /// what else it touches).
+    pub fn apply(&mut self, seq: u64, event: &RoomEvent) {
+        match event {
+            RoomEvent::ClientAdded { client } if self.client(*client).is_none() => {
+                self.clients.push(LockClientView {
+                    id: *client,
+                    session: None,
+                    timeout_ms: None,
+                    phase: ClientPhase::Connecting,
+                    path: None,
+                    watching: None,
+                });
+                self.clients.sort_by_key(|c| c.id);
+            }
+            RoomEvent::ClientConnected {
+                client,
+                session,
+                timeout_ms,
+            } => {
+                if let Some(c) = self.client_mut(*client) {
+                    c.session = Some(*session);
+                    c.timeout_ms = Some(*timeout_ms);
+                    c.phase = ClientPhase::Contending;
+                }
+            }
+            RoomEvent::NodeCreatedByClient { client, path } => {
+                if let Some(c) = self.client_mut(*client) {
+                    c.path = Some(path.clone());
+                }
+            }
+            RoomEvent::WatchSet { client, path, call } => {
+                if let Some(c) = self.client_mut(*client) {
+                    c.phase = ClientPhase::Waiting;
+                    c.watching = Some(Watch {
+                        path: path.clone(),
+                        call: *call,
+                    });
+                }
+            }
+            RoomEvent::WatchFired { client, .. } => {
+                if let Some(c) = self.client_mut(*client) {
+                    c.watching = None;
+                    if c.phase == ClientPhase::Waiting {
+                        c.phase = ClientPhase::Contending;
+                    }
+                }
+            }
+            RoomEvent::LockGained { client, .. } => {
+                if let Some(c) = self.client_mut(*client) {
+                    c.phase = ClientPhase::Holding;
+                    c.watching = None;
+                }
+            }
+            RoomEvent::LockReleased { client, .. } => {
+                if let Some(c) = self.client_mut(*client) {
+                    c.phase = ClientPhase::Contending;
+                }
+            }
+            RoomEvent::Violation {
+                first,
+                first_path,
+                second,
+                second_path,
+            } => {
+                if self.violations.len() == VIOLATION_CAPACITY {
+                    self.violations.remove(0);
+                }
+                self.violations.push(Violation {
+                    seq,
+                    first: *first,
+                    first_path: first_path.clone(),
+                    second: *second,
+                    second_path: second_path.clone(),
+                });
+            }
+            RoomEvent::ZnodeAdded { node } if node.path.starts_with(crate::LOCK_DIR) => {
+                insert_sorted(&mut self.nodes, node);
+            }
+            RoomEvent::ZnodeRemoved { path } => self.nodes.retain(|n| &n.path != path),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::WatchedKind;
+
+    fn node(n: u32, owner: i64) -> Znode {
+        Znode {
+            path: format!("/locks/sub{n:010}"),
+            czxid: n.into(),
+            owner_session: SessionId(owner),
+            data: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_hand_off_moves_the_phases_and_the_watch() {
+        let mut q = LockQueue::default();
+        let events = [
+            RoomEvent::ClientAdded { client: 2 },
+            RoomEvent::ClientAdded { client: 1 },
+            RoomEvent::ClientConnected {
+                client: 1,
+                session: SessionId(1),
+                timeout_ms: 5000,
+            },
+            RoomEvent::ClientConnected {
+                client: 2,
+                session: SessionId(2),
+                timeout_ms: 5000,
+            },
+            // The observer's report may come before the client's own.
+            RoomEvent::ZnodeAdded { node: node(1, 2) },
+            RoomEvent::ZnodeAdded { node: node(0, 1) },
+            RoomEvent::LockGained {
+                client: 1,
+                path: "/locks/sub0000000000".into(),
+            },
+            RoomEvent::WatchSet {
+                client: 2,
+                path: "/locks/sub0000000000".into(),
+                call: WatchCall::GetData,
+            },
+        ];
+        for (i, e) in events.iter().enumerate() {
+            q.apply(i as u64 + 1, e);
+        }
+        assert_eq!(q.clients.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(q.nodes[0], node(0, 1), "nodes in sequence order");
+        assert_eq!(q.owner(&q.nodes[1]).map(|c| c.id), Some(2));
+        assert_eq!(q.holders().map(|c| c.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(q.client(2).unwrap().phase, ClientPhase::Waiting);
+        q.apply(
+            9,
+            &RoomEvent::ZnodeRemoved {
+                path: "/locks/sub0000000000".into(),
+            },
+        );
+        q.apply(
+            10,
+            &RoomEvent::WatchFired {
+                client: 2,
+                path: "/locks/sub0000000000".into(),
+                event: WatchedKind::NodeDeleted,
+            },
+        );
+        let waiter = q.client(2).unwrap();
+        assert_eq!(
+            (waiter.phase, &waiter.watching),
+            (ClientPhase::Contending, &None)
+        );
+        assert_eq!(q.nodes.len(), 1);
+        assert_eq!(q.remove_client(1), Some((Some(SessionId(1)), Some(5000))));
+        assert_eq!(q.remove_client(1), None);
+    }
+
+    #[test]
+    fn violations_keep_the_latest() {
+        let mut q = LockQueue::default();
+        for seq in 0..(VIOLATION_CAPACITY as u64 + 3) {
+            q.apply(
+                seq,
+                &RoomEvent::Violation {
+                    first: 1,
+                    first_path: "/locks/a".into(),
+                    second: 2,
+                    second_path: "/locks/b".into(),
+                },
+            );
+        }
+        assert_eq!(q.violations.len(), VIOLATION_CAPACITY);
+        assert_eq!(q.violations[0].seq, 3);
+    }
+}
