@@ -122,6 +122,7 @@ fn figures(r: &Value) -> String {
     out += &fan_out(&r["fan_out"]);
     out += &scale(&r["lock_scale"]);
     out += &frontend(&r["frontend"], &r["lock_scale"]);
+    out += &step_mode(&r["step"]);
     out += &format!(
         "### The figures as JSON\n\n```json\n{}\n```\n",
         serde_json::to_string_pretty(r).unwrap_or_default()
@@ -332,6 +333,22 @@ fn thousand_viewers(fan_out: &Value, stalled: bool) -> Option<&Value> {
         .as_array()?
         .iter()
         .find(|r| r["viewers"] == 1000 && r["stalled_viewer"].is_null() != stalled)
+}
+
+fn step_mode(s: &Value) -> String {
+    let t = &s["next_to_screen_ms"];
+    format!(
+        "### Step mode: Next to the screen\n\n\
+         In headless Chromium, a room in step mode with lock clients queueing: from a click on \
+         Next to the frame that shows the move done (the moved client's code badge has left \
+         its line), by the page's own clock, over {} presses.\n\n\
+         | p50 | p95 | p99 | max |\n|---|---|---|---|\n| {} ms | {} ms | {} ms | {} ms |\n\n",
+        n(&s["presses"]),
+        n(&t["p50"]),
+        n(&t["p95"]),
+        n(&t["p99"]),
+        n(&t["max"]),
+    )
 }
 
 fn scale(s: &Value) -> String {

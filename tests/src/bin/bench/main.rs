@@ -2,12 +2,13 @@
 //! many browsers can watch one room, how many clients a room holds. Each figure is taken beside
 //! the real ZooKeeper measured in the same run, so ratios hold on a noisy machine. Prints a JSON
 //! report on stdout; progress goes to stderr. Which parts run: all, or those named as arguments
-//! (`overhead`, `fanout`, `scale`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
+//! (`overhead`, `fanout`, `scale`, `step`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
 
 mod fanout;
 mod overhead;
 mod render;
 mod scale;
+mod step;
 
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 use tests::zookeeper;
 
-const PARTS: [&str; 3] = ["overhead", "fanout", "scale"];
+const PARTS: [&str; 4] = ["overhead", "fanout", "scale", "step"];
 /// Chromium measures the room of this many lock clients.
 const RENDER_AT: usize = 1000;
 
@@ -53,6 +54,9 @@ async fn main() -> Result<()> {
             "lock_scale".into(),
             scale::lock_scale(&standalone, RENDER_AT).await?,
         );
+    }
+    if runs("step") {
+        report.insert("step".into(), step::next_to_screen().await?);
     }
     println!("{}", serde_json::to_string_pretty(&Value::Object(report))?);
     Ok(())
