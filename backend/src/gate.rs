@@ -121,15 +121,14 @@ impl Gate {
         }
     }
 
-    /// Next, or a click on a waiting move. Served at once unless a move is in flight.
+    /// Next, or a click on a waiting move. Served at once unless a move is in flight; then it
+    /// is served when that move has played out. With nothing waiting it is refused.
     pub fn press(&mut self, press: Press) -> Result<Vec<Released>, GateError> {
         if self.mode != TimeMode::Step {
             return Err(GateError::NotStepping);
         }
         match press {
-            Press::Oldest if self.waiting.is_empty() && self.in_flight.is_none() => {
-                return Err(GateError::NothingWaiting)
-            }
+            Press::Oldest if self.waiting.is_empty() => return Err(GateError::NothingWaiting),
             Press::Chosen(id) if !self.waiting.iter().any(|w| w.id == id) => {
                 return Err(GateError::NoSuchMove(id))
             }
@@ -178,9 +177,11 @@ impl Gate {
     /// Changes the mode. Back to live, every waiting move goes, oldest first; into slow
     /// motion, every waiting move is due a delay from now.
     pub fn set_mode(&mut self, mode: TimeMode, slow_factor: u32, now_ms: u64) -> Vec<Released> {
+        if mode != self.mode {
+            self.presses.clear();
+        }
         self.mode = mode;
         self.slow_factor = slow_factor;
-        self.presses.clear();
         match mode {
             TimeMode::Live => {
                 self.in_flight = None;
@@ -276,6 +277,16 @@ mod tests {
     fn a_press_with_nothing_waiting_or_outside_step_mode_is_refused() {
         let mut gate = stepping();
         assert_eq!(gate.press(Press::Oldest), Err(GateError::NothingWaiting));
+        // Nor is one queued behind a move in flight when nothing else waits.
+        let a = gate.submit(1, 0).id;
+        assert_eq!(gate.press(Press::Oldest), Ok(vec![(a, 1)]));
+        assert_eq!(gate.press(Press::Oldest), Err(GateError::NothingWaiting));
+        gate.submit(1, 0);
+        assert_eq!(
+            gate.serve(),
+            vec![],
+            "the refused press left nothing behind"
+        );
         let mut live = Gate::default();
         assert_eq!(live.press(Press::Oldest), Err(GateError::NotStepping));
     }

@@ -410,11 +410,30 @@ impl RoomActor {
 
     /// Lets moves go: each is published as released, then its client is told.
     fn release(&mut self, released: Vec<(MoveId, ClientId)>) {
-        for (id, client) in released {
-            self.publish(RoomEvent::MoveReleased { id, client });
-            if let Some(go) = self.tickets.remove(&id) {
-                let _ = go.send(());
+        let mut released = released;
+        while !released.is_empty() {
+            let mut frozen = false;
+            for (id, client) in released {
+                self.publish(RoomEvent::MoveReleased { id, client });
+                if let Some(go) = self.tickets.remove(&id) {
+                    let _ = go.send(());
+                }
+                // A paused client's move goes nowhere until it wakes: it holds up no one.
+                if self
+                    .view
+                    .sessions
+                    .liveness(client)
+                    .is_some_and(|l| l.frozen_until.is_some())
+                {
+                    self.gate.rest(client);
+                    frozen = true;
+                }
             }
+            released = if frozen {
+                self.gate.serve()
+            } else {
+                Vec::new()
+            };
         }
     }
 
@@ -571,6 +590,15 @@ impl RoomActor {
             RoomEvent::ClientClosed { client, .. } => Some(*client),
             _ => None,
         };
+        // A paused client's move goes nowhere until it wakes: it holds up no one meanwhile.
+        let frozen = match &event {
+            RoomEvent::LinkChanged {
+                client,
+                frozen: true,
+                ..
+            } => Some(*client),
+            _ => None,
+        };
         let seq = self.view.seq + 1;
         let at_ms = now_ms();
         self.view.apply(seq, at_ms, &event);
@@ -589,6 +617,11 @@ impl RoomActor {
             let released = self.gate.serve();
             self.release(released);
         }
+        if let Some(client) = frozen {
+            self.gate.rest(client);
+            let released = self.gate.serve();
+            self.release(released);
+        }
     }
 
     fn snapshot(&self) -> Frame {
@@ -598,6 +631,8 @@ impl RoomActor {
     }
 
     async fn shutdown(&mut self, events: &mut mpsc::UnboundedReceiver<Report>) {
+        // Waiting moves go (their sessions are closing): nothing waits for a gate no one opens.
+        self.tickets.clear();
         for sender in self.sessions.values() {
             let _ = sender.try_send(SessionCmd::Close(CloseReason::Shutdown));
         }

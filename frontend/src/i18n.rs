@@ -86,6 +86,8 @@ pub enum Text {
     CodeTitle,
     CodeMended,
     Unread,
+    Client,
+    Line,
 }
 
 impl Text {
@@ -199,7 +201,7 @@ impl Text {
             (Lang::En, HerdTotal) => "total",
             (Lang::Zh, HerdTotal) => "总计",
             (Lang::En, Registry) => "/sgroup — live server list",
-            (Lang::Zh, Registry) => "/sgroup — 实时服务器列表",
+            (Lang::Zh, Registry) => "/sgroup — 实时更新 server 列表",
             (Lang::En, AddServer) => "Add server",
             (Lang::Zh, AddServer) => "添加服务器",
             (Lang::En, ServerName) => "address (optional)",
@@ -225,17 +227,21 @@ impl Text {
             (Lang::En, Next) => "Next ▸",
             (Lang::Zh, Next) => "下一步 ▸",
             (Lang::En, ZkNeverWaits) => "Only our clients wait. ZooKeeper never does: sessions keep their heartbeats, expiry counts down in real time, nodes from other programs appear at once.",
-            (Lang::Zh, ZkNeverWaits) => "等待的只是我们的客户端, ZooKeeper 从不暂停: 会话照常心跳, 会话过期按真实时间倒计时, 其他程序创建的节点立刻出现。",
+            (Lang::Zh, ZkNeverWaits) => "只有页面上的客户端会停下来等待，ZooKeeper 不会：会话照常发送心跳，会话过期仍按真实时间倒计时，其他程序创建的节点会立刻出现。",
             (Lang::En, Pending) => "Next moves, waiting",
-            (Lang::Zh, Pending) => "等待放行的下一步",
+            (Lang::Zh, Pending) => "待放行的操作",
             (Lang::En, NothingPending) => "Nothing waits. In step mode, each client's next call, notification or hold waits here until you let it go.",
-            (Lang::Zh, NothingPending) => "没有等待的操作。单步模式下, 每个客户端的下一次调用、通知或持有结束都会停在这里, 等你放行。",
+            (Lang::Zh, NothingPending) => "没有待放行的操作。单步模式下，每个客户端的下一次调用、通知处理或持有结束都会停在这里，等你放行。",
             (Lang::En, CodeTitle) => "The tutorial's Java",
             (Lang::Zh, CodeTitle) => "教程原文的 Java 代码",
             (Lang::En, CodeMended) => "Lines and order as the tutorial gives them. Mended: two commas the blog's copy lost (truenew Stat() → true, new Stat(); 5000new Watcher() → 5000, new Watcher()).",
-            (Lang::Zh, CodeMended) => "行与顺序均与教程原文一致。只补回了博客转载时丢失的逗号 (truenew Stat() → true, new Stat(); 5000new Watcher() → 5000, new Watcher())。",
+            (Lang::Zh, CodeMended) => "代码行及顺序均与教程原文一致，只补回了博客转载时丢失的两个逗号：truenew Stat() → true, new Stat()，5000new Watcher() → 5000, new Watcher()。",
             (Lang::En, Unread) => "notification arrived, not acted on yet",
-            (Lang::Zh, Unread) => "通知已送达, 客户端尚未处理",
+            (Lang::En, Client) => "client",
+            (Lang::Zh, Client) => "客户端",
+            (Lang::En, Line) => "line",
+            (Lang::Zh, Line) => "行",
+            (Lang::Zh, Unread) => "通知已送达，客户端尚未处理",
         }
     }
 }
@@ -268,7 +274,7 @@ pub fn move_name(kind: shared::MoveKind, lang: Lang) -> &'static str {
         (HoldOver, Lang::En) => "hold is over",
         (HoldOver, Lang::Zh) => "持有结束",
         (Write, Lang::En) => "write the resource",
-        (Write, Lang::Zh) => "写共享资源",
+        (Write, Lang::Zh) => "写入共享资源",
     }
 }
 
@@ -375,7 +381,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             let call = call_name(*call);
             let waits = watch_purpose(path, lang);
             if zh {
-                format!("客户端 {client}: {call}({path}, watch) — {waits}")
+                format!("客户端 {client}: {call}({path}, watch) 注册监听，{waits}")
             } else {
                 format!("client {client}: {call}({path}, watch) — {waits}")
             }
@@ -506,13 +512,10 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             ..
         } => format!("VIOLATION: {first_path} and {second_path} both hold the lock"),
         TimeChanged { mode, slow_factor } => {
-            let mode = match (mode, zh) {
-                (shared::TimeMode::Live, false) => "live".to_string(),
-                (shared::TimeMode::Live, true) => "实时".to_string(),
-                (shared::TimeMode::Step, false) => "step by step".to_string(),
-                (shared::TimeMode::Step, true) => "单步模式".to_string(),
-                (shared::TimeMode::Slow, false) => format!("slow motion ×{slow_factor}"),
-                (shared::TimeMode::Slow, true) => format!("慢动作 ×{slow_factor}"),
+            let name = mode_name(*mode, lang);
+            let mode = match mode {
+                shared::TimeMode::Slow => format!("{name} ×{slow_factor}"),
+                _ => name.to_string(),
             };
             if zh {
                 format!("时间: {mode}")
@@ -521,7 +524,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             }
         }
         MovePending { pending } if zh => format!(
-            "客户端 {}: 下一步 {} 等待放行",
+            "客户端 {}: 下一步「{}」等待放行",
             pending.client,
             move_name(pending.kind, lang)
         ),
@@ -530,7 +533,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             pending.client,
             move_name(pending.kind, lang)
         ),
-        MoveReleased { client, .. } if zh => format!("客户端 {client}: 放行"),
+        MoveReleased { client, .. } if zh => format!("客户端 {client}: 已放行"),
         MoveReleased { client, .. } => format!("client {client}: goes"),
     }
 }

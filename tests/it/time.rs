@@ -58,6 +58,12 @@ fn at_rest(view: &RoomView, client: ClientId) -> bool {
 /// client's next move waits, or the client rests. Returns the move that went.
 async fn next(viewer: &mut Viewer, chosen: Option<MoveId>) -> PendingMove {
     let before = released(&viewer.history).len();
+    // A client at rest for a moment may have its next move on the way.
+    viewer
+        .until("a move waiting", |view, _| {
+            (!view.time.pending.is_empty()).then_some(())
+        })
+        .await;
     let moving = match chosen {
         Some(id) => viewer.view.time.pending.iter().find(|m| m.id == id),
         None => viewer.view.time.pending.first(),
@@ -393,5 +399,40 @@ async fn in_slow_motion_moves_go_on_their_own_after_their_delay_and_holds_stretc
         "a 200 ms hold lasted {} ms in slow motion ×{factor}",
         hold_over - gained
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_release_asked_for_while_the_holder_waits_at_the_gate_is_kept() {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
+    stepping(&mut viewer).await;
+    viewer.add_lock_client().await;
+    until_pending(&mut viewer, 1).await;
+    next(&mut viewer, None).await; // create
+    next(&mut viewer, None).await; // getChildren: it holds, its first write waits
+    let holder = viewer
+        .until("the holder's first write waiting", |view, _| {
+            let holder = view.holders().next()?.id;
+            (view.time.pending_of(holder)?.kind == MoveKind::Write).then_some(holder)
+        })
+        .await;
+    viewer.send(&ClientMsg::Release { client: holder }).await;
+    // The write goes; the Release asked for meanwhile ends the hold (hold 0 would last
+    // forever): the last write, then the delete.
+    let went: Vec<MoveKind> = [
+        next(&mut viewer, None).await.kind,
+        next(&mut viewer, None).await.kind,
+        next(&mut viewer, None).await.kind,
+    ]
+    .into();
+    assert_eq!(went, [MoveKind::Write, MoveKind::Write, MoveKind::Delete]);
+    viewer
+        .until("the holder to finish", |view, _| {
+            view.client(holder).is_none().then_some(())
+        })
+        .await;
+    assert!(viewer.errors.is_empty(), "{:?}", viewer.errors);
     app.stop().await;
 }

@@ -13,7 +13,7 @@ use zookeeper_client::{Client, OneshotWatcher};
 
 use super::proxy::Link;
 use super::session::{
-    create_sequential, fired, retrying, watched_kind, ArmedWatch, Session, SessionCmd, SessionRole,
+    create_sequential, fired, retrying, watched_kind, ArmedWatch, Session, SessionRole,
 };
 use crate::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
 
@@ -90,6 +90,12 @@ impl LockClientTask {
                     Step::Close(reason) => return Ok(reason),
                 }
             }
+            // A Release asked for while it was busy: a holder lets go now; anyone else ignores it.
+            if self.session.take_release() && recipe.is_holding() {
+                held_since = None;
+                steps.extend(recipe.on(Input::HoldOver));
+                continue;
+            }
             gate.rest();
             // A paused process's clock stops with it: its hold ends only once it runs again.
             // In slow motion, holds last as many times longer as moves do.
@@ -128,12 +134,7 @@ impl LockClientTask {
                     // The loop recomputes the deadline from the new hold time.
                 }
                 cmd = self.session.cmds.recv() => {
-                    if cmd == Some(SessionCmd::Release) {
-                        if recipe.is_holding() {
-                            held_since = None;
-                            steps.extend(recipe.on(Input::HoldOver));
-                        }
-                    } else if let Some(reason) = self.session.handle(cmd) {
+                    if let Some(reason) = self.session.handle(cmd) {
                         return Err(reason);
                     }
                 }

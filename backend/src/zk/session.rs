@@ -215,6 +215,9 @@ pub struct Session {
     /// What the relay does; shared with the timer that ends a pause.
     link: Arc<watch::Sender<Link>>,
     clock: watch::Receiver<Clock>,
+    /// A Release that came while the client was busy (at the gate, in a call): acted on when
+    /// it next rests.
+    release_asked: bool,
 }
 
 impl Session {
@@ -235,6 +238,7 @@ impl Session {
             proxy: None,
             link: Arc::new(watch::channel(Link::Open).0),
             clock,
+            release_asked: false,
         }
     }
 
@@ -279,11 +283,17 @@ impl Session {
     /// Acts on a command from the room; returns why the session ends, if it does. A pause is
     /// handled here: the link freezes now and opens again by itself.
     pub fn handle(&mut self, cmd: Option<SessionCmd>) -> Option<CloseReason> {
-        if let Some(SessionCmd::Pause(pause)) = cmd {
-            self.pause(pause);
-            return None;
+        match cmd {
+            Some(SessionCmd::Pause(pause)) => self.pause(pause),
+            Some(SessionCmd::Release) => self.release_asked = true,
+            _ => {}
         }
         SessionCmd::ends(cmd)
+    }
+
+    /// Whether a Release was asked for since the last call (and forgets it).
+    pub fn take_release(&mut self) -> bool {
+        std::mem::take(&mut self.release_asked)
     }
 
     fn pause(&self, pause: Duration) {

@@ -393,7 +393,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             style={format!("transform: translate({}px, {}px)", at.x, at.y)}>
             <div class="name">{ name }
                 if let Some(line) = props.line {
-                    <span class="code-ref" data-testid="code-ref" title={format!("line {line}")}>{ format!("L{line}") }</span>
+                    <span class="code-ref" data-testid="code-ref" title={format!("{} {line}", Text::Line.get(lang))}>{ format!("L{line}") }</span>
                 }
             </div>
             <div class="who" title={format!("session {session}")}>{ who } { for liveness }</div>

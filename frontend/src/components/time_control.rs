@@ -118,7 +118,7 @@ pub fn pending_list(props: &PendingProps) -> Html {
                     data-testid="pending-step" data-id={pending.id.to_string()}
                     data-client={pending.client.to_string()} data-move={pending.kind.as_str()}
                     data-line={line.map(|l| l.to_string())} onclick={go}>
-                    <span class="who">{ format!("client {}", pending.client) }</span>
+                    <span class="who">{ format!("{} {}", Text::Client.get(lang), pending.client) }</span>
                     <strong>{ move_name(pending.kind, lang) }</strong>
                     <code>{ path }</code>
                     if let Some(line) = line {
