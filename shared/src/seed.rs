@@ -72,10 +72,10 @@ const fn at(point: SeedPoint, text: &'static str, nth: usize) -> Anchor {
 
 use SeedPoint as P;
 
-const LOCK_CLIENT: &[Anchor] = &[
+/// What every lock listing has alike: connect, create, wait in `process`, and `doSomething`.
+const LOCK_COMMON: &[Anchor] = &[
     at(P::Connect, "zk = new ZooKeeper(", 0),
     at(P::Create, "thisPath = zk.create(", 0),
-    at(P::WatchPredecessor, "zk.getData(waitPath, true", 0),
     at(P::Waiting, "public void process(WatchedEvent event)", 0),
     at(P::GainLock, "System.out.println(\"gain lock: \"", 0),
     at(P::Work, "// do something", 0),
@@ -85,6 +85,7 @@ const LOCK_CLIENT: &[Anchor] = &[
 ];
 
 const FIXED: &[Anchor] = &[
+    at(P::WatchPredecessor, "zk.getData(waitPath, true", 0),
     at(
         P::Notified,
         "if (event.getType() == EventType.NodeDeleted",
@@ -100,6 +101,7 @@ const FIXED: &[Anchor] = &[
 ];
 
 const NAIVE: &[Anchor] = &[
+    at(P::WatchPredecessor, "zk.getData(waitPath, true", 0),
     at(
         P::Notified,
         "if (event.getType() == EventType.NodeDeleted",
@@ -113,9 +115,6 @@ const NAIVE: &[Anchor] = &[
 ];
 
 const CHILDREN_WATCH: &[Anchor] = &[
-    at(P::Connect, "zk = new ZooKeeper(", 0),
-    at(P::Create, "thisPath = zk.create(", 0),
-    at(P::Waiting, "public void process(WatchedEvent event)", 0),
     at(
         P::Notified,
         "if (event.getType() == EventType.NodeChildrenChanged",
@@ -123,11 +122,6 @@ const CHILDREN_WATCH: &[Anchor] = &[
     ),
     at(P::Relist, "zk.getChildren(\"/\" + groupNode, true)", 0),
     at(P::GetChildren, "zk.getChildren(\"/\" + groupNode, true)", 1),
-    at(P::GainLock, "System.out.println(\"gain lock: \"", 0),
-    at(P::Work, "// do something", 0),
-    at(P::Hold, "Thread.sleep(2000);", 0),
-    at(P::Finished, "System.out.println(\"finished: \"", 0),
-    at(P::Delete, "zk.delete(this.thisPath, -1);", 0),
 ];
 
 const APP_SERVER: &[Anchor] = &[
@@ -198,9 +192,9 @@ impl SeedListing {
 
     fn anchors(self) -> impl Iterator<Item = &'static Anchor> {
         let (own, common): (&[Anchor], &[Anchor]) = match self {
-            SeedListing::DistributedClientFixed => (FIXED, LOCK_CLIENT),
-            SeedListing::DistributedClient => (NAIVE, LOCK_CLIENT),
-            SeedListing::DistributedClient2 => (CHILDREN_WATCH, &[]),
+            SeedListing::DistributedClientFixed => (FIXED, LOCK_COMMON),
+            SeedListing::DistributedClient => (NAIVE, LOCK_COMMON),
+            SeedListing::DistributedClient2 => (CHILDREN_WATCH, LOCK_COMMON),
             SeedListing::AppServer => (APP_SERVER, &[]),
             SeedListing::AppClient => (APP_CLIENT, &[]),
         };
