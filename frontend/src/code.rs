@@ -50,6 +50,22 @@ pub fn pending_line(view: &RoomView, pending: &PendingMove) -> Option<u32> {
     listing.line(pending.point)
 }
 
+/// The badges a line draws: the first `max` of the clients standing there, and the selected
+/// one if it is further down; and how many more stand there. A crowd on one line (a thousand
+/// waiters in `process`) would otherwise draw a thousand buttons at every hand-off.
+pub fn shown_badges(
+    here: &[ClientId],
+    selected: Option<ClientId>,
+    max: usize,
+) -> (Vec<ClientId>, usize) {
+    let mut shown: Vec<ClientId> = here.iter().copied().take(max).collect();
+    if let Some(c) = selected.filter(|c| here.contains(c) && !shown.contains(c)) {
+        shown.push(c);
+    }
+    let more = here.len() - shown.len();
+    (shown, more)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +152,16 @@ mod tests {
             client_line(&view, 2),
             Some((fixed, fixed.line(SeedPoint::Waiting).unwrap()))
         );
+    }
+
+    #[test]
+    fn a_crowded_line_draws_a_few_badges_and_counts_the_rest() {
+        let here: Vec<ClientId> = (1..=1000).collect();
+        assert_eq!(shown_badges(&here, None, 12), ((1..=12).collect(), 988));
+        let (shown, more) = shown_badges(&here, Some(700), 12);
+        assert_eq!((shown.len(), shown.last(), more), (13, Some(&700), 987));
+        assert_eq!(shown_badges(&here[..3], Some(2), 12), (vec![1, 2, 3], 0));
+        assert_eq!(shown_badges(&here[..3], Some(9), 12), (vec![1, 2, 3], 0));
     }
 
     #[test]

@@ -63,9 +63,12 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::DismissError))
     };
+    // The same callback every render, so the code panel's lines compare equal and stay put.
     let select = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |client| dispatcher.dispatch(Action::Select(client)))
+        use_callback((), move |client, _| {
+            dispatcher.dispatch(Action::Select(client))
+        })
     };
     // Slow motion stretches the page's animations as much as the moves.
     let stretch = state.view.as_ref().map_or(1, |v| v.time.stretch());

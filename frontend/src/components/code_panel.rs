@@ -7,7 +7,7 @@ use shared::{ClientId, RoomView, SeedListing};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::code::{badges, client_line, listings};
+use crate::code::{badges, client_line, listings, shown_badges};
 use crate::i18n::{Lang, Text};
 
 #[derive(Properties, PartialEq)]
@@ -100,32 +100,13 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
     });
     let rows = listing.source().lines().enumerate().map(|(i, text)| {
         let n = i as u32 + 1;
-        let here = lines.get(&n).cloned().unwrap_or_default();
-        let classes = classes!(
-            "code-line",
-            (!here.is_empty()).then_some("occupied"),
-            pending_lines.contains(&n).then_some("waits-here"),
-            (lit == Some(n)).then_some("selected")
-        );
+        let here = lines.get(&n).map(Vec::as_slice).unwrap_or_default();
+        let selected = props.selected.filter(|c| here.contains(c));
+        let (clients, more) = shown_badges(here, selected, BADGES_PER_LINE);
         html! {
-            <li key={n} class={classes} data-testid="code-line" data-line={n.to_string()}>
-                <span class="gutter">{ n }</span>
-                <span class="badges">
-                    { for here.iter().map(|c| {
-                        let select = {
-                            let (on_select, c) = (props.on_select.clone(), *c);
-                            Callback::from(move |_| on_select.emit(Some(c)))
-                        };
-                        html! {
-                            <button key={*c} class={classes!("code-badge", (props.selected == Some(*c)).then_some("selected"))}
-                                data-testid="code-badge" data-client={c.to_string()} onclick={select}>
-                                { c }
-                            </button>
-                        }
-                    }) }
-                </span>
-                <code>{ text }</code>
-            </li>
+            <CodeLine key={n} n={n} text={text} clients={clients} more={more} selected={selected}
+                waits_here={pending_lines.contains(&n)} lit={lit == Some(n)}
+                on_select={props.on_select.clone()} />
         }
     });
     html! {
@@ -135,5 +116,58 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
             <ol class="code" ref={code}>{ for rows }</ol>
             <p class="code-note">{ Text::CodeMended.get(lang) }</p>
         </section>
+    }
+}
+
+/// Badges drawn on one line at most; the rest are counted.
+const BADGES_PER_LINE: usize = 12;
+
+#[derive(Properties, PartialEq)]
+struct CodeLineProps {
+    n: u32,
+    text: &'static str,
+    /// The clients standing on this line, as many as are drawn.
+    clients: Vec<ClientId>,
+    /// How many more stand here.
+    more: usize,
+    /// The selected client, if it stands here.
+    selected: Option<ClientId>,
+    waits_here: bool,
+    lit: bool,
+    on_select: Callback<Option<ClientId>>,
+}
+
+/// One line of a listing. Its own component, so an event re-renders only the lines whose
+/// badges changed (a listing has up to 120 lines, and a busy room has many events a second).
+#[function_component(CodeLine)]
+fn code_line(props: &CodeLineProps) -> Html {
+    let classes = classes!(
+        "code-line",
+        (!props.clients.is_empty()).then_some("occupied"),
+        props.waits_here.then_some("waits-here"),
+        props.lit.then_some("selected")
+    );
+    html! {
+        <li class={classes} data-testid="code-line" data-line={props.n.to_string()}>
+            <span class="gutter">{ props.n }</span>
+            <span class="badges">
+                { for props.clients.iter().map(|c| {
+                    let select = {
+                        let (on_select, c) = (props.on_select.clone(), *c);
+                        Callback::from(move |_| on_select.emit(Some(c)))
+                    };
+                    html! {
+                        <button key={*c} class={classes!("code-badge", (props.selected == Some(*c)).then_some("selected"))}
+                            data-testid="code-badge" data-client={c.to_string()} onclick={select}>
+                            { c }
+                        </button>
+                    }
+                }) }
+                if props.more > 0 {
+                    <span class="code-more">{ format!("+{}", props.more) }</span>
+                }
+            </span>
+            <code>{ props.text }</code>
+        </li>
     }
 }
