@@ -90,6 +90,8 @@ async fn the_first_message_must_be_a_good_hello() {
             hello(PROTOCOL_VERSION + 1, "main"),
             ErrorCode::ProtocolMismatch,
         ),
+        // A page of protocol 1 (before time control) is told, not left guessing.
+        (hello(1, "main"), ErrorCode::ProtocolMismatch),
         (hello(PROTOCOL_VERSION, "../etc"), ErrorCode::BadRoom),
     ];
     for (text, code) in cases {
@@ -145,5 +147,49 @@ async fn rooms_beyond_the_limit_are_refused() {
     // The room that runs still takes more viewers.
     let second = app.viewer().await;
     assert_eq!(second.view.room, app.room);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn time_control_refuses_what_it_cannot_do_with_typed_errors() {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    let cases = [
+        // Not one of the slow factors.
+        (
+            r#"{"type":"set_time","mode":"slow","slow_factor":3}"#,
+            ErrorCode::InvalidMessage,
+        ),
+        (
+            r#"{"type":"set_time","mode":"fast","slow_factor":5}"#,
+            ErrorCode::InvalidMessage,
+        ),
+        // Next outside step mode.
+        (r#"{"type":"step_next"}"#, ErrorCode::InvalidState),
+        (
+            r#"{"type":"step_next","id":"x"}"#,
+            ErrorCode::InvalidMessage,
+        ),
+    ];
+    for (text, code) in cases {
+        viewer.send_raw(Message::text(text)).await;
+        assert_eq!(viewer.next_error().await, code, "{text}");
+    }
+    // In step mode with nothing waiting, and for a move that is not waiting.
+    viewer
+        .send(&ClientMsg::SetTime {
+            mode: shared::TimeMode::Step,
+            slow_factor: 5,
+        })
+        .await;
+    for id in [None, Some(999)] {
+        viewer.send(&ClientMsg::StepNext { id }).await;
+        assert_eq!(viewer.next_error().await, ErrorCode::InvalidState);
+    }
+    viewer
+        .until("step mode", |view, _| {
+            (view.time.mode == shared::TimeMode::Step).then_some(())
+        })
+        .await;
     app.stop().await;
 }
