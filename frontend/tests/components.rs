@@ -91,6 +91,13 @@ async fn render_queue(root: &web_sys::Element, view: RoomView) {
     yew::scheduler::flush().await;
 }
 
+fn texts(root: &web_sys::Element, css: &str) -> Vec<String> {
+    let list = root.query_selector_all(css).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
+        .collect()
+}
+
 fn attrs(root: &web_sys::Element, css: &str, attr: &str) -> Vec<String> {
     let list = root.query_selector_all(css).unwrap();
     (0..list.length())
@@ -719,4 +726,124 @@ async fn a_crowd_draws_the_rows_near_the_screen_and_follows_the_scroll() {
     assert!(!drawn.contains(&"/locks/sub0000000000".to_string()));
     window.scroll_to_with_x_and_y(0.0, 0.0);
     root.remove();
+}
+
+/// `room()` in step mode, with a notification delivered to the waiter and not yet read.
+fn room_with_unread_notification() -> RoomView {
+    let mut view = room();
+    let seq = view.seq;
+    view.apply(
+        seq + 1,
+        1_700_000_000_000,
+        &RoomEvent::TimeChanged {
+            mode: shared::TimeMode::Step,
+            slow_factor: 5,
+        },
+    );
+    view.apply(
+        seq + 2,
+        1_700_000_000_000,
+        &RoomEvent::MovePending {
+            pending: shared::PendingMove {
+                id: 7,
+                client: 2,
+                kind: shared::MoveKind::Notification,
+                point: shared::SeedPoint::Notified,
+                path: Some("/locks/sub0000000000".into()),
+                since_ms: 1_700_000_000_000,
+                due_ms: None,
+            },
+        },
+    );
+    view
+}
+
+#[wasm_bindgen_test]
+async fn a_delivered_notification_waits_unread_on_its_card_and_in_the_pending_list() {
+    use frontend::components::time_control::{PendingList, PendingProps};
+    let view = room_with_unread_notification();
+    let root = mount_point();
+    render_queue(&root, view.clone()).await;
+    assert_eq!(
+        attrs(&root, "[data-testid=lock-node][data-unread]", "data-path"),
+        ["/locks/sub0000000001"],
+        "only the waiter has an unread notification"
+    );
+    // Its card names the line it is at: the fix's `if (event.getType() == NodeDeleted ...)`.
+    let notified = shared::SeedListing::DistributedClientFixed
+        .line(shared::SeedPoint::Notified)
+        .unwrap();
+    assert_eq!(
+        texts(&root, "[data-client=\"2\"] [data-testid=code-ref]"),
+        [format!("L{notified}")]
+    );
+
+    let list = mount_point();
+    let props = PendingProps {
+        view: Rc::new(view),
+        lang: Lang::En,
+        link: ServerLink::detached(),
+        selected: None,
+        on_select: yew::Callback::noop(),
+    };
+    yew::Renderer::<PendingList>::with_root_and_props(list.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        attrs(&list, "[data-testid=pending-step]", "data-move"),
+        ["notification"]
+    );
+    assert_eq!(
+        attrs(&list, "[data-testid=pending-step]", "data-line"),
+        [notified.to_string()]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_code_panel_puts_each_client_on_its_line() {
+    use frontend::components::code_panel::{CodePanel, CodePanelProps};
+    let root = mount_point();
+    let props = CodePanelProps {
+        view: Rc::new(room_with_unread_notification()),
+        lang: Lang::En,
+        selected: Some(1),
+        on_select: yew::Callback::noop(),
+    };
+    yew::Renderer::<CodePanel>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let fixed = shared::SeedListing::DistributedClientFixed;
+    let line_of = |client: &str| {
+        attrs(
+            &root,
+            &format!(
+                "[data-testid=code-line]:has([data-testid=code-badge][data-client=\"{client}\"])"
+            ),
+            "data-line",
+        )
+    };
+    assert_eq!(
+        line_of("1"),
+        [fixed.line(shared::SeedPoint::Hold).unwrap().to_string()]
+    );
+    assert_eq!(
+        line_of("2"),
+        [fixed.line(shared::SeedPoint::Notified).unwrap().to_string()]
+    );
+    // The selected holder's line is lit; the waiting move's line is marked.
+    assert_eq!(
+        attrs(&root, "[data-testid=code-line].selected", "data-line"),
+        line_of("1")
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=code-line].waits-here", "data-line"),
+        line_of("2")
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=code-panel]", "data-listing"),
+        ["distributed-client-fixed"]
+    );
+    let lines = root
+        .query_selector_all("[data-testid=code-line]")
+        .unwrap()
+        .length();
+    assert_eq!(lines as usize, fixed.source().lines().count());
 }
