@@ -7,9 +7,9 @@
 //! so a move's result is published before the next move goes. In slow motion every move goes
 //! on its own when it is due. Back to live, everything waiting goes, oldest first.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
-use shared::{ClientId, MoveId, TimeMode, DEFAULT_SLOW_FACTOR, SLOW_MOVE_MS};
+use shared::{slow_delay_ms, ClientId, MoveId, TimeMode, DEFAULT_SLOW_FACTOR};
 
 /// What a press of Next asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,8 @@ pub struct Gate {
     in_flight: Option<ClientId>,
     /// Presses not served yet because a move was in flight.
     presses: VecDeque<Press>,
+    /// Paused clients: a move of theirs goes nowhere until they wake, so it holds up no one.
+    frozen: HashSet<ClientId>,
 }
 
 impl Default for Gate {
@@ -71,6 +73,7 @@ impl Default for Gate {
             waiting: Vec::new(),
             in_flight: None,
             presses: VecDeque::new(),
+            frozen: HashSet::new(),
         }
     }
 }
@@ -85,7 +88,18 @@ impl Gate {
     }
 
     fn slow_delay_ms(&self) -> u64 {
-        SLOW_MOVE_MS * u64::from(self.slow_factor)
+        slow_delay_ms(self.slow_factor)
+    }
+
+    /// A client was paused (`true`) or runs again: while paused, a move of its that goes is
+    /// not in flight (it would hold up every press for the whole pause).
+    pub fn set_frozen(&mut self, client: ClientId, frozen: bool) {
+        if frozen {
+            self.frozen.insert(client);
+            self.rest(client);
+        } else {
+            self.frozen.remove(&client);
+        }
     }
 
     /// A client is about to make a move. It came to rest, so a press waiting for that may be
@@ -151,8 +165,14 @@ impl Gate {
             };
             if let Some(at) = at {
                 let moved = self.waiting.remove(at);
-                self.in_flight = Some(moved.client);
-                return vec![(moved.id, moved.client)];
+                if !self.frozen.contains(&moved.client) {
+                    self.in_flight = Some(moved.client);
+                    return vec![(moved.id, moved.client)];
+                }
+                // A paused client's move: it went, and the next press may be served too.
+                let mut released = vec![(moved.id, moved.client)];
+                released.extend(self.serve());
+                return released;
             }
         }
         Vec::new()
@@ -168,6 +188,7 @@ impl Gate {
             .map(|w| w.id)
             .collect();
         self.waiting.retain(|w| w.client != client);
+        self.frozen.remove(&client);
         self.presses
             .retain(|p| !matches!(p, Press::Chosen(id) if dropped.contains(id)));
         self.rest(client);
@@ -228,6 +249,7 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::SLOW_MOVE_MS;
 
     fn stepping() -> Gate {
         let mut gate = Gate::default();
@@ -318,6 +340,32 @@ mod tests {
         assert_eq!(gate.drop_client(3), Vec::<MoveId>::new());
         let d = gate.submit(4, 0).id;
         assert_eq!(gate.press(Press::Oldest), Ok(vec![(d, 4)]));
+    }
+
+    #[test]
+    fn a_paused_clients_move_holds_up_no_press() {
+        let mut gate = stepping();
+        let a = gate.submit(1, 0).id;
+        let b = gate.submit(2, 0).id;
+        gate.set_frozen(1, true);
+        assert_eq!(gate.press(Press::Oldest), Ok(vec![(a, 1)]));
+        assert_eq!(gate.press(Press::Oldest), Ok(vec![(b, 2)]));
+        // Paused while its move plays out: the next press need not wait for it either.
+        let c = gate.submit(3, 0).id;
+        gate.set_frozen(2, true);
+        assert_eq!(gate.press(Press::Oldest), Ok(vec![(c, 3)]));
+        gate.set_frozen(1, false);
+        gate.rest(3);
+        let d = gate.submit(1, 0).id;
+        let e = gate.submit(4, 0).id;
+        assert_eq!(gate.press(Press::Oldest), Ok(vec![(d, 1)]));
+        assert_eq!(
+            gate.press(Press::Oldest),
+            Ok(vec![]),
+            "client 1 runs again: in flight"
+        );
+        gate.rest(1);
+        assert_eq!(gate.serve(), vec![(e, 4)]);
     }
 
     #[test]

@@ -395,14 +395,7 @@ impl RoomActor {
             return;
         }
         let released = self.gate.set_mode(mode, slow_factor, now_ms());
-        self.clock.send_replace(Clock {
-            mode,
-            stretch: if mode == TimeMode::Slow {
-                slow_factor
-            } else {
-                1
-            },
-        });
+        self.clock.send_replace(Clock { mode, slow_factor });
         // Back to live, the waiting moves go in order, and the view says so before the mode.
         self.release(released);
         self.publish(RoomEvent::TimeChanged { mode, slow_factor });
@@ -410,31 +403,18 @@ impl RoomActor {
 
     /// Lets moves go: each is published as released, then its client is told.
     fn release(&mut self, released: Vec<(MoveId, ClientId)>) {
-        let mut released = released;
-        while !released.is_empty() {
-            let mut frozen = false;
-            for (id, client) in released {
-                self.publish(RoomEvent::MoveReleased { id, client });
-                if let Some(go) = self.tickets.remove(&id) {
-                    let _ = go.send(());
-                }
-                // A paused client's move goes nowhere until it wakes: it holds up no one.
-                if self
-                    .view
-                    .sessions
-                    .liveness(client)
-                    .is_some_and(|l| l.frozen_until.is_some())
-                {
-                    self.gate.rest(client);
-                    frozen = true;
-                }
+        for (id, client) in released {
+            self.publish(RoomEvent::MoveReleased { id, client });
+            if let Some(go) = self.tickets.remove(&id) {
+                let _ = go.send(());
             }
-            released = if frozen {
-                self.gate.serve()
-            } else {
-                Vec::new()
-            };
         }
+    }
+
+    /// Serves the presses the gate can serve now (a client came to rest, left, or froze).
+    fn serve_presses(&mut self) {
+        let released = self.gate.serve();
+        self.release(released);
     }
 
     fn add_lock_client(&mut self) -> Result<ClientId, RoomError> {
@@ -560,13 +540,11 @@ impl RoomActor {
                         due_ms: submitted.due_ms,
                     },
                 });
-                let released = self.gate.serve();
-                self.release(released);
+                self.serve_presses();
             }
             Report::Rest { client } => {
                 self.gate.rest(client);
-                let released = self.gate.serve();
-                self.release(released);
+                self.serve_presses();
             }
         }
     }
@@ -590,13 +568,8 @@ impl RoomActor {
             RoomEvent::ClientClosed { client, .. } => Some(*client),
             _ => None,
         };
-        // A paused client's move goes nowhere until it wakes: it holds up no one meanwhile.
-        let frozen = match &event {
-            RoomEvent::LinkChanged {
-                client,
-                frozen: true,
-                ..
-            } => Some(*client),
+        let link = match &event {
+            RoomEvent::LinkChanged { client, frozen, .. } => Some((*client, *frozen)),
             _ => None,
         };
         let seq = self.view.seq + 1;
@@ -614,13 +587,11 @@ impl RoomActor {
                 self.tickets.remove(&id);
             }
             self.finish_switch();
-            let released = self.gate.serve();
-            self.release(released);
+            self.serve_presses();
         }
-        if let Some(client) = frozen {
-            self.gate.rest(client);
-            let released = self.gate.serve();
-            self.release(released);
+        if let Some((client, frozen)) = link {
+            self.gate.set_frozen(client, frozen);
+            self.serve_presses();
         }
     }
 

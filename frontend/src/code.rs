@@ -17,19 +17,10 @@ pub fn listings(view: &RoomView) -> [SeedListing; 3] {
 
 /// Every client of the room that runs `listing`, by the line it stands on (ascending ids).
 pub fn badges(view: &RoomView, listing: SeedListing) -> BTreeMap<u32, Vec<ClientId>> {
-    let ids = view
-        .locks
-        .clients
-        .iter()
-        .map(|c| c.id)
-        .chain(view.registry.servers.iter().map(|s| s.id))
-        .chain(view.registry.app_clients.iter().map(|a| a.id));
     let mut lines: BTreeMap<u32, Vec<ClientId>> = BTreeMap::new();
-    for id in ids {
-        if let Some((runs, line)) = client_line(view, id) {
-            if runs == listing {
-                lines.entry(line).or_default().push(id);
-            }
+    for (id, runs, point) in view.seed_points() {
+        if let Some(line) = (runs == listing).then(|| listing.line(point)).flatten() {
+            lines.entry(line).or_default().push(id);
         }
     }
     for clients in lines.values_mut() {

@@ -20,8 +20,8 @@ pub use protocol::{
 pub use seed::{SeedListing, SeedPoint};
 pub use session::SessionId;
 pub use time::{
-    slower, MoveId, MoveKind, PendingMove, TimeMode, TimeView, DEFAULT_SLOW_FACTOR, SLOW_FACTORS,
-    SLOW_MOVE_MS,
+    slow_delay_ms, slower, MoveId, MoveKind, PendingMove, TimeMode, TimeView, DEFAULT_SLOW_FACTOR,
+    SLOW_FACTORS, SLOW_MOVE_MS,
 };
 pub use view::{
     is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, Herd,

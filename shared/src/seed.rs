@@ -3,6 +3,9 @@
 //! Defined once, here: the server names the line of every waiting move with it, and the code
 //! panel puts each client's badge on the same line.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::LockRecipeKind;
@@ -213,8 +216,25 @@ impl SeedListing {
             .or_else(|| self.exact_line(fallback?))
     }
 
+    /// Looked up, not searched: the page asks for a line per client at every event.
     fn exact_line(self, point: SeedPoint) -> Option<u32> {
-        let anchor = self.anchors().find(|a| a.point == point)?;
+        static LINES: OnceLock<HashMap<(SeedListing, SeedPoint), u32>> = OnceLock::new();
+        let lines = LINES.get_or_init(|| {
+            let mut lines = HashMap::new();
+            for listing in SeedListing::ALL {
+                for anchor in listing.anchors() {
+                    if let Some(line) = listing.find(anchor) {
+                        lines.insert((listing, anchor.point), line);
+                    }
+                }
+            }
+            lines
+        });
+        lines.get(&(self, point)).copied()
+    }
+
+    /// The line (from 1) an anchor names, searched in the source.
+    fn find(self, anchor: &Anchor) -> Option<u32> {
         self.source()
             .lines()
             .enumerate()

@@ -37,6 +37,19 @@ impl TimeMode {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.as_str() == name)
     }
+
+    /// How many times longer holds last, and animations play, in this mode.
+    pub fn stretch(self, slow_factor: u32) -> u32 {
+        match self {
+            TimeMode::Slow => slow_factor,
+            TimeMode::Live | TimeMode::Step => 1,
+        }
+    }
+}
+
+/// How long a move waits in slow motion before it goes on its own.
+pub fn slow_delay_ms(slow_factor: u32) -> u64 {
+    SLOW_MOVE_MS * u64::from(slow_factor)
 }
 
 /// The slow-motion factors a room may use.
@@ -140,10 +153,7 @@ impl Default for TimeView {
 impl TimeView {
     /// How many times longer holds last, and animations play, in this mode.
     pub fn stretch(&self) -> u32 {
-        match self.mode {
-            TimeMode::Slow => self.slow_factor,
-            TimeMode::Live | TimeMode::Step => 1,
-        }
+        self.mode.stretch(self.slow_factor)
     }
 
     /// The client's waiting move, if it has one (a client waits at one move at a time).
@@ -157,8 +167,7 @@ impl TimeView {
                 self.mode = *mode;
                 self.slow_factor = *slow_factor;
                 // As the room's gate does: into slow motion, what waits is due a delay from now.
-                let due = (*mode == TimeMode::Slow)
-                    .then(|| at_ms + SLOW_MOVE_MS * u64::from(*slow_factor));
+                let due = (*mode == TimeMode::Slow).then(|| at_ms + slow_delay_ms(*slow_factor));
                 for pending in &mut self.pending {
                     pending.due_ms = due;
                 }

@@ -63,6 +63,32 @@ pub struct Znode {
     pub data: String,
 }
 
+/// Where a lock client's state puts it in the seed's code, when no move of its waits.
+fn lock_point(c: &LockClientView) -> SeedPoint {
+    match c.phase {
+        ClientPhase::Connecting => SeedPoint::Connect,
+        ClientPhase::Contending if c.path.is_none() => SeedPoint::Create,
+        ClientPhase::Contending => SeedPoint::GetChildren,
+        ClientPhase::Waiting => SeedPoint::Waiting,
+        ClientPhase::Holding => SeedPoint::Hold,
+    }
+}
+
+fn server_point(s: &ServerView) -> SeedPoint {
+    match (&s.session, &s.path) {
+        (None, _) => SeedPoint::Connect,
+        (Some(_), None) => SeedPoint::Create,
+        (Some(_), Some(_)) => SeedPoint::Serve,
+    }
+}
+
+fn app_client_point(a: &AppClientView) -> SeedPoint {
+    match a.session {
+        None => SeedPoint::Connect,
+        Some(_) => SeedPoint::Waiting,
+    }
+}
+
 /// Inserts a node in path order, once.
 fn insert_sorted(list: &mut Vec<Znode>, node: &Znode) {
     if let Err(at) = list.binary_search_by(|n| n.path.cmp(&node.path)) {
@@ -155,31 +181,37 @@ impl RoomView {
     /// Where in the seed's code a client of the room stands: its waiting move's line if it
     /// has one, else the line its state is at.
     pub fn seed_point(&self, client: ClientId) -> Option<(SeedListing, SeedPoint)> {
-        let pending = self.time.pending_of(client).map(|m| m.point);
+        let at = |point: SeedPoint| self.time.pending_of(client).map_or(point, |m| m.point);
         if let Some(c) = self.client(client) {
-            let point = pending.unwrap_or(match c.phase {
-                ClientPhase::Connecting => SeedPoint::Connect,
-                ClientPhase::Contending if c.path.is_none() => SeedPoint::Create,
-                ClientPhase::Contending => SeedPoint::GetChildren,
-                ClientPhase::Waiting => SeedPoint::Waiting,
-                ClientPhase::Holding => SeedPoint::Hold,
-            });
-            return Some((SeedListing::of(self.recipe), point));
+            return Some((SeedListing::of(self.recipe), at(lock_point(c))));
         }
         if let Some(s) = self.registry.server(client) {
-            let point = pending.unwrap_or(match (&s.session, &s.path) {
-                (None, _) => SeedPoint::Connect,
-                (Some(_), None) => SeedPoint::Create,
-                (Some(_), Some(_)) => SeedPoint::Serve,
-            });
-            return Some((SeedListing::AppServer, point));
+            return Some((SeedListing::AppServer, at(server_point(s))));
         }
         let a = self.registry.app_client(client)?;
-        let point = pending.unwrap_or(match a.session {
-            None => SeedPoint::Connect,
-            Some(_) => SeedPoint::Waiting,
-        });
-        Some((SeedListing::AppClient, point))
+        Some((SeedListing::AppClient, at(app_client_point(a))))
+    }
+
+    /// [`RoomView::seed_point`] of every client of the room, in one pass (a room of a thousand
+    /// clients asks for all of them at every event).
+    pub fn seed_points(&self) -> impl Iterator<Item = (ClientId, SeedListing, SeedPoint)> + '_ {
+        let lock = SeedListing::of(self.recipe);
+        let locks = self
+            .locks
+            .clients
+            .iter()
+            .map(move |c| (c.id, lock, lock_point(c)));
+        let servers = self.registry.servers.iter();
+        let servers = servers.map(|s| (s.id, SeedListing::AppServer, server_point(s)));
+        let apps = self.registry.app_clients.iter();
+        let apps = apps.map(|a| (a.id, SeedListing::AppClient, app_client_point(a)));
+        locks
+            .chain(servers)
+            .chain(apps)
+            .map(|(id, listing, point)| {
+                let point = self.time.pending_of(id).map_or(point, |m| m.point);
+                (id, listing, point)
+            })
     }
 
     /// Applies one event. Events from different sessions may arrive in any order relative to
@@ -461,6 +493,11 @@ mod tests {
             Some((SeedListing::AppServer, SeedPoint::Connect))
         );
         assert_eq!(view.seed_point(9), None);
+        let all: Vec<_> = view.seed_points().collect();
+        assert_eq!(all.len(), 3);
+        for (id, listing, point) in all {
+            assert_eq!(view.seed_point(id), Some((listing, point)));
+        }
     }
 
     #[test]

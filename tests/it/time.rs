@@ -10,11 +10,7 @@ use tests::{spawn_app, spawn_app_with, Viewer};
 
 /// Step mode, once the room's own AppClient has printed its first line (so its moves are done).
 async fn stepping(viewer: &mut Viewer) {
-    viewer
-        .until("the app client's first line", |view, _| {
-            (!view.registry.app_clients.first()?.lines.is_empty()).then_some(())
-        })
-        .await;
+    viewer.until_app_client_settled().await;
     set_mode(viewer, TimeMode::Step).await;
 }
 
@@ -333,11 +329,7 @@ async fn a_client_held_in_step_mode_for_three_session_timeouts_keeps_its_session
 async fn in_slow_motion_moves_go_on_their_own_after_their_delay_and_holds_stretch() {
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;
-    viewer
-        .until("the app client's first line", |view, _| {
-            (!view.registry.app_clients.first()?.lines.is_empty()).then_some(())
-        })
-        .await;
+    viewer.until_app_client_settled().await;
     let factor = 2;
     viewer.send(&ClientMsg::SetHoldMs { hold_ms: 200 }).await;
     viewer

@@ -215,6 +215,15 @@ impl Viewer {
         self.send(&ClientMsg::AddLockClient).await;
     }
 
+    /// Waits until the room's own AppClient has printed its first line, so its moves are done
+    /// (before a test holds time still).
+    pub async fn until_app_client_settled(&mut self) {
+        self.until("the app client's first line", |view, _| {
+            (!view.registry.app_clients.first()?.lines.is_empty()).then_some(())
+        })
+        .await;
+    }
+
     /// With hold time 0, adds two lock clients and waits until one holds and the other watches
     /// it, both nodes shown; returns `(holder, waiter)`.
     pub async fn holder_and_waiter(&mut self) -> (ClientId, ClientId) {

@@ -4,7 +4,9 @@
 //! children watch (one-shot, so it re-arms each time), reads every child's data (the server's
 //! address) and prints `server list updated: [server0000, server0001]`.
 
-use shared::{ClientId, CloseReason, RoomEvent, WatchCall, WatchedKind, REGISTRY_DIR};
+use shared::{
+    ClientId, CloseReason, MoveKind, RoomEvent, SeedPoint, WatchCall, WatchedKind, REGISTRY_DIR,
+};
 
 /// The prefix of every AppServer's node.
 pub const SERVER_PREFIX: &str = "/sgroup/sub";
@@ -17,6 +19,16 @@ pub enum RegistryCall {
     /// `getData` of each child, in order → [`RegistryInput::Servers`]; children gone by then
     /// are left out.
     ReadAll { paths: Vec<String> },
+}
+
+impl RegistryCall {
+    /// What the call is as a move at the room's gate, and the seed line it is.
+    pub fn as_move(&self) -> (MoveKind, SeedPoint) {
+        match self {
+            RegistryCall::ListAndWatch => (MoveKind::GetChildren, SeedPoint::GetChildren),
+            RegistryCall::ReadAll { .. } => (MoveKind::GetData, SeedPoint::ReadData),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

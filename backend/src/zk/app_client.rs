@@ -43,16 +43,9 @@ impl AppClientTask {
                 match step {
                     RegistryStep::Publish(event) => self.session.publish(event),
                     RegistryStep::Call(call) => {
-                        let (kind, point, path) = match &call {
-                            RegistryCall::ListAndWatch => {
-                                (MoveKind::GetChildren, SeedPoint::GetChildren, REGISTRY_DIR)
-                            }
-                            RegistryCall::ReadAll { .. } => {
-                                (MoveKind::GetData, SeedPoint::ReadData, REGISTRY_DIR)
-                            }
-                        };
-                        if let Err(reason) = self.session.pass(kind, point, Some(path.into())).await
-                        {
+                        let (kind, point) = call.as_move();
+                        let path = Some(REGISTRY_DIR.to_string());
+                        if let Err(reason) = self.session.pass(kind, point, path).await {
                             return reason;
                         }
                         let input = execute(client, call, &mut armed).await;

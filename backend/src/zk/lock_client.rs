@@ -64,19 +64,10 @@ impl LockClientTask {
                     Step::Call(call) => {
                         let (kind, point) = recipe.call_move(&call);
                         self.session.pass(kind, point, call_path(&call)).await?;
-                        // A crash must not wait for a call that ZooKeeper cannot answer now.
-                        let call = execute(client, call, &mut armed);
-                        tokio::pin!(call);
-                        let input = loop {
-                            tokio::select! {
-                                input = &mut call => break input,
-                                cmd = self.session.cmds.recv() => {
-                                    if let Some(reason) = self.session.handle(cmd) {
-                                        return Err(reason);
-                                    }
-                                }
-                            }
-                        };
+                        let input = self
+                            .session
+                            .obeying(execute(client, call, &mut armed))
+                            .await?;
                         steps.extend(recipe.on(input));
                     }
                     Step::Hold => held_since = Some(Instant::now()),

@@ -140,15 +140,14 @@ pub fn ended_by(state: SessionState) -> Option<CloseReason> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Clock {
     pub mode: TimeMode,
-    /// Holds last this many times as long (slow motion).
-    pub stretch: u32,
+    pub slow_factor: u32,
 }
 
 impl Default for Clock {
     fn default() -> Self {
         Clock {
             mode: TimeMode::Live,
-            stretch: 1,
+            slow_factor: shared::DEFAULT_SLOW_FACTOR,
         }
     }
 }
@@ -192,7 +191,8 @@ impl Gate {
 
     /// How many times longer holds last now.
     pub fn stretch(&self) -> u32 {
-        self.clock.borrow().stretch
+        let clock = *self.clock.borrow();
+        clock.mode.stretch(clock.slow_factor)
     }
 
     /// Resolves when the room's time changes (a hold's deadline depends on it).
@@ -251,20 +251,14 @@ impl Session {
         }
     }
 
-    /// Waits at the room's gate for a move to go, obeying the room's commands meanwhile (a
-    /// crash acts at once in every mode). Returns why the session ends, if a command ends it.
-    pub async fn pass(
-        &mut self,
-        kind: MoveKind,
-        point: SeedPoint,
-        path: Option<String>,
-    ) -> Result<(), CloseReason> {
-        let gate = self.gate();
-        let pass = gate.pass(kind, point, path);
-        tokio::pin!(pass);
+    /// Runs `work` while obeying the room's commands: a crash must not wait for a call that
+    /// ZooKeeper cannot answer now, nor for a gate no one opens. Returns why the session ends,
+    /// if a command ends it first.
+    pub async fn obeying<F: Future>(&mut self, work: F) -> Result<F::Output, CloseReason> {
+        tokio::pin!(work);
         loop {
             tokio::select! {
-                () = &mut pass => return Ok(()),
+                done = &mut work => return Ok(done),
                 cmd = self.cmds.recv() => {
                     if let Some(reason) = self.handle(cmd) {
                         return Err(reason);
@@ -272,6 +266,17 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Waits at the room's gate for a move to go (crash, kill and pause act at once).
+    pub async fn pass(
+        &mut self,
+        kind: MoveKind,
+        point: SeedPoint,
+        path: Option<String>,
+    ) -> Result<(), CloseReason> {
+        let gate = self.gate();
+        self.obeying(gate.pass(kind, point, path)).await
     }
 
     /// Whether the process's connection is open, frozen or cut (a paused process's timers
@@ -378,18 +383,7 @@ impl Session {
                 }
             }
         };
-        tokio::pin!(connect);
-        let connected = loop {
-            tokio::select! {
-                client = &mut connect => break client,
-                cmd = self.cmds.recv() => {
-                    if let Some(reason) = self.handle(cmd) {
-                        return Err(reason);
-                    }
-                }
-            }
-        };
-        connected.map_err(|e| {
+        self.obeying(connect).await?.map_err(|e| {
             self.publish(RoomEvent::ClientError {
                 client: self.id,
                 message: e.to_string(),

@@ -45,11 +45,7 @@ pub async fn next_to_screen() -> Result<Value> {
     let app = tests::spawn_app().await;
     let mut driver = app.viewer().await;
     driver.keep_history = false;
-    driver
-        .until("the app client's first line", |view, _| {
-            (!view.registry.app_clients.first()?.lines.is_empty()).then_some(())
-        })
-        .await;
+    driver.until_app_client_settled().await;
     driver.send(&ClientMsg::SetHoldMs { hold_ms: 1 }).await;
     driver
         .send(&ClientMsg::SetTime {
