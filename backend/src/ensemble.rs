@@ -61,6 +61,8 @@ pub struct EnsembleConfig {
     pub tick_ms: u32,
     /// `forceSync=no` trades durability for speed; only for tests.
     pub fsync: bool,
+    /// The longest session the members grant; absent: ZooKeeper's own 20 ticks.
+    pub max_session_timeout_ms: Option<u32>,
     /// A ZooKeeper tarball's top folder; absent: Debian's jars in `/usr/share/java`.
     pub zookeeper_home: Option<PathBuf>,
     /// Where the fresh data directory is made; absent: the system's temp folder.
@@ -75,6 +77,7 @@ impl EnsembleConfig {
             client_port: 4180,
             tick_ms: 2000,
             fsync: true,
+            max_session_timeout_ms: None,
             zookeeper_home: std::env::var_os("ZOOKEEPER_HOME").map(PathBuf::from),
             data_parent: None,
         }
@@ -301,6 +304,18 @@ impl Ensemble {
 
 impl Drop for Ensemble {
     fn drop(&mut self) {
+        // An owner that panics (a failing test, a crashing zkplay) loses the data folder with
+        // the members' logs; what they said last about elections and sessions goes to stderr.
+        if std::thread::panicking() {
+            for member in &self.members {
+                eprintln!(
+                    "ZooKeeper member {} ({}), last events:\n{}",
+                    member.id,
+                    member.log.display(),
+                    log_events(&member.log)
+                );
+            }
+        }
         for child in self.members.iter_mut().filter_map(|m| m.child.as_mut()) {
             let _ = child.kill();
             let _ = child.wait();
@@ -318,6 +333,9 @@ fn zoo_cfg(config: &EnsembleConfig, id: usize, data_dir: &Path) -> String {
         dir = data_dir.display(),
         sync = if config.fsync { "yes" } else { "no" },
     );
+    if let Some(max) = config.max_session_timeout_ms {
+        cfg.push_str(&format!("maxSessionTimeout={max}\n"));
+    }
     if config.members > 1 {
         for m in 0..config.members as u16 {
             cfg.push_str(&format!(
@@ -346,6 +364,26 @@ fn log_tail(log: &Path) -> String {
     let text = fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+/// The last lines of a member's log that tell of its role, its sessions or trouble.
+fn log_events(log: &Path) -> String {
+    const TOLD: [&str; 8] = [
+        "WARN",
+        "ERROR",
+        "LOOKING",
+        "LEADING",
+        "FOLLOWING",
+        "Expiring session",
+        "elected",
+        "Shutting down",
+    ];
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.contains("Notification:") && TOLD.iter().any(|t| line.contains(t)))
+        .collect();
+    lines[lines.len().saturating_sub(25)..].join("\n")
 }
 
 fn terminate(child: &mut Child, grace: Duration) {

@@ -70,6 +70,10 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The longest session a three-member test ensemble grants: a test's own checking session asks
+/// for it, so that it outlives the faults it watches zkplay's 10 s sessions go through.
+pub const LONGEST_SESSION: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A three-member ensemble of the test's own (its data in cargo's target tmp folder), for
 /// tests that stop members. Stop it with `EnsembleControl::stop` at the end of the test.
 pub async fn three_members() -> EnsembleControl {
@@ -83,6 +87,7 @@ pub async fn three_members() -> EnsembleControl {
             client_port: base,
             tick_ms: 500,
             fsync: false,
+            max_session_timeout_ms: Some(LONGEST_SESSION.as_millis() as u32),
             data_parent: Some(parent.clone()),
             ..EnsembleConfig::classic()
         };
