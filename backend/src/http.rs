@@ -80,12 +80,13 @@ pub struct AppState {
     pub members: Option<EnsembleControl>,
 }
 
-/// The routes: `/ws`, `/healthz`, and the UI's files for everything else.
+/// The routes: `/ws`, `/healthz`, `/lessons/*.json`, and the UI's files for everything else.
 pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
     let index = ServeFile::new(ui_dir.join("index.html"));
     Router::new()
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/lessons/{file}", get(lesson_file))
         // `cargo xtask dist` writes `.br` and `.gz` beside the wasm, script and stylesheet: a
         // classroom's laptops on one Wi-Fi fetch a quarter of the bytes.
         .fallback_service(
@@ -95,6 +96,38 @@ pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
                 .fallback(index),
         )
         .with_state(state)
+}
+
+/// `GET /lessons/{course,en,zh}.json`: the lessons' structure and texts, as the page fetches
+/// them (the wasm does not carry them, so it does not grow with every lesson).
+async fn lesson_file(
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = match file.as_str() {
+        "course.json" => shared::lesson::COURSE_JSON,
+        other => match other
+            .strip_suffix(".json")
+            .and_then(shared::lesson::Lang::from_code)
+        {
+            Some(lang) => lang.texts_json(),
+            None => {
+                return (
+                    axum::http::StatusCode::NOT_FOUND,
+                    "no such lessons file: there are course.json, en.json and zh.json",
+                )
+                    .into_response()
+            }
+        },
+    };
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// A running server.
@@ -125,7 +158,12 @@ impl Server {
             max_lock_clients: settings.max_lock_clients,
             max_message_bytes: settings.limits.max_message_bytes,
         };
+        let course = crate::lesson::builtin_course().map_err(std::io::Error::other)?;
+        let (ensemble_tx, ensemble) = watch::channel(EnsembleView::default());
         let rooms = Arc::new(Rooms::new(RoomSettings {
+            course: Arc::new(course),
+            ensemble: ensemble.clone(),
+            members: settings.ensemble.clone(),
             zk: Arc::new(settings.zk),
             max_lock_clients: settings.max_lock_clients,
             max_servers: settings.max_servers,
@@ -135,7 +173,6 @@ impl Server {
             default_hold_ms: settings.default_hold_ms,
         }));
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let (ensemble_tx, ensemble) = watch::channel(EnsembleView::default());
         let probe = tokio::spawn(crate::probe::run(
             info.zookeeper.clone(),
             settings.ensemble.is_some(),

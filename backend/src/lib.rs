@@ -9,6 +9,7 @@ pub mod config;
 pub mod ensemble;
 pub mod gate;
 pub mod http;
+pub mod lesson;
 pub mod probe;
 pub mod recipes;
 pub mod room;

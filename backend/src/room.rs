@@ -9,14 +9,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
+use shared::lesson::{Action, Busy, Course, LessonId, Settle, Why};
 use shared::{
-    ClientId, ClientPhase, CloseReason, LockRecipeKind, MoveId, PendingMove, RoomEvent, RoomView,
-    ServerMsg, TimeMode,
+    ClientId, ClientPhase, CloseReason, EnsembleView, LockRecipeKind, MoveId, PendingMove,
+    RoomEvent, RoomView, ServerMsg, TimeMode,
 };
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
+use crate::ensemble::EnsembleControl;
 use crate::gate::{Gate, GateError, Press};
+use crate::lesson::{LessonRun, Runner};
 use crate::zk;
 use crate::zk::app_client::AppClientTask;
 use crate::zk::app_server::AppServerTask;
@@ -42,6 +45,12 @@ pub struct RoomSettings {
     /// Frames a viewer may fall behind before it is resynced with a snapshot.
     pub viewer_queue: usize,
     pub default_hold_ms: u64,
+    /// The lessons a room can run.
+    pub course: Arc<Course>,
+    /// The ensemble as the probe sees it (lesson checks and Do it read it).
+    pub ensemble: watch::Receiver<EnsembleView>,
+    /// zkplay's own ensemble, whose members a lesson may stop and start.
+    pub members: Option<EnsembleControl>,
 }
 
 /// Why a room refused a request.
@@ -61,6 +70,18 @@ pub enum RoomError {
     Closed,
     #[error("{0}")]
     Gate(#[from] GateError),
+    #[error("the room runs no lesson")]
+    NoLesson,
+    #[error("there is no lesson {0}")]
+    NoSuchLesson(LessonId),
+    #[error("the lesson has no step {0}")]
+    NoSuchStep(usize),
+    #[error("the lesson is busy: wait until it has done what it is doing")]
+    LessonBusy,
+    #[error("this step is decided: go on, or go back to do it again")]
+    StepDecided,
+    #[error("no client in the room fits what the step acts on")]
+    NoTarget,
 }
 
 /// A viewer's start: the room as it is, and every frame after it.
@@ -83,6 +104,22 @@ enum RoomCmd {
     SetFencing(bool),
     SetTime(TimeMode, u32),
     StepNext(Option<MoveId>, oneshot::Sender<Result<(), RoomError>>),
+    Partition(ClientId, Duration, oneshot::Sender<Result<(), RoomError>>),
+    SetSuspend(bool),
+    StartLesson(LessonId, oneshot::Sender<Result<(), RoomError>>),
+    LessonDo(oneshot::Sender<Result<(), RoomError>>),
+    LessonGoto(usize, oneshot::Sender<Result<(), RoomError>>),
+    LeaveLesson,
+    /// From a lesson's runner: it is done, or could not do its step.
+    LessonIdle(Result<(), Why>),
+    LessonBusy(Option<Busy>, oneshot::Sender<()>),
+    /// Close every session, empty the tree, set the lesson up; answered when done.
+    LessonReset(oneshot::Sender<()>),
+    /// One intent of a Do it, aimed by the view; answered with what to wait for.
+    LessonAct(Action, oneshot::Sender<Result<Settle, RoomError>>),
+    Settle(Settle, oneshot::Sender<()>),
+    /// Answered once step `at` is done (`true`) or can no longer be (`false`).
+    StepDone(usize, oneshot::Sender<bool>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -165,10 +202,60 @@ impl RoomHandle {
     }
 
     pub async fn set_hold(&self, hold_ms: u64) -> Result<(), RoomError> {
-        self.cmds
-            .send(RoomCmd::SetHold(hold_ms))
-            .await
-            .map_err(|_| RoomError::Closed)
+        self.send(RoomCmd::SetHold(hold_ms)).await
+    }
+
+    async fn send(&self, cmd: RoomCmd) -> Result<(), RoomError> {
+        self.cmds.send(cmd).await.map_err(|_| RoomError::Closed)
+    }
+
+    pub async fn partition(&self, client: ClientId, cut: Duration) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::Partition(client, cut, tx)).await?
+    }
+
+    pub async fn set_suspend(&self, on: bool) -> Result<(), RoomError> {
+        self.send(RoomCmd::SetSuspend(on)).await
+    }
+
+    pub async fn start_lesson(&self, lesson: LessonId) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::StartLesson(lesson, tx)).await?
+    }
+
+    pub async fn lesson_do(&self) -> Result<(), RoomError> {
+        self.ask(RoomCmd::LessonDo).await?
+    }
+
+    pub async fn lesson_goto(&self, step: usize) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::LessonGoto(step, tx)).await?
+    }
+
+    pub async fn leave_lesson(&self) -> Result<(), RoomError> {
+        self.send(RoomCmd::LeaveLesson).await
+    }
+
+    pub(crate) async fn lesson_idle(&self, result: Result<(), Why>) -> Result<(), RoomError> {
+        self.send(RoomCmd::LessonIdle(result)).await
+    }
+
+    pub(crate) async fn lesson_busy(&self, busy: Option<Busy>) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::LessonBusy(busy, tx)).await
+    }
+
+    pub(crate) async fn lesson_reset(&self) -> Result<(), RoomError> {
+        self.ask(RoomCmd::LessonReset).await
+    }
+
+    pub(crate) async fn lesson_act(&self, action: Action) -> Result<Settle, RoomError> {
+        self.ask(|tx| RoomCmd::LessonAct(action, tx)).await?
+    }
+
+    /// Resolves once the room has settled as `settle` says.
+    pub(crate) async fn settle(&self, settle: Settle) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::Settle(settle, tx)).await
+    }
+
+    pub(crate) async fn step_done(&self, at: usize) -> Result<bool, RoomError> {
+        self.ask(|tx| RoomCmd::StepDone(at, tx)).await
     }
 }
 
@@ -243,6 +330,35 @@ struct RoomActor {
     /// How to let each waiting move go.
     tickets: HashMap<MoveId, oneshot::Sender<()>>,
     clock: watch::Sender<Clock>,
+    /// Whether holders suspend while disconnected.
+    suspend: watch::Sender<bool>,
+    ensemble: watch::Receiver<EnsembleView>,
+    lesson: Option<LessonRun>,
+    /// Set while the room empties itself for a lesson.
+    resetting: Option<Resetting>,
+    /// Lesson runners waiting for the room to settle.
+    waiters: Vec<Waiter>,
+    /// The room's own commands, for its lesson runners (weak: the room still ends when its
+    /// last handle is dropped).
+    cmds: mpsc::WeakSender<RoomCmd>,
+}
+
+/// Emptying the room: every session closes, then the folders are swept.
+struct Resetting {
+    reply: oneshot::Sender<()>,
+    stage: ResetStage,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ResetStage {
+    Closing,
+    Sweeping,
+    Swept,
+}
+
+enum Waiter {
+    Settle(Settle, oneshot::Sender<()>),
+    StepDone(usize, oneshot::Sender<bool>),
 }
 
 impl RoomActor {
@@ -261,6 +377,12 @@ impl RoomActor {
             .run(),
         );
         let mut actor = RoomActor {
+            suspend: watch::channel(false).0,
+            ensemble: settings.ensemble.clone(),
+            lesson: None,
+            resetting: None,
+            waiters: Vec::new(),
+            cmds: cmds_tx.downgrade(),
             view: RoomView::new(name, settings.default_hold_ms),
             hold_ms: watch::channel(settings.default_hold_ms).0,
             frames: broadcast::channel(settings.viewer_queue.max(1)).0,
@@ -289,6 +411,7 @@ impl RoomActor {
         mut cmds: mpsc::Receiver<RoomCmd>,
         mut events: mpsc::UnboundedReceiver<Report>,
     ) {
+        let mut ensemble = self.ensemble.clone();
         loop {
             let due = self.gate.next_due();
             tokio::select! {
@@ -299,6 +422,7 @@ impl RoomActor {
                     let released = self.gate.due(now_ms());
                     self.release(released);
                 }
+                Ok(()) = ensemble.changed() => self.ensemble_changed(),
                 cmd = cmds.recv() => match cmd {
                     Some(RoomCmd::Shutdown(done)) => {
                         self.shutdown(&mut events).await;
@@ -366,12 +490,330 @@ impl RoomActor {
                     .map(|released| self.release(released));
                 let _ = reply.send(result.map_err(RoomError::from));
             }
-            RoomCmd::SetHold(hold_ms) => {
-                self.hold_ms.send_replace(hold_ms);
-                self.publish(RoomEvent::HoldChanged { hold_ms });
+            RoomCmd::SetHold(hold_ms) => self.set_hold(hold_ms),
+            RoomCmd::Partition(client, cut, reply) => {
+                let _ = reply.send(self.command(client, SessionCmd::Partition(cut)));
+            }
+            RoomCmd::SetSuspend(on) => self.set_suspend(on),
+            RoomCmd::StartLesson(id, reply) => {
+                let _ = reply.send(self.start_lesson(id));
+            }
+            RoomCmd::LessonDo(reply) => {
+                let _ = reply.send(self.lesson_do());
+            }
+            RoomCmd::LessonGoto(step, reply) => {
+                let _ = reply.send(self.lesson_goto(step));
+            }
+            RoomCmd::LeaveLesson => {
+                if let Some(mut run) = self.lesson.take() {
+                    run.stop_runner();
+                    self.publish(RoomEvent::LessonChanged { progress: None });
+                }
+            }
+            RoomCmd::LessonIdle(result) => {
+                if let Some(run) = &mut self.lesson {
+                    if let Err(why) = result {
+                        run.fail(why);
+                    }
+                    let progress = run.set_busy(None);
+                    self.publish(RoomEvent::LessonChanged {
+                        progress: Some(progress),
+                    });
+                }
+            }
+            RoomCmd::LessonBusy(busy, reply) => {
+                if let Some(run) = &mut self.lesson {
+                    let progress = run.set_busy(busy);
+                    self.publish(RoomEvent::LessonChanged {
+                        progress: Some(progress),
+                    });
+                }
+                let _ = reply.send(());
+            }
+            RoomCmd::LessonReset(reply) => self.start_reset(reply),
+            RoomCmd::LessonAct(action, reply) => {
+                let _ = reply.send(self.lesson_act(action));
+            }
+            RoomCmd::Settle(settle, reply) => {
+                self.waiters.push(Waiter::Settle(settle, reply));
+                self.serve_waiters();
+            }
+            RoomCmd::StepDone(at, reply) => {
+                self.waiters.push(Waiter::StepDone(at, reply));
+                self.serve_waiters();
             }
             RoomCmd::Shutdown(_) => unreachable!("handled in run"),
         }
+    }
+
+    fn set_hold(&mut self, hold_ms: u64) {
+        self.hold_ms.send_replace(hold_ms);
+        self.publish(RoomEvent::HoldChanged { hold_ms });
+    }
+
+    fn set_suspend(&mut self, on: bool) {
+        self.suspend.send_replace(on);
+        self.publish(RoomEvent::SuspendChanged { on });
+    }
+
+    fn ensemble_changed(&mut self) {
+        if let Some(run) = &mut self.lesson {
+            let ensemble = self.ensemble.borrow().clone();
+            if let Some(progress) = run.recheck(&self.view, &ensemble) {
+                self.publish(RoomEvent::LessonChanged {
+                    progress: Some(progress),
+                });
+            }
+        }
+        self.serve_waiters();
+    }
+
+    /// Answers the lesson runners whose wait is over.
+    fn serve_waiters(&mut self) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        let ensemble = self.ensemble.borrow().clone();
+        let waiters = std::mem::take(&mut self.waiters);
+        for waiter in waiters {
+            match waiter {
+                Waiter::Settle(settle, reply) if settle.reached(&self.view, &ensemble) => {
+                    let _ = reply.send(());
+                }
+                Waiter::StepDone(at, reply) => {
+                    match self.lesson.as_ref().and_then(|run| run.step_done(at)) {
+                        Some(done) => {
+                            let _ = reply.send(done);
+                        }
+                        None => self.waiters.push(Waiter::StepDone(at, reply)),
+                    }
+                }
+                waiter => self.waiters.push(waiter),
+            }
+        }
+    }
+
+    fn start_lesson(&mut self, id: LessonId) -> Result<(), RoomError> {
+        let lesson = self
+            .settings
+            .course
+            .lesson(id)
+            .cloned()
+            .ok_or(RoomError::NoSuchLesson(id))?;
+        if let Some(mut old) = self.lesson.take() {
+            old.stop_runner();
+        }
+        let ensemble = self.ensemble.borrow().clone();
+        let run = LessonRun::new(lesson, &self.view, &ensemble);
+        let progress = run.progress().clone();
+        self.lesson = Some(run);
+        self.publish(RoomEvent::LessonChanged {
+            progress: Some(progress),
+        });
+        self.spawn_runner(|runner, lesson| async move { runner.go_to(&lesson, 0).await });
+        Ok(())
+    }
+
+    fn lesson_do(&mut self) -> Result<(), RoomError> {
+        let run = self.lesson.as_mut().ok_or(RoomError::NoLesson)?;
+        if run.busy().is_some() {
+            return Err(RoomError::LessonBusy);
+        }
+        let actions = run.current().ok_or(RoomError::StepDecided)?.actions.clone();
+        let progress = run.set_busy(Some(Busy::Doing));
+        self.publish(RoomEvent::LessonChanged {
+            progress: Some(progress),
+        });
+        self.spawn_runner(|runner, _| async move { runner.run_step(&actions).await });
+        Ok(())
+    }
+
+    fn lesson_goto(&mut self, step: usize) -> Result<(), RoomError> {
+        let run = self.lesson.as_mut().ok_or(RoomError::NoLesson)?;
+        if step >= run.lesson().steps.len() {
+            return Err(RoomError::NoSuchStep(step));
+        }
+        run.stop_runner();
+        let progress = run.set_busy(Some(Busy::Resetting));
+        self.publish(RoomEvent::LessonChanged {
+            progress: Some(progress),
+        });
+        self.spawn_runner(move |runner, lesson| async move { runner.go_to(&lesson, step).await });
+        Ok(())
+    }
+
+    /// Starts the lesson's runner on `work`; it tells the room when it is done.
+    fn spawn_runner<F, Fut>(&mut self, work: F)
+    where
+        F: FnOnce(Runner, shared::lesson::Lesson) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<(), Why>> + Send,
+    {
+        let (Some(run), Some(cmds)) = (self.lesson.as_mut(), self.cmds.upgrade()) else {
+            return;
+        };
+        let runner = Runner {
+            room: RoomHandle { cmds },
+            members: self.settings.members.clone(),
+            ensemble: self.ensemble.clone(),
+        };
+        let lesson = run.lesson().clone();
+        let task = tokio::spawn(async move {
+            let result = work(runner.clone(), lesson).await;
+            let _ = runner.room.lesson_idle(result).await;
+        });
+        run.set_runner(task.abort_handle());
+    }
+
+    /// One intent of a Do it, aimed at the client the view names; what to wait for after it.
+    fn lesson_act(&mut self, action: Action) -> Result<Settle, RoomError> {
+        let timeout_ms = self.settings.zk.session_timeout.as_millis() as u64;
+        let target =
+            |who: shared::lesson::Target| who.resolve(&self.view).ok_or(RoomError::NoTarget);
+        // A server that leaves changes the AppClient's list: wait for its line.
+        let after = |who: shared::lesson::Target| match who {
+            shared::lesson::Target::Server(_) | shared::lesson::Target::NewestServer => {
+                Settle::Listed
+            }
+            _ => Settle::Nothing,
+        };
+        match action {
+            Action::Crash { who } => {
+                self.command(target(who)?, SessionCmd::Crash)?;
+                Ok(after(who))
+            }
+            Action::Kill { who } => {
+                self.command(target(who)?, SessionCmd::Kill)?;
+                Ok(after(who))
+            }
+            Action::Pause { who, span } => {
+                let pause = Duration::from_millis(span.ms(timeout_ms));
+                self.command(target(who)?, SessionCmd::Pause(pause))?;
+                Ok(Settle::Nothing)
+            }
+            Action::Partition { who, span } => {
+                let cut = Duration::from_millis(span.ms(timeout_ms));
+                self.command(target(who)?, SessionCmd::Partition(cut))?;
+                Ok(Settle::Nothing)
+            }
+            Action::Release { who } => {
+                self.command(target(who)?, SessionCmd::Release)?;
+                Ok(Settle::Nothing)
+            }
+            Action::SetRecipe { recipe } => {
+                self.switch_recipe(recipe);
+                Ok(Settle::Recipe(recipe))
+            }
+            Action::SetHold { hold } => {
+                self.set_hold(hold.ms(timeout_ms));
+                Ok(Settle::Nothing)
+            }
+            Action::SetFencing { on } => {
+                self.publish(RoomEvent::FencingChanged { on });
+                Ok(Settle::Nothing)
+            }
+            Action::SetSuspendOnDisconnect { on } => {
+                self.set_suspend(on);
+                Ok(Settle::Nothing)
+            }
+            // The runner adds clients and servers one by one, and stops and starts members,
+            // itself.
+            Action::AddLockClients { .. }
+            | Action::AddServers { .. }
+            | Action::StopMember { .. }
+            | Action::StartMember { .. } => Err(RoomError::NoTarget),
+        }
+    }
+
+    /// Empties the room: live time, every session closed, then the folders swept; then the
+    /// lesson is set up ([`RoomActor::finish_reset`]).
+    fn start_reset(&mut self, reply: oneshot::Sender<()>) {
+        if let Some(reset) = &mut self.resetting {
+            reset.reply = reply;
+            return;
+        }
+        // Nothing may wait at the gate while the room empties and earlier steps are redone.
+        if self.gate.mode() != TimeMode::Live {
+            self.set_time(TimeMode::Live, self.gate.slow_factor());
+        }
+        self.switching_to = None;
+        for sender in self.sessions.values() {
+            let _ = sender.try_send(SessionCmd::Close(CloseReason::Reset));
+        }
+        self.resetting = Some(Resetting {
+            reply,
+            stage: ResetStage::Closing,
+        });
+        self.advance_reset();
+    }
+
+    fn advance_reset(&mut self) {
+        let Some(reset) = &mut self.resetting else {
+            return;
+        };
+        match reset.stage {
+            ResetStage::Closing if self.sessions.is_empty() => {
+                reset.stage = ResetStage::Sweeping;
+                let zk = self.settings.zk.clone();
+                let (room, events) = (self.view.room.clone(), self.events_tx.clone());
+                self.tasks.spawn(async move {
+                    for attempt in 1..=3 {
+                        match zk::sweep_room(&zk, &room).await {
+                            Ok(()) => break,
+                            Err(e) => tracing::warn!(%room, attempt, "sweeping the room: {e}"),
+                        }
+                    }
+                    let _ = events.send(Report::Swept);
+                });
+            }
+            ResetStage::Swept
+                if self.view.locks.nodes.is_empty() && self.view.registry.nodes.is_empty() =>
+            {
+                self.finish_reset();
+            }
+            _ => {}
+        }
+    }
+
+    /// The room is empty: it starts afresh (client numbers from 1), with the lesson's setup.
+    fn finish_reset(&mut self) {
+        let Some(reset) = self.resetting.take() else {
+            return;
+        };
+        self.publish(RoomEvent::RoomReset);
+        self.next_client = 1;
+        self.next_server = 0;
+        if let Some(setup) = self.lesson.as_ref().map(|run| run.lesson().setup.clone()) {
+            if self.view.recipe != setup.recipe {
+                self.publish(RoomEvent::RecipeChanged {
+                    recipe: setup.recipe,
+                });
+            }
+            let hold_ms = setup
+                .hold
+                .ms(self.settings.zk.session_timeout.as_millis() as u64);
+            if self.view.hold_ms != hold_ms {
+                self.set_hold(hold_ms);
+            }
+            if self.view.resource.fencing != setup.fencing {
+                self.publish(RoomEvent::FencingChanged { on: setup.fencing });
+            }
+            if self.view.suspend_on_disconnect != setup.suspend_on_disconnect {
+                self.set_suspend(setup.suspend_on_disconnect);
+            }
+            if setup.app_client {
+                if let Err(e) = self.add_app_client() {
+                    tracing::warn!("no app client for the lesson: {e}");
+                }
+            }
+        }
+        let ensemble = self.ensemble.borrow().clone();
+        if let Some(run) = &mut self.lesson {
+            let progress = run.restart(&self.view, &ensemble);
+            self.publish(RoomEvent::LessonChanged {
+                progress: Some(progress),
+            });
+        }
+        let _ = reset.reply.send(());
     }
 
     /// A new session's place in the room: an id, a command channel, the event sink.
@@ -432,6 +874,7 @@ impl RoomActor {
             session,
             recipe: self.view.recipe,
             hold_ms: self.hold_ms.subscribe(),
+            suspend: self.suspend.subscribe(),
         }));
         Ok(id)
     }
@@ -546,6 +989,12 @@ impl RoomActor {
                 self.gate.rest(client);
                 self.serve_presses();
             }
+            Report::Swept => {
+                if let Some(reset) = &mut self.resetting {
+                    reset.stage = ResetStage::Swept;
+                }
+                self.advance_reset();
+            }
         }
     }
 
@@ -575,11 +1024,23 @@ impl RoomActor {
         let seq = self.view.seq + 1;
         let at_ms = now_ms();
         self.view.apply(seq, at_ms, &event);
+        let lesson = match &mut self.lesson {
+            Some(run) => {
+                let ensemble = self.ensemble.borrow().clone();
+                run.observe(seq, at_ms, &event, &self.view, &ensemble)
+            }
+            None => None,
+        };
         let frame = encode(&ServerMsg::Event { seq, at_ms, event });
         // No viewers is fine: the view keeps the state for the next one.
         let _ = self.frames.send(frame);
         if let Some(violation) = violation {
             self.publish(violation);
+        }
+        if let Some(progress) = lesson {
+            self.publish(RoomEvent::LessonChanged {
+                progress: Some(progress),
+            });
         }
         if let Some(client) = closed {
             self.sessions.remove(&client);
@@ -593,6 +1054,8 @@ impl RoomActor {
             self.gate.set_frozen(client, frozen);
             self.serve_presses();
         }
+        self.serve_waiters();
+        self.advance_reset();
     }
 
     fn snapshot(&self) -> Frame {
@@ -602,6 +1065,11 @@ impl RoomActor {
     }
 
     async fn shutdown(&mut self, events: &mut mpsc::UnboundedReceiver<Report>) {
+        if let Some(run) = &mut self.lesson {
+            run.stop_runner();
+        }
+        self.waiters.clear();
+        self.resetting = None;
         // Waiting moves go (their sessions are closing): nothing waits for a gate no one opens.
         self.tickets.clear();
         for sender in self.sessions.values() {

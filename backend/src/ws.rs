@@ -75,7 +75,12 @@ impl From<RoomError> for Rejection {
             RoomError::NotHolding(_)
             | RoomError::Switching
             | RoomError::Closed
-            | RoomError::Gate(_) => ErrorCode::InvalidState,
+            | RoomError::Gate(_)
+            | RoomError::NoLesson
+            | RoomError::LessonBusy
+            | RoomError::StepDecided
+            | RoomError::NoTarget => ErrorCode::InvalidState,
+            RoomError::NoSuchLesson(_) | RoomError::NoSuchStep(_) => ErrorCode::InvalidMessage,
         };
         Rejection::new(code, e.to_string())
     }
@@ -119,6 +124,10 @@ pub fn parse_client_msg(text: &str, limits: &Limits) -> Result<ClientMsg, Reject
         ClientMsg::Pause { ms, .. } if !(1..=MAX_PAUSE_MS).contains(ms) => Err(Rejection::new(
             ErrorCode::InvalidMessage,
             format!("a pause lasts 1 to {MAX_PAUSE_MS} ms"),
+        )),
+        ClientMsg::Partition { ms, .. } if !(1..=MAX_PAUSE_MS).contains(ms) => Err(Rejection::new(
+            ErrorCode::InvalidMessage,
+            format!("a partition lasts 1 to {MAX_PAUSE_MS} ms"),
         )),
         ClientMsg::SetTime { slow_factor, .. } if !SLOW_FACTORS.contains(slow_factor) => {
             Err(Rejection::new(
@@ -433,6 +442,15 @@ async fn act(
             room.set_time(mode, slow_factor).await.map_err(Into::into)
         }
         ClientMsg::StepNext { id } => room.step_next(id).await.map_err(Into::into),
+        ClientMsg::Partition { client, ms } => room
+            .partition(client, Duration::from_millis(ms))
+            .await
+            .map_err(Into::into),
+        ClientMsg::SetSuspendOnDisconnect { on } => room.set_suspend(on).await.map_err(Into::into),
+        ClientMsg::StartLesson { lesson } => room.start_lesson(lesson).await.map_err(Into::into),
+        ClientMsg::LessonDo => room.lesson_do().await.map_err(Into::into),
+        ClientMsg::LessonGoto { step } => room.lesson_goto(step).await.map_err(Into::into),
+        ClientMsg::LeaveLesson => room.leave_lesson().await.map_err(Into::into),
         ClientMsg::StopMember { member } | ClientMsg::StartMember { member } => {
             let Some(members) = members else {
                 return Err(Rejection::new(

@@ -41,6 +41,8 @@ pub enum Report {
     },
     /// The client came to rest without a new move: it waits on ZooKeeper.
     Rest { client: shared::ClientId },
+    /// The room's folders were emptied ([`sweep_room`]).
+    Swept,
 }
 
 /// Where the sessions of a room report to.
@@ -113,6 +115,31 @@ pub async fn ensure_path(client: &Client, path: &str) -> Result<(), ZkError> {
         Ok(()) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Deletes every child of the room's `/locks` and `/sgroup`, whoever made it: a killed
+/// client's node that would stay until its session expires, a node from another program. The
+/// folders stay (the observer watches them). Waits out a lost quorum like any session.
+pub async fn sweep_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError> {
+    let client = loop {
+        match settings.connect_room(room).await {
+            Ok(client) => break client,
+            Err(ZkError::Connect { .. }) => tokio::time::sleep(Duration::from_millis(250)).await,
+            Err(e) => return Err(e),
+        }
+    };
+    for dir in [crate::recipes::lock::LOCK_DIR, shared::REGISTRY_DIR] {
+        let names = session::retrying(&client, || client.list_children(dir)).await?;
+        for name in names {
+            let path = format!("{dir}/{name}");
+            match session::retrying(&client, || client.delete(&path, None)).await {
+                Ok(()) | Err(zookeeper_client::Error::NoNode) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    close(client).await;
+    Ok(())
 }
 
 /// Closes a session and waits until ZooKeeper confirms, so its ephemeral nodes are gone when

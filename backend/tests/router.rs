@@ -27,6 +27,9 @@ fn app(ui: &std::path::Path) -> axum::Router {
             max_rooms: 4,
             viewer_queue: 16,
             default_hold_ms: 3000,
+            course: Arc::new(backend::lesson::builtin_course().unwrap()),
+            ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
+            members: None,
         })),
         limits: Arc::new(Limits {
             max_message_bytes: 4096,
@@ -55,6 +58,27 @@ async fn get(app: axum::Router, uri: &str) -> (StatusCode, String) {
         .await
         .unwrap();
     (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn serves_the_lessons_course_and_texts_and_refuses_other_files() {
+    let ui = tempfile::tempdir().unwrap();
+    let (status, course) = get(app(ui.path()), "/lessons/course.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(course, shared::lesson::COURSE_JSON);
+    for lang in shared::lesson::Lang::ALL {
+        let (status, texts) = get(app(ui.path()), &format!("/lessons/{}.json", lang.code())).await;
+        assert_eq!(status, StatusCode::OK);
+        let texts: shared::lesson::LessonTexts = serde_json::from_str(&texts).unwrap();
+        assert_eq!(texts.lessons.len(), 8);
+    }
+    for bad in ["/lessons/fr.json", "/lessons/..%2Fsecret", "/lessons/en"] {
+        assert_eq!(
+            get(app(ui.path()), bad).await.0,
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
 }
 
 #[tokio::test]

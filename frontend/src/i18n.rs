@@ -421,6 +421,8 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
                 (CloseReason::Shutdown, true) => "关闭: 服务器停止",
                 (CloseReason::RecipeSwitched, false) => "closed: the room switched recipes",
                 (CloseReason::RecipeSwitched, true) => "关闭: 房间切换了锁方案",
+                (CloseReason::Reset, false) => "closed: the room was emptied for the lesson",
+                (CloseReason::Reset, true) => "关闭：房间为课程清空",
             };
             if zh {
                 format!("客户端 {client}: {why}")
@@ -535,6 +537,46 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         ),
         MoveReleased { client, .. } if zh => format!("客户端 {client}: 已放行"),
         MoveReleased { client, .. } => format!("client {client}: goes"),
+        LockSuspended { client, path } if zh => {
+            format!("客户端 {client}：连接断开，暂停以持有者身份行事（{path}）")
+        }
+        LockSuspended { client, path } => {
+            format!("client {client}: disconnected, stops acting as the holder of {path}")
+        }
+        LockResumed { client, path } if zh => {
+            format!("客户端 {client}：连接恢复，会话仍有效，继续持有 {path}")
+        }
+        LockResumed { client, path } => {
+            format!("client {client}: reconnected with its session alive, holds {path} again")
+        }
+        PartitionChanged {
+            client,
+            partitioned: true,
+            ..
+        } if zh => format!("客户端 {client}：网络分区，与 ZooKeeper 断开（进程照常运行）"),
+        PartitionChanged {
+            client,
+            partitioned: true,
+            ..
+        } => format!("client {client}: partitioned from ZooKeeper (its process runs on)"),
+        PartitionChanged { client, .. } if zh => format!("客户端 {client}：网络分区恢复"),
+        PartitionChanged { client, .. } => format!("client {client}: the partition heals"),
+        SuspendChanged { on } if zh => {
+            format!("谨慎的持有者：{}", if *on { "开" } else { "关" })
+        }
+        SuspendChanged { on } => {
+            format!("careful holders: {}", if *on { "on" } else { "off" })
+        }
+        RoomReset if zh => "房间已清空：所有会话已关闭，所有节点已删除".to_string(),
+        RoomReset => "the room was emptied: every session closed, every node gone".to_string(),
+        LessonChanged { progress: Some(p) } if zh => {
+            format!("课程 {}：第 {} 步", p.lesson, p.step + 1)
+        }
+        LessonChanged { progress: Some(p) } => {
+            format!("lesson {}: step {}", p.lesson, p.step + 1)
+        }
+        LessonChanged { progress: None } if zh => "课程结束".to_string(),
+        LessonChanged { progress: None } => "the lesson ended".to_string(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! applies every `RoomEvent` to its `RoomView` with the same code the browser uses, so a
 //! snapshot and a replay of events can never disagree.
 
+pub mod lesson;
 mod limits;
 mod protocol;
 mod seed;

@@ -2,12 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lesson::{LessonId, LessonProgress};
 use crate::session::SessionId;
 use crate::time::{MoveId, PendingMove, TimeMode};
 use crate::view::{RoomView, Znode};
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// A simulated lock client, numbered per room from 1 in the order it was added.
 pub type ClientId = u32;
@@ -27,6 +28,9 @@ pub enum ClientMsg {
     Kill { client: ClientId },
     /// Freeze a client's connection for `ms` (a GC pause, a cut cable), then let it resume.
     Pause { client: ClientId, ms: u64 },
+    /// Cut a client off from ZooKeeper for `ms` (a network partition): its connection drops
+    /// and no new one gets through, while its process and its clock run on.
+    Partition { client: ClientId, ms: u64 },
     /// Ask a holder to finish: delete its lock node.
     Release { client: ClientId },
     /// How long a holder keeps the lock; 0 = until released.
@@ -53,6 +57,19 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<MoveId>,
     },
+    /// Lock holders stop acting while disconnected and give the lock up when their session
+    /// is lost (Apache Curator's rule for SUSPENDED and LOST), or go on as the seed's do.
+    SetSuspendOnDisconnect { on: bool },
+    /// Start a lesson in this room: its sessions close, its tree empties, and the lesson's
+    /// first step becomes current.
+    StartLesson { lesson: LessonId },
+    /// Do the current step's Do it.
+    LessonDo,
+    /// Go to step `step` (0-based) of the lesson: the room is emptied and the steps before it
+    /// are done again. Back, Restart (0) and Redo (the current step) are this.
+    LessonGoto { step: usize },
+    /// Leave the lesson; the room stays as it is.
+    LeaveLesson,
 }
 
 /// Server to browser.
@@ -266,6 +283,8 @@ pub enum CloseReason {
     Failed,
     /// The server is shutting down.
     Shutdown,
+    /// The room was emptied for a lesson's start, Back or Restart.
+    Reset,
     /// The room switched its lock recipe.
     RecipeSwitched,
 }
@@ -369,6 +388,23 @@ pub enum RoomEvent {
         second: ClientId,
         second_path: String,
     },
+    /// A careful holder lost its connection: it stops acting as a holder until it is back.
+    LockSuspended { client: ClientId, path: String },
+    /// Its connection is back with its session alive: it holds again.
+    LockResumed { client: ClientId, path: String },
+    /// A client was cut off from ZooKeeper (until `until_ms`, server clock), or the cut healed.
+    PartitionChanged {
+        client: ClientId,
+        partitioned: bool,
+        until_ms: Option<u64>,
+    },
+    /// Holders now do (or do not) suspend on Disconnected.
+    SuspendChanged { on: bool },
+    /// The room was emptied for a lesson: every session closed, every node gone. The view
+    /// starts afresh, keeping only its settings.
+    RoomReset,
+    /// The room's lesson progressed (or ended: `None`).
+    LessonChanged { progress: Option<LessonProgress> },
     /// The room's time mode changed. Back to live, every waiting move has been released.
     TimeChanged { mode: TimeMode, slow_factor: u32 },
     /// A client's next move waits at the room's gate.

@@ -62,6 +62,26 @@ pub enum SeedPoint {
     PrintList,
 }
 
+/// What the seed's AppClient prints on every change of `/sgroup`: `server list updated: [a, b]`.
+pub fn server_list_line<'a>(servers: impl IntoIterator<Item = &'a str>) -> String {
+    let servers: Vec<&str> = servers.into_iter().collect();
+    format!("server list updated: [{}]", servers.join(", "))
+}
+
+/// The seed's example output: one AppClient while four AppServers start one by one and then
+/// stop, the newest first.
+pub const SEED_APP_CLIENT_OUTPUT: [&str; 9] = [
+    "server list updated: []",
+    "server list updated: [server0000]",
+    "server list updated: [server0000, server0001]",
+    "server list updated: [server0000, server0001, server0002]",
+    "server list updated: [server0000, server0001, server0002, server0003]",
+    "server list updated: [server0000, server0001, server0002]",
+    "server list updated: [server0000, server0001]",
+    "server list updated: [server0000]",
+    "server list updated: []",
+];
+
 /// A line found by its text: the `nth` (from 0) line that contains `text`.
 struct Anchor {
     point: SeedPoint,

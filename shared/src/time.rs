@@ -176,6 +176,7 @@ impl TimeView {
             RoomEvent::MoveReleased { id, .. } => self.pending.retain(|m| m.id != *id),
             // A client that is gone makes no more moves.
             RoomEvent::ClientClosed { client, .. } => self.pending.retain(|m| m.client != *client),
+            RoomEvent::RoomReset => self.pending.clear(),
             _ => {}
         }
     }

@@ -22,6 +22,7 @@ pub use self::log::{Log, LogEntry, LOG_CAPACITY};
 pub use self::registry::{AppClientView, Registry, ServerView, APP_LOG_CAPACITY};
 pub use self::resource::{Resource, ResourceWrite, RESOURCE_LOG_CAPACITY};
 pub use self::sessions::{Departed, Liveness, Sessions};
+use crate::lesson::LessonProgress;
 use crate::protocol::{ClientId, LockRecipeKind, RoomEvent};
 use crate::seed::{SeedListing, SeedPoint};
 use crate::session::SessionId;
@@ -48,6 +49,12 @@ pub struct RoomView {
     pub resource: Resource,
     pub time: TimeView,
     pub log: Log,
+    /// Careful holders: they stop on Disconnected and give up on session loss.
+    #[serde(default)]
+    pub suspend_on_disconnect: bool,
+    /// The lesson the room runs, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<LessonProgress>,
 }
 
 /// A child of `/locks` or `/sgroup` as the room's observer session saw it.
@@ -70,7 +77,7 @@ fn lock_point(c: &LockClientView) -> SeedPoint {
         ClientPhase::Contending if c.path.is_none() => SeedPoint::Create,
         ClientPhase::Contending => SeedPoint::GetChildren,
         ClientPhase::Waiting => SeedPoint::Waiting,
-        ClientPhase::Holding => SeedPoint::Hold,
+        ClientPhase::Holding | ClientPhase::Suspended => SeedPoint::Hold,
     }
 }
 
@@ -223,6 +230,20 @@ impl RoomView {
         match event {
             RoomEvent::HoldChanged { hold_ms } => self.hold_ms = *hold_ms,
             RoomEvent::RecipeChanged { recipe } => self.recipe = *recipe,
+            RoomEvent::SuspendChanged { on } => self.suspend_on_disconnect = *on,
+            RoomEvent::LessonChanged { progress } => self.lesson = progress.clone(),
+            RoomEvent::RoomReset => {
+                // Only the settings stay; every trace of the sessions that were goes.
+                self.locks = LockQueue::default();
+                self.registry = Registry::default();
+                self.sessions = Sessions::default();
+                self.herd = Herd::default();
+                self.resource = Resource {
+                    fencing: self.resource.fencing,
+                    ..Resource::default()
+                };
+                self.log = Log::default();
+            }
             RoomEvent::ClientClosed { client, reason } => {
                 // A client of any kind leaves; its session is remembered while its nodes
                 // remain, so they are drawn crashed, not external.

@@ -16,7 +16,7 @@ where
 
 #[test]
 fn protocol_version_is_pinned() {
-    assert_eq!(PROTOCOL_VERSION, 2);
+    assert_eq!(PROTOCOL_VERSION, 3);
 }
 
 #[test]
@@ -92,6 +92,29 @@ fn client_messages() {
         &ClientMsg::StepNext { id: Some(7) },
         json!({"type": "step_next", "id": 7}),
     );
+    assert_wire(
+        &ClientMsg::Partition {
+            client: 3,
+            ms: 12000,
+        },
+        json!({"type": "partition", "client": 3, "ms": 12000}),
+    );
+    assert_wire(
+        &ClientMsg::SetSuspendOnDisconnect { on: true },
+        json!({"type": "set_suspend_on_disconnect", "on": true}),
+    );
+    assert_wire(
+        &ClientMsg::StartLesson {
+            lesson: lesson::LessonId(2),
+        },
+        json!({"type": "start_lesson", "lesson": 2}),
+    );
+    assert_wire(&ClientMsg::LessonDo, json!({"type": "lesson_do"}));
+    assert_wire(
+        &ClientMsg::LessonGoto { step: 1 },
+        json!({"type": "lesson_goto", "step": 1}),
+    );
+    assert_wire(&ClientMsg::LeaveLesson, json!({"type": "leave_lesson"}));
 }
 
 #[test]
@@ -153,6 +176,7 @@ fn welcome_error_and_snapshot() {
             "violations": []},
         "registry": {"nodes": [], "servers": [], "app_clients": []},
         "sessions": {"liveness": [], "departed": []},
+        "suspend_on_disconnect": false,
         "herd": {"recipes": [{"recipe": "predecessor", "clients": 1, "handoffs": 0, "notifications": 0,
                   "last_handoff": null, "round_clients": 1, "round_notifications": 0}],
                  "since_gain": 0, "total": 0},
@@ -335,6 +359,71 @@ fn every_event_kind() {
         (
             RoomEvent::MoveReleased { id: 3, client: 4 },
             json!({"kind": "move_released", "id": 3, "client": 4}),
+        ),
+        (
+            RoomEvent::LockSuspended {
+                client: 2,
+                path: "/locks/sub0000000001".into(),
+            },
+            json!({"kind": "lock_suspended", "client": 2, "path": "/locks/sub0000000001"}),
+        ),
+        (
+            RoomEvent::LockResumed {
+                client: 2,
+                path: "/locks/sub0000000001".into(),
+            },
+            json!({"kind": "lock_resumed", "client": 2, "path": "/locks/sub0000000001"}),
+        ),
+        (
+            RoomEvent::PartitionChanged {
+                client: 2,
+                partitioned: true,
+                until_ms: Some(1700000012000),
+            },
+            json!({"kind": "partition_changed", "client": 2, "partitioned": true,
+                   "until_ms": 1700000012000_u64}),
+        ),
+        (
+            RoomEvent::SuspendChanged { on: true },
+            json!({"kind": "suspend_changed", "on": true}),
+        ),
+        (RoomEvent::RoomReset, json!({"kind": "room_reset"})),
+        (
+            RoomEvent::LessonChanged {
+                progress: Some(lesson::LessonProgress {
+                    lesson: lesson::LessonId(1),
+                    step: 1,
+                    steps: vec![
+                        lesson::StepProgress {
+                            status: lesson::StepStatus::Done,
+                            check: lesson::CheckReport {
+                                status: lesson::CheckStatus::Passed,
+                                found: lesson::Found {
+                                    client: Some(1),
+                                    node: Some("/locks/sub0000000000".into()),
+                                    ..lesson::Found::default()
+                                },
+                                why: None,
+                                happened: vec![],
+                            },
+                        },
+                        lesson::StepProgress {
+                            status: lesson::StepStatus::Current,
+                            check: lesson::CheckReport::default(),
+                        },
+                    ],
+                    busy: Some(lesson::Busy::Replaying { step: 0 }),
+                }),
+            },
+            json!({"kind": "lesson_changed", "progress": {"lesson": 1, "step": 1, "steps": [
+                {"status": "done", "check": {"status": "passed",
+                    "found": {"client": 1, "node": "/locks/sub0000000000"}}},
+                {"status": "current", "check": {"status": "waiting", "found": {}}}
+            ], "busy": {"kind": "replaying", "step": 0}}}),
+        ),
+        (
+            RoomEvent::LessonChanged { progress: None },
+            json!({"kind": "lesson_changed", "progress": null}),
         ),
     ];
     for (e, expected) in cases {

@@ -193,3 +193,55 @@ async fn time_control_refuses_what_it_cannot_do_with_typed_errors() {
         .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn lessons_and_partitions_refuse_what_they_cannot_do_with_typed_errors() {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    let cases = [
+        (
+            r#"{"type":"start_lesson","lesson":99}"#,
+            ErrorCode::InvalidMessage,
+        ),
+        (
+            r#"{"type":"start_lesson","lesson":"one"}"#,
+            ErrorCode::InvalidMessage,
+        ),
+        (r#"{"type":"lesson_do"}"#, ErrorCode::InvalidState),
+        (
+            r#"{"type":"lesson_goto","step":0}"#,
+            ErrorCode::InvalidState,
+        ),
+        (
+            r#"{"type":"partition","client":1,"ms":0}"#,
+            ErrorCode::InvalidMessage,
+        ),
+        (
+            r#"{"type":"partition","client":1,"ms":999999999}"#,
+            ErrorCode::InvalidMessage,
+        ),
+        (
+            r#"{"type":"partition","client":77,"ms":1000}"#,
+            ErrorCode::NoSuchClient,
+        ),
+    ];
+    for (text, code) in cases {
+        viewer.send_raw(Message::text(text)).await;
+        assert_eq!(viewer.next_error().await, code, "{text}");
+    }
+    viewer
+        .send(&ClientMsg::StartLesson {
+            lesson: shared::lesson::LessonId(1),
+        })
+        .await;
+    viewer
+        .until("lesson 1 set up", |view, _| {
+            view.lesson.as_ref()?.busy.is_none().then_some(())
+        })
+        .await;
+    viewer
+        .send_raw(Message::text(r#"{"type":"lesson_goto","step":3}"#))
+        .await;
+    assert_eq!(viewer.next_error().await, ErrorCode::InvalidMessage);
+    app.stop().await;
+}

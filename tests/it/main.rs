@@ -7,6 +7,7 @@ mod convergence;
 mod ensemble;
 mod external;
 mod failures;
+mod lessons;
 mod lock;
 mod quorum;
 mod recipes;

@@ -6,7 +6,9 @@
 use std::collections::VecDeque;
 use std::future::Future;
 
-use shared::{CloseReason, LockRecipeKind, MoveKind, SeedPoint, WatchCall};
+use shared::{
+    CloseReason, LockRecipeKind, MoveKind, RoomEvent, SeedPoint, SessionStatus, WatchCall,
+};
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
 use zookeeper_client::{Client, OneshotWatcher};
@@ -23,6 +25,8 @@ pub struct LockClientTask {
     pub recipe: LockRecipeKind,
     /// The room's hold time in ms; 0 = until released.
     pub hold_ms: watch::Receiver<u64>,
+    /// Whether a holder suspends while disconnected (Curator's rule) or goes on (the seed's).
+    pub suspend: watch::Receiver<bool>,
 }
 
 impl SessionRole for LockClientTask {
@@ -57,6 +61,9 @@ impl LockClientTask {
             .into();
         let mut armed: Option<ArmedWatch> = None;
         let mut held_since: Option<Instant> = None;
+        // A careful holder that lost its connection: it does no work and lets its hold wait
+        // until it is back (or its session is lost, which ends it like any expiry).
+        let mut suspended = false;
         loop {
             while let Some(step) = steps.pop_front() {
                 match step {
@@ -82,15 +89,16 @@ impl LockClientTask {
                 }
             }
             // A Release asked for while it was busy: a holder lets go now; anyone else ignores it.
-            if self.session.take_release() && recipe.is_holding() {
+            // A suspended holder keeps the request until it is back.
+            if !suspended && self.session.take_release() && recipe.is_holding() {
                 held_since = None;
                 steps.extend(recipe.on(Input::HoldOver));
                 continue;
             }
             gate.rest();
-            // A paused process's clock stops with it: its hold ends only once it runs again.
-            // In slow motion, holds last as many times longer as moves do.
-            let running = *link.borrow() == Link::Open;
+            // A paused process's clock stops with it: its hold ends only once it runs again (a
+            // partitioned one's runs on). In slow motion, holds last as many times longer.
+            let running = *link.borrow() != Link::Frozen && !suspended;
             let hold_ms = *self.hold_ms.borrow() * u64::from(gate.stretch());
             let deadline = held_since
                 .filter(|_| hold_ms > 0 && running)
@@ -132,6 +140,20 @@ impl LockClientTask {
                 change = watch.next_change() => {
                     if let Some(reason) = change {
                         return Err(reason);
+                    }
+                    let path = recipe.this_path().unwrap_or_default().to_string();
+                    match watch.status() {
+                        SessionStatus::Disconnected
+                            if recipe.is_holding() && !suspended && *self.suspend.borrow() =>
+                        {
+                            suspended = true;
+                            self.session.publish(RoomEvent::LockSuspended { client: self.session.id, path });
+                        }
+                        SessionStatus::Connected if suspended => {
+                            suspended = false;
+                            self.session.publish(RoomEvent::LockResumed { client: self.session.id, path });
+                        }
+                        _ => {}
                     }
                 }
             }

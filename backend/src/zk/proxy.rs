@@ -1,6 +1,6 @@
 //! A TCP relay between one simulated session and the ensemble, so that its connection can fail
-//! the ways a real process's does: frozen for a while (a GC pause, a cut cable) or cut for good
-//! (a killed process that never says goodbye).
+//! the ways a real process's does: frozen for a while (a GC pause), partitioned (a cut cable
+//! while the process runs on) or cut for good (a killed process that never says goodbye).
 //!
 //! The session's connect string names only the relay; each connection the client opens is
 //! relayed to the next ensemble member that accepts, so the client still fails over between
@@ -21,6 +21,10 @@ pub enum Link {
     Open,
     /// Bytes (and new connections) are held until the link opens again.
     Frozen,
+    /// A network partition: the connection drops at once; new ones get through the TCP
+    /// handshake and no further until the link opens (so the client keeps trying, and learns
+    /// what became of its session only once it is through).
+    Partitioned,
     /// Every connection is dropped and no new one is taken: the process is gone.
     Cut,
 }
@@ -109,9 +113,12 @@ async fn connect_any(members: &[String], next: &AtomicUsize) -> Option<(TcpStrea
     None
 }
 
-/// Waits while the link is frozen; false once it is cut.
+/// Waits while the link is frozen or partitioned; false once it is cut.
 async fn open(link: &mut watch::Receiver<Link>) -> bool {
-    match link.wait_for(|l| *l != Link::Frozen).await {
+    match link
+        .wait_for(|l| !matches!(l, Link::Frozen | Link::Partitioned))
+        .await
+    {
         Ok(l) => *l == Link::Open,
         Err(_) => false,
     }
@@ -132,7 +139,8 @@ async fn relay(
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             },
-            _ = link.wait_for(|l| *l == Link::Cut) => return,
+            // A partition drops the connection now; the client sees it go.
+            _ = link.wait_for(|l| matches!(l, Link::Cut | Link::Partitioned)) => return,
         };
         // Bytes read just before a freeze are held, not delivered, until the link opens.
         if !open(&mut link).await || to.write_all(&buf[..n]).await.is_err() {

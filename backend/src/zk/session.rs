@@ -27,8 +27,10 @@ pub enum SessionCmd {
     Release,
     /// Kill the process: its connection is cut and its session never closed.
     Kill,
-    /// Freeze the process's connection for a while (a GC pause, a cut cable).
+    /// Freeze the process's connection for a while (a GC pause).
     Pause(Duration),
+    /// Cut the process off from ZooKeeper for a while (a network partition); it runs on.
+    Partition(Duration),
     /// Close the session because the room says so (shutdown, recipe switch).
     Close(CloseReason),
 }
@@ -41,7 +43,7 @@ impl SessionCmd {
             Some(SessionCmd::Crash) => Some(CloseReason::Crashed),
             Some(SessionCmd::Kill) => Some(CloseReason::Killed),
             Some(SessionCmd::Close(reason)) => Some(reason),
-            Some(SessionCmd::Release) | Some(SessionCmd::Pause(_)) => None,
+            Some(SessionCmd::Release | SessionCmd::Pause(_) | SessionCmd::Partition(_)) => None,
             None => Some(CloseReason::Shutdown),
         }
     }
@@ -74,10 +76,18 @@ pub struct SessionWatch {
     state: StateWatcher,
     member: watch::Receiver<Option<String>>,
     link: watch::Receiver<Link>,
+    /// The state last reported.
+    status: SessionStatus,
 }
 
 impl SessionWatch {
-    fn report(&self, state: SessionStatus) {
+    /// The session's state as last reported.
+    pub fn status(&self) -> SessionStatus {
+        self.status
+    }
+
+    fn report(&mut self, state: SessionStatus) {
+        self.status = state;
         let _ = self.events.send(Report::Event(RoomEvent::SessionChanged {
             client: self.client,
             state,
@@ -290,6 +300,7 @@ impl Session {
     pub fn handle(&mut self, cmd: Option<SessionCmd>) -> Option<CloseReason> {
         match cmd {
             Some(SessionCmd::Pause(pause)) => self.pause(pause),
+            Some(SessionCmd::Partition(cut)) => self.partition(cut),
             Some(SessionCmd::Release) => self.release_asked = true,
             _ => {}
         }
@@ -299,6 +310,44 @@ impl Session {
     /// Whether a Release was asked for since the last call (and forgets it).
     pub fn take_release(&mut self) -> bool {
         std::mem::take(&mut self.release_asked)
+    }
+
+    /// Cuts the link for `cut`, unless a pause or kill holds it already; it heals by itself.
+    fn partition(&self, cut: Duration) {
+        let until_ms = now_ms() + cut.as_millis() as u64;
+        let took = self.link.send_if_modified(|l| {
+            let open = *l == Link::Open;
+            if open {
+                *l = Link::Partitioned;
+            }
+            open
+        });
+        if !took {
+            return;
+        }
+        self.publish(RoomEvent::PartitionChanged {
+            client: self.id,
+            partitioned: true,
+            until_ms: Some(until_ms),
+        });
+        let (link, events, client) = (self.link.clone(), self.events.clone(), self.id);
+        tokio::spawn(async move {
+            tokio::time::sleep(cut).await;
+            let healed = link.send_if_modified(|l| {
+                let cut = *l == Link::Partitioned;
+                if cut {
+                    *l = Link::Open;
+                }
+                cut
+            });
+            if healed {
+                let _ = events.send(Report::Event(RoomEvent::PartitionChanged {
+                    client,
+                    partitioned: false,
+                    until_ms: None,
+                }));
+            }
+        });
     }
 
     fn pause(&self, pause: Duration) {
@@ -332,7 +381,8 @@ impl Session {
 
     /// Follows the client's session state and the member its connection goes to.
     pub fn watch(&self, client: &Client) -> SessionWatch {
-        let watch = SessionWatch {
+        let mut watch = SessionWatch {
+            status: SessionStatus::Connected,
             client: self.id,
             events: self.events.clone(),
             state: client.state_watcher(),
@@ -413,7 +463,10 @@ impl Session {
             // before the session closes, so no successor's gain is recorded before this end.
             (
                 Some(client),
-                CloseReason::Crashed | CloseReason::Shutdown | CloseReason::RecipeSwitched,
+                CloseReason::Crashed
+                | CloseReason::Shutdown
+                | CloseReason::RecipeSwitched
+                | CloseReason::Reset,
             ) => {
                 self.publish(closed);
                 super::close(client).await;

@@ -52,6 +52,8 @@ pub enum ClientPhase {
     /// Watching its predecessor.
     Waiting,
     Holding,
+    /// A careful holder that lost its connection: it holds its node but does not act on it.
+    Suspended,
 }
 
 /// Two holders at once.
@@ -78,6 +80,13 @@ impl LockQueue {
         self.clients
             .iter()
             .find(|c| c.session == Some(node.owner_session))
+    }
+
+    /// The holder as ZooKeeper has it: the owner of the smallest node, if it holds. A paused or
+    /// cut-off client may still believe it holds a node that is gone; it is not this one.
+    pub fn holder(&self) -> Option<&LockClientView> {
+        let owner = self.owner(self.nodes.first()?)?;
+        (owner.phase == ClientPhase::Holding).then_some(owner)
     }
 
     /// Clients that believe they hold the lock right now.
@@ -149,6 +158,16 @@ impl LockQueue {
                 if let Some(c) = self.client_mut(*client) {
                     c.phase = ClientPhase::Holding;
                     c.watching = None;
+                }
+            }
+            RoomEvent::LockSuspended { client, .. } => {
+                if let Some(c) = self.client_mut(*client) {
+                    c.phase = ClientPhase::Suspended;
+                }
+            }
+            RoomEvent::LockResumed { client, .. } => {
+                if let Some(c) = self.client_mut(*client) {
+                    c.phase = ClientPhase::Holding;
                 }
             }
             RoomEvent::LockReleased { client, .. } => {

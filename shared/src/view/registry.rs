@@ -104,8 +104,9 @@ impl Registry {
                     if a.lines.len() == APP_LOG_CAPACITY {
                         a.lines.remove(0);
                     }
-                    a.lines
-                        .push(format!("server list updated: [{}]", servers.join(", ")));
+                    a.lines.push(crate::seed::server_list_line(
+                        servers.iter().map(String::as_str),
+                    ));
                 }
             }
             RoomEvent::ZnodeAdded { node } if node.path.starts_with(REGISTRY_DIR) => {

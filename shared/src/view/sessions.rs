@@ -25,6 +25,9 @@ pub struct Liveness {
     pub member: Option<String>,
     /// While paused: when the connection opens again (server clock).
     pub frozen_until: Option<u64>,
+    /// While cut off from ZooKeeper: when the partition heals (server clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitioned_until: Option<u64>,
 }
 
 /// A client that left the room while its session's nodes remain.
@@ -82,6 +85,7 @@ impl Sessions {
                     state: *state,
                     member: member.clone(),
                     frozen_until: None,
+                    partitioned_until: None,
                 }),
             },
             RoomEvent::LinkChanged {
@@ -91,6 +95,15 @@ impl Sessions {
             } => {
                 if let Some(live) = self.liveness.iter_mut().find(|l| l.client == *client) {
                     live.frozen_until = if *frozen { *until_ms } else { None };
+                }
+            }
+            RoomEvent::PartitionChanged {
+                client,
+                partitioned,
+                until_ms,
+            } => {
+                if let Some(live) = self.liveness.iter_mut().find(|l| l.client == *client) {
+                    live.partitioned_until = if *partitioned { *until_ms } else { None };
                 }
             }
             RoomEvent::ClientClosed { client, .. } => self.liveness.retain(|l| l.client != *client),

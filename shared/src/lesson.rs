@@ -1,0 +1,305 @@
+//! Guided lessons: the course (each lesson's steps, what a step's Do it does, the check it runs,
+//! its question), a room's progress through one lesson, and the texts a page shows for it.
+//!
+//! The course and its texts are data (`shared/lessons/*.json`) a teacher can edit; this module
+//! gives them types, and the checks (`check`) are the one place a step's outcome is decided.
+
+pub mod action;
+pub mod check;
+pub mod texts;
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::LockRecipeKind;
+use crate::seed::{SeedListing, SeedPoint};
+
+pub use self::action::{Action, MemberTarget, Settle, Span, Target};
+pub use self::check::{Check, Found, Outcome, StepLog, Why};
+pub use self::texts::{fill, Lang, LessonText, LessonTexts, PanelTexts, QuizText, StepText};
+
+/// The course's structure, as `shared/lessons/course.json` has it. The server parses it to run
+/// steps and checks; the page fetches the same file to draw them.
+pub const COURSE_JSON: &str = include_str!("../lessons/course.json");
+/// The English texts (`shared/lessons/en.json`), which the server hands to the page.
+pub const TEXTS_EN: &str = include_str!("../lessons/en.json");
+/// The Chinese texts (`shared/lessons/zh.json`).
+pub const TEXTS_ZH: &str = include_str!("../lessons/zh.json");
+
+/// A lesson's number, 1-based, as in `?lesson=N` and `data-lesson`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LessonId(pub u8);
+
+impl std::fmt::Display for LessonId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Every lesson, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Course {
+    pub lessons: Vec<Lesson>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lesson {
+    pub id: LessonId,
+    /// How the room is set when the lesson starts (and again on Back or Restart).
+    #[serde(default)]
+    pub setup: Setup,
+    pub steps: Vec<Step>,
+}
+
+/// The room a lesson starts from: empty, with these settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Setup {
+    pub recipe: LockRecipeKind,
+    /// 0 = hold until released, so the queue stays still while the narration explains it.
+    pub hold: Span,
+    pub fencing: bool,
+    pub suspend_on_disconnect: bool,
+    /// Start the seed's AppClient, which watches `/sgroup`.
+    pub app_client: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            recipe: LockRecipeKind::Predecessor,
+            hold: Span::Ms(0),
+            fencing: false,
+            suspend_on_disconnect: false,
+            app_client: false,
+        }
+    }
+}
+
+/// One step: what Do it does, the check that says whether it happened, and maybe a question
+/// asked before.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Names the step's texts in each language file.
+    pub key: String,
+    /// The seed's line this step illustrates, highlighted while the step is current.
+    pub seed: SeedRef,
+    #[serde(rename = "do")]
+    pub actions: Vec<Action>,
+    pub check: Check,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiz: Option<Quiz>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedRef {
+    pub listing: SeedListing,
+    pub point: SeedPoint,
+}
+
+/// Predict, then see: the choices, each with the check that says it is what happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quiz {
+    pub options: Vec<QuizOption>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizOption {
+    /// Names the option's text.
+    pub key: String,
+    /// The option is what ZooKeeper did if this check passes once the step's own check is
+    /// decided; no answer is marked right by the file.
+    pub shows: Check,
+}
+
+/// What is wrong with a course file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CourseError {
+    /// Lessons must be numbered 1, 2, 3 ... in order.
+    Numbering {
+        at: usize,
+        found: LessonId,
+    },
+    NoSteps(LessonId),
+    DuplicateStep {
+        lesson: LessonId,
+        key: String,
+    },
+    /// A question needs two to four choices, with distinct keys.
+    Quiz {
+        lesson: LessonId,
+        key: String,
+    },
+}
+
+impl std::fmt::Display for CourseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CourseError::Numbering { at, found } => {
+                write!(f, "lesson {} is numbered {found}", at + 1)
+            }
+            CourseError::NoSteps(id) => write!(f, "lesson {id} has no steps"),
+            CourseError::DuplicateStep { lesson, key } => {
+                write!(f, "lesson {lesson} has two steps called {key:?}")
+            }
+            CourseError::Quiz { lesson, key } => write!(
+                f,
+                "the question of lesson {lesson}, step {key:?}, needs 2-4 choices with distinct keys"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CourseError {}
+
+impl Course {
+    /// Checks what serde cannot: numbering, unique step keys, question sizes.
+    pub fn validate(&self) -> Result<(), CourseError> {
+        for (at, lesson) in self.lessons.iter().enumerate() {
+            if usize::from(lesson.id.0) != at + 1 {
+                return Err(CourseError::Numbering {
+                    at,
+                    found: lesson.id,
+                });
+            }
+            if lesson.steps.is_empty() {
+                return Err(CourseError::NoSteps(lesson.id));
+            }
+            for (i, step) in lesson.steps.iter().enumerate() {
+                if lesson.steps[..i].iter().any(|s| s.key == step.key) {
+                    return Err(CourseError::DuplicateStep {
+                        lesson: lesson.id,
+                        key: step.key.clone(),
+                    });
+                }
+                if let Some(quiz) = &step.quiz {
+                    let distinct = quiz
+                        .options
+                        .iter()
+                        .enumerate()
+                        .all(|(j, o)| quiz.options[..j].iter().all(|p| p.key != o.key));
+                    if !(2..=4).contains(&quiz.options.len()) || !distinct {
+                        return Err(CourseError::Quiz {
+                            lesson: lesson.id,
+                            key: step.key.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn lesson(&self, id: LessonId) -> Option<&Lesson> {
+        self.lessons.get(usize::from(id.0).checked_sub(1)?)
+    }
+}
+
+/// A room's way through one lesson: part of its `RoomView`, so every viewer follows the same
+/// step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonProgress {
+    pub lesson: LessonId,
+    /// The current step (0-based).
+    pub step: usize,
+    /// One per step of the lesson.
+    pub steps: Vec<StepProgress>,
+    /// What the room is doing for the lesson, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<Busy>,
+}
+
+impl LessonProgress {
+    /// A lesson at its first step, nothing checked yet.
+    pub fn start(lesson: &Lesson) -> Self {
+        let mut steps = vec![StepProgress::default(); lesson.steps.len()];
+        if let Some(first) = steps.first_mut() {
+            first.status = StepStatus::Current;
+        }
+        LessonProgress {
+            lesson: lesson.id,
+            step: 0,
+            steps,
+            busy: None,
+        }
+    }
+
+    /// Every step done.
+    pub fn finished(&self) -> bool {
+        self.steps.iter().all(|s| s.status == StepStatus::Done)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepProgress {
+    pub status: StepStatus,
+    pub check: CheckReport,
+}
+
+/// `data-status` of a `lesson-step`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    #[default]
+    Todo,
+    Current,
+    Done,
+    /// Its check can no longer pass; Redo replays the room up to it.
+    Failed,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Todo => "todo",
+            StepStatus::Current => "current",
+            StepStatus::Done => "done",
+            StepStatus::Failed => "failed",
+        }
+    }
+}
+
+/// What a step's check has found so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckReport {
+    pub status: CheckStatus,
+    #[serde(default)]
+    pub found: Found,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<Why>,
+    /// Once decided: the quiz options (by index) whose check passed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub happened: Vec<usize>,
+}
+
+/// `data-status` of a `lesson-check`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    #[default]
+    Waiting,
+    Passed,
+    Failed,
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Waiting => "waiting",
+            CheckStatus::Passed => "passed",
+            CheckStatus::Failed => "failed",
+        }
+    }
+}
+
+/// What the room is doing for the lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Busy {
+    /// Running the current step's Do it.
+    Doing,
+    /// Closing every session and emptying the tree.
+    Resetting,
+    /// Doing an earlier step again on the way back to the chosen one.
+    Replaying { step: usize },
+}

@@ -1,0 +1,212 @@
+//! What a step's Do it does: the ordinary intents a learner could click, aimed at clients and
+//! members chosen by their place in the room when the step runs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{ClientId, EnsembleView, LockRecipeKind, MemberMode};
+use crate::view::{ClientPhase, RoomView};
+
+/// One intent of a Do it. The server performs them in order and waits after each for what it
+/// needs to settle (a new client's node in the queue, the AppClient's next line), so the room
+/// is the same each time the step is done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum Action {
+    /// Lock clients, one after another, each waiting until it is in the queue (unless
+    /// `no_wait`: without a quorum a new client cannot even connect).
+    AddLockClients {
+        count: u32,
+        #[serde(default)]
+        no_wait: bool,
+    },
+    /// AppServers, one after another, each waiting until every AppClient has listed it.
+    AddServers {
+        count: u32,
+    },
+    Crash {
+        who: Target,
+    },
+    Kill {
+        who: Target,
+    },
+    Pause {
+        who: Target,
+        #[serde(rename = "for")]
+        span: Span,
+    },
+    Partition {
+        who: Target,
+        #[serde(rename = "for")]
+        span: Span,
+    },
+    Release {
+        who: Target,
+    },
+    SetRecipe {
+        recipe: LockRecipeKind,
+    },
+    SetHold {
+        hold: Span,
+    },
+    SetFencing {
+        on: bool,
+    },
+    SetSuspendOnDisconnect {
+        on: bool,
+    },
+    StopMember {
+        which: MemberTarget,
+    },
+    StartMember {
+        which: MemberTarget,
+    },
+}
+
+/// A length of time: fixed, or in percent of the room's session timeout (a pause that must
+/// outlast the session is written so, and holds for a server whatever its timeout).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Span {
+    Ms(u64),
+    TimeoutPercent(u64),
+}
+
+impl Default for Span {
+    fn default() -> Self {
+        Span::Ms(0)
+    }
+}
+
+impl Span {
+    pub fn ms(self, session_timeout_ms: u64) -> u64 {
+        match self {
+            Span::Ms(ms) => ms,
+            Span::TimeoutPercent(percent) => session_timeout_ms.saturating_mul(percent) / 100,
+        }
+    }
+}
+
+/// A client, by its place in the room now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// The lock client that holds the lock as ZooKeeper has it: the owner of the smallest
+    /// node (a paused or cut-off client may still believe it holds a node that is gone).
+    Holder,
+    /// The `n`th waiting lock client in queue order (1 = right behind the holder).
+    Waiter(u32),
+    /// The lock client added last.
+    Newest,
+    /// The `n`th registered AppServer in `/sgroup` order.
+    Server(u32),
+    /// The AppServer added last.
+    NewestServer,
+}
+
+impl Target {
+    /// The client this names in `view`, if there is one.
+    pub fn resolve(self, view: &RoomView) -> Option<ClientId> {
+        let locks = &view.locks;
+        match self {
+            Target::Holder => locks.holder().map(|c| c.id),
+            Target::Waiter(n) => {
+                let mut waiting: Vec<_> = locks
+                    .clients
+                    .iter()
+                    .filter(|c| c.phase == ClientPhase::Waiting)
+                    .filter_map(|c| Some((c.path.as_deref()?, c.id)))
+                    .collect();
+                waiting.sort();
+                waiting.get(nth(n)?).map(|(_, id)| *id)
+            }
+            Target::Newest => locks.clients.iter().map(|c| c.id).max(),
+            Target::Server(n) => {
+                let mut registered: Vec<_> = view
+                    .registry
+                    .servers
+                    .iter()
+                    .filter_map(|s| Some((s.path.as_deref()?, s.id)))
+                    .collect();
+                registered.sort();
+                registered.get(nth(n)?).map(|(_, id)| *id)
+            }
+            Target::NewestServer => view.registry.servers.iter().map(|s| s.id).max(),
+        }
+    }
+}
+
+fn nth(n: u32) -> Option<usize> {
+    usize::try_from(n).ok()?.checked_sub(1)
+}
+
+/// An ensemble member, by its role now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberTarget {
+    Leader,
+    /// The first member that follows.
+    Follower,
+    /// The first member that is down.
+    Stopped,
+}
+
+impl MemberTarget {
+    /// The member (1-based) this names in `ensemble`, if there is one.
+    pub fn resolve(self, ensemble: &EnsembleView) -> Option<u32> {
+        let wanted = match self {
+            MemberTarget::Leader => MemberMode::Leader,
+            MemberTarget::Follower => MemberMode::Follower,
+            MemberTarget::Stopped => MemberMode::Down,
+        };
+        ensemble
+            .members
+            .iter()
+            .find(|m| m.mode == wanted)
+            .map(|m| m.id)
+    }
+}
+
+/// What the server waits for after one intent before it does the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settle {
+    /// Nothing: the step's check watches what follows.
+    Nothing,
+    /// The lock client has its node and waits or holds.
+    Queued(ClientId),
+    /// Every AppServer is registered and every AppClient's latest line lists exactly them.
+    Listed,
+    /// The room runs this recipe (its old lock clients have closed).
+    Recipe(LockRecipeKind),
+    /// The member is down (`false`) or serves again (`true`).
+    Member(u32, bool),
+}
+
+impl Settle {
+    pub fn reached(self, view: &RoomView, ensemble: &EnsembleView) -> bool {
+        match self {
+            Settle::Recipe(recipe) => view.recipe == recipe && view.locks.clients.is_empty(),
+            Settle::Member(id, serving) => ensemble.members.iter().any(|m| {
+                m.id == id
+                    && if serving {
+                        matches!(m.mode, MemberMode::Leader | MemberMode::Follower)
+                    } else {
+                        m.mode == MemberMode::Down
+                    }
+            }),
+            Settle::Nothing => true,
+            Settle::Queued(id) => view.locks.client(id).is_some_and(|c| {
+                c.path.is_some() && matches!(c.phase, ClientPhase::Waiting | ClientPhase::Holding)
+            }),
+            Settle::Listed => {
+                let registry = &view.registry;
+                let line = crate::seed::server_list_line(registry.nodes.iter().map(|n| &*n.data));
+                registry.servers.iter().all(|s| s.path.is_some())
+                    && registry.nodes.len() == registry.servers.len()
+                    && registry
+                        .app_clients
+                        .iter()
+                        .all(|a| a.lines.last() == Some(&line))
+            }
+        }
+    }
+}

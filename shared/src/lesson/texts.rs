@@ -1,0 +1,193 @@
+//! The words of the lessons in one language, as `shared/lessons/<lang>.json` has them: the
+//! panel's labels, each lesson's title, each step's narration, question and check lines, and
+//! why a check can no longer pass. The page fetches the file for its language.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::check::{Found, Why};
+use super::LessonId;
+
+/// The languages of the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
+
+    /// `en` or `zh`, as in `?lang=` and the texts' file names.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The page's language for a browser language tag: Chinese for `zh*`, English otherwise.
+    pub fn for_browser(tag: &str) -> Lang {
+        if tag.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// This language's texts file, as the server embeds it.
+    pub fn texts_json(self) -> &'static str {
+        match self {
+            Lang::En => super::TEXTS_EN,
+            Lang::Zh => super::TEXTS_ZH,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonTexts {
+    pub panel: PanelTexts,
+    /// Why a check can no longer pass, for every [`Why`].
+    pub why: BTreeMap<Why, String>,
+    pub lessons: Vec<LessonText>,
+}
+
+impl LessonTexts {
+    pub fn lesson(&self, id: LessonId) -> Option<&LessonText> {
+        self.lessons.iter().find(|l| l.id == id)
+    }
+
+    pub fn why(&self, why: Why) -> &str {
+        self.why.get(&why).map_or("", String::as_str)
+    }
+}
+
+/// The Lessons panel's own words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelTexts {
+    pub title: String,
+    /// Under the list, before a lesson is chosen.
+    pub choose: String,
+    pub open: String,
+    pub leave: String,
+    pub do_it: String,
+    pub back: String,
+    pub restart: String,
+    pub redo: String,
+    /// `Step {count} of {expected}`.
+    pub step_of: String,
+    pub seed_line: String,
+    pub predict: String,
+    pub your_answer: String,
+    pub what_happened: String,
+    pub doing: String,
+    pub resetting: String,
+    /// `Doing step {count} again`.
+    pub replaying: String,
+    pub finished: String,
+    pub language: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonText {
+    pub id: LessonId,
+    pub title: String,
+    /// One sentence: what the lesson shows.
+    pub summary: String,
+    /// By step key.
+    pub steps: BTreeMap<String, StepText>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepText {
+    pub title: String,
+    /// Two to four sentences, one idea each.
+    pub narration: Vec<String>,
+    /// What the check waits for.
+    pub waiting: String,
+    /// What it found, once it passed.
+    pub passed: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiz: Option<QuizText>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizText {
+    pub question: String,
+    /// By option key.
+    pub options: BTreeMap<String, String>,
+}
+
+/// `template` with each `{name}` replaced by what the check found; a placeholder the check did
+/// not find stays as `…`.
+pub fn fill(template: &str, found: &Found) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if Found::PLACEHOLDERS.contains(&&after[..close]) => {
+                out.push_str(&found.get(&after[..close]).unwrap_or_else(|| "…".into()));
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `{name}`s of a template.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        names.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_names_what_was_found_and_marks_what_was_not() {
+        let found = Found {
+            client: Some(4),
+            node: Some("/locks/sub0000000002".into()),
+            ..Found::default()
+        };
+        assert_eq!(
+            fill(
+                "client {client}'s watch on {node} fired; it watches {watched}",
+                &found
+            ),
+            "client 4's watch on /locks/sub0000000002 fired; it watches …"
+        );
+        assert_eq!(fill("{not a name} {", &found), "{not a name} {");
+    }
+
+    #[test]
+    fn the_browser_language_picks_chinese_for_any_zh_tag() {
+        assert_eq!(Lang::for_browser("zh-CN"), Lang::Zh);
+        assert_eq!(Lang::for_browser("ZH-tw"), Lang::Zh);
+        assert_eq!(Lang::for_browser("en-GB"), Lang::En);
+        assert_eq!(Lang::for_browser("de"), Lang::En);
+        assert_eq!(Lang::from_code("zh"), Some(Lang::Zh));
+        assert_eq!(Lang::from_code("fr"), None);
+    }
+}

@@ -1,0 +1,379 @@
+//! Lessons on a real ZooKeeper: a lesson done by Do it alone passes every check, Back leaves
+//! nothing of the earlier attempt in ZooKeeper; Partition against Pause; the careful holder
+//! across twenty partitions.
+
+use std::time::Duration;
+
+use shared::lesson::{CheckStatus, LessonId, LessonProgress, StepStatus};
+use shared::{ClientId, ClientMsg, RoomEvent, SessionStatus, WriteOutcome};
+use tests::{spawn_app, spawn_app_with, zookeeper, Viewer};
+
+/// Waits until the room's lesson is idle and `ready` says so.
+async fn until_lesson<T>(
+    viewer: &mut Viewer,
+    what: &str,
+    ready: impl Fn(&LessonProgress) -> Option<T>,
+) -> T {
+    viewer
+        .until(what, |view, _| {
+            let progress = view.lesson.as_ref()?;
+            progress.busy.is_none().then(|| ready(progress)).flatten()
+        })
+        .await
+}
+
+#[tokio::test]
+async fn lesson_one_by_do_it_alone_passes_every_check_and_back_empties_zookeeper() {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    viewer
+        .send(&ClientMsg::StartLesson {
+            lesson: LessonId(1),
+        })
+        .await;
+    until_lesson(&mut viewer, "lesson 1 set up", |p| {
+        (p.step == 0).then_some(())
+    })
+    .await;
+    // The room starts empty: lesson 1 needs no AppClient.
+    assert!(viewer.view.registry.app_clients.is_empty());
+    for step in 0..3 {
+        viewer.send(&ClientMsg::LessonDo).await;
+        until_lesson(&mut viewer, &format!("step {step} done"), |p| {
+            (p.steps[step].status == StepStatus::Done).then_some(())
+        })
+        .await;
+    }
+    let progress = viewer.view.lesson.clone().unwrap();
+    assert!(progress.finished(), "{progress:?}");
+    // Step 1: client 1 gained with the first node; step 3: the release told one client, and
+    // the question's "only the next" choice is what ZooKeeper did.
+    let first = &progress.steps[0].check.found;
+    assert_eq!(
+        (first.client, first.node.as_deref()),
+        (
+            Some(1),
+            viewer.view.log.iter().find_map(|e| match &e.event {
+                RoomEvent::NodeCreatedByClient { client: 1, path } => Some(path.as_str()),
+                _ => None,
+            })
+        )
+    );
+    let release = &progress.steps[2].check;
+    assert_eq!(release.status, CheckStatus::Passed);
+    assert_eq!(
+        (release.found.other, release.found.client),
+        (Some(1), Some(2))
+    );
+    assert_eq!(release.found.count, Some(1));
+    assert_eq!(release.happened, vec![0]);
+
+    // Back to the first step: the room empties, and ZooKeeper has no node of the attempt.
+    viewer.send(&ClientMsg::LessonGoto { step: 0 }).await;
+    until_lesson(&mut viewer, "back at step 1", |p| {
+        (p.step == 0 && p.steps[0].status == StepStatus::Current).then_some(())
+    })
+    .await;
+    let raw = zookeeper_client::Client::connect(&zookeeper::connect_string())
+        .await
+        .unwrap();
+    for dir in ["locks", "sgroup"] {
+        let children = raw
+            .list_children(&format!("/zkplay/{}/{dir}", app.room))
+            .await
+            .unwrap();
+        assert!(children.is_empty(), "/{dir} after Back: {children:?}");
+    }
+    assert!(viewer.view.locks.nodes.is_empty() && viewer.view.locks.clients.is_empty());
+    assert!(
+        viewer
+            .view
+            .log
+            .iter()
+            .all(|e| !matches!(e.event, RoomEvent::LockGained { .. })),
+        "the log keeps nothing of the earlier attempt"
+    );
+    // And the lesson runs again from there, numbering clients from 1.
+    viewer.send(&ClientMsg::LessonDo).await;
+    let again = until_lesson(&mut viewer, "step 1 again", |p| {
+        (p.steps[0].status == StepStatus::Done).then(|| p.steps[0].check.found.client)
+    })
+    .await;
+    assert_eq!(again, Some(1));
+    drop(raw);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn going_to_a_later_step_does_the_steps_before_it_again() {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    viewer
+        .send(&ClientMsg::StartLesson {
+            lesson: LessonId(2),
+        })
+        .await;
+    until_lesson(&mut viewer, "lesson 2 set up", |p| {
+        (p.step == 0).then_some(())
+    })
+    .await;
+    viewer.send(&ClientMsg::LessonGoto { step: 2 }).await;
+    let progress = until_lesson(&mut viewer, "at step 3", |p| {
+        (p.step == 2).then(|| p.clone())
+    })
+    .await;
+    // The naive recipe's crash gave two holders on the way.
+    assert_eq!(progress.steps[1].status, StepStatus::Done);
+    assert_eq!(progress.steps[1].check.happened, vec![1]);
+    viewer.send(&ClientMsg::LessonDo).await;
+    // A second Do it while the first runs is refused.
+    viewer.send(&ClientMsg::LessonDo).await;
+    assert_eq!(viewer.next_error().await, shared::ErrorCode::InvalidState);
+    until_lesson(&mut viewer, "the fixed recipe's queue", |p| {
+        (p.step == 3).then_some(())
+    })
+    .await;
+    viewer.send(&ClientMsg::LessonDo).await;
+    let progress = until_lesson(&mut viewer, "the fixed recipe's crash", |p| {
+        p.finished().then(|| p.clone())
+    })
+    .await;
+    let rewatched = &progress.steps[3].check;
+    assert_eq!(rewatched.happened, vec![0], "one holder: {rewatched:?}");
+    app.stop().await;
+}
+
+fn position(history: &[(u64, RoomEvent)], what: impl Fn(&RoomEvent) -> bool) -> Option<usize> {
+    history.iter().position(|(_, e)| what(e))
+}
+
+/// A holder with `hold_ms`, and its id.
+async fn holder(viewer: &mut Viewer) -> ClientId {
+    viewer.add_lock_client().await;
+    viewer
+        .until("a holder", |view, _| Some(view.holders().next()?.id))
+        .await
+}
+
+#[tokio::test]
+async fn a_partitioned_client_sees_disconnected_while_its_clock_runs_a_paused_one_sees_nothing() {
+    // ZooKeeper expires the session 4-4.5 s after the client's last ping; the client library
+    // gives up by itself 5.6 s after it last heard from ZooKeeper. A cut of 4.8 s ends between
+    // the two, so the client learns of the expiry from ZooKeeper, once it is through again.
+    let app = spawn_app_with(|s| s.zk.session_timeout = Duration::from_millis(4000)).await;
+    let mut viewer = app.viewer().await;
+    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 1200 }).await;
+
+    let cut = holder(&mut viewer).await;
+    viewer
+        .send(&ClientMsg::Partition {
+            client: cut,
+            ms: 4800,
+        })
+        .await;
+    let of_cut = |e: &RoomEvent| match e {
+        RoomEvent::PartitionChanged { client, .. }
+        | RoomEvent::SessionChanged { client, .. }
+        | RoomEvent::ResourceWritten { client, .. }
+        | RoomEvent::ClientError { client, .. }
+        | RoomEvent::ClientClosed { client, .. } => *client == cut,
+        _ => false,
+    };
+    viewer
+        .until("the partitioned client's end", |_, history| {
+            position(history, |e| {
+                of_cut(e) && matches!(e, RoomEvent::ClientClosed { .. })
+            })
+        })
+        .await;
+    let h = &viewer.history;
+    let at = |what: &dyn Fn(&RoomEvent) -> bool| {
+        position(h, |e| what(e)).unwrap_or_else(|| panic!("missing in {h:?}"))
+    };
+    let partitioned = at(&|e| {
+        of_cut(e)
+            && matches!(
+                e,
+                RoomEvent::PartitionChanged {
+                    partitioned: true,
+                    ..
+                }
+            )
+    });
+    let healed = at(&|e| {
+        of_cut(e)
+            && matches!(
+                e,
+                RoomEvent::PartitionChanged {
+                    partitioned: false,
+                    ..
+                }
+            )
+    });
+    let disconnected = at(&|e| {
+        of_cut(e)
+            && matches!(
+                e,
+                RoomEvent::SessionChanged {
+                    state: SessionStatus::Disconnected,
+                    ..
+                }
+            )
+    });
+    let wrote = h
+        .iter()
+        .rposition(|(_, e)| of_cut(e) && matches!(e, RoomEvent::ResourceWritten { .. }))
+        .unwrap();
+    let node = at(&|e| matches!(e, RoomEvent::ZnodeRemoved { .. }));
+    // Its release's delete waited for the connection, and failed once ZooKeeper answered.
+    let learned = at(&|e| {
+        of_cut(e)
+            && matches!(e, RoomEvent::ClientError { message, .. } if message.contains("expired"))
+    });
+    let story = &h[partitioned..];
+    assert!(
+        partitioned < disconnected && disconnected < healed,
+        "Disconnected at once, during the cut: {story:?}"
+    );
+    assert!(
+        partitioned < wrote && wrote < healed,
+        "its clock ran: its hold ended and it wrote while cut off: {story:?}"
+    );
+    assert!(
+        node < healed && healed < learned,
+        "ZooKeeper expired it during the cut, and it learns so once through: {story:?}"
+    );
+
+    let frozen = holder(&mut viewer).await;
+    let from = viewer.history.len();
+    viewer
+        .send(&ClientMsg::Pause {
+            client: frozen,
+            ms: 4000,
+        })
+        .await;
+    viewer
+        .until("the paused client's end", |_, history| {
+            position(
+                &history[from..],
+                |e| matches!(e, RoomEvent::ClientClosed { client, .. } if *client == frozen),
+            )
+        })
+        .await;
+    let h = &viewer.history[from..];
+    let paused = position(
+        h,
+        |e| matches!(e, RoomEvent::LinkChanged { client, frozen: true, .. } if *client == frozen),
+    )
+    .unwrap();
+    let woke = position(
+        h,
+        |e| matches!(e, RoomEvent::LinkChanged { client, frozen: false, .. } if *client == frozen),
+    )
+    .unwrap();
+    let noticed = h[paused..woke].iter().any(|(_, e)| match e {
+        RoomEvent::SessionChanged { client, .. } | RoomEvent::ResourceWritten { client, .. } => {
+            *client == frozen
+        }
+        _ => false,
+    });
+    assert!(
+        !noticed,
+        "a paused process sees nothing and does nothing until it wakes: {h:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_suspend_on_disconnect_no_two_holders_overlap_across_twenty_partitions() {
+    let app = spawn_app_with(|s| s.zk.session_timeout = Duration::from_millis(1500)).await;
+    let mut viewer = app.viewer().await;
+    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
+    viewer
+        .send(&ClientMsg::SetSuspendOnDisconnect { on: true })
+        .await;
+    for _ in 0..3 {
+        viewer.add_lock_client().await;
+    }
+    for round in 0..20u32 {
+        // Every other cut outlasts the session: the holder loses it and the next one takes
+        // over; the others heal in time and the holder holds again.
+        let long = round % 2 == 0;
+        let cut = viewer
+            .until("a settled holder and a waiter", |view, _| {
+                let holder = view.locks.holder()?;
+                let waiting = view
+                    .locks
+                    .clients
+                    .iter()
+                    .filter(|c| c.watching.is_some())
+                    .count();
+                (waiting >= 1).then_some(holder.id)
+            })
+            .await;
+        let from = viewer.history.len();
+        let ms = if long { 2600 } else { 300 };
+        viewer.send(&ClientMsg::Partition { client: cut, ms }).await;
+        if long {
+            viewer
+                .until(&format!("round {round}: the next holder"), |view, _| {
+                    view.locks.holder().filter(|h| h.id != cut).map(drop)
+                })
+                .await;
+            viewer
+                .until(&format!("round {round}: the cut client gone"), |view, _| {
+                    view.client(cut).is_none().then_some(())
+                })
+                .await;
+            viewer.add_lock_client().await;
+        } else {
+            viewer
+                .until(&format!("round {round}: the holder back"), |_, history| {
+                    position(
+                        &history[from..],
+                        |e| matches!(e, RoomEvent::LockResumed { client, .. } if *client == cut),
+                    )
+                })
+                .await;
+        }
+    }
+    let count =
+        |what: fn(&RoomEvent) -> bool| viewer.history.iter().filter(|(_, e)| what(e)).count();
+    assert_eq!(count(|e| matches!(e, RoomEvent::LockSuspended { .. })), 20);
+    assert_eq!(count(|e| matches!(e, RoomEvent::LockResumed { .. })), 10);
+    assert_eq!(
+        count(|e| matches!(e, RoomEvent::Violation { .. })),
+        0,
+        "two holders at once"
+    );
+    assert_eq!(
+        count(|e| matches!(
+            e,
+            RoomEvent::ResourceWritten {
+                outcome: WriteOutcome::Corrupted,
+                ..
+            }
+        )),
+        0
+    );
+
+    // The same cut without the rule: the seed's holder goes on, and the room flags it.
+    viewer
+        .send(&ClientMsg::SetSuspendOnDisconnect { on: false })
+        .await;
+    let cut = viewer
+        .until("a holder", |view, _| Some(view.locks.holder()?.id))
+        .await;
+    viewer
+        .send(&ClientMsg::Partition {
+            client: cut,
+            ms: 2600,
+        })
+        .await;
+    viewer
+        .until("two holders", |view, _| {
+            view.locks.violations.first().map(drop)
+        })
+        .await;
+    app.stop().await;
+}
