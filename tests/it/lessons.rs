@@ -377,3 +377,80 @@ async fn with_suspend_on_disconnect_no_two_holders_overlap_across_twenty_partiti
         .await;
     app.stop().await;
 }
+
+/// Runs lesson `id` from a fresh room by Do it alone; returns each step's check.
+async fn by_do_it_alone(viewer: &mut Viewer, id: u8) -> Vec<shared::lesson::CheckReport> {
+    viewer
+        .send(&ClientMsg::StartLesson {
+            lesson: LessonId(id),
+        })
+        .await;
+    until_lesson(viewer, &format!("lesson {id} set up"), |p| {
+        (p.lesson == LessonId(id)).then_some(())
+    })
+    .await;
+    let steps = viewer.view.lesson.as_ref().unwrap().steps.len();
+    for step in 0..steps {
+        viewer.send(&ClientMsg::LessonDo).await;
+        let status = until_lesson(viewer, &format!("lesson {id} step {step}"), |p| {
+            match p.steps[step].status {
+                StepStatus::Done | StepStatus::Failed => Some(p.steps[step].clone()),
+                _ => None,
+            }
+        })
+        .await;
+        assert_eq!(
+            status.status,
+            StepStatus::Done,
+            "lesson {id} step {step}: {status:?}"
+        );
+    }
+    let progress = viewer.view.lesson.clone().unwrap();
+    assert!(progress.finished());
+    progress.steps.into_iter().map(|s| s.check).collect()
+}
+
+#[tokio::test]
+async fn every_lesson_on_the_standalone_server_passes_by_do_it_alone() {
+    let app = spawn_app().await;
+    for id in [1, 2, 3, 4, 5, 8] {
+        let mut viewer = Viewer::join(app.server.addr(), &format!("{}-{id}", app.room)).await;
+        by_do_it_alone(&mut viewer, id).await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn lesson_seven_passes_by_do_it_alone() {
+    let app = spawn_app_with(|s| s.zk.session_timeout = Duration::from_millis(3000)).await;
+    let mut viewer = app.viewer().await;
+    let checks = by_do_it_alone(&mut viewer, 7).await;
+    // The stale write carries the first holder's token, lower than the next holder's.
+    assert_eq!(checks[0].found.client, Some(1));
+    assert_eq!(checks[0].happened, vec![0], "fencing off: the write lands");
+    assert_eq!(checks[1].happened, vec![1], "fencing on: it is rejected");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn lesson_six_passes_by_do_it_alone_on_three_members() {
+    let ensemble = zookeeper::three_members().await;
+    let app = tests::spawn_app_on(&ensemble).await;
+    let mut viewer = app.viewer().await;
+    viewer
+        .until_ensemble("a quorum", |e| e.quorum && e.members.len() == 3)
+        .await;
+    let checks = by_do_it_alone(&mut viewer, 6).await;
+    let moved = &checks[1].found;
+    assert!(
+        moved.leader.is_some() && moved.leader != moved.member,
+        "{moved:?}"
+    );
+    assert_eq!(
+        checks[1].happened,
+        vec![0],
+        "the sessions moved and lived on"
+    );
+    app.stop().await;
+    ensemble.stop().await;
+}

@@ -171,7 +171,7 @@ impl MemberTarget {
 pub enum Settle {
     /// Nothing: the step's check watches what follows.
     Nothing,
-    /// The lock client has its node and waits or holds.
+    /// The lock client has its node, the room's observer has seen it, and it waits or holds.
     Queued(ClientId),
     /// Every AppServer is registered and every AppClient's latest line lists exactly them.
     Listed,
@@ -195,7 +195,9 @@ impl Settle {
             }),
             Settle::Nothing => true,
             Settle::Queued(id) => view.locks.client(id).is_some_and(|c| {
-                c.path.is_some() && matches!(c.phase, ClientPhase::Waiting | ClientPhase::Holding)
+                let seen = |path: &String| view.locks.nodes.iter().any(|n| &n.path == path);
+                c.path.as_ref().is_some_and(seen)
+                    && matches!(c.phase, ClientPhase::Waiting | ClientPhase::Holding)
             }),
             Settle::Listed => {
                 let registry = &view.registry;
