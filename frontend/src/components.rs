@@ -7,6 +7,7 @@ pub mod countdown;
 pub mod ensemble;
 pub mod event_log;
 pub mod herd;
+pub mod lessons;
 pub mod lock_queue;
 pub mod registry;
 pub mod resource;

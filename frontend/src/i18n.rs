@@ -5,11 +5,7 @@
 
 use shared::{CloseReason, RoomEvent, SessionStatus, WatchCall, WatchedKind};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Zh,
-}
+pub use shared::lesson::Lang;
 
 /// A piece of UI text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +21,11 @@ pub enum Text {
     PauseMs,
     Paused,
     ResumesIn,
+    Partition,
+    Partitioned,
+    HealsIn,
+    Suspended,
+    SuspendOnDisconnect,
     Resource,
     Fencing,
     Ensemble,
@@ -136,6 +137,18 @@ impl Text {
             (Lang::Zh, WriteRejected) => "已拒绝: 更新的持有者用更高的 token 写过了",
             (Lang::En, WriteCorrupted) => "CORRUPTION: a stale holder's write landed",
             (Lang::Zh, WriteCorrupted) => "数据损坏: 过期持有者的写入被接受了",
+            (Lang::En, Partition) => "Partition",
+            (Lang::Zh, Partition) => "网络分区",
+            (Lang::En, Partitioned) => "cut off from ZooKeeper, runs on",
+            (Lang::Zh, Partitioned) => "与 ZooKeeper 断开，进程照常运行",
+            (Lang::En, HealsIn) => "heals in",
+            (Lang::Zh, HealsIn) => "恢复倒计时",
+            (Lang::En, Suspended) => "holds its node, stopped: disconnected",
+            (Lang::Zh, Suspended) => "仍有节点，已停下：连接断开",
+            (Lang::En, SuspendOnDisconnect) => {
+                "careful holders: stop on Disconnected, give up when the session is lost"
+            }
+            (Lang::Zh, SuspendOnDisconnect) => "谨慎的持有者：连接断开即停下，会话失效即放弃锁",
             (Lang::En, ResumesIn) => "runs again in",
             (Lang::Zh, ResumesIn) => "恢复倒计时",
             (Lang::En, Paused) => "paused",

@@ -1,12 +1,14 @@
 //! zkplay's browser UI: one reducer fed by server messages, components that render it.
 //!
-//! [`state`], [`layout`], [`code`] and [`i18n`] are plain Rust (tested on native); [`ws`] talks to the
+//! [`state`], [`layout`], [`code`], [`lesson`] and [`i18n`] are plain Rust (tested on native); [`ws`] talks to the
 //! server; [`components`] render.
 
 pub mod code;
 pub mod components;
 pub mod i18n;
 pub mod layout;
+pub mod lesson;
+pub mod page;
 pub mod state;
 pub mod timing;
 pub mod ws;

@@ -2,10 +2,12 @@
 
 use std::rc::Rc;
 
+use shared::lesson::{CourseOutline, LessonId, LessonTexts};
 use shared::{ClientId, EnsembleView, ErrorCode, RoomView, ServerInfo, ServerMsg};
 use yew::Reducible;
 
 use crate::i18n::Lang;
+use crate::lesson::Answers;
 
 /// The WebSocket's state, as shown in the header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +37,12 @@ pub struct AppState {
     pub ensemble: Option<EnsembleView>,
     /// The client whose line the code panel lights.
     pub selected: Option<ClientId>,
+    /// The lessons' outline, once fetched.
+    pub course: Option<Rc<CourseOutline>>,
+    /// The lessons' texts in `lang`, once fetched.
+    pub texts: Option<Rc<LessonTexts>>,
+    /// This learner's predictions.
+    pub answers: Answers,
 }
 
 impl Default for AppState {
@@ -48,6 +56,9 @@ impl Default for AppState {
             pause_ms: shared::DEFAULT_PAUSE_MS,
             ensemble: None,
             selected: None,
+            course: None,
+            texts: None,
+            answers: Answers::new(),
         }
     }
 }
@@ -62,6 +73,20 @@ pub enum Action {
     DismissError,
     /// Light a client's line in the code panel (`None`: no one's).
     Select(Option<ClientId>),
+    CourseLoaded(Rc<CourseOutline>),
+    /// Texts fetched for a language (kept only if it is still the page's).
+    TextsLoaded(Lang, Rc<LessonTexts>),
+    /// The learner predicts: option `option` of step `step`.
+    Answer {
+        lesson: LessonId,
+        step: usize,
+        option: usize,
+    },
+    /// Going back: the predictions from `from` on are to be made again.
+    ForgetAnswers {
+        lesson: LessonId,
+        from: usize,
+    },
 }
 
 impl Reducible for AppState {
@@ -82,7 +107,25 @@ impl Reducible for AppState {
                 next.last_error = Some((code, message))
             }
             Action::Connection(connection) => next.connection = connection,
-            Action::SetLang(lang) => next.lang = lang,
+            Action::SetLang(lang) => {
+                if lang != next.lang {
+                    next.texts = None;
+                }
+                next.lang = lang;
+            }
+            Action::CourseLoaded(course) => next.course = Some(course),
+            Action::TextsLoaded(lang, texts) if lang == next.lang => next.texts = Some(texts),
+            Action::TextsLoaded(..) => return self,
+            Action::Answer {
+                lesson,
+                step,
+                option,
+            } => {
+                next.answers.entry((lesson, step)).or_insert(option);
+            }
+            Action::ForgetAnswers { lesson, from } => next
+                .answers
+                .retain(|(l, step), _| *l != lesson || *step < from),
             Action::SetPauseMs(ms) => next.pause_ms = ms,
             Action::DismissError => next.last_error = None,
             Action::Select(client) => next.selected = client,
@@ -210,5 +253,42 @@ mod tests {
         assert_eq!(s.last_error, Some((ErrorCode::RoomFull, "full".into())));
         let s = s.reduce(Action::DismissError);
         assert_eq!(s.last_error, None);
+    }
+
+    #[test]
+    fn a_prediction_is_kept_once_made_and_forgotten_from_a_step_on() {
+        let lesson = LessonId(2);
+        let answer = |step, option| Action::Answer {
+            lesson,
+            step,
+            option,
+        };
+        let mut s = Rc::new(AppState::default());
+        for action in [answer(1, 1), answer(1, 0), answer(3, 0)] {
+            s = s.reduce(action);
+        }
+        assert_eq!(
+            s.answers.get(&(lesson, 1)),
+            Some(&1),
+            "a prediction is not changed after"
+        );
+        s = s.reduce(Action::ForgetAnswers { lesson, from: 2 });
+        assert_eq!(s.answers.len(), 1);
+    }
+
+    #[test]
+    fn texts_of_a_language_the_page_left_are_dropped() {
+        let texts: Rc<LessonTexts> =
+            Rc::new(serde_json::from_str(shared::lesson::TEXTS_EN).unwrap());
+        let s = Rc::new(AppState::default()).reduce(Action::SetLang(Lang::Zh));
+        let same = s
+            .clone()
+            .reduce(Action::TextsLoaded(Lang::En, texts.clone()));
+        assert!(Rc::ptr_eq(&s, &same));
+        let s = s.reduce(Action::SetLang(Lang::En));
+        assert!(s
+            .reduce(Action::TextsLoaded(Lang::En, texts))
+            .texts
+            .is_some());
     }
 }

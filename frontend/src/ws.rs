@@ -50,15 +50,8 @@ pub fn server_url() -> String {
     format!("{scheme}://{host}/ws")
 }
 
-/// The room named by `?room=` in the page's URL, else `main`.
-pub fn room_from_location() -> String {
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    room_from_query(&search)
-}
-
-fn room_from_query(search: &str) -> String {
+/// The room named by `?room=` in a URL query, else `main`.
+pub fn room_from_query(search: &str) -> String {
     search
         .trim_start_matches('?')
         .split('&')

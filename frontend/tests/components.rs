@@ -807,6 +807,7 @@ async fn the_code_panel_puts_each_client_on_its_line() {
         lang: Lang::En,
         selected: Some(1),
         on_select: yew::Callback::noop(),
+        lesson_line: None,
     };
     yew::Renderer::<CodePanel>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -846,4 +847,194 @@ async fn the_code_panel_puts_each_client_on_its_line() {
         .unwrap()
         .length();
     assert_eq!(lines as usize, fixed.source().lines().count());
+}
+
+/// A room in lesson 2, with step 1 done and step 2 (the crash, with a question) current.
+fn room_in_lesson_two(answered: bool, decided: bool) -> (RoomView, frontend::lesson::Answers) {
+    use shared::lesson::{
+        CheckReport, CheckStatus, LessonId, LessonProgress, StepProgress, StepStatus,
+    };
+    let mut view = room();
+    let step = |status, check, found: shared::lesson::Found, happened: Vec<usize>| StepProgress {
+        status,
+        check: CheckReport {
+            status: check,
+            found,
+            why: None,
+            happened,
+        },
+    };
+    let queued = shared::lesson::Found {
+        other: Some(1),
+        client: Some(3),
+        count: Some(2),
+        watched: Some("/locks/sub0000000001".into()),
+        ..Default::default()
+    };
+    let crash = if decided {
+        step(
+            StepStatus::Done,
+            CheckStatus::Passed,
+            shared::lesson::Found {
+                client: Some(1),
+                node: Some("/locks/sub0000000000".into()),
+                other: Some(3),
+                watched: Some("/locks/sub0000000002".into()),
+                ..Default::default()
+            },
+            vec![1],
+        )
+    } else {
+        step(
+            StepStatus::Current,
+            CheckStatus::Waiting,
+            Default::default(),
+            vec![],
+        )
+    };
+    let todo = || {
+        step(
+            StepStatus::Todo,
+            CheckStatus::Waiting,
+            Default::default(),
+            vec![],
+        )
+    };
+    let progress = LessonProgress {
+        lesson: LessonId(2),
+        step: if decided { 2 } else { 1 },
+        steps: vec![
+            step(StepStatus::Done, CheckStatus::Passed, queued, vec![]),
+            crash,
+            if decided {
+                step(
+                    StepStatus::Current,
+                    CheckStatus::Waiting,
+                    Default::default(),
+                    vec![],
+                )
+            } else {
+                todo()
+            },
+            todo(),
+        ],
+        busy: None,
+    };
+    view.apply(
+        view.seq + 1,
+        0,
+        &RoomEvent::LessonChanged {
+            progress: Some(progress),
+        },
+    );
+    let mut answers = frontend::lesson::Answers::new();
+    if answered {
+        answers.insert((LessonId(2), 1), 1);
+    }
+    (view, answers)
+}
+
+async fn render_lessons(
+    root: &web_sys::Element,
+    view: RoomView,
+    answers: frontend::lesson::Answers,
+) {
+    use frontend::components::lessons::{Lessons, LessonsProps};
+    let course: shared::lesson::CourseOutline =
+        serde_json::from_str(shared::lesson::COURSE_JSON).unwrap();
+    let texts: shared::lesson::LessonTexts =
+        serde_json::from_str(shared::lesson::TEXTS_EN).unwrap();
+    let props = LessonsProps {
+        view: Rc::new(view),
+        link: ServerLink::detached(),
+        course: Some(Rc::new(course)),
+        texts: Some(Rc::new(texts)),
+        answers,
+        on_answer: yew::Callback::noop(),
+        on_back: yew::Callback::noop(),
+    };
+    yew::Renderer::<Lessons>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_lessons_panel_lists_the_eight_lessons_until_one_runs() {
+    let root = mount_point();
+    render_lessons(&root, room(), Default::default()).await;
+    assert_eq!(
+        attrs(&root, "[data-testid=lesson]", "data-lesson"),
+        ["1", "2", "3", "4", "5", "6", "7", "8"]
+    );
+    assert_eq!(texts(&root, "[data-testid=lesson-open]").len(), 8);
+    assert!(texts(&root, "[data-testid=lesson] h3")[1].contains("The crash bug and its fix"));
+}
+
+#[wasm_bindgen_test]
+async fn a_lesson_step_asks_first_then_marks_the_answer_against_what_zookeeper_did() {
+    let root = mount_point();
+    let (view, answers) = room_in_lesson_two(false, false);
+    render_lessons(&root, view, answers).await;
+    assert_eq!(
+        attrs(&root, "[data-testid=lesson-step]", "data-status"),
+        ["done", "current", "todo", "todo"]
+    );
+    let check = texts(&root, "[data-testid=lesson-check]");
+    assert!(
+        check[0].contains("client 3 watches /locks/sub0000000001"),
+        "{check:?}"
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=lesson-check]", "data-status")[1],
+        "waiting"
+    );
+    let do_it = root
+        .query_selector("[data-testid=lesson-do]")
+        .unwrap()
+        .unwrap();
+    assert!(do_it.has_attribute("disabled"), "predict first");
+    assert_eq!(
+        attrs(&root, "[data-testid=lesson-quiz-option]", "data-option"),
+        ["one_holder", "two_holders"]
+    );
+    let narration = root
+        .query_selector("[data-testid=lesson-narration] code")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        narration.text_content().unwrap(),
+        "event.getType() == EventType.NodeDeleted"
+    );
+
+    let root = mount_point();
+    let (view, answers) = room_in_lesson_two(true, false);
+    render_lessons(&root, view, answers).await;
+    let do_it = root
+        .query_selector("[data-testid=lesson-do]")
+        .unwrap()
+        .unwrap();
+    assert!(!do_it.has_attribute("disabled"));
+    assert_eq!(
+        attrs(&root, "[data-testid=lesson-quiz-option]", "data-chosen"),
+        ["false", "true"]
+    );
+
+    let root = mount_point();
+    let (view, answers) = room_in_lesson_two(true, true);
+    render_lessons(&root, view, answers).await;
+    assert_eq!(
+        attrs(&root, "[data-testid=lesson-step]", "data-status"),
+        ["done", "done", "current", "todo"]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=lesson-quiz-option]", "data-happened"),
+        ["false", "true"]
+    );
+    let check = texts(&root, "[data-testid=lesson-check]");
+    assert!(
+        check[1].contains(
+            "Client 3 took the lock with /locks/sub0000000002 while client 1 still holds"
+        ),
+        "{check:?}"
+    );
+    assert!(texts(&root, "[data-testid=lesson-step-of]")[0].contains("Step 3 of 4"));
 }

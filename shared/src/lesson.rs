@@ -195,6 +195,44 @@ impl Course {
     }
 }
 
+/// What a page needs of the course to draw it: each lesson's steps, their seed lines and
+/// questions. It reads the same `course.json` and skips what only the server uses (Do it and
+/// the checks), so the page's code does not grow with them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseOutline {
+    pub lessons: Vec<LessonOutline>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonOutline {
+    pub id: LessonId,
+    pub steps: Vec<StepOutline>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepOutline {
+    pub key: String,
+    pub seed: SeedRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiz: Option<QuizOutline>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizOutline {
+    pub options: Vec<OptionOutline>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptionOutline {
+    pub key: String,
+}
+
+impl CourseOutline {
+    pub fn lesson(&self, id: LessonId) -> Option<&LessonOutline> {
+        self.lessons.iter().find(|l| l.id == id)
+    }
+}
+
 /// A room's way through one lesson: part of its `RoomView`, so every viewer follows the same
 /// step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -109,6 +109,8 @@ fn insert_sorted(list: &mut Vec<Znode>, node: &Znode) {
 pub enum NodeState {
     Holding,
     Waiting,
+    /// A careful holder that lost its connection: the node is its, it does not act on it.
+    Suspended,
     /// Its client crashed (or otherwise left); ZooKeeper has not removed the node yet.
     Crashed,
     /// Created by a session that is not one of the room's clients.
@@ -120,6 +122,7 @@ impl NodeState {
         match self {
             NodeState::Holding => "holding",
             NodeState::Waiting => "waiting",
+            NodeState::Suspended => "suspended",
             NodeState::Crashed => "crashed",
             NodeState::External => "external",
         }
@@ -179,6 +182,7 @@ impl RoomView {
     pub fn node_state_owned(&self, node: &Znode, owner: Option<&LockClientView>) -> NodeState {
         match owner {
             Some(c) if c.phase == ClientPhase::Holding => NodeState::Holding,
+            Some(c) if c.phase == ClientPhase::Suspended => NodeState::Suspended,
             Some(_) => NodeState::Waiting,
             None if self.sessions.departed_owner(node).is_some() => NodeState::Crashed,
             None => NodeState::External,

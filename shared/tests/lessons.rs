@@ -182,3 +182,30 @@ fn the_texts_placeholders_fill_from_what_a_check_found() {
          /locks/sub0000000000. One holder."
     );
 }
+
+#[test]
+fn the_pages_outline_of_the_course_is_the_course_without_do_it_and_checks() {
+    use shared::lesson::CourseOutline;
+    let course = course();
+    let outline: CourseOutline = serde_json::from_str(COURSE_JSON).expect("the outline parses");
+    assert_eq!(outline.lessons.len(), course.lessons.len());
+    for (lesson, drawn) in course.lessons.iter().zip(&outline.lessons) {
+        assert_eq!(lesson.id, drawn.id);
+        for (step, shown) in lesson.steps.iter().zip(&drawn.steps) {
+            assert_eq!((&step.key, step.seed), (&shown.key, shown.seed));
+            let asked: Vec<&String> = step
+                .quiz
+                .iter()
+                .flat_map(|q| &q.options)
+                .map(|o| &o.key)
+                .collect();
+            let drawn: Vec<&String> = shown
+                .quiz
+                .iter()
+                .flat_map(|q| &q.options)
+                .map(|o| &o.key)
+                .collect();
+            assert_eq!(asked, drawn);
+        }
+    }
+}

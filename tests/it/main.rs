@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod browser_lessons;
 mod convergence;
 mod ensemble;
 mod external;

@@ -13,27 +13,79 @@ use super::controls::Controls;
 use super::ensemble::EnsemblePanel;
 use super::event_log::EventLog;
 use super::herd::{HerdCounter, ViolationBanner};
+use super::lessons::Lessons;
 use super::lock_queue::LockQueue;
 use super::registry::Registry;
 use super::resource::ResourcePanel;
 use super::time_control::PendingList;
 use crate::i18n::{Lang, Text};
+use crate::page;
 use crate::state::{Action, AppState, Connection};
 use crate::ws::{self, ServerLink};
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(AppState::default);
+    let state = use_reducer(|| AppState {
+        lang: page::start_lang(),
+        ..AppState::default()
+    });
+    // The room (a lesson link makes one of its own) and the lesson the URL asks for.
+    let start = use_memo((), |_| page::room_and_lesson());
     let link = {
         let dispatcher = state.dispatcher();
+        let room = start.0.clone();
         use_memo((), move |_| {
             ws::connect(
                 ws::server_url(),
-                ws::room_from_location(),
+                room,
                 Callback::from(move |action| dispatcher.dispatch(action)),
             )
         })
     };
+    // The lessons' outline once, their texts for each language the page shows.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match page::fetch_json("/lessons/course.json").await {
+                    Ok(course) => dispatcher.dispatch(Action::CourseLoaded(Rc::new(course))),
+                    Err(e) => web_sys::console::warn_1(&format!("zkplay: {e}").into()),
+                }
+            });
+        });
+    }
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with(state.lang, move |lang| {
+            let lang = *lang;
+            wasm_bindgen_futures::spawn_local(async move {
+                let path = format!("/lessons/{}.json", lang.code());
+                match page::fetch_json(&path).await {
+                    Ok(texts) => dispatcher.dispatch(Action::TextsLoaded(lang, Rc::new(texts))),
+                    Err(e) => web_sys::console::warn_1(&format!("zkplay: {e}").into()),
+                }
+            });
+        });
+    }
+    // `?lesson=N`: once the room is known, start the lesson unless the room already runs it
+    // (a reload, a second viewer).
+    {
+        let asked = use_mut_ref(|| false);
+        let running = state
+            .view
+            .as_ref()
+            .map(|v| v.lesson.as_ref().map(|p| p.lesson));
+        let (link, wanted) = ((*link).clone(), start.1);
+        use_effect_with(running, move |running| {
+            let already = *asked.borrow();
+            if let (Some(running), Some(wanted), false) = (running, wanted, already) {
+                *asked.borrow_mut() = true;
+                if *running != Some(wanted) {
+                    link.send(ClientMsg::StartLesson { lesson: wanted });
+                }
+            }
+        });
+    }
     // The key listener is registered once and reads the latest state through this cell.
     let latest = use_mut_ref(|| state.clone());
     *latest.borrow_mut() = state.clone();
@@ -49,12 +101,28 @@ pub fn app() -> Html {
     let toggle_lang = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| {
-            dispatcher.dispatch(Action::SetLang(match lang {
-                Lang::En => Lang::Zh,
-                Lang::Zh => Lang::En,
-            }))
+            let other = other_lang(lang);
+            page::remember_lang(other);
+            dispatcher.dispatch(Action::SetLang(other))
         })
     };
+    let on_answer = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |(lesson, step, option), _| {
+            dispatcher.dispatch(Action::Answer {
+                lesson,
+                step,
+                option,
+            })
+        })
+    };
+    let on_back = {
+        let dispatcher = state.dispatcher();
+        use_callback((), move |(lesson, from), _| {
+            dispatcher.dispatch(Action::ForgetAnswers { lesson, from })
+        })
+    };
+    let lesson_line = lesson_line(&state);
     let set_pause_ms = {
         let dispatcher = state.dispatcher();
         Callback::from(move |ms| dispatcher.dispatch(Action::SetPauseMs(ms)))
@@ -131,8 +199,13 @@ pub fn app() -> Html {
                                         <Registry view={view.clone()} lang={lang} link={(*link).clone()} />
                                     </div>
                                     <div class="side-column">
+                                        <Lessons view={view.clone()} link={(*link).clone()}
+                                            course={state.course.clone()} texts={state.texts.clone()}
+                                            answers={state.answers.clone()} on_answer={on_answer}
+                                            on_back={on_back} />
                                         <CodePanel view={view.clone()} lang={lang}
-                                            selected={state.selected} on_select={select} />
+                                            selected={state.selected} on_select={select}
+                                            lesson_line={lesson_line} />
                                         if let Some(ensemble) = &state.ensemble {
                                             <EnsemblePanel ensemble={ensemble.clone()} lang={lang} link={(*link).clone()} />
                                         }
@@ -149,9 +222,28 @@ pub fn app() -> Html {
     }
 }
 
+fn other_lang(lang: Lang) -> Lang {
+    match lang {
+        Lang::En => Lang::Zh,
+        Lang::Zh => Lang::En,
+    }
+}
+
+/// The seed's line the room's current lesson step illustrates.
+fn lesson_line(state: &AppState) -> Option<(shared::SeedListing, u32)> {
+    let progress = state.view.as_ref()?.lesson.as_ref()?;
+    let step = state
+        .course
+        .as_ref()?
+        .lesson(progress.lesson)?
+        .steps
+        .get(progress.step)?;
+    Some((step.seed.listing, step.seed.listing.line(step.seed.point)?))
+}
+
 /// `A` adds a client, `R` releases the holder, `L` switches language, `Space` toggles live and
-/// step, `N` or `→` is Next, `+` and `−` change the slow factor: a teacher at a projector should
-/// not need the mouse.
+/// step, `N` or `→` is Next, `+` and `−` change the slow factor, `D` is the lesson's Do it: a
+/// teacher at a projector should not need the mouse.
 fn shortcut_keys(
     link: ServerLink,
     latest: Rc<RefCell<UseReducerHandle<AppState>>>,
@@ -182,10 +274,14 @@ fn shortcut_keys(
             }
             // A fresh snapshot from the server: the picture redrawn from ZooKeeper's truth.
             "s" | "S" => link.send(ClientMsg::Resync),
-            "l" | "L" => state.dispatch(Action::SetLang(match state.lang {
-                Lang::En => Lang::Zh,
-                Lang::Zh => Lang::En,
-            })),
+            "l" | "L" => {
+                let other = other_lang(state.lang);
+                page::remember_lang(other);
+                state.dispatch(Action::SetLang(other));
+            }
+            "d" | "D" if state.view.as_ref().is_some_and(|v| v.lesson.is_some()) => {
+                link.send(ClientMsg::LessonDo)
+            }
             " " => {
                 // Space would also scroll the page or press the focused button.
                 event.prevent_default();

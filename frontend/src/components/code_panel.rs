@@ -16,6 +16,9 @@ pub struct CodePanelProps {
     pub lang: Lang,
     pub selected: Option<ClientId>,
     pub on_select: Callback<Option<ClientId>>,
+    /// The line the current lesson step illustrates.
+    #[prop_or_default]
+    pub lesson_line: Option<(SeedListing, u32)>,
 }
 
 fn listing_name(listing: SeedListing) -> &'static str {
@@ -42,13 +45,20 @@ fn listing_id(listing: SeedListing) -> &'static str {
 pub fn code_panel(props: &CodePanelProps) -> Html {
     let view = &props.view;
     let lang = props.lang;
-    let available = listings(view);
-    // A tab of the user's, or the selected client's listing, or the lock recipe's.
+    let mut available = listings(view).to_vec();
+    if let Some((listing, _)) = props.lesson_line {
+        if !available.contains(&listing) {
+            available.push(listing);
+        }
+    }
+    // A tab of the user's, or the selected client's listing, or the lesson's, or the lock
+    // recipe's.
     let tab = use_state_eq(|| None::<SeedListing>);
     let selected_line = props.selected.and_then(|c| client_line(view, c));
     {
         let tab = tab.clone();
-        use_effect_with(selected_line.map(|(l, _)| l), move |listing| {
+        let follow = selected_line.or(props.lesson_line).map(|(l, _)| l);
+        use_effect_with(follow, move |listing| {
             if let Some(listing) = listing {
                 tab.set(Some(*listing));
             }
@@ -68,8 +78,15 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
         })
         .collect();
     let lit = selected_line.filter(|(l, _)| *l == listing).map(|(_, n)| n);
-    // Keep the line that matters in view: the selected client's, else the oldest waiting move's.
-    let focus = lit.or_else(|| pending_lines.first().copied());
+    let lesson_line = props
+        .lesson_line
+        .filter(|(l, _)| *l == listing)
+        .map(|(_, n)| n);
+    // Keep the line that matters in view: the selected client's, else the lesson's, else the
+    // oldest waiting move's.
+    let focus = lit
+        .or(lesson_line)
+        .or_else(|| pending_lines.first().copied());
     let code = use_node_ref();
     {
         let code = code.clone();
@@ -106,6 +123,7 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
         html! {
             <CodeLine key={n} n={n} text={text} clients={clients} more={more} selected={selected}
                 waits_here={pending_lines.contains(&n)} lit={lit == Some(n)}
+                lesson={lesson_line == Some(n)}
                 on_select={props.on_select.clone()} />
         }
     });
@@ -134,6 +152,8 @@ struct CodeLineProps {
     selected: Option<ClientId>,
     waits_here: bool,
     lit: bool,
+    /// The line the current lesson step illustrates.
+    lesson: bool,
     on_select: Callback<Option<ClientId>>,
 }
 
@@ -145,10 +165,12 @@ fn code_line(props: &CodeLineProps) -> Html {
         "code-line",
         (!props.clients.is_empty()).then_some("occupied"),
         props.waits_here.then_some("waits-here"),
-        props.lit.then_some("selected")
+        props.lit.then_some("selected"),
+        props.lesson.then_some("lesson-line")
     );
     html! {
-        <li class={classes} data-testid="code-line" data-line={props.n.to_string()}>
+        <li class={classes} data-testid="code-line" data-line={props.n.to_string()}
+            data-lesson-line={props.lesson.then_some("true")}>
             <span class="gutter">{ props.n }</span>
             <span class="badges">
                 { for props.clients.iter().map(|c| {

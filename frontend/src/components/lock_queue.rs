@@ -292,6 +292,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
     let status = match props.state {
         NodeState::Holding => Text::Holding.get(lang),
         NodeState::Waiting => Text::Waiting.get(lang),
+        NodeState::Suspended => Text::Suspended.get(lang),
         NodeState::Crashed => Text::Crashed.get(lang),
         NodeState::External => Text::External.get(lang),
     };
@@ -324,6 +325,11 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             let ms = props.pause_ms;
             Callback::from(move |_| link.send(ClientMsg::Pause { client: id, ms }))
         };
+        let partition = {
+            let link = props.link.clone();
+            let ms = props.pause_ms;
+            Callback::from(move |_| link.send(ClientMsg::Partition { client: id, ms }))
+        };
         html! {
             <div class="actions">
                 if props.state == NodeState::Holding {
@@ -332,6 +338,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                 <button class="crash" data-testid="crash" onclick={crash}>{ Text::Crash.get(lang) }</button>
                 <button class="kill" data-testid="kill" onclick={kill}>{ Text::Kill.get(lang) }</button>
                 <button class="pause" data-testid="pause" onclick={pause}>{ Text::Pause.get(lang) }</button>
+                <button class="partition" data-testid="partition" onclick={partition}>{ Text::Partition.get(lang) }</button>
             </div>
         }
     });
@@ -375,6 +382,18 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                 </div>
             }
         });
+    let partitioned = props
+        .liveness
+        .as_ref()
+        .and_then(|l| l.partitioned_until)
+        .map(|until| {
+            html! {
+                <div class="partitioned" data-testid="partitioned">
+                    { format!("✂ {}", Text::Partitioned.get(lang)) }
+                    <Countdown deadline_ms={until} lang={lang} label={Text::HealsIn} testid="partition-countdown" />
+                </div>
+            }
+        });
     let select = {
         let (on_select, owner) = (props.on_select.clone(), props.owner.as_ref().map(|c| c.id));
         Callback::from(move |_: MouseEvent| {
@@ -398,6 +417,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             </div>
             <div class="who" title={format!("session {session}")}>{ who } { for liveness }</div>
             { for paused }
+            { for partitioned }
             <div class="status">{ status }</div>
             if let Some(watching) = watching {
                 <div class="watching">{ watching }</div>

@@ -33,6 +33,11 @@ pub fn resource_panel(props: &ResourceProps) -> Html {
         let on = !resource.fencing;
         Callback::from(move |_| link.send(ClientMsg::SetFencing { on }))
     };
+    let toggle_suspend = {
+        let link = props.link.clone();
+        let on = !props.view.suspend_on_disconnect;
+        Callback::from(move |_| link.send(ClientMsg::SetSuspendOnDisconnect { on }))
+    };
     html! {
         <section class="resource">
             <h2>{ Text::Resource.get(lang) }</h2>
@@ -40,6 +45,11 @@ pub fn resource_panel(props: &ResourceProps) -> Html {
                 <input type="checkbox" data-testid="fencing-toggle" checked={resource.fencing}
                     onclick={toggle} />
                 <span>{ Text::Fencing.get(lang) }</span>
+            </label>
+            <label class="suspend">
+                <input type="checkbox" data-testid="suspend-on-disconnect"
+                    checked={props.view.suspend_on_disconnect} onclick={toggle_suspend} />
+                <span>{ Text::SuspendOnDisconnect.get(lang) }</span>
             </label>
             <ol data-testid="resource-log">
                 { for resource.writes.iter().rev().map(|w| {

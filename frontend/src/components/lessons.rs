@@ -1,0 +1,222 @@
+//! The Lessons panel: the eight lessons to choose from, and the room's lesson step by step,
+//! with narration, the prediction, Do it, and what the check found.
+
+use std::rc::Rc;
+
+use shared::lesson::{CheckStatus, CourseOutline, LessonId, LessonTexts, StepStatus};
+use shared::{ClientMsg, RoomView};
+use yew::prelude::*;
+
+use crate::lesson::{back_target, busy_text, code_runs, step_of, steps_shown, Answers, StepShown};
+use crate::ws::ServerLink;
+
+#[derive(Properties, PartialEq)]
+pub struct LessonsProps {
+    pub view: Rc<RoomView>,
+    pub link: ServerLink,
+    pub course: Option<Rc<CourseOutline>>,
+    pub texts: Option<Rc<LessonTexts>>,
+    pub answers: Answers,
+    /// A prediction: lesson, step, option.
+    pub on_answer: Callback<(LessonId, usize, usize)>,
+    /// Going back to a step: its predictions and those after it are to be made again.
+    pub on_back: Callback<(LessonId, usize)>,
+}
+
+/// A sentence with its `code` set as code.
+fn prose(text: &str) -> Html {
+    let runs = code_runs(text).into_iter().map(|(code, run)| {
+        if code {
+            html! { <code>{ run.to_string() }</code> }
+        } else {
+            html! { { run.to_string() } }
+        }
+    });
+    html! { <>{ for runs }</> }
+}
+
+#[function_component(Lessons)]
+pub fn lessons(props: &LessonsProps) -> Html {
+    let (Some(course), Some(texts)) = (&props.course, &props.texts) else {
+        return html! { <section class="lessons" data-testid="lessons" data-loading="true"></section> };
+    };
+    let panel = &texts.panel;
+    let body = match &props.view.lesson {
+        None => {
+            let lessons = course.lessons.iter().map(|lesson| {
+                let id = lesson.id;
+                let text = texts.lesson(id);
+                let open = {
+                    let link = props.link.clone();
+                    Callback::from(move |_| link.send(ClientMsg::StartLesson { lesson: id }))
+                };
+                html! {
+                    <li class="lesson" data-testid="lesson" data-lesson={id.to_string()}>
+                        <div class="lesson-head">
+                            <h3>{ format!("{id}. {}", text.map_or("", |t| t.title.as_str())) }</h3>
+                            <button data-testid="lesson-open" onclick={open}>{ panel.open.clone() }</button>
+                        </div>
+                        <p class="lesson-summary">{ text.map_or("", |t| t.summary.as_str()) }</p>
+                    </li>
+                }
+            });
+            html! {
+                <>
+                    <p class="lesson-choose">{ panel.choose.clone() }</p>
+                    <ol class="lesson-list">{ for lessons }</ol>
+                </>
+            }
+        }
+        Some(progress) => {
+            let id = progress.lesson;
+            let Some(outline) = course.lesson(id) else {
+                return html! { <section class="lessons" data-testid="lessons"></section> };
+            };
+            let shown = steps_shown(outline, texts, progress, &props.answers);
+            let goto = |step: usize| {
+                let (link, on_back) = (props.link.clone(), props.on_back.clone());
+                Callback::from(move |_| {
+                    on_back.emit((id, step));
+                    link.send(ClientMsg::LessonGoto { step });
+                })
+            };
+            let leave = {
+                let link = props.link.clone();
+                Callback::from(move |_| link.send(ClientMsg::LeaveLesson))
+            };
+            let idle = progress.busy.is_none();
+            let back = back_target(progress);
+            let steps = shown.iter().map(|step| {
+                html! {
+                    <StepItem key={step.index} lesson={id} step={step.clone()} do_it={panel.do_it.clone()}
+                        redo={panel.redo.clone()} predict={panel.predict.clone()}
+                        your_answer={panel.your_answer.clone()} what_happened={panel.what_happened.clone()}
+                        seed_line={panel.seed_line.clone()} link={props.link.clone()}
+                        on_answer={props.on_answer.clone()} on_redo={goto(step.index)} />
+                }
+            });
+            let title = texts.lesson(id).map_or("", |t| t.title.as_str());
+            html! {
+                <div class="lesson active" data-testid="lesson" data-lesson={id.to_string()}>
+                    <div class="lesson-head">
+                        <h3>{ format!("{id}. {title}") }</h3>
+                        <span class="lesson-step-of" data-testid="lesson-step-of">{ step_of(progress, panel) }</span>
+                    </div>
+                    if let Some(busy) = progress.busy {
+                        <p class="lesson-busy" data-testid="lesson-busy">{ busy_text(busy, panel) }</p>
+                    }
+                    <ol class="lesson-steps">{ for steps }</ol>
+                    if progress.finished() {
+                        <p class="lesson-finished" data-testid="lesson-finished">{ panel.finished.clone() }</p>
+                    }
+                    <div class="lesson-nav">
+                        <button data-testid="lesson-back" disabled={!idle || back.is_none()}
+                            onclick={goto(back.unwrap_or(0))}>{ format!("← {}", panel.back) }</button>
+                        <button data-testid="lesson-restart" disabled={!idle}
+                            onclick={goto(0)}>{ format!("⟲ {}", panel.restart) }</button>
+                        <button class="lesson-leave" data-testid="lesson-leave" onclick={leave}>{ panel.leave.clone() }</button>
+                    </div>
+                </div>
+            }
+        }
+    };
+    html! {
+        <section class="lessons" data-testid="lessons">
+            <h2>{ panel.title.clone() }</h2>
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StepItemProps {
+    lesson: LessonId,
+    step: StepShown,
+    do_it: String,
+    redo: String,
+    predict: String,
+    your_answer: String,
+    what_happened: String,
+    seed_line: String,
+    link: ServerLink,
+    on_answer: Callback<(LessonId, usize, usize)>,
+    on_redo: Callback<MouseEvent>,
+}
+
+/// One step: its own component, so an event re-renders only the step whose check moved.
+#[function_component(StepItem)]
+fn step_item(props: &StepItemProps) -> Html {
+    let step = &props.step;
+    let open = matches!(step.status, StepStatus::Current | StepStatus::Failed);
+    let do_it = {
+        let link = props.link.clone();
+        Callback::from(move |_| link.send(ClientMsg::LessonDo))
+    };
+    let quiz = step.quiz.as_ref().filter(|_| step.status != StepStatus::Todo).map(|quiz| {
+        let options = quiz.options.iter().enumerate().map(|(i, option)| {
+            let choose = {
+                let (on_answer, lesson, at) = (props.on_answer.clone(), props.lesson, step.index);
+                Callback::from(move |_| on_answer.emit((lesson, at, i)))
+            };
+            let marks = match (option.chosen, option.happened) {
+                (true, true) => format!("✓ {} · {}", props.your_answer, props.what_happened),
+                (true, false) => format!("✗ {}", props.your_answer),
+                (false, true) => format!("✓ {}", props.what_happened),
+                (false, false) => String::new(),
+            };
+            html! {
+                <li>
+                    <button class={classes!("lesson-quiz-option", option.chosen.then_some("chosen"), option.happened.then_some("happened"))}
+                        data-testid="lesson-quiz-option" data-option={option.key.clone()}
+                        data-chosen={option.chosen.to_string()} data-happened={option.happened.to_string()}
+                        disabled={quiz.answered || quiz.decided || step.status != StepStatus::Current}
+                        onclick={choose}>
+                        { option.text.clone() }
+                    </button>
+                    if !marks.is_empty() {
+                        <span class="lesson-quiz-mark">{ marks }</span>
+                    }
+                </li>
+            }
+        });
+        html! {
+            <div class="lesson-quiz" data-testid="lesson-quiz" data-answered={quiz.answered.to_string()}>
+                <p class="lesson-quiz-question"><span class="predict">{ props.predict.clone() }</span>{ " " }{ quiz.question.clone() }</p>
+                <ol class="lesson-quiz-options">{ for options }</ol>
+            </div>
+        }
+    });
+    let line = step.seed.listing.line(step.seed.point);
+    html! {
+        <li class={classes!("lesson-step", step.status.as_str())} data-testid="lesson-step"
+            data-step={step.index.to_string()} data-status={step.status.as_str()}>
+            <h4><span class="lesson-step-n">{ step.index + 1 }</span>{ step.title.clone() }</h4>
+            if open {
+                <div class="lesson-narration" data-testid="lesson-narration">
+                    { for step.narration.iter().map(|sentence| html! { <p>{ prose(sentence) }</p> }) }
+                    if let Some(line) = line {
+                        <p class="lesson-seed-line">{ format!("{} {line}", props.seed_line) }</p>
+                    }
+                </div>
+            }
+            { quiz.unwrap_or_default() }
+            if step.status == StepStatus::Current {
+                <button class="lesson-do" data-testid="lesson-do" disabled={!step.do_ready} onclick={do_it}>
+                    { format!("▶ {}", props.do_it) }
+                </button>
+            }
+            if !step.check_text.is_empty() {
+                <p class={classes!("lesson-check", step.check.as_str())} data-testid="lesson-check"
+                    data-status={step.check.as_str()}>
+                    { match step.check { CheckStatus::Passed => "✓ ", CheckStatus::Failed => "✗ ", CheckStatus::Waiting => "… " } }
+                    { prose(&step.check_text) }
+                </p>
+            }
+            if step.status == StepStatus::Failed {
+                <button class="lesson-redo" data-testid="lesson-redo" onclick={props.on_redo.clone()}>
+                    { format!("⟲ {}", props.redo) }
+                </button>
+            }
+        </li>
+    }
+}

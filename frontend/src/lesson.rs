@@ -1,0 +1,344 @@
+//! What the Lessons panel shows, from the room's lesson progress, the course's outline, the
+//! texts of the page's language and the learner's own predictions; where a lesson's room and
+//! the page's language come from. Plain Rust, tested on native.
+
+use std::collections::BTreeMap;
+
+use shared::lesson::{
+    fill, Busy, CheckStatus, Found, Lang, LessonId, LessonOutline, LessonProgress, LessonTexts,
+    PanelTexts, SeedRef, StepStatus,
+};
+
+/// The learner's predictions: the choice made, by lesson and step. They stay in this page:
+/// each student in a room answers for themselves.
+pub type Answers = BTreeMap<(LessonId, usize), usize>;
+
+/// One step as the panel draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepShown {
+    pub index: usize,
+    pub status: StepStatus,
+    pub title: String,
+    pub narration: Vec<String>,
+    pub check: CheckStatus,
+    /// What the check says, with the real clients and nodes filled in; empty for a step not
+    /// reached yet.
+    pub check_text: String,
+    pub quiz: Option<QuizShown>,
+    pub seed: SeedRef,
+    /// Do it may be pressed: the step is current, the room idle, the prediction made.
+    pub do_ready: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuizShown {
+    pub question: String,
+    pub options: Vec<OptionShown>,
+    pub answered: bool,
+    /// ZooKeeper has answered: the step's check is decided.
+    pub decided: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionShown {
+    pub key: String,
+    pub text: String,
+    pub chosen: bool,
+    pub happened: bool,
+}
+
+/// Every step of the room's lesson, as the panel draws it.
+pub fn steps_shown(
+    outline: &LessonOutline,
+    texts: &LessonTexts,
+    progress: &LessonProgress,
+    answers: &Answers,
+) -> Vec<StepShown> {
+    let lesson_text = texts.lesson(outline.id);
+    outline
+        .steps
+        .iter()
+        .zip(&progress.steps)
+        .enumerate()
+        .map(|(index, (step, done))| {
+            let text = lesson_text.and_then(|l| l.steps.get(&step.key));
+            let report = &done.check;
+            let decided = report.status != CheckStatus::Waiting;
+            let check_text = match (done.status, report.status, text) {
+                (StepStatus::Todo, ..) | (_, _, None) => String::new(),
+                (_, CheckStatus::Waiting, Some(t)) => fill(&t.waiting, &report.found),
+                (_, CheckStatus::Passed, Some(t)) => fill(&t.passed, &report.found),
+                (_, CheckStatus::Failed, Some(_)) => report
+                    .why
+                    .map(|why| fill(texts.why(why), &report.found))
+                    .unwrap_or_default(),
+            };
+            let chosen = answers.get(&(outline.id, index)).copied();
+            let quiz = step.quiz.as_ref().map(|quiz| {
+                let words = text.and_then(|t| t.quiz.as_ref());
+                QuizShown {
+                    question: words.map(|w| w.question.clone()).unwrap_or_default(),
+                    options: quiz
+                        .options
+                        .iter()
+                        .enumerate()
+                        .map(|(i, o)| OptionShown {
+                            key: o.key.clone(),
+                            text: words
+                                .and_then(|w| w.options.get(&o.key))
+                                .cloned()
+                                .unwrap_or_else(|| o.key.clone()),
+                            chosen: chosen == Some(i),
+                            happened: decided && report.happened.contains(&i),
+                        })
+                        .collect(),
+                    answered: chosen.is_some(),
+                    decided,
+                }
+            });
+            let predicted = quiz.as_ref().is_none_or(|q| q.answered);
+            StepShown {
+                index,
+                status: done.status,
+                title: text
+                    .map(|t| t.title.clone())
+                    .unwrap_or_else(|| step.key.clone()),
+                narration: text.map(|t| t.narration.clone()).unwrap_or_default(),
+                check: report.status,
+                check_text,
+                quiz,
+                seed: step.seed,
+                do_ready: done.status == StepStatus::Current
+                    && progress.busy.is_none()
+                    && predicted,
+            }
+        })
+        .collect()
+}
+
+/// The step Back goes to: the one before the current, or the last one again once the lesson
+/// is done; `None` at the very start.
+pub fn back_target(progress: &LessonProgress) -> Option<usize> {
+    if progress.finished() {
+        return Some(progress.step);
+    }
+    progress.step.checked_sub(1)
+}
+
+/// What the panel says while the room works for the lesson.
+pub fn busy_text(busy: Busy, panel: &PanelTexts) -> String {
+    match busy {
+        Busy::Doing => panel.doing.clone(),
+        Busy::Resetting => panel.resetting.clone(),
+        Busy::Replaying { step } => fill(
+            &panel.replaying,
+            &Found {
+                count: Some(step as u64 + 1),
+                ..Found::default()
+            },
+        ),
+    }
+}
+
+/// `Step 2 of 4`.
+pub fn step_of(progress: &LessonProgress, panel: &PanelTexts) -> String {
+    fill(
+        &panel.step_of,
+        &Found {
+            count: Some(progress.step as u64 + 1),
+            expected: Some(progress.steps.len() as u64),
+            ..Found::default()
+        },
+    )
+}
+
+/// A text with `code` in backticks, as runs of plain text (`false`) and code (`true`).
+pub fn code_runs(text: &str) -> Vec<(bool, &str)> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, run)| !run.is_empty())
+        .map(|(i, run)| (i % 2 == 1, run))
+        .collect()
+}
+
+/// The value of `name` in a URL query (`?a=1&b=2`).
+pub fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The page's language: `?lang=`, else the one the learner chose before, else the browser's.
+pub fn initial_lang(query: &str, stored: Option<&str>, browser: &str) -> Lang {
+    query_param(query, "lang")
+        .and_then(Lang::from_code)
+        .or_else(|| stored.and_then(Lang::from_code))
+        .unwrap_or_else(|| Lang::for_browser(browser))
+}
+
+/// The lesson `?lesson=N` asks for.
+pub fn lesson_from_query(query: &str) -> Option<LessonId> {
+    let n: u8 = query_param(query, "lesson")?.parse().ok()?;
+    (n >= 1).then_some(LessonId(n))
+}
+
+/// A fresh room for a learner alone: `lesson-2-k3x9qa`, from a random number.
+pub fn lesson_room(lesson: LessonId, random: u64) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut left = random;
+    let tag: String = (0..6)
+        .map(|_| {
+            let c = ALPHABET[(left % 36) as usize] as char;
+            left /= 36;
+            c
+        })
+        .collect();
+    format!("lesson-{lesson}-{tag}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::lesson::{CheckReport, CourseOutline, StepProgress, Why};
+
+    fn course() -> CourseOutline {
+        serde_json::from_str(shared::lesson::COURSE_JSON).unwrap()
+    }
+
+    fn texts(lang: Lang) -> LessonTexts {
+        serde_json::from_str(lang.texts_json()).unwrap()
+    }
+
+    fn progress(steps: Vec<StepProgress>, step: usize) -> LessonProgress {
+        LessonProgress {
+            lesson: LessonId(2),
+            step,
+            steps,
+            busy: None,
+        }
+    }
+
+    fn at(status: StepStatus, check: CheckStatus) -> StepProgress {
+        StepProgress {
+            status,
+            check: CheckReport {
+                status: check,
+                ..CheckReport::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_step_needs_its_prediction_before_do_it_and_marks_what_happened() {
+        let course = course();
+        let lesson = course.lesson(LessonId(2)).unwrap();
+        let en = texts(Lang::En);
+        let mut done = at(StepStatus::Done, CheckStatus::Passed);
+        done.check.found.client = Some(3);
+        let mut p = progress(
+            vec![
+                done,
+                at(StepStatus::Current, CheckStatus::Waiting),
+                at(StepStatus::Todo, CheckStatus::Waiting),
+                at(StepStatus::Todo, CheckStatus::Waiting),
+            ],
+            1,
+        );
+        let mut answers = Answers::new();
+        let shown = steps_shown(lesson, &en, &p, &answers);
+        assert_eq!(shown[0].title, "Three clients, the first version");
+        assert!(
+            shown[0].check_text.contains("client 3 watches"),
+            "{}",
+            shown[0].check_text
+        );
+        let crash = &shown[1];
+        assert!(!crash.do_ready, "predict first");
+        assert_eq!(crash.quiz.as_ref().unwrap().options.len(), 2);
+        assert!(crash.check_text.starts_with("Waiting"));
+        assert!(shown[2].check_text.is_empty());
+
+        answers.insert((LessonId(2), 1), 1);
+        assert!(steps_shown(lesson, &en, &p, &answers)[1].do_ready);
+        p.busy = Some(Busy::Doing);
+        assert!(!steps_shown(lesson, &en, &p, &answers)[1].do_ready);
+
+        p.busy = None;
+        p.steps[1] = at(StepStatus::Done, CheckStatus::Passed);
+        p.steps[1].check.happened = vec![1];
+        let quiz = steps_shown(lesson, &en, &p, &answers)[1]
+            .quiz
+            .clone()
+            .unwrap();
+        assert!(quiz.decided && quiz.options[1].chosen && quiz.options[1].happened);
+        assert!(!quiz.options[0].happened);
+    }
+
+    #[test]
+    fn a_failed_check_says_why_in_the_pages_language() {
+        let course = course();
+        let lesson = course.lesson(LessonId(2)).unwrap();
+        let mut failed = at(StepStatus::Failed, CheckStatus::Failed);
+        failed.check.why = Some(Why::FixedRecipe);
+        let p = progress(vec![at(StepStatus::Done, CheckStatus::Passed), failed], 1);
+        let zh = steps_shown(lesson, &texts(Lang::Zh), &p, &Answers::new());
+        assert!(
+            zh[1].check_text.contains("重新确认"),
+            "{}",
+            zh[1].check_text
+        );
+    }
+
+    #[test]
+    fn back_goes_one_step_back_or_redoes_the_last() {
+        let mut p = progress(
+            vec![
+                at(StepStatus::Done, CheckStatus::Passed),
+                at(StepStatus::Current, CheckStatus::Waiting),
+            ],
+            1,
+        );
+        assert_eq!(back_target(&p), Some(0));
+        p.steps[1] = at(StepStatus::Done, CheckStatus::Passed);
+        assert_eq!(back_target(&p), Some(1));
+        let start = progress(vec![at(StepStatus::Current, CheckStatus::Waiting)], 0);
+        assert_eq!(back_target(&start), None);
+    }
+
+    #[test]
+    fn code_in_backticks_is_its_own_run() {
+        assert_eq!(
+            code_runs("It calls `zk.exists(waitPath, true)` again."),
+            vec![
+                (false, "It calls "),
+                (true, "zk.exists(waitPath, true)"),
+                (false, " again.")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_language_comes_from_the_url_then_the_last_choice_then_the_browser() {
+        assert_eq!(initial_lang("?lang=zh", Some("en"), "en-US"), Lang::Zh);
+        assert_eq!(initial_lang("?room=a", Some("zh"), "en-US"), Lang::Zh);
+        assert_eq!(initial_lang("", None, "zh-CN"), Lang::Zh);
+        assert_eq!(initial_lang("?lang=fr", None, "de"), Lang::En);
+    }
+
+    #[test]
+    fn a_lesson_link_makes_a_valid_room_of_its_own() {
+        assert_eq!(lesson_from_query("?lesson=2"), Some(LessonId(2)));
+        assert_eq!(
+            lesson_from_query("?room=x&lesson=8&lang=zh"),
+            Some(LessonId(8))
+        );
+        assert_eq!(lesson_from_query("?lesson=0"), None);
+        assert_eq!(lesson_from_query("?lesson=two"), None);
+        assert_eq!(query_param("?lessons=3", "lesson"), None);
+        let room = lesson_room(LessonId(2), 123_456_789);
+        assert!(room.starts_with("lesson-2-") && room.len() == 15, "{room}");
+        assert!(shared::is_valid_room_name(&room));
+        assert_ne!(room, lesson_room(LessonId(2), 987_654_321));
+    }
+}

@@ -1,0 +1,76 @@
+//! Where the page starts: its room (a lesson link makes one of its own), its language (the
+//! URL, the learner's last choice, the browser), and the lessons' files it fetches.
+
+use serde::de::DeserializeOwned;
+use shared::lesson::{Lang, LessonId};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::lesson::{initial_lang, lesson_from_query, lesson_room, query_param};
+
+/// Where the learner's language choice is remembered.
+const LANG_KEY: &str = "zkplay.lang";
+
+fn search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// The room to join and the lesson the URL asks for. `?lesson=N` without a room makes a
+/// fresh room, written into the URL so that a reload or a shared link finds it again.
+pub fn room_and_lesson() -> (String, Option<LessonId>) {
+    let query = search();
+    let lesson = lesson_from_query(&query);
+    if let (Some(lesson), None) = (lesson, query_param(&query, "room")) {
+        let random = (js_sys::Math::random() * 2f64.powi(52)) as u64;
+        let room = lesson_room(lesson, random);
+        let mut url = format!("?room={room}&lesson={lesson}");
+        if let Some(lang) = query_param(&query, "lang") {
+            url.push_str(&format!("&lang={lang}"));
+        }
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+        return (room, Some(lesson));
+    }
+    (crate::ws::room_from_query(&query), lesson)
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The page's language at start.
+pub fn start_lang() -> Lang {
+    let stored = storage().and_then(|s| s.get_item(LANG_KEY).ok()?);
+    let browser = web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_default();
+    initial_lang(&search(), stored.as_deref(), &browser)
+}
+
+/// Remembers the learner's choice for the next visit.
+pub fn remember_lang(lang: Lang) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(LANG_KEY, lang.code());
+    }
+}
+
+/// `GET path`, parsed as JSON.
+pub async fn fetch_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(path))
+        .await
+        .map_err(|e| format!("{path}: {e:?}"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("{path}: HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(|e| format!("{e:?}"))?)
+        .await
+        .map_err(|e| format!("{path}: {e:?}"))?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
+}
