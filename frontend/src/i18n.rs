@@ -138,17 +138,18 @@ impl Text {
             (Lang::En, WriteCorrupted) => "CORRUPTION: a stale holder's write landed",
             (Lang::Zh, WriteCorrupted) => "数据损坏: 过期持有者的写入被接受了",
             (Lang::En, Partition) => "Partition",
-            (Lang::Zh, Partition) => "网络分区",
+            // A button's word; the state it leads to says 网络分区.
+            (Lang::Zh, Partition) => "断网",
             (Lang::En, Partitioned) => "cut off from ZooKeeper, runs on",
             (Lang::Zh, Partitioned) => "与 ZooKeeper 断开，进程照常运行",
             (Lang::En, HealsIn) => "heals in",
-            (Lang::Zh, HealsIn) => "恢复倒计时",
+            (Lang::Zh, HealsIn) => "网络恢复倒计时",
             (Lang::En, Suspended) => "holds its node, stopped: disconnected",
-            (Lang::Zh, Suspended) => "仍有节点，已停下：连接断开",
+            (Lang::Zh, Suspended) => "节点还在，已停下：连接断开",
             (Lang::En, SuspendOnDisconnect) => {
                 "careful holders: stop on Disconnected, give up when the session is lost"
             }
-            (Lang::Zh, SuspendOnDisconnect) => "谨慎的持有者：连接断开即停下，会话失效即放弃锁",
+            (Lang::Zh, SuspendOnDisconnect) => "谨慎的持有者：连接断开即停下，会话过期即放弃锁",
             (Lang::En, ResumesIn) => "runs again in",
             (Lang::Zh, ResumesIn) => "恢复倒计时",
             (Lang::En, Paused) => "paused",
@@ -435,7 +436,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
                 (CloseReason::RecipeSwitched, false) => "closed: the room switched recipes",
                 (CloseReason::RecipeSwitched, true) => "关闭: 房间切换了锁方案",
                 (CloseReason::Reset, false) => "closed: the room was emptied for the lesson",
-                (CloseReason::Reset, true) => "关闭：房间为课程清空",
+                (CloseReason::Reset, true) => "关闭: 开始课程前已清空房间",
             };
             if zh {
                 format!("客户端 {client}: {why}")
@@ -551,7 +552,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         MoveReleased { client, .. } if zh => format!("客户端 {client}: 已放行"),
         MoveReleased { client, .. } => format!("client {client}: goes"),
         LockSuspended { client, path } if zh => {
-            format!("客户端 {client}：连接断开，暂停以持有者身份行事（{path}）")
+            format!("客户端 {client}：连接断开，停止一切持锁操作（{path}）")
         }
         LockSuspended { client, path } => {
             format!("client {client}: disconnected, stops acting as the holder of {path}")
@@ -572,7 +573,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             partitioned: true,
             ..
         } => format!("client {client}: partitioned from ZooKeeper (its process runs on)"),
-        PartitionChanged { client, .. } if zh => format!("客户端 {client}：网络分区恢复"),
+        PartitionChanged { client, .. } if zh => format!("客户端 {client}：网络分区解除"),
         PartitionChanged { client, .. } => format!("client {client}: the partition heals"),
         SuspendChanged { on } if zh => {
             format!("谨慎的持有者：{}", if *on { "开" } else { "关" })
@@ -583,13 +584,13 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         RoomReset if zh => "房间已清空：所有会话已关闭，所有节点已删除".to_string(),
         RoomReset => "the room was emptied: every session closed, every node gone".to_string(),
         LessonChanged { progress: Some(p) } if zh => {
-            format!("课程 {}：第 {} 步", p.lesson, p.step + 1)
+            format!("第 {} 课：第 {} 步", p.lesson, p.step + 1)
         }
         LessonChanged { progress: Some(p) } => {
             format!("lesson {}: step {}", p.lesson, p.step + 1)
         }
-        LessonChanged { progress: None } if zh => "课程结束".to_string(),
-        LessonChanged { progress: None } => "the lesson ended".to_string(),
+        LessonChanged { progress: None } if zh => "已退出课程".to_string(),
+        LessonChanged { progress: None } => "the room left its lesson".to_string(),
     }
 }
 

@@ -195,7 +195,7 @@ async fn lesson_two_in_chinese_narrates_and_checks_in_chinese() {
         by_do_it(b).await?;
         let last = panel_text().await?;
         for words in [
-            "两个 client 同时持有锁：这就是问题所在",
+            "两个 client 同时持有锁，这就是 bug 所在",
             "重新获取了 /locks 的子节点列表",
             "课程完成",
         ] {

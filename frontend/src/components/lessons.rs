@@ -35,6 +35,17 @@ fn prose(text: &str) -> Html {
     html! { <>{ for runs }</> }
 }
 
+/// `The seed's line 43`.
+fn seed_line(template: &str, line: u32) -> String {
+    shared::lesson::fill(
+        template,
+        &shared::lesson::Found {
+            count: Some(line.into()),
+            ..Default::default()
+        },
+    )
+}
+
 #[function_component(Lessons)]
 pub fn lessons(props: &LessonsProps) -> Html {
     let (Some(course), Some(texts)) = (&props.course, &props.texts) else {
@@ -195,7 +206,7 @@ fn step_item(props: &StepItemProps) -> Html {
                 <div class="lesson-narration" data-testid="lesson-narration">
                     { for step.narration.iter().map(|sentence| html! { <p>{ prose(sentence) }</p> }) }
                     if let Some(line) = line {
-                        <p class="lesson-seed-line">{ format!("{} {line}", props.seed_line) }</p>
+                        <p class="lesson-seed-line">{ seed_line(&props.seed_line, line) }</p>
                     }
                 </div>
             }
