@@ -32,6 +32,8 @@ pub struct ServerSettings {
     /// a viewer that stops reading can have pending before it is given a snapshot instead.
     pub send_buffer_bytes: usize,
     pub default_hold_ms: u64,
+    /// A room no browser watches for this long ends (its sessions close).
+    pub room_idle: Duration,
     /// The ensemble zkplay started itself, if it did: its members can be stopped and started.
     pub ensemble: Option<EnsembleControl>,
 }
@@ -56,6 +58,7 @@ impl ServerSettings {
             viewer_queue: 1024,
             send_buffer_bytes: 16 * 1024,
             default_hold_ms: 3000,
+            room_idle: Duration::from_secs(600),
             ensemble: None,
         }
     }
@@ -164,6 +167,7 @@ impl Server {
             course: Arc::new(course),
             ensemble: ensemble.clone(),
             members: settings.ensemble.clone(),
+            idle_limit: settings.room_idle,
             zk: Arc::new(settings.zk),
             max_lock_clients: settings.max_lock_clients,
             max_servers: settings.max_servers,

@@ -1,22 +1,24 @@
 //! Guided lessons in a room: the lesson's progress, with its current step's check fed by every
 //! event the room publishes ([`LessonRun`]), and the runner that does a step's Do it, or
 //! empties the room and does the steps before a chosen one again, through the room's ordinary
-//! intents ([`run_step`], [`go_to`]).
+//! intents ([`Runner`]).
 
+use std::future::Future;
 use std::time::Duration;
 
 use shared::lesson::{
     Action, Busy, CheckReport, CheckStatus, Course, CourseError, Lesson, LessonId, LessonProgress,
-    MemberTarget, Outcome, Settle, Step, StepLog, StepStatus, Why, COURSE_JSON,
+    MemberTarget, Outcome, Settle, StepLog, StepStatus, Why, COURSE_JSON,
 };
-use shared::{EnsembleView, MemberMode, RoomEvent, RoomView};
+use shared::{EnsembleView, RoomEvent, RoomView};
 use tokio::sync::watch;
 
 use crate::ensemble::EnsembleControl;
 use crate::room::{RoomError, RoomHandle};
 
-/// How long Do it waits for the room to settle after one intent, or for a step's check while
-/// it does the steps before a chosen one again (a killed client's session takes its timeout).
+/// How long Do it waits, in live time, for the room to settle after one intent, or for a
+/// step's check while it does the steps before a chosen one again (a killed client's session
+/// takes its timeout). In step or slow motion the teacher sets the pace, and it waits on.
 pub const SETTLE_LIMIT: Duration = Duration::from_secs(120);
 
 /// The course zkplay ships, checked.
@@ -34,13 +36,27 @@ pub fn builtin_course() -> Result<Course, CourseLoadError> {
     Ok(course)
 }
 
+/// Why a runner could not do a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The step it was doing.
+    pub step: usize,
+    pub why: Why,
+    /// The room's own words, when it refused an intent.
+    pub message: Option<String>,
+}
+
 /// A room's lesson: where it is, and what its current step has seen.
 pub struct LessonRun {
     lesson: Lesson,
     progress: LessonProgress,
     log: StepLog,
-    /// The Do it, Back or Restart under way.
+    /// True while the room empties itself: nothing that happens counts for a step.
+    emptying: bool,
+    /// The Do it, Back or Restart under way, and its number (a runner that was replaced may
+    /// still report; only the latest counts).
     runner: Option<tokio::task::AbortHandle>,
+    generation: u64,
 }
 
 impl LessonRun {
@@ -52,7 +68,9 @@ impl LessonRun {
             lesson,
             progress,
             log: StepLog::new(view.clone(), ensemble.clone()),
+            emptying: true,
             runner: None,
+            generation: 0,
         }
     }
 
@@ -72,16 +90,29 @@ impl LessonRun {
         self.progress.busy
     }
 
-    /// The current step, while it is still to be done.
-    pub fn current(&self) -> Option<&Step> {
+    /// The current step and its index, while it is still to be done.
+    pub fn current(&self) -> Option<(usize, &shared::lesson::Step)> {
         let at = self.progress.step;
-        (self.progress.steps.get(at)?.status == StepStatus::Current).then(|| &self.lesson.steps[at])
+        (self.progress.steps.get(at)?.status == StepStatus::Current)
+            .then(|| (at, &self.lesson.steps[at]))
     }
 
-    pub fn set_runner(&mut self, runner: tokio::task::AbortHandle) {
-        if let Some(old) = self.runner.replace(runner) {
-            old.abort();
-        }
+    /// Takes a new runner's place; returns its number.
+    pub fn set_runner(&mut self, runner: tokio::task::AbortHandle) -> u64 {
+        self.stop_runner();
+        self.runner = Some(runner);
+        self.generation
+    }
+
+    /// The number the next runner will have.
+    pub fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+
+    /// Whether a runner's report is the latest runner's.
+    pub fn is_current_runner(&self, generation: u64) -> bool {
+        generation == self.generation
     }
 
     pub fn stop_runner(&mut self) {
@@ -91,26 +122,40 @@ impl LessonRun {
     }
 
     pub fn set_busy(&mut self, busy: Option<Busy>) -> LessonProgress {
+        if busy == Some(Busy::Resetting) {
+            self.emptying = true;
+        }
         self.progress.busy = busy;
         self.progress.clone()
     }
 
-    /// The room has been emptied and set up: the lesson begins again at its first step, and
-    /// what happens from now on counts.
+    /// The room has been emptied and set up: the lesson begins again at its first step (a
+    /// new attempt), and what happens from now on counts. The runner still says when it is
+    /// done.
     pub fn restart(&mut self, view: &RoomView, ensemble: &EnsembleView) -> LessonProgress {
+        let (busy, attempt) = (self.progress.busy, self.progress.attempt + 1);
         self.progress = LessonProgress::start(&self.lesson);
+        self.progress.busy = busy;
+        self.progress.attempt = attempt;
         self.log = StepLog::new(view.clone(), ensemble.clone());
+        self.emptying = false;
         self.progress.clone()
     }
 
-    /// The runner could not do the current step.
-    pub fn fail(&mut self, why: Why) -> LessonProgress {
-        if let Some(step) = self.progress.steps.get_mut(self.progress.step) {
-            step.status = StepStatus::Failed;
-            step.check.status = CheckStatus::Failed;
-            step.check.why = Some(why);
+    /// The runner could not do step `failure.step`: it fails, if it is still the one to do.
+    pub fn fail(&mut self, failure: Failure) {
+        let Some(step) = self.progress.steps.get_mut(failure.step) else {
+            return;
+        };
+        if step.status != StepStatus::Current {
+            return;
         }
-        self.progress.clone()
+        step.status = StepStatus::Failed;
+        step.check.status = CheckStatus::Failed;
+        step.check.why = Some(failure.why);
+        if let Some(message) = failure.message {
+            step.check.found.line = Some(message);
+        }
     }
 
     /// Records one published event and checks the current step again; the new progress if
@@ -123,9 +168,7 @@ impl LessonRun {
         view: &RoomView,
         ensemble: &EnsembleView,
     ) -> Option<LessonProgress> {
-        if matches!(event, RoomEvent::LessonChanged { .. })
-            || self.progress.busy == Some(Busy::Resetting)
-        {
+        if self.emptying || matches!(event, RoomEvent::LessonChanged { .. }) {
             return None;
         }
         self.log.record(seq, at_ms, event);
@@ -134,36 +177,24 @@ impl LessonRun {
 
     /// Checks the current step against the room and the ensemble now.
     pub fn recheck(&mut self, view: &RoomView, ensemble: &EnsembleView) -> Option<LessonProgress> {
-        if self.progress.busy == Some(Busy::Resetting) {
+        if self.emptying {
             return None;
         }
         let at = self.progress.step;
-        let step = self.current()?.clone();
-        let outcome = step.check.evaluate(&self.log, view, ensemble);
-        let decided = !matches!(outcome, Outcome::Waiting(_));
-        let report = match outcome {
-            Outcome::Waiting(found) => CheckReport {
-                status: CheckStatus::Waiting,
-                found,
-                ..CheckReport::default()
-            },
-            Outcome::Passed(found) => CheckReport {
-                status: CheckStatus::Passed,
-                found,
-                ..CheckReport::default()
-            },
-            Outcome::Failed(why, found) => CheckReport {
-                status: CheckStatus::Failed,
-                found,
-                why: Some(why),
-                ..CheckReport::default()
-            },
+        if self.progress.steps.get(at)?.status != StepStatus::Current {
+            return None;
+        }
+        let step = &self.lesson.steps[at];
+        let (status, found, why) = match step.check.evaluate(&self.log, view, ensemble) {
+            Outcome::Waiting(found) => (CheckStatus::Waiting, found, None),
+            Outcome::Passed(found) => (CheckStatus::Passed, found, None),
+            Outcome::Failed(why, found) => (CheckStatus::Failed, found, Some(why)),
         };
-        let mut report = report;
-        if decided {
-            // What the question's choices say, now that ZooKeeper has answered.
-            report.happened = step
-                .quiz
+        // Once ZooKeeper has answered, the question's choices say what happened.
+        let happened = if status == CheckStatus::Waiting {
+            Vec::new()
+        } else {
+            step.quiz
                 .iter()
                 .flat_map(|q| q.options.iter().enumerate())
                 .filter(|(_, o)| {
@@ -173,12 +204,17 @@ impl LessonRun {
                     )
                 })
                 .map(|(i, _)| i)
-                .collect();
-        }
+                .collect()
+        };
+        let report = CheckReport {
+            status,
+            found,
+            why,
+            happened,
+        };
         if self.progress.steps[at].check == report {
             return None;
         }
-        let status = report.status;
         self.progress.steps[at].check = report;
         match status {
             CheckStatus::Waiting => {}
@@ -214,47 +250,71 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// Does a step's Do it, intent by intent, waiting after each for the room to settle.
-    pub async fn run_step(&self, actions: &[Action]) -> Result<(), Why> {
+    /// Does step `at`'s Do it, intent by intent, waiting after each for the room to settle;
+    /// stops once the step is decided (a check that failed on the way).
+    pub async fn run_step(&self, at: usize, actions: &[Action]) -> Result<(), Failure> {
+        let fail = |why: Why| Failure {
+            step: at,
+            why,
+            message: None,
+        };
+        let refused = |e: RoomError| Failure {
+            step: at,
+            why: if e == RoomError::NoTarget {
+                Why::NoTarget
+            } else {
+                Why::Refused
+            },
+            message: Some(e.to_string()),
+        };
         for action in actions {
+            if !self.room.step_open(at).await.map_err(refused)? {
+                return Ok(());
+            }
             match action {
                 Action::AddLockClients { count, no_wait } => {
                     for _ in 0..*count {
-                        let id = self.room.add_lock_client().await.map_err(stuck)?;
+                        let id = self.room.add_lock_client().await.map_err(refused)?;
                         if !no_wait {
-                            self.settle(Settle::Queued(id)).await?;
+                            self.settle(Settle::Queued(id)).await.map_err(fail)?;
                         }
                     }
                 }
                 Action::AddServers { count } => {
                     for _ in 0..*count {
-                        self.room.add_server(None).await.map_err(stuck)?;
-                        self.settle(Settle::Listed).await?;
+                        self.room.add_server(None).await.map_err(refused)?;
+                        self.settle(Settle::Listed { gone: None })
+                            .await
+                            .map_err(fail)?;
                     }
                 }
-                Action::StopMember { which } => self.member(*which, false).await?,
-                Action::StartMember { which } => self.member(*which, true).await?,
+                Action::StopMember { which } => self.member(*which, false).await.map_err(fail)?,
+                Action::StartMember { which } => self.member(*which, true).await.map_err(fail)?,
                 other => {
-                    let settle =
-                        self.room
-                            .lesson_act(other.clone())
-                            .await
-                            .map_err(|e| match e {
-                                RoomError::NoTarget => Why::NoTarget,
-                                _ => Why::Stuck,
-                            })?;
-                    self.settle(settle).await?;
+                    let settle = self.room.lesson_act(other.clone()).await.map_err(refused)?;
+                    self.settle(settle).await.map_err(fail)?;
                 }
             }
         }
         Ok(())
     }
 
+    /// Waits for `done`: within [`SETTLE_LIMIT`] in live time; in step or slow motion as long
+    /// as the teacher takes.
+    async fn within_limit<T>(&self, done: impl Future<Output = T>) -> Result<T, Why> {
+        if self.room.is_live().await.unwrap_or(true) {
+            tokio::time::timeout(SETTLE_LIMIT, done)
+                .await
+                .map_err(|_| Why::Stuck)
+        } else {
+            Ok(done.await)
+        }
+    }
+
     async fn settle(&self, settle: Settle) -> Result<(), Why> {
-        let waited = self.room.settle(settle);
-        match tokio::time::timeout(SETTLE_LIMIT, waited).await {
-            Ok(Ok(())) => Ok(()),
-            _ => Err(Why::Stuck),
+        match self.within_limit(self.room.settle(settle)).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(Why::Stuck),
         }
     }
 
@@ -270,13 +330,13 @@ impl Runner {
             members.stop_member(id as usize).await
         };
         done.map_err(|_| Why::NoEnsemble)?;
-        let settle = Settle::Member(id, start);
+        let settle = Settle::Member { id, serving: start };
         self.until_ensemble(|e| settle.reached(&RoomView::default(), e))
             .await
     }
 
     /// Starts every stopped member of zkplay's own ensemble (a lesson may have stopped two),
-    /// and waits until each serves.
+    /// and waits until the ensemble serves again.
     async fn start_stopped_members(&self) -> Result<(), Why> {
         if self.members.is_none() {
             return Ok(());
@@ -287,13 +347,8 @@ impl Runner {
         {
             self.member(MemberTarget::Stopped, true).await?;
         }
-        self.until_ensemble(|e| {
-            e.quorum
-                && e.members
-                    .iter()
-                    .all(|m| matches!(m.mode, MemberMode::Leader | MemberMode::Follower))
-        })
-        .await
+        self.until_ensemble(|e| e.quorum && e.members.iter().all(|m| m.mode.serves()))
+            .await
     }
 
     /// Waits (within [`SETTLE_LIMIT`]) until the probe's view of the ensemble is `ready`.
@@ -308,27 +363,44 @@ impl Runner {
 
     /// Empties the room, sets the lesson up, and does every step before `step` again, each
     /// until its check passes.
-    pub async fn go_to(&self, lesson: &Lesson, step: usize) -> Result<(), Why> {
-        self.start_stopped_members().await?;
-        self.room.lesson_reset().await.map_err(stuck)?;
+    pub async fn go_to(&self, lesson: &Lesson, step: usize) -> Result<(), Failure> {
+        let at_target = |why: Why| Failure {
+            step,
+            why,
+            message: None,
+        };
+        let stops_members = lesson
+            .steps
+            .iter()
+            .flat_map(|s| &s.actions)
+            .any(|a| matches!(a, Action::StopMember { .. } | Action::StartMember { .. }));
+        if stops_members {
+            self.start_stopped_members().await.map_err(at_target)?;
+        }
+        match tokio::time::timeout(SETTLE_LIMIT, self.room.lesson_reset()).await {
+            Ok(Ok(())) => {}
+            _ => return Err(at_target(Why::Stuck)),
+        }
         for (at, earlier) in lesson.steps.iter().enumerate().take(step) {
+            let replaying = Some(Busy::Replaying { step: at });
             self.room
-                .lesson_busy(Some(Busy::Replaying { step: at }))
+                .lesson_busy(replaying)
                 .await
-                .map_err(stuck)?;
-            self.run_step(&earlier.actions).await?;
-            let done = self.room.step_done(at);
-            match tokio::time::timeout(SETTLE_LIMIT, done).await {
+                .map_err(|_| at_target(Why::Stuck))?;
+            self.run_step(at, &earlier.actions).await?;
+            match self.within_limit(self.room.step_done(at)).await {
                 Ok(Ok(true)) => {}
                 // A check that failed on the way back has said why itself.
                 Ok(Ok(false)) => return Ok(()),
-                _ => return Err(Why::Stuck),
+                _ => {
+                    return Err(Failure {
+                        step: at,
+                        why: Why::Stuck,
+                        message: None,
+                    })
+                }
             }
         }
         Ok(())
     }
-}
-
-fn stuck(_: RoomError) -> Why {
-    Why::Stuck
 }

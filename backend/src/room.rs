@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
-use shared::lesson::{Action, Busy, Course, LessonId, Settle, Why};
+use shared::lesson::{Action, Busy, Course, LessonId, Settle};
 use shared::{
     ClientId, ClientPhase, CloseReason, EnsembleView, LockRecipeKind, MoveId, PendingMove,
     RoomEvent, RoomView, ServerMsg, TimeMode,
@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use crate::ensemble::EnsembleControl;
 use crate::gate::{Gate, GateError, Press};
-use crate::lesson::{LessonRun, Runner};
+use crate::lesson::{Failure, LessonRun, Runner};
 use crate::zk;
 use crate::zk::app_client::AppClientTask;
 use crate::zk::app_server::AppServerTask;
@@ -27,6 +27,9 @@ use crate::zk::lock_client::LockClientTask;
 use crate::zk::observer::Observer;
 use crate::zk::session::{Clock, Session, SessionCmd};
 use crate::zk::{Report, ZkSettings};
+
+/// How long one attempt at emptying a room's folders may take.
+const SWEEP_LIMIT: Duration = Duration::from_secs(20);
 
 /// One serialised `ServerMsg`, shared by every viewer that sends it.
 pub type Frame = Utf8Bytes;
@@ -51,6 +54,9 @@ pub struct RoomSettings {
     pub ensemble: watch::Receiver<EnsembleView>,
     /// zkplay's own ensemble, whose members a lesson may stop and start.
     pub members: Option<EnsembleControl>,
+    /// A room no browser has watched for this long closes its sessions and ends (a lesson
+    /// link makes a room each time it is opened).
+    pub idle_limit: Duration,
 }
 
 /// Why a room refused a request.
@@ -82,6 +88,10 @@ pub enum RoomError {
     StepDecided,
     #[error("no client in the room fits what the step acts on")]
     NoTarget,
+    #[error("the room is being emptied for its lesson")]
+    Resetting,
+    #[error("client {0} is already paused or cut off")]
+    LinkBusy(ClientId),
 }
 
 /// A viewer's start: the room as it is, and every frame after it.
@@ -110,8 +120,12 @@ enum RoomCmd {
     LessonDo(oneshot::Sender<Result<(), RoomError>>),
     LessonGoto(usize, oneshot::Sender<Result<(), RoomError>>),
     LeaveLesson,
-    /// From a lesson's runner: it is done, or could not do its step.
-    LessonIdle(Result<(), Why>),
+    /// From a lesson's runner (by its number): it is done, or could not do its step.
+    LessonIdle(u64, Result<(), Failure>),
+    /// Whether step `at` is still to be done.
+    StepOpen(usize, oneshot::Sender<bool>),
+    /// Whether the room's time is live.
+    IsLive(oneshot::Sender<bool>),
     LessonBusy(Option<Busy>, oneshot::Sender<()>),
     /// Close every session, empty the tree, set the lesson up; answered when done.
     LessonReset(oneshot::Sender<()>),
@@ -233,8 +247,20 @@ impl RoomHandle {
         self.send(RoomCmd::LeaveLesson).await
     }
 
-    pub(crate) async fn lesson_idle(&self, result: Result<(), Why>) -> Result<(), RoomError> {
-        self.send(RoomCmd::LessonIdle(result)).await
+    pub(crate) async fn lesson_idle(
+        &self,
+        generation: u64,
+        result: Result<(), Failure>,
+    ) -> Result<(), RoomError> {
+        self.send(RoomCmd::LessonIdle(generation, result)).await
+    }
+
+    pub(crate) async fn step_open(&self, at: usize) -> Result<bool, RoomError> {
+        self.ask(|tx| RoomCmd::StepOpen(at, tx)).await
+    }
+
+    pub(crate) async fn is_live(&self) -> Result<bool, RoomError> {
+        self.ask(RoomCmd::IsLive).await
     }
 
     pub(crate) async fn lesson_busy(&self, busy: Option<Busy>) -> Result<(), RoomError> {
@@ -338,9 +364,11 @@ struct RoomActor {
     resetting: Option<Resetting>,
     /// Lesson runners waiting for the room to settle.
     waiters: Vec<Waiter>,
-    /// The room's own commands, for its lesson runners (weak: the room still ends when its
-    /// last handle is dropped).
+    /// The room's own commands, for its lesson runners (weak: the room's own handle must not
+    /// keep its command channel open).
     cmds: mpsc::WeakSender<RoomCmd>,
+    /// Since when no browser watches the room.
+    unwatched_since: Option<tokio::time::Instant>,
 }
 
 /// Emptying the room: every session closes, then the folders are swept.
@@ -383,6 +411,7 @@ impl RoomActor {
             resetting: None,
             waiters: Vec::new(),
             cmds: cmds_tx.downgrade(),
+            unwatched_since: None,
             view: RoomView::new(name, settings.default_hold_ms),
             hold_ms: watch::channel(settings.default_hold_ms).0,
             frames: broadcast::channel(settings.viewer_queue.max(1)).0,
@@ -412,6 +441,8 @@ impl RoomActor {
         mut events: mpsc::UnboundedReceiver<Report>,
     ) {
         let mut ensemble = self.ensemble.clone();
+        let mut idle_check =
+            tokio::time::interval((self.settings.idle_limit / 2).max(Duration::from_millis(50)));
         loop {
             let due = self.gate.next_due();
             tokio::select! {
@@ -423,6 +454,13 @@ impl RoomActor {
                     self.release(released);
                 }
                 Ok(()) = ensemble.changed() => self.ensemble_changed(),
+                _ = idle_check.tick() => {
+                    if self.idle_for_too_long() {
+                        tracing::info!(room = %self.view.room, "no browser for {:?}; the room ends", self.settings.idle_limit);
+                        self.shutdown(&mut events).await;
+                        return;
+                    }
+                }
                 cmd = cmds.recv() => match cmd {
                     Some(RoomCmd::Shutdown(done)) => {
                         self.shutdown(&mut events).await;
@@ -466,7 +504,7 @@ impl RoomActor {
                 let _ = reply.send(self.command(client, SessionCmd::Kill));
             }
             RoomCmd::Pause(client, pause, reply) => {
-                let _ = reply.send(self.command(client, SessionCmd::Pause(pause)));
+                let _ = reply.send(self.cut_link(client, SessionCmd::Pause(pause)));
             }
             RoomCmd::Release(client, reply) => {
                 let holding = self
@@ -480,7 +518,7 @@ impl RoomActor {
                 };
                 let _ = reply.send(result);
             }
-            RoomCmd::SetFencing(on) => self.publish(RoomEvent::FencingChanged { on }),
+            RoomCmd::SetFencing(on) => self.set_fencing(on),
             RoomCmd::SetTime(mode, slow_factor) => self.set_time(mode, slow_factor),
             RoomCmd::StepNext(id, reply) => {
                 let press = id.map_or(Press::Oldest, Press::Chosen);
@@ -492,7 +530,7 @@ impl RoomActor {
             }
             RoomCmd::SetHold(hold_ms) => self.set_hold(hold_ms),
             RoomCmd::Partition(client, cut, reply) => {
-                let _ = reply.send(self.command(client, SessionCmd::Partition(cut)));
+                let _ = reply.send(self.cut_link(client, SessionCmd::Partition(cut)));
             }
             RoomCmd::SetSuspend(on) => self.set_suspend(on),
             RoomCmd::StartLesson(id, reply) => {
@@ -510,23 +548,33 @@ impl RoomActor {
                     self.publish(RoomEvent::LessonChanged { progress: None });
                 }
             }
-            RoomCmd::LessonIdle(result) => {
-                if let Some(run) = &mut self.lesson {
-                    if let Err(why) = result {
-                        run.fail(why);
+            RoomCmd::LessonIdle(generation, result) => {
+                if let Some(run) = self
+                    .lesson
+                    .as_mut()
+                    .filter(|r| r.is_current_runner(generation))
+                {
+                    if let Err(failure) = result {
+                        run.fail(failure);
                     }
-                    let progress = run.set_busy(None);
-                    self.publish(RoomEvent::LessonChanged {
-                        progress: Some(progress),
-                    });
+                    run.set_busy(None);
+                    self.publish_progress();
                 }
+            }
+            RoomCmd::StepOpen(at, reply) => {
+                let open = self
+                    .lesson
+                    .as_ref()
+                    .is_some_and(|run| run.current().is_some_and(|(now, _)| now == at));
+                let _ = reply.send(open);
+            }
+            RoomCmd::IsLive(reply) => {
+                let _ = reply.send(self.gate.mode() == TimeMode::Live);
             }
             RoomCmd::LessonBusy(busy, reply) => {
                 if let Some(run) = &mut self.lesson {
-                    let progress = run.set_busy(busy);
-                    self.publish(RoomEvent::LessonChanged {
-                        progress: Some(progress),
-                    });
+                    run.set_busy(busy);
+                    self.publish_progress();
                 }
                 let _ = reply.send(());
             }
@@ -551,6 +599,47 @@ impl RoomActor {
         self.publish(RoomEvent::HoldChanged { hold_ms });
     }
 
+    fn set_fencing(&mut self, on: bool) {
+        self.publish(RoomEvent::FencingChanged { on });
+    }
+
+    /// Publishes the lesson's progress if the view does not have it yet.
+    fn publish_progress(&mut self) {
+        let Some(progress) = self.lesson.as_ref().map(|run| run.progress().clone()) else {
+            return;
+        };
+        if self.view.lesson.as_ref() != Some(&progress) {
+            self.publish(RoomEvent::LessonChanged {
+                progress: Some(progress),
+            });
+        }
+    }
+
+    /// A pause or a partition, unless the client's link is already frozen or cut.
+    fn cut_link(&mut self, client: ClientId, cmd: SessionCmd) -> Result<(), RoomError> {
+        let busy = self
+            .view
+            .sessions
+            .liveness(client)
+            .is_some_and(|l| l.frozen_until.is_some() || l.partitioned_until.is_some());
+        if busy {
+            return Err(RoomError::LinkBusy(client));
+        }
+        self.command(client, cmd)
+    }
+
+    /// No browser has watched the room for `idle_limit`.
+    fn idle_for_too_long(&mut self) -> bool {
+        if self.frames.receiver_count() > 0 {
+            self.unwatched_since = None;
+            return false;
+        }
+        let since = *self
+            .unwatched_since
+            .get_or_insert_with(tokio::time::Instant::now);
+        since.elapsed() >= self.settings.idle_limit
+    }
+
     fn set_suspend(&mut self, on: bool) {
         self.suspend.send_replace(on);
         self.publish(RoomEvent::SuspendChanged { on });
@@ -559,10 +648,8 @@ impl RoomActor {
     fn ensemble_changed(&mut self) {
         if let Some(run) = &mut self.lesson {
             let ensemble = self.ensemble.borrow().clone();
-            if let Some(progress) = run.recheck(&self.view, &ensemble) {
-                self.publish(RoomEvent::LessonChanged {
-                    progress: Some(progress),
-                });
+            if run.recheck(&self.view, &ensemble).is_some() {
+                self.publish_progress();
             }
         }
         self.serve_waiters();
@@ -576,6 +663,14 @@ impl RoomActor {
         let ensemble = self.ensemble.borrow().clone();
         let waiters = std::mem::take(&mut self.waiters);
         for waiter in waiters {
+            // A runner that was stopped waits no more.
+            let gone = match &waiter {
+                Waiter::Settle(_, reply) => reply.is_closed(),
+                Waiter::StepDone(_, reply) => reply.is_closed(),
+            };
+            if gone {
+                continue;
+            }
             match waiter {
                 Waiter::Settle(settle, reply) if settle.reached(&self.view, &ensemble) => {
                     let _ = reply.send(());
@@ -604,12 +699,8 @@ impl RoomActor {
             old.stop_runner();
         }
         let ensemble = self.ensemble.borrow().clone();
-        let run = LessonRun::new(lesson, &self.view, &ensemble);
-        let progress = run.progress().clone();
-        self.lesson = Some(run);
-        self.publish(RoomEvent::LessonChanged {
-            progress: Some(progress),
-        });
+        self.lesson = Some(LessonRun::new(lesson, &self.view, &ensemble));
+        self.publish_progress();
         self.spawn_runner(|runner, lesson| async move { runner.go_to(&lesson, 0).await });
         Ok(())
     }
@@ -619,12 +710,11 @@ impl RoomActor {
         if run.busy().is_some() {
             return Err(RoomError::LessonBusy);
         }
-        let actions = run.current().ok_or(RoomError::StepDecided)?.actions.clone();
-        let progress = run.set_busy(Some(Busy::Doing));
-        self.publish(RoomEvent::LessonChanged {
-            progress: Some(progress),
-        });
-        self.spawn_runner(|runner, _| async move { runner.run_step(&actions).await });
+        let (at, step) = run.current().ok_or(RoomError::StepDecided)?;
+        let actions = step.actions.clone();
+        run.set_busy(Some(Busy::Doing));
+        self.publish_progress();
+        self.spawn_runner(move |runner, _| async move { runner.run_step(at, &actions).await });
         Ok(())
     }
 
@@ -634,10 +724,8 @@ impl RoomActor {
             return Err(RoomError::NoSuchStep(step));
         }
         run.stop_runner();
-        let progress = run.set_busy(Some(Busy::Resetting));
-        self.publish(RoomEvent::LessonChanged {
-            progress: Some(progress),
-        });
+        run.set_busy(Some(Busy::Resetting));
+        self.publish_progress();
         self.spawn_runner(move |runner, lesson| async move { runner.go_to(&lesson, step).await });
         Ok(())
     }
@@ -646,7 +734,7 @@ impl RoomActor {
     fn spawn_runner<F, Fut>(&mut self, work: F)
     where
         F: FnOnce(Runner, shared::lesson::Lesson) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Result<(), Why>> + Send,
+        Fut: std::future::Future<Output = Result<(), Failure>> + Send,
     {
         let (Some(run), Some(cmds)) = (self.lesson.as_mut(), self.cmds.upgrade()) else {
             return;
@@ -657,46 +745,63 @@ impl RoomActor {
             ensemble: self.ensemble.clone(),
         };
         let lesson = run.lesson().clone();
+        let generation = run.next_generation();
         let task = tokio::spawn(async move {
             let result = work(runner.clone(), lesson).await;
-            let _ = runner.room.lesson_idle(result).await;
+            let _ = runner.room.lesson_idle(generation, result).await;
         });
         run.set_runner(task.abort_handle());
     }
 
     /// One intent of a Do it, aimed at the client the view names; what to wait for after it.
     fn lesson_act(&mut self, action: Action) -> Result<Settle, RoomError> {
-        let timeout_ms = self.settings.zk.session_timeout.as_millis() as u64;
+        let requested_ms = self.settings.zk.session_timeout.as_millis() as u64;
         let target =
             |who: shared::lesson::Target| who.resolve(&self.view).ok_or(RoomError::NoTarget);
-        // A server that leaves changes the AppClient's list: wait for its line.
-        let after = |who: shared::lesson::Target| match who {
+        // A span in percent of the timeout ZooKeeper granted the client, if it has one.
+        let timeout_of = |client: ClientId| {
+            self.view
+                .client(client)
+                .and_then(|c| c.timeout_ms)
+                .unwrap_or(requested_ms)
+        };
+        // A server that leaves changes the AppClient's list: wait until it is gone and listed.
+        let after = |who: shared::lesson::Target, id: ClientId| match who {
             shared::lesson::Target::Server(_) | shared::lesson::Target::NewestServer => {
-                Settle::Listed
+                Settle::Listed { gone: Some(id) }
             }
             _ => Settle::Nothing,
         };
         match action {
             Action::Crash { who } => {
-                self.command(target(who)?, SessionCmd::Crash)?;
-                Ok(after(who))
+                let id = target(who)?;
+                self.command(id, SessionCmd::Crash)?;
+                Ok(after(who, id))
             }
             Action::Kill { who } => {
-                self.command(target(who)?, SessionCmd::Kill)?;
-                Ok(after(who))
+                let id = target(who)?;
+                self.command(id, SessionCmd::Kill)?;
+                Ok(after(who, id))
             }
             Action::Pause { who, span } => {
-                let pause = Duration::from_millis(span.ms(timeout_ms));
-                self.command(target(who)?, SessionCmd::Pause(pause))?;
+                let id = target(who)?;
+                let ms = span.ms(timeout_of(id)).min(shared::MAX_PAUSE_MS);
+                self.cut_link(id, SessionCmd::Pause(Duration::from_millis(ms)))?;
                 Ok(Settle::Nothing)
             }
             Action::Partition { who, span } => {
-                let cut = Duration::from_millis(span.ms(timeout_ms));
-                self.command(target(who)?, SessionCmd::Partition(cut))?;
+                let id = target(who)?;
+                let ms = span.ms(timeout_of(id)).min(shared::MAX_PAUSE_MS);
+                self.cut_link(id, SessionCmd::Partition(Duration::from_millis(ms)))?;
                 Ok(Settle::Nothing)
             }
             Action::Release { who } => {
                 self.command(target(who)?, SessionCmd::Release)?;
+                Ok(Settle::Nothing)
+            }
+            Action::SetRecipe { recipe } if recipe == self.view.recipe => {
+                // The room runs it already: nothing closes, nothing to wait for.
+                self.switch_recipe(recipe);
                 Ok(Settle::Nothing)
             }
             Action::SetRecipe { recipe } => {
@@ -704,11 +809,11 @@ impl RoomActor {
                 Ok(Settle::Recipe(recipe))
             }
             Action::SetHold { hold } => {
-                self.set_hold(hold.ms(timeout_ms));
+                self.set_hold(hold.ms(requested_ms).min(shared::MAX_HOLD_MS));
                 Ok(Settle::Nothing)
             }
             Action::SetFencing { on } => {
-                self.publish(RoomEvent::FencingChanged { on });
+                self.set_fencing(on);
                 Ok(Settle::Nothing)
             }
             Action::SetSuspendOnDisconnect { on } => {
@@ -736,8 +841,9 @@ impl RoomActor {
             self.set_time(TimeMode::Live, self.gate.slow_factor());
         }
         self.switching_to = None;
-        for sender in self.sessions.values() {
-            let _ = sender.try_send(SessionCmd::Close(CloseReason::Reset));
+        let ids: Vec<ClientId> = self.sessions.keys().copied().collect();
+        for id in ids {
+            self.close_session(id, CloseReason::Reset);
         }
         self.resetting = Some(Resetting {
             reply,
@@ -756,13 +862,26 @@ impl RoomActor {
                 let zk = self.settings.zk.clone();
                 let (room, events) = (self.view.room.clone(), self.events_tx.clone());
                 self.tasks.spawn(async move {
+                    let mut swept = Err(String::new());
                     for attempt in 1..=3 {
-                        match zk::sweep_room(&zk, &room).await {
-                            Ok(()) => break,
-                            Err(e) => tracing::warn!(%room, attempt, "sweeping the room: {e}"),
+                        // Without a quorum a sweep would wait for ever; the room must not.
+                        let sweep = tokio::time::timeout(SWEEP_LIMIT, zk::sweep_room(&zk, &room));
+                        let done = match sweep.await {
+                            Ok(done) => done.map_err(|e| e.to_string()),
+                            Err(_) => Err(format!("no answer from ZooKeeper in {SWEEP_LIMIT:?}")),
+                        };
+                        match done {
+                            Ok(()) => {
+                                swept = Ok(());
+                                break;
+                            }
+                            Err(e) => {
+                                tracing::warn!(%room, attempt, "sweeping the room: {e}");
+                                swept = Err(e);
+                            }
                         }
                     }
-                    let _ = events.send(Report::Swept);
+                    let _ = events.send(Report::Swept(swept));
                 });
             }
             ResetStage::Swept
@@ -780,7 +899,8 @@ impl RoomActor {
             return;
         };
         self.publish(RoomEvent::RoomReset);
-        self.next_client = 1;
+        // Client numbers go on (a pause's timer of a closed client must not reach a new one);
+        // server names start again, as the seed's do.
         self.next_server = 0;
         if let Some(setup) = self.lesson.as_ref().map(|run| run.lesson().setup.clone()) {
             if self.view.recipe != setup.recipe {
@@ -795,7 +915,7 @@ impl RoomActor {
                 self.set_hold(hold_ms);
             }
             if self.view.resource.fencing != setup.fencing {
-                self.publish(RoomEvent::FencingChanged { on: setup.fencing });
+                self.set_fencing(setup.fencing);
             }
             if self.view.suspend_on_disconnect != setup.suspend_on_disconnect {
                 self.set_suspend(setup.suspend_on_disconnect);
@@ -808,10 +928,8 @@ impl RoomActor {
         }
         let ensemble = self.ensemble.borrow().clone();
         if let Some(run) = &mut self.lesson {
-            let progress = run.restart(&self.view, &ensemble);
-            self.publish(RoomEvent::LessonChanged {
-                progress: Some(progress),
-            });
+            run.restart(&self.view, &ensemble);
+            self.publish_progress();
         }
         let _ = reset.reply.send(());
     }
@@ -859,7 +977,16 @@ impl RoomActor {
         self.release(released);
     }
 
+    /// While the room empties itself nothing new may start in it.
+    fn refuse_while_resetting(&self) -> Result<(), RoomError> {
+        match self.resetting {
+            Some(_) => Err(RoomError::Resetting),
+            None => Ok(()),
+        }
+    }
+
     fn add_lock_client(&mut self) -> Result<ClientId, RoomError> {
+        self.refuse_while_resetting()?;
         if self.switching_to.is_some() {
             return Err(RoomError::Switching);
         }
@@ -880,6 +1007,7 @@ impl RoomActor {
     }
 
     fn add_server(&mut self, name: Option<String>) -> Result<ClientId, RoomError> {
+        self.refuse_while_resetting()?;
         let limit = self.settings.max_servers;
         if self.view.registry.servers.len() >= limit {
             return Err(RoomError::Full("servers", limit));
@@ -898,6 +1026,7 @@ impl RoomActor {
     }
 
     fn add_app_client(&mut self) -> Result<ClientId, RoomError> {
+        self.refuse_while_resetting()?;
         let limit = self.settings.max_app_clients;
         if self.view.registry.app_clients.len() >= limit {
             return Err(RoomError::Full("app clients", limit));
@@ -919,9 +1048,24 @@ impl RoomActor {
         self.switching_to = Some(recipe);
         let lock_clients: Vec<ClientId> = self.view.locks.clients.iter().map(|c| c.id).collect();
         for id in lock_clients {
-            let _ = self.command(id, SessionCmd::Close(CloseReason::RecipeSwitched));
+            self.close_session(id, CloseReason::RecipeSwitched);
         }
         self.finish_switch();
+    }
+
+    /// Tells a session to close, even if its command queue is full: a close must arrive.
+    fn close_session(&self, client: ClientId, reason: CloseReason) {
+        let Some(sender) = self.sessions.get(&client) else {
+            return;
+        };
+        if let Err(mpsc::error::TrySendError::Full(cmd)) =
+            sender.try_send(SessionCmd::Close(reason))
+        {
+            let sender = sender.clone();
+            tokio::spawn(async move {
+                let _ = sender.send(cmd).await;
+            });
+        }
     }
 
     fn finish_switch(&mut self) {
@@ -989,11 +1133,16 @@ impl RoomActor {
                 self.gate.rest(client);
                 self.serve_presses();
             }
-            Report::Swept => {
+            Report::Swept(Ok(())) => {
                 if let Some(reset) = &mut self.resetting {
                     reset.stage = ResetStage::Swept;
                 }
                 self.advance_reset();
+            }
+            // The runner, not answered, says the step is stuck; the room is usable again.
+            Report::Swept(Err(e)) => {
+                tracing::warn!(room = %self.view.room, "the room could not be emptied: {e}");
+                self.resetting = None;
             }
         }
     }
@@ -1024,12 +1173,13 @@ impl RoomActor {
         let seq = self.view.seq + 1;
         let at_ms = now_ms();
         self.view.apply(seq, at_ms, &event);
-        let lesson = match &mut self.lesson {
+        let moved = match &mut self.lesson {
             Some(run) => {
                 let ensemble = self.ensemble.borrow().clone();
                 run.observe(seq, at_ms, &event, &self.view, &ensemble)
+                    .is_some()
             }
-            None => None,
+            None => false,
         };
         let frame = encode(&ServerMsg::Event { seq, at_ms, event });
         // No viewers is fine: the view keeps the state for the next one.
@@ -1037,10 +1187,9 @@ impl RoomActor {
         if let Some(violation) = violation {
             self.publish(violation);
         }
-        if let Some(progress) = lesson {
-            self.publish(RoomEvent::LessonChanged {
-                progress: Some(progress),
-            });
+        // After the violation, which may have moved the lesson further: the latest progress.
+        if moved {
+            self.publish_progress();
         }
         if let Some(client) = closed {
             self.sessions.remove(&client);

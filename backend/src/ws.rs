@@ -79,7 +79,9 @@ impl From<RoomError> for Rejection {
             | RoomError::NoLesson
             | RoomError::LessonBusy
             | RoomError::StepDecided
-            | RoomError::NoTarget => ErrorCode::InvalidState,
+            | RoomError::NoTarget
+            | RoomError::Resetting
+            | RoomError::LinkBusy(_) => ErrorCode::InvalidState,
             RoomError::NoSuchLesson(_) | RoomError::NoSuchStep(_) => ErrorCode::InvalidMessage,
         };
         Rejection::new(code, e.to_string())

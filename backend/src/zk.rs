@@ -41,8 +41,8 @@ pub enum Report {
     },
     /// The client came to rest without a new move: it waits on ZooKeeper.
     Rest { client: shared::ClientId },
-    /// The room's folders were emptied ([`sweep_room`]).
-    Swept,
+    /// The room's folders were emptied ([`sweep_room`]), or could not be.
+    Swept(Result<(), String>),
 }
 
 /// Where the sessions of a room report to.

@@ -30,6 +30,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
             course: Arc::new(backend::lesson::builtin_course().unwrap()),
             ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
             members: None,
+            idle_limit: std::time::Duration::from_secs(600),
         })),
         limits: Arc::new(Limits {
             max_message_bytes: 4096,

@@ -9,9 +9,10 @@ use shared::lesson::{
     PanelTexts, SeedRef, StepStatus,
 };
 
-/// The learner's predictions: the choice made, by lesson and step. They stay in this page:
-/// each student in a room answers for themselves.
-pub type Answers = BTreeMap<(LessonId, usize), usize>;
+/// The learner's predictions: the choice made, by lesson, attempt and step. They stay in this
+/// page: each student in a room answers for themselves, once per attempt (Back, Restart or
+/// another viewer's start make a new one).
+pub type Answers = BTreeMap<(LessonId, u32, usize), usize>;
 
 /// One step as the panel draws it.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,7 +74,7 @@ pub fn steps_shown(
                     .map(|why| fill(texts.why(why), &report.found))
                     .unwrap_or_default(),
             };
-            let chosen = answers.get(&(outline.id, index)).copied();
+            let chosen = answers.get(&(outline.id, progress.attempt, index)).copied();
             let quiz = step.quiz.as_ref().map(|quiz| {
                 let words = text.and_then(|t| t.quiz.as_ref());
                 QuizShown {
@@ -213,6 +214,7 @@ mod tests {
     fn progress(steps: Vec<StepProgress>, step: usize) -> LessonProgress {
         LessonProgress {
             lesson: LessonId(2),
+            attempt: 1,
             step,
             steps,
             busy: None,
@@ -259,7 +261,7 @@ mod tests {
         assert!(crash.check_text.starts_with("Waiting"));
         assert!(shown[2].check_text.is_empty());
 
-        answers.insert((LessonId(2), 1), 1);
+        answers.insert((LessonId(2), 1, 1), 1);
         assert!(steps_shown(lesson, &en, &p, &answers)[1].do_ready);
         p.busy = Some(Busy::Doing);
         assert!(!steps_shown(lesson, &en, &p, &answers)[1].do_ready);

@@ -76,16 +76,12 @@ pub enum Action {
     CourseLoaded(Rc<CourseOutline>),
     /// Texts fetched for a language (kept only if it is still the page's).
     TextsLoaded(Lang, Rc<LessonTexts>),
-    /// The learner predicts: option `option` of step `step`.
+    /// The learner predicts: option `option` of step `step` in this attempt of the lesson.
     Answer {
         lesson: LessonId,
+        attempt: u32,
         step: usize,
         option: usize,
-    },
-    /// Going back: the predictions from `from` on are to be made again.
-    ForgetAnswers {
-        lesson: LessonId,
-        from: usize,
     },
 }
 
@@ -118,14 +114,16 @@ impl Reducible for AppState {
             Action::TextsLoaded(..) => return self,
             Action::Answer {
                 lesson,
+                attempt,
                 step,
                 option,
             } => {
-                next.answers.entry((lesson, step)).or_insert(option);
+                // Earlier attempts' predictions are of no more use.
+                next.answers.retain(|(_, a, _), _| *a == attempt);
+                next.answers
+                    .entry((lesson, attempt, step))
+                    .or_insert(option);
             }
-            Action::ForgetAnswers { lesson, from } => next
-                .answers
-                .retain(|(l, step), _| *l != lesson || *step < from),
             Action::SetPauseMs(ms) => next.pause_ms = ms,
             Action::DismissError => next.last_error = None,
             Action::Select(client) => next.selected = client,
@@ -256,24 +254,26 @@ mod tests {
     }
 
     #[test]
-    fn a_prediction_is_kept_once_made_and_forgotten_from_a_step_on() {
+    fn a_prediction_is_kept_once_made_and_only_for_its_attempt() {
         let lesson = LessonId(2);
-        let answer = |step, option| Action::Answer {
+        let answer = |attempt, step, option| Action::Answer {
             lesson,
+            attempt,
             step,
             option,
         };
         let mut s = Rc::new(AppState::default());
-        for action in [answer(1, 1), answer(1, 0), answer(3, 0)] {
+        for action in [answer(1, 1, 1), answer(1, 1, 0), answer(1, 3, 0)] {
             s = s.reduce(action);
         }
         assert_eq!(
-            s.answers.get(&(lesson, 1)),
+            s.answers.get(&(lesson, 1, 1)),
             Some(&1),
             "a prediction is not changed after"
         );
-        s = s.reduce(Action::ForgetAnswers { lesson, from: 2 });
-        assert_eq!(s.answers.len(), 1);
+        assert_eq!(s.answers.len(), 2);
+        s = s.reduce(answer(2, 0, 1));
+        assert_eq!(s.answers.len(), 1, "a new attempt asks again");
     }
 
     #[test]

@@ -52,10 +52,7 @@ pub fn server_url() -> String {
 
 /// The room named by `?room=` in a URL query, else `main`.
 pub fn room_from_query(search: &str) -> String {
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("room="))
+    crate::lesson::query_param(search, "room")
         .filter(|room| shared::is_valid_room_name(room))
         .unwrap_or("main")
         .to_string()

@@ -902,6 +902,7 @@ fn room_in_lesson_two(answered: bool, decided: bool) -> (RoomView, frontend::les
     };
     let progress = LessonProgress {
         lesson: LessonId(2),
+        attempt: 1,
         step: if decided { 2 } else { 1 },
         steps: vec![
             step(StepStatus::Done, CheckStatus::Passed, queued, vec![]),
@@ -929,7 +930,7 @@ fn room_in_lesson_two(answered: bool, decided: bool) -> (RoomView, frontend::les
     );
     let mut answers = frontend::lesson::Answers::new();
     if answered {
-        answers.insert((LessonId(2), 1), 1);
+        answers.insert((LessonId(2), 1, 1), 1);
     }
     (view, answers)
 }
@@ -951,7 +952,6 @@ async fn render_lessons(
         texts: Some(Rc::new(texts)),
         answers,
         on_answer: yew::Callback::noop(),
-        on_back: yew::Callback::noop(),
     };
     yew::Renderer::<Lessons>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

@@ -10,6 +10,7 @@ pub mod texts;
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{MAX_HOLD_MS, MAX_PAUSE_MS};
 use crate::protocol::LockRecipeKind;
 use crate::seed::{SeedListing, SeedPoint};
 
@@ -24,6 +25,11 @@ pub const COURSE_JSON: &str = include_str!("../lessons/course.json");
 pub const TEXTS_EN: &str = include_str!("../lessons/en.json");
 /// The Chinese texts (`shared/lessons/zh.json`).
 pub const TEXTS_ZH: &str = include_str!("../lessons/zh.json");
+
+/// Most clients or servers one intent of a Do it adds.
+pub const MAX_COUNT: u32 = 20;
+/// Longest span in percent of the session timeout (the room's limits clamp it too).
+pub const MAX_PERCENT: u64 = 500;
 
 /// A lesson's number, 1-based, as in `?lesson=N` and `data-lesson`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -115,6 +121,11 @@ pub struct QuizOption {
 /// What is wrong with a course file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CourseError {
+    /// A count or a length beyond what the room allows.
+    Limit {
+        lesson: LessonId,
+        key: String,
+    },
     /// Lessons must be numbered 1, 2, 3 ... in order.
     Numbering {
         at: usize,
@@ -139,6 +150,12 @@ impl std::fmt::Display for CourseError {
                 write!(f, "lesson {} is numbered {found}", at + 1)
             }
             CourseError::NoSteps(id) => write!(f, "lesson {id} has no steps"),
+            CourseError::Limit { lesson, key } => write!(
+                f,
+                "lesson {lesson}, step {key:?}: a count above {MAX_COUNT}, or a time beyond the \
+                 room's limits (holds {MAX_HOLD_MS} ms, pauses {MAX_PAUSE_MS} ms, \
+                 {MAX_PERCENT} % of the session timeout)"
+            ),
             CourseError::DuplicateStep { lesson, key } => {
                 write!(f, "lesson {lesson} has two steps called {key:?}")
             }
@@ -165,12 +182,36 @@ impl Course {
             if lesson.steps.is_empty() {
                 return Err(CourseError::NoSteps(lesson.id));
             }
+            let within = |span: Span, max_ms: u64| match span {
+                Span::Ms(ms) => ms <= max_ms,
+                Span::TimeoutPercent(p) => p <= MAX_PERCENT,
+            };
+            let limit = |key: &str| CourseError::Limit {
+                lesson: lesson.id,
+                key: key.to_string(),
+            };
+            if !within(lesson.setup.hold, MAX_HOLD_MS) {
+                return Err(limit("setup"));
+            }
             for (i, step) in lesson.steps.iter().enumerate() {
                 if lesson.steps[..i].iter().any(|s| s.key == step.key) {
                     return Err(CourseError::DuplicateStep {
                         lesson: lesson.id,
                         key: step.key.clone(),
                     });
+                }
+                let fits = step.actions.iter().all(|a| match a {
+                    Action::AddLockClients { count, .. } | Action::AddServers { count } => {
+                        *count <= MAX_COUNT
+                    }
+                    Action::SetHold { hold } => within(*hold, MAX_HOLD_MS),
+                    Action::Pause { span, .. } | Action::Partition { span, .. } => {
+                        within(*span, MAX_PAUSE_MS)
+                    }
+                    _ => true,
+                });
+                if !fits {
+                    return Err(limit(&step.key));
                 }
                 if let Some(quiz) = &step.quiz {
                     let distinct = quiz
@@ -238,6 +279,10 @@ impl CourseOutline {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LessonProgress {
     pub lesson: LessonId,
+    /// Counts the room's starts of the lesson (a start, Back, Restart): a page keeps its
+    /// learner's predictions for one attempt.
+    #[serde(default)]
+    pub attempt: u32,
     /// The current step (0-based).
     pub step: usize,
     /// One per step of the lesson.
@@ -256,6 +301,7 @@ impl LessonProgress {
         }
         LessonProgress {
             lesson: lesson.id,
+            attempt: 0,
             step: 0,
             steps,
             busy: None,
@@ -336,7 +382,8 @@ impl CheckStatus {
 pub enum Busy {
     /// Running the current step's Do it.
     Doing,
-    /// Closing every session and emptying the tree.
+    /// Emptying the room: stopped members started again, every session closed, the tree
+    /// swept.
     Resetting,
     /// Doing an earlier step again on the way back to the chosen one.
     Replaying { step: usize },

@@ -134,6 +134,14 @@ pub enum MemberMode {
 }
 
 impl MemberMode {
+    /// Whether the member serves clients: it leads, follows, or stands alone.
+    pub fn serves(self) -> bool {
+        matches!(
+            self,
+            MemberMode::Leader | MemberMode::Follower | MemberMode::Standalone
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             MemberMode::Leader => "leader",

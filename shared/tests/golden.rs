@@ -392,6 +392,7 @@ fn every_event_kind() {
             RoomEvent::LessonChanged {
                 progress: Some(lesson::LessonProgress {
                     lesson: lesson::LessonId(1),
+                    attempt: 2,
                     step: 1,
                     steps: vec![
                         lesson::StepProgress {
@@ -415,7 +416,7 @@ fn every_event_kind() {
                     busy: Some(lesson::Busy::Replaying { step: 0 }),
                 }),
             },
-            json!({"kind": "lesson_changed", "progress": {"lesson": 1, "step": 1, "steps": [
+            json!({"kind": "lesson_changed", "progress": {"lesson": 1, "attempt": 2, "step": 1, "steps": [
                 {"status": "done", "check": {"status": "passed",
                     "found": {"client": 1, "node": "/locks/sub0000000000"}}},
                 {"status": "current", "check": {"status": "waiting", "found": {}}}

@@ -126,11 +126,15 @@ async fn lesson_by_do_it(app: &TestApp, lesson: u8, lang: &str) {
     let url = format!("{}/?lesson={lesson}&lang={lang}", app.http_url());
     browser_test(&format!("lesson_{lesson}_{lang}"), &url, async |b| {
         let started = tokio::time::Instant::now();
-        let room = b.wait_for_testid("room").await?.text().await?;
-        ensure!(
-            room.contains(&format!("lesson-{lesson}-")),
-            "a room of its own: {room}"
-        );
+        let label = b.wait_for_testid("room").await?;
+        b.wait_for("a room of its own", async |_| {
+            Ok(label
+                .text()
+                .await?
+                .contains(&format!("lesson-{lesson}-"))
+                .then_some(()))
+        })
+        .await?;
         let steps = by_do_it(b).await?;
         eprintln!(
             "lesson {lesson} ({lang}) by Do it: {:.1} s from a fresh page; steps {steps:.1?}",
@@ -215,6 +219,7 @@ async fn lesson_one_by_hand_passes_the_same_checks_and_back_leaves_nothing_in_zo
         until_current(b, 0).await?;
         let room = b.wait_for_testid("room").await?.text().await?;
         let room = room.trim_start_matches("room: ").to_string();
+        ensure!(room.starts_with("lesson-1-"), "the page's room: {room}");
         // The ordinary controls: one client, then two more, then release the holder.
         b.click("[data-testid=add-lock-client]").await?;
         until_step_done(b, 0).await?;

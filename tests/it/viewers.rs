@@ -75,3 +75,38 @@ async fn a_viewer_that_stops_reading_gets_a_snapshot_not_the_backlog() {
     assert_eq!(stalled.view.locks.clients, driver.view.locks.clients);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_room_no_one_watches_ends_and_closes_its_sessions() {
+    let app = tests::spawn_app_with(|s| s.room_idle = std::time::Duration::from_secs(1)).await;
+    let mut viewer = app.viewer().await;
+    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
+    viewer.add_lock_client().await;
+    viewer
+        .until("a holder", |view, _| view.holders().next().map(drop))
+        .await;
+    let raw = zookeeper_client::Client::connect(&tests::zookeeper::connect_string())
+        .await
+        .unwrap();
+    let locks = format!("/zkplay/{}/locks", app.room);
+    let (held, watch) = raw.list_and_watch_children(&locks).await.unwrap();
+    assert_eq!(held.len(), 1);
+    drop(viewer);
+    // A second later the room ends, and its holder's session with it: ZooKeeper says so.
+    let event = tokio::time::timeout(tests::viewer::WAIT, watch.changed())
+        .await
+        .expect("the room's sessions closed");
+    assert_eq!(
+        event.event_type,
+        zookeeper_client::EventType::NodeChildrenChanged
+    );
+    assert!(raw.list_children(&locks).await.unwrap().is_empty());
+    // Whoever comes next finds the room afresh.
+    let next = app.viewer().await;
+    assert!(
+        next.view.locks.clients.is_empty() && next.view.locks.nodes.is_empty(),
+        "{:?}",
+        next.view.locks
+    );
+    app.stop().await;
+}

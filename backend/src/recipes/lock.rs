@@ -86,6 +86,12 @@ pub enum Input {
     Failed {
         message: String,
     },
+    /// The session's connection dropped or came back; `careful`: the room wants holders to
+    /// follow Apache Curator's rule (stop on SUSPENDED, hold again once connected).
+    Connection {
+        connected: bool,
+        careful: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +102,8 @@ enum Phase {
     Arming,
     Waiting,
     Holding,
+    /// A careful holder whose connection dropped: it keeps its node and does nothing with it.
+    Suspended,
     Releasing,
     Done,
 }
@@ -240,7 +248,33 @@ impl Core {
                 self.phase = Phase::Done;
                 vec![Step::Close(CloseReason::Finished)]
             }
-            // Anything else is stale (a release of a client that does not hold): nothing to do.
+            (
+                Phase::Holding,
+                Input::Connection {
+                    connected: false,
+                    careful: true,
+                },
+            ) => {
+                self.phase = Phase::Suspended;
+                vec![Step::Publish(RoomEvent::LockSuspended {
+                    client,
+                    path: self.this_path(),
+                })]
+            }
+            (
+                Phase::Suspended,
+                Input::Connection {
+                    connected: true, ..
+                },
+            ) => {
+                self.phase = Phase::Holding;
+                vec![Step::Publish(RoomEvent::LockResumed {
+                    client,
+                    path: self.this_path(),
+                })]
+            }
+            // Anything else is stale (a release of a client that does not hold, a careless
+            // holder's lost connection): nothing to do.
             _ => Vec::new(),
         };
         Ok(steps)
@@ -344,6 +378,11 @@ impl LockRecipe {
 
     pub fn is_holding(&self) -> bool {
         self.core().phase == Phase::Holding
+    }
+
+    /// A careful holder whose connection dropped: it holds its node and does no work.
+    pub fn is_suspended(&self) -> bool {
+        self.core().phase == Phase::Suspended
     }
 
     /// What a call is as a move at the room's gate, and the seed line it is.
@@ -453,6 +492,60 @@ mod tests {
             r.on(Input::Deleted),
             vec![Step::Close(CloseReason::Finished)]
         );
+    }
+
+    #[test]
+    fn a_careful_holder_suspends_on_a_lost_connection_and_holds_again_once_back() {
+        let path = || "/locks/sub0000000000".to_string();
+        for kind in [
+            LockRecipeKind::Predecessor,
+            LockRecipeKind::PredecessorNaive,
+            LockRecipeKind::ChildrenWatch,
+        ] {
+            let mut r = LockRecipe::new(kind, 1);
+            r.on(Input::Connected {
+                session: 1,
+                timeout_ms: 5000,
+            });
+            r.on(Input::Created {
+                path: path(),
+                czxid: 101,
+            });
+            r.on(Input::Children {
+                names: names(&["sub0000000000"]),
+            });
+            assert!(r.is_holding(), "{kind:?}");
+            // The seed's holder goes on as if nothing happened.
+            let careless = Input::Connection {
+                connected: false,
+                careful: false,
+            };
+            assert!(r.on(careless).is_empty() && r.is_holding());
+            let lost = Input::Connection {
+                connected: false,
+                careful: true,
+            };
+            assert_eq!(
+                r.on(lost),
+                vec![Step::Publish(RoomEvent::LockSuspended {
+                    client: 1,
+                    path: path()
+                })]
+            );
+            assert!(r.is_suspended() && !r.is_holding());
+            let back = Input::Connection {
+                connected: true,
+                careful: true,
+            };
+            assert_eq!(
+                r.on(back),
+                vec![Step::Publish(RoomEvent::LockResumed {
+                    client: 1,
+                    path: path()
+                })]
+            );
+            assert!(r.is_holding());
+        }
     }
 
     #[test]

@@ -6,9 +6,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 
-use shared::{
-    CloseReason, LockRecipeKind, MoveKind, RoomEvent, SeedPoint, SessionStatus, WatchCall,
-};
+use shared::{CloseReason, LockRecipeKind, MoveKind, SeedPoint, SessionStatus, WatchCall};
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
 use zookeeper_client::{Client, OneshotWatcher};
@@ -61,9 +59,6 @@ impl LockClientTask {
             .into();
         let mut armed: Option<ArmedWatch> = None;
         let mut held_since: Option<Instant> = None;
-        // A careful holder that lost its connection: it does no work and lets its hold wait
-        // until it is back (or its session is lost, which ends it like any expiry).
-        let mut suspended = false;
         loop {
             while let Some(step) = steps.pop_front() {
                 match step {
@@ -90,7 +85,7 @@ impl LockClientTask {
             }
             // A Release asked for while it was busy: a holder lets go now; anyone else ignores it.
             // A suspended holder keeps the request until it is back.
-            if !suspended && self.session.take_release() && recipe.is_holding() {
+            if !recipe.is_suspended() && self.session.take_release() && recipe.is_holding() {
                 held_since = None;
                 steps.extend(recipe.on(Input::HoldOver));
                 continue;
@@ -98,11 +93,15 @@ impl LockClientTask {
             gate.rest();
             // A paused process's clock stops with it: its hold ends only once it runs again (a
             // partitioned one's runs on). In slow motion, holds last as many times longer.
-            let running = *link.borrow() != Link::Frozen && !suspended;
-            let hold_ms = *self.hold_ms.borrow() * u64::from(gate.stretch());
+            // A suspended holder does no work: its hold waits until it is back.
+            let running = *link.borrow() != Link::Frozen && !recipe.is_suspended();
+            let hold_ms = self
+                .hold_ms
+                .borrow()
+                .saturating_mul(u64::from(gate.stretch()));
             let deadline = held_since
                 .filter(|_| hold_ms > 0 && running)
-                .map(|t| t + Duration::from_millis(hold_ms));
+                .and_then(|t| t.checked_add(Duration::from_millis(hold_ms)));
             tokio::select! {
                 // A holder that wakes from a pause past its hold time acts on its own clock
                 // first (it writes and lets go), and only then hears what happened meanwhile.
@@ -141,20 +140,14 @@ impl LockClientTask {
                     if let Some(reason) = change {
                         return Err(reason);
                     }
-                    let path = recipe.this_path().unwrap_or_default().to_string();
-                    match watch.status() {
-                        SessionStatus::Disconnected
-                            if recipe.is_holding() && !suspended && *self.suspend.borrow() =>
-                        {
-                            suspended = true;
-                            self.session.publish(RoomEvent::LockSuspended { client: self.session.id, path });
-                        }
-                        SessionStatus::Connected if suspended => {
-                            suspended = false;
-                            self.session.publish(RoomEvent::LockResumed { client: self.session.id, path });
-                        }
-                        _ => {}
-                    }
+                    // The recipe decides what a careful holder does about it.
+                    let connected = match watch.status() {
+                        SessionStatus::Connected => true,
+                        SessionStatus::Disconnected => false,
+                        _ => continue,
+                    };
+                    let careful = *self.suspend.borrow();
+                    steps.extend(recipe.on(Input::Connection { connected, careful }));
                 }
             }
         }

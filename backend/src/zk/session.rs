@@ -31,7 +31,7 @@ pub enum SessionCmd {
     Pause(Duration),
     /// Cut the process off from ZooKeeper for a while (a network partition); it runs on.
     Partition(Duration),
-    /// Close the session because the room says so (shutdown, recipe switch).
+    /// Close the session because the room says so (shutdown, recipe switch, lesson reset).
     Close(CloseReason),
 }
 
@@ -312,69 +312,55 @@ impl Session {
         std::mem::take(&mut self.release_asked)
     }
 
-    /// Cuts the link for `cut`, unless a pause or kill holds it already; it heals by itself.
     fn partition(&self, cut: Duration) {
-        let until_ms = now_ms() + cut.as_millis() as u64;
+        self.hold_link(Link::Partitioned, cut);
+    }
+
+    fn pause(&self, pause: Duration) {
+        self.hold_link(Link::Frozen, pause);
+    }
+
+    /// Freezes or partitions the link for `span`, if it is open (the room refuses a second
+    /// one; a kill's cut is for good), and opens it again by itself; each change is published.
+    fn hold_link(&self, held: Link, span: Duration) {
         let took = self.link.send_if_modified(|l| {
             let open = *l == Link::Open;
             if open {
-                *l = Link::Partitioned;
+                *l = held;
             }
             open
         });
         if !took {
             return;
         }
-        self.publish(RoomEvent::PartitionChanged {
-            client: self.id,
-            partitioned: true,
-            until_ms: Some(until_ms),
-        });
-        let (link, events, client) = (self.link.clone(), self.events.clone(), self.id);
+        let until_ms = Some(now_ms() + span.as_millis() as u64);
+        let (client, events) = (self.id, self.events.clone());
+        let change = move |on: bool| match held {
+            Link::Partitioned => RoomEvent::PartitionChanged {
+                client,
+                partitioned: on,
+                until_ms: until_ms.filter(|_| on),
+            },
+            _ => RoomEvent::LinkChanged {
+                client,
+                frozen: on,
+                until_ms: until_ms.filter(|_| on),
+            },
+        };
+        self.publish(change(true));
+        let link = self.link.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(cut).await;
-            let healed = link.send_if_modified(|l| {
-                let cut = *l == Link::Partitioned;
-                if cut {
-                    *l = Link::Open;
-                }
-                cut
-            });
-            if healed {
-                let _ = events.send(Report::Event(RoomEvent::PartitionChanged {
-                    client,
-                    partitioned: false,
-                    until_ms: None,
-                }));
-            }
-        });
-    }
-
-    fn pause(&self, pause: Duration) {
-        let until_ms = now_ms() + pause.as_millis() as u64;
-        self.link.send_replace(Link::Frozen);
-        self.publish(RoomEvent::LinkChanged {
-            client: self.id,
-            frozen: true,
-            until_ms: Some(until_ms),
-        });
-        let (link, events, client) = (self.link.clone(), self.events.clone(), self.id);
-        tokio::spawn(async move {
-            tokio::time::sleep(pause).await;
-            // A kill during the pause cut the link for good; only a frozen link reopens.
+            tokio::time::sleep(span).await;
+            // A kill meanwhile cut the link for good; only a link still held opens.
             let opened = link.send_if_modified(|l| {
-                let frozen = *l == Link::Frozen;
-                if frozen {
+                let still = *l == held;
+                if still {
                     *l = Link::Open;
                 }
-                frozen
+                still
             });
             if opened {
-                let _ = events.send(Report::Event(RoomEvent::LinkChanged {
-                    client,
-                    frozen: false,
-                    until_ms: None,
-                }));
+                let _ = events.send(Report::Event(change(false)));
             }
         });
     }

@@ -108,18 +108,13 @@ pub fn app() -> Html {
     };
     let on_answer = {
         let dispatcher = state.dispatcher();
-        use_callback((), move |(lesson, step, option), _| {
+        use_callback((), move |(lesson, attempt, step, option), _| {
             dispatcher.dispatch(Action::Answer {
                 lesson,
+                attempt,
                 step,
                 option,
             })
-        })
-    };
-    let on_back = {
-        let dispatcher = state.dispatcher();
-        use_callback((), move |(lesson, from), _| {
-            dispatcher.dispatch(Action::ForgetAnswers { lesson, from })
         })
     };
     let lesson_line = lesson_line(&state);
@@ -201,8 +196,7 @@ pub fn app() -> Html {
                                     <div class="side-column">
                                         <Lessons view={view.clone()} link={(*link).clone()}
                                             course={state.course.clone()} texts={state.texts.clone()}
-                                            answers={state.answers.clone()} on_answer={on_answer}
-                                            on_back={on_back} />
+                                            answers={state.answers.clone()} on_answer={on_answer} />
                                         <CodePanel view={view.clone()} lang={lang}
                                             selected={state.selected} on_select={select}
                                             lesson_line={lesson_line} />
@@ -227,6 +221,22 @@ fn other_lang(lang: Lang) -> Lang {
         Lang::En => Lang::Zh,
         Lang::Zh => Lang::En,
     }
+}
+
+/// Whether the room's current lesson step may be done now (the D key).
+fn do_ready(state: &AppState) -> bool {
+    let (Some(view), Some(course), Some(texts)) = (&state.view, &state.course, &state.texts) else {
+        return false;
+    };
+    let Some(progress) = &view.lesson else {
+        return false;
+    };
+    let Some(outline) = course.lesson(progress.lesson) else {
+        return false;
+    };
+    crate::lesson::steps_shown(outline, texts, progress, &state.answers)
+        .get(progress.step)
+        .is_some_and(|step| step.do_ready)
 }
 
 /// The seed's line the room's current lesson step illustrates.
@@ -279,9 +289,8 @@ fn shortcut_keys(
                 page::remember_lang(other);
                 state.dispatch(Action::SetLang(other));
             }
-            "d" | "D" if state.view.as_ref().is_some_and(|v| v.lesson.is_some()) => {
-                link.send(ClientMsg::LessonDo)
-            }
+            // As the button: only once the step's prediction is made.
+            "d" | "D" if do_ready(&state) => link.send(ClientMsg::LessonDo),
             " " => {
                 // Space would also scroll the page or press the focused button.
                 event.prevent_default();

@@ -17,10 +17,8 @@ pub struct LessonsProps {
     pub course: Option<Rc<CourseOutline>>,
     pub texts: Option<Rc<LessonTexts>>,
     pub answers: Answers,
-    /// A prediction: lesson, step, option.
-    pub on_answer: Callback<(LessonId, usize, usize)>,
-    /// Going back to a step: its predictions and those after it are to be made again.
-    pub on_back: Callback<(LessonId, usize)>,
+    /// A prediction: lesson, attempt, step, option.
+    pub on_answer: Callback<(LessonId, u32, usize, usize)>,
 }
 
 /// A sentence with its `code` set as code.
@@ -85,21 +83,18 @@ pub fn lessons(props: &LessonsProps) -> Html {
             };
             let shown = steps_shown(outline, texts, progress, &props.answers);
             let goto = |step: usize| {
-                let (link, on_back) = (props.link.clone(), props.on_back.clone());
-                Callback::from(move |_| {
-                    on_back.emit((id, step));
-                    link.send(ClientMsg::LessonGoto { step });
-                })
+                let link = props.link.clone();
+                Callback::from(move |_| link.send(ClientMsg::LessonGoto { step }))
             };
             let leave = {
                 let link = props.link.clone();
                 Callback::from(move |_| link.send(ClientMsg::LeaveLesson))
             };
-            let idle = progress.busy.is_none();
+            // Back and Restart stop whatever the room does for the lesson: never a dead end.
             let back = back_target(progress);
             let steps = shown.iter().map(|step| {
                 html! {
-                    <StepItem key={step.index} lesson={id} step={step.clone()} do_it={panel.do_it.clone()}
+                    <StepItem key={step.index} lesson={id} attempt={progress.attempt} step={step.clone()} do_it={panel.do_it.clone()}
                         redo={panel.redo.clone()} predict={panel.predict.clone()}
                         your_answer={panel.your_answer.clone()} what_happened={panel.what_happened.clone()}
                         seed_line={panel.seed_line.clone()} link={props.link.clone()}
@@ -121,9 +116,9 @@ pub fn lessons(props: &LessonsProps) -> Html {
                         <p class="lesson-finished" data-testid="lesson-finished">{ panel.finished.clone() }</p>
                     }
                     <div class="lesson-nav">
-                        <button data-testid="lesson-back" disabled={!idle || back.is_none()}
+                        <button data-testid="lesson-back" disabled={back.is_none()}
                             onclick={goto(back.unwrap_or(0))}>{ format!("← {}", panel.back) }</button>
-                        <button data-testid="lesson-restart" disabled={!idle}
+                        <button data-testid="lesson-restart"
                             onclick={goto(0)}>{ format!("⟲ {}", panel.restart) }</button>
                         <button class="lesson-leave" data-testid="lesson-leave" onclick={leave}>{ panel.leave.clone() }</button>
                     </div>
@@ -142,6 +137,7 @@ pub fn lessons(props: &LessonsProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct StepItemProps {
     lesson: LessonId,
+    attempt: u32,
     step: StepShown,
     do_it: String,
     redo: String,
@@ -150,7 +146,7 @@ struct StepItemProps {
     what_happened: String,
     seed_line: String,
     link: ServerLink,
-    on_answer: Callback<(LessonId, usize, usize)>,
+    on_answer: Callback<(LessonId, u32, usize, usize)>,
     on_redo: Callback<MouseEvent>,
 }
 
@@ -166,8 +162,9 @@ fn step_item(props: &StepItemProps) -> Html {
     let quiz = step.quiz.as_ref().filter(|_| step.status != StepStatus::Todo).map(|quiz| {
         let options = quiz.options.iter().enumerate().map(|(i, option)| {
             let choose = {
-                let (on_answer, lesson, at) = (props.on_answer.clone(), props.lesson, step.index);
-                Callback::from(move |_| on_answer.emit((lesson, at, i)))
+                let (on_answer, lesson, attempt, at) =
+                    (props.on_answer.clone(), props.lesson, props.attempt, step.index);
+                Callback::from(move |_| on_answer.emit((lesson, attempt, at, i)))
             };
             let marks = match (option.chosen, option.happened) {
                 (true, true) => format!("✓ {} · {}", props.your_answer, props.what_happened),

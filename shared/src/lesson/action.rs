@@ -109,16 +109,7 @@ impl Target {
         let locks = &view.locks;
         match self {
             Target::Holder => locks.holder().map(|c| c.id),
-            Target::Waiter(n) => {
-                let mut waiting: Vec<_> = locks
-                    .clients
-                    .iter()
-                    .filter(|c| c.phase == ClientPhase::Waiting)
-                    .filter_map(|c| Some((c.path.as_deref()?, c.id)))
-                    .collect();
-                waiting.sort();
-                waiting.get(nth(n)?).map(|(_, id)| *id)
-            }
+            Target::Waiter(n) => locks.waiters_in_order().get(nth(n)?).map(|c| c.id),
             Target::Newest => locks.clients.iter().map(|c| c.id).max(),
             Target::Server(n) => {
                 let mut registered: Vec<_> = view
@@ -173,22 +164,23 @@ pub enum Settle {
     Nothing,
     /// The lock client has its node, the room's observer has seen it, and it waits or holds.
     Queued(ClientId),
-    /// Every AppServer is registered and every AppClient's latest line lists exactly them.
-    Listed,
+    /// Every AppServer is registered, every AppClient's latest line lists exactly them, and
+    /// the server `gone` (one that was crashed or killed) has left the room.
+    Listed { gone: Option<ClientId> },
     /// The room runs this recipe (its old lock clients have closed).
     Recipe(LockRecipeKind),
-    /// The member is down (`false`) or serves again (`true`).
-    Member(u32, bool),
+    /// The member is down, or serves again.
+    Member { id: u32, serving: bool },
 }
 
 impl Settle {
     pub fn reached(self, view: &RoomView, ensemble: &EnsembleView) -> bool {
         match self {
             Settle::Recipe(recipe) => view.recipe == recipe && view.locks.clients.is_empty(),
-            Settle::Member(id, serving) => ensemble.members.iter().any(|m| {
+            Settle::Member { id, serving } => ensemble.members.iter().any(|m| {
                 m.id == id
                     && if serving {
-                        matches!(m.mode, MemberMode::Leader | MemberMode::Follower)
+                        m.mode.serves()
                     } else {
                         m.mode == MemberMode::Down
                     }
@@ -199,8 +191,11 @@ impl Settle {
                 c.path.as_ref().is_some_and(seen)
                     && matches!(c.phase, ClientPhase::Waiting | ClientPhase::Holding)
             }),
-            Settle::Listed => {
+            Settle::Listed { gone } => {
                 let registry = &view.registry;
+                if gone.is_some_and(|id| registry.server(id).is_some()) {
+                    return false;
+                }
                 let line = crate::seed::server_list_line(registry.nodes.iter().map(|n| &*n.data));
                 registry.servers.iter().all(|s| s.path.is_some())
                     && registry.nodes.len() == registry.servers.len()
@@ -210,5 +205,47 @@ impl Settle {
                         .all(|a| a.lines.last() == Some(&line))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::RoomEvent;
+
+    #[test]
+    fn a_crashed_server_has_settled_once_it_is_gone_and_listed() {
+        let mut view = RoomView::new("t", 0);
+        let events = [
+            RoomEvent::AppClientAdded { client: 1 },
+            RoomEvent::ServerAdded {
+                client: 2,
+                name: "server0000".into(),
+            },
+            RoomEvent::ServerListUpdated {
+                client: 1,
+                servers: vec![],
+            },
+        ];
+        for (i, e) in events.iter().enumerate() {
+            view.apply(i as u64 + 1, 0, e);
+        }
+        // The old line lists nothing, and no node is registered, but the server has not gone.
+        assert!(!Settle::Listed { gone: Some(2) }.reached(&view, &EnsembleView::default()));
+        view.apply(
+            4,
+            0,
+            &RoomEvent::ClientClosed {
+                client: 2,
+                reason: crate::protocol::CloseReason::Crashed,
+            },
+        );
+        assert!(Settle::Listed { gone: Some(2) }.reached(&view, &EnsembleView::default()));
+    }
+
+    #[test]
+    fn spans_in_percent_follow_the_session_timeout() {
+        assert_eq!(Span::TimeoutPercent(118).ms(5000), 5900);
+        assert_eq!(Span::Ms(300).ms(5000), 300);
     }
 }

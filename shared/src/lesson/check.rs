@@ -14,8 +14,9 @@ use crate::protocol::{
 use crate::seed::{server_list_line, SEED_APP_CLIENT_OUTPUT};
 use crate::view::{ClientPhase, LogEntry, RoomView, LOCK_DIR};
 
-/// Events a step keeps for its check; a step that sees more keeps the first ones.
-pub const MAX_STEP_EVENTS: usize = 20_000;
+/// Events a step keeps for its check; a step that sees more keeps the first ones. A check
+/// reads them all at every event, on the room's own task: a lesson's step sees a few hundred.
+pub const MAX_STEP_EVENTS: usize = 5_000;
 
 /// What the room saw since a step began.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -212,10 +213,12 @@ pub enum Why {
     NoTarget,
     /// Do it waited in vain for the room to settle.
     Stuck,
+    /// The room refused one of Do it's intents (the room's reason is in `line`).
+    Refused,
 }
 
 impl Why {
-    pub const ALL: [Why; 17] = [
+    pub const ALL: [Why; 18] = [
         Why::TwoHolders,
         Why::FixedRecipe,
         Why::NoHolder,
@@ -233,6 +236,7 @@ impl Why {
         Why::WroteWhileDisconnected,
         Why::NoTarget,
         Why::Stuck,
+        Why::Refused,
     ];
 }
 
@@ -380,12 +384,7 @@ fn queued(log: &StepLog, now: &RoomView, waiters: u64) -> Outcome {
         .clients
         .iter()
         .all(|c| matches!(c.phase, ClientPhase::Waiting | ClientPhase::Holding));
-    let mut waiting: Vec<_> = queue
-        .clients
-        .iter()
-        .filter(|c| c.phase == ClientPhase::Waiting)
-        .collect();
-    waiting.sort_by(|a, b| a.path.cmp(&b.path));
+    let waiting = queue.waiters_in_order();
     let watches_right = |c: &&crate::view::LockClientView| {
         let (Some(path), Some(watch)) = (&c.path, &c.watching) else {
             return false;
@@ -479,39 +478,37 @@ fn rewatched(log: &StepLog, now: &RoomView) -> Outcome {
     if let Some(found) = log.first_violation() {
         return Outcome::Failed(Why::TwoHolders, found);
     }
-    let events: Vec<&RoomEvent> = log.events().collect();
-    for (i, event) in events.iter().enumerate() {
-        let RoomEvent::WatchFired { client, path, .. } = event else {
-            continue;
-        };
-        let rest = &events[i + 1..];
-        let Some(listed) = rest
-            .iter()
-            .position(|e| matches!(e, RoomEvent::ChildrenListed { client: c, .. } if c == client))
-        else {
-            continue;
-        };
-        let rewatch = rest[listed + 1..].iter().find_map(|e| match e {
-            RoomEvent::WatchSet {
-                client: c, path: p, ..
-            } if c == client && p != path => Some(p.clone()),
-            _ => None,
-        });
-        if let Some(watched) = rewatch {
-            let waits = now
-                .locks
-                .client(*client)
-                .is_some_and(|c| c.phase == ClientPhase::Waiting);
-            let found = Found {
-                client: Some(*client),
-                node: Some(path.clone()),
-                watched: Some(watched),
-                other: now.locks.holders().next().map(|h| h.id),
-                ..Found::default()
-            };
-            if waits && now.locks.holders().count() == 1 {
-                return Outcome::Passed(found);
+    // One pass: per client, the node whose watch fired and whether it has listed since.
+    let mut fired: std::collections::HashMap<ClientId, (&String, bool)> = Default::default();
+    for event in log.events() {
+        match event {
+            RoomEvent::WatchFired { client, path, .. } => {
+                fired.insert(*client, (path, false));
             }
+            RoomEvent::ChildrenListed { client, .. } => {
+                if let Some((_, listed)) = fired.get_mut(client) {
+                    *listed = true;
+                }
+            }
+            RoomEvent::WatchSet { client, path, .. } => {
+                let Some(&(node, true)) = fired.get(client) else {
+                    continue;
+                };
+                let waits = now
+                    .locks
+                    .client(*client)
+                    .is_some_and(|c| c.phase == ClientPhase::Waiting);
+                if path != node && waits && now.locks.holders().count() == 1 {
+                    return Outcome::Passed(Found {
+                        client: Some(*client),
+                        node: Some(node.clone()),
+                        watched: Some(path.clone()),
+                        other: now.locks.holders().next().map(|h| h.id),
+                        ..Found::default()
+                    });
+                }
+            }
+            _ => {}
         }
     }
     Outcome::Waiting(Found::default())
@@ -555,7 +552,8 @@ fn seed_output(now: &RoomView) -> Outcome {
         .iter()
         .zip(SEED_APP_CLIENT_OUTPUT)
         .position(|(line, seed)| line != seed);
-    if let Some(at) = differs.or((lines.len() > SEED_APP_CLIENT_OUTPUT.len()).then_some(9)) {
+    let longer = lines.len() > SEED_APP_CLIENT_OUTPUT.len();
+    if let Some(at) = differs.or(longer.then_some(SEED_APP_CLIENT_OUTPUT.len())) {
         found.line = lines.get(at).cloned();
         return Outcome::Failed(Why::OtherOutput, found);
     }
@@ -594,61 +592,50 @@ fn server_left(log: &StepLog, now: &RoomView) -> Outcome {
 
 /// A lock client of the step's start left; `at_once` asks that its node went before half its
 /// session timeout (a close), otherwise that it stayed at least that long (a crash: ZooKeeper
-/// expires the session no sooner than two thirds of the timeout after the last ping).
+/// expires the session no sooner than two thirds of the timeout after the last ping). The
+/// two may come in either order: a client that finishes deletes its node before it is
+/// reported closed.
 fn node_went(log: &StepLog, at_once: bool) -> Outcome {
-    let mut left: Option<(ClientId, String, u64, u64)> = None;
+    let mut left: Option<(&crate::view::LockClientView, &String, u64)> = None;
+    let mut removed: std::collections::HashMap<&str, u64> = Default::default();
     for entry in &log.events {
         match &entry.event {
             RoomEvent::ClientClosed { client, .. } if left.is_none() => {
                 if let Some(c) = log.start.locks.client(*client) {
                     if let Some(path) = &c.path {
-                        let timeout = c.timeout_ms.unwrap_or_default();
-                        left = Some((c.id, path.clone(), entry.at_ms, timeout));
+                        left = Some((c, path, entry.at_ms));
                     }
                 }
             }
             RoomEvent::ZnodeRemoved { path } => {
-                let Some((client, node, since, timeout)) = &left else {
-                    continue;
-                };
-                if path != node {
-                    continue;
-                }
-                let elapsed = entry.at_ms.saturating_sub(*since);
-                let found = Found {
-                    client: Some(*client),
-                    node: Some(node.clone()),
-                    count: Some(elapsed),
-                    expected: Some(*timeout),
-                    ..Found::default()
-                };
-                let quick = elapsed < timeout / 2;
-                return match (at_once, quick) {
-                    (true, true) | (false, false) => Outcome::Passed(found),
-                    (true, false) => Outcome::Failed(Why::NodeStayed, found),
-                    (false, true) => Outcome::Failed(Why::RemovedAtOnce, found),
-                };
+                removed.entry(path.as_str()).or_insert(entry.at_ms);
             }
             _ => {}
         }
     }
-    let found = left
-        .map(|(client, node, _, timeout)| Found {
-            client: Some(client),
-            node: Some(node),
-            expected: Some(timeout),
-            ..Found::default()
-        })
-        .unwrap_or_default();
-    Outcome::Waiting(found)
+    let Some((client, node, since)) = left else {
+        return Outcome::Waiting(Found::default());
+    };
+    let mut found = Found {
+        client: Some(client.id),
+        node: Some(node.clone()),
+        expected: client.timeout_ms,
+        ..Found::default()
+    };
+    let (Some(timeout), Some(&gone)) = (client.timeout_ms, removed.get(node.as_str())) else {
+        return Outcome::Waiting(found);
+    };
+    let elapsed = gone.saturating_sub(since);
+    found.count = Some(elapsed);
+    match (at_once, elapsed < timeout / 2) {
+        (true, true) | (false, false) => Outcome::Passed(found),
+        (true, false) => Outcome::Failed(Why::NodeStayed, found),
+        (false, true) => Outcome::Failed(Why::RemovedAtOnce, found),
+    }
 }
 
 fn leader_of(ensemble: &EnsembleView) -> Option<u32> {
-    ensemble
-        .members
-        .iter()
-        .find(|m| m.mode == MemberMode::Leader)
-        .map(|m| m.id)
+    crate::lesson::MemberTarget::Leader.resolve(ensemble)
 }
 
 fn expired(log: &StepLog) -> Option<ClientId> {
@@ -703,7 +690,8 @@ fn leader_moved(log: &StepLog, now: &RoomView, ensemble: &EnsembleView) -> Outco
     }
 }
 
-fn serving(ensemble: &EnsembleView) -> u64 {
+/// Members running (serving, or looking for a quorum).
+fn running(ensemble: &EnsembleView) -> u64 {
     ensemble
         .members
         .iter()
@@ -721,7 +709,7 @@ fn writes_wait(log: &StepLog, now: &RoomView, ensemble: &EnsembleView) -> Outcom
     });
     let found = Found {
         client: added.map(|c| c.id),
-        count: Some(serving(ensemble)),
+        count: Some(running(ensemble)),
         expected: Some(ensemble.members.len() as u64),
         ..Found::default()
     };
@@ -740,6 +728,9 @@ fn writes_resume(log: &StepLog, now: &RoomView, ensemble: &EnsembleView) -> Outc
         .filter(|c| c.path.is_none())
         .map(|c| c.id)
         .collect();
+    if waiting.is_empty() {
+        return Outcome::Failed(Why::NoTarget, Found::default());
+    }
     let made = waiting
         .iter()
         .find_map(|id| Some((*id, now.locks.client(*id)?.path.clone()?)));
@@ -749,7 +740,7 @@ fn writes_resume(log: &StepLog, now: &RoomView, ensemble: &EnsembleView) -> Outc
             node: Some(node),
             ..Found::default()
         }),
-        _ if !waiting.is_empty() && waiting.iter().all(|id| now.locks.client(*id).is_none()) => {
+        _ if waiting.iter().all(|id| now.locks.client(*id).is_none()) => {
             Outcome::Failed(Why::ClientGone, Found::default())
         }
         _ => Outcome::Waiting(Found::default()),
@@ -809,36 +800,44 @@ fn overlap(log: &StepLog) -> Outcome {
     let Some((holder, disconnected)) = partitioned_holder(log) else {
         return Outcome::Waiting(Found::default());
     };
-    let events: Vec<&RoomEvent> = log.events().collect();
-    let after = &events[disconnected..];
+    let after: Vec<&RoomEvent> = log.events().skip(disconnected).collect();
+    let by_holder = |e: &&&RoomEvent, what: fn(&RoomEvent) -> bool| match e {
+        RoomEvent::LockSuspended { client, .. }
+        | RoomEvent::Violation { first: client, .. }
+        | RoomEvent::ResourceWritten { client, .. }
+        | RoomEvent::ClientClosed { client, .. } => *client == holder && what(e),
+        _ => false,
+    };
+    let mut found = Found {
+        client: Some(holder),
+        ..Found::default()
+    };
     if after
         .iter()
-        .any(|e| matches!(e, RoomEvent::LockSuspended { client, .. } if *client == holder))
+        .any(|e| by_holder(&e, |e| matches!(e, RoomEvent::LockSuspended { .. })))
     {
-        let found = Found {
-            client: Some(holder),
-            ..Found::default()
-        };
         return Outcome::Failed(Why::Suspended, found);
     }
     let violation = after
         .iter()
-        .position(|e| matches!(e, RoomEvent::Violation { first, .. } if *first == holder));
-    let Some(at) = violation else {
-        return Outcome::Waiting(Found {
-            client: Some(holder),
-            ..Found::default()
-        });
-    };
-    let mut found = log.first_violation().unwrap_or_default();
-    found.client = Some(holder);
-    let wrote_after = after[at..]
+        .position(|e| by_holder(&e, |e| matches!(e, RoomEvent::Violation { .. })));
+    let closed = after
         .iter()
-        .any(|e| matches!(e, RoomEvent::ResourceWritten { client, .. } if *client == holder));
-    if wrote_after {
-        Outcome::Passed(found)
-    } else {
-        Outcome::Waiting(found)
+        .position(|e| by_holder(&e, |e| matches!(e, RoomEvent::ClientClosed { .. })));
+    if let Some(at) = violation {
+        found = log.first_violation().unwrap_or_default();
+        found.client = Some(holder);
+        let wrote = after[at..]
+            .iter()
+            .position(|e| by_holder(&e, |e| matches!(e, RoomEvent::ResourceWritten { .. })));
+        if wrote.is_some() {
+            return Outcome::Passed(found);
+        }
+    }
+    // Gone without two holders and a write after the next one gained: it cannot happen now.
+    match closed {
+        Some(_) => Outcome::Failed(Why::ClientGone, found),
+        None => Outcome::Waiting(found),
     }
 }
 

@@ -678,3 +678,28 @@ fn careful_holder_wants_a_stop_no_write_and_a_lone_successor() {
     seed.on(partition(1)).on([gained(2), violation()]);
     assert_eq!(failed(seed.check(&Check::CarefulHolder)), Why::TwoHolders);
 }
+
+#[test]
+fn a_node_that_goes_before_its_client_is_reported_closed_still_counts() {
+    // A client that finishes deletes its node first, then is reported closed.
+    let mut run = Room::queue(P, 2).step(standalone());
+    run.on([removed(0)])
+        .after(4)
+        .on([closed(1, CloseReason::Finished)]);
+    assert_eq!(passed(run.check(&Check::GoneAtOnce)).count, Some(0));
+}
+
+#[test]
+fn an_overlap_that_can_no_longer_come_fails() {
+    let mut run = Room::queue(P, 2).step(standalone());
+    run.on(partition(1))
+        .on([removed(0), closed(1, CloseReason::Expired)]);
+    assert_eq!(failed(run.check(&Check::Overlap)), Why::ClientGone);
+}
+
+#[test]
+fn writes_resume_needs_a_client_that_was_waiting() {
+    use MemberMode::{Follower, Leader};
+    let run = Room::queue(P, 2).step(ensemble([Leader, Follower, Follower]));
+    assert_eq!(failed(run.check(&Check::WritesResume)), Why::NoTarget);
+}

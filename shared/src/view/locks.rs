@@ -89,6 +89,17 @@ impl LockQueue {
         (owner.phase == ClientPhase::Holding).then_some(owner)
     }
 
+    /// The clients waiting for the lock, in queue order (by their nodes).
+    pub fn waiters_in_order(&self) -> Vec<&LockClientView> {
+        let mut waiting: Vec<&LockClientView> = self
+            .clients
+            .iter()
+            .filter(|c| c.phase == ClientPhase::Waiting && c.path.is_some())
+            .collect();
+        waiting.sort_by(|a, b| a.path.cmp(&b.path));
+        waiting
+    }
+
     /// Clients that believe they hold the lock right now.
     pub fn holders(&self) -> impl Iterator<Item = &LockClientView> {
         self.clients
