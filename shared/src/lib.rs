@@ -18,7 +18,7 @@ pub use protocol::{
     MemberView, RoomEvent, ServerInfo, ServerMsg, SessionStatus, WatchCall, WatchedKind,
     WriteOutcome, LISTED_NAMES_MAX, PROTOCOL_VERSION,
 };
-pub use seed::{SeedListing, SeedPoint};
+pub use seed::{server_list_line, SeedListing, SeedPoint, SEED_APP_CLIENT_OUTPUT};
 pub use session::SessionId;
 pub use time::{
     slow_delay_ms, slower, MoveId, MoveKind, PendingMove, TimeMode, TimeView, DEFAULT_SLOW_FACTOR,

@@ -5,17 +5,7 @@ use tests::{spawn_app, zookeeper, Viewer};
 use zookeeper_client::{Acls, Client, CreateMode};
 
 /// The seed's example output, line for line.
-const SEED_OUTPUT: [&str; 9] = [
-    "server list updated: []",
-    "server list updated: [server0000]",
-    "server list updated: [server0000, server0001]",
-    "server list updated: [server0000, server0001, server0002]",
-    "server list updated: [server0000, server0001, server0002, server0003]",
-    "server list updated: [server0000, server0001, server0002]",
-    "server list updated: [server0000, server0001]",
-    "server list updated: [server0000]",
-    "server list updated: []",
-];
+const SEED_OUTPUT: [&str; 9] = shared::SEED_APP_CLIENT_OUTPUT;
 
 /// Waits until the room's first app client has printed `count` lines; returns them.
 async fn lines(viewer: &mut Viewer, count: usize) -> Vec<String> {

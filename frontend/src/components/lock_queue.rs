@@ -278,6 +278,41 @@ pub struct LockNodeProps {
     pub on_select: Callback<Option<ClientId>>,
 }
 
+/// How a card says its link is held: by a pause or a partition.
+struct HeldLink {
+    class: &'static str,
+    sign: &'static str,
+    what: Text,
+    ends: Text,
+    countdown: &'static str,
+}
+
+const HELD_PAUSED: HeldLink = HeldLink {
+    class: "paused",
+    sign: "⏸",
+    what: Text::Paused,
+    ends: Text::ResumesIn,
+    countdown: "pause-countdown",
+};
+
+const HELD_PARTITIONED: HeldLink = HeldLink {
+    class: "partitioned",
+    sign: "✂",
+    what: Text::Partitioned,
+    ends: Text::HealsIn,
+    countdown: "partition-countdown",
+};
+
+/// The badge of a held link, with the countdown to `until` (server clock).
+fn held_link(held: HeldLink, until: u64, lang: Lang) -> Html {
+    html! {
+        <div class={held.class} data-testid={held.class}>
+            { format!("{} {}", held.sign, held.what.get(lang)) }
+            <Countdown deadline_ms={until} lang={lang} label={held.ends} testid={held.countdown} />
+        </div>
+    }
+}
+
 #[function_component(LockNode)]
 pub fn lock_node(props: &LockNodeProps) -> Html {
     let lang = props.lang;
@@ -374,26 +409,12 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         .liveness
         .as_ref()
         .and_then(|l| l.frozen_until)
-        .map(|until| {
-            html! {
-                <div class="paused" data-testid="paused">
-                    { format!("⏸ {}", Text::Paused.get(lang)) }
-                    <Countdown deadline_ms={until} lang={lang} label={Text::ResumesIn} testid="pause-countdown" />
-                </div>
-            }
-        });
+        .map(|until| held_link(HELD_PAUSED, until, lang));
     let partitioned = props
         .liveness
         .as_ref()
         .and_then(|l| l.partitioned_until)
-        .map(|until| {
-            html! {
-                <div class="partitioned" data-testid="partitioned">
-                    { format!("✂ {}", Text::Partitioned.get(lang)) }
-                    <Countdown deadline_ms={until} lang={lang} label={Text::HealsIn} testid="partition-countdown" />
-                </div>
-            }
-        });
+        .map(|until| held_link(HELD_PARTITIONED, until, lang));
     let select = {
         let (on_select, owner) = (props.on_select.clone(), props.owner.as_ref().map(|c| c.id));
         Callback::from(move |_: MouseEvent| {
