@@ -35,6 +35,7 @@ fn every_text(t: &LessonTexts) -> Vec<(String, &str)> {
         &p.resetting,
         &p.replaying,
         &p.finished,
+        &p.next,
         &p.language,
     ]
     .into_iter()

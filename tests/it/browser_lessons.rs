@@ -136,6 +136,14 @@ async fn lesson_by_do_it(app: &TestApp, lesson: u8, lang: &str) {
         })
         .await?;
         let steps = by_do_it(b).await?;
+        let next = b
+            .client
+            .find_all(Locator::Css("[data-testid=lesson-next]"))
+            .await?;
+        ensure!(
+            next.len() == usize::from(lesson < 8),
+            "a finished lesson offers the next, the last none"
+        );
         eprintln!(
             "lesson {lesson} ({lang}) by Do it: {:.1} s from a fresh page; steps {steps:.1?}",
             started.elapsed().as_secs_f64()

@@ -102,6 +102,15 @@ pub fn lessons(props: &LessonsProps) -> Html {
                 }
             });
             let title = texts.lesson(id).map_or("", |t| t.title.as_str());
+            let next = course
+                .lessons
+                .iter()
+                .map(|l| l.id)
+                .find(|l| l.0 == id.0 + 1)
+                .map(|lesson| {
+                    let link = props.link.clone();
+                    Callback::from(move |_| link.send(ClientMsg::StartLesson { lesson }))
+                });
             html! {
                 <div class="lesson active" data-testid="lesson" data-lesson={id.to_string()}>
                     <div class="lesson-head">
@@ -113,7 +122,15 @@ pub fn lessons(props: &LessonsProps) -> Html {
                     }
                     <ol class="lesson-steps">{ for steps }</ol>
                     if progress.finished() {
-                        <p class="lesson-finished" data-testid="lesson-finished">{ panel.finished.clone() }</p>
+                        <p class="lesson-finished" data-testid="lesson-finished">
+                            { panel.finished.clone() }
+                            if let Some(next) = next {
+                                { " " }
+                                <button class="lesson-next" data-testid="lesson-next" onclick={next}>
+                                    { format!("{} →", panel.next) }
+                                </button>
+                            }
+                        </p>
                     }
                     <div class="lesson-nav">
                         <button data-testid="lesson-back" disabled={back.is_none()}

@@ -91,6 +91,8 @@ pub struct PanelTexts {
     /// `Doing step {count} again`.
     pub replaying: String,
     pub finished: String,
+    /// On a finished lesson: open the next one.
+    pub next: String,
     pub language: String,
 }
 
