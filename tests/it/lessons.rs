@@ -130,6 +130,9 @@ async fn going_to_a_later_step_does_the_steps_before_it_again() {
     .await;
     // The naive recipe's crash gave two holders on the way.
     assert_eq!(progress.steps[1].status, StepStatus::Done);
+    // A viewer who joins now (a student opening the teacher's room) is at the same step.
+    let student = app.viewer().await;
+    assert_eq!(student.view.lesson.as_ref(), Some(&progress));
     assert_eq!(progress.steps[1].check.happened, vec![1]);
     viewer.send(&ClientMsg::LessonDo).await;
     // A second Do it while the first runs is refused.
