@@ -52,10 +52,10 @@ pub struct Config {
     #[arg(long, env = "ZKPLAY_MAX_ROOMS", default_value_t = 64)]
     pub max_rooms: usize,
 
-    /// A room no browser has watched for this long, in seconds, closes its sessions and ends
-    /// (every `/?lesson=N` link opens a room of its own).
-    #[arg(long, env = "ZKPLAY_ROOM_IDLE_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
-    pub room_idle_secs: u64,
+    /// A room no browser has watched for this many minutes closes its sessions, deletes its
+    /// znodes and frees its slot (every `/?lesson=N` link opens a room of its own).
+    #[arg(long, env = "ZKPLAY_ROOM_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub room_idle_minutes: u64,
 
     /// Hold time of a new room's lock holders, in ms (0 = until released).
     #[arg(long, env = "ZKPLAY_HOLD_MS", default_value_t = 3000)]
@@ -105,7 +105,7 @@ impl Config {
             viewer_queue: self.viewer_queue,
             send_buffer_bytes: self.send_buffer_bytes,
             default_hold_ms: self.hold_ms,
-            room_idle: Duration::from_secs(self.room_idle_secs),
+            room_idle: Duration::from_secs(self.room_idle_minutes * 60),
             ensemble: None,
         }
     }

@@ -58,7 +58,7 @@ impl ServerSettings {
             viewer_queue: 1024,
             send_buffer_bytes: 16 * 1024,
             default_hold_ms: 3000,
-            room_idle: Duration::from_secs(600),
+            room_idle: Duration::from_secs(30 * 60),
             ensemble: None,
         }
     }

@@ -458,6 +458,14 @@ impl RoomActor {
                     if self.idle_for_too_long() {
                         tracing::info!(room = %self.view.room, "no browser for {:?}; the room ends", self.settings.idle_limit);
                         self.shutdown(&mut events).await;
+                        // What its sessions leave behind (a killed client's node, a stranger's)
+                        // goes too: the next visit finds the room empty.
+                        let sweep = zk::sweep_room(&self.settings.zk, &self.view.room);
+                        match tokio::time::timeout(SWEEP_LIMIT, sweep).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(e)) => tracing::warn!(room = %self.view.room, "sweeping the idle room: {e}"),
+                            Err(_) => tracing::warn!(room = %self.view.room, "sweeping the idle room: no answer in {SWEEP_LIMIT:?}"),
+                        }
                         return;
                     }
                 }
