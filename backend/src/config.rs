@@ -52,8 +52,8 @@ pub struct Config {
     #[arg(long, env = "ZKPLAY_MAX_ROOMS", default_value_t = 64)]
     pub max_rooms: usize,
 
-    /// A room no browser has watched for this many minutes closes its sessions, deletes its
-    /// znodes and frees its slot (every `/?lesson=N` link opens a room of its own).
+    /// A room no browser has watched for this many minutes closes its sessions and frees its
+    /// slot (every `/?lesson=N` link opens a room of its own).
     #[arg(long, env = "ZKPLAY_ROOM_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub room_idle_minutes: u64,
 

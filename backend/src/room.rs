@@ -307,7 +307,8 @@ impl Rooms {
     pub fn get_or_start(&self, name: &str) -> Result<RoomHandle, RoomError> {
         let mut rooms = self.rooms.lock().expect("rooms lock");
         if let Some((handle, task)) = rooms.get(name) {
-            if !task.is_finished() {
+            // A room that ends (left idle) takes no more commands; a new one starts beside it.
+            if !task.is_finished() && !handle.cmds.is_closed() {
                 return Ok(handle.clone());
             }
         }
@@ -457,15 +458,9 @@ impl RoomActor {
                 _ = idle_check.tick() => {
                     if self.idle_for_too_long() {
                         tracing::info!(room = %self.view.room, "no browser for {:?}; the room ends", self.settings.idle_limit);
+                        // New viewers get a new room at once, while this one closes.
+                        cmds.close();
                         self.shutdown(&mut events).await;
-                        // What its sessions leave behind (a killed client's node, a stranger's)
-                        // goes too: the next visit finds the room empty.
-                        let sweep = zk::sweep_room(&self.settings.zk, &self.view.room);
-                        match tokio::time::timeout(SWEEP_LIMIT, sweep).await {
-                            Ok(Ok(())) => {}
-                            Ok(Err(e)) => tracing::warn!(room = %self.view.room, "sweeping the idle room: {e}"),
-                            Err(_) => tracing::warn!(room = %self.view.room, "sweeping the idle room: no answer in {SWEEP_LIMIT:?}"),
-                        }
                         return;
                     }
                 }

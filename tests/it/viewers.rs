@@ -2,7 +2,6 @@
 
 use shared::{ClientMsg, ServerMsg};
 use tests::{spawn_app_with, Viewer};
-use zookeeper_client::{Acls, CreateMode};
 
 #[tokio::test]
 async fn a_viewer_that_stops_reading_gets_a_snapshot_not_the_backlog() {
@@ -78,7 +77,7 @@ async fn a_viewer_that_stops_reading_gets_a_snapshot_not_the_backlog() {
 }
 
 #[tokio::test]
-async fn a_room_no_one_watches_ends_closes_its_sessions_and_empties_its_folders() {
+async fn a_room_no_one_watches_ends_and_closes_its_sessions() {
     let app = tests::spawn_app_with(|s| s.room_idle = std::time::Duration::from_secs(1)).await;
     let mut viewer = app.viewer().await;
     viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
@@ -90,28 +89,18 @@ async fn a_room_no_one_watches_ends_closes_its_sessions_and_empties_its_folders(
         .await
         .unwrap();
     let locks = format!("/zkplay/{}/locks", app.room);
-    // A node of another program's, which no session's end would remove.
-    let persistent = CreateMode::PersistentSequential.with_acls(Acls::anyone_all());
-    raw.create(&format!("{locks}/sub"), b"", &persistent)
-        .await
-        .unwrap();
-    viewer
-        .until("the outsider's node shown", |view, _| {
-            (view.locks.nodes.len() == 2).then_some(())
-        })
-        .await;
+    let (held, watch) = raw.list_and_watch_children(&locks).await.unwrap();
+    assert_eq!(held.len(), 1);
     drop(viewer);
-    // A second later the room ends: its holder's session closes and its folders are swept.
-    let deadline = tokio::time::Instant::now() + tests::viewer::WAIT;
-    loop {
-        let (left, watch) = raw.list_and_watch_children(&locks).await.unwrap();
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::timeout_at(deadline, watch.changed())
-            .await
-            .expect("the idle room's nodes deleted");
-    }
+    // A second later the room ends, and its holder's session with it: ZooKeeper says so.
+    let event = tokio::time::timeout(tests::viewer::WAIT, watch.changed())
+        .await
+        .expect("the room's sessions closed");
+    assert_eq!(
+        event.event_type,
+        zookeeper_client::EventType::NodeChildrenChanged
+    );
+    assert!(raw.list_children(&locks).await.unwrap().is_empty());
     // Whoever comes next finds the room afresh.
     let next = app.viewer().await;
     assert!(
