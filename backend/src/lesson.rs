@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use shared::lesson::{
-    Action, Busy, CheckReport, CheckStatus, Course, CourseError, Lesson, LessonId, LessonProgress,
+    Action, Busy, CheckReport, CheckStatus, Course, CourseError, Lesson, LessonProgress,
     MemberTarget, Outcome, Settle, StepLog, StepStatus, Why, COURSE_JSON,
 };
 use shared::{EnsembleView, RoomEvent, RoomView};
@@ -74,10 +74,6 @@ impl LessonRun {
         }
     }
 
-    pub fn id(&self) -> LessonId {
-        self.lesson.id
-    }
-
     pub fn lesson(&self) -> &Lesson {
         &self.lesson
     }
@@ -97,11 +93,10 @@ impl LessonRun {
             .then(|| (at, &self.lesson.steps[at]))
     }
 
-    /// Takes a new runner's place; returns its number.
-    pub fn set_runner(&mut self, runner: tokio::task::AbortHandle) -> u64 {
+    /// The new runner (numbered by [`LessonRun::next_generation`]) takes the old one's place.
+    pub fn set_runner(&mut self, runner: tokio::task::AbortHandle) {
         self.stop_runner();
         self.runner = Some(runner);
-        self.generation
     }
 
     /// The number the next runner will have.

@@ -649,11 +649,12 @@ impl RoomActor {
     }
 
     fn ensemble_changed(&mut self) {
-        if let Some(run) = &mut self.lesson {
-            let ensemble = self.ensemble.borrow().clone();
-            if run.recheck(&self.view, &ensemble).is_some() {
-                self.publish_progress();
-            }
+        let moved = match &mut self.lesson {
+            Some(run) => run.recheck(&self.view, &self.ensemble.borrow()).is_some(),
+            None => false,
+        };
+        if moved {
+            self.publish_progress();
         }
         self.serve_waiters();
     }
@@ -663,7 +664,7 @@ impl RoomActor {
         if self.waiters.is_empty() {
             return;
         }
-        let ensemble = self.ensemble.borrow().clone();
+        let ensemble = self.ensemble.borrow();
         let waiters = std::mem::take(&mut self.waiters);
         for waiter in waiters {
             // A runner that was stopped waits no more.
@@ -1177,11 +1178,10 @@ impl RoomActor {
         let at_ms = now_ms();
         self.view.apply(seq, at_ms, &event);
         let moved = match &mut self.lesson {
-            Some(run) => {
-                let ensemble = self.ensemble.borrow().clone();
-                run.observe(seq, at_ms, &event, &self.view, &ensemble)
-                    .is_some()
-            }
+            // Borrowed, not cloned: this runs for every event of a lesson's room.
+            Some(run) => run
+                .observe(seq, at_ms, &event, &self.view, &self.ensemble.borrow())
+                .is_some(),
             None => false,
         };
         let frame = encode(&ServerMsg::Event { seq, at_ms, event });

@@ -946,7 +946,7 @@ async fn render_lessons(
     let texts: shared::lesson::LessonTexts =
         serde_json::from_str(shared::lesson::TEXTS_EN).unwrap();
     let props = LessonsProps {
-        view: Rc::new(view),
+        progress: view.lesson.clone(),
         link: ServerLink::detached(),
         course: Some(Rc::new(course)),
         texts: Some(Rc::new(texts)),

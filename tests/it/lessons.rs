@@ -311,12 +311,7 @@ async fn with_suspend_on_disconnect_no_two_holders_overlap_across_twenty_partiti
         let cut = viewer
             .until("a settled holder and a waiter", |view, _| {
                 let holder = view.locks.holder()?;
-                let waiting = view
-                    .locks
-                    .clients
-                    .iter()
-                    .filter(|c| c.watching.is_some())
-                    .count();
+                let waiting = view.locks.armed();
                 (waiting >= 1).then_some(holder.id)
             })
             .await;

@@ -97,12 +97,7 @@ async fn crashing_a_waiting_client_makes_its_successor_rewatch_and_never_yields_
     }
     viewer
         .until("one holder and three armed waiters", |view, _| {
-            let waiting = view
-                .locks
-                .clients
-                .iter()
-                .filter(|c| c.watching.is_some())
-                .count();
+            let waiting = view.locks.armed();
             (view.locks.nodes.len() == 4 && view.holders().count() == 1 && waiting == 3)
                 .then_some(())
         })

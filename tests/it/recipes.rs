@@ -25,12 +25,7 @@ async fn queue_up(viewer: &mut Viewer, n: usize) -> Vec<ClientId> {
     }
     viewer
         .until("a full queue", |view: &RoomView, _| {
-            let waiting = view
-                .locks
-                .clients
-                .iter()
-                .filter(|c| c.watching.is_some())
-                .count();
+            let waiting = view.locks.armed();
             let ready =
                 view.locks.nodes.len() == n && view.holders().count() == 1 && waiting == n - 1;
             ready.then(|| {

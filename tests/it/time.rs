@@ -208,12 +208,7 @@ async fn a_late_viewer_sees_the_mode_and_the_waiting_moves_and_live_lets_them_go
     // Live again: the queue forms by itself.
     viewer
         .until("one holder and two waiters", |view, _| {
-            let waiters = view
-                .locks
-                .clients
-                .iter()
-                .filter(|c| c.watching.is_some())
-                .count();
+            let waiters = view.locks.armed();
             (view.holders().count() == 1 && waiters == 2 && view.locks.nodes.len() == 3)
                 .then_some(())
         })

@@ -31,12 +31,7 @@ async fn a_viewer_that_stops_reading_gets_a_snapshot_not_the_backlog() {
             |view, _| {
                 // From the view, not the history: with a queue this short, the driver itself may
                 // be given a snapshot while it is busy sending.
-                let watching = view
-                    .locks
-                    .clients
-                    .iter()
-                    .filter(|c| c.watching.is_some())
-                    .count();
+                let watching = view.locks.armed();
                 (view.locks.nodes.len() == CLIENTS && watching == CLIENTS - 1).then_some(view.seq)
             },
         )

@@ -194,7 +194,7 @@ pub fn app() -> Html {
                                         <Registry view={view.clone()} lang={lang} link={(*link).clone()} />
                                     </div>
                                     <div class="side-column">
-                                        <Lessons view={view.clone()} link={(*link).clone()}
+                                        <Lessons progress={view.lesson.clone()} link={(*link).clone()}
                                             course={state.course.clone()} texts={state.texts.clone()}
                                             answers={state.answers.clone()} on_answer={on_answer} />
                                         <CodePanel view={view.clone()} lang={lang}

@@ -3,8 +3,10 @@
 
 use std::rc::Rc;
 
-use shared::lesson::{CheckStatus, CourseOutline, LessonId, LessonTexts, StepStatus};
-use shared::{ClientMsg, RoomView};
+use shared::lesson::{
+    CheckStatus, CourseOutline, LessonId, LessonProgress, LessonTexts, StepStatus,
+};
+use shared::ClientMsg;
 use yew::prelude::*;
 
 use crate::lesson::{back_target, busy_text, code_runs, step_of, steps_shown, Answers, StepShown};
@@ -12,7 +14,9 @@ use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
 pub struct LessonsProps {
-    pub view: Rc<RoomView>,
+    /// The room's lesson, if it runs one: the panel re-renders when it changes, not at every
+    /// event of the room.
+    pub progress: Option<LessonProgress>,
     pub link: ServerLink,
     pub course: Option<Rc<CourseOutline>>,
     pub texts: Option<Rc<LessonTexts>>,
@@ -50,7 +54,7 @@ pub fn lessons(props: &LessonsProps) -> Html {
         return html! { <section class="lessons" data-testid="lessons" data-loading="true"></section> };
     };
     let panel = &texts.panel;
-    let body = match &props.view.lesson {
+    let body = match &props.progress {
         None => {
             let lessons = course.lessons.iter().map(|lesson| {
                 let id = lesson.id;

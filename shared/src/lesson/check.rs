@@ -800,44 +800,49 @@ fn overlap(log: &StepLog) -> Outcome {
     let Some((holder, disconnected)) = partitioned_holder(log) else {
         return Outcome::Waiting(Found::default());
     };
-    let after: Vec<&RoomEvent> = log.events().skip(disconnected).collect();
-    let by_holder = |e: &&&RoomEvent, what: fn(&RoomEvent) -> bool| match e {
-        RoomEvent::LockSuspended { client, .. }
-        | RoomEvent::Violation { first: client, .. }
-        | RoomEvent::ResourceWritten { client, .. }
-        | RoomEvent::ClientClosed { client, .. } => *client == holder && what(e),
-        _ => false,
-    };
+    // The partitioned holder's own events since it saw Disconnected.
+    let its: Vec<&RoomEvent> = log
+        .events()
+        .skip(disconnected)
+        .filter(|e| match e {
+            RoomEvent::LockSuspended { client, .. }
+            | RoomEvent::Violation { first: client, .. }
+            | RoomEvent::ResourceWritten { client, .. }
+            | RoomEvent::ClientClosed { client, .. } => *client == holder,
+            _ => false,
+        })
+        .collect();
     let mut found = Found {
         client: Some(holder),
         ..Found::default()
     };
-    if after
+    if its
         .iter()
-        .any(|e| by_holder(&e, |e| matches!(e, RoomEvent::LockSuspended { .. })))
+        .any(|e| matches!(e, RoomEvent::LockSuspended { .. }))
     {
         return Outcome::Failed(Why::Suspended, found);
     }
-    let violation = after
+    if let Some(at) = its
         .iter()
-        .position(|e| by_holder(&e, |e| matches!(e, RoomEvent::Violation { .. })));
-    let closed = after
-        .iter()
-        .position(|e| by_holder(&e, |e| matches!(e, RoomEvent::ClientClosed { .. })));
-    if let Some(at) = violation {
+        .position(|e| matches!(e, RoomEvent::Violation { .. }))
+    {
         found = log.first_violation().unwrap_or_default();
         found.client = Some(holder);
-        let wrote = after[at..]
+        if its[at..]
             .iter()
-            .position(|e| by_holder(&e, |e| matches!(e, RoomEvent::ResourceWritten { .. })));
-        if wrote.is_some() {
+            .any(|e| matches!(e, RoomEvent::ResourceWritten { .. }))
+        {
             return Outcome::Passed(found);
         }
     }
     // Gone without two holders and a write after the next one gained: it cannot happen now.
-    match closed {
-        Some(_) => Outcome::Failed(Why::ClientGone, found),
-        None => Outcome::Waiting(found),
+    if its
+        .iter()
+        .any(|e| matches!(e, RoomEvent::ClientClosed { .. }))
+    {
+        Outcome::Failed(Why::ClientGone, found)
+    } else {
+        Outcome::Waiting(found)
     }
 }
 

@@ -89,6 +89,11 @@ impl LockQueue {
         (owner.phase == ClientPhase::Holding).then_some(owner)
     }
 
+    /// How many clients have a watch armed.
+    pub fn armed(&self) -> usize {
+        self.clients.iter().filter(|c| c.watching.is_some()).count()
+    }
+
     /// The clients waiting for the lock, in queue order (by their nodes).
     pub fn waiters_in_order(&self) -> Vec<&LockClientView> {
         let mut waiting: Vec<&LockClientView> = self

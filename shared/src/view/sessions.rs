@@ -48,6 +48,10 @@ impl Sessions {
         self.liveness.iter().find(|l| l.client == client)
     }
 
+    fn liveness_mut(&mut self, client: ClientId) -> Option<&mut Liveness> {
+        self.liveness.iter_mut().find(|l| l.client == client)
+    }
+
     /// The client that owned this node and has left the room, if any.
     pub fn departed_owner(&self, node: &Znode) -> Option<&Departed> {
         self.departed
@@ -75,7 +79,7 @@ impl Sessions {
                 client,
                 state,
                 member,
-            } => match self.liveness.iter_mut().find(|l| l.client == *client) {
+            } => match self.liveness_mut(*client) {
                 Some(live) => {
                     live.state = *state;
                     live.member = member.clone();
@@ -93,8 +97,8 @@ impl Sessions {
                 frozen,
                 until_ms,
             } => {
-                if let Some(live) = self.liveness.iter_mut().find(|l| l.client == *client) {
-                    live.frozen_until = if *frozen { *until_ms } else { None };
+                if let Some(live) = self.liveness_mut(*client) {
+                    live.frozen_until = until_ms.filter(|_| *frozen);
                 }
             }
             RoomEvent::PartitionChanged {
@@ -102,8 +106,8 @@ impl Sessions {
                 partitioned,
                 until_ms,
             } => {
-                if let Some(live) = self.liveness.iter_mut().find(|l| l.client == *client) {
-                    live.partitioned_until = if *partitioned { *until_ms } else { None };
+                if let Some(live) = self.liveness_mut(*client) {
+                    live.partitioned_until = until_ms.filter(|_| *partitioned);
                 }
             }
             RoomEvent::ClientClosed { client, .. } => self.liveness.retain(|l| l.client != *client),
