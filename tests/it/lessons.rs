@@ -360,6 +360,21 @@ async fn with_suspend_on_disconnect_no_two_holders_overlap_across_twenty_partiti
         )),
         0
     );
+    // After twenty cuts, the queue on the page is the tree a separate raw session reads.
+    let raw = zookeeper_client::Client::connect(&zookeeper::connect_string())
+        .await
+        .unwrap();
+    let locks = format!("/zkplay/{}/locks", app.room);
+    let mut real = raw.list_children(&locks).await.unwrap();
+    real.sort();
+    let real: Vec<String> = real.into_iter().map(|n| format!("/locks/{n}")).collect();
+    viewer
+        .until("the view to match ZooKeeper after the cuts", |view, _| {
+            let shown: Vec<&String> = view.locks.nodes.iter().map(|n| &n.path).collect();
+            (shown == real.iter().collect::<Vec<_>>()).then_some(())
+        })
+        .await;
+    drop(raw);
 
     // The same cut without the rule: the seed's holder goes on, and the room flags it.
     viewer
