@@ -77,6 +77,38 @@ pub struct Config {
     /// that stops reading can have pending before it gets a fresh snapshot instead).
     #[arg(long, env = "ZKPLAY_SEND_BUFFER_BYTES", default_value_t = 16 * 1024)]
     pub send_buffer_bytes: usize,
+
+    /// Lock clients and AppServers one student of a classroom may run at once.
+    #[arg(long, env = "ZKPLAY_STUDENT_CLIENTS", default_value_t = shared::classroom::DEFAULT_STUDENT_CLIENTS)]
+    pub student_clients: usize,
+
+    /// Run classrooms only: the shared room `main` and ad-hoc rooms are refused, so no one
+    /// without a teacher's key changes anything.
+    #[arg(long, env = "ZKPLAY_CLASSROOM_ONLY")]
+    pub classroom_only: bool,
+
+    /// Classrooms kept (their names and key digests); beyond, the oldest idle one is forgotten.
+    #[arg(long, env = "ZKPLAY_MAX_CLASSROOMS", default_value_t = 1000)]
+    pub max_classrooms: usize,
+
+    /// Where zkplay keeps what outlives it: its classrooms (and their recordings).
+    #[arg(long, env = "ZKPLAY_DATA_DIR", default_value_os_t = default_data_dir())]
+    pub data_dir: PathBuf,
+
+    /// The address students' devices reach this server at (`http://192.168.1.20:8080`), for
+    /// the links and the QR code. Absent: the server's network address when it listens on
+    /// every interface, else the address the teacher's page uses.
+    #[arg(long, env = "ZKPLAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// `$XDG_DATA_HOME/zkplay`, or `~/.local/share/zkplay`, or `./zkplay-data`.
+fn default_data_dir() -> PathBuf {
+    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share"));
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or(home)
+        .map_or_else(|| PathBuf::from("zkplay-data"), |d| d.join("zkplay"))
 }
 
 impl Config {
@@ -106,6 +138,11 @@ impl Config {
             send_buffer_bytes: self.send_buffer_bytes,
             default_hold_ms: self.hold_ms,
             room_idle: Duration::from_secs(self.room_idle_minutes * 60),
+            student_clients: self.student_clients,
+            classroom_only: self.classroom_only,
+            max_classrooms: self.max_classrooms,
+            data_dir: Some(self.data_dir.clone()),
+            public_url: self.public_url.clone(),
             ensemble: None,
         }
     }

@@ -5,13 +5,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::get;
-use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use shared::{EnsembleView, ServerInfo};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::classroom::Classrooms;
 use crate::ensemble::EnsembleControl;
 use crate::room::{RoomSettings, Rooms};
 use crate::ws::{self, Limits};
@@ -32,8 +36,18 @@ pub struct ServerSettings {
     /// a viewer that stops reading can have pending before it is given a snapshot instead.
     pub send_buffer_bytes: usize,
     pub default_hold_ms: u64,
-    /// A room no browser watches for this long ends (its sessions close).
+    /// A room no browser watches for this long ends (its sessions close, its nodes go).
     pub room_idle: Duration,
+    /// Lock clients and AppServers one student may run at once.
+    pub student_clients: usize,
+    /// Only classrooms run.
+    pub classroom_only: bool,
+    /// Classrooms kept.
+    pub max_classrooms: usize,
+    /// Where classrooms are kept across restarts; `None`: in memory only.
+    pub data_dir: Option<PathBuf>,
+    /// Where students reach the server, if the page's own address would not do.
+    pub public_url: Option<String>,
     /// The ensemble zkplay started itself, if it did: its members can be stopped and started.
     pub ensemble: Option<EnsembleControl>,
 }
@@ -59,6 +73,11 @@ impl ServerSettings {
             send_buffer_bytes: 16 * 1024,
             default_hold_ms: 3000,
             room_idle: Duration::from_secs(30 * 60),
+            student_clients: shared::classroom::DEFAULT_STUDENT_CLIENTS,
+            classroom_only: false,
+            max_classrooms: 1000,
+            data_dir: None,
+            public_url: None,
             ensemble: None,
         }
     }
@@ -83,13 +102,16 @@ pub struct AppState {
     pub members: Option<EnsembleControl>,
 }
 
-/// The routes: `/ws`, `/healthz`, `/lessons/*.json`, and the UI's files for everything else.
+/// The routes: `/ws`, `/healthz`, `/lessons/*.json`, `/classrooms`, and the UI's files for
+/// everything else.
 pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
     let index = ServeFile::new(ui_dir.join("index.html"));
     Router::new()
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/lessons/{file}", get(lesson_file))
+        .route("/classrooms", post(new_classroom))
+        .route("/classrooms/{room}/qr.svg", get(student_qr))
         // `cargo xtask dist` writes `.br` and `.gz` beside the wasm, script and stylesheet: a
         // classroom's laptops on one Wi-Fi fetch a quarter of the bytes.
         .fallback_service(
@@ -133,6 +155,97 @@ async fn lesson_file(
         .into_response()
 }
 
+/// `POST /classrooms`: a new classroom, `{"room": "quiet-otter-42", "key": "…"}`. The key is
+/// in no other answer: the page puts it in the teacher's link.
+async fn new_classroom(State(app): State<AppState>) -> Response {
+    let rooms = &app.rooms;
+    match rooms.classrooms().create(|name| rooms.is_running(name)) {
+        Ok(classroom) => {
+            tracing::info!(room = %classroom.room, "new classroom");
+            (StatusCode::CREATED, Json(classroom)).into_response()
+        }
+        Err(e) => {
+            tracing::warn!("no new classroom: {e}");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("no new classroom: {e}"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `GET /classrooms/{room}/qr.svg`: the students' link of a room as a QR code, to project.
+async fn student_qr(
+    State(app): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !shared::is_valid_room_name(&room) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "a room name is 1-32 characters of a-z, 0-9 and -",
+        )
+            .into_response();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let origin = app
+        .info
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{host}"));
+    let link = student_link(&origin, &room);
+    match qr_svg(&link) {
+        Some(svg) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            svg,
+        )
+            .into_response(),
+        None => (
+            StatusCode::BAD_REQUEST,
+            "that link is too long for a QR code",
+        )
+            .into_response(),
+    }
+}
+
+/// The link students open: the room, nothing more.
+pub fn student_link(origin: &str, room: &str) -> String {
+    format!("{}/?room={room}", origin.trim_end_matches('/'))
+}
+
+/// A QR code as SVG, dark on light with its quiet zone, readable from the back of a room
+/// (error correction M: a smudged projector still reads).
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color>()
+            .min_dimensions(320, 320)
+            .dark_color(qrcode::render::svg::Color("#000000"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build(),
+    )
+}
+
+/// Where students reach a server listening on `addr`: `--public-url`, else, when it listens on
+/// every interface, its address on the network it routes to (no packet is sent to find it).
+fn public_url(configured: Option<String>, addr: SocketAddr) -> Option<String> {
+    if configured.is_some() || !addr.ip().is_unspecified() {
+        return configured.map(|u| u.trim_end_matches('/').to_string());
+    }
+    let probe = std::net::UdpSocket::bind(("0.0.0.0", 0)).ok()?;
+    // A documentation address (RFC 5737): connect only picks the route.
+    probe.connect(("192.0.2.1", 9)).ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then(|| format!("http://{ip}:{}", addr.port()))
+}
+
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
@@ -160,22 +273,36 @@ impl Server {
             session_timeout_ms: settings.zk.session_timeout.as_millis() as u64,
             max_lock_clients: settings.max_lock_clients,
             max_message_bytes: settings.limits.max_message_bytes,
+            student_clients: settings.student_clients,
+            public_url: public_url(settings.public_url.clone(), addr),
         };
+        if let Some(dir) = &settings.data_dir {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                std::io::Error::other(format!("data directory {}: {e}", dir.display()))
+            })?;
+        }
+        let classrooms = Classrooms::load(settings.data_dir.as_deref(), settings.max_classrooms)
+            .map_err(std::io::Error::other)?;
         let course = crate::lesson::builtin_course().map_err(std::io::Error::other)?;
         let (ensemble_tx, ensemble) = watch::channel(EnsembleView::default());
-        let rooms = Arc::new(Rooms::new(RoomSettings {
-            course: Arc::new(course),
-            ensemble: ensemble.clone(),
-            members: settings.ensemble.clone(),
-            idle_limit: settings.room_idle,
-            zk: Arc::new(settings.zk),
-            max_lock_clients: settings.max_lock_clients,
-            max_servers: settings.max_servers,
-            max_app_clients: settings.max_app_clients,
-            max_rooms: settings.max_rooms,
-            viewer_queue: settings.viewer_queue,
-            default_hold_ms: settings.default_hold_ms,
-        }));
+        let rooms = Arc::new(Rooms::new(
+            RoomSettings {
+                course: Arc::new(course),
+                ensemble: ensemble.clone(),
+                members: settings.ensemble.clone(),
+                idle_limit: settings.room_idle,
+                zk: Arc::new(settings.zk),
+                max_lock_clients: settings.max_lock_clients,
+                max_servers: settings.max_servers,
+                max_app_clients: settings.max_app_clients,
+                max_rooms: settings.max_rooms,
+                viewer_queue: settings.viewer_queue,
+                default_hold_ms: settings.default_hold_ms,
+                student_clients: settings.student_clients,
+                classroom_only: settings.classroom_only,
+            },
+            classrooms,
+        ));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let probe = tokio::spawn(crate::probe::run(
             info.zookeeper.clone(),

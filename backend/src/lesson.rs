@@ -269,7 +269,7 @@ impl Runner {
             match action {
                 Action::AddLockClients { count, no_wait } => {
                     for _ in 0..*count {
-                        let id = self.room.add_lock_client().await.map_err(refused)?;
+                        let id = self.room.add_lock_client(None).await.map_err(refused)?;
                         if !no_wait {
                             self.settle(Settle::Queued(id)).await.map_err(fail)?;
                         }
@@ -277,7 +277,7 @@ impl Runner {
                 }
                 Action::AddServers { count } => {
                     for _ in 0..*count {
-                        self.room.add_server(None).await.map_err(refused)?;
+                        self.room.add_server(None, None).await.map_err(refused)?;
                         self.settle(Settle::Listed { gone: None })
                             .await
                             .map_err(fail)?;

@@ -5,6 +5,7 @@
 //! pure state machines; [`ensemble`] runs local ZooKeeper servers and [`probe`] asks them how
 //! they are.
 
+pub mod classroom;
 pub mod config;
 pub mod ensemble;
 pub mod gate;

@@ -4,19 +4,21 @@
 //! to its `RoomView` (with the same code browsers use), serialises each once and broadcasts the
 //! bytes to every viewer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
+use shared::classroom::{Member, Role, RoomKind, StudentId};
 use shared::lesson::{Action, Busy, Course, LessonId, Settle};
 use shared::{
     ClientId, ClientPhase, CloseReason, EnsembleView, LockRecipeKind, MoveId, PendingMove,
-    RoomEvent, RoomView, ServerMsg, TimeMode,
+    RoomEvent, RoomView, ServerMsg, TimeMode, You,
 };
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
+use crate::classroom::{hex, random_bytes, Classrooms, KeyCheck};
 use crate::ensemble::EnsembleControl;
 use crate::gate::{Gate, GateError, Press};
 use crate::lesson::{Failure, LessonRun, Runner};
@@ -30,6 +32,10 @@ use crate::zk::{Report, ZkSettings};
 
 /// How long one attempt at emptying a room's folders may take.
 const SWEEP_LIMIT: Duration = Duration::from_secs(20);
+
+/// Joins and leaves within this long are told to viewers as one presence change (a class
+/// arriving is thirty joins in a few seconds).
+const PRESENCE_EVERY: Duration = Duration::from_millis(250);
 
 /// One serialised `ServerMsg`, shared by every viewer that sends it.
 pub type Frame = Utf8Bytes;
@@ -54,9 +60,13 @@ pub struct RoomSettings {
     pub ensemble: watch::Receiver<EnsembleView>,
     /// zkplay's own ensemble, whose members a lesson may stop and start.
     pub members: Option<EnsembleControl>,
-    /// A room no browser has watched for this long closes its sessions and ends (a lesson
-    /// link makes a room each time it is opened).
+    /// A room no browser has watched for this long closes its sessions, deletes its nodes
+    /// and ends (a lesson link makes a room each time it is opened).
     pub idle_limit: Duration,
+    /// Lock clients and AppServers a student may run at once.
+    pub student_clients: usize,
+    /// Only classrooms run: a hello for any other room is refused.
+    pub classroom_only: bool,
 }
 
 /// Why a room refused a request.
@@ -92,7 +102,31 @@ pub enum RoomError {
     Resetting,
     #[error("client {0} is already paused or cut off")]
     LinkBusy(ClientId),
+    #[error("you already run {0} clients, a student's limit")]
+    StudentLimit(usize),
+    #[error("this server runs classrooms only: make one with New classroom")]
+    NoSuchRoom,
+    #[error("the system's random source failed")]
+    Random,
 }
+
+/// Who a connection joins a room as, before the room knows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinAs {
+    pub role: Role,
+    /// A student's token from an earlier visit.
+    pub token: Option<String>,
+}
+
+/// A connection's place in its room.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Joined {
+    pub viewer: ViewerId,
+    pub you: You,
+}
+
+/// One connection watching a room, numbered per room.
+pub type ViewerId = u64;
 
 /// A viewer's start: the room as it is, and every frame after it.
 pub struct Subscription {
@@ -102,8 +136,21 @@ pub struct Subscription {
 
 enum RoomCmd {
     Subscribe(oneshot::Sender<Subscription>),
-    AddLockClient(oneshot::Sender<Result<ClientId, RoomError>>),
-    AddServer(Option<String>, oneshot::Sender<Result<ClientId, RoomError>>),
+    Join(JoinAs, oneshot::Sender<Result<Joined, RoomError>>),
+    Leave(ViewerId),
+    /// A student (by their connection) picks a name; answered with who they are now.
+    NameStudent(ViewerId, String, oneshot::Sender<Result<You, RoomError>>),
+    OwnerOf(ClientId, oneshot::Sender<Option<StudentId>>),
+    AddLockClient(
+        Option<StudentId>,
+        oneshot::Sender<Result<ClientId, RoomError>>,
+    ),
+    AddServer(
+        Option<String>,
+        Option<StudentId>,
+        oneshot::Sender<Result<ClientId, RoomError>>,
+    ),
+    ResetRoom,
     AddAppClient(oneshot::Sender<Result<ClientId, RoomError>>),
     SetRecipe(LockRecipeKind),
     Crash(ClientId, oneshot::Sender<Result<(), RoomError>>),
@@ -160,12 +207,44 @@ impl RoomHandle {
         self.ask(RoomCmd::Subscribe).await
     }
 
-    pub async fn add_lock_client(&self) -> Result<ClientId, RoomError> {
-        self.ask(RoomCmd::AddLockClient).await?
+    /// A new connection watches the room as `join` says.
+    pub async fn join(&self, join: JoinAs) -> Result<Joined, RoomError> {
+        self.ask(|tx| RoomCmd::Join(join, tx)).await?
     }
 
-    pub async fn add_server(&self, name: Option<String>) -> Result<ClientId, RoomError> {
-        self.ask(|tx| RoomCmd::AddServer(name, tx)).await?
+    /// The connection `viewer` has left (called from a drop, so it does not wait).
+    pub fn leave(&self, viewer: ViewerId) {
+        let cmds = self.cmds.clone();
+        tokio::spawn(async move {
+            let _ = cmds.send(RoomCmd::Leave(viewer)).await;
+        });
+    }
+
+    pub async fn name_student(&self, viewer: ViewerId, name: String) -> Result<You, RoomError> {
+        self.ask(|tx| RoomCmd::NameStudent(viewer, name, tx))
+            .await?
+    }
+
+    /// The student who owns `client`, if one does.
+    pub async fn owner_of(&self, client: ClientId) -> Result<Option<StudentId>, RoomError> {
+        self.ask(|tx| RoomCmd::OwnerOf(client, tx)).await
+    }
+
+    /// Adds a lock client, owned by `owner` if a student adds it.
+    pub async fn add_lock_client(&self, owner: Option<StudentId>) -> Result<ClientId, RoomError> {
+        self.ask(|tx| RoomCmd::AddLockClient(owner, tx)).await?
+    }
+
+    pub async fn add_server(
+        &self,
+        name: Option<String>,
+        owner: Option<StudentId>,
+    ) -> Result<ClientId, RoomError> {
+        self.ask(|tx| RoomCmd::AddServer(name, owner, tx)).await?
+    }
+
+    pub async fn reset_room(&self) -> Result<(), RoomError> {
+        self.send(RoomCmd::ResetRoom).await
     }
 
     pub async fn add_app_client(&self) -> Result<ClientId, RoomError> {
@@ -285,16 +364,37 @@ impl RoomHandle {
     }
 }
 
-/// Every room of the server, created on first use.
+/// A room's actor as the server keeps it.
+struct Running {
+    handle: RoomHandle,
+    task: tokio::task::JoinHandle<()>,
+    /// Its sender lives in the actor: it is closed once the room has ended, nodes deleted.
+    ended: watch::Receiver<()>,
+}
+
+impl Running {
+    fn ended(&self) -> bool {
+        self.task.is_finished() || self.ended.has_changed().is_err()
+    }
+
+    /// Ending: it takes no more commands, and is closing its sessions and deleting its nodes.
+    fn ending(&self) -> bool {
+        self.handle.cmds.is_closed()
+    }
+}
+
+/// Every room of the server, created on first use, and the classrooms among them.
 pub struct Rooms {
     settings: RoomSettings,
-    rooms: Mutex<HashMap<String, (RoomHandle, tokio::task::JoinHandle<()>)>>,
+    classrooms: Classrooms,
+    rooms: Mutex<HashMap<String, Running>>,
 }
 
 impl Rooms {
-    pub fn new(settings: RoomSettings) -> Self {
+    pub fn new(settings: RoomSettings, classrooms: Classrooms) -> Self {
         Rooms {
             settings,
+            classrooms,
             rooms: Mutex::new(HashMap::new()),
         }
     }
@@ -303,22 +403,71 @@ impl Rooms {
         &self.settings
     }
 
-    /// The room called `name` (already validated), started if it was not running.
-    pub fn get_or_start(&self, name: &str) -> Result<RoomHandle, RoomError> {
-        let mut rooms = self.rooms.lock().expect("rooms lock");
-        if let Some((handle, task)) = rooms.get(name) {
-            // A room that ends (left idle) takes no more commands; a new one starts beside it.
-            if !task.is_finished() && !handle.cmds.is_closed() {
-                return Ok(handle.clone());
-            }
+    pub fn classrooms(&self) -> &Classrooms {
+        &self.classrooms
+    }
+
+    /// Whether a room of this name runs (or is still ending).
+    pub fn is_running(&self, name: &str) -> bool {
+        let rooms = self.rooms.lock().expect("rooms lock");
+        rooms.get(name).is_some_and(|r| !r.ended())
+    }
+
+    /// Joins the room a hello names as the hello asks: a classroom's teacher (the right key),
+    /// its viewer (the viewer link, or a wrong key: `wrong_key` says so), or a student; in any
+    /// other room, as anyone.
+    pub async fn join(
+        &self,
+        name: &str,
+        key: Option<&str>,
+        viewer: bool,
+        token: Option<String>,
+    ) -> Result<(RoomHandle, Joined, bool), RoomError> {
+        let check = self.classrooms.check(name, key);
+        if check == KeyCheck::Open && self.settings.classroom_only {
+            return Err(RoomError::NoSuchRoom);
         }
-        rooms.retain(|_, (_, task)| !task.is_finished());
-        if rooms.len() >= self.settings.max_rooms {
-            return Err(RoomError::TooManyRooms(self.settings.max_rooms));
+        let (role, wrong_key) = match check {
+            KeyCheck::Open => (Role::Open, false),
+            _ if viewer => (Role::Viewer, false),
+            KeyCheck::Right => (Role::Teacher, false),
+            KeyCheck::Wrong => (Role::Viewer, true),
+            KeyCheck::NoKey => (Role::Student, false),
+        };
+        let kind = match check {
+            KeyCheck::Open => RoomKind::Open,
+            _ => RoomKind::Classroom,
+        };
+        let handle = self.get_or_start(name, kind).await?;
+        let joined = handle.join(JoinAs { role, token }).await?;
+        Ok((handle, joined, wrong_key))
+    }
+
+    /// The room called `name` (already validated), started if it was not running. A room
+    /// that is ending is waited for: a new one must not meet the old one's deletions.
+    pub async fn get_or_start(&self, name: &str, kind: RoomKind) -> Result<RoomHandle, RoomError> {
+        loop {
+            let mut ended = {
+                let mut rooms = self.rooms.lock().expect("rooms lock");
+                match rooms.get(name) {
+                    Some(r) if !r.ended() && !r.ending() => return Ok(r.handle.clone()),
+                    Some(r) if !r.ended() => r.ended.clone(),
+                    _ => {
+                        rooms.retain(|_, r| !r.ended());
+                        if rooms.len() >= self.settings.max_rooms {
+                            return Err(RoomError::TooManyRooms(self.settings.max_rooms));
+                        }
+                        let running =
+                            RoomActor::start(name.to_string(), kind, self.settings.clone());
+                        let handle = running.handle.clone();
+                        rooms.insert(name.to_string(), running);
+                        return Ok(handle);
+                    }
+                }
+            };
+            // An error: the sender has gone with the old room.
+            let _ = ended.changed().await;
         }
-        let (handle, task) = RoomActor::start(name.to_string(), self.settings.clone());
-        rooms.insert(name.to_string(), (handle.clone(), task));
-        Ok(handle)
     }
 
     /// Closes every session of every room and waits for them.
@@ -330,9 +479,9 @@ impl Rooms {
             .drain()
             .map(|(_, r)| r)
             .collect();
-        for (handle, task) in rooms {
-            let _ = handle.ask(RoomCmd::Shutdown).await;
-            let _ = task.await;
+        for room in rooms {
+            let _ = room.handle.ask(RoomCmd::Shutdown).await;
+            let _ = room.task.await;
         }
     }
 }
@@ -370,6 +519,16 @@ struct RoomActor {
     cmds: mpsc::WeakSender<RoomCmd>,
     /// Since when no browser watches the room.
     unwatched_since: Option<tokio::time::Instant>,
+    /// The connections watching the room, and who each is.
+    viewers: HashMap<ViewerId, Member>,
+    next_viewer: ViewerId,
+    /// Students' tokens: who comes back as whom.
+    tokens: HashMap<String, StudentId>,
+    next_student: StudentId,
+    /// When the next presence change is told, if one is due.
+    presence_due: Option<tokio::time::Instant>,
+    /// Dropped when the actor ends: [`Rooms`] waits on it.
+    _alive: watch::Sender<()>,
 }
 
 /// Emptying the room: every session closes, then the folders are swept.
@@ -391,10 +550,11 @@ enum Waiter {
 }
 
 impl RoomActor {
-    fn start(name: String, settings: RoomSettings) -> (RoomHandle, tokio::task::JoinHandle<()>) {
+    fn start(name: String, kind: RoomKind, settings: RoomSettings) -> Running {
         let (cmds_tx, cmds_rx) = mpsc::channel(256);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (stop_observer, stop_rx) = watch::channel(false);
+        let (alive, ended) = watch::channel(());
         let mut tasks = JoinSet::new();
         tasks.spawn(
             Observer {
@@ -413,6 +573,12 @@ impl RoomActor {
             waiters: Vec::new(),
             cmds: cmds_tx.downgrade(),
             unwatched_since: None,
+            viewers: HashMap::new(),
+            next_viewer: 1,
+            tokens: HashMap::new(),
+            next_student: 1,
+            presence_due: None,
+            _alive: alive,
             view: RoomView::new(name, settings.default_hold_ms),
             hold_ms: watch::channel(settings.default_hold_ms).0,
             frames: broadcast::channel(settings.viewer_queue.max(1)).0,
@@ -428,12 +594,17 @@ impl RoomActor {
             tickets: HashMap::new(),
             clock: watch::channel(Clock::default()).0,
         };
+        actor.view.classroom.kind = kind;
         // The seed runs one AppClient; a room starts with one watching its server list.
         if let Err(e) = actor.add_app_client() {
             tracing::warn!("no app client in the new room: {e}");
         }
         let task = tokio::spawn(actor.run(cmds_rx, events_rx));
-        (RoomHandle { cmds: cmds_tx }, task)
+        Running {
+            handle: RoomHandle { cmds: cmds_tx },
+            task,
+            ended,
+        }
     }
 
     async fn run(
@@ -455,12 +626,16 @@ impl RoomActor {
                     self.release(released);
                 }
                 Ok(()) = ensemble.changed() => self.ensemble_changed(),
+                () = tokio::time::sleep_until(self.presence_due.unwrap_or_else(tokio::time::Instant::now)),
+                    if self.presence_due.is_some() => self.publish_presence(),
                 _ = idle_check.tick() => {
                     if self.idle_for_too_long() {
                         tracing::info!(room = %self.view.room, "no browser for {:?}; the room ends", self.settings.idle_limit);
-                        // New viewers get a new room at once, while this one closes.
+                        // New viewers wait for a new room while this one closes its sessions
+                        // and deletes its nodes.
                         cmds.close();
                         self.shutdown(&mut events).await;
+                        self.remove_nodes().await;
                         return;
                     }
                 }
@@ -490,11 +665,33 @@ impl RoomActor {
                     frames: self.frames.subscribe(),
                 });
             }
-            RoomCmd::AddLockClient(reply) => {
-                let _ = reply.send(self.add_lock_client());
+            RoomCmd::Join(join, reply) => {
+                let _ = reply.send(self.join(join));
             }
-            RoomCmd::AddServer(name, reply) => {
-                let _ = reply.send(self.add_server(name));
+            RoomCmd::Leave(viewer) => {
+                if self.viewers.remove(&viewer).is_some() {
+                    self.presence_changed();
+                }
+            }
+            RoomCmd::NameStudent(viewer, name, reply) => {
+                let _ = reply.send(self.name_student(viewer, name));
+            }
+            RoomCmd::OwnerOf(client, reply) => {
+                let _ = reply.send(self.view.classroom.owner_of(client));
+            }
+            RoomCmd::AddLockClient(owner, reply) => {
+                let _ = reply.send(self.add_lock_client(owner));
+            }
+            RoomCmd::AddServer(name, owner, reply) => {
+                let _ = reply.send(self.add_server(name, owner));
+            }
+            RoomCmd::ResetRoom => {
+                if let Some(mut run) = self.lesson.take() {
+                    run.stop_runner();
+                    self.publish(RoomEvent::LessonChanged { progress: None });
+                }
+                // No one waits for this reset's end; the room says it with `room_reset`.
+                self.start_reset(oneshot::channel().0);
             }
             RoomCmd::AddAppClient(reply) => {
                 let _ = reply.send(self.add_app_client());
@@ -629,6 +826,93 @@ impl RoomActor {
             return Err(RoomError::LinkBusy(client));
         }
         self.command(client, cmd)
+    }
+
+    fn join(&mut self, join: JoinAs) -> Result<Joined, RoomError> {
+        let student = match (join.role, &join.token) {
+            (Role::Student, Some(token)) => self.tokens.get(token).copied(),
+            _ => None,
+        };
+        let member = Member {
+            role: join.role,
+            student,
+        };
+        let viewer = self.next_viewer;
+        self.next_viewer += 1;
+        self.viewers.insert(viewer, member);
+        self.presence_changed();
+        Ok(Joined {
+            viewer,
+            you: You {
+                member,
+                token: student.and(join.token),
+            },
+        })
+    }
+
+    /// A student names themselves (the first time, they get a number and a token) or renames.
+    fn name_student(&mut self, viewer: ViewerId, name: String) -> Result<You, RoomError> {
+        let member = self.viewers.get_mut(&viewer).ok_or(RoomError::Closed)?;
+        let (student, token) = match member.student {
+            Some(student) => {
+                let token = self.tokens.iter().find(|(_, s)| **s == student);
+                (student, token.map(|(t, _)| t.clone()))
+            }
+            None => {
+                let token = hex(&random_bytes::<16>().map_err(|_| RoomError::Random)?);
+                let student = self.next_student;
+                self.next_student += 1;
+                self.tokens.insert(token.clone(), student);
+                member.student = Some(student);
+                (student, Some(token))
+            }
+        };
+        let member = *member;
+        self.publish(RoomEvent::StudentJoined { student, name });
+        self.presence_changed();
+        Ok(You { member, token })
+    }
+
+    /// Someone came or went: viewers are told soon, with whatever else changes by then.
+    fn presence_changed(&mut self) {
+        if self.presence_due.is_none() {
+            self.presence_due = Some(tokio::time::Instant::now() + PRESENCE_EVERY);
+        }
+    }
+
+    fn publish_presence(&mut self) {
+        self.presence_due = None;
+        let watching = u32::try_from(self.viewers.len()).unwrap_or(u32::MAX);
+        let here: BTreeSet<StudentId> = self.viewers.values().filter_map(|m| m.student).collect();
+        let here: Vec<StudentId> = here.into_iter().collect();
+        let room = &self.view.classroom;
+        let known_here: Vec<StudentId> = room
+            .students
+            .iter()
+            .filter(|s| s.here)
+            .map(|s| s.id)
+            .collect();
+        if room.watching != watching || known_here != here {
+            self.publish(RoomEvent::PresenceChanged { watching, here });
+        }
+    }
+
+    /// An ended room's nodes go, its folders and its own node too, whoever made them.
+    async fn remove_nodes(&self) {
+        let room = &self.view.room;
+        for attempt in 1..=3 {
+            let removed =
+                tokio::time::timeout(SWEEP_LIMIT, zk::remove_room(&self.settings.zk, room));
+            match removed.await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => {
+                    tracing::warn!(%room, attempt, "deleting the ended room's nodes: {e}")
+                }
+                Err(_) => {
+                    tracing::warn!(%room, attempt, "deleting the ended room's nodes: no answer in {SWEEP_LIMIT:?}")
+                }
+            }
+        }
     }
 
     /// No browser has watched the room for `idle_limit`.
@@ -929,6 +1213,9 @@ impl RoomActor {
                     tracing::warn!("no app client for the lesson: {e}");
                 }
             }
+        } else if let Err(e) = self.add_app_client() {
+            // Emptied by its teacher, the room is as new: with the seed's one AppClient.
+            tracing::warn!("no app client in the emptied room: {e}");
         }
         let ensemble = self.ensemble.borrow().clone();
         if let Some(run) = &mut self.lesson {
@@ -989,18 +1276,30 @@ impl RoomActor {
         }
     }
 
-    fn add_lock_client(&mut self) -> Result<ClientId, RoomError> {
+    /// A student may run so many clients at once.
+    fn refuse_over_student_limit(&self, owner: Option<StudentId>) -> Result<(), RoomError> {
+        let limit = self.settings.student_clients;
+        match owner {
+            Some(student) if self.view.classroom.clients_of(student) >= limit => {
+                Err(RoomError::StudentLimit(limit))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn add_lock_client(&mut self, owner: Option<StudentId>) -> Result<ClientId, RoomError> {
         self.refuse_while_resetting()?;
         if self.switching_to.is_some() {
             return Err(RoomError::Switching);
         }
+        self.refuse_over_student_limit(owner)?;
         let limit = self.settings.max_lock_clients;
         if self.view.locks.clients.len() >= limit {
             return Err(RoomError::Full("lock clients", limit));
         }
         let session = self.new_session();
         let id = session.id;
-        self.publish(RoomEvent::ClientAdded { client: id });
+        self.publish(RoomEvent::ClientAdded { client: id, owner });
         self.tasks.spawn(zk::session::run(LockClientTask {
             session,
             recipe: self.view.recipe,
@@ -1010,8 +1309,13 @@ impl RoomActor {
         Ok(id)
     }
 
-    fn add_server(&mut self, name: Option<String>) -> Result<ClientId, RoomError> {
+    fn add_server(
+        &mut self,
+        name: Option<String>,
+        owner: Option<StudentId>,
+    ) -> Result<ClientId, RoomError> {
         self.refuse_while_resetting()?;
+        self.refuse_over_student_limit(owner)?;
         let limit = self.settings.max_servers;
         if self.view.registry.servers.len() >= limit {
             return Err(RoomError::Full("servers", limit));
@@ -1023,6 +1327,7 @@ impl RoomActor {
         self.publish(RoomEvent::ServerAdded {
             client: id,
             name: name.clone(),
+            owner,
         });
         self.tasks
             .spawn(zk::session::run(AppServerTask { session, name }));

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use shared::classroom::{student_name, Forbidden, Member, Need, Role, STUDENT_NAME_MAX_CHARS};
 use shared::{
     is_valid_room_name, is_valid_server_name, ClientMsg, EnsembleView, ErrorCode, ServerMsg,
     MAX_HOLD_MS, MAX_PAUSE_MS, PROTOCOL_VERSION, SLOW_FACTORS,
@@ -18,9 +19,8 @@ use shared::{
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
-use crate::ensemble::EnsembleControl;
 use crate::http::AppState;
-use crate::room::{encode, Frame, RoomError, RoomHandle};
+use crate::room::{encode, Frame, Joined, RoomError, RoomHandle, ViewerId};
 
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -83,8 +83,17 @@ impl From<RoomError> for Rejection {
             | RoomError::Resetting
             | RoomError::LinkBusy(_) => ErrorCode::InvalidState,
             RoomError::NoSuchLesson(_) | RoomError::NoSuchStep(_) => ErrorCode::InvalidMessage,
+            RoomError::StudentLimit(_) => ErrorCode::StudentLimit,
+            RoomError::NoSuchRoom => ErrorCode::NoSuchRoom,
+            RoomError::Random => ErrorCode::InvalidState,
         };
         Rejection::new(code, e.to_string())
+    }
+}
+
+impl From<Forbidden> for Rejection {
+    fn from(e: Forbidden) -> Self {
+        Rejection::new(ErrorCode::Forbidden, e.to_string())
     }
 }
 
@@ -143,6 +152,15 @@ pub fn parse_client_msg(text: &str, limits: &Limits) -> Result<ClientMsg, Reject
                 "a server name is 1-32 characters of A-Z, a-z, 0-9, '.', ':', '_' and '-'",
             ))
         }
+        ClientMsg::SetName { name } => match student_name(name) {
+            Some(name) => Ok(ClientMsg::SetName { name }),
+            None => Err(Rejection::new(
+                ErrorCode::BadName,
+                format!(
+                    "a display name is 1-{STUDENT_NAME_MAX_CHARS} characters, none of them a control character"
+                ),
+            )),
+        },
         _ => Ok(msg),
     }
 }
@@ -200,17 +218,33 @@ async fn connection(socket: WebSocket, app: AppState) {
         room = hello(&mut sink, &mut stream, &app) => room,
         _ = shutdown.changed() => None,
     };
-    let Some((name, room)) = room else {
+    let Some((name, room, joined)) = room else {
         let _ = sink.close().await;
         return;
+    };
+    let _leaving = Leaving {
+        room: room.clone(),
+        viewer: joined.viewer,
     };
     let (out_tx, out_rx) = mpsc::channel(64);
     tokio::select! {
         _ = write_half(sink, room.clone(), out_rx, app.ensemble.clone()) => {}
-        _ = read_half(stream, room, out_tx, &app) => {}
+        _ = read_half(stream, room, joined, out_tx, &app) => {}
         _ = shutdown.changed() => {}
     }
     tracing::debug!(room = %name, "viewer left");
+}
+
+/// Tells the room a connection has gone, however it ends.
+struct Leaving {
+    room: RoomHandle,
+    viewer: ViewerId,
+}
+
+impl Drop for Leaving {
+    fn drop(&mut self) {
+        self.room.leave(self.viewer);
+    }
 }
 
 /// Waits for a good hello, answering anything else with an error.
@@ -218,7 +252,7 @@ async fn hello(
     sink: &mut Sink,
     stream: &mut SplitStream<WebSocket>,
     app: &AppState,
-) -> Option<(String, RoomHandle)> {
+) -> Option<(String, RoomHandle, Joined)> {
     let deadline = Instant::now() + HELLO_TIMEOUT;
     loop {
         let next = tokio::time::timeout_at(deadline, stream.next()).await;
@@ -242,7 +276,13 @@ async fn hello(
             }
         };
         let answer = match parse_client_msg(text.as_str(), &app.limits) {
-            Ok(ClientMsg::Hello { protocol, room }) => {
+            Ok(ClientMsg::Hello {
+                protocol,
+                room,
+                key,
+                viewer,
+                student,
+            }) => {
                 if protocol != PROTOCOL_VERSION {
                     Err(Rejection::new(
                         ErrorCode::ProtocolMismatch,
@@ -255,8 +295,9 @@ async fn hello(
                     ))
                 } else {
                     app.rooms
-                        .get_or_start(&room)
-                        .map(|handle| (room, handle))
+                        .join(&room, key.as_deref(), viewer, student)
+                        .await
+                        .map(|(handle, joined, wrong_key)| (room, handle, joined, wrong_key))
                         .map_err(Rejection::from)
                 }
             }
@@ -267,14 +308,26 @@ async fn hello(
             Err(rejection) => Err(rejection),
         };
         match answer {
-            Ok((name, room)) => {
+            Ok((name, room, joined, wrong_key)) => {
                 let welcome = encode(&ServerMsg::Welcome {
                     protocol: PROTOCOL_VERSION,
                     room: name.clone(),
                     server: app.info.clone(),
+                    you: joined.you.clone(),
                 });
-                sink.send(Message::Text(welcome)).await.ok()?;
-                return Some((name, room));
+                let sent = sink.send(Message::Text(welcome)).await;
+                if sent.is_ok() && wrong_key {
+                    let wrong = Rejection::new(
+                        ErrorCode::Forbidden,
+                        "this is not the teacher's key of the room: you watch as a viewer",
+                    );
+                    let _ = sink.send(Message::Text(wrong.frame())).await;
+                }
+                if sent.is_err() {
+                    room.leave(joined.viewer);
+                    return None;
+                }
+                return Some((name, room, joined));
             }
             Err(rejection) => {
                 sink.send(Message::Text(rejection.frame())).await.ok()?;
@@ -377,6 +430,7 @@ async fn resubscribe(room: &RoomHandle, frames: &mut broadcast::Receiver<Frame>)
 async fn read_half(
     mut stream: SplitStream<WebSocket>,
     room: RoomHandle,
+    mut joined: Joined,
     out: mpsc::Sender<Outgoing>,
     app: &AppState,
 ) {
@@ -396,7 +450,13 @@ async fn read_half(
         };
         let result = if rate.allow() {
             match parse_client_msg(text.as_str(), &app.limits) {
-                Ok(msg) => act(msg, &room, &out, app.members.as_ref()).await,
+                Ok(msg) => {
+                    let member = joined.you.member;
+                    match allowed(member, &msg, &room).await {
+                        Ok(()) => act(msg, member, &mut joined, &room, &out, app).await,
+                        Err(refused) => Err(refused),
+                    }
+                }
                 Err(rejection) => Err(rejection),
             }
         } else {
@@ -416,18 +476,46 @@ async fn read_half(
     }
 }
 
+/// Whether `member` may send `msg`: the role's rule, with the owner of the client it names.
+async fn allowed(member: Member, msg: &ClientMsg, room: &RoomHandle) -> Result<(), Rejection> {
+    let need = Need::of(msg);
+    let owner = match (member.role, need) {
+        (Role::Student, Need::OwnClient(client)) => room.owner_of(client).await?,
+        _ => None,
+    };
+    Ok(member.may(need, |_| owner)?)
+}
+
 async fn act(
     msg: ClientMsg,
+    member: Member,
+    joined: &mut Joined,
     room: &RoomHandle,
     out: &mpsc::Sender<Outgoing>,
-    members: Option<&EnsembleControl>,
+    app: &AppState,
 ) -> Result<(), Rejection> {
+    let members = app.members.as_ref();
+    // What a student adds is theirs.
+    let owner = member.student;
     match msg {
         ClientMsg::Hello { .. } => Err(Rejection::new(
             ErrorCode::HelloExpected,
             "already joined a room; open a new connection for another",
         )),
-        ClientMsg::AddLockClient => room.add_lock_client().await.map(drop).map_err(Into::into),
+        ClientMsg::SetName { name } => {
+            joined.you = room.name_student(joined.viewer, name).await?;
+            let you = encode(&ServerMsg::You {
+                you: joined.you.clone(),
+            });
+            let _ = out.send(Outgoing::Frame(you)).await;
+            Ok(())
+        }
+        ClientMsg::ResetRoom => room.reset_room().await.map_err(Into::into),
+        ClientMsg::AddLockClient => room
+            .add_lock_client(owner)
+            .await
+            .map(drop)
+            .map_err(Into::into),
         ClientMsg::Crash { client } => room.crash(client).await.map_err(Into::into),
         ClientMsg::Kill { client } => room.kill(client).await.map_err(Into::into),
         ClientMsg::Pause { client, ms } => room
@@ -437,7 +525,11 @@ async fn act(
         ClientMsg::Release { client } => room.release(client).await.map_err(Into::into),
         ClientMsg::SetHoldMs { hold_ms } => room.set_hold(hold_ms).await.map_err(Into::into),
         ClientMsg::SetRecipe { recipe } => room.set_recipe(recipe).await.map_err(Into::into),
-        ClientMsg::AddServer { name } => room.add_server(name).await.map(drop).map_err(Into::into),
+        ClientMsg::AddServer { name } => room
+            .add_server(name, owner)
+            .await
+            .map(drop)
+            .map_err(Into::into),
         ClientMsg::AddAppClient => room.add_app_client().await.map(drop).map_err(Into::into),
         ClientMsg::SetFencing { on } => room.set_fencing(on).await.map_err(Into::into),
         ClientMsg::SetTime { mode, slow_factor } => {

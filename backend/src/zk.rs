@@ -142,6 +142,30 @@ pub async fn sweep_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError
     Ok(())
 }
 
+/// Deletes what an ended room leaves in ZooKeeper: every node of its folders (a killed client's,
+/// another program's), the folders, and the room's own node.
+pub async fn remove_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError> {
+    sweep_room(settings, room).await?;
+    let client = settings.open(&settings.connect).await?;
+    let root = room_root(room);
+    let paths = [
+        format!("{root}{}", crate::recipes::lock::LOCK_DIR),
+        format!("{root}{}", shared::REGISTRY_DIR),
+        root,
+    ];
+    for path in &paths {
+        match session::retrying(&client, || client.delete(path, None)).await {
+            Ok(()) | Err(zookeeper_client::Error::NoNode) => {}
+            Err(e) => {
+                close(client).await;
+                return Err(e.into());
+            }
+        }
+    }
+    close(client).await;
+    Ok(())
+}
+
 /// Closes a session and waits until ZooKeeper confirms, so its ephemeral nodes are gone when
 /// this returns (a runtime that ends right after a drop can lose the CloseSession).
 pub async fn close(client: Client) {

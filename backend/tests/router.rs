@@ -19,19 +19,24 @@ fn app(ui: &std::path::Path) -> axum::Router {
         session_timeout: std::time::Duration::from_secs(5),
     };
     let state = AppState {
-        rooms: Arc::new(Rooms::new(RoomSettings {
-            zk: Arc::new(zk),
-            max_lock_clients: 50,
-            max_servers: 20,
-            max_app_clients: 10,
-            max_rooms: 4,
-            viewer_queue: 16,
-            default_hold_ms: 3000,
-            course: Arc::new(backend::lesson::builtin_course().unwrap()),
-            ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
-            members: None,
-            idle_limit: std::time::Duration::from_secs(600),
-        })),
+        rooms: Arc::new(Rooms::new(
+            RoomSettings {
+                zk: Arc::new(zk),
+                max_lock_clients: 50,
+                max_servers: 20,
+                max_app_clients: 10,
+                max_rooms: 4,
+                viewer_queue: 16,
+                default_hold_ms: 3000,
+                course: Arc::new(backend::lesson::builtin_course().unwrap()),
+                ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
+                members: None,
+                idle_limit: std::time::Duration::from_secs(600),
+                student_clients: 3,
+                classroom_only: false,
+            },
+            backend::classroom::Classrooms::load(None, 10).unwrap(),
+        )),
         limits: Arc::new(Limits {
             max_message_bytes: 4096,
             max_messages_per_sec: 20,
@@ -41,6 +46,8 @@ fn app(ui: &std::path::Path) -> axum::Router {
             session_timeout_ms: 5000,
             max_lock_clients: 50,
             max_message_bytes: 4096,
+            student_clients: 3,
+            public_url: None,
         },
         shutdown: tokio::sync::watch::channel(false).1,
         ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
@@ -59,6 +66,51 @@ async fn get(app: axum::Router, uri: &str) -> (StatusCode, String) {
         .await
         .unwrap();
     (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn makes_classrooms_and_draws_their_students_link_as_a_qr_code() {
+    let ui = tempfile::tempdir().unwrap();
+    let response = app(ui.path())
+        .oneshot(Request::post("/classrooms").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let made: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let room = made["room"].as_str().unwrap();
+    assert!(shared::is_valid_room_name(room), "{room}");
+    assert_eq!(made["key"].as_str().unwrap().len(), 32);
+
+    let response = app(ui.path())
+        .oneshot(
+            Request::get(format!("/classrooms/{room}/qr.svg"))
+                .header("host", "192.168.1.20:8080")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+    let svg = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    let svg = String::from_utf8(svg.to_vec()).unwrap();
+    assert!(
+        svg.starts_with("<?xml") && svg.contains("<svg"),
+        "{svg:.80}"
+    );
+    assert_eq!(
+        get(app(ui.path()), "/classrooms/Not%20A%20Room/qr.svg")
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, _) = get(app(ui.path()), "/classrooms").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[tokio::test]

@@ -65,8 +65,14 @@ mod tests {
     fn view_with_two_clients() -> RoomView {
         let mut view = RoomView::new("main", 0);
         let events = [
-            RoomEvent::ClientAdded { client: 1 },
-            RoomEvent::ClientAdded { client: 2 },
+            RoomEvent::ClientAdded {
+                client: 1,
+                owner: None,
+            },
+            RoomEvent::ClientAdded {
+                client: 2,
+                owner: None,
+            },
             RoomEvent::ClientConnected {
                 client: 1,
                 session: shared::SessionId(0x1),

@@ -349,8 +349,8 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
     use RoomEvent::*;
     let zh = lang == Lang::Zh;
     match event {
-        ClientAdded { client } if zh => format!("客户端 {client}: 正在连接 ZooKeeper"),
-        ClientAdded { client } => format!("client {client}: connecting to ZooKeeper"),
+        ClientAdded { client, .. } if zh => format!("客户端 {client}: 正在连接 ZooKeeper"),
+        ClientAdded { client, .. } => format!("client {client}: connecting to ZooKeeper"),
         ClientConnected {
             client,
             session,
@@ -507,8 +507,8 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         FencingChanged { on } => format!("fencing: {}", if *on { "on" } else { "off" }),
         HoldChanged { hold_ms } if zh => format!("持有时间: {hold_ms} 毫秒"),
         HoldChanged { hold_ms } => format!("hold time: {hold_ms} ms"),
-        ServerAdded { client, name } if zh => format!("服务器 {client}: 启动, 地址 {name}"),
-        ServerAdded { client, name } => format!("server {client}: starting at {name}"),
+        ServerAdded { client, name, .. } if zh => format!("服务器 {client}: 启动, 地址 {name}"),
+        ServerAdded { client, name, .. } => format!("server {client}: starting at {name}"),
         AppClientAdded { client } if zh => format!("应用客户端 {client}: 启动"),
         AppClientAdded { client } => format!("app client {client}: starting"),
         RecipeChanged { recipe } if zh => format!("锁方案: {}", recipe.as_str()),
@@ -591,6 +591,10 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         }
         LessonChanged { progress: None } if zh => "已退出课程".to_string(),
         LessonChanged { progress: None } => "the room left its lesson".to_string(),
+        StudentJoined { name, .. } if zh => format!("学生 {name} 加入"),
+        StudentJoined { name, .. } => format!("student {name} joined"),
+        PresenceChanged { watching, .. } if zh => format!("{watching} 人在看"),
+        PresenceChanged { watching, .. } => format!("{watching} watching"),
     }
 }
 

@@ -17,6 +17,56 @@ fn search() -> String {
         .unwrap_or_default()
 }
 
+/// Who the page joins its room as: a classroom's teacher key and the viewer flag come from the
+/// links a teacher shares (`&key=…`, `&view`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Join {
+    pub room: String,
+    pub key: Option<String>,
+    pub viewer: bool,
+}
+
+impl Join {
+    pub fn from_query(query: &str, room: String) -> Join {
+        Join {
+            room,
+            key: query_param(query, "key").map(str::to_string),
+            viewer: query_param(query, "view").is_some(),
+        }
+    }
+
+    /// The hello for this page, with the student's token if this browser has one for the room.
+    pub fn hello(&self, token: Option<String>) -> shared::ClientMsg {
+        shared::ClientMsg::Hello {
+            protocol: shared::PROTOCOL_VERSION,
+            room: self.room.clone(),
+            key: self.key.clone(),
+            viewer: self.viewer,
+            student: token,
+        }
+    }
+}
+
+/// Where a student's token for a room is kept: they come back as themselves after a reload.
+fn token_key(room: &str) -> String {
+    format!("zkplay.student.{room}")
+}
+
+pub fn student_token(room: &str) -> Option<String> {
+    storage()?.get_item(&token_key(room)).ok()?
+}
+
+pub fn remember_token(room: &str, token: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(&token_key(room), token);
+    }
+}
+
+/// Who the page joins as, from the URL.
+pub fn join(room: String) -> Join {
+    Join::from_query(&search(), room)
+}
+
 /// The room to join and the lesson the URL asks for. `?lesson=N` without a room makes a
 /// fresh room, written into the URL so that a reload or a shared link finds it again.
 pub fn room_and_lesson() -> (String, Option<LessonId>) {

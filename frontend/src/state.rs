@@ -2,8 +2,9 @@
 
 use std::rc::Rc;
 
+use shared::classroom::{Member, Need};
 use shared::lesson::{CourseOutline, LessonId, LessonTexts};
-use shared::{ClientId, EnsembleView, ErrorCode, RoomView, ServerInfo, ServerMsg};
+use shared::{ClientId, ClientMsg, EnsembleView, ErrorCode, RoomView, ServerInfo, ServerMsg};
 use yew::Reducible;
 
 use crate::i18n::Lang;
@@ -25,6 +26,11 @@ pub enum Connection {
 pub struct AppState {
     pub connection: Connection,
     pub server: Option<ServerInfo>,
+    /// Who the page is in its room; until the server says, as in an open room (the server
+    /// refuses what the role may not do anyway).
+    pub member: Member,
+    /// The classroom just made here: its teacher's key is shown once, in the teacher's link.
+    pub new_key: Option<String>,
     /// The room as the server streams it; `None` until the first snapshot.
     /// Shared with the components as is: an event copies it once, a render never.
     pub view: Option<Rc<RoomView>>,
@@ -50,6 +56,8 @@ impl Default for AppState {
         AppState {
             connection: Connection::Connecting,
             server: None,
+            member: Member::OPEN,
+            new_key: None,
             view: None,
             last_error: None,
             lang: Lang::En,
@@ -85,13 +93,27 @@ pub enum Action {
     },
 }
 
+impl AppState {
+    /// Whether the page's role may send `msg`: what the page offers, the server's rule.
+    pub fn may(&self, msg: &ClientMsg) -> bool {
+        let owners = self.view.as_ref().map(|v| &v.classroom);
+        self.member
+            .may(Need::of(msg), |c| owners.and_then(|o| o.owner_of(c)))
+            .is_ok()
+    }
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Server(ServerMsg::Welcome { server, .. }) => next.server = Some(server),
+            Action::Server(ServerMsg::Welcome { server, you, .. }) => {
+                next.server = Some(server);
+                next.member = you.member;
+            }
+            Action::Server(ServerMsg::You { you }) => next.member = you.member,
             Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(Rc::new(*view)),
             Action::Server(ServerMsg::Event { seq, at_ms, event }) => match &mut next.view {
                 // After a resync the stream may repeat events the snapshot already holds.
@@ -160,7 +182,10 @@ mod tests {
             },
         );
         let events = [
-            RoomEvent::ClientAdded { client: 1 },
+            RoomEvent::ClientAdded {
+                client: 1,
+                owner: None,
+            },
             RoomEvent::ClientConnected {
                 client: 1,
                 session: shared::SessionId(0x1),
@@ -215,7 +240,10 @@ mod tests {
             ServerMsg::Event {
                 seq: 7,
                 at_ms: 0,
-                event: RoomEvent::ClientAdded { client: 1 },
+                event: RoomEvent::ClientAdded {
+                    client: 1,
+                    owner: None,
+                },
             },
         );
         assert!(Rc::ptr_eq(&s, &same));
@@ -224,7 +252,10 @@ mod tests {
             ServerMsg::Event {
                 seq: 8,
                 at_ms: 0,
-                event: RoomEvent::ClientAdded { client: 1 },
+                event: RoomEvent::ClientAdded {
+                    client: 1,
+                    owner: None,
+                },
             },
         );
         assert_eq!(next.view.as_ref().unwrap().locks.clients.len(), 1);

@@ -5,9 +5,10 @@ use futures::future::{select, Either};
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
 use gloo_timers::future::TimeoutFuture;
-use shared::{ClientMsg, ServerMsg, PROTOCOL_VERSION};
+use shared::{ClientMsg, ServerMsg};
 use yew::Callback;
 
+use crate::page::{self, Join};
 use crate::state::{Action, Connection};
 
 const FIRST_RETRY_MS: u32 = 500;
@@ -59,15 +60,15 @@ pub fn room_from_query(search: &str) -> String {
 }
 
 /// Starts the connection task; it runs as long as the page.
-pub fn connect(url: String, room: String, dispatch: Callback<Action>) -> ServerLink {
+pub fn connect(url: String, join: Join, dispatch: Callback<Action>) -> ServerLink {
     let (outbox, inbox) = unbounded();
-    wasm_bindgen_futures::spawn_local(run(url, room, inbox, dispatch));
+    wasm_bindgen_futures::spawn_local(run(url, join, inbox, dispatch));
     ServerLink { outbox }
 }
 
 async fn run(
     url: String,
-    room: String,
+    join: Join,
     mut inbox: UnboundedReceiver<ClientMsg>,
     dispatch: Callback<Action>,
 ) {
@@ -76,10 +77,8 @@ async fn run(
         dispatch.emit(Action::Connection(Connection::Connecting));
         if let Ok(socket) = WebSocket::open(&url) {
             let (mut write, mut read) = socket.split();
-            let hello = ClientMsg::Hello {
-                protocol: PROTOCOL_VERSION,
-                room: room.clone(),
-            };
+            // Read at every attempt: a student named since the last one comes back as such.
+            let hello = join.hello(page::student_token(&join.room));
             if write.send(encode(&hello)).await.is_ok() {
                 loop {
                     match select(read.next(), inbox.next()).await {
@@ -92,6 +91,13 @@ async fn run(
                                     if matches!(msg, ServerMsg::Welcome { .. }) {
                                         retry_ms = FIRST_RETRY_MS;
                                         dispatch.emit(Action::Connection(Connection::Live));
+                                    }
+                                    if let ServerMsg::Welcome { you, .. } | ServerMsg::You { you } =
+                                        &msg
+                                    {
+                                        if let Some(token) = &you.token {
+                                            page::remember_token(&join.room, token);
+                                        }
                                     }
                                     dispatch.emit(Action::Server(msg));
                                 }

@@ -29,8 +29,14 @@ fn room() -> RoomView {
         data: String::new(),
     };
     let events = [
-        RoomEvent::ClientAdded { client: 1 },
-        RoomEvent::ClientAdded { client: 2 },
+        RoomEvent::ClientAdded {
+            client: 1,
+            owner: None,
+        },
+        RoomEvent::ClientAdded {
+            client: 2,
+            owner: None,
+        },
         RoomEvent::ClientConnected {
             client: 1,
             session: shared::SessionId(0x1),
@@ -361,6 +367,7 @@ async fn the_registry_shows_servers_and_each_app_clients_lines() {
         RoomEvent::ServerAdded {
             client: 8,
             name: "server0000".into(),
+            owner: None,
         },
     );
     apply(

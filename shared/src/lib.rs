@@ -4,6 +4,7 @@
 //! applies every `RoomEvent` to its `RoomView` with the same code the browser uses, so a
 //! snapshot and a replay of events can never disagree.
 
+pub mod classroom;
 pub mod lesson;
 mod limits;
 mod protocol;
@@ -16,7 +17,7 @@ pub use limits::{DEFAULT_PAUSE_MS, MAX_HOLD_MS, MAX_PAUSE_MS};
 pub use protocol::{
     ClientId, ClientMsg, CloseReason, EnsembleView, ErrorCode, LockRecipeKind, MemberMode,
     MemberView, RoomEvent, ServerInfo, ServerMsg, SessionStatus, WatchCall, WatchedKind,
-    WriteOutcome, LISTED_NAMES_MAX, PROTOCOL_VERSION,
+    WriteOutcome, You, LISTED_NAMES_MAX, PROTOCOL_VERSION,
 };
 pub use seed::{server_list_line, SeedListing, SeedPoint, SEED_APP_CLIENT_OUTPUT};
 pub use session::SessionId;

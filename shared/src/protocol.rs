@@ -2,13 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::classroom::{Member, StudentId};
 use crate::lesson::{LessonId, LessonProgress};
 use crate::session::SessionId;
 use crate::time::{MoveId, PendingMove, TimeMode};
 use crate::view::{RoomView, Znode};
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// A simulated lock client, numbered per room from 1 in the order it was added.
 pub type ClientId = u32;
@@ -17,8 +18,24 @@ pub type ClientId = u32;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMsg {
-    /// Must be the first message: names the protocol version and the room to join.
-    Hello { protocol: u32, room: String },
+    /// Must be the first message: names the protocol version and the room to join, and in a
+    /// classroom who joins. Make it with [`ClientMsg::hello`].
+    Hello {
+        protocol: u32,
+        room: String,
+        /// The classroom's teacher key, from the teacher's link.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// Join only to watch (the viewer link).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        viewer: bool,
+        /// The token a student was given on an earlier visit: they come back as themselves,
+        /// with their name and their clients.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        student: Option<String>,
+    },
+    /// A student picks the display name on their clients' cards.
+    SetName { name: String },
     /// Start a new lock client (its own ZooKeeper session) in the room.
     AddLockClient,
     /// Close a client's (or server's, or app client's) session now, as a process that exits.
@@ -70,6 +87,21 @@ pub enum ClientMsg {
     LessonGoto { step: usize },
     /// Leave the lesson; the room stays as it is.
     LeaveLesson,
+    /// Empty the room: every session closes, every node of its folders goes, the settings stay.
+    ResetRoom,
+}
+
+impl ClientMsg {
+    /// A hello of this protocol for `room`, as anyone but a classroom's teacher or viewer.
+    pub fn hello(room: impl Into<String>) -> ClientMsg {
+        ClientMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+            room: room.into(),
+            key: None,
+            viewer: false,
+            student: None,
+        }
+    }
 }
 
 /// Server to browser.
@@ -81,7 +113,11 @@ pub enum ServerMsg {
         protocol: u32,
         room: String,
         server: ServerInfo,
+        /// Who this connection is in the room.
+        you: You,
     },
+    /// Who this connection is now: sent when a student has picked a name.
+    You { you: You },
     /// The whole room as it is now; replaces whatever the browser had.
     Snapshot { view: Box<RoomView> },
     /// One thing that happened, numbered per room (`seq` follows the snapshot's `seq`).
@@ -153,6 +189,16 @@ impl MemberMode {
     }
 }
 
+/// Who a connection is in its room, and what lets a student come back as themselves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct You {
+    #[serde(flatten)]
+    pub member: Member,
+    /// A student's token: the page keeps it and sends it in its next hello to this room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
 /// What the server tells a browser about itself in the welcome.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerInfo {
@@ -161,6 +207,12 @@ pub struct ServerInfo {
     pub session_timeout_ms: u64,
     pub max_lock_clients: usize,
     pub max_message_bytes: usize,
+    /// Lock clients and AppServers a student may run at once.
+    pub student_clients: usize,
+    /// Where students reach this server, when it knows better than the page's own address
+    /// (`--public-url`, or its network address when it listens on every interface).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
 }
 
 /// The lock recipes of the seed tutorial.
@@ -306,10 +358,20 @@ pub const LISTED_NAMES_MAX: usize = 32;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RoomEvent {
-    /// A lock client was started; it is connecting to ZooKeeper.
-    ClientAdded { client: ClientId },
+    /// A lock client was started (by a student, who owns it, or by who runs the room); it is
+    /// connecting to ZooKeeper.
+    ClientAdded {
+        client: ClientId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<StudentId>,
+    },
     /// An AppServer was started with this address (its node's data).
-    ServerAdded { client: ClientId, name: String },
+    ServerAdded {
+        client: ClientId,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<StudentId>,
+    },
     /// An AppClient was started.
     AppClientAdded { client: ClientId },
     /// Its session is established, with the session timeout the server negotiated.
@@ -420,6 +482,10 @@ pub enum RoomEvent {
     /// A waiting move was let go: by Next, by a click on it, by slow motion's timer, or by
     /// the room going back to live.
     MoveReleased { id: MoveId, client: ClientId },
+    /// A student picked their display name (or a new one).
+    StudentJoined { student: StudentId, name: String },
+    /// How many have the room open, and which students are among them.
+    PresenceChanged { watching: u32, here: Vec<StudentId> },
 }
 
 impl RoomEvent {
@@ -467,4 +533,11 @@ pub enum ErrorCode {
     InvalidState,
     /// The ensemble is not zkplay's own (`--zk`), or has no such member.
     NoSuchMember,
+    /// The sender's role may not do this (a student changing the recipe, acting on another
+    /// student's client; a viewer doing anything; a wrong teacher key).
+    Forbidden,
+    /// The server runs classrooms only (`--classroom-only`) and this is not one of them.
+    NoSuchRoom,
+    /// The student already runs `student_clients` clients.
+    StudentLimit,
 }

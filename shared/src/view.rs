@@ -22,6 +22,7 @@ pub use self::log::{Log, LogEntry, LOG_CAPACITY};
 pub use self::registry::{AppClientView, Registry, ServerView, APP_LOG_CAPACITY};
 pub use self::resource::{Resource, ResourceWrite, RESOURCE_LOG_CAPACITY};
 pub use self::sessions::{Departed, Liveness, Sessions};
+use crate::classroom::Classroom;
 use crate::lesson::LessonProgress;
 use crate::protocol::{ClientId, LockRecipeKind, RoomEvent};
 use crate::seed::{SeedListing, SeedPoint};
@@ -55,6 +56,9 @@ pub struct RoomView {
     /// The lesson the room runs, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lesson: Option<LessonProgress>,
+    /// Who is in the room: students, their clients, how many watch.
+    #[serde(default)]
+    pub classroom: Classroom,
 }
 
 /// A child of `/locks` or `/sgroup` as the room's observer session saw it.
@@ -284,6 +288,7 @@ impl RoomView {
             });
         }
         self.resource.apply(seq, event);
+        self.classroom.apply(event);
         self.time.apply(at_ms, event);
         self.log.apply(seq, at_ms, event);
     }
@@ -331,8 +336,14 @@ mod tests {
         apply_all(
             &mut view,
             &[
-                RoomEvent::ClientAdded { client: 1 },
-                RoomEvent::ClientAdded { client: 2 },
+                RoomEvent::ClientAdded {
+                    client: 1,
+                    owner: None,
+                },
+                RoomEvent::ClientAdded {
+                    client: 2,
+                    owner: None,
+                },
                 connected(1, 1, 5000),
                 connected(2, 2, 5000),
                 RoomEvent::ZnodeAdded {
@@ -394,7 +405,10 @@ mod tests {
         apply_all(
             &mut view,
             &[
-                RoomEvent::ClientAdded { client: 1 },
+                RoomEvent::ClientAdded {
+                    client: 1,
+                    owner: None,
+                },
                 connected(1, 1, 4000),
                 RoomEvent::ZnodeAdded { node: node.clone() },
                 RoomEvent::ClientClosed {
@@ -442,6 +456,7 @@ mod tests {
                 RoomEvent::ServerAdded {
                     client: 2,
                     name: "server0000".into(),
+                    owner: None,
                 },
                 connected(2, 2, 5000),
                 RoomEvent::ZnodeAdded { node: node.clone() },
@@ -497,11 +512,15 @@ mod tests {
         apply_all(
             &mut view,
             &[
-                RoomEvent::ClientAdded { client: 1 },
+                RoomEvent::ClientAdded {
+                    client: 1,
+                    owner: None,
+                },
                 RoomEvent::AppClientAdded { client: 2 },
                 RoomEvent::ServerAdded {
                     client: 3,
                     name: "s".into(),
+                    owner: None,
                 },
             ],
         );

@@ -16,7 +16,7 @@ where
 
 #[test]
 fn protocol_version_is_pinned() {
-    assert_eq!(PROTOCOL_VERSION, 3);
+    assert_eq!(PROTOCOL_VERSION, 4);
 }
 
 #[test]
@@ -25,9 +25,28 @@ fn client_messages() {
         &ClientMsg::Hello {
             protocol: 1,
             room: "main".into(),
+            key: None,
+            viewer: false,
+            student: None,
         },
         json!({"type": "hello", "protocol": 1, "room": "main"}),
     );
+    assert_wire(
+        &ClientMsg::Hello {
+            protocol: 4,
+            room: "quiet-otter-42".into(),
+            key: Some("k3y".into()),
+            viewer: true,
+            student: Some("t0ken".into()),
+        },
+        json!({"type": "hello", "protocol": 4, "room": "quiet-otter-42", "key": "k3y",
+               "viewer": true, "student": "t0ken"}),
+    );
+    assert_wire(
+        &ClientMsg::SetName { name: "Ana".into() },
+        json!({"type": "set_name", "name": "Ana"}),
+    );
+    assert_wire(&ClientMsg::ResetRoom, json!({"type": "reset_room"}));
     assert_wire(
         &ClientMsg::AddLockClient,
         json!({"type": "add_lock_client"}),
@@ -128,11 +147,31 @@ fn welcome_error_and_snapshot() {
                 session_timeout_ms: 5000,
                 max_lock_clients: 50,
                 max_message_bytes: 4096,
+                student_clients: 3,
+                public_url: Some("http://192.168.1.20:8080".into()),
+            },
+            you: You {
+                member: classroom::Member {
+                    role: classroom::Role::Student,
+                    student: Some(2),
+                },
+                token: Some("t0ken".into()),
             },
         },
         json!({"type": "welcome", "protocol": 1, "room": "main", "server": {
             "zookeeper": "127.0.0.1:4180", "session_timeout_ms": 5000,
-            "max_lock_clients": 50, "max_message_bytes": 4096}}),
+            "max_lock_clients": 50, "max_message_bytes": 4096, "student_clients": 3,
+            "public_url": "http://192.168.1.20:8080"},
+            "you": {"role": "student", "student": 2, "token": "t0ken"}}),
+    );
+    assert_wire(
+        &ServerMsg::You {
+            you: You {
+                member: classroom::Member::OPEN,
+                token: None,
+            },
+        },
+        json!({"type": "you", "you": {"role": "open"}}),
     );
     assert_wire(
         &ServerMsg::Error {
@@ -142,7 +181,14 @@ fn welcome_error_and_snapshot() {
         json!({"type": "error", "code": "room_full", "message": "full"}),
     );
     let mut view = RoomView::new("main", 3000);
-    view.apply(1, 1700000000000, &RoomEvent::ClientAdded { client: 1 });
+    view.apply(
+        1,
+        1700000000000,
+        &RoomEvent::ClientAdded {
+            client: 1,
+            owner: None,
+        },
+    );
     view.apply(
         2,
         1700000000001,
@@ -182,6 +228,7 @@ fn welcome_error_and_snapshot() {
                  "since_gain": 0, "total": 0},
         "resource": {"fencing": false, "highest": null, "writes": []},
         "time": {"mode": "live", "slow_factor": 5, "pending": []},
+        "classroom": {"kind": "open", "watching": 0, "students": [], "owners": []},
         "log": [
             {"seq": 1, "at_ms": 1700000000000_u64, "event": {"kind": "client_added", "client": 1}},
             {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100", "timeout_ms": 5000}},
@@ -273,6 +320,7 @@ fn every_event_kind() {
             RoomEvent::ServerAdded {
                 client: 5,
                 name: "server0000".into(),
+                owner: None,
             },
             json!({"kind": "server_added", "client": 5, "name": "server0000"}),
         ),
@@ -425,6 +473,35 @@ fn every_event_kind() {
         (
             RoomEvent::LessonChanged { progress: None },
             json!({"kind": "lesson_changed", "progress": null}),
+        ),
+        (
+            RoomEvent::ClientAdded {
+                client: 4,
+                owner: Some(2),
+            },
+            json!({"kind": "client_added", "client": 4, "owner": 2}),
+        ),
+        (
+            RoomEvent::ServerAdded {
+                client: 5,
+                name: "server0001".into(),
+                owner: Some(2),
+            },
+            json!({"kind": "server_added", "client": 5, "name": "server0001", "owner": 2}),
+        ),
+        (
+            RoomEvent::StudentJoined {
+                student: 2,
+                name: "李雷".into(),
+            },
+            json!({"kind": "student_joined", "student": 2, "name": "李雷"}),
+        ),
+        (
+            RoomEvent::PresenceChanged {
+                watching: 31,
+                here: vec![1, 2],
+            },
+            json!({"kind": "presence_changed", "watching": 31, "here": [1, 2]}),
         ),
     ];
     for (e, expected) in cases {

@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod browser_lessons;
+mod classroom;
 mod convergence;
 mod ensemble;
 mod external;

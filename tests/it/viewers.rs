@@ -72,30 +72,39 @@ async fn a_viewer_that_stops_reading_gets_a_snapshot_not_the_backlog() {
 }
 
 #[tokio::test]
-async fn a_room_no_one_watches_ends_and_closes_its_sessions() {
+async fn a_room_no_one_watches_ends_closes_its_sessions_and_deletes_its_nodes() {
     let app = tests::spawn_app_with(|s| s.room_idle = std::time::Duration::from_secs(1)).await;
     let mut viewer = app.viewer().await;
     viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
-    viewer.add_lock_client().await;
+    let (_holder, waiter) = viewer.holder_and_waiter().await;
+    // A killed client's node stays until ZooKeeper expires its session (5 s here), and a node
+    // of another program stays for ever: the ending room deletes both.
+    viewer.send(&ClientMsg::Kill { client: waiter }).await;
     viewer
-        .until("a holder", |view, _| view.holders().next().map(drop))
+        .until("the killed client gone", |view, _| {
+            view.client(waiter).is_none().then_some(())
+        })
         .await;
     let raw = zookeeper_client::Client::connect(&tests::zookeeper::connect_string())
         .await
         .unwrap();
-    let locks = format!("/zkplay/{}/locks", app.room);
-    let (held, watch) = raw.list_and_watch_children(&locks).await.unwrap();
-    assert_eq!(held.len(), 1);
+    let root = format!("/zkplay/{}", app.room);
+    let locks = format!("{root}/locks");
+    let stranger = format!("{root}/sgroup/stranger");
+    let persistent =
+        zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
+    raw.create(&stranger, b"zkCli", &persistent).await.unwrap();
+    assert_eq!(raw.list_children(&locks).await.unwrap().len(), 2);
+    let (_, gone) = raw.check_and_watch_stat(&root).await.unwrap();
     drop(viewer);
-    // A second later the room ends, and its holder's session with it: ZooKeeper says so.
-    let event = tokio::time::timeout(tests::viewer::WAIT, watch.changed())
+    // A second later the room ends: its sessions close, its nodes and folders go.
+    let event = tokio::time::timeout(tests::viewer::WAIT, gone.changed())
         .await
-        .expect("the room's sessions closed");
-    assert_eq!(
-        event.event_type,
-        zookeeper_client::EventType::NodeChildrenChanged
-    );
-    assert!(raw.list_children(&locks).await.unwrap().is_empty());
+        .expect("the room's own node deleted");
+    assert_eq!(event.event_type, zookeeper_client::EventType::NodeDeleted);
+    for path in [&locks, &stranger, &root] {
+        assert_eq!(raw.check_stat(path).await.unwrap(), None, "{path} is left");
+    }
     // Whoever comes next finds the room afresh.
     let next = app.viewer().await;
     assert!(

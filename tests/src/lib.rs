@@ -58,6 +58,17 @@ impl TestApp {
         Viewer::join(self.server.addr(), &self.room).await
     }
 
+    /// Makes a classroom as the page's New classroom does: its name and its teacher's key.
+    pub async fn new_classroom(&self) -> (String, String) {
+        let (status, body) = http(self.server.addr(), "POST", "/classrooms", b"").await;
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+        let made: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        (
+            made["room"].as_str().expect("room").to_string(),
+            made["key"].as_str().expect("key").to_string(),
+        )
+    }
+
     /// Stops the server: every session closed, every socket shut.
     pub async fn stop(self) {
         self.server.stop().await;
@@ -75,6 +86,35 @@ pub async fn spawn_app_on(ensemble: &backend::ensemble::EnsembleControl) -> Test
         s.zk.session_timeout = std::time::Duration::from_millis(10_000);
     })
     .await
+}
+
+/// One HTTP/1.1 request to `addr`, answered with its status and body (the server's answers
+/// to these requests carry a length, so reading to the close is reading the body).
+pub async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(body).await.expect("write");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    let status = std::str::from_utf8(&answer[9..12])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    (status, answer[split + 4..].to_vec())
 }
 
 /// A room name no other test (or earlier run against the same ZooKeeper) has used.

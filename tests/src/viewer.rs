@@ -5,9 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use shared::{
-    ClientId, ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, ServerMsg, PROTOCOL_VERSION,
-};
+use shared::{ClientId, ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, ServerMsg, You};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -31,6 +29,8 @@ pub struct Viewer {
     pub errors: Vec<(ErrorCode, String)>,
     /// The ensemble as the server last described it.
     pub ensemble: EnsembleView,
+    /// Who the server says this connection is in the room.
+    pub you: Option<You>,
 }
 
 impl Viewer {
@@ -70,12 +70,20 @@ impl Viewer {
     }
 
     /// [`Viewer::join`] over a socket of the caller's.
-    pub async fn join_socket(mut ws: RawSocket, room: &str) -> Viewer {
-        let hello = ClientMsg::Hello {
-            protocol: PROTOCOL_VERSION,
-            room: room.into(),
+    pub async fn join_socket(ws: RawSocket, room: &str) -> Viewer {
+        Self::join_with(ws, &ClientMsg::hello(room)).await
+    }
+
+    /// Joins with a hello of the caller's (a teacher's key, a viewer, a student's token).
+    pub async fn join_hello(addr: SocketAddr, hello: &ClientMsg) -> Viewer {
+        Self::join_with(Self::connect(addr).await, hello).await
+    }
+
+    async fn join_with(mut ws: RawSocket, hello: &ClientMsg) -> Viewer {
+        let ClientMsg::Hello { room, .. } = hello else {
+            panic!("{hello:?} is no hello");
         };
-        ws.send(Message::text(serde_json::to_string(&hello).unwrap()))
+        ws.send(Message::text(serde_json::to_string(hello).unwrap()))
             .await
             .expect("send hello");
         let mut viewer = Viewer {
@@ -85,16 +93,28 @@ impl Viewer {
             keep_history: true,
             errors: Vec::new(),
             ensemble: EnsembleView::default(),
+            you: None,
         };
         match viewer.next().await {
-            ServerMsg::Welcome { room: joined, .. } => assert_eq!(joined, room),
+            ServerMsg::Welcome {
+                room: joined, you, ..
+            } => {
+                assert_eq!(&joined, room);
+                viewer.you = Some(you);
+            }
             other => panic!("expected a welcome, got {other:?}"),
         }
-        match viewer.next().await {
-            ServerMsg::Snapshot { view } => viewer.view = *view,
-            other => panic!("expected a snapshot, got {other:?}"),
+        // A wrong teacher key's warning comes between the welcome and the snapshot.
+        loop {
+            match viewer.next().await {
+                ServerMsg::Snapshot { view } => {
+                    viewer.view = *view;
+                    return viewer;
+                }
+                ServerMsg::Error { code, message } => viewer.errors.push((code, message)),
+                other => panic!("expected a snapshot, got {other:?}"),
+            }
         }
-        viewer
     }
 
     pub async fn send(&mut self, msg: &ClientMsg) {
@@ -172,6 +192,7 @@ impl Viewer {
             ServerMsg::Snapshot { view } => self.view = *view,
             ServerMsg::Error { code, message } => self.errors.push((code, message)),
             ServerMsg::Ensemble { ensemble } => self.ensemble = ensemble,
+            ServerMsg::You { you } => self.you = Some(you),
             ServerMsg::Welcome { .. } => {}
         }
     }
@@ -204,6 +225,37 @@ impl Viewer {
         loop {
             if !self.errors.is_empty() {
                 return self.errors.remove(0).0;
+            }
+            let msg = self.next().await;
+            self.absorb(msg);
+        }
+    }
+
+    /// Sends `msg`, then a resync, and returns the error codes the server answered before the
+    /// resync's snapshot: exactly what it said to `msg` (a connection's answers keep its order).
+    pub async fn answers_to(&mut self, msg: &ClientMsg) -> Vec<ErrorCode> {
+        self.errors.clear();
+        self.send(msg).await;
+        if *msg != ClientMsg::Resync {
+            self.send(&ClientMsg::Resync).await;
+        }
+        loop {
+            match self.next().await {
+                ServerMsg::Snapshot { view } => {
+                    self.view = *view;
+                    return self.errors.drain(..).map(|(code, _)| code).collect();
+                }
+                other => self.absorb(other),
+            }
+        }
+    }
+
+    /// Picks a display name as a student and waits until the server says who they are now.
+    pub async fn pick_name(&mut self, name: &str) -> You {
+        self.send(&ClientMsg::SetName { name: name.into() }).await;
+        loop {
+            if let Some(you) = self.you.as_ref().filter(|y| y.member.student.is_some()) {
+                return you.clone();
             }
             let msg = self.next().await;
             self.absorb(msg);

@@ -33,11 +33,11 @@ pub fn app() -> Html {
     let start = use_memo((), |_| page::room_and_lesson());
     let link = {
         let dispatcher = state.dispatcher();
-        let room = start.0.clone();
+        let join = page::join(start.0.clone());
         use_memo((), move |_| {
             ws::connect(
                 ws::server_url(),
-                room,
+                join,
                 Callback::from(move |action| dispatcher.dispatch(action)),
             )
         })

@@ -221,6 +221,7 @@ mod tests {
             RoomEvent::ServerAdded {
                 client: 2,
                 name: "server0000".into(),
+                owner: None,
             },
             RoomEvent::ServerListUpdated {
                 client: 1,

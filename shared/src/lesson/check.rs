@@ -704,7 +704,7 @@ fn writes_wait(log: &StepLog, now: &RoomView, ensemble: &EnsembleView) -> Outcom
         return Outcome::Failed(Why::NoEnsemble, Found::default());
     }
     let added = log.events().find_map(|e| match e {
-        RoomEvent::ClientAdded { client } => now.locks.client(*client),
+        RoomEvent::ClientAdded { client, .. } => now.locks.client(*client),
         _ => None,
     });
     let found = Found {

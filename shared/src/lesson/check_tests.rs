@@ -35,7 +35,10 @@ impl Room {
 
     /// Client `id` (session `id`) connects and creates lock node `id - 1`.
     fn join(&mut self, id: ClientId) {
-        self.apply(RoomEvent::ClientAdded { client: id });
+        self.apply(RoomEvent::ClientAdded {
+            client: id,
+            owner: None,
+        });
         self.apply(RoomEvent::ClientConnected {
             client: id,
             session: SessionId(id.into()),
@@ -198,7 +201,10 @@ fn gained_names_the_client_and_its_node() {
 
     let mut gone = Room::new(P).step(standalone());
     gone.on([
-        RoomEvent::ClientAdded { client: 1 },
+        RoomEvent::ClientAdded {
+            client: 1,
+            owner: None,
+        },
         closed(1, CloseReason::Crashed),
     ]);
     assert_eq!(failed(gone.check(&Check::Gained)), Why::ClientGone);
@@ -416,6 +422,7 @@ fn add_server(room: &mut Room, i: u32, names: &mut Vec<String>) {
     room.apply(RoomEvent::ServerAdded {
         client: id,
         name: name.clone(),
+        owner: None,
     });
     let path = format!("/sgroup/sub{i:010}");
     room.apply(RoomEvent::NodeCreatedByClient {
@@ -557,7 +564,10 @@ fn writes_wait_without_a_quorum_and_resume_with_it() {
     let mut run = Room::queue(P, 1).step(ensemble([Down, Leader, Follower]));
     run.ensemble = ensemble([Down, Down, Looking]);
     waiting(run.check(&Check::WritesWait));
-    run.on([RoomEvent::ClientAdded { client: 2 }]);
+    run.on([RoomEvent::ClientAdded {
+        client: 2,
+        owner: None,
+    }]);
     let found = passed(run.check(&Check::WritesWait));
     assert_eq!((found.client, found.count), (Some(2), Some(1)));
 

@@ -120,7 +120,15 @@ mod tests {
         };
         let p = LockRecipeKind::Predecessor;
         for client in 1..=3 {
-            apply(&mut herd, &mut queue, p, RoomEvent::ClientAdded { client });
+            apply(
+                &mut herd,
+                &mut queue,
+                p,
+                RoomEvent::ClientAdded {
+                    client,
+                    owner: None,
+                },
+            );
         }
         let fired = |client: ClientId| RoomEvent::WatchFired {
             client,
@@ -161,7 +169,10 @@ mod tests {
             &mut herd,
             &mut queue,
             c,
-            RoomEvent::ClientAdded { client: 4 },
+            RoomEvent::ClientAdded {
+                client: 4,
+                owner: None,
+            },
         );
         let stats = herd.of(c).unwrap();
         assert_eq!(

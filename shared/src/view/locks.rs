@@ -126,7 +126,7 @@ impl LockQueue {
     /// what else it touches).
     pub fn apply(&mut self, seq: u64, event: &RoomEvent) {
         match event {
-            RoomEvent::ClientAdded { client } if self.client(*client).is_none() => {
+            RoomEvent::ClientAdded { client, .. } if self.client(*client).is_none() => {
                 self.clients.push(LockClientView {
                     id: *client,
                     session: None,
@@ -235,8 +235,14 @@ mod tests {
     fn a_hand_off_moves_the_phases_and_the_watch() {
         let mut q = LockQueue::default();
         let events = [
-            RoomEvent::ClientAdded { client: 2 },
-            RoomEvent::ClientAdded { client: 1 },
+            RoomEvent::ClientAdded {
+                client: 2,
+                owner: None,
+            },
+            RoomEvent::ClientAdded {
+                client: 1,
+                owner: None,
+            },
             RoomEvent::ClientConnected {
                 client: 1,
                 session: SessionId(1),

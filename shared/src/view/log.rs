@@ -26,6 +26,11 @@ pub struct LogEntry {
 
 impl Log {
     pub fn apply(&mut self, seq: u64, at_ms: u64, event: &RoomEvent) {
+        // Who comes and goes is the presence line's, not the log's: a class arriving would
+        // push every recipe event out.
+        if let RoomEvent::PresenceChanged { .. } = event {
+            return;
+        }
         if self.entries.len() == LOG_CAPACITY {
             self.entries.pop_front();
         }

@@ -70,7 +70,7 @@ impl Registry {
 
     pub fn apply(&mut self, event: &RoomEvent) {
         match event {
-            RoomEvent::ServerAdded { client, name } => self.servers.push(ServerView {
+            RoomEvent::ServerAdded { client, name, .. } => self.servers.push(ServerView {
                 id: *client,
                 name: name.clone(),
                 session: None,
@@ -129,6 +129,7 @@ mod tests {
             RoomEvent::ServerAdded {
                 client: 2,
                 name: "server0000".into(),
+                owner: None,
             },
             RoomEvent::AppClientAdded { client: 1 },
             RoomEvent::ClientConnected {

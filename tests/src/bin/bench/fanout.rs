@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use shared::{ClientMsg, PROTOCOL_VERSION};
+use shared::ClientMsg;
 use tests::viewer::RawSocket;
 use tests::{spawn_app_with, Viewer};
 use tokio::sync::watch;
@@ -247,10 +247,7 @@ async fn crowd(
 /// its backlog is the server's to bound rather than loopback's).
 async fn join(addr: SocketAddr, room: &str, receive_buffer: Option<u32>) -> Result<RawSocket> {
     let mut ws = Viewer::connect_with(addr, receive_buffer).await?;
-    let hello = ClientMsg::Hello {
-        protocol: PROTOCOL_VERSION,
-        room: room.into(),
-    };
+    let hello = ClientMsg::hello(room);
     ws.send(Message::text(serde_json::to_string(&hello)?))
         .await?;
     loop {
