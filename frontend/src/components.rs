@@ -1,6 +1,7 @@
 //! The page's components, one file each.
 
 pub mod app;
+pub mod classroom;
 pub mod code_panel;
 pub mod controls;
 pub mod countdown;

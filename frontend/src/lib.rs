@@ -3,6 +3,7 @@
 //! [`state`], [`layout`], [`code`], [`lesson`] and [`i18n`] are plain Rust (tested on native); [`ws`] talks to the
 //! server; [`components`] render.
 
+pub mod classroom;
 pub mod code;
 pub mod components;
 pub mod i18n;
@@ -10,6 +11,7 @@ pub mod layout;
 pub mod lesson;
 pub mod page;
 pub mod state;
+pub mod texts;
 pub mod timing;
 pub mod ws;
 

@@ -67,6 +67,20 @@ pub fn join(room: String) -> Join {
     Join::from_query(&search(), room)
 }
 
+/// The page's own origin, `http://host:port`.
+pub fn origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// Opens another address in this tab (a new classroom's teacher link).
+pub fn go_to(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(url);
+    }
+}
+
 /// The room to join and the lesson the URL asks for. `?lesson=N` without a room makes a
 /// fresh room, written into the URL so that a reload or a shared link finds it again.
 pub fn room_and_lesson() -> (String, Option<LessonId>) {
@@ -109,8 +123,19 @@ pub fn remember_lang(lang: Lang) {
 
 /// `GET path`, parsed as JSON.
 pub async fn fetch_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
+    request_json(path, "GET").await
+}
+
+/// `POST path` with no body, its answer parsed as JSON.
+pub async fn post_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
+    request_json(path, "POST").await
+}
+
+async fn request_json<T: DeserializeOwned>(path: &str, method: &str) -> Result<T, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(path))
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
         .await
         .map_err(|e| format!("{path}: {e:?}"))?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;

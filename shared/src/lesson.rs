@@ -16,7 +16,9 @@ use crate::seed::{SeedListing, SeedPoint};
 
 pub use self::action::{Action, MemberTarget, Settle, Span, Target};
 pub use self::check::{Check, Found, Outcome, StepLog, Why};
-pub use self::texts::{fill, Lang, LessonText, LessonTexts, PanelTexts, QuizText, StepText};
+pub use self::texts::{
+    fill, fill_with, Lang, LessonText, LessonTexts, PanelTexts, QuizText, StepText,
+};
 
 /// The course's structure, as `shared/lessons/course.json` has it. The server parses it to run
 /// steps and checks; the page fetches the same file to draw them.

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod browser_classroom;
 mod browser_lessons;
 mod classroom;
 mod convergence;

@@ -4,10 +4,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
+use shared::classroom::Member;
 use shared::{slower, ClientMsg, RoomView, TimeMode};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::classroom::ClassroomBar;
 use super::code_panel::CodePanel;
 use super::controls::Controls;
 use super::ensemble::EnsemblePanel;
@@ -31,9 +33,13 @@ pub fn app() -> Html {
     });
     // The room (a lesson link makes one of its own) and the lesson the URL asks for.
     let start = use_memo((), |_| page::room_and_lesson());
+    let join = {
+        let room = start.0.clone();
+        use_memo((), move |_| page::join(room))
+    };
     let link = {
         let dispatcher = state.dispatcher();
-        let join = page::join(start.0.clone());
+        let join = (*join).clone();
         use_memo((), move |_| {
             ws::connect(
                 ws::server_url(),
@@ -177,8 +183,13 @@ pub fn app() -> Html {
                 match &state.view {
                     Some(view) => {
                         let view = view.clone();
+                        let server = state.server.as_ref();
                         html! {
-                            <>
+                            <ContextProvider<Member> context={state.member}>
+                                <ClassroomBar view={view.clone()} lang={lang} link={(*link).clone()}
+                                    member={state.member} teacher_key={join.key.clone().map(AttrValue::from)}
+                                    public_url={server.and_then(|s| s.public_url.clone()).map(AttrValue::from)}
+                                    student_clients={server.map_or(0, |s| s.student_clients)} />
                                 <Controls view={view.clone()} lang={lang} link={(*link).clone()}
                                     pause_ms={state.pause_ms} on_pause_ms={set_pause_ms} />
                                 <ViolationBanner view={view.clone()} lang={lang} />
@@ -206,7 +217,7 @@ pub fn app() -> Html {
                                         <EventLog view={view} lang={lang} />
                                     </div>
                                 </main>
-                            </>
+                            </ContextProvider<Member>>
                         }
                     }
                     None => html! { <p class="loading">{ Text::Connecting.get(lang) }</p> },
@@ -273,24 +284,30 @@ fn shortcut_keys(
             return;
         }
         let state = latest.borrow().clone();
+        // What the page's role may not do, its keys do not send either.
+        let send = |msg: ClientMsg| {
+            if state.may(&msg) {
+                link.send(msg);
+            }
+        };
         match event.key().as_str() {
-            "a" | "A" => link.send(ClientMsg::AddLockClient),
+            "a" | "A" => send(ClientMsg::AddLockClient),
             "r" | "R" => {
                 if let Some(view) = &state.view {
                     for holder in RoomView::holders(view) {
-                        link.send(ClientMsg::Release { client: holder.id });
+                        send(ClientMsg::Release { client: holder.id });
                     }
                 }
             }
             // A fresh snapshot from the server: the picture redrawn from ZooKeeper's truth.
-            "s" | "S" => link.send(ClientMsg::Resync),
+            "s" | "S" => send(ClientMsg::Resync),
             "l" | "L" => {
                 let other = other_lang(state.lang);
                 page::remember_lang(other);
                 state.dispatch(Action::SetLang(other));
             }
             // As the button: only once the step's prediction is made.
-            "d" | "D" if do_ready(&state) => link.send(ClientMsg::LessonDo),
+            "d" | "D" if do_ready(&state) => send(ClientMsg::LessonDo),
             " " => {
                 // Space would also scroll the page or press the focused button.
                 event.prevent_default();
@@ -299,17 +316,17 @@ fn shortcut_keys(
                         TimeMode::Step => TimeMode::Live,
                         TimeMode::Live | TimeMode::Slow => TimeMode::Step,
                     };
-                    link.send(ClientMsg::SetTime {
+                    send(ClientMsg::SetTime {
                         mode,
                         slow_factor: view.time.slow_factor,
                     });
                 }
             }
-            "n" | "N" | "ArrowRight" => link.send(ClientMsg::StepNext { id: None }),
+            "n" | "N" | "ArrowRight" => send(ClientMsg::StepNext { id: None }),
             "+" | "=" | "-" | "−" => {
                 if let Some(view) = &state.view {
                     let up = matches!(event.key().as_str(), "+" | "=");
-                    link.send(ClientMsg::SetTime {
+                    send(ClientMsg::SetTime {
                         mode: view.time.mode,
                         slow_factor: slower(view.time.slow_factor, up),
                     });

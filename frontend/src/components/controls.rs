@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use shared::classroom::{Member, Need};
 use shared::{ClientMsg, LockRecipeKind, RoomView, MAX_HOLD_MS, MAX_PAUSE_MS};
 use yew::prelude::*;
 
@@ -46,6 +47,9 @@ fn use_synced_input(value: u64) -> NodeRef {
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
     let lang = props.lang;
+    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    let runs = member.role.runs_the_room();
+    let adds = member.may(Need::AddOwn, |_| None).is_ok();
     let hold_input = use_synced_input(props.view.hold_ms);
     let pause_input = use_synced_input(props.pause_ms);
     let add = {
@@ -83,7 +87,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         <section class="controls">
             <label class="recipe">
                 <span>{ Text::Recipe.get(lang) }</span>
-                <select data-testid="recipe-select" onchange={set_recipe}>
+                <select data-testid="recipe-select" onchange={set_recipe} disabled={!runs}>
                     { for LockRecipeKind::ALL.iter().map(|r| html! {
                         <option value={r.as_str()} selected={*r == props.view.recipe}>
                             { format!("{} — {}", r.as_str(), recipe_text(*r).get(lang)) }
@@ -91,13 +95,15 @@ pub fn controls(props: &ControlsProps) -> Html {
                     }) }
                 </select>
             </label>
-            <button class="primary" data-testid="add-lock-client" onclick={add} title="A">
-                { format!("+ {}", Text::AddClient.get(lang)) }
-            </button>
+            if adds {
+                <button class="primary" data-testid="add-lock-client" onclick={add} title="A">
+                    { format!("+ {}", Text::AddClient.get(lang)) }
+                </button>
+            }
             <label class="hold">
                 <span>{ Text::HoldMs.get(lang) }</span>
                 <input ref={hold_input} type="number" min="0" max={MAX_HOLD_MS.to_string()} step="500"
-                    data-testid="hold-ms" onchange={set_hold} />
+                    data-testid="hold-ms" onchange={set_hold} disabled={!runs} />
                 <small>{ Text::HoldHint.get(lang) }</small>
             </label>
             <label class="hold">

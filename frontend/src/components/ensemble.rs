@@ -1,5 +1,6 @@
 //! The ensemble panel: each ZooKeeper member's mode and load, and whether there is a quorum.
 
+use shared::classroom::Member;
 use shared::{ClientMsg, EnsembleView, MemberMode};
 use yew::prelude::*;
 
@@ -20,6 +21,11 @@ fn count(n: Option<u64>) -> String {
 #[function_component(EnsemblePanel)]
 pub fn ensemble_panel(props: &EnsembleProps) -> Html {
     let lang = props.lang;
+    // Stopping a member is the teacher's: it stops it for every room.
+    let runs = use_context::<Member>()
+        .unwrap_or(Member::OPEN)
+        .role
+        .runs_the_room();
     let ensemble = &props.ensemble;
     html! {
         <section class="ensemble" data-testid="ensemble"
@@ -35,7 +41,7 @@ pub fn ensemble_panel(props: &EnsembleProps) -> Html {
                         data-mode={m.mode.as_str()}>
                         <strong>{ format!("#{} {}", m.id, m.address) }</strong>
                         <span class="mode">{ m.mode.as_str() }</span>
-                        if ensemble.embedded {
+                        if ensemble.embedded && runs {
                             {
                                 if m.mode == MemberMode::Down {
                                     let link = props.link.clone();

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use shared::classroom::Member;
 use shared::lesson::{
     CheckStatus, CourseOutline, LessonId, LessonProgress, LessonTexts, StepStatus,
 };
@@ -50,6 +51,11 @@ fn seed_line(template: &str, line: u32) -> String {
 
 #[function_component(Lessons)]
 pub fn lessons(props: &LessonsProps) -> Html {
+    // The lesson is the teacher's to run; everyone reads it and predicts on their own page.
+    let runs = use_context::<Member>()
+        .unwrap_or(Member::OPEN)
+        .role
+        .runs_the_room();
     let (Some(course), Some(texts)) = (&props.course, &props.texts) else {
         return html! { <section class="lessons" data-testid="lessons" data-loading="true"></section> };
     };
@@ -67,7 +73,9 @@ pub fn lessons(props: &LessonsProps) -> Html {
                     <li class="lesson" data-testid="lesson" data-lesson={id.to_string()}>
                         <div class="lesson-head">
                             <h3>{ format!("{id}. {}", text.map_or("", |t| t.title.as_str())) }</h3>
-                            <button data-testid="lesson-open" onclick={open}>{ panel.open.clone() }</button>
+                            if runs {
+                                <button data-testid="lesson-open" onclick={open}>{ panel.open.clone() }</button>
+                            }
                         </div>
                         <p class="lesson-summary">{ text.map_or("", |t| t.summary.as_str()) }</p>
                     </li>
@@ -111,6 +119,7 @@ pub fn lessons(props: &LessonsProps) -> Html {
                 .iter()
                 .map(|l| l.id)
                 .find(|l| l.0 == id.0 + 1)
+                .filter(|_| runs)
                 .map(|lesson| {
                     let link = props.link.clone();
                     Callback::from(move |_| link.send(ClientMsg::StartLesson { lesson }))
@@ -136,6 +145,7 @@ pub fn lessons(props: &LessonsProps) -> Html {
                             }
                         </p>
                     }
+                    if runs {
                     <div class="lesson-nav">
                         <button data-testid="lesson-back" disabled={back.is_none()}
                             onclick={goto(back.unwrap_or(0))}>{ format!("← {}", panel.back) }</button>
@@ -143,6 +153,7 @@ pub fn lessons(props: &LessonsProps) -> Html {
                             onclick={goto(0)}>{ format!("⟲ {}", panel.restart) }</button>
                         <button class="lesson-leave" data-testid="lesson-leave" onclick={leave}>{ panel.leave.clone() }</button>
                     </div>
+                    }
                 </div>
             }
         }
@@ -174,6 +185,10 @@ struct StepItemProps {
 /// One step: its own component, so an event re-renders only the step whose check moved.
 #[function_component(StepItem)]
 fn step_item(props: &StepItemProps) -> Html {
+    let runs = use_context::<Member>()
+        .unwrap_or(Member::OPEN)
+        .role
+        .runs_the_room();
     let step = &props.step;
     let open = matches!(step.status, StepStatus::Current | StepStatus::Failed);
     let do_it = {
@@ -230,7 +245,7 @@ fn step_item(props: &StepItemProps) -> Html {
             }
             { quiz.unwrap_or_default() }
             if step.status == StepStatus::Current {
-                <button class="lesson-do" data-testid="lesson-do" disabled={!step.do_ready} onclick={do_it}>
+                <button class="lesson-do" data-testid="lesson-do" disabled={!step.do_ready || !runs} onclick={do_it}>
                     { format!("▶ {}", props.do_it) }
                 </button>
             }
@@ -241,7 +256,7 @@ fn step_item(props: &StepItemProps) -> Html {
                     { prose(&step.check_text) }
                 </p>
             }
-            if step.status == StepStatus::Failed {
+            if step.status == StepStatus::Failed && runs {
                 <button class="lesson-redo" data-testid="lesson-redo" onclick={props.on_redo.clone()}>
                     { format!("⟲ {}", props.redo) }
                 </button>

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use shared::classroom::Member;
 use shared::{
     ClientId, ClientMsg, ClientPhase, CloseReason, Departed, Liveness, LockClientView, NodeState,
     RoomEvent, RoomView, SessionId, WatchedKind, Znode, DEFAULT_PAUSE_MS,
@@ -62,6 +63,7 @@ fn recent_pulses(view: &RoomView) -> HashMap<ClientId, Vec<(u64, WatchedKind)>> 
 pub fn lock_queue(props: &LockQueueProps) -> Html {
     let view = &props.view;
     let lang = props.lang;
+    let member = use_context::<Member>().unwrap_or(Member::OPEN);
     // Measured after the first render, on resize and on scroll: cards per row follow the
     // queue's width, and a crowd draws only the rows near the screen (a thousand cards made at
     // once cost a third of a second; the rows in view and a screen's height either side, a
@@ -204,6 +206,8 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                             departed={view.sessions.departed_owner(node).cloned()}
                             liveness={owner.and_then(|c| liveness.get(&c.id)).map(|l| (*l).clone())}
                             pause_ms={props.pause_ms}
+                            owner_name={owner.and_then(|c| view.classroom.owner_name(c.id)).map(AttrValue::from)}
+                            may_act={member.may_act_on(owner.and_then(|c| view.classroom.owner_of(c.id)))}
                             pulses={node_pulses} lang={lang} link={props.link.clone()} />
                     }
                 }) }
@@ -276,6 +280,12 @@ pub struct LockNodeProps {
     pub selected: bool,
     #[prop_or_default]
     pub on_select: Callback<Option<ClientId>>,
+    /// The student whose client it is, if one's.
+    #[prop_or_default]
+    pub owner_name: Option<AttrValue>,
+    /// Whether this page may crash, kill, pause, partition or release its client.
+    #[prop_or(true)]
+    pub may_act: bool,
 }
 
 /// How a card says its link is held: by a pause or a partition.
@@ -341,7 +351,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             let tail = &name[name.len().saturating_sub(4)..];
             format!("{} …{tail}", call_name(w.call))
         });
-    let actions = props.owner.as_ref().map(|client| {
+    let actions = props.owner.as_ref().filter(|_| props.may_act).map(|client| {
         let id = client.id;
         let crash = {
             let link = props.link.clone();
@@ -437,6 +447,9 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                 }
             </div>
             <div class="who" title={format!("session {session}")}>{ who } { for liveness }</div>
+            if let Some(name) = &props.owner_name {
+                <div class="owner" data-testid="owner">{ name.clone() }</div>
+            }
             { for paused }
             { for partitioned }
             <div class="status">{ status }</div>

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use shared::classroom::{Member, Need};
 use shared::{ClientMsg, CloseReason, RoomView};
 use yew::prelude::*;
 
@@ -37,6 +38,8 @@ fn kill_button(link: &ServerLink, client: u32, lang: Lang) -> Html {
 pub fn registry(props: &RegistryProps) -> Html {
     let view = &props.view;
     let lang = props.lang;
+    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    let may_act = |client| member.may_act_on(view.classroom.owner_of(client));
     let name = use_node_ref();
     let add_server = {
         let link = props.link.clone();
@@ -63,14 +66,18 @@ pub fn registry(props: &RegistryProps) -> Html {
         <section class="registry">
             <h2>{ Text::Registry.get(lang) }</h2>
             <div class="registry-controls">
-                <input ref={name} type="text" maxlength="32" data-testid="server-name"
-                    placeholder={Text::ServerName.get(lang)} />
-                <button class="primary" data-testid="add-server" onclick={add_server}>
-                    { format!("+ {}", Text::AddServer.get(lang)) }
-                </button>
-                <button data-testid="add-app-client" onclick={add_app_client}>
-                    { format!("+ {}", Text::AddAppClient.get(lang)) }
-                </button>
+                if member.may(Need::AddOwn, |_| None).is_ok() {
+                    <input ref={name} type="text" maxlength="32" data-testid="server-name"
+                        placeholder={Text::ServerName.get(lang)} />
+                    <button class="primary" data-testid="add-server" onclick={add_server}>
+                        { format!("+ {}", Text::AddServer.get(lang)) }
+                    </button>
+                }
+                if member.role.runs_the_room() {
+                    <button data-testid="add-app-client" onclick={add_app_client}>
+                        { format!("+ {}", Text::AddAppClient.get(lang)) }
+                    </button>
+                }
             </div>
             if view.registry.nodes.is_empty() {
                 <p class="empty">{ Text::NoServers.get(lang) }</p>
@@ -87,6 +94,9 @@ pub fn registry(props: &RegistryProps) -> Html {
                         <li key={node.path.clone()} class={classes!("server-node", state)}
                             data-testid="server-node" data-path={node.path.clone()} data-state={state}>
                             <span class="name">{ node.path.rsplit('/').next().unwrap_or_default() }</span>
+                            { for owner.and_then(|s| view.classroom.owner_name(s.id)).map(|name| html! {
+                                <span class="owner" data-testid="owner">{ name.to_string() }</span>
+                            }) }
                             <span class="data">{ node.data.clone() }</span>
                             { for owner.and_then(|s| view.sessions.liveness(s.id)).map(|l| {
                                 let state = l.state.as_str();
@@ -100,8 +110,8 @@ pub fn registry(props: &RegistryProps) -> Html {
                                     </span>
                                 }
                             }) }
-                            { for owner.map(|s| crash_button(&props.link, s.id, lang)) }
-                            { for owner.map(|s| kill_button(&props.link, s.id, lang)) }
+                            { for owner.filter(|s| may_act(s.id)).map(|s| crash_button(&props.link, s.id, lang)) }
+                            { for owner.filter(|s| may_act(s.id)).map(|s| kill_button(&props.link, s.id, lang)) }
                             { for view.sessions.departed_owner(node).and_then(|d| {
                                 let timeout = d.timeout_ms?;
                                 (d.reason == CloseReason::Killed).then(|| html! {
@@ -117,7 +127,9 @@ pub fn registry(props: &RegistryProps) -> Html {
                     <div key={a.id} class="app-client" data-testid="app-client" data-client={a.id.to_string()}>
                         <div class="app-client-head">
                             <strong>{ format!("{} {}", Text::AppClient.get(lang), a.id) }</strong>
-                            { crash_button(&props.link, a.id, lang) }
+                            if may_act(a.id) {
+                                { crash_button(&props.link, a.id, lang) }
+                            }
                         </div>
                         <ol data-testid="app-client-log">
                             { for a.lines.iter().map(|line| html! { <li>{ line.clone() }</li> }) }

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use shared::classroom::Member;
 use shared::{ClientMsg, RoomView, WriteOutcome};
 use yew::prelude::*;
 
@@ -27,6 +28,10 @@ fn outcome_text(outcome: WriteOutcome, lang: Lang) -> &'static str {
 #[function_component(ResourcePanel)]
 pub fn resource_panel(props: &ResourceProps) -> Html {
     let lang = props.lang;
+    let runs = use_context::<Member>()
+        .unwrap_or(Member::OPEN)
+        .role
+        .runs_the_room();
     let resource = &props.view.resource;
     let toggle = {
         let link = props.link.clone();
@@ -43,12 +48,12 @@ pub fn resource_panel(props: &ResourceProps) -> Html {
             <h2>{ Text::Resource.get(lang) }</h2>
             <label class="fencing">
                 <input type="checkbox" data-testid="fencing-toggle" checked={resource.fencing}
-                    onclick={toggle} />
+                    onclick={toggle} disabled={!runs} />
                 <span>{ Text::Fencing.get(lang) }</span>
             </label>
             <label class="suspend">
                 <input type="checkbox" data-testid="suspend-on-disconnect"
-                    checked={props.view.suspend_on_disconnect} onclick={toggle_suspend} />
+                    checked={props.view.suspend_on_disconnect} onclick={toggle_suspend} disabled={!runs} />
                 <span>{ Text::SuspendOnDisconnect.get(lang) }</span>
             </label>
             <ol data-testid="resource-log">

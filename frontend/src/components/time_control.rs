@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use shared::classroom::Member;
 use shared::{ClientId, ClientMsg, RoomView, TimeMode, SLOW_FACTORS};
 use yew::prelude::*;
 
@@ -23,6 +24,9 @@ pub struct TimeProps {
 #[function_component(TimeControl)]
 pub fn time_control(props: &TimeProps) -> Html {
     let lang = props.lang;
+    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    // Time is the teacher's: the others see it, and cannot change it.
+    let runs = member.role.runs_the_room();
     let time = &props.view.time;
     let set_mode = {
         let (link, factor) = (props.link.clone(), time.slow_factor);
@@ -54,7 +58,7 @@ pub fn time_control(props: &TimeProps) -> Html {
         <div class={classes!("time-control", time.mode.as_str())}>
             <label>
                 <span>{ Text::Time.get(lang) }</span>
-                <select data-testid="time-mode" onchange={set_mode} title="Space">
+                <select data-testid="time-mode" onchange={set_mode} title="Space" disabled={!runs}>
                     { for TimeMode::ALL.iter().map(|m| html! {
                         <option value={m.as_str()} selected={*m == time.mode}>{ mode_name(*m, lang) }</option>
                     }) }
@@ -62,13 +66,13 @@ pub fn time_control(props: &TimeProps) -> Html {
             </label>
             <label>
                 <span>{ Text::SlowFactor.get(lang) }</span>
-                <select data-testid="slow-factor" onchange={set_factor} title="+ / −">
+                <select data-testid="slow-factor" onchange={set_factor} title="+ / −" disabled={!runs}>
                     { for SLOW_FACTORS.iter().map(|f| html! {
                         <option value={f.to_string()} selected={*f == time.slow_factor}>{ format!("×{f}") }</option>
                     }) }
                 </select>
             </label>
-            <button class="next" data-testid="step-next" onclick={next} disabled={!stepping}
+            <button class="next" data-testid="step-next" onclick={next} disabled={!stepping || !runs}
                 title="N / →">
                 { Text::Next.get(lang) }
             </button>
@@ -91,6 +95,8 @@ pub struct PendingProps {
 #[function_component(PendingList)]
 pub fn pending_list(props: &PendingProps) -> Html {
     let lang = props.lang;
+    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+
     let view = &props.view;
     if view.time.mode == TimeMode::Live && view.time.pending.is_empty() {
         return html! {};
@@ -117,7 +123,8 @@ pub fn pending_list(props: &PendingProps) -> Html {
                         (props.selected == Some(pending.client)).then_some("selected"))}
                     data-testid="pending-step" data-id={pending.id.to_string()}
                     data-client={pending.client.to_string()} data-move={pending.kind.as_str()}
-                    data-line={line.map(|l| l.to_string())} onclick={go}>
+                    data-line={line.map(|l| l.to_string())} onclick={go}
+                    disabled={!member.role.runs_the_room()}>
                     <span class="who">{ format!("{} {}", Text::Client.get(lang), pending.client) }</span>
                     <strong>{ move_name(pending.kind, lang) }</strong>
                     <code>{ path }</code>

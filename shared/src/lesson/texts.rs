@@ -129,14 +129,26 @@ pub struct QuizText {
 /// `template` with each `{name}` replaced by what the check found; a placeholder the check did
 /// not find stays as `…`.
 pub fn fill(template: &str, found: &Found) -> String {
+    fill_with(template, |name| {
+        Found::PLACEHOLDERS
+            .contains(&name)
+            .then(|| found.get(name).unwrap_or_else(|| "…".into()))
+    })
+}
+
+/// `template` with each `{name}` that `value` knows replaced by its value; other braces stay.
+pub fn fill_with(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) if Found::PLACEHOLDERS.contains(&&after[..close]) => {
-                out.push_str(&found.get(&after[..close]).unwrap_or_else(|| "…".into()));
+        match after
+            .find('}')
+            .and_then(|close| Some((close, value(&after[..close])?)))
+        {
+            Some((close, text)) => {
+                out.push_str(&text);
                 rest = &after[close + 1..];
             }
             _ => {

@@ -1,0 +1,151 @@
+//! The classroom bar: who watches, the students with clients, and by role the teacher's links
+//! and QR code, a student's name, or a viewer's note; New classroom for who runs the room.
+
+use std::rc::Rc;
+
+use serde::Deserialize;
+use shared::classroom::{Member, Role, RoomKind};
+use shared::{ClientMsg, RoomView};
+use yew::prelude::*;
+
+use crate::classroom::{host_of, is_loopback, links};
+use crate::i18n::Lang;
+use crate::page;
+use crate::texts::{fill, ui};
+use crate::ws::ServerLink;
+
+#[derive(Properties, PartialEq)]
+pub struct ClassroomBarProps {
+    pub view: Rc<RoomView>,
+    pub lang: Lang,
+    pub link: ServerLink,
+    pub member: Member,
+    /// The teacher's key, from the page's own URL.
+    #[prop_or_default]
+    pub teacher_key: Option<AttrValue>,
+    /// Where students reach the server, if the server knows better than the page.
+    #[prop_or_default]
+    pub public_url: Option<AttrValue>,
+    pub student_clients: usize,
+}
+
+#[derive(Deserialize)]
+struct NewClassroom {
+    room: String,
+    key: String,
+}
+
+#[function_component(ClassroomBar)]
+pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
+    let texts = &ui(props.lang).classroom;
+    let room = &props.view.classroom;
+    let failed = use_state(|| None::<String>);
+    let new_room = {
+        let (failed, lang) = (failed.clone(), props.lang);
+        Callback::from(move |_| {
+            let failed = failed.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match page::post_json::<NewClassroom>("/classrooms").await {
+                    Ok(made) => page::go_to(&format!(
+                        "/?room={}&key={}&lang={}",
+                        made.room,
+                        made.key,
+                        lang.code()
+                    )),
+                    Err(why) => failed.set(Some(why)),
+                }
+            });
+        })
+    };
+    let presence = html! {
+        <div class="presence" data-testid="presence" data-watching={room.watching.to_string()}>
+            <span class="watching">{ fill(&texts.watching, &[("n", &room.watching)]) }</span>
+            if room.kind == RoomKind::Classroom {
+                <span class="students">
+                    { &texts.students_with_clients }
+                    { for room.students_with_clients().map(|(s, n)| html! {
+                        <span class={classes!("student", s.here.then_some("here"))}
+                            data-testid="presence-student" data-student={s.id.to_string()}>
+                            { format!("{} · {n}", s.name) }
+                        </span>
+                    }) }
+                    if room.students_with_clients().next().is_none() {
+                        <span class="none">{ &texts.no_student_clients }</span>
+                    }
+                </span>
+            }
+        </div>
+    };
+    let role_part = match props.member.role {
+        Role::Teacher => {
+            let origin = props
+                .public_url
+                .as_ref()
+                .map_or_else(page::origin, |u| u.to_string());
+            let links = links(&origin, &props.view.room, props.teacher_key.as_deref());
+            let qr = format!("/classrooms/{}/qr.svg", props.view.room);
+            html! {
+                <div class="links">
+                    <span class="badge teacher">{ &texts.teacher }</span>
+                    if let Some(teacher) = links.teacher {
+                        <label>{ &texts.teacher_link }
+                            <a data-testid="teacher-link" href={teacher.clone()}>{ teacher }</a></label>
+                    }
+                    <label>{ &texts.student_link }
+                        <a data-testid="student-link" href={links.student.clone()}>{ links.student.clone() }</a></label>
+                    <label>{ &texts.viewer_link }
+                        <a data-testid="viewer-link" href={links.viewer.clone()}>{ links.viewer.clone() }</a></label>
+                    <img class="qr" data-testid="room-qr" src={qr} alt={texts.qr_alt.clone()} />
+                    if is_loopback(&origin) {
+                        <p class="warn" data-testid="loopback-warning">
+                            { fill(&texts.loopback, &[("host", &host_of(&origin))]) }
+                        </p>
+                    }
+                </div>
+            }
+        }
+        Role::Student => match props.member.student.and_then(|id| room.student(id)) {
+            Some(me) => html! {
+                <p class="you" data-testid="student-you">
+                    { fill(&texts.you_are, &[("name", &me.name), ("n", &room.clients_of(me.id)), ("max", &props.student_clients)]) }
+                </p>
+            },
+            None => {
+                let link = props.link.clone();
+                let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                    if e.key() == "Enter" {
+                        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+                        link.send(ClientMsg::SetName {
+                            name: input.value(),
+                        });
+                    }
+                });
+                html! {
+                    <label class="name">
+                        <span>{ &texts.pick_name }</span>
+                        <input data-testid="student-name" type="text" maxlength="24"
+                            autocomplete="nickname" {onkeydown} />
+                        <small>{ &texts.pick_name_hint }</small>
+                    </label>
+                }
+            }
+        },
+        Role::Viewer => {
+            html! { <p class="you" data-testid="viewer-only">{ &texts.viewer_only }</p> }
+        }
+        Role::Open => html! {},
+    };
+    html! {
+        <section class="classroom" data-testid="classroom" data-role={props.member.role.as_str()}>
+            { presence }
+            { role_part }
+            if props.member.role.runs_the_room() {
+                <button class="new-room" data-testid="new-room" title={texts.new_room_title.clone()}
+                    onclick={new_room}>{ &texts.new_room }</button>
+            }
+            if let Some(why) = &*failed {
+                <p class="warn">{ fill(&texts.new_room_failed, &[("why", why)]) }</p>
+            }
+        </section>
+    }
+}
