@@ -91,7 +91,19 @@ pub struct Config {
     #[arg(long, env = "ZKPLAY_MAX_CLASSROOMS", default_value_t = 1000)]
     pub max_classrooms: usize,
 
-    /// Where zkplay keeps what outlives it: its classrooms (and their recordings).
+    /// Events a room keeps for its recording (older ones fold into where the recording starts).
+    #[arg(long, env = "ZKPLAY_ROOM_HISTORY_EVENTS", default_value_t = 20_000)]
+    pub room_history_events: usize,
+
+    /// Recordings the server keeps under --data-dir.
+    #[arg(long, env = "ZKPLAY_MAX_RECORDINGS", default_value_t = 200)]
+    pub max_recordings: usize,
+
+    /// Largest recording the server keeps, in bytes.
+    #[arg(long, env = "ZKPLAY_MAX_RECORDING_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_recording_bytes: usize,
+
+    /// Where zkplay keeps what outlives it: its classrooms and their recordings.
     #[arg(long, env = "ZKPLAY_DATA_DIR", default_value_os_t = default_data_dir())]
     pub data_dir: PathBuf,
 
@@ -141,6 +153,9 @@ impl Config {
             student_clients: self.student_clients,
             classroom_only: self.classroom_only,
             max_classrooms: self.max_classrooms,
+            history_events: self.room_history_events,
+            max_recordings: self.max_recordings,
+            max_recording_bytes: self.max_recording_bytes,
             data_dir: Some(self.data_dir.clone()),
             public_url: self.public_url.clone(),
             ensemble: None,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,11 +15,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::classroom::Classrooms;
+use crate::classroom::{Classrooms, KeyCheck};
 use crate::ensemble::EnsembleControl;
+use crate::recordings::{RecordingStore, StoreError};
 use crate::room::{RoomSettings, Rooms};
 use crate::ws::{self, Limits};
 use crate::zk::ZkSettings;
+use shared::recording::{recording_head, RecordingHeader, RECORDING_FORMAT};
 
 /// Everything a server needs, whether it comes from the command line or from a test.
 #[derive(Clone, Debug)]
@@ -44,6 +46,11 @@ pub struct ServerSettings {
     pub classroom_only: bool,
     /// Classrooms kept.
     pub max_classrooms: usize,
+    /// Events a room keeps for its recording.
+    pub history_events: usize,
+    /// Recordings kept under the data directory, and the largest one.
+    pub max_recordings: usize,
+    pub max_recording_bytes: usize,
     /// Where classrooms are kept across restarts; `None`: in memory only.
     pub data_dir: Option<PathBuf>,
     /// Where students reach the server, if the page's own address would not do.
@@ -76,6 +83,9 @@ impl ServerSettings {
             student_clients: shared::classroom::DEFAULT_STUDENT_CLIENTS,
             classroom_only: false,
             max_classrooms: 1000,
+            history_events: 20_000,
+            max_recordings: 200,
+            max_recording_bytes: 16 * 1024 * 1024,
             data_dir: None,
             public_url: None,
             ensemble: None,
@@ -100,6 +110,7 @@ pub struct AppState {
     pub ensemble: watch::Receiver<EnsembleView>,
     /// The embedded ensemble's members, to stop and start.
     pub members: Option<EnsembleControl>,
+    pub recordings: Arc<RecordingStore>,
 }
 
 /// The routes: `/ws`, `/healthz`, `/lessons/*.json`, `/classrooms`, and the UI's files for
@@ -112,6 +123,16 @@ pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
         .route("/lessons/{file}", get(lesson_file))
         .route("/classrooms", post(new_classroom))
         .route("/classrooms/{room}/qr.svg", get(student_qr))
+        .route("/rooms/{room}/recording", get(room_recording))
+        .route(
+            "/recordings",
+            // The store checks the size itself; the layer only stops a body from being read
+            // far past it.
+            post(store_recording).layer(DefaultBodyLimit::max(
+                state.recordings.max_bytes.saturating_add(1),
+            )),
+        )
+        .route("/recordings/{id}", get(stored_recording))
         // `cargo xtask dist` writes `.br` and `.gz` beside the wasm, script and stylesheet: a
         // classroom's laptops on one Wi-Fi fetch a quarter of the bytes.
         .fallback_service(
@@ -215,6 +236,132 @@ async fn student_qr(
     }
 }
 
+/// `GET /rooms/{room}/recording`: the room's history as a recording file.
+async fn room_recording(State(app): State<AppState>, Path(room): Path<String>) -> Response {
+    match live_recording(&app, &room).await {
+        Ok(text) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/x-ndjson; charset=utf-8".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"zkplay-{room}.jsonl\""),
+                ),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(refused) => refused,
+    }
+}
+
+/// The recording of a running room: a header, where its history starts, its event frames.
+async fn live_recording(app: &AppState, room: &str) -> Result<String, Response> {
+    if !shared::is_valid_room_name(room) {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "a room name is 1-32 characters of a-z, 0-9 and -",
+        )
+            .into_response());
+    }
+    let not_running = || {
+        (
+            StatusCode::NOT_FOUND,
+            format!("no room {room} runs on this server"),
+        )
+            .into_response()
+    };
+    let handle = app.rooms.running(room).ok_or_else(not_running)?;
+    let parts = handle.recording().await.map_err(|_| not_running())?;
+    let header = RecordingHeader {
+        zkplay_recording: RECORDING_FORMAT,
+        protocol: shared::PROTOCOL_VERSION,
+        room: room.to_string(),
+        server: app.info.clone(),
+        events: parts.frames.len() as u64,
+    };
+    let mut text = recording_head(&header, &parts.start);
+    for frame in &parts.frames {
+        text.push_str(frame.as_str());
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+#[derive(serde::Deserialize)]
+struct StoreQuery {
+    room: String,
+    key: Option<String>,
+}
+
+/// `POST /recordings?room=…&key=…`: keeps the body as a recording, or with no body the room's
+/// own; answers `{"id", "url", "replay"}`. Only who runs the room stores.
+async fn store_recording(
+    State(app): State<AppState>,
+    Query(query): Query<StoreQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let check = app
+        .rooms
+        .classrooms()
+        .check(&query.room, query.key.as_deref());
+    let allowed = match check {
+        KeyCheck::Open => !app.rooms.settings().classroom_only,
+        KeyCheck::Right => true,
+        KeyCheck::NoKey | KeyCheck::Wrong => false,
+    };
+    if !allowed {
+        return (
+            StatusCode::FORBIDDEN,
+            "only the room's teacher stores its recordings",
+        )
+            .into_response();
+    }
+    let bytes = if body.is_empty() {
+        match live_recording(&app, &query.room).await {
+            Ok(text) => text.into_bytes(),
+            Err(refused) => return refused,
+        }
+    } else {
+        body.to_vec()
+    };
+    match app.recordings.store(&bytes) {
+        Ok(id) => {
+            tracing::info!(room = %query.room, %id, bytes = bytes.len(), "recording stored");
+            let url = format!("/recordings/{id}");
+            let replay = format!("/?replay={url}");
+            let answer = serde_json::json!({"id": id, "replay": replay, "url": url});
+            (StatusCode::CREATED, Json(answer)).into_response()
+        }
+        Err(e) => {
+            let status = match e {
+                StoreError::TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
+                StoreError::Full(_) => StatusCode::INSUFFICIENT_STORAGE,
+                StoreError::Invalid(_) | StoreError::NotText => StatusCode::BAD_REQUEST,
+                StoreError::NoDataDir => StatusCode::SERVICE_UNAVAILABLE,
+                StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+                StoreError::Random | StoreError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            (status, e.to_string()).into_response()
+        }
+    }
+}
+
+/// `GET /recordings/{id}`: a stored recording, byte for byte.
+async fn stored_recording(State(app): State<AppState>, Path(id): Path<String>) -> Response {
+    match app.recordings.read(&id) {
+        Ok(bytes) => (
+            [(header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")],
+            bytes,
+        )
+            .into_response(),
+        Err(e @ StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
 /// The link students open: the room, nothing more.
 pub fn student_link(origin: &str, room: &str) -> String {
     format!("{}/?room={room}", origin.trim_end_matches('/'))
@@ -300,8 +447,14 @@ impl Server {
                 default_hold_ms: settings.default_hold_ms,
                 student_clients: settings.student_clients,
                 classroom_only: settings.classroom_only,
+                history_events: settings.history_events,
             },
             classrooms,
+        ));
+        let recordings = Arc::new(RecordingStore::new(
+            settings.data_dir.clone(),
+            settings.max_recordings,
+            settings.max_recording_bytes,
         ));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let probe = tokio::spawn(crate::probe::run(
@@ -316,6 +469,7 @@ impl Server {
             shutdown: shutdown_rx.clone(),
             ensemble,
             members: settings.ensemble,
+            recordings,
         };
         let app = router(state, settings.ui_dir);
         let mut stop = shutdown_rx;

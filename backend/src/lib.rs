@@ -13,6 +13,7 @@ pub mod http;
 pub mod lesson;
 pub mod probe;
 pub mod recipes;
+pub mod recordings;
 pub mod room;
 pub mod ws;
 pub mod zk;

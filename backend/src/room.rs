@@ -4,7 +4,7 @@
 //! to its `RoomView` (with the same code browsers use), serialises each once and broadcasts the
 //! bytes to every viewer.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -67,6 +67,36 @@ pub struct RoomSettings {
     pub student_clients: usize,
     /// Only classrooms run: a hello for any other room is refused.
     pub classroom_only: bool,
+    /// Events a room keeps for its recording; older ones fold into where it starts.
+    pub history_events: usize,
+}
+
+/// A room's recent history, for recordings: the room as it was before the oldest event kept,
+/// and the frames of the events since, as they went out.
+struct History {
+    start: RoomView,
+    frames: VecDeque<Frame>,
+    limit: usize,
+}
+
+impl History {
+    fn push(&mut self, frame: Frame) {
+        if self.frames.len() >= self.limit.max(1) {
+            if let Some(oldest) = self.frames.pop_front() {
+                // The frame is the room's own serialisation of an event: it reads back.
+                if let Ok(ServerMsg::Event { seq, at_ms, event }) = serde_json::from_str(&oldest) {
+                    self.start.apply(seq, at_ms, &event);
+                }
+            }
+        }
+        self.frames.push_back(frame);
+    }
+}
+
+/// What a recording of a room holds: where it starts, and every event frame since.
+pub struct RecordingParts {
+    pub start: RoomView,
+    pub frames: Vec<Frame>,
 }
 
 /// Why a room refused a request.
@@ -151,6 +181,7 @@ enum RoomCmd {
         oneshot::Sender<Result<ClientId, RoomError>>,
     ),
     ResetRoom,
+    Recording(oneshot::Sender<RecordingParts>),
     AddAppClient(oneshot::Sender<Result<ClientId, RoomError>>),
     SetRecipe(LockRecipeKind),
     Crash(ClientId, oneshot::Sender<Result<(), RoomError>>),
@@ -245,6 +276,11 @@ impl RoomHandle {
 
     pub async fn reset_room(&self) -> Result<(), RoomError> {
         self.send(RoomCmd::ResetRoom).await
+    }
+
+    /// The room's history as it stands, for a recording.
+    pub async fn recording(&self) -> Result<RecordingParts, RoomError> {
+        self.ask(RoomCmd::Recording).await
     }
 
     pub async fn add_app_client(&self) -> Result<ClientId, RoomError> {
@@ -413,6 +449,15 @@ impl Rooms {
         rooms.get(name).is_some_and(|r| !r.ended())
     }
 
+    /// The room of this name if it runs; none is started.
+    pub fn running(&self, name: &str) -> Option<RoomHandle> {
+        let rooms = self.rooms.lock().expect("rooms lock");
+        rooms
+            .get(name)
+            .filter(|r| !r.ended() && !r.ending())
+            .map(|r| r.handle.clone())
+    }
+
     /// Joins the room a hello names as the hello asks: a classroom's teacher (the right key),
     /// its viewer (the viewer link, or a wrong key: `wrong_key` says so), or a student; in any
     /// other room, as anyone.
@@ -529,6 +574,7 @@ struct RoomActor {
     presence_due: Option<tokio::time::Instant>,
     /// Dropped when the actor ends: [`Rooms`] waits on it.
     _alive: watch::Sender<()>,
+    history: History,
 }
 
 /// Emptying the room: every session closes, then the folders are swept.
@@ -579,6 +625,11 @@ impl RoomActor {
             next_student: 1,
             presence_due: None,
             _alive: alive,
+            history: History {
+                start: RoomView::default(),
+                frames: VecDeque::new(),
+                limit: settings.history_events,
+            },
             view: RoomView::new(name, settings.default_hold_ms),
             hold_ms: watch::channel(settings.default_hold_ms).0,
             frames: broadcast::channel(settings.viewer_queue.max(1)).0,
@@ -595,6 +646,7 @@ impl RoomActor {
             clock: watch::channel(Clock::default()).0,
         };
         actor.view.classroom.kind = kind;
+        actor.history.start = actor.view.clone();
         // The seed runs one AppClient; a room starts with one watching its server list.
         if let Err(e) = actor.add_app_client() {
             tracing::warn!("no app client in the new room: {e}");
@@ -692,6 +744,12 @@ impl RoomActor {
                 }
                 // No one waits for this reset's end; the room says it with `room_reset`.
                 self.start_reset(oneshot::channel().0);
+            }
+            RoomCmd::Recording(reply) => {
+                let _ = reply.send(RecordingParts {
+                    start: self.history.start.clone(),
+                    frames: self.history.frames.iter().cloned().collect(),
+                });
             }
             RoomCmd::AddAppClient(reply) => {
                 let _ = reply.send(self.add_app_client());
@@ -1490,6 +1548,7 @@ impl RoomActor {
             None => false,
         };
         let frame = encode(&ServerMsg::Event { seq, at_ms, event });
+        self.history.push(frame.clone());
         // No viewers is fine: the view keeps the state for the next one.
         let _ = self.frames.send(frame);
         if let Some(violation) = violation {
@@ -1570,4 +1629,40 @@ fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_history_folds_its_oldest_events_into_where_it_starts() {
+        let mut room = RoomView::new("r", 0);
+        let mut history = History {
+            start: room.clone(),
+            frames: VecDeque::new(),
+            limit: 3,
+        };
+        for seq in 1..=5 {
+            let event = RoomEvent::HoldChanged { hold_ms: seq * 10 };
+            room.apply(seq, 100 + seq, &event);
+            history.push(encode(&ServerMsg::Event {
+                seq,
+                at_ms: 100 + seq,
+                event,
+            }));
+        }
+        assert_eq!(history.frames.len(), 3);
+        // It starts after event 2, and its events are 3, 4 and 5: together, the room.
+        assert_eq!(history.start.seq, 2);
+        assert_eq!(history.start.hold_ms, 20);
+        let mut replayed = history.start.clone();
+        for frame in &history.frames {
+            let Ok(ServerMsg::Event { seq, at_ms, event }) = serde_json::from_str(frame) else {
+                panic!("{frame}");
+            };
+            replayed.apply(seq, at_ms, &event);
+        }
+        assert_eq!(replayed, room);
+    }
 }

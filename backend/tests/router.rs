@@ -34,6 +34,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
                 idle_limit: std::time::Duration::from_secs(600),
                 student_clients: 3,
                 classroom_only: false,
+                history_events: 100,
             },
             backend::classroom::Classrooms::load(None, 10).unwrap(),
         )),
@@ -52,6 +53,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
         shutdown: tokio::sync::watch::channel(false).1,
         ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
         members: None,
+        recordings: Arc::new(backend::recordings::RecordingStore::new(None, 1, 1024)),
     };
     router(state, ui.to_path_buf())
 }

@@ -11,5 +11,6 @@ pub mod herd;
 pub mod lessons;
 pub mod lock_queue;
 pub mod registry;
+pub mod replay;
 pub mod resource;
 pub mod time_control;

@@ -132,6 +132,12 @@ pub async fn post_json<T: DeserializeOwned>(path: &str) -> Result<T, String> {
 }
 
 async fn request_json<T: DeserializeOwned>(path: &str, method: &str) -> Result<T, String> {
+    let text = request_text(path, method).await?;
+    serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+/// `method path`, its answer as text; an HTTP error is the server's own words.
+pub async fn request_text(path: &str, method: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -139,13 +145,32 @@ async fn request_json<T: DeserializeOwned>(path: &str, method: &str) -> Result<T
         .await
         .map_err(|e| format!("{path}: {e:?}"))?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
-    if !response.ok() {
-        return Err(format!("{path}: HTTP {}", response.status()));
-    }
     let text = JsFuture::from(response.text().map_err(|e| format!("{e:?}"))?)
         .await
         .map_err(|e| format!("{path}: {e:?}"))?
         .as_string()
         .unwrap_or_default();
-    serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
+    if !response.ok() {
+        return Err(format!("{path}: HTTP {}: {text}", response.status()));
+    }
+    Ok(text)
+}
+
+/// The recording `?replay=` names (a path on this server, or a full URL).
+pub fn replay_url() -> Option<String> {
+    query_param(&search(), "replay").map(|url| {
+        js_sys::decode_uri_component(url)
+            .ok()
+            .and_then(|u| u.as_string())
+            .unwrap_or_else(|| url.to_string())
+    })
+}
+
+/// A file the user picked or dropped, as text.
+pub async fn file_text(file: web_sys::File) -> Result<String, String> {
+    JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("{}: {e:?}", file.name()))?
+        .as_string()
+        .ok_or_else(|| format!("{}: not text", file.name()))
 }

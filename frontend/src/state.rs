@@ -2,8 +2,9 @@
 
 use std::rc::Rc;
 
-use shared::classroom::{Member, Need};
+use shared::classroom::{Member, Need, Role};
 use shared::lesson::{CourseOutline, LessonId, LessonTexts};
+use shared::recording::Replay;
 use shared::{ClientId, ClientMsg, EnsembleView, ErrorCode, RoomView, ServerInfo, ServerMsg};
 use yew::Reducible;
 
@@ -49,7 +50,23 @@ pub struct AppState {
     pub texts: Option<Rc<LessonTexts>>,
     /// This learner's predictions.
     pub answers: Answers,
+    /// A recording the page plays instead of a live room.
+    pub replay: Option<ReplayState>,
 }
+
+/// Where the page is in a recording it plays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayState {
+    pub replay: Rc<Replay>,
+    /// Events shown: the view is the room after the first `at`.
+    pub at: usize,
+    pub playing: bool,
+    /// How many times faster than it happened.
+    pub speed: u32,
+}
+
+/// The replay's speeds.
+pub const REPLAY_SPEEDS: [u32; 5] = [1, 2, 5, 10, 50];
 
 impl Default for AppState {
     fn default() -> Self {
@@ -67,6 +84,7 @@ impl Default for AppState {
             course: None,
             texts: None,
             answers: Answers::new(),
+            replay: None,
         }
     }
 }
@@ -84,6 +102,12 @@ pub enum Action {
     CourseLoaded(Rc<CourseOutline>),
     /// Texts fetched for a language (kept only if it is still the page's).
     TextsLoaded(Lang, Rc<LessonTexts>),
+    /// A recording to play, read and checked.
+    ReplayLoaded(Rc<Replay>),
+    /// Show the room after the first `n` events of the recording.
+    ReplayAt(usize),
+    ReplayPlaying(bool),
+    ReplaySpeed(u32),
     /// The learner predicts: option `option` of step `step` in this attempt of the lesson.
     Answer {
         lesson: LessonId,
@@ -109,6 +133,13 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
+            // A recording that plays is the page's room: the live one's stream waits behind it.
+            Action::Server(
+                ServerMsg::Welcome { .. }
+                | ServerMsg::You { .. }
+                | ServerMsg::Snapshot { .. }
+                | ServerMsg::Event { .. },
+            ) if next.replay.is_some() => return self,
             Action::Server(ServerMsg::Welcome { server, you, .. }) => {
                 next.server = Some(server);
                 next.member = you.member;
@@ -146,6 +177,52 @@ impl Reducible for AppState {
                     .entry((lesson, attempt, step))
                     .or_insert(option);
             }
+            Action::ReplayLoaded(replay) => {
+                next.view = Some(Rc::new(replay.view_after(0)));
+                // A recording is only watched: no control of it reaches a server.
+                next.member = Member {
+                    role: Role::Viewer,
+                    student: None,
+                };
+                next.replay = Some(ReplayState {
+                    replay,
+                    at: 0,
+                    playing: false,
+                    speed: 1,
+                });
+            }
+            Action::ReplayAt(n) => {
+                let Some(replay) = &mut next.replay else {
+                    return self;
+                };
+                let n = n.min(replay.replay.len());
+                // Playing, the next event folds into the view as a live one would; a jump
+                // starts from the nearest checkpoint.
+                match (&mut next.view, n.checked_sub(1)) {
+                    (Some(view), Some(last)) if last == replay.at => {
+                        let e = &replay.replay.recording.events[last];
+                        Rc::make_mut(view).apply(e.seq, e.at_ms, &e.event);
+                    }
+                    _ => next.view = Some(Rc::new(replay.replay.view_after(n))),
+                }
+                replay.at = n;
+                replay.playing &= n < replay.replay.len();
+            }
+            Action::ReplayPlaying(on) => {
+                if let Some(replay) = &mut next.replay {
+                    // Play at the end starts again from the beginning.
+                    if on && replay.at == replay.replay.len() {
+                        replay.at = 0;
+                        next.view = Some(Rc::new(replay.replay.view_after(0)));
+                    }
+                    replay.playing = on;
+                }
+            }
+            Action::ReplaySpeed(speed) => {
+                if let Some(replay) = &mut next.replay {
+                    replay.speed = speed.max(1);
+                }
+            }
             Action::SetPauseMs(ms) => next.pause_ms = ms,
             Action::DismissError => next.last_error = None,
             Action::Select(client) => next.selected = client,
@@ -170,6 +247,58 @@ mod tests {
             owner_session: shared::SessionId(owner),
             data: String::new(),
         }
+    }
+
+    fn replay_of(n: u64) -> Rc<Replay> {
+        use shared::recording::{Recorded, Recording, RecordingHeader};
+        let events = (1..=n)
+            .map(|seq| Recorded {
+                seq,
+                at_ms: seq * 100,
+                event: RoomEvent::ClientAdded {
+                    client: seq as u32,
+                    owner: None,
+                },
+            })
+            .collect();
+        let header = RecordingHeader {
+            zkplay_recording: shared::recording::RECORDING_FORMAT,
+            protocol: shared::PROTOCOL_VERSION,
+            room: "r".into(),
+            server: ServerInfo {
+                zookeeper: "z".into(),
+                session_timeout_ms: 1,
+                max_lock_clients: 1,
+                max_message_bytes: 1,
+                student_clients: 1,
+                public_url: None,
+            },
+            events: n,
+        };
+        Rc::new(Replay::new(Recording {
+            header,
+            start: RoomView::new("r", 0),
+            events,
+        }))
+    }
+
+    #[test]
+    fn a_replay_steps_and_jumps_to_the_same_views_and_is_only_watched() {
+        let replay = replay_of(600);
+        let mut s = Rc::new(AppState::default()).reduce(Action::ReplayLoaded(replay.clone()));
+        assert_eq!(s.member.role, Role::Viewer);
+        s = s.reduce(Action::ReplayPlaying(true));
+        for n in 1..=300 {
+            s = s.reduce(Action::ReplayAt(n));
+        }
+        assert_eq!(s.view.as_deref(), Some(&replay.view_after(300)));
+        s = s.reduce(Action::ReplayAt(599));
+        assert_eq!(s.view.as_deref(), Some(&replay.view_after(599)));
+        s = s.reduce(Action::ReplayAt(10_000));
+        let at = s.replay.as_ref().unwrap();
+        assert_eq!((at.at, at.playing), (600, false), "the end stops the play");
+        s = s.reduce(Action::ReplayAt(0));
+        assert_eq!(s.view.as_deref().map(|v| v.locks.clients.len()), Some(0));
     }
 
     #[test]

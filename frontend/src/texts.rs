@@ -11,6 +11,28 @@ use shared::lesson::{fill_with, Lang};
 #[serde(deny_unknown_fields)]
 pub struct UiTexts {
     pub classroom: ClassroomTexts,
+    pub recording: RecordingTexts,
+}
+
+/// Recordings: download, store, open, and the replay's controls.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingTexts {
+    pub download: String,
+    pub download_title: String,
+    pub store: String,
+    pub stored: String,
+    pub store_failed: String,
+    pub open: String,
+    pub drop_hint: String,
+    pub open_failed: String,
+    pub replaying: String,
+    pub play: String,
+    pub pause: String,
+    pub speed: String,
+    pub position: String,
+    pub elapsed: String,
+    pub back_live: String,
 }
 
 /// The classroom bar: links, presence, names.
@@ -70,7 +92,13 @@ mod tests {
     #[test]
     fn both_languages_parse_and_have_the_same_blanks() {
         let (en, zh) = (&ui(Lang::En).classroom, &ui(Lang::Zh).classroom);
+        let (ren, rzh) = (&ui(Lang::En).recording, &ui(Lang::Zh).recording);
         let pairs = [
+            (&ren.store_failed, &rzh.store_failed),
+            (&ren.open_failed, &rzh.open_failed),
+            (&ren.replaying, &rzh.replaying),
+            (&ren.position, &rzh.position),
+            (&ren.elapsed, &rzh.elapsed),
             (&en.new_room_failed, &zh.new_room_failed),
             (&en.loopback, &zh.loopback),
             (&en.watching, &zh.watching),

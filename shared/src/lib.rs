@@ -8,6 +8,7 @@ pub mod classroom;
 pub mod lesson;
 mod limits;
 mod protocol;
+pub mod recording;
 mod seed;
 mod session;
 mod time;

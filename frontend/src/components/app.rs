@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use gloo_events::EventListener;
 use shared::classroom::Member;
-use shared::{slower, ClientMsg, RoomView, TimeMode};
+use shared::{slower, ClientMsg, RoomView, ServerMsg, TimeMode};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -18,6 +18,7 @@ use super::herd::{HerdCounter, ViolationBanner};
 use super::lessons::Lessons;
 use super::lock_queue::LockQueue;
 use super::registry::Registry;
+use super::replay::{self, RecordingTools, ReplayBar};
 use super::resource::ResourcePanel;
 use super::time_control::PendingList;
 use crate::i18n::{Lang, Text};
@@ -37,15 +38,53 @@ pub fn app() -> Html {
         let room = start.0.clone();
         use_memo((), move |_| page::join(room))
     };
-    let link = {
+    // `?replay=<url>`: the page plays that recording and talks to no room.
+    let replay_url = use_memo((), |_| page::replay_url());
+    let dispatch = {
         let dispatcher = state.dispatcher();
+        use_callback((), move |action, _| dispatcher.dispatch(action))
+    };
+    let link = {
+        let dispatch = dispatch.clone();
         let join = (*join).clone();
-        use_memo((), move |_| {
-            ws::connect(
-                ws::server_url(),
-                join,
-                Callback::from(move |action| dispatcher.dispatch(action)),
-            )
+        let live = replay_url.is_none();
+        use_memo((), move |_| match live {
+            true => ws::connect(ws::server_url(), join, dispatch),
+            false => ServerLink::detached(),
+        })
+    };
+    {
+        let (dispatch, lang) = (dispatch.clone(), state.lang);
+        use_effect_with(replay_url.clone(), move |url| {
+            if let Some(url) = (**url).clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let loaded = page::request_text(&url, "GET")
+                        .await
+                        .and_then(|text| replay::load(&text, lang));
+                    dispatch.emit(match loaded {
+                        Ok(replay) => Action::ReplayLoaded(replay),
+                        Err(message) => Action::Server(ServerMsg::Error {
+                            code: shared::ErrorCode::Malformed,
+                            message,
+                        }),
+                    });
+                });
+            }
+        });
+    }
+    // A recording dropped anywhere on the page plays.
+    let on_drag_over = Callback::from(|e: DragEvent| e.prevent_default());
+    let on_drop = {
+        let (dispatch, lang) = (dispatch.clone(), state.lang);
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            let file = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0));
+            if let Some(file) = file {
+                replay::open_file(file, lang, dispatch.clone());
+            }
         })
     };
     // The lessons' outline once, their texts for each language the page shows.
@@ -142,6 +181,7 @@ pub fn app() -> Html {
     // Slow motion stretches the page's animations as much as the moves.
     let stretch = state.view.as_ref().map_or(1, |v| v.time.stretch());
     let (status_class, status_text) = match state.connection {
+        _ if state.replay.is_some() => ("status replay", "replay".to_string()),
         Connection::Connecting => ("status connecting", Text::Connecting.get(lang).to_string()),
         Connection::Live => ("status live", Text::Live.get(lang).to_string()),
         Connection::Lost { retry_ms } => (
@@ -159,7 +199,8 @@ pub fn app() -> Html {
         .map(|v| v.room.clone())
         .unwrap_or_default();
     html! {
-        <div class="app" style={format!("--stretch: {stretch}")}>
+        <div class="app" style={format!("--stretch: {stretch}")}
+            ondragover={on_drag_over} ondrop={on_drop}>
             <header class="top">
                 <div>
                     <h1>{ Text::Title.get(lang) }</h1>
@@ -186,10 +227,18 @@ pub fn app() -> Html {
                         let server = state.server.as_ref();
                         html! {
                             <ContextProvider<Member> context={state.member}>
-                                <ClassroomBar view={view.clone()} lang={lang} link={(*link).clone()}
-                                    member={state.member} teacher_key={join.key.clone().map(AttrValue::from)}
-                                    public_url={server.and_then(|s| s.public_url.clone()).map(AttrValue::from)}
-                                    student_clients={server.map_or(0, |s| s.student_clients)} />
+                                if let Some(replay) = &state.replay {
+                                    <ReplayBar replay={replay.clone()} lang={lang} dispatch={dispatch.clone()} />
+                                } else {
+                                    <ClassroomBar view={view.clone()} lang={lang} link={(*link).clone()}
+                                        member={state.member} teacher_key={join.key.clone().map(AttrValue::from)}
+                                        public_url={server.and_then(|s| s.public_url.clone()).map(AttrValue::from)}
+                                        student_clients={server.map_or(0, |s| s.student_clients)} />
+                                    <RecordingTools room={view.room.clone()} lang={lang}
+                                        may_store={state.member.role.runs_the_room()}
+                                        teacher_key={join.key.clone().map(AttrValue::from)}
+                                        dispatch={dispatch.clone()} />
+                                }
                                 <Controls view={view.clone()} lang={lang} link={(*link).clone()}
                                     pause_ms={state.pause_ms} on_pause_ms={set_pause_ms} />
                                 <ViolationBanner view={view.clone()} lang={lang} />
