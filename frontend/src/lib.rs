@@ -7,6 +7,7 @@ pub mod classroom;
 pub mod code;
 pub mod components;
 pub mod i18n;
+pub mod keys;
 pub mod layout;
 pub mod lesson;
 pub mod page;

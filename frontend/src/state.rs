@@ -52,6 +52,10 @@ pub struct AppState {
     pub answers: Answers,
     /// A recording the page plays instead of a live room.
     pub replay: Option<ReplayState>,
+    /// Drawn for a projector: large type, few controls, the keyboard does the rest.
+    pub presenter: bool,
+    /// The key list (`?`) is open.
+    pub key_list: bool,
 }
 
 /// Where the page is in a recording it plays.
@@ -85,6 +89,8 @@ impl Default for AppState {
             texts: None,
             answers: Answers::new(),
             replay: None,
+            presenter: false,
+            key_list: false,
         }
     }
 }
@@ -108,6 +114,8 @@ pub enum Action {
     ReplayAt(usize),
     ReplayPlaying(bool),
     ReplaySpeed(u32),
+    Presenter(bool),
+    KeyList(bool),
     /// The learner predicts: option `option` of step `step` in this attempt of the lesson.
     Answer {
         lesson: LessonId,
@@ -224,6 +232,8 @@ impl Reducible for AppState {
                 }
             }
             Action::SetPauseMs(ms) => next.pause_ms = ms,
+            Action::Presenter(on) => next.presenter = on,
+            Action::KeyList(open) => next.key_list = open,
             Action::DismissError => next.last_error = None,
             Action::Select(client) => next.selected = client,
         }

@@ -12,6 +12,40 @@ use shared::lesson::{fill_with, Lang};
 pub struct UiTexts {
     pub classroom: ClassroomTexts,
     pub recording: RecordingTexts,
+    pub keys: KeyTexts,
+    pub presenter: PresenterTexts,
+}
+
+/// The key list (`?`): what each key does.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyTexts {
+    pub title: String,
+    pub add: String,
+    pub crash: String,
+    pub kill: String,
+    pub freeze: String,
+    pub release: String,
+    pub step_or_live: String,
+    pub next: String,
+    pub speed: String,
+    pub select: String,
+    pub do_it: String,
+    pub lang: String,
+    pub presenter: String,
+    pub resync: String,
+    pub help: String,
+    pub close: String,
+}
+
+/// Presenter mode's toggle and the selected client.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenterTexts {
+    pub toggle: String,
+    pub toggle_title: String,
+    pub selected: String,
+    pub none_selected: String,
 }
 
 /// Recordings: download, store, open, and the replay's controls.

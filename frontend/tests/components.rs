@@ -92,6 +92,7 @@ async fn render_queue(root: &web_sys::Element, view: RoomView) {
         pause_ms: 8000,
         selected: None,
         on_select: yew::Callback::noop(),
+        presenter: false,
     };
     yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod browser_classroom;
 mod browser_lessons;
+mod browser_presenter;
 mod browser_replay;
 mod classroom;
 mod convergence;

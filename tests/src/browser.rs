@@ -22,6 +22,11 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and Chromium and opens `url`.
     pub async fn open(url: &str) -> Result<Browser> {
+        Self::open_sized(url, 1600, 1000).await
+    }
+
+    /// [`Browser::open`] in a window of this many CSS pixels (a phone is 390 × 844).
+    pub async fn open_sized(url: &str, width: u32, height: u32) -> Result<Browser> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -51,19 +56,23 @@ impl Browser {
             .prefix("zkplay-chromium-")
             .tempdir()?;
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
+        let mut options = json!({
                 "binary": "/usr/bin/chromium",
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync",
-                    "--window-size=1600,1000",
+                    format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
-            }),
-        );
+        });
+        // A desktop window is at least 500 px wide; a phone's screen is emulated instead.
+        if width < 500 {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": {"width": width, "height": height, "pixelRatio": 3.0, "touch": true},
+            });
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))

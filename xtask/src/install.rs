@@ -153,20 +153,43 @@ pub fn wasm_opt(root: &Path) -> Result<PathBuf> {
     if current {
         return Ok(wasm_opt);
     }
+    npm_install(&prefix, &format!("binaryen@{BINARYEN}"), "(wasm-opt)")?;
+    Ok(wasm_opt)
+}
+
+/// axe-core, the accessibility checker the browser tests run in the page (its contrast rule
+/// checks presenter mode against WCAG AA).
+const AXE_CORE: &str = "4.14.1";
+
+/// `axe.min.js` from npm's `axe-core`, in `target/tools/axe-core-<version>`.
+pub fn axe_core(root: &Path) -> Result<PathBuf> {
+    let prefix = root.join(format!("target/tools/axe-core-{AXE_CORE}"));
+    let script = prefix.join("node_modules/axe-core/axe.min.js");
+    if !script.exists() {
+        npm_install(
+            &prefix,
+            &format!("axe-core@{AXE_CORE}"),
+            "(accessibility checks)",
+        )?;
+    }
+    Ok(script)
+}
+
+/// `npm install <spec>` into `prefix`; Node and npm from Debian if they are missing.
+fn npm_install(prefix: &Path, spec: &str, what: &str) -> Result<()> {
     if Command::new("npm").arg("--version").output().is_err() {
         apt_install(&["nodejs", "npm"], true)?;
     }
     step(
-        &format!("install binaryen {BINARYEN} (wasm-opt) from npm into target/tools"),
+        &format!("install {spec} {what} from npm into target/tools"),
         || {
-            std::fs::create_dir_all(&prefix)?;
+            std::fs::create_dir_all(prefix)?;
             run(Command::new("npm")
                 .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&prefix)
-                .arg(format!("binaryen@{BINARYEN}")))
+                .arg(prefix)
+                .arg(spec))
         },
-    )?;
-    Ok(wasm_opt)
+    )
 }
 
 /// wasm-bindgen-test-runner leaves Chromium profile folders in /tmp.

@@ -117,6 +117,7 @@ fn test(root: &Path) -> Result<()> {
     install::wasm_target()?;
     install::chromium()?;
     let tools = install::wasm_bindgen_cli(root)?;
+    let axe = install::axe_core(root)?;
     step("cargo fmt --check", || {
         run(cargo().args(["fmt", "--all", "--", "--check"]))
     })?;
@@ -152,6 +153,7 @@ fn test(root: &Path) -> Result<()> {
             run(cargo()
                 .args(["test", "--workspace"])
                 .env("ZKPLAY_TEST_UI_DIR", &ui)
+                .env("ZKPLAY_AXE_JS", &axe)
                 .env("CHROMEDRIVER", "/usr/bin/chromedriver"))
         },
     )?;

@@ -5,11 +5,11 @@ use std::rc::Rc;
 
 use gloo_events::EventListener;
 use shared::classroom::Member;
-use shared::{slower, ClientMsg, RoomView, ServerMsg, TimeMode};
+use shared::{slower, ClientId, ClientMsg, RoomView, ServerMsg, TimeMode};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::classroom::ClassroomBar;
+use super::classroom::{ClassroomBar, MyClients};
 use super::code_panel::CodePanel;
 use super::controls::Controls;
 use super::ensemble::EnsemblePanel;
@@ -22,8 +22,10 @@ use super::replay::{self, RecordingTools, ReplayBar};
 use super::resource::ResourcePanel;
 use super::time_control::PendingList;
 use crate::i18n::{Lang, Text};
+use crate::keys::{select_next, KeyAction, KEY_LIST};
 use crate::page;
 use crate::state::{Action, AppState, Connection};
+use crate::texts::{fill, ui};
 use crate::ws::{self, ServerLink};
 
 #[function_component(App)]
@@ -167,6 +169,15 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |ms| dispatcher.dispatch(Action::SetPauseMs(ms)))
     };
+    let texts = ui(lang);
+    let toggle_presenter = {
+        let (dispatcher, on) = (state.dispatcher(), state.presenter);
+        Callback::from(move |_| dispatcher.dispatch(Action::Presenter(!on)))
+    };
+    let close_keys = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_| dispatcher.dispatch(Action::KeyList(false)))
+    };
     let dismiss = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Action::DismissError))
@@ -199,7 +210,9 @@ pub fn app() -> Html {
         .map(|v| v.room.clone())
         .unwrap_or_default();
     html! {
-        <div class="app" style={format!("--stretch: {stretch}")}
+        <div class={classes!("app", state.presenter.then_some("presenter"))}
+            style={format!("--stretch: {stretch}")} data-presenter={state.presenter.to_string()}
+            data-role={state.member.role.as_str()}
             ondragover={on_drag_over} ondrop={on_drop}>
             <header class="top">
                 <div>
@@ -209,11 +222,26 @@ pub fn app() -> Html {
                 <div class="top-right">
                     <span class="room" data-testid="room">{ format!("room: {room}") }</span>
                     <span class={status_class} data-testid="connection">{ status_text }</span>
+                    <button class="presenter-toggle" data-testid="presenter-toggle" onclick={toggle_presenter}
+                        title={texts.presenter.toggle_title.clone()} aria-pressed={state.presenter.to_string()}>
+                        { &texts.presenter.toggle }
+                    </button>
                     <button class="lang" onclick={toggle_lang} data-testid="lang-toggle">
                         { if lang == Lang::En { "中文" } else { "English" } }
                     </button>
                 </div>
             </header>
+            if state.key_list {
+                <KeyList lang={lang} on_close={close_keys} />
+            }
+            if state.presenter {
+                <p class="selected-client" data-testid="selected-client">
+                    { match state.selected {
+                        Some(client) => fill(&texts.presenter.selected, &[("client", &client)]),
+                        None => texts.presenter.none_selected.clone(),
+                    } }
+                </p>
+            }
             if let Some((code, message)) = &state.last_error {
                 <div class="error-banner" data-testid="server-error" data-code={format!("{code:?}")}>
                     <span>{ message.clone() }</span>
@@ -239,6 +267,9 @@ pub fn app() -> Html {
                                         teacher_key={join.key.clone().map(AttrValue::from)}
                                         dispatch={dispatch.clone()} />
                                 }
+                                // A student's own clients come first, before the room's controls.
+                                <MyClients view={view.clone()} lang={lang} link={(*link).clone()}
+                                    member={state.member} pause_ms={state.pause_ms} />
                                 <Controls view={view.clone()} lang={lang} link={(*link).clone()}
                                     pause_ms={state.pause_ms} on_pause_ms={set_pause_ms} />
                                 <ViolationBanner view={view.clone()} lang={lang} />
@@ -247,6 +278,7 @@ pub fn app() -> Html {
                                         <PendingList view={view.clone()} lang={lang} link={(*link).clone()}
                                             selected={state.selected} on_select={select.clone()} />
                                         <LockQueue view={view.clone()} lang={lang} link={(*link).clone()}
+                                            presenter={state.presenter}
                                             pause_ms={state.pause_ms} selected={state.selected}
                                             on_select={select.clone()} />
                                         <HerdCounter view={view.clone()} lang={lang} />
@@ -339,9 +371,59 @@ fn shortcut_keys(
                 link.send(msg);
             }
         };
-        match event.key().as_str() {
-            "a" | "A" => send(ClientMsg::AddLockClient),
-            "r" | "R" => {
+        let Some(action) = KeyAction::of(&event.key()) else {
+            return;
+        };
+        // Space would also scroll the page or press the focused button; arrows would scroll.
+        if matches!(
+            action,
+            KeyAction::StepOrLive | KeyAction::SelectUp | KeyAction::SelectDown
+        ) {
+            event.prevent_default();
+        }
+        let selected = state.selected;
+        let on_selected = |msg: fn(ClientId) -> ClientMsg| {
+            if let Some(client) = selected {
+                send(msg(client));
+            }
+        };
+        let pause_ms = state.pause_ms;
+        match action {
+            KeyAction::Lang => {
+                let other = other_lang(state.lang);
+                page::remember_lang(other);
+                state.dispatch(Action::SetLang(other));
+            }
+            KeyAction::Presenter => state.dispatch(Action::Presenter(!state.presenter)),
+            KeyAction::Help => state.dispatch(Action::KeyList(!state.key_list)),
+            KeyAction::Close => state.dispatch(Action::KeyList(false)),
+            KeyAction::SelectUp | KeyAction::SelectDown => {
+                if let Some(view) = &state.view {
+                    let down = action == KeyAction::SelectDown;
+                    state.dispatch(Action::Select(select_next(view, selected, down)));
+                }
+            }
+            // A recording plays in the page: Space plays or pauses, Next is its next event.
+            KeyAction::StepOrLive if state.replay.is_some() => {
+                let playing = state.replay.as_ref().is_some_and(|r| r.playing);
+                state.dispatch(Action::ReplayPlaying(!playing));
+            }
+            KeyAction::Next if state.replay.is_some() => {
+                let at = state.replay.as_ref().map_or(0, |r| r.at);
+                state.dispatch(Action::ReplayAt(at + 1));
+            }
+            KeyAction::Add => send(ClientMsg::AddLockClient),
+            KeyAction::Crash => on_selected(|client| ClientMsg::Crash { client }),
+            KeyAction::Kill => on_selected(|client| ClientMsg::Kill { client }),
+            KeyAction::Freeze => {
+                if let Some(client) = selected {
+                    send(ClientMsg::Pause {
+                        client,
+                        ms: pause_ms,
+                    });
+                }
+            }
+            KeyAction::Release => {
                 if let Some(view) = &state.view {
                     for holder in RoomView::holders(view) {
                         send(ClientMsg::Release { client: holder.id });
@@ -349,17 +431,11 @@ fn shortcut_keys(
                 }
             }
             // A fresh snapshot from the server: the picture redrawn from ZooKeeper's truth.
-            "s" | "S" => send(ClientMsg::Resync),
-            "l" | "L" => {
-                let other = other_lang(state.lang);
-                page::remember_lang(other);
-                state.dispatch(Action::SetLang(other));
-            }
+            KeyAction::Resync => send(ClientMsg::Resync),
             // As the button: only once the step's prediction is made.
-            "d" | "D" if do_ready(&state) => send(ClientMsg::LessonDo),
-            " " => {
-                // Space would also scroll the page or press the focused button.
-                event.prevent_default();
+            KeyAction::DoIt if do_ready(&state) => send(ClientMsg::LessonDo),
+            KeyAction::DoIt => {}
+            KeyAction::StepOrLive => {
                 if let Some(view) = &state.view {
                     let mode = match view.time.mode {
                         TimeMode::Step => TimeMode::Live,
@@ -371,17 +447,38 @@ fn shortcut_keys(
                     });
                 }
             }
-            "n" | "N" | "ArrowRight" => send(ClientMsg::StepNext { id: None }),
-            "+" | "=" | "-" | "−" => {
+            KeyAction::Next => send(ClientMsg::StepNext { id: None }),
+            KeyAction::Faster | KeyAction::Slower => {
                 if let Some(view) = &state.view {
-                    let up = matches!(event.key().as_str(), "+" | "=");
                     send(ClientMsg::SetTime {
                         mode: view.time.mode,
-                        slow_factor: slower(view.time.slow_factor, up),
+                        slow_factor: slower(view.time.slow_factor, action == KeyAction::Faster),
                     });
                 }
             }
-            _ => {}
         }
     })
+}
+
+#[derive(Properties, PartialEq)]
+struct KeyListProps {
+    lang: Lang,
+    on_close: Callback<MouseEvent>,
+}
+
+/// The keys and what they do (`?`).
+#[function_component(KeyList)]
+fn key_list(props: &KeyListProps) -> Html {
+    let texts = &ui(props.lang).keys;
+    html! {
+        <div class="key-list" data-testid="key-list" role="dialog" aria-label={texts.title.clone()}>
+            <h2>{ &texts.title }</h2>
+            <table>
+                { for KEY_LIST.iter().map(|(key, action)| html! {
+                    <tr><th><kbd>{ *key }</kbd></th><td>{ action.words(texts) }</td></tr>
+                }) }
+            </table>
+            <button onclick={props.on_close.clone()}>{ &texts.close }</button>
+        </div>
+    }
 }

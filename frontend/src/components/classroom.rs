@@ -5,11 +5,11 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 use shared::classroom::{Member, Role, RoomKind};
-use shared::{ClientMsg, RoomView};
+use shared::{ClientId, ClientMsg, ClientPhase, RoomView};
 use yew::prelude::*;
 
 use crate::classroom::{host_of, is_loopback, links};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::page;
 use crate::texts::{fill, ui};
 use crate::ws::ServerLink;
@@ -146,6 +146,73 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
             if let Some(why) = &*failed {
                 <p class="warn">{ fill(&texts.new_room_failed, &[("why", why)]) }</p>
             }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MyClientsProps {
+    pub view: Rc<RoomView>,
+    pub lang: Lang,
+    pub link: ServerLink,
+    pub member: Member,
+    pub pause_ms: u64,
+}
+
+/// A student's own clients first, each with its controls, large enough to tap on a phone.
+#[function_component(MyClients)]
+pub fn my_clients(props: &MyClientsProps) -> Html {
+    let Some(me) = props.member.student else {
+        return html! {};
+    };
+    let view = &props.view;
+    let mine: Vec<ClientId> = crate::keys::clients_in_order(view)
+        .into_iter()
+        .filter(|c| view.classroom.owner_of(*c) == Some(me))
+        .collect();
+    if mine.is_empty() {
+        return html! {};
+    }
+    let lang = props.lang;
+    let button = |label: Text, testid: &'static str, msg: ClientMsg| {
+        let link = props.link.clone();
+        html! {
+            <button class={testid} data-testid={testid} onclick={Callback::from(move |_| link.send(msg.clone()))}>
+                { label.get(lang) }
+            </button>
+        }
+    };
+    let rows = mine.iter().map(|&client| {
+        let lock = view.client(client);
+        let (what, path) = match (lock, view.registry.server(client)) {
+            (Some(c), _) => (Text::Client, c.path.clone()),
+            (None, Some(s)) => (Text::Registered, s.path.clone()),
+            (None, None) => (Text::Client, None),
+        };
+        let holding = lock.is_some_and(|c| c.phase == ClientPhase::Holding);
+        let ms = props.pause_ms;
+        html! {
+            <li class="my-client" data-testid="my-client" data-client={client.to_string()}
+                data-path={path.clone()}>
+                <span class="what">{ format!("{} {client}", what.get(lang)) }</span>
+                <span class="path">{ path.unwrap_or_default() }</span>
+                <span class="buttons">
+                    if holding {
+                        { button(Text::Release, "release", ClientMsg::Release { client }) }
+                    }
+                    { button(Text::Crash, "crash", ClientMsg::Crash { client }) }
+                    { button(Text::Kill, "kill", ClientMsg::Kill { client }) }
+                    if lock.is_some() {
+                        { button(Text::Pause, "pause", ClientMsg::Pause { client, ms }) }
+                        { button(Text::Partition, "partition", ClientMsg::Partition { client, ms }) }
+                    }
+                </span>
+            </li>
+        }
+    });
+    html! {
+        <section class="my-clients" data-testid="my-clients">
+            <ul>{ for rows }</ul>
         </section>
     }
 }

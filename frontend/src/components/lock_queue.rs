@@ -17,9 +17,7 @@ use yew::prelude::*;
 use super::countdown::Countdown;
 use crate::code::client_line;
 use crate::i18n::{call_name, status_name, Lang, Text};
-use crate::layout::{
-    arrow_path, columns_for, notification_path, queue_size, rows_within, slot, DEFAULT_COLUMNS,
-};
+use crate::layout::{Geometry, DEFAULT_COLUMNS};
 use crate::ws::ServerLink;
 
 /// Beyond this many nodes the queue is a crowd: only the rows near the screen are drawn, and
@@ -45,6 +43,9 @@ pub struct LockQueueProps {
     pub selected: Option<ClientId>,
     #[prop_or_default]
     pub on_select: Callback<Option<ClientId>>,
+    /// Drawn for a projector: larger cards.
+    #[prop_or_default]
+    pub presenter: bool,
 }
 
 /// Recent watch notifications per client: `(seq, kind)`.
@@ -64,6 +65,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
     let view = &props.view;
     let lang = props.lang;
     let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    let geo = Geometry::of(props.presenter);
     // Measured after the first render, on resize and on scroll: cards per row follow the
     // queue's width, and a crowd draws only the rows near the screen (a thousand cards made at
     // once cost a third of a second; the rows in view and a screen's height either side, a
@@ -71,14 +73,16 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
     let section = use_node_ref();
     let stage = use_node_ref();
     let columns = use_state_eq(|| DEFAULT_COLUMNS);
-    let near = use_state_eq(|| rows_within(0.0, 2.0 * ASSUMED_SCREEN_PX));
+    let near = use_state_eq(|| geo.rows_within(0.0, 2.0 * ASSUMED_SCREEN_PX));
     {
         let (section, stage) = (section.clone(), stage.clone());
         let (columns, near) = (columns.clone(), near.clone());
-        use_effect_with((), move |_| {
+        // Measured again when the cards change size (presenter mode).
+        use_effect_with(geo, move |geo| {
+            let geo = *geo;
             let measure = move || {
                 if let Some(el) = section.cast::<web_sys::Element>() {
-                    columns.set(columns_for(f64::from(el.client_width())));
+                    columns.set(geo.columns_for(f64::from(el.client_width())));
                 }
                 let (Some(el), Some(window)) =
                     (stage.cast::<web_sys::Element>(), web_sys::window())
@@ -91,7 +95,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                     .and_then(|h| h.as_f64())
                     .unwrap_or(ASSUMED_SCREEN_PX);
                 let top = -el.get_bounding_client_rect().top();
-                near.set(rows_within(top - screen, top + 2.0 * screen));
+                near.set(geo.rows_within(top - screen, top + 2.0 * screen));
             };
             measure();
             let window = web_sys::window().expect("a window");
@@ -113,7 +117,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
         .enumerate()
         .map(|(i, n)| (n.path.as_str(), i))
         .collect();
-    let (width, height) = queue_size(view.locks.nodes.len(), columns);
+    let (width, height) = geo.queue_size(view.locks.nodes.len(), columns);
     let arrows = view.locks.clients.iter().filter_map(|c| {
         let from = *index.get(c.path.as_deref()?)?;
         let watch = c.watching.as_ref()?;
@@ -122,7 +126,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             return None;
         }
         Some(html! {
-            <path key={format!("{from}-{to}")} class="arrow" d={arrow_path(from, to, columns)}
+            <path key={format!("{from}-{to}")} class="arrow" d={geo.arrow_path(from, to, columns)}
                 marker-end="url(#arrowhead)" data-testid="watch-arrow"
                 data-from={c.path.clone().unwrap_or_default()} data-to={watch.path.clone()} />
         })
@@ -156,7 +160,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             .map(|(at, seq)| {
                 html! {
                     <path key={format!("n{seq}")} class="notification"
-                        d={notification_path(at, columns)} marker-end="url(#bolthead)" />
+                        d={geo.notification_path(at, columns)} marker-end="url(#bolthead)" />
                 }
             })
     });
@@ -208,6 +212,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                             pause_ms={props.pause_ms}
                             owner_name={owner.and_then(|c| view.classroom.owner_name(c.id)).map(AttrValue::from)}
                             may_act={member.may_act_on(owner.and_then(|c| view.classroom.owner_of(c.id)))}
+                            geometry={geo}
                             pulses={node_pulses} lang={lang} link={props.link.clone()} />
                     }
                 }) }
@@ -286,6 +291,8 @@ pub struct LockNodeProps {
     /// Whether this page may crash, kill, pause, partition or release its client.
     #[prop_or(true)]
     pub may_act: bool,
+    #[prop_or(Geometry::NORMAL)]
+    pub geometry: Geometry,
 }
 
 /// How a card says its link is held: by a pause or a partition.
@@ -326,7 +333,8 @@ fn held_link(held: HeldLink, until: u64, lang: Lang) -> Html {
 #[function_component(LockNode)]
 pub fn lock_node(props: &LockNodeProps) -> Html {
     let lang = props.lang;
-    let at = slot(props.index, props.columns);
+    let geo = props.geometry;
+    let at = geo.slot(props.index, props.columns);
     let name = props
         .node
         .path
@@ -334,12 +342,14 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         .next()
         .unwrap_or_default()
         .to_string();
+    // A word and a shape for every state, never the colour alone (a projector washes colours
+    // out, and one learner in twelve tells red from green badly).
     let status = match props.state {
-        NodeState::Holding => Text::Holding.get(lang),
-        NodeState::Waiting => Text::Waiting.get(lang),
-        NodeState::Suspended => Text::Suspended.get(lang),
-        NodeState::Crashed => Text::Crashed.get(lang),
-        NodeState::External => Text::External.get(lang),
+        NodeState::Holding => format!("● {}", Text::Holding.get(lang)),
+        NodeState::Waiting => format!("○ {}", Text::Waiting.get(lang)),
+        NodeState::Suspended => format!("◐ {}", Text::Suspended.get(lang)),
+        NodeState::Crashed => format!("✕ {}", Text::Crashed.get(lang)),
+        NodeState::External => format!("◆ {}", Text::External.get(lang)),
     };
     // What it waits on, shortly: the arrow shows where, this says how.
     let watching = props
@@ -440,7 +450,8 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             data-client={props.owner.as_ref().map(|c| c.id.to_string())}
             data-unread={props.unread.then_some("true")}
             onclick={select}
-            style={format!("transform: translate({}px, {}px)", at.x, at.y)}>
+            style={format!("transform: translate({}px, {}px); width: {}px; height: {}px",
+                at.x, at.y, geo.card_w, geo.card_h)}>
             <div class="name">{ name }
                 if let Some(line) = props.line {
                     <span class="code-ref" data-testid="code-ref" title={format!("{} {line}", Text::Line.get(lang))}>{ format!("L{line}") }</span>

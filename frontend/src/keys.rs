@@ -1,0 +1,225 @@
+//! The keyboard: which key does what (a teacher at a projector needs no mouse), and the client
+//! the arrow keys select, as pure functions.
+
+use shared::{ClientId, RoomView};
+
+/// What a key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyAction {
+    Add,
+    Crash,
+    Kill,
+    Freeze,
+    Release,
+    StepOrLive,
+    Next,
+    Faster,
+    Slower,
+    Lang,
+    Presenter,
+    SelectUp,
+    SelectDown,
+    DoIt,
+    Resync,
+    Help,
+    Close,
+}
+
+/// The key list as shown (`?`): the keys, and the action whose words say what they do.
+pub const KEY_LIST: [(&str, KeyAction); 15] = [
+    ("A", KeyAction::Add),
+    ("C", KeyAction::Crash),
+    ("K", KeyAction::Kill),
+    ("F", KeyAction::Freeze),
+    ("R", KeyAction::Release),
+    ("Space", KeyAction::StepOrLive),
+    ("N / →", KeyAction::Next),
+    ("+ / −", KeyAction::Faster),
+    ("↑ / ↓", KeyAction::SelectDown),
+    ("D", KeyAction::DoIt),
+    ("L", KeyAction::Lang),
+    ("P", KeyAction::Presenter),
+    ("S", KeyAction::Resync),
+    ("?", KeyAction::Help),
+    ("Esc", KeyAction::Close),
+];
+
+impl KeyAction {
+    /// What the key list says this key does.
+    pub fn words(self, texts: &crate::texts::KeyTexts) -> &str {
+        match self {
+            KeyAction::Add => &texts.add,
+            KeyAction::Crash => &texts.crash,
+            KeyAction::Kill => &texts.kill,
+            KeyAction::Freeze => &texts.freeze,
+            KeyAction::Release => &texts.release,
+            KeyAction::StepOrLive => &texts.step_or_live,
+            KeyAction::Next => &texts.next,
+            KeyAction::Faster | KeyAction::Slower => &texts.speed,
+            KeyAction::SelectUp | KeyAction::SelectDown => &texts.select,
+            KeyAction::DoIt => &texts.do_it,
+            KeyAction::Lang => &texts.lang,
+            KeyAction::Presenter => &texts.presenter,
+            KeyAction::Resync => &texts.resync,
+            KeyAction::Help => &texts.help,
+            KeyAction::Close => &texts.close,
+        }
+    }
+
+    /// The action of a `KeyboardEvent.key`.
+    pub fn of(key: &str) -> Option<KeyAction> {
+        Some(match key {
+            "a" | "A" => KeyAction::Add,
+            "c" | "C" => KeyAction::Crash,
+            "k" | "K" => KeyAction::Kill,
+            "f" | "F" => KeyAction::Freeze,
+            "r" | "R" => KeyAction::Release,
+            " " => KeyAction::StepOrLive,
+            "n" | "N" | "ArrowRight" => KeyAction::Next,
+            "+" | "=" => KeyAction::Faster,
+            "-" | "−" => KeyAction::Slower,
+            "l" | "L" => KeyAction::Lang,
+            "p" | "P" => KeyAction::Presenter,
+            "ArrowUp" => KeyAction::SelectUp,
+            "ArrowDown" => KeyAction::SelectDown,
+            "d" | "D" => KeyAction::DoIt,
+            "s" | "S" => KeyAction::Resync,
+            "?" => KeyAction::Help,
+            "Escape" => KeyAction::Close,
+            _ => return None,
+        })
+    }
+}
+
+/// The room's clients in the order the page shows them: lock clients by their node's place in
+/// the queue (those without a node after), then servers, then app clients.
+pub fn clients_in_order(view: &RoomView) -> Vec<ClientId> {
+    let place = |c: &&shared::LockClientView| {
+        c.path
+            .as_deref()
+            .and_then(|p| view.locks.nodes.iter().position(|n| n.path == p))
+            .unwrap_or(usize::MAX)
+    };
+    let mut locks: Vec<_> = view.locks.clients.iter().collect();
+    locks.sort_by_key(|c| (place(c), c.id));
+    locks
+        .into_iter()
+        .map(|c| c.id)
+        .chain(view.registry.servers.iter().map(|s| s.id))
+        .chain(view.registry.app_clients.iter().map(|a| a.id))
+        .collect()
+}
+
+/// The client ↑ (`down: false`) or ↓ selects after `selected`: the next one along, wrapping;
+/// the first (or last) when none is selected or the selected one has gone.
+pub fn select_next(view: &RoomView, selected: Option<ClientId>, down: bool) -> Option<ClientId> {
+    let order = clients_in_order(view);
+    let at = selected.and_then(|s| order.iter().position(|c| *c == s));
+    let n = order.len();
+    let next = match (at, down) {
+        _ if n == 0 => return None,
+        (None, true) => 0,
+        (None, false) => n - 1,
+        (Some(i), true) => (i + 1) % n,
+        (Some(i), false) => (i + n - 1) % n,
+    };
+    Some(order[next])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::{RoomEvent, SessionId, Znode};
+
+    /// Clients 1, 2, 3 queued as 3, 1, (2 without a node), and server 4.
+    fn room() -> RoomView {
+        let mut view = RoomView::new("r", 0);
+        let mut seq = 0;
+        let mut apply = |view: &mut RoomView, e: RoomEvent| {
+            seq += 1;
+            view.apply(seq, 0, &e);
+        };
+        for client in [1, 2, 3] {
+            apply(
+                &mut view,
+                RoomEvent::ClientAdded {
+                    client,
+                    owner: None,
+                },
+            );
+        }
+        for (client, n) in [(3, 0), (1, 1)] {
+            let session = SessionId(100 + i64::from(client));
+            apply(
+                &mut view,
+                RoomEvent::ClientConnected {
+                    client,
+                    session,
+                    timeout_ms: 1,
+                },
+            );
+            let path = format!("/locks/sub{n:010}");
+            apply(
+                &mut view,
+                RoomEvent::NodeCreatedByClient {
+                    client,
+                    path: path.clone(),
+                },
+            );
+            apply(
+                &mut view,
+                RoomEvent::ZnodeAdded {
+                    node: Znode {
+                        path,
+                        czxid: n,
+                        owner_session: session,
+                        data: String::new(),
+                    },
+                },
+            );
+        }
+        apply(
+            &mut view,
+            RoomEvent::ServerAdded {
+                client: 4,
+                name: "server0000".into(),
+                owner: None,
+            },
+        );
+        view
+    }
+
+    #[test]
+    fn the_arrows_walk_the_clients_in_the_order_the_page_shows_them() {
+        let view = room();
+        assert_eq!(clients_in_order(&view), [3, 1, 2, 4]);
+        assert_eq!(select_next(&view, None, true), Some(3));
+        assert_eq!(select_next(&view, None, false), Some(4));
+        assert_eq!(select_next(&view, Some(3), true), Some(1));
+        assert_eq!(select_next(&view, Some(4), true), Some(3), "it wraps");
+        assert_eq!(select_next(&view, Some(3), false), Some(4));
+        assert_eq!(
+            select_next(&view, Some(99), true),
+            Some(3),
+            "a client that left"
+        );
+        assert_eq!(select_next(&RoomView::default(), Some(1), true), None);
+    }
+
+    #[test]
+    fn every_listed_key_does_what_the_list_says() {
+        for (label, action) in KEY_LIST {
+            let key = match label {
+                "Space" => " ",
+                "N / →" => "ArrowRight",
+                "+ / −" => "+",
+                "↑ / ↓" => "ArrowDown",
+                "Esc" => "Escape",
+                other => other,
+            };
+            assert_eq!(KeyAction::of(key), Some(action), "{label}");
+        }
+        assert_eq!(KeyAction::of("ArrowUp"), Some(KeyAction::SelectUp));
+        assert_eq!(KeyAction::of("x"), None);
+    }
+}
