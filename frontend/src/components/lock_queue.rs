@@ -457,10 +457,11 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                     <span class="code-ref" data-testid="code-ref" title={format!("{} {line}", Text::Line.get(lang))}>{ format!("L{line}") }</span>
                 }
             </div>
-            <div class="who" title={format!("session {session}")}>{ who } { for liveness }</div>
-            if let Some(name) = &props.owner_name {
-                <div class="owner" data-testid="owner">{ name.clone() }</div>
-            }
+            <div class="who" title={format!("session {session}")}>{ who } { for liveness }
+                if let Some(name) = &props.owner_name {
+                    { " " }<span class="owner" data-testid="owner">{ name.clone() }</span>
+                }
+            </div>
             { for paused }
             { for partitioned }
             <div class="status">{ status }</div>
