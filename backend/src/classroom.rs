@@ -15,6 +15,10 @@ use sha2::{Digest, Sha256};
 /// The file under `--data-dir` that lists the classrooms.
 const FILE: &str = "classrooms.json";
 
+/// A classroom whose room has not run for this long may be forgotten to make room for a new
+/// one; none is forgotten sooner, so no link a teacher handed out stops being theirs.
+const KEPT_FOR_MS: u64 = 30 * 24 * 3600 * 1000;
+
 /// Words of a classroom's name: `quiet-otter-42`. 48 × 48 × 90 names, easy to read aloud.
 const ADJECTIVES: [&str; 48] = [
     "amber", "brave", "bright", "calm", "clever", "cosy", "crisp", "curious", "daring", "eager",
@@ -48,6 +52,8 @@ pub enum ClassroomError {
     },
     #[error("no free classroom name after {0} tries")]
     NoFreeName(usize),
+    #[error("the server keeps {0} classrooms, its limit, none of them 30 days old")]
+    Full(usize),
 }
 
 /// A classroom just made: its name and its teacher's key (shown once, to its teacher).
@@ -115,7 +121,17 @@ impl Classrooms {
     }
 
     /// Makes a classroom with a fresh name, none of the kept ones nor one `running` says runs.
+    /// At the limit, the oldest of those made 30 days ago or more whose room is not running is
+    /// forgotten; if there is none, no classroom is made.
     pub fn create(&self, running: impl Fn(&str) -> bool) -> Result<NewClassroom, ClassroomError> {
+        self.create_at(now_ms(), running)
+    }
+
+    fn create_at(
+        &self,
+        now: u64,
+        running: impl Fn(&str) -> bool,
+    ) -> Result<NewClassroom, ClassroomError> {
         const TRIES: usize = 64;
         let mut entries = self.entries.lock().expect("classrooms lock");
         let mut room = None;
@@ -130,12 +146,11 @@ impl Classrooms {
         if entries.len() >= self.limit {
             let oldest = entries
                 .values()
-                .filter(|e| !running(&e.room))
+                .filter(|e| now.saturating_sub(e.created_ms) >= KEPT_FOR_MS && !running(&e.room))
                 .min_by_key(|e| e.created_ms)
-                .map(|e| e.room.clone());
-            if let Some(oldest) = oldest {
-                entries.remove(&oldest);
-            }
+                .map(|e| e.room.clone())
+                .ok_or(ClassroomError::Full(self.limit))?;
+            entries.remove(&oldest);
         }
         let key = hex(&random_bytes::<16>()?);
         entries.insert(
@@ -143,7 +158,7 @@ impl Classrooms {
             Entry {
                 room: room.clone(),
                 key_sha256: digest(&key),
-                created_ms: now_ms(),
+                created_ms: now,
             },
         );
         self.save(&entries)?;
@@ -259,12 +274,20 @@ mod tests {
     }
 
     #[test]
-    fn at_the_limit_the_oldest_idle_classroom_is_forgotten() {
+    fn at_the_limit_only_a_month_old_idle_classroom_is_forgotten() {
         let rooms = Classrooms::load(None, 2).unwrap();
-        let first = rooms.create(|_| false).unwrap();
-        let second = rooms.create(|_| false).unwrap();
-        // The first one's room runs, so the second goes.
-        let third = rooms.create(|name| name == first.room).unwrap();
+        let first = rooms.create_at(1, |_| false).unwrap();
+        let second = rooms.create_at(2, |_| false).unwrap();
+        // A day later nothing may go: no classroom is made.
+        let day = 24 * 3600 * 1000;
+        assert!(matches!(
+            rooms.create_at(day, |_| false),
+            Err(ClassroomError::Full(2))
+        ));
+        // A month later the oldest idle one goes; the first one's room runs, so the second.
+        let third = rooms
+            .create_at(KEPT_FOR_MS + 3, |name| name == first.room)
+            .unwrap();
         assert!(rooms.is_classroom(&first.room));
         assert!(!rooms.is_classroom(&second.room));
         assert!(rooms.is_classroom(&third.room));

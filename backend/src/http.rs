@@ -319,6 +319,11 @@ async fn store_recording(
         )
             .into_response();
     }
+    // Who runs a room that runs: no name made up for the occasion fills the store.
+    if app.rooms.running(&query.room).is_none() {
+        let missing = format!("no room {} runs on this server", query.room);
+        return (StatusCode::NOT_FOUND, missing).into_response();
+    }
     let bytes = if body.is_empty() {
         match live_recording(&app, &query.room).await {
             Ok(text) => text.into_bytes(),

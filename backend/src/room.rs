@@ -33,6 +33,9 @@ use crate::zk::{Report, ZkSettings};
 /// How long one attempt at emptying a room's folders may take.
 const SWEEP_LIMIT: Duration = Duration::from_secs(20);
 
+/// Students a room keeps (each named connection is one, and every snapshot carries them all).
+pub const MAX_STUDENTS: usize = 200;
+
 /// Joins and leaves within this long are told to viewers as one presence change (a class
 /// arriving is thirty joins in a few seconds).
 const PRESENCE_EVERY: Duration = Duration::from_millis(250);
@@ -136,6 +139,10 @@ pub enum RoomError {
     StudentLimit(usize),
     #[error("this server runs classrooms only: make one with New classroom")]
     NoSuchRoom,
+    #[error("this server has no classroom {0}: the link is old, or the server was reset")]
+    NoSuchClassroom(String),
+    #[error("the room already has {0} students, its limit")]
+    TooManyStudents(usize),
     #[error("the system's random source failed")]
     Random,
 }
@@ -472,6 +479,10 @@ impl Rooms {
         if check == KeyCheck::Open && self.settings.classroom_only {
             return Err(RoomError::NoSuchRoom);
         }
+        // A teacher's key for a room that is no classroom must not open it to everyone.
+        if check == KeyCheck::Open && key.is_some() {
+            return Err(RoomError::NoSuchClassroom(name.to_string()));
+        }
         let (role, wrong_key) = match check {
             KeyCheck::Open => (Role::Open, false),
             _ if viewer => (Role::Viewer, false),
@@ -483,9 +494,17 @@ impl Rooms {
             KeyCheck::Open => RoomKind::Open,
             _ => RoomKind::Classroom,
         };
-        let handle = self.get_or_start(name, kind).await?;
-        let joined = handle.join(JoinAs { role, token }).await?;
-        Ok((handle, joined, wrong_key))
+        let join = JoinAs { role, token };
+        // A room that began to end after it was found takes no join: the next one does.
+        for _ in 0..2 {
+            let handle = self.get_or_start(name, kind).await?;
+            match handle.join(join.clone()).await {
+                Ok(joined) => return Ok((handle, joined, wrong_key)),
+                Err(RoomError::Closed) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(RoomError::Closed)
     }
 
     /// The room called `name` (already validated), started if it was not running. A room
@@ -910,7 +929,11 @@ impl RoomActor {
 
     /// A student names themselves (the first time, they get a number and a token) or renames.
     fn name_student(&mut self, viewer: ViewerId, name: String) -> Result<You, RoomError> {
+        let known = self.view.classroom.students.len();
         let member = self.viewers.get_mut(&viewer).ok_or(RoomError::Closed)?;
+        if member.student.is_none() && known >= MAX_STUDENTS {
+            return Err(RoomError::TooManyStudents(MAX_STUDENTS));
+        }
         let (student, token) = match member.student {
             Some(student) => {
                 let token = self.tokens.iter().find(|(_, s)| **s == student);

@@ -84,7 +84,8 @@ impl From<RoomError> for Rejection {
             | RoomError::LinkBusy(_) => ErrorCode::InvalidState,
             RoomError::NoSuchLesson(_) | RoomError::NoSuchStep(_) => ErrorCode::InvalidMessage,
             RoomError::StudentLimit(_) => ErrorCode::StudentLimit,
-            RoomError::NoSuchRoom => ErrorCode::NoSuchRoom,
+            RoomError::NoSuchRoom | RoomError::NoSuchClassroom(_) => ErrorCode::NoSuchRoom,
+            RoomError::TooManyStudents(_) => ErrorCode::RoomFull,
             RoomError::Random => ErrorCode::InvalidState,
         };
         Rejection::new(code, e.to_string())
@@ -218,13 +219,9 @@ async fn connection(socket: WebSocket, app: AppState) {
         room = hello(&mut sink, &mut stream, &app) => room,
         _ = shutdown.changed() => None,
     };
-    let Some((name, room, joined)) = room else {
+    let Some((name, room, joined, _leaving)) = room else {
         let _ = sink.close().await;
         return;
-    };
-    let _leaving = Leaving {
-        room: room.clone(),
-        viewer: joined.viewer,
     };
     let (out_tx, out_rx) = mpsc::channel(64);
     tokio::select! {
@@ -252,7 +249,7 @@ async fn hello(
     sink: &mut Sink,
     stream: &mut SplitStream<WebSocket>,
     app: &AppState,
-) -> Option<(String, RoomHandle, Joined)> {
+) -> Option<(String, RoomHandle, Joined, Leaving)> {
     let deadline = Instant::now() + HELLO_TIMEOUT;
     loop {
         let next = tokio::time::timeout_at(deadline, stream.next()).await;
@@ -309,6 +306,12 @@ async fn hello(
         };
         match answer {
             Ok((name, room, joined, wrong_key)) => {
+                // From here on the room counts this connection: it is told when it goes,
+                // however the connection ends.
+                let leaving = Leaving {
+                    room: room.clone(),
+                    viewer: joined.viewer,
+                };
                 let welcome = encode(&ServerMsg::Welcome {
                     protocol: PROTOCOL_VERSION,
                     room: name.clone(),
@@ -323,11 +326,8 @@ async fn hello(
                     );
                     let _ = sink.send(Message::Text(wrong.frame())).await;
                 }
-                if sent.is_err() {
-                    room.leave(joined.viewer);
-                    return None;
-                }
-                return Some((name, room, joined));
+                sent.ok()?;
+                return Some((name, room, joined, leaving));
             }
             Err(rejection) => {
                 sink.send(Message::Text(rejection.frame())).await.ok()?;

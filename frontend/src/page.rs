@@ -62,9 +62,31 @@ pub fn remember_token(room: &str, token: &str) {
     }
 }
 
-/// Who the page joins as, from the URL.
+/// Who the page joins as, from the URL. A teacher's key leaves the address bar at once (a
+/// projected screen shows it) and stays in this tab's session storage, so a reload keeps it.
 pub fn join(room: String) -> Join {
-    Join::from_query(&search(), room)
+    let query = search();
+    let mut join = Join::from_query(&query, room);
+    let session = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    let stored = format!("zkplay.key.{}", join.room);
+    match (&join.key, &session) {
+        (Some(key), Some(session)) => {
+            let _ = session.set_item(&stored, key);
+            let rest: Vec<&str> = query
+                .trim_start_matches('?')
+                .split('&')
+                .filter(|p| !p.starts_with("key=") && !p.is_empty())
+                .collect();
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let url = format!("?{}", rest.join("&"));
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        }
+        (None, Some(session)) => join.key = session.get_item(&stored).ok().flatten(),
+        _ => {}
+    }
+    join
 }
 
 /// The page's own origin, `http://host:port`.

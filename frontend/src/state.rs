@@ -223,7 +223,7 @@ impl Reducible for AppState {
                         replay.at = 0;
                         next.view = Some(Rc::new(replay.replay.view_after(0)));
                     }
-                    replay.playing = on;
+                    replay.playing = on && !replay.replay.is_empty();
                 }
             }
             Action::ReplaySpeed(speed) => {

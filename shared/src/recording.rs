@@ -101,7 +101,7 @@ impl Recording {
         let mut after = start.seq;
         for (at, line) in lines {
             match message((at, line))? {
-                ServerMsg::Event { seq, at_ms, event } if seq == after + 1 => {
+                ServerMsg::Event { seq, at_ms, event } if after.checked_add(1) == Some(seq) => {
                     after = seq;
                     events.push(Recorded { seq, at_ms, event });
                 }

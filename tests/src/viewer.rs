@@ -257,6 +257,16 @@ impl Viewer {
             if let Some(you) = self.you.as_ref().filter(|y| y.member.student.is_some()) {
                 return you.clone();
             }
+            assert!(
+                self.errors.is_empty(),
+                "naming {name:?} was refused: {:?}",
+                self.errors
+            );
+            assert!(
+                self.errors.is_empty(),
+                "naming {name:?} was refused: {:?}",
+                self.errors
+            );
             let msg = self.next().await;
             self.absorb(msg);
         }

@@ -123,6 +123,7 @@ fn figures(r: &Value) -> String {
     out += &scale(&r["lock_scale"]);
     out += &frontend(&r["frontend"], &r["lock_scale"]);
     out += &step_mode(&r["step"]);
+    out += &recording(&r["recording"]);
     out += &format!(
         "### The figures as JSON\n\n```json\n{}\n```\n",
         serde_json::to_string_pretty(r).unwrap_or_default()
@@ -348,6 +349,28 @@ fn step_mode(s: &Value) -> String {
         n(&t["p95"]),
         n(&t["p99"]),
         n(&t["max"]),
+    )
+}
+
+fn recording(r: &Value) -> String {
+    let step = &r["sweep_step_ms"];
+    format!(
+        "### Recordings: size and scrubbing
+
+         A room's history of {} events (lock clients through the lock, hold 1 ms), downloaded          from `/rooms/<room>/recording`: {} bytes, **{} bytes per 1 000 events** ({} bytes          gzip). Opened from a file in headless Chromium ({} ms to the replay bar), then          scrubbed by the page's own clock, each move of the slider to the frame that shows it:          one jump from the start to the end **{} ms**; a sweep from the start to the end in {}          steps **{} ms** in all (per step p50 {} ms, p95 {} ms, max {} ms).
+
+",
+        n(&r["events"]),
+        n(&r["bytes"]),
+        n(&r["bytes_per_1000_events"]),
+        n(&r["gzip_bytes"]),
+        n(&r["open_ms"]),
+        n(&r["jump_to_end_ms"]),
+        n(&r["sweep_steps"]),
+        n(&r["sweep_total_ms"]),
+        n(&step["p50"]),
+        n(&step["p95"]),
+        n(&step["max"]),
     )
 }
 

@@ -122,12 +122,13 @@ pub fn app() -> Html {
             .view
             .as_ref()
             .map(|v| v.lesson.as_ref().map(|p| p.lesson));
-        let (link, wanted) = ((*link).clone(), start.1);
+        let (link, wanted, member) = ((*link).clone(), start.1, state.member);
         use_effect_with(running, move |running| {
             let already = *asked.borrow();
             if let (Some(running), Some(wanted), false) = (running, wanted, already) {
                 *asked.borrow_mut() = true;
-                if *running != Some(wanted) {
+                // A student's page follows the teacher's lesson; it starts none.
+                if *running != Some(wanted) && member.role.runs_the_room() {
                     link.send(ClientMsg::StartLesson { lesson: wanted });
                 }
             }

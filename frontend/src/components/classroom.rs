@@ -87,9 +87,12 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
             html! {
                 <div class="links">
                     <span class="badge teacher">{ &texts.teacher }</span>
+                    // Folded: the key in it is not for the projector.
                     if let Some(teacher) = links.teacher {
-                        <label>{ &texts.teacher_link }
-                            <a data-testid="teacher-link" href={teacher.clone()}>{ teacher }</a></label>
+                        <details class="teacher-link">
+                            <summary>{ &texts.teacher_link }</summary>
+                            <a data-testid="teacher-link" href={teacher.clone()}>{ teacher }</a>
+                        </details>
                     }
                     <label>{ &texts.student_link }
                         <a data-testid="student-link" href={links.student.clone()}>{ links.student.clone() }</a></label>

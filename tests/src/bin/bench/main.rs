@@ -2,10 +2,11 @@
 //! many browsers can watch one room, how many clients a room holds. Each figure is taken beside
 //! the real ZooKeeper measured in the same run, so ratios hold on a noisy machine. Prints a JSON
 //! report on stdout; progress goes to stderr. Which parts run: all, or those named as arguments
-//! (`overhead`, `fanout`, `scale`, `step`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
+//! (`overhead`, `fanout`, `scale`, `step`, `recording`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
 
 mod fanout;
 mod overhead;
+mod recording;
 mod render;
 mod scale;
 mod step;
@@ -16,7 +17,7 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 use tests::zookeeper;
 
-const PARTS: [&str; 4] = ["overhead", "fanout", "scale", "step"];
+const PARTS: [&str; 5] = ["overhead", "fanout", "scale", "step", "recording"];
 /// Chromium measures the room of this many lock clients.
 const RENDER_AT: usize = 1000;
 
@@ -57,6 +58,9 @@ async fn main() -> Result<()> {
     }
     if runs("step") {
         report.insert("step".into(), step::next_to_screen().await?);
+    }
+    if runs("recording") {
+        report.insert("recording".into(), recording::recording().await?);
     }
     println!("{}", serde_json::to_string_pretty(&Value::Object(report))?);
     Ok(())
