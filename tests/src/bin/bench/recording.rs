@@ -49,12 +49,15 @@ pub async fn recording() -> Result<Value> {
     driver.keep_history = false;
     driver.send(&ClientMsg::SetHoldMs { hold_ms: 1 }).await;
     while (driver.view.seq as usize) < EVENTS {
+        let before = driver.view.seq;
         for _ in 0..BATCH {
             driver.add_lock_client().await;
         }
+        // Seen added (at least the batch's own events), then through the lock and gone.
         driver
             .until("the batch through the lock", |view, _| {
-                view.locks.clients.is_empty().then_some(())
+                let added = view.seq >= before + BATCH as u64;
+                (added && view.locks.clients.is_empty()).then_some(())
             })
             .await;
     }
