@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::room::now_ms;
 
 /// The file under `--data-dir` that lists the classrooms.
 const FILE: &str = "classrooms.json";
@@ -232,13 +233,6 @@ fn readable_name(bytes: &[u8; 3]) -> String {
     let adjective = ADJECTIVES[usize::from(bytes[0]) % ADJECTIVES.len()];
     let animal = ANIMALS[usize::from(bytes[1]) % ANIMALS.len()];
     format!("{adjective}-{animal}-{}", 10 + u16::from(bytes[2]) % 90)
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

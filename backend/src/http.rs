@@ -21,7 +21,7 @@ use crate::recordings::{RecordingStore, StoreError};
 use crate::room::{RoomSettings, Rooms};
 use crate::ws::{self, Limits};
 use crate::zk::ZkSettings;
-use shared::recording::{recording_head, RecordingHeader, RECORDING_FORMAT};
+use shared::recording::{recording_head, RecordingHeader};
 
 /// Everything a server needs, whether it comes from the command line or from a test.
 #[derive(Clone, Debug)]
@@ -275,13 +275,7 @@ async fn live_recording(app: &AppState, room: &str) -> Result<String, Response> 
     };
     let handle = app.rooms.running(room).ok_or_else(not_running)?;
     let parts = handle.recording().await.map_err(|_| not_running())?;
-    let header = RecordingHeader {
-        zkplay_recording: RECORDING_FORMAT,
-        protocol: shared::PROTOCOL_VERSION,
-        room: room.to_string(),
-        server: app.info.clone(),
-        events: parts.frames.len() as u64,
-    };
+    let header = RecordingHeader::new(room, app.info.clone(), parts.frames.len() as u64);
     let mut text = recording_head(&header, &parts.start);
     for frame in &parts.frames {
         text.push_str(frame.as_str());

@@ -103,11 +103,9 @@ mod tests {
 
     fn recording() -> String {
         let view = shared::RoomView::new("r", 0);
-        let header = shared::recording::RecordingHeader {
-            zkplay_recording: shared::recording::RECORDING_FORMAT,
-            protocol: shared::PROTOCOL_VERSION,
-            room: "r".into(),
-            server: shared::ServerInfo {
+        let header = shared::recording::RecordingHeader::new(
+            "r",
+            shared::ServerInfo {
                 zookeeper: "z".into(),
                 session_timeout_ms: 1,
                 max_lock_clients: 1,
@@ -115,8 +113,8 @@ mod tests {
                 student_clients: 1,
                 public_url: None,
             },
-            events: 0,
-        };
+            0,
+        );
         shared::recording::recording_head(&header, &view)
     }
 

@@ -1647,7 +1647,8 @@ async fn sleep_until_ms(ms: u64) {
     tokio::time::sleep(Duration::from_millis(wait)).await;
 }
 
-fn now_ms() -> u64 {
+/// The server's clock: ms since the epoch, as events are stamped.
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

@@ -260,7 +260,7 @@ mod tests {
     }
 
     fn replay_of(n: u64) -> Rc<Replay> {
-        use shared::recording::{Recorded, Recording, RecordingHeader};
+        use shared::recording::{Recorded, Recording};
         let events = (1..=n)
             .map(|seq| Recorded {
                 seq,
@@ -271,11 +271,9 @@ mod tests {
                 },
             })
             .collect();
-        let header = RecordingHeader {
-            zkplay_recording: shared::recording::RECORDING_FORMAT,
-            protocol: shared::PROTOCOL_VERSION,
-            room: "r".into(),
-            server: ServerInfo {
+        let header = shared::recording::RecordingHeader::new(
+            "r",
+            ServerInfo {
                 zookeeper: "z".into(),
                 session_timeout_ms: 1,
                 max_lock_clients: 1,
@@ -283,8 +281,8 @@ mod tests {
                 student_clients: 1,
                 public_url: None,
             },
-            events: n,
-        };
+            n,
+        );
         Rc::new(Replay::new(Recording {
             header,
             start: RoomView::new("r", 0),

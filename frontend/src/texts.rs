@@ -3,93 +3,139 @@
 
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use shared::lesson::{fill_with, Lang};
+use std::collections::BTreeMap;
+
+/// A section's texts: a struct of `String`s read from the section's JSON object, every field
+/// required and no other allowed. A macro rather than serde's derive: the derive made 8-9 KB
+/// of wasm per section, this one generic map read serves them all.
+macro_rules! texts {
+    ($(#[$doc:meta])* $name:ident { $($field:ident),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name {
+            $(pub $field: String,)*
+        }
+
+        impl $name {
+            fn take(section: &str, mut texts: Section) -> Result<Self, String> {
+                let made = $name {
+                    $($field: texts
+                        .remove(stringify!($field))
+                        .ok_or_else(|| format!("{section}.{} is missing", stringify!($field)))?,)*
+                };
+                match texts.keys().next() {
+                    Some(extra) => Err(format!("{section}.{extra} is no text of the page")),
+                    None => Ok(made),
+                }
+            }
+        }
+    };
+}
+
+type Section = BTreeMap<String, String>;
 
 /// Every text of the page a language has, by part.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct UiTexts {
-    pub classroom: ClassroomTexts,
-    pub recording: RecordingTexts,
     pub keys: KeyTexts,
     pub presenter: PresenterTexts,
+    pub recording: RecordingTexts,
+    pub classroom: ClassroomTexts,
 }
 
-/// The key list (`?`): what each key does.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeyTexts {
-    pub title: String,
-    pub add: String,
-    pub crash: String,
-    pub kill: String,
-    pub freeze: String,
-    pub release: String,
-    pub step_or_live: String,
-    pub next: String,
-    pub speed: String,
-    pub select: String,
-    pub do_it: String,
-    pub lang: String,
-    pub presenter: String,
-    pub resync: String,
-    pub help: String,
-    pub close: String,
+impl UiTexts {
+    fn parse(json: &str) -> Result<UiTexts, String> {
+        let mut all: BTreeMap<String, Section> =
+            serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut part = |name: &str| all.remove(name).ok_or_else(|| format!("{name} is missing"));
+        let texts = UiTexts {
+            keys: KeyTexts::take("keys", part("keys")?)?,
+            presenter: PresenterTexts::take("presenter", part("presenter")?)?,
+            recording: RecordingTexts::take("recording", part("recording")?)?,
+            classroom: ClassroomTexts::take("classroom", part("classroom")?)?,
+        };
+        match all.keys().next() {
+            Some(extra) => Err(format!("{extra} is no part of the page's texts")),
+            None => Ok(texts),
+        }
+    }
 }
 
-/// Presenter mode's toggle and the selected client.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PresenterTexts {
-    pub toggle: String,
-    pub toggle_title: String,
-    pub selected: String,
-    pub none_selected: String,
+texts! {
+    /// The key list (`?`): what each key does.
+    KeyTexts {
+        title,
+        add,
+        crash,
+        kill,
+        freeze,
+        release,
+        step_or_live,
+        next,
+        speed,
+        select,
+        do_it,
+        lang,
+        presenter,
+        resync,
+        help,
+        close,
+    }
 }
 
-/// Recordings: download, store, open, and the replay's controls.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecordingTexts {
-    pub download: String,
-    pub download_title: String,
-    pub store: String,
-    pub stored: String,
-    pub store_failed: String,
-    pub open: String,
-    pub drop_hint: String,
-    pub open_failed: String,
-    pub replaying: String,
-    pub play: String,
-    pub pause: String,
-    pub speed: String,
-    pub position: String,
-    pub elapsed: String,
-    pub back_live: String,
+texts! {
+    /// Presenter mode's toggle and the selected client.
+    PresenterTexts {
+        toggle,
+        toggle_title,
+        selected,
+        none_selected,
+    }
 }
 
-/// The classroom bar: links, presence, names.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClassroomTexts {
-    pub new_room: String,
-    pub new_room_title: String,
-    pub new_room_failed: String,
-    pub teacher: String,
-    pub teacher_link: String,
-    pub student_link: String,
-    pub viewer_link: String,
-    pub qr_alt: String,
-    pub loopback: String,
-    pub watching: String,
-    pub students_with_clients: String,
-    pub no_student_clients: String,
-    pub pick_name: String,
-    pub pick_name_hint: String,
-    pub you_are: String,
-    pub viewer_only: String,
-    pub open_room: String,
+texts! {
+    /// Recordings: download, store, open, and the replay's controls.
+    RecordingTexts {
+        download,
+        download_title,
+        store,
+        stored,
+        store_failed,
+        open,
+        drop_hint,
+        open_failed,
+        replaying,
+        play,
+        pause,
+        speed,
+        position,
+        elapsed,
+        back_live,
+    }
+}
+
+texts! {
+    /// The classroom bar: links, presence, names.
+    ClassroomTexts {
+        new_room,
+        new_room_title,
+        new_room_failed,
+        teacher,
+        teacher_link,
+        student_link,
+        viewer_link,
+        qr_alt,
+        loopback,
+        watching,
+        students_with_clients,
+        no_student_clients,
+        pick_name,
+        pick_name_hint,
+        you_are,
+        viewer_only,
+        open_room,
+    }
 }
 
 const EN: &str = include_str!("../texts/en.json");
@@ -102,7 +148,7 @@ pub fn ui(lang: Lang) -> &'static UiTexts {
         Lang::En => (0, EN),
         Lang::Zh => (1, ZH),
     };
-    TEXTS[at].get_or_init(|| serde_json::from_str(json).expect("the page's texts parse"))
+    TEXTS[at].get_or_init(|| UiTexts::parse(json).expect("the page's texts parse"))
 }
 
 /// `template` with its `{name}`s filled from `values`.
@@ -150,6 +196,19 @@ mod tests {
                 "half-width punctuation: {text}"
             );
         }
+    }
+
+    #[test]
+    fn a_missing_or_unknown_text_is_named() {
+        let good: serde_json::Value = serde_json::from_str(EN).unwrap();
+        let mut missing = good.clone();
+        missing["keys"].as_object_mut().unwrap().remove("kill");
+        let e = UiTexts::parse(&missing.to_string()).unwrap_err();
+        assert_eq!(e, "keys.kill is missing");
+        let mut extra = good;
+        extra["presenter"]["blink"] = "x".into();
+        let e = UiTexts::parse(&extra.to_string()).unwrap_err();
+        assert_eq!(e, "presenter.blink is no text of the page");
     }
 
     #[test]

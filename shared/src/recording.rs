@@ -33,6 +33,19 @@ pub struct RecordingHeader {
     pub events: u64,
 }
 
+impl RecordingHeader {
+    /// The header of a recording of `events` events of `room`, in this format and protocol.
+    pub fn new(room: impl Into<String>, server: ServerInfo, events: u64) -> Self {
+        RecordingHeader {
+            zkplay_recording: RECORDING_FORMAT,
+            protocol: PROTOCOL_VERSION,
+            room: room.into(),
+            server,
+            events,
+        }
+    }
+}
+
 /// One event of a recording.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {

@@ -355,11 +355,13 @@ fn step_mode(s: &Value) -> String {
 fn recording(r: &Value) -> String {
     let step = &r["sweep_step_ms"];
     format!(
-        "### Recordings: size and scrubbing
-
-         A room's history of {} events (lock clients through the lock, hold 1 ms), downloaded          from `/rooms/<room>/recording`: {} bytes, **{} bytes per 1 000 events** ({} bytes          gzip). Opened from a file in headless Chromium ({} ms to the replay bar), then          scrubbed by the page's own clock, each move of the slider to the frame that shows it:          one jump from the start to the end **{} ms**; a sweep from the start to the end in {}          steps **{} ms** in all (per step p50 {} ms, p95 {} ms, max {} ms).
-
-",
+        "### Recordings: size and scrubbing\n\n\
+         A room's history of {} events (lock clients through the lock, hold 1 ms), downloaded \
+         from `/rooms/<room>/recording`: {} bytes, **{} bytes per 1 000 events** ({} bytes \
+         gzip). Opened from a file in headless Chromium ({} ms to the replay bar), then \
+         scrubbed by the page's own clock, each move of the slider to the frame that shows it: \
+         one jump from the start to the end **{} ms**; a sweep from the start to the end in {} \
+         steps **{} ms** in all (per step p50 {} ms, p95 {} ms, max {} ms).\n\n",
         n(&r["events"]),
         n(&r["bytes"]),
         n(&r["bytes_per_1000_events"]),

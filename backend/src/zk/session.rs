@@ -130,12 +130,7 @@ impl SessionWatch {
     }
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+use crate::room::now_ms;
 
 /// The reason a session state ends a simulated process, if it does.
 pub fn ended_by(state: SessionState) -> Option<CloseReason> {

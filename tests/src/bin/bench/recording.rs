@@ -81,7 +81,7 @@ pub async fn recording() -> Result<Value> {
     Ok(json!({
         "events": events,
         "bytes": text.len(),
-        "bytes_per_1000_events": ((text.len() - head) as f64 * 1000.0 / events as f64).round(),
+        "bytes_per_1000_events": ((text.len() - head) as f64 * 1000.0 / events as f64).round() as u64,
         "gzip_bytes": gzip_len(text.as_bytes())?,
         "open_ms": ms(open),
         "jump_to_end_ms": ms(jump),
