@@ -135,6 +135,8 @@ texts! {
         you_are,
         viewer_only,
         open_room,
+        reset_room,
+        reset_room_title,
     }
 }
 

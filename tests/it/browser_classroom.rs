@@ -158,6 +158,12 @@ async fn a_teacher_makes_a_classroom_and_two_students_join_by_its_link() {
                     Ok((watching.as_deref() == Some("3") && students.len() == 2).then_some(()))
                 })
                 .await?;
+            // The teacher empties the room: every card goes, on every page.
+            teacher.click("[data-testid=reset-room]").await?;
+            ana.wait_for("the room emptied on a student's page", async |_| {
+                Ok(ana.lock_nodes().await?.is_empty().then_some(()))
+            })
+            .await?;
             Ok::<(), anyhow::Error>(())
         }
         .await;

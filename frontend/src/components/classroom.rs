@@ -57,6 +57,10 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
             });
         })
     };
+    let reset = {
+        let link = props.link.clone();
+        Callback::from(move |_| link.send(ClientMsg::ResetRoom))
+    };
     let presence = html! {
         <div class="presence" data-testid="presence" data-watching={room.watching.to_string()}>
             <span class="watching">{ fill(&texts.watching, &[("n", &room.watching)]) }</span>
@@ -145,6 +149,8 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
             if props.member.role.runs_the_room() {
                 <button class="new-room" data-testid="new-room" title={texts.new_room_title.clone()}
                     onclick={new_room}>{ &texts.new_room }</button>
+                <button class="reset-room" data-testid="reset-room" title={texts.reset_room_title.clone()}
+                    onclick={reset}>{ &texts.reset_room }</button>
             }
             if let Some(why) = &*failed {
                 <p class="warn">{ fill(&texts.new_room_failed, &[("why", why)]) }</p>
