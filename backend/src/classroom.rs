@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+pub use shared::classroom::NewClassroom;
 
 use crate::room::now_ms;
 
@@ -55,13 +56,6 @@ pub enum ClassroomError {
     NoFreeName(usize),
     #[error("the server keeps {0} classrooms, its limit, none of them 30 days old")]
     Full(usize),
-}
-
-/// A classroom just made: its name and its teacher's key (shown once, to its teacher).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewClassroom {
-    pub room: String,
-    pub key: String,
 }
 
 /// What a teacher key says about a room.

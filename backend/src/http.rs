@@ -21,7 +21,7 @@ use crate::recordings::{RecordingStore, StoreError};
 use crate::room::{RoomSettings, Rooms};
 use crate::ws::{self, Limits};
 use crate::zk::ZkSettings;
-use shared::recording::{recording_head, RecordingHeader};
+use shared::recording::{recording_head, RecordingHeader, StoredRecording};
 
 /// Everything a server needs, whether it comes from the command line or from a test.
 #[derive(Clone, Debug)]
@@ -218,7 +218,7 @@ async fn student_qr(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{host}"));
-    let link = student_link(&origin, &room);
+    let link = shared::classroom::student_link(&origin, &room);
     match qr_svg(&link) {
         Some(svg) => (
             [
@@ -329,10 +329,7 @@ async fn store_recording(
     match app.recordings.store(&bytes) {
         Ok(id) => {
             tracing::info!(room = %query.room, %id, bytes = bytes.len(), "recording stored");
-            let url = format!("/recordings/{id}");
-            let replay = format!("/?replay={url}");
-            let answer = serde_json::json!({"id": id, "replay": replay, "url": url});
-            (StatusCode::CREATED, Json(answer)).into_response()
+            (StatusCode::CREATED, Json(StoredRecording::new(id))).into_response()
         }
         Err(e) => {
             let status = match e {
@@ -359,11 +356,6 @@ async fn stored_recording(State(app): State<AppState>, Path(id): Path<String>) -
         Err(e @ StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     }
-}
-
-/// The link students open: the room, nothing more.
-pub fn student_link(origin: &str, room: &str) -> String {
-    format!("{}/?room={room}", origin.trim_end_matches('/'))
 }
 
 /// A QR code as SVG, dark on light with its quiet zone, readable from the back of a room

@@ -103,18 +103,7 @@ mod tests {
 
     fn recording() -> String {
         let view = shared::RoomView::new("r", 0);
-        let header = shared::recording::RecordingHeader::new(
-            "r",
-            shared::ServerInfo {
-                zookeeper: "z".into(),
-                session_timeout_ms: 1,
-                max_lock_clients: 1,
-                max_message_bytes: 1,
-                student_clients: 1,
-                public_url: None,
-            },
-            0,
-        );
+        let header = shared::recording::RecordingHeader::new("r", shared::ServerInfo::default(), 0);
         shared::recording::recording_head(&header, &view)
     }
 

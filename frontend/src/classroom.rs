@@ -11,7 +11,7 @@ pub struct Links {
 
 /// The links of `room` at `origin` (`http://192.168.1.20:8080`); the teacher's only with its key.
 pub fn links(origin: &str, room: &str, key: Option<&str>) -> Links {
-    let base = format!("{}/?room={room}", origin.trim_end_matches('/'));
+    let base = shared::classroom::student_link(origin, room);
     Links {
         teacher: key.map(|key| format!("{base}&key={key}")),
         viewer: format!("{base}&view=1"),

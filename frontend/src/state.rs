@@ -271,18 +271,7 @@ mod tests {
                 },
             })
             .collect();
-        let header = shared::recording::RecordingHeader::new(
-            "r",
-            ServerInfo {
-                zookeeper: "z".into(),
-                session_timeout_ms: 1,
-                max_lock_clients: 1,
-                max_message_bytes: 1,
-                student_clients: 1,
-                public_url: None,
-            },
-            n,
-        );
+        let header = shared::recording::RecordingHeader::new("r", ServerInfo::default(), n);
         Rc::new(Replay::new(Recording {
             header,
             start: RoomView::new("r", 0),

@@ -29,6 +29,18 @@ pub enum RoomKind {
     Classroom,
 }
 
+/// `POST /classrooms`'s answer: the new classroom's name and its teacher's key (shown once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewClassroom {
+    pub room: String,
+    pub key: String,
+}
+
+/// The link students open: the room at `origin`, nothing more.
+pub fn student_link(origin: &str, room: &str) -> String {
+    format!("{}/?room={room}", origin.trim_end_matches('/'))
+}
+
 /// Who a connection is in its room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -200,7 +200,7 @@ pub struct You {
 }
 
 /// What the server tells a browser about itself in the welcome.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerInfo {
     /// The ZooKeeper connect string the sessions use.
     pub zookeeper: String,

@@ -46,6 +46,25 @@ impl RecordingHeader {
     }
 }
 
+/// `POST /recordings`'s answer: where the stored recording is, and the page that replays it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecording {
+    pub id: String,
+    pub url: String,
+    pub replay: String,
+}
+
+impl StoredRecording {
+    pub fn new(id: String) -> Self {
+        let url = format!("/recordings/{id}");
+        StoredRecording {
+            replay: format!("/?replay={url}"),
+            url,
+            id,
+        }
+    }
+}
+
 /// One event of a recording.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {

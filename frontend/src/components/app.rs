@@ -383,12 +383,12 @@ fn shortcut_keys(
             event.prevent_default();
         }
         let selected = state.selected;
-        let on_selected = |msg: fn(ClientId) -> ClientMsg| {
+        let pause_ms = state.pause_ms;
+        let on_selected = |msg: &dyn Fn(ClientId) -> ClientMsg| {
             if let Some(client) = selected {
                 send(msg(client));
             }
         };
-        let pause_ms = state.pause_ms;
         match action {
             KeyAction::Lang => {
                 let other = other_lang(state.lang);
@@ -414,16 +414,12 @@ fn shortcut_keys(
                 state.dispatch(Action::ReplayAt(at + 1));
             }
             KeyAction::Add => send(ClientMsg::AddLockClient),
-            KeyAction::Crash => on_selected(|client| ClientMsg::Crash { client }),
-            KeyAction::Kill => on_selected(|client| ClientMsg::Kill { client }),
-            KeyAction::Freeze => {
-                if let Some(client) = selected {
-                    send(ClientMsg::Pause {
-                        client,
-                        ms: pause_ms,
-                    });
-                }
-            }
+            KeyAction::Crash => on_selected(&|client| ClientMsg::Crash { client }),
+            KeyAction::Kill => on_selected(&|client| ClientMsg::Kill { client }),
+            KeyAction::Freeze => on_selected(&|client| ClientMsg::Pause {
+                client,
+                ms: pause_ms,
+            }),
             KeyAction::Release => {
                 if let Some(view) = &state.view {
                     for holder in RoomView::holders(view) {

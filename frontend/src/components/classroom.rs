@@ -3,8 +3,7 @@
 
 use std::rc::Rc;
 
-use serde::Deserialize;
-use shared::classroom::{Member, Role, RoomKind};
+use shared::classroom::{Member, NewClassroom, Role, RoomKind};
 use shared::{ClientId, ClientMsg, ClientPhase, RoomView};
 use yew::prelude::*;
 
@@ -27,12 +26,6 @@ pub struct ClassroomBarProps {
     #[prop_or_default]
     pub public_url: Option<AttrValue>,
     pub student_clients: usize,
-}
-
-#[derive(Deserialize)]
-struct NewClassroom {
-    room: String,
-    key: String,
 }
 
 #[function_component(ClassroomBar)]

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use shared::classroom::{Member, Need};
+use shared::classroom::Need;
 use shared::{ClientMsg, LockRecipeKind, RoomView, MAX_HOLD_MS, MAX_PAUSE_MS};
 use yew::prelude::*;
 
@@ -47,7 +47,7 @@ fn use_synced_input(value: u64) -> NodeRef {
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
     let lang = props.lang;
-    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    let member = super::use_member();
     let runs = member.role.runs_the_room();
     let adds = member.may(Need::AddOwn, |_| None).is_ok();
     let hold_input = use_synced_input(props.view.hold_ms);

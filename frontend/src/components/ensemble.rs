@@ -1,6 +1,5 @@
 //! The ensemble panel: each ZooKeeper member's mode and load, and whether there is a quorum.
 
-use shared::classroom::Member;
 use shared::{ClientMsg, EnsembleView, MemberMode};
 use yew::prelude::*;
 
@@ -22,10 +21,7 @@ fn count(n: Option<u64>) -> String {
 pub fn ensemble_panel(props: &EnsembleProps) -> Html {
     let lang = props.lang;
     // Stopping a member is the teacher's: it stops it for every room.
-    let runs = use_context::<Member>()
-        .unwrap_or(Member::OPEN)
-        .role
-        .runs_the_room();
+    let runs = super::use_member().role.runs_the_room();
     let ensemble = &props.ensemble;
     html! {
         <section class="ensemble" data-testid="ensemble"

@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use shared::classroom::Member;
 use shared::lesson::{
     CheckStatus, CourseOutline, LessonId, LessonProgress, LessonTexts, StepStatus,
 };
@@ -52,10 +51,7 @@ fn seed_line(template: &str, line: u32) -> String {
 #[function_component(Lessons)]
 pub fn lessons(props: &LessonsProps) -> Html {
     // The lesson is the teacher's to run; everyone reads it and predicts on their own page.
-    let runs = use_context::<Member>()
-        .unwrap_or(Member::OPEN)
-        .role
-        .runs_the_room();
+    let runs = super::use_member().role.runs_the_room();
     let (Some(course), Some(texts)) = (&props.course, &props.texts) else {
         return html! { <section class="lessons" data-testid="lessons" data-loading="true"></section> };
     };
@@ -185,10 +181,7 @@ struct StepItemProps {
 /// One step: its own component, so an event re-renders only the step whose check moved.
 #[function_component(StepItem)]
 fn step_item(props: &StepItemProps) -> Html {
-    let runs = use_context::<Member>()
-        .unwrap_or(Member::OPEN)
-        .role
-        .runs_the_room();
+    let runs = super::use_member().role.runs_the_room();
     let step = &props.step;
     let open = matches!(step.status, StepStatus::Current | StepStatus::Failed);
     let do_it = {

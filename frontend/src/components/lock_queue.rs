@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use shared::classroom::Member;
 use shared::{
     ClientId, ClientMsg, ClientPhase, CloseReason, Departed, Liveness, LockClientView, NodeState,
     RoomEvent, RoomView, SessionId, WatchedKind, Znode, DEFAULT_PAUSE_MS,
@@ -64,7 +63,7 @@ fn recent_pulses(view: &RoomView) -> HashMap<ClientId, Vec<(u64, WatchedKind)>> 
 pub fn lock_queue(props: &LockQueueProps) -> Html {
     let view = &props.view;
     let lang = props.lang;
-    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    let member = super::use_member();
     let geo = Geometry::of(props.presenter);
     // Measured after the first render, on resize and on scroll: cards per row follow the
     // queue's width, and a crowd draws only the rows near the screen (a thousand cards made at

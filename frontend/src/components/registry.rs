@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use shared::classroom::{Member, Need};
+use shared::classroom::Need;
 use shared::{ClientMsg, CloseReason, RoomView};
 use yew::prelude::*;
 
@@ -38,7 +38,7 @@ fn kill_button(link: &ServerLink, client: u32, lang: Lang) -> Html {
 pub fn registry(props: &RegistryProps) -> Html {
     let view = &props.view;
     let lang = props.lang;
-    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    let member = super::use_member();
     let may_act = |client| member.may_act_on(view.classroom.owner_of(client));
     let name = use_node_ref();
     let add_server = {

@@ -5,8 +5,7 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use serde::Deserialize;
-use shared::recording::{Recording, Replay};
+use shared::recording::{Recording, Replay, StoredRecording};
 use yew::prelude::*;
 
 use crate::i18n::Lang;
@@ -36,11 +35,6 @@ pub struct RecordingToolsProps {
     pub dispatch: Callback<Action>,
 }
 
-#[derive(Deserialize)]
-struct Stored {
-    replay: String,
-}
-
 /// Download, store and open, beside a live room.
 #[function_component(RecordingTools)]
 pub fn recording_tools(props: &RecordingToolsProps) -> Html {
@@ -55,7 +49,9 @@ pub fn recording_tools(props: &RecordingToolsProps) -> Html {
         Callback::from(move |_| {
             let (stored, path) = (stored.clone(), path.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let answer = page::post_json::<Stored>(&path).await.map(|s| s.replay);
+                let answer = page::post_json::<StoredRecording>(&path)
+                    .await
+                    .map(|s| s.replay);
                 stored.set(Some(answer));
             });
         })

@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use shared::classroom::Member;
 use shared::{ClientMsg, RoomView, WriteOutcome};
 use yew::prelude::*;
 
@@ -28,10 +27,7 @@ fn outcome_text(outcome: WriteOutcome, lang: Lang) -> &'static str {
 #[function_component(ResourcePanel)]
 pub fn resource_panel(props: &ResourceProps) -> Html {
     let lang = props.lang;
-    let runs = use_context::<Member>()
-        .unwrap_or(Member::OPEN)
-        .role
-        .runs_the_room();
+    let runs = super::use_member().role.runs_the_room();
     let resource = &props.view.resource;
     let toggle = {
         let link = props.link.clone();

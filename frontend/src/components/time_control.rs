@@ -5,7 +5,6 @@
 
 use std::rc::Rc;
 
-use shared::classroom::Member;
 use shared::{ClientId, ClientMsg, RoomView, TimeMode, SLOW_FACTORS};
 use yew::prelude::*;
 
@@ -24,7 +23,7 @@ pub struct TimeProps {
 #[function_component(TimeControl)]
 pub fn time_control(props: &TimeProps) -> Html {
     let lang = props.lang;
-    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    let member = super::use_member();
     // Time is the teacher's: the others see it, and cannot change it.
     let runs = member.role.runs_the_room();
     let time = &props.view.time;
@@ -95,7 +94,7 @@ pub struct PendingProps {
 #[function_component(PendingList)]
 pub fn pending_list(props: &PendingProps) -> Html {
     let lang = props.lang;
-    let member = use_context::<Member>().unwrap_or(Member::OPEN);
+    let member = super::use_member();
 
     let view = &props.view;
     if view.time.mode == TimeMode::Live && view.time.pending.is_empty() {
