@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::admission::{
+    parse_origin, AdmissionSettings, DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_ROOMS_PER_ADDRESS,
+};
 use crate::ensemble::EnsembleConfig;
 use crate::http::{default_ui_dir, ServerSettings};
-use crate::ws::Limits;
+use crate::ws::{Limits, DEFAULT_FRAME_TIMEOUT_MS};
 use crate::zk::ZkSettings;
 
 /// zkplay: ZooKeeper's lock and live-server-list recipes, live in a browser.
@@ -68,6 +71,24 @@ pub struct Config {
     /// Messages per second a browser may send.
     #[arg(long, env = "ZKPLAY_MAX_MESSAGES_PER_SEC", default_value_t = 20)]
     pub max_messages_per_sec: u32,
+
+    /// Longest wait for the rest of a WebSocket frame or message a browser has begun to send,
+    /// in ms; then the connection closes (1008).
+    #[arg(long, env = "ZKPLAY_FRAME_TIMEOUT_MS", default_value_t = DEFAULT_FRAME_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub frame_timeout_ms: u64,
+
+    /// A web page's origin that may open WebSockets besides the server's own, as
+    /// scheme://host[:port]; repeatable. For `trunk serve`: http://127.0.0.1:8081.
+    #[arg(long = "allow-origin", env = "ZKPLAY_ALLOW_ORIGIN", value_delimiter = ',', value_parser = parse_origin)]
+    pub allow_origins: Vec<String>,
+
+    /// Open WebSocket connections one address (an IPv4 address, an IPv6 /64) may hold.
+    #[arg(long, env = "ZKPLAY_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_CONNECTIONS_PER_ADDRESS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub connections_per_address: usize,
+
+    /// New rooms (and classrooms) one address may open per hour.
+    #[arg(long, env = "ZKPLAY_ROOMS_PER_ADDRESS", default_value_t = DEFAULT_ROOMS_PER_ADDRESS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub rooms_per_address: usize,
 
     /// Messages a viewer may fall behind before it gets a fresh snapshot instead.
     #[arg(long, env = "ZKPLAY_VIEWER_QUEUE", default_value_t = 1024)]
@@ -141,6 +162,12 @@ impl Config {
             limits: Limits {
                 max_message_bytes: self.max_message_bytes,
                 max_messages_per_sec: self.max_messages_per_sec,
+                frame_timeout: Duration::from_millis(self.frame_timeout_ms),
+            },
+            admission: AdmissionSettings {
+                allow_origins: self.allow_origins.clone(),
+                connections_per_address: self.connections_per_address,
+                rooms_per_address: self.rooms_per_address,
             },
             max_lock_clients: self.max_lock_clients,
             max_servers: self.max_servers,

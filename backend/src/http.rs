@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,8 +15,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::admission::{Admission, AdmissionSettings};
 use crate::classroom::{Classrooms, KeyCheck};
 use crate::ensemble::EnsembleControl;
+use crate::listener::{Listener, Peer};
 use crate::recordings::{RecordingStore, StoreError};
 use crate::room::{RoomSettings, Rooms};
 use crate::ws::{self, Limits};
@@ -29,6 +31,8 @@ pub struct ServerSettings {
     pub zk: ZkSettings,
     pub ui_dir: PathBuf,
     pub limits: Limits,
+    /// Allowed origins and what one address may hold.
+    pub admission: AdmissionSettings,
     pub max_lock_clients: usize,
     pub max_servers: usize,
     pub max_app_clients: usize,
@@ -71,7 +75,9 @@ impl ServerSettings {
             limits: Limits {
                 max_message_bytes: 4096,
                 max_messages_per_sec: 20,
+                frame_timeout: Duration::from_millis(ws::DEFAULT_FRAME_TIMEOUT_MS),
             },
+            admission: AdmissionSettings::default(),
             max_lock_clients: 50,
             max_servers: 20,
             max_app_clients: 10,
@@ -103,6 +109,7 @@ pub fn default_ui_dir() -> PathBuf {
 pub struct AppState {
     pub rooms: Arc<Rooms>,
     pub limits: Arc<Limits>,
+    pub admission: Arc<Admission>,
     pub info: ServerInfo,
     /// Turns true when the server stops; open WebSockets close.
     pub shutdown: watch::Receiver<bool>,
@@ -178,8 +185,23 @@ async fn lesson_file(
 
 /// `POST /classrooms`: a new classroom, `{"room": "quiet-otter-42", "key": "…"}`. The key is
 /// in no other answer: the page puts it in the teacher's link.
-async fn new_classroom(State(app): State<AppState>) -> Response {
+async fn new_classroom(
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    State(app): State<AppState>,
+) -> Response {
     let rooms = &app.rooms;
+    if let Err(spent) = rooms.spend_quota(peer.addr.ip()) {
+        tracing::warn!(peer = %peer.addr, "no new classroom: {spent}");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(
+                header::RETRY_AFTER,
+                spent.retry_in.as_secs().max(1).to_string(),
+            )],
+            format!("no new classroom: {spent}"),
+        )
+            .into_response();
+    }
     match rooms.classrooms().create(|name| rooms.is_running(name)) {
         Ok(classroom) => {
             tracing::info!(room = %classroom.room, "new classroom");
@@ -434,6 +456,7 @@ impl Server {
                 max_servers: settings.max_servers,
                 max_app_clients: settings.max_app_clients,
                 max_rooms: settings.max_rooms,
+                rooms_per_address: settings.admission.rooms_per_address,
                 viewer_queue: settings.viewer_queue,
                 default_hold_ms: settings.default_hold_ms,
                 student_clients: settings.student_clients,
@@ -456,6 +479,7 @@ impl Server {
         let state = AppState {
             rooms: rooms.clone(),
             limits: Arc::new(settings.limits),
+            admission: Arc::new(Admission::new(&settings.admission)),
             info,
             shutdown: shutdown_rx.clone(),
             ensemble,
@@ -465,7 +489,8 @@ impl Server {
         let app = router(state, settings.ui_dir);
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
+            let app = app.into_make_service_with_connect_info::<Peer>();
+            axum::serve(Listener::new(listener), app)
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|s| *s).await;
                 })

@@ -5,12 +5,14 @@
 //! pure state machines; [`ensemble`] runs local ZooKeeper servers and [`probe`] asks them how
 //! they are.
 
+pub mod admission;
 pub mod classroom;
 pub mod config;
 pub mod ensemble;
 pub mod gate;
 pub mod http;
 pub mod lesson;
+pub mod listener;
 pub mod probe;
 pub mod recipes;
 pub mod recordings;

@@ -5,6 +5,7 @@
 //! bytes to every viewer.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,6 +19,7 @@ use shared::{
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
+use crate::admission::{QuotaSpent, RoomQuota};
 use crate::classroom::{hex, random_bytes, Classrooms, KeyCheck};
 use crate::ensemble::EnsembleControl;
 use crate::gate::{Gate, GateError, Press};
@@ -54,6 +56,8 @@ pub struct RoomSettings {
     pub max_app_clients: usize,
     /// Rooms the server runs at once (each holds an observer session).
     pub max_rooms: usize,
+    /// Rooms one address may open per hour (`--rooms-per-address`).
+    pub rooms_per_address: usize,
     /// Frames a viewer may fall behind before it is resynced with a snapshot.
     pub viewer_queue: usize,
     pub default_hold_ms: u64,
@@ -115,6 +119,8 @@ pub enum RoomError {
     NotHolding(ClientId),
     #[error("the server already runs {0} rooms, its limit")]
     TooManyRooms(usize),
+    #[error(transparent)]
+    Quota(#[from] QuotaSpent),
     #[error("the room is shutting down")]
     Closed,
     #[error("{0}")]
@@ -431,11 +437,14 @@ pub struct Rooms {
     settings: RoomSettings,
     classrooms: Classrooms,
     rooms: Mutex<HashMap<String, Running>>,
+    /// New rooms per address: a room opened by a hello, or a classroom made.
+    quota: RoomQuota,
 }
 
 impl Rooms {
     pub fn new(settings: RoomSettings, classrooms: Classrooms) -> Self {
         Rooms {
+            quota: RoomQuota::new(settings.rooms_per_address),
             settings,
             classrooms,
             rooms: Mutex::new(HashMap::new()),
@@ -465,15 +474,22 @@ impl Rooms {
             .map(|r| r.handle.clone())
     }
 
-    /// Joins the room a hello names as the hello asks: a classroom's teacher (the right key),
-    /// its viewer (the viewer link, or a wrong key: `wrong_key` says so), or a student; in any
-    /// other room, as anyone.
+    /// Counts a new room (a classroom made) against the address that asks for it.
+    pub fn spend_quota(&self, from: IpAddr) -> Result<(), QuotaSpent> {
+        self.quota.spend(from, tokio::time::Instant::now())
+    }
+
+    /// Joins the room a hello from `from` names as the hello asks: a classroom's teacher (the
+    /// right key), its viewer (the viewer link, or a wrong key: `wrong_key` says so), or a
+    /// student; in any other room, as anyone. Opening a room that does not run counts against
+    /// `from`'s quota, unless it is a classroom (counted when it was made).
     pub async fn join(
         &self,
         name: &str,
         key: Option<&str>,
         viewer: bool,
         token: Option<String>,
+        from: IpAddr,
     ) -> Result<(RoomHandle, Joined, bool), RoomError> {
         let check = self.classrooms.check(name, key);
         if check == KeyCheck::Open && self.settings.classroom_only {
@@ -497,7 +513,8 @@ impl Rooms {
         let join = JoinAs { role, token };
         // A room that began to end after it was found takes no join: the next one does.
         for _ in 0..2 {
-            let handle = self.get_or_start(name, kind).await?;
+            let opener = (kind == RoomKind::Open).then_some(from);
+            let handle = self.get_or_start(name, kind, opener).await?;
             match handle.join(join.clone()).await {
                 Ok(joined) => return Ok((handle, joined, wrong_key)),
                 Err(RoomError::Closed) => continue,
@@ -507,9 +524,15 @@ impl Rooms {
         Err(RoomError::Closed)
     }
 
-    /// The room called `name` (already validated), started if it was not running. A room
-    /// that is ending is waited for: a new one must not meet the old one's deletions.
-    pub async fn get_or_start(&self, name: &str, kind: RoomKind) -> Result<RoomHandle, RoomError> {
+    /// The room called `name` (already validated), started if it was not running, on
+    /// `opener`'s quota if one is named. A room that is ending is waited for: a new one must
+    /// not meet the old one's deletions.
+    pub async fn get_or_start(
+        &self,
+        name: &str,
+        kind: RoomKind,
+        opener: Option<IpAddr>,
+    ) -> Result<RoomHandle, RoomError> {
         loop {
             let mut ended = {
                 let mut rooms = self.rooms.lock().expect("rooms lock");
@@ -520,6 +543,9 @@ impl Rooms {
                         rooms.retain(|_, r| !r.ended());
                         if rooms.len() >= self.settings.max_rooms {
                             return Err(RoomError::TooManyRooms(self.settings.max_rooms));
+                        }
+                        if let Some(opener) = opener {
+                            self.spend_quota(opener)?;
                         }
                         let running =
                             RoomActor::start(name.to_string(), kind, self.settings.clone());

@@ -1,14 +1,20 @@
-//! The `/ws` endpoint: hello, validation and limits, and one writer per browser.
+//! The `/ws` endpoint: admission, hello, validation and limits, and one writer per browser.
 //!
 //! A connection is a reading half and a writing half joined by `select!`. The writer sends the
 //! room's shared frames; when a browser falls more than `viewer_queue` frames behind, it gets a
-//! fresh snapshot instead of the backlog.
+//! fresh snapshot instead of the backlog. However a connection ends, it ends with one
+//! [`Ending`], and every ending the server chooses is told with a close frame whose code says why.
+//!
+//! What one connection can hold is bounded by construction: a frame or message of at most
+//! `max_message_bytes` (longer ones are refused at their header), the 4 KiB read buffer, the
+//! 16 KiB write buffer plus the one frame being written, and 64 queued answers.
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared::classroom::{student_name, Forbidden, Member, Need, Role, STUDENT_NAME_MAX_CHARS};
@@ -19,27 +25,35 @@ use shared::{
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
+use crate::admission::ConnectionSlot;
 use crate::http::AppState;
+use crate::listener::Peer;
 use crate::room::{encode, Frame, Joined, RoomError, RoomHandle, ViewerId};
 
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What the WebSocket layer buffers for reading (tungstenite's default, 128 KiB, is zeroed
+/// at every read) and for writing before it flushes.
+const READ_BUFFER_BYTES: usize = 4096;
+const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+
+/// How long the server waits for the rest of a frame unless told otherwise.
+pub const DEFAULT_FRAME_TIMEOUT_MS: u64 = 5000;
+
+/// How long a close frame may take to go out before the connection is dropped anyway.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Per-connection limits.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// Longest text frame that is parsed; longer ones get `too_large`.
+    /// Longest message, and so longest frame: a longer one is refused at its header with
+    /// `too_large` and close code 1009, before any of it is kept.
     pub max_message_bytes: usize,
     /// Messages per second a browser may send (bursts of twice that are allowed).
     pub max_messages_per_sec: u32,
-}
-
-impl Limits {
-    /// Frames beyond this are refused by the WebSocket layer itself, which closes the
-    /// connection (code 1009); between `max_message_bytes` and this, a typed error answers.
-    pub fn transport_max_bytes(&self) -> usize {
-        (self.max_message_bytes * 16).max(64 * 1024)
-    }
+    /// Longest the server waits for the rest of a frame or message it has begun to receive.
+    pub frame_timeout: Duration,
 }
 
 /// A message the server will not act on, and why.
@@ -71,6 +85,7 @@ impl From<RoomError> for Rejection {
         let code = match e {
             RoomError::Full(..) => ErrorCode::RoomFull,
             RoomError::TooManyRooms(_) => ErrorCode::TooManyRooms,
+            RoomError::Quota(_) => ErrorCode::TooManyNewRooms,
             RoomError::NoSuchClient(_) => ErrorCode::NoSuchClient,
             RoomError::NotHolding(_)
             | RoomError::Switching
@@ -197,10 +212,92 @@ impl RateLimit {
     }
 }
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(app): State<AppState>) -> Response {
-    ws.max_message_size(app.limits.transport_max_bytes())
-        .read_buffer_size(4096)
-        .on_upgrade(move |socket| connection(socket, app))
+/// The handshake: refused with 403 from a foreign origin; otherwise upgraded, the frame and
+/// message limits set, and the connection counted against its address.
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    headers: HeaderMap,
+    State(app): State<AppState>,
+) -> Response {
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().unwrap_or("?"));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if let Err(refused) = app.admission.origins.check(origin, host) {
+        tracing::warn!(peer = %peer.addr, "{refused}");
+        return (StatusCode::FORBIDDEN, format!("{refused}\n")).into_response();
+    }
+    let slot = app.admission.connections.take(peer.addr.ip());
+    let max = app.limits.max_message_bytes;
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .on_upgrade(move |socket| connection(socket, app, peer, slot))
+}
+
+/// Why a connection ends.
+#[derive(Debug, PartialEq, Eq)]
+enum Ending {
+    /// The browser closed it or went away: there is no one to tell.
+    Gone,
+    /// A frame or message over the limit (1009).
+    TooBig(String),
+    /// Against the server's rules: too many connections, a frame left unfinished, no hello
+    /// (1008).
+    Policy(String),
+    /// Not a WebSocket as the standard has it (1002).
+    Protocol(String),
+    /// The server stops (1001).
+    Away(String),
+    /// Something in the server failed: the room ended under a connection while the server
+    /// runs (1011).
+    Internal(String),
+}
+
+impl Ending {
+    /// The close frame that tells the browser why, if there is anyone to tell.
+    fn close_frame(&self) -> Option<CloseFrame> {
+        let (code, reason) = match self {
+            Ending::Gone => return None,
+            Ending::TooBig(why) => (close_code::SIZE, why),
+            Ending::Policy(why) => (close_code::POLICY, why),
+            Ending::Protocol(why) => (close_code::PROTOCOL, why),
+            Ending::Away(why) => (close_code::AWAY, why),
+            Ending::Internal(why) => (close_code::ERROR, why),
+        };
+        Some(CloseFrame {
+            code,
+            reason: close_reason(reason).into(),
+        })
+    }
+
+    /// What the WebSocket layer's error means for the connection.
+    fn of(error: axum::Error, limits: &Limits) -> Ending {
+        use tungstenite::Error as WsError;
+        match error.into_inner().downcast::<WsError>().map(|e| *e) {
+            Ok(WsError::Capacity(too_big)) => Ending::TooBig(format!(
+                "{too_big} (at most {} bytes a message)",
+                limits.max_message_bytes
+            )),
+            Ok(WsError::Protocol(bad)) => Ending::Protocol(bad.to_string()),
+            _ => Ending::Gone,
+        }
+    }
+}
+
+/// A close frame's reason is at most 123 bytes; a longer one is cut at a character boundary.
+fn close_reason(why: &str) -> &str {
+    const MAX: usize = 123;
+    if why.len() <= MAX {
+        return why;
+    }
+    let mut end = MAX;
+    while !why.is_char_boundary(end) {
+        end -= 1;
+    }
+    &why[..end]
 }
 
 /// What the reading half asks the writing half to send.
@@ -211,25 +308,100 @@ enum Outgoing {
 }
 
 type Sink = SplitSink<WebSocket, Message>;
+type Stream = SplitStream<WebSocket>;
 
-async fn connection(socket: WebSocket, app: AppState) {
+async fn connection(socket: WebSocket, app: AppState, peer: Peer, slot: Option<ConnectionSlot>) {
+    // The handshake's bytes started the clock; the WebSocket starts with nothing pending.
+    peer.unfinished.finished();
     let (mut sink, mut stream) = socket.split();
-    let mut shutdown = app.shutdown.clone();
-    let room = tokio::select! {
-        room = hello(&mut sink, &mut stream, &app) => room,
-        _ = shutdown.changed() => None,
+    let ending = match slot {
+        None => {
+            let limit = app.admission.connections.limit();
+            let full = Rejection::new(
+                ErrorCode::TooManyConnections,
+                format!(
+                    "{} already has {limit} connections open (--connections-per-address)",
+                    peer.addr.ip()
+                ),
+            );
+            let _ = sink.send(Message::Text(full.frame())).await;
+            Ending::Policy(full.message)
+        }
+        Some(_slot) => serve(&mut sink, &mut stream, &app, &peer).await,
     };
-    let Some((name, room, joined, _leaving)) = room else {
-        let _ = sink.close().await;
-        return;
+    if let Ending::TooBig(why) = &ending {
+        let too_big = Rejection::new(ErrorCode::TooLarge, why.clone());
+        let _ =
+            tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Text(too_big.frame()))).await;
+    }
+    if let Some(frame) = ending.close_frame() {
+        tracing::debug!(peer = %peer.addr, code = frame.code, reason = %frame.reason, "closing");
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    }
+}
+
+/// A connection that got its slot: the hello, then the room's stream until it ends.
+async fn serve(sink: &mut Sink, stream: &mut Stream, app: &AppState, peer: &Peer) -> Ending {
+    let mut shutdown = app.shutdown.clone();
+    let shutting_down = || Ending::Away("the server is shutting down".into());
+    let joined = tokio::select! {
+        joined = hello(sink, stream, app, peer) => joined,
+        _ = shutdown.changed() => return shutting_down(),
+    };
+    let (name, room, joined, _leaving) = match joined {
+        Ok(joined) => joined,
+        Err(ending) => return ending,
     };
     let (out_tx, out_rx) = mpsc::channel(64);
+    let ending = tokio::select! {
+        ending = write_half(sink, room.clone(), out_rx, app.ensemble.clone()) => ending,
+        ending = read_half(stream, room, joined, out_tx, app, peer) => ending,
+        _ = shutdown.changed() => shutting_down(),
+    };
+    // Rooms end as the server stops: that is no failure.
+    let ending = match ending {
+        Ending::Internal(_) if *app.shutdown.borrow() => shutting_down(),
+        ending => ending,
+    };
+    tracing::debug!(room = %name, ?ending, "viewer left");
+    ending
+}
+
+/// The next message from the browser, or why the connection ends: it closed, broke a limit, or
+/// left a frame unfinished for longer than `frame_timeout`.
+async fn next_message(
+    stream: &mut Stream,
+    limits: &Limits,
+    peer: &Peer,
+) -> Result<Message, Ending> {
+    let clock = &peer.unfinished;
+    clock.waiting();
+    let overdue = async {
+        loop {
+            let waited = clock.pending_for().unwrap_or_default();
+            if waited >= limits.frame_timeout {
+                return;
+            }
+            tokio::time::sleep(limits.frame_timeout - waited).await;
+        }
+    };
     tokio::select! {
-        _ = write_half(sink, room.clone(), out_rx, app.ensemble.clone()) => {}
-        _ = read_half(stream, room, joined, out_tx, &app) => {}
-        _ = shutdown.changed() => {}
+        biased;
+        next = stream.next() => match next {
+            Some(Ok(Message::Close(_))) | None => Err(Ending::Gone),
+            Some(Ok(message)) => {
+                // Bytes of the next frame read in the same chunk as this one's end are counted
+                // from the next bytes that come: they hold no more than the read buffer.
+                clock.finished();
+                Ok(message)
+            }
+            Some(Err(error)) => Err(Ending::of(error, limits)),
+        },
+        () = overdue => Err(Ending::Policy(format!(
+            "a frame was left unfinished for {} ms",
+            limits.frame_timeout.as_millis()
+        ))),
     }
-    tracing::debug!(room = %name, "viewer left");
 }
 
 /// Tells the room a connection has gone, however it ends.
@@ -247,28 +419,28 @@ impl Drop for Leaving {
 /// Waits for a good hello, answering anything else with an error.
 async fn hello(
     sink: &mut Sink,
-    stream: &mut SplitStream<WebSocket>,
+    stream: &mut Stream,
     app: &AppState,
-) -> Option<(String, RoomHandle, Joined, Leaving)> {
+    peer: &Peer,
+) -> Result<(String, RoomHandle, Joined, Leaving), Ending> {
     let deadline = Instant::now() + HELLO_TIMEOUT;
+    let gone = |_| Ending::Gone;
     loop {
-        let next = tokio::time::timeout_at(deadline, stream.next()).await;
+        let next = tokio::time::timeout_at(deadline, next_message(stream, &app.limits, peer)).await;
         let message = match next {
-            Ok(Some(Ok(message))) => message,
-            Ok(_) => return None,
+            Ok(message) => message?,
             Err(_) => {
                 let late = Rejection::new(ErrorCode::HelloExpected, "no hello within 10 s");
                 let _ = sink.send(Message::Text(late.frame())).await;
-                return None;
+                return Err(Ending::Policy(late.message));
             }
         };
         let text = match message {
             Message::Text(text) => text,
-            Message::Close(_) => return None,
-            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Close(_) | Message::Ping(_) | Message::Pong(_) => continue,
             Message::Binary(_) => {
                 let bad = Rejection::new(ErrorCode::Malformed, "binary frames are not spoken here");
-                let _ = sink.send(Message::Text(bad.frame())).await;
+                sink.send(Message::Text(bad.frame())).await.map_err(gone)?;
                 continue;
             }
         };
@@ -292,7 +464,7 @@ async fn hello(
                     ))
                 } else {
                     app.rooms
-                        .join(&room, key.as_deref(), viewer, student)
+                        .join(&room, key.as_deref(), viewer, student, peer.addr.ip())
                         .await
                         .map(|(handle, joined, wrong_key)| (room, handle, joined, wrong_key))
                         .map_err(Rejection::from)
@@ -326,24 +498,29 @@ async fn hello(
                     );
                     let _ = sink.send(Message::Text(wrong.frame())).await;
                 }
-                sent.ok()?;
-                return Some((name, room, joined, leaving));
+                sent.map_err(gone)?;
+                return Ok((name, room, joined, leaving));
             }
             Err(rejection) => {
-                sink.send(Message::Text(rejection.frame())).await.ok()?;
+                sink.send(Message::Text(rejection.frame()))
+                    .await
+                    .map_err(gone)?;
             }
         }
     }
 }
 
+/// Sends the room's frames and the reading half's answers until the browser is gone or the
+/// room ends.
 async fn write_half(
-    mut sink: Sink,
+    sink: &mut Sink,
     room: RoomHandle,
     mut out: mpsc::Receiver<Outgoing>,
     mut ensemble: watch::Receiver<EnsembleView>,
-) {
+) -> Ending {
+    let room_ended = || Ending::Internal("the room ended under this connection".into());
     let Ok(first) = room.subscribe().await else {
-        return;
+        return room_ended();
     };
     let mut frames = first.frames;
     let mut next = Some(first.snapshot);
@@ -362,24 +539,25 @@ async fn write_half(
                     Some(Outgoing::Frame(frame)) => frame,
                     Some(Outgoing::Resync) => match resubscribe(&room, &mut frames).await {
                         Some(frame) => frame,
-                        None => return,
+                        None => return room_ended(),
                     },
-                    None => return,
+                    // The reading half has ended, with its own reason.
+                    None => std::future::pending().await,
                 },
                 received = frames.recv() => match received {
                     Ok(frame) => frame,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         match fell_behind(missed, &room, &mut frames).await {
                             Some(frame) => frame,
-                            None => return,
+                            None => return room_ended(),
                         }
                     }
-                    Err(broadcast::error::RecvError::Closed) => return,
+                    Err(broadcast::error::RecvError::Closed) => return room_ended(),
                 },
             },
         };
         if sink.feed(Message::Text(frame)).await.is_err() {
-            return;
+            return Ending::Gone;
         }
         // What else the room has published already goes out in the same write: a hand-off is a
         // burst of events, and a thousand viewers make a system call per write each.
@@ -387,13 +565,13 @@ async fn write_half(
             match frames.try_recv() {
                 Ok(frame) => {
                     if sink.feed(Message::Text(frame)).await.is_err() {
-                        return;
+                        return Ending::Gone;
                     }
                 }
                 Err(broadcast::error::TryRecvError::Lagged(missed)) => {
                     next = fell_behind(missed, &room, &mut frames).await;
                     if next.is_none() {
-                        return;
+                        return room_ended();
                     }
                     break;
                 }
@@ -402,7 +580,7 @@ async fn write_half(
             }
         }
         if sink.flush().await.is_err() {
-            return;
+            return Ending::Gone;
         }
     }
 }
@@ -427,26 +605,28 @@ async fn resubscribe(room: &RoomHandle, frames: &mut broadcast::Receiver<Frame>)
     Some(sub.snapshot)
 }
 
+/// Reads the browser's intents and acts on them until it goes or breaks a limit.
 async fn read_half(
-    mut stream: SplitStream<WebSocket>,
+    stream: &mut Stream,
     room: RoomHandle,
     mut joined: Joined,
     out: mpsc::Sender<Outgoing>,
     app: &AppState,
-) {
+    peer: &Peer,
+) -> Ending {
     let mut rate = RateLimit::new(app.limits.max_messages_per_sec);
-    while let Some(Ok(message)) = stream.next().await {
-        let text = match message {
-            Message::Text(text) => text,
-            Message::Close(_) => return,
-            Message::Ping(_) | Message::Pong(_) => continue,
-            Message::Binary(_) => {
+    loop {
+        let text = match next_message(stream, &app.limits, peer).await {
+            Ok(Message::Text(text)) => text,
+            Ok(Message::Close(_) | Message::Ping(_) | Message::Pong(_)) => continue,
+            Ok(Message::Binary(_)) => {
                 let bad = Rejection::new(ErrorCode::Malformed, "binary frames are not spoken here");
                 if out.send(Outgoing::Frame(bad.frame())).await.is_err() {
-                    return;
+                    return Ending::Gone;
                 }
                 continue;
             }
+            Err(ending) => return ending,
         };
         let result = if rate.allow() {
             match parse_client_msg(text.as_str(), &app.limits) {
@@ -470,7 +650,7 @@ async fn read_half(
         };
         if let Err(rejection) = result {
             if out.send(Outgoing::Frame(rejection.frame())).await.is_err() {
-                return;
+                return Ending::Gone;
             }
         }
     }
@@ -574,6 +754,7 @@ mod tests {
         Limits {
             max_message_bytes: 64,
             max_messages_per_sec: 5,
+            frame_timeout: Duration::from_secs(5),
         }
     }
 
@@ -640,6 +821,25 @@ mod tests {
                 recipe: shared::LockRecipeKind::ChildrenWatch
             })
         );
+    }
+
+    #[test]
+    fn every_ending_the_server_chooses_has_its_close_code() {
+        let code = |ending: Ending| ending.close_frame().map(|f| f.code);
+        assert_eq!(code(Ending::Gone), None);
+        assert_eq!(code(Ending::TooBig("big".into())), Some(1009));
+        assert_eq!(code(Ending::Policy("rule".into())), Some(1008));
+        assert_eq!(code(Ending::Protocol("bad".into())), Some(1002));
+        assert_eq!(code(Ending::Away("bye".into())), Some(1001));
+        assert_eq!(code(Ending::Internal("bug".into())), Some(1011));
+    }
+
+    #[test]
+    fn a_close_reason_fits_its_frame() {
+        let long = "é".repeat(100);
+        let reason = close_reason(&long);
+        assert!(reason.len() <= 123 && long.starts_with(reason));
+        assert_eq!(close_reason("short"), "short");
     }
 
     #[test]

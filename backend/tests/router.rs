@@ -26,6 +26,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
                 max_servers: 20,
                 max_app_clients: 10,
                 max_rooms: 4,
+                rooms_per_address: 20,
                 viewer_queue: 16,
                 default_hold_ms: 3000,
                 course: Arc::new(backend::lesson::builtin_course().unwrap()),
@@ -41,7 +42,9 @@ fn app(ui: &std::path::Path) -> axum::Router {
         limits: Arc::new(Limits {
             max_message_bytes: 4096,
             max_messages_per_sec: 20,
+            frame_timeout: std::time::Duration::from_secs(5),
         }),
+        admission: Arc::new(backend::admission::Admission::new(&Default::default())),
         info: ServerInfo {
             zookeeper: "127.0.0.1:1".into(),
             session_timeout_ms: 5000,

@@ -12,13 +12,15 @@ use crate::i18n::Lang;
 use crate::lesson::Answers;
 
 /// The WebSocket's state, as shown in the header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Connection {
     Connecting,
     Live,
-    /// Lost; the next attempt is in `retry_ms`.
+    /// Lost; the next attempt is in `retry_ms`. `why`: the reason the server gave in its
+    /// close frame, if it closed the connection itself.
     Lost {
         retry_ms: u32,
+        why: Option<String>,
     },
 }
 

@@ -3,7 +3,7 @@
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};
 use futures::future::{select, Either};
 use futures::{SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message};
+use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use shared::{ClientMsg, ServerMsg};
 use yew::Callback;
@@ -75,6 +75,7 @@ async fn run(
     let mut retry_ms = FIRST_RETRY_MS;
     loop {
         dispatch.emit(Action::Connection(Connection::Connecting));
+        let mut why = None;
         if let Ok(socket) = WebSocket::open(&url) {
             let (mut write, mut read) = socket.split();
             // Read at every attempt: a student named since the last one comes back as such.
@@ -107,6 +108,10 @@ async fn run(
                             }
                         }
                         Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
+                        Either::Left((Some(Err(WebSocketError::ConnectionClose(close))), _)) => {
+                            why = closed_because(close.code, &close.reason);
+                            break;
+                        }
                         Either::Left((_, _)) => break,
                         Either::Right((Some(msg), _)) => {
                             if write.send(encode(&msg)).await.is_err() {
@@ -119,11 +124,18 @@ async fn run(
                 }
             }
         }
-        dispatch.emit(Action::Connection(Connection::Lost { retry_ms }));
+        dispatch.emit(Action::Connection(Connection::Lost { retry_ms, why }));
         TimeoutFuture::new(retry_ms).await;
         while inbox.try_recv().is_ok() {}
         retry_ms = (retry_ms * 2).min(LAST_RETRY_MS);
     }
+}
+
+/// What a close frame says, if the server closed the connection for a reason (1008 policy,
+/// 1009 too big, 1001 going away, 1011 a failure) rather than a browser's own close.
+fn closed_because(code: u16, reason: &str) -> Option<String> {
+    (code != 1000 && code != 1005 && code != 1006 && !reason.is_empty())
+        .then(|| format!("{code}: {reason}"))
 }
 
 fn encode(msg: &ClientMsg) -> Message {
@@ -133,6 +145,16 @@ fn encode(msg: &ClientMsg) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_s_close_reason_is_kept_and_a_plain_close_is_not() {
+        assert_eq!(
+            closed_because(1008, "127.0.0.1 already has 256 connections open").as_deref(),
+            Some("1008: 127.0.0.1 already has 256 connections open")
+        );
+        assert_eq!(closed_because(1006, ""), None);
+        assert_eq!(closed_because(1000, "bye"), None);
+    }
 
     #[test]
     fn room_comes_from_the_query_or_defaults_to_main() {

@@ -511,7 +511,7 @@ pub enum ErrorCode {
     UnknownMessage,
     /// A known `type` with missing or ill-typed fields.
     InvalidMessage,
-    /// The frame is longer than `max_message_bytes`.
+    /// The message is longer than `max_message_bytes`; the connection closes (1009).
     TooLarge,
     /// Too many messages per second from this connection.
     RateLimited,
@@ -527,6 +527,12 @@ pub enum ErrorCode {
     BadName,
     /// The server already runs `--max-rooms` rooms.
     TooManyRooms,
+    /// This address has opened `--rooms-per-address` new rooms (or classrooms) within the
+    /// hour.
+    TooManyNewRooms,
+    /// This address already holds `--connections-per-address` connections; the connection
+    /// closes (1008).
+    TooManyConnections,
     /// No client with that id is in the room.
     NoSuchClient,
     /// The request is valid but the client is not in a state to do it.

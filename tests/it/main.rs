@@ -10,6 +10,7 @@ mod browser_replay;
 mod classroom;
 mod convergence;
 mod ensemble;
+mod exposure;
 mod external;
 mod failures;
 mod lessons;

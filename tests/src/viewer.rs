@@ -17,6 +17,42 @@ pub const WAIT: Duration = Duration::from_secs(30);
 /// A WebSocket to the server, before or without the viewer's bookkeeping.
 pub type RawSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// How a connection ended: the typed errors the server sent before it closed, and its close
+/// frame's code and reason (`None`: it closed without one).
+#[derive(Debug)]
+pub struct Closed {
+    pub errors: Vec<ErrorCode>,
+    pub close: Option<(u16, String)>,
+}
+
+/// Reads a socket to its end (failing the test after [`WAIT`]).
+pub async fn read_to_close(ws: &mut RawSocket) -> Closed {
+    let mut errors = Vec::new();
+    loop {
+        let next = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("the server did not close within the wait");
+        match next {
+            Some(Ok(Message::Text(text))) => {
+                if let Ok(ServerMsg::Error { code, .. }) = serde_json::from_str(&text) {
+                    errors.push(code);
+                }
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let close = frame.map(|f| (u16::from(f.code), f.reason.to_string()));
+                return Closed { errors, close };
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => {
+                return Closed {
+                    errors,
+                    close: None,
+                }
+            }
+        }
+    }
+}
+
 pub struct Viewer {
     ws: RawSocket,
     /// The room as the stream built it.
@@ -115,6 +151,11 @@ impl Viewer {
                 other => panic!("expected a snapshot, got {other:?}"),
             }
         }
+    }
+
+    /// Reads on until the server closes the connection.
+    pub async fn until_closed(&mut self) -> Closed {
+        read_to_close(&mut self.ws).await
     }
 
     pub async fn send(&mut self, msg: &ClientMsg) {

@@ -192,16 +192,19 @@ pub fn app() -> Html {
     };
     // Slow motion stretches the page's animations as much as the moves.
     let stretch = state.view.as_ref().map_or(1, |v| v.time.stretch());
-    let (status_class, status_text) = match state.connection {
+    let (status_class, status_text) = match &state.connection {
         _ if state.replay.is_some() => ("status replay", "replay".to_string()),
         Connection::Connecting => ("status connecting", Text::Connecting.get(lang).to_string()),
         Connection::Live => ("status live", Text::Live.get(lang).to_string()),
-        Connection::Lost { retry_ms } => (
+        Connection::Lost { retry_ms, why } => (
             "status lost",
             format!(
-                "{} ({:.1} s)",
+                "{} ({:.1} s){}",
                 Text::Lost.get(lang),
-                f64::from(retry_ms) / 1000.0
+                f64::from(*retry_ms) / 1000.0,
+                why.as_ref()
+                    .map(|why| format!(" · {why}"))
+                    .unwrap_or_default()
             ),
         ),
     };

@@ -122,6 +122,8 @@ async fn run(connect: &str, viewers: usize, stalled: bool) -> Result<Samples> {
         s.limits.max_messages_per_sec = 1000;
         s.max_lock_clients = 500;
         s.viewer_queue = VIEWER_QUEUE;
+        // Here a thousand browsers come from one address.
+        s.admission.connections_per_address = viewers + 16;
     })
     .await;
     let mut driver = app.viewer().await;

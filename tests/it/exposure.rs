@@ -1,0 +1,183 @@
+//! Safe to expose: which pages may open a WebSocket, what one address may hold, and the close
+//! code of every connection the server ends.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use shared::{ClientMsg, ErrorCode, ServerMsg};
+use tests::viewer::{read_to_close, RawSocket};
+use tests::{spawn_app, spawn_app_with, Viewer};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+/// A handshake from a page of `origin` (none: a tool that is no web page): the socket, or the
+/// HTTP status and body it was refused with.
+async fn handshake(
+    addr: std::net::SocketAddr,
+    origin: Option<&str>,
+) -> Result<RawSocket, (u16, String)> {
+    let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(WsError::Http(response)) => {
+            let body = response.body().clone().unwrap_or_default();
+            Err((
+                response.status().as_u16(),
+                String::from_utf8_lossy(&body).into_owned(),
+            ))
+        }
+        Err(e) => panic!("handshake: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn only_the_server_s_own_and_listed_origins_may_open_a_websocket() {
+    let trunk = "http://127.0.0.1:8081";
+    let app = spawn_app_with(|s| s.admission.allow_origins = vec![trunk.into()]).await;
+    let addr = app.server.addr();
+    let own = format!("http://{addr}");
+    for allowed in [Some(own.as_str()), Some(trunk), None] {
+        let ws = handshake(addr, allowed).await;
+        let mut viewer = Viewer::join_socket(ws.expect("let in"), &app.room).await;
+        assert!(viewer.you.is_some(), "{allowed:?} joined");
+        viewer.send(&ClientMsg::Resync).await;
+    }
+    for foreign in [
+        "http://evil.example",
+        "null",
+        "http://127.0.0.1:8082",
+        "https://evil.example:443",
+    ] {
+        let (status, body) = handshake(addr, Some(foreign))
+            .await
+            .expect_err("a foreign origin is refused");
+        assert_eq!(status, 403, "{foreign}");
+        assert!(body.contains(foreign), "{foreign}: {body}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_connections_and_gets_a_typed_error_beyond() {
+    let app = spawn_app_with(|s| s.admission.connections_per_address = 3).await;
+    let mut first = app.viewer().await;
+    let _second = app.viewer().await;
+    let third = app.viewer().await;
+    let mut fourth = Viewer::connect(app.server.addr()).await;
+    let closed = read_to_close(&mut fourth).await;
+    assert_eq!(closed.errors, [ErrorCode::TooManyConnections]);
+    let (code, reason) = closed.close.expect("a close frame");
+    assert_eq!(code, 1008);
+    assert!(reason.contains("127.0.0.1"), "{reason}");
+    // One leaves: once the room has seen it go, its place is free again.
+    first
+        .until("three watching", |view, _| {
+            (view.classroom.watching == 3).then_some(())
+        })
+        .await;
+    drop(third);
+    first
+        .until("the third viewer gone", |view, _| {
+            (view.classroom.watching == 2).then_some(())
+        })
+        .await;
+    let again = app.viewer().await;
+    assert_eq!(again.view.room, app.room);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_address_opens_at_most_its_rooms_an_hour_and_joins_running_ones() {
+    let app = spawn_app_with(|s| s.admission.rooms_per_address = 2).await;
+    let addr = app.server.addr();
+    let _first = app.viewer().await;
+    let _second = Viewer::join(addr, &tests::unique_room()).await;
+    let mut third = Viewer::connect(addr).await;
+    third
+        .send(Message::text(
+            serde_json::to_string(&ClientMsg::hello(tests::unique_room())).unwrap(),
+        ))
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(tests::viewer::WAIT, third.next())
+        .await
+        .expect("an answer")
+        .expect("open")
+        .unwrap();
+    let answer: ServerMsg = serde_json::from_str(answer.to_text().unwrap()).unwrap();
+    assert!(
+        matches!(answer, ServerMsg::Error { code: ErrorCode::TooManyNewRooms, ref message } if message.contains("--rooms-per-address")),
+        "{answer:?}"
+    );
+    // A room that runs takes the same address as before.
+    let again = app.viewer().await;
+    assert_eq!(again.view.room, app.room);
+    // A classroom is a new room too.
+    let (status, body) = tests::http(addr, "POST", "/classrooms", b"").await;
+    assert_eq!(status, 429, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("--rooms-per-address"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_is_told_too_large_and_closed_with_1009() {
+    let app = spawn_app_with(|s| s.limits.max_message_bytes = 256).await;
+    let mut viewer = app.viewer().await;
+    let pad = "x".repeat(300);
+    viewer
+        .send_raw(Message::text(format!(
+            r#"{{"type":"resync","pad":"{pad}"}}"#
+        )))
+        .await;
+    let closed = viewer.until_closed().await;
+    assert!(closed.errors.contains(&ErrorCode::TooLarge), "{closed:?}");
+    let (code, reason) = closed.close.expect("a close frame");
+    assert_eq!(code, 1009);
+    assert!(reason.contains("256"), "{reason}");
+    // Just under the limit is a message like any other.
+    let mut viewer = app.viewer().await;
+    let pad = "x".repeat(200);
+    viewer
+        .send_raw(Message::text(format!(
+            r#"{{"type":"resync","pad":"{pad}"}}"#
+        )))
+        .await;
+    loop {
+        if let ServerMsg::Snapshot { .. } = viewer.next().await {
+            break;
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_server_that_stops_closes_its_connections_with_1001() {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    let stopping = tokio::spawn(app.stop());
+    let closed = viewer.until_closed().await;
+    let (code, _) = closed.close.expect("a close frame");
+    assert_eq!(code, 1001);
+    stopping.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_connection_that_only_listens_is_never_timed_out() {
+    let app = spawn_app_with(|s| s.limits.frame_timeout = Duration::from_millis(300)).await;
+    let mut viewer = app.viewer().await;
+    // Four frame timeouts of silence from the browser: it is waiting, not sending.
+    let until = tokio::time::Instant::now() + Duration::from_millis(1200);
+    while viewer.next_before(until).await.is_some() {}
+    viewer.send(&ClientMsg::Resync).await;
+    loop {
+        if let ServerMsg::Snapshot { .. } = viewer.next().await {
+            break;
+        }
+    }
+    app.stop().await;
+}
