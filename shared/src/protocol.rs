@@ -263,7 +263,7 @@ impl LockRecipeKind {
 }
 
 /// The ZooKeeper call that set a watch, named as in the seed's Java code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WatchCall {
     GetData,
@@ -272,7 +272,7 @@ pub enum WatchCall {
 }
 
 /// The kind of a delivered watch notification.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WatchedKind {
     NodeCreated,

@@ -26,7 +26,7 @@ pub use shared::LOCK_DIR;
 pub const LOCK_PREFIX: &str = "/locks/sub";
 
 /// A ZooKeeper call the recipe wants made; its result comes back as an [`Input`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ZkCall {
     /// `create(LOCK_PREFIX, EPHEMERAL_SEQUENTIAL)` → [`Input::Created`].
     CreateLockNode,
@@ -94,7 +94,7 @@ pub enum Input {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
     Connecting,
     Creating,
@@ -109,7 +109,7 @@ enum Phase {
 }
 
 /// What every lock recipe does alike: connect, create, list, hold, release.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Core {
     client: ClientId,
     phase: Phase,
@@ -345,8 +345,9 @@ impl Core {
     }
 }
 
-/// One lock client's recipe, whichever the room runs.
-#[derive(Clone, Debug)]
+/// One lock client's recipe, whichever the room runs. Comparable and hashable, so a model
+/// checker can tell its states apart (`backend/tests/model_check.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockRecipe {
     Predecessor(PredecessorLock),
     Naive(NaiveLock),
@@ -378,6 +379,11 @@ impl LockRecipe {
 
     pub fn is_holding(&self) -> bool {
         self.core().phase == Phase::Holding
+    }
+
+    /// Waiting for a notification: it has armed its watch and makes no call until it fires.
+    pub fn is_waiting(&self) -> bool {
+        self.core().phase == Phase::Waiting
     }
 
     /// A careful holder whose connection dropped: it holds its node and does no work.

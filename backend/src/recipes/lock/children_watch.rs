@@ -8,7 +8,7 @@ use shared::{ClientId, RoomEvent, WatchCall, WatchedKind};
 
 use super::{Core, Input, Phase, Step, LOCK_DIR};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ChildrenWatchLock {
     pub(super) core: Core,
 }

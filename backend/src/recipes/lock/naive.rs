@@ -8,7 +8,7 @@ use shared::{ClientId, WatchedKind};
 
 use super::{Core, Input, Step};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NaiveLock {
     pub(super) core: Core,
 }
