@@ -77,7 +77,16 @@ async fn get(app: axum::Router, uri: &str) -> (StatusCode, String) {
 async fn makes_classrooms_and_draws_their_students_link_as_a_qr_code() {
     let ui = tempfile::tempdir().unwrap();
     let response = app(ui.path())
-        .oneshot(Request::post("/classrooms").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::post("/classrooms")
+                // What the server's listener gives every request: who sent it.
+                .extension(axum::extract::ConnectInfo(backend::listener::Peer {
+                    addr: "192.168.1.31:50000".parse().unwrap(),
+                    unfinished: Default::default(),
+                }))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
