@@ -79,8 +79,8 @@ pub struct Config {
 
     /// A web page's origin that may open WebSockets besides the server's own, as
     /// scheme://host[:port]; repeatable. For `trunk serve`: http://127.0.0.1:8081.
-    #[arg(long = "allow-origin", env = "ZKPLAY_ALLOW_ORIGIN", value_delimiter = ',', value_parser = parse_origin)]
-    pub allow_origins: Vec<String>,
+    #[arg(long, env = "ZKPLAY_ALLOW_ORIGIN", value_delimiter = ',', value_parser = parse_origin)]
+    pub allow_origin: Vec<String>,
 
     /// Open WebSocket connections one address (an IPv4 address, an IPv6 /64) may hold.
     #[arg(long, env = "ZKPLAY_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_CONNECTIONS_PER_ADDRESS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
@@ -165,7 +165,7 @@ impl Config {
                 frame_timeout: Duration::from_millis(self.frame_timeout_ms),
             },
             admission: AdmissionSettings {
-                allow_origins: self.allow_origins.clone(),
+                allow_origins: self.allow_origin.clone(),
                 connections_per_address: self.connections_per_address,
                 rooms_per_address: self.rooms_per_address,
             },
