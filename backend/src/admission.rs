@@ -43,11 +43,11 @@ impl Default for AdmissionSettings {
     }
 }
 
-/// The server's admission state.
+/// The server's admission state at the handshake. New rooms are counted where they are made,
+/// by [`crate::room::Rooms`]' own [`RoomQuota`].
 pub struct Admission {
     pub origins: OriginPolicy,
     pub connections: Arc<ConnectionCounts>,
-    pub rooms: RoomQuota,
 }
 
 impl Admission {
@@ -55,7 +55,6 @@ impl Admission {
         Admission {
             origins: OriginPolicy::new(settings.allow_origins.clone()),
             connections: Arc::new(ConnectionCounts::new(settings.connections_per_address)),
-            rooms: RoomQuota::new(settings.rooms_per_address),
         }
     }
 }
