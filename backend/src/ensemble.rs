@@ -203,6 +203,9 @@ impl Ensemble {
             .arg("-Xmx256m")
             .arg("-XX:+UseSerialGC")
             .arg("-Dzookeeper.admin.enableServer=false")
+            // Times in the log, to the millisecond, so that its lines can be put beside ours.
+            .arg("-Dorg.slf4j.simpleLogger.showDateTime=true")
+            .arg("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS")
             .arg("-cp")
             .arg(&self.class_path)
             .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
@@ -233,6 +236,11 @@ impl Ensemble {
             .await;
         }
         Ok(())
+    }
+
+    /// Each member's log file, in member order (they go with the data when the ensemble stops).
+    pub fn logs(&self) -> Vec<PathBuf> {
+        self.members.iter().map(|m| m.log.clone()).collect()
     }
 
     pub fn members(&self) -> usize {
@@ -472,6 +480,10 @@ impl EnsembleControl {
 
     pub async fn connect_string(&self) -> String {
         self.0.lock().await.connect_string()
+    }
+
+    pub async fn logs(&self) -> Vec<PathBuf> {
+        self.0.lock().await.logs()
     }
 
     /// Stops every member and removes the data.

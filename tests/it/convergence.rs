@@ -2,79 +2,16 @@
 //! started again, the room's view, its lock clients and its app client agree with the tree a
 //! separate raw session reads.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use shared::{ClientMsg, CloseReason, MemberMode, RoomEvent};
 use tests::viewer::WAIT;
+use tests::zookeeper::RawSession;
 use tests::{zookeeper, Viewer};
 use tokio::time::Instant;
-use zookeeper_client::{Acls, Client, CreateMode, Error, SessionState};
-
-/// The test's own raw session, which reads the tree the view must match. It keeps a log of its
-/// states, so that a failure says what the session went through.
-struct Checker {
-    client: Client,
-    states: Arc<Mutex<Vec<(Duration, SessionState)>>>,
-}
-
-impl Checker {
-    async fn connect(connect: &str) -> Self {
-        let client = Client::connector()
-            .with_session_timeout(zookeeper::LONGEST_SESSION)
-            .connect(connect)
-            .await
-            .expect("a raw session");
-        let states = Arc::new(Mutex::new(Vec::new()));
-        let mut watcher = client.state_watcher();
-        let log = states.clone();
-        let opened = Instant::now();
-        tokio::spawn(async move {
-            loop {
-                let state = watcher.changed().await;
-                log.lock().unwrap().push((opened.elapsed(), state));
-                if state.is_terminated() {
-                    break;
-                }
-            }
-        });
-        Checker { client, states }
-    }
-
-    /// `call` on the raw session, made again once it has reconnected after a lost connection
-    /// (a member going down).
-    async fn again<T, F, Fut>(&self, mut call: F) -> T
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, Error>>,
-    {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            match call().await {
-                Ok(value) => return value,
-                Err(Error::ConnectionLoss) if Instant::now() < deadline => {
-                    let mut watcher = self.client.state_watcher();
-                    while watcher.state() != SessionState::SyncConnected {
-                        if tokio::time::timeout_at(deadline, watcher.changed())
-                            .await
-                            .is_err()
-                        {
-                            break;
-                        }
-                    }
-                }
-                Err(e) => panic!(
-                    "raw session: {e}; its states since it opened: {:?}",
-                    self.states.lock().unwrap()
-                ),
-            }
-        }
-    }
-}
+use zookeeper_client::{Acls, CreateMode, Error};
 
 /// The children of a room folder as the raw session reads them: sorted chroot-relative paths,
 /// with each node's data.
-async fn raw_children(raw: &Checker, room: &str, dir: &str) -> Vec<(String, String)> {
+async fn raw_children(raw: &RawSession, room: &str, dir: &str) -> Vec<(String, String)> {
     let full = format!("/zkplay/{room}{dir}");
     let mut names = raw.again(|| raw.client.list_children(&full)).await;
     names.sort();
@@ -102,7 +39,7 @@ async fn raw_children(raw: &Checker, room: &str, dir: &str) -> Vec<(String, Stri
 
 /// Waits until the viewer's queue and registry are exactly what the raw session reads, and the
 /// app client's latest line lists exactly the registered addresses.
-async fn converge(viewer: &mut Viewer, raw: &Checker, room: &str, when: &str) {
+async fn converge(viewer: &mut Viewer, raw: &RawSession, room: &str, when: &str) {
     let locks = raw_children(raw, room, "/locks").await;
     let registry = raw_children(raw, room, "/sgroup").await;
     let line = format!(
@@ -179,7 +116,7 @@ async fn after_each_member_restarts_the_view_and_the_clients_converge_to_the_tre
     let mut viewer = app.viewer().await;
     until_mode(&mut viewer, 1, true).await;
     viewer.send(&ClientMsg::SetHoldMs { hold_ms: 150 }).await;
-    let raw = Checker::connect(&connect).await;
+    let raw = RawSession::connect(&connect).await;
 
     // The observer's persistent watch on the room's lock folder is on the member it talks to.
     let observed = format!("/zkplay/{}/locks", app.room);

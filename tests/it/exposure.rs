@@ -181,3 +181,81 @@ async fn a_connection_that_only_listens_is_never_timed_out() {
     }
     app.stop().await;
 }
+
+/// The sessions every member of `ensemble` holds, as `cons` lists them (its own connection
+/// carries no session).
+async fn sessions_on(members: &[String]) -> std::collections::BTreeSet<String> {
+    let mut sessions = std::collections::BTreeSet::new();
+    for member in members {
+        let cons = backend::probe::four_letter_word(member, "cons")
+            .await
+            .unwrap_or_default();
+        sessions.extend(
+            cons.split("sid=")
+                .skip(1)
+                .filter_map(|rest| rest.split([',', ')']).next())
+                .filter(|sid| *sid != "0x0")
+                .map(str::to_string),
+        );
+    }
+    sessions
+}
+
+/// Polls `cons` until `done` holds for the ensemble's sessions (each check is one round of
+/// four-letter words; there is no event to wait for from outside the server).
+async fn until_sessions(
+    members: &[String],
+    what: &str,
+    done: impl Fn(&std::collections::BTreeSet<String>) -> bool,
+) -> std::collections::BTreeSet<String> {
+    let deadline = tokio::time::Instant::now() + tests::viewer::WAIT;
+    loop {
+        let sessions = sessions_on(members).await;
+        if done(&sessions) {
+            return sessions;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; sessions: {sessions:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_room_no_one_watches_keeps_no_zookeeper_session_open() {
+    // An ensemble of the test's own, so that every session on it is this server's.
+    let ensemble = tests::zookeeper::three_members().await;
+    let members: Vec<String> = ensemble
+        .connect_string()
+        .await
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let connect = ensemble.connect_string().await;
+    let app = spawn_app_with(move |s| {
+        s.zk.connect = connect;
+        s.room_idle = Duration::from_secs(1);
+    })
+    .await;
+    let before = sessions_on(&members).await;
+    assert!(before.is_empty(), "sessions before any room: {before:?}");
+
+    let mut viewer = app.viewer().await;
+    viewer.until_app_client_settled().await;
+    // The room's observer and its own AppClient.
+    let open = until_sessions(&members, "the room's sessions", |s| s.len() >= 2).await;
+    drop(viewer);
+    // A second without a viewer ends the room, and with it every session it opened.
+    until_sessions(&members, "the room's sessions to close", |s| {
+        s.is_disjoint(&open)
+    })
+    .await;
+    // Whoever comes next opens the room afresh, with sessions of its own.
+    let again = app.viewer().await;
+    let reopened = until_sessions(&members, "the new room's sessions", |s| !s.is_empty()).await;
+    assert!(reopened.is_disjoint(&open), "{reopened:?} reuses {open:?}");
+    drop(again);
+    app.stop().await;
+    ensemble.stop().await;
+}

@@ -1,7 +1,8 @@
 //! The test harness: one real ZooKeeper per test binary, a zkplay server per test in a room of
-//! its own, WebSocket viewers that keep a `RoomView`, and a headless Chromium.
+//! its own, WebSocket viewers that keep a `RoomView`, a headless Chromium, and the soak.
 
 pub mod browser;
+pub mod soak;
 pub mod viewer;
 pub mod zookeeper;
 

@@ -14,6 +14,16 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long any single wait may take before the test fails (a bound, not a pause).
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// What reading a viewer's socket gave.
+#[derive(Debug)]
+pub enum Polled {
+    Message(ServerMsg),
+    /// Nothing came before the deadline.
+    Quiet,
+    /// The connection has ended.
+    Closed,
+}
+
 /// A WebSocket to the server, before or without the viewer's bookkeeping.
 pub type RawSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -176,14 +186,25 @@ impl Viewer {
 
     /// The next server message, or `None` at `deadline`.
     pub async fn next_before(&mut self, deadline: tokio::time::Instant) -> Option<ServerMsg> {
+        match self.poll(deadline).await {
+            Polled::Message(msg) => Some(msg),
+            Polled::Quiet => None,
+            Polled::Closed => panic!("the server closed the connection"),
+        }
+    }
+
+    /// The next server message, [`Polled::Quiet`] at `deadline`, or [`Polled::Closed`] when
+    /// the connection has ended (the server stopped, or died). The message is not applied:
+    /// [`Viewer::absorb`] does that.
+    pub async fn poll(&mut self, deadline: tokio::time::Instant) -> Polled {
         loop {
-            let frame = tokio::time::timeout_at(deadline, self.ws.next())
-                .await
-                .ok()?
-                .expect("the server closed the connection")
-                .expect("WebSocket error");
-            if let Message::Text(text) = frame {
-                return Some(serde_json::from_str(&text).expect("a server message"));
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return Polled::Quiet,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return Polled::Closed,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    return Polled::Message(serde_json::from_str(&text).expect("a server message"))
+                }
+                Ok(Some(Ok(_))) => {}
             }
         }
     }
@@ -220,7 +241,8 @@ impl Viewer {
         }
     }
 
-    fn absorb(&mut self, msg: ServerMsg) {
+    /// Applies a server message to the view, the history, the errors and the ensemble.
+    pub fn absorb(&mut self, msg: ServerMsg) {
         match msg {
             ServerMsg::Event { seq, at_ms, event } => {
                 if seq > self.view.seq {

@@ -3,9 +3,12 @@
 //! It is tied to the test process (see `backend::ensemble`), so it dies with it; its data lives
 //! under cargo's target tmp folder, and earlier runs' folders are removed at start.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use backend::ensemble::{Ensemble, EnsembleConfig, EnsembleControl};
+use tokio::time::Instant;
+use zookeeper_client::{Client, Error, SessionState};
 
 static ZOOKEEPER: OnceLock<Ensemble> = OnceLock::new();
 
@@ -30,7 +33,7 @@ fn start() -> Ensemble {
             let config = EnsembleConfig {
                 members: 1,
                 client_port: free_port(),
-                tick_ms: 500,
+                tick_ms: TICK.as_millis() as u32,
                 fsync: false,
                 data_parent: Some(data.clone()),
                 ..EnsembleConfig::classic()
@@ -70,6 +73,10 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The test ensembles' tick: ZooKeeper expires sessions in buckets of it, and grants sessions of
+/// 2 to 20 ticks unless told otherwise.
+pub const TICK: Duration = Duration::from_millis(500);
+
 /// The longest session a three-member test ensemble grants: a test's own checking session asks
 /// for it, so that it outlives the faults it watches zkplay's 10 s sessions go through.
 pub const LONGEST_SESSION: std::time::Duration = std::time::Duration::from_secs(30);
@@ -85,7 +92,7 @@ pub async fn three_members() -> EnsembleControl {
         let config = EnsembleConfig {
             members: 3,
             client_port: base,
-            tick_ms: 500,
+            tick_ms: TICK.as_millis() as u32,
             fsync: false,
             max_session_timeout_ms: Some(LONGEST_SESSION.as_millis() as u32),
             data_parent: Some(parent.clone()),
@@ -118,4 +125,71 @@ fn free_base(attempt: u16) -> u16 {
             })
         })
         .expect("a free port range")
+}
+
+/// A test's own raw session, which reads the tree a view must match. It asks for the longest
+/// session the test ensembles grant, so that it outlives the faults it watches, and keeps a log
+/// of its states, so that a failure says what the session went through.
+pub struct RawSession {
+    pub client: Client,
+    states: Arc<Mutex<Vec<(Duration, SessionState)>>>,
+}
+
+impl RawSession {
+    pub async fn connect(connect: &str) -> Self {
+        let client = Client::connector()
+            .with_session_timeout(LONGEST_SESSION)
+            .connect(connect)
+            .await
+            .expect("a raw session");
+        let states = Arc::new(Mutex::new(Vec::new()));
+        let mut watcher = client.state_watcher();
+        let log = states.clone();
+        let opened = Instant::now();
+        tokio::spawn(async move {
+            loop {
+                let state = watcher.changed().await;
+                log.lock().unwrap().push((opened.elapsed(), state));
+                if state.is_terminated() {
+                    break;
+                }
+            }
+        });
+        RawSession { client, states }
+    }
+
+    /// `call` on the raw session, made again once it has reconnected after a lost connection
+    /// (a member going down shows as a connection loss, or as the socket's own error).
+    pub async fn again<T, F, Fut>(&self, mut call: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let deadline = Instant::now() + crate::viewer::WAIT;
+        loop {
+            match call().await {
+                Ok(value) => return value,
+                Err(Error::ConnectionLoss | Error::Timeout | Error::Custom(_))
+                    if Instant::now() < deadline =>
+                {
+                    let mut watcher = self.client.state_watcher();
+                    // The error may come before the state says Disconnected: give it a moment.
+                    let _ =
+                        tokio::time::timeout(Duration::from_millis(100), watcher.changed()).await;
+                    while watcher.state() != SessionState::SyncConnected {
+                        if tokio::time::timeout_at(deadline, watcher.changed())
+                            .await
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                }
+                Err(e) => {
+                    let states = self.states.lock().unwrap().clone();
+                    panic!("raw session: {e}; its states since it opened: {states:?}")
+                }
+            }
+        }
+    }
 }

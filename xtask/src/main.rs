@@ -31,6 +31,17 @@ enum Cmd {
     /// Install what is missing, then run every check and test: format, lints, unit,
     /// real-ZooKeeper integration, wasm in headless Chromium, browser end-to-end.
     Test,
+    /// Run zkplay (release) through random faults for a while and check what happened: no two
+    /// holders, no waiter left waiting, orphaned nodes gone in time, the picture equal to the
+    /// tree, sessions and memory back at their baseline. A summary line ends it.
+    Soak {
+        /// How long to inject faults.
+        #[arg(long, default_value_t = 30.0)]
+        minutes: f64,
+        /// The faults' seed (default: from the clock; the summary names it).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Measure what users feel (so far: the bridge overhead, the UI's size) and write
     /// BENCHMARKS.md. Benchmarks are not tests: nothing here fails on a slow figure.
     Bench,
@@ -50,6 +61,7 @@ fn main() -> Result<()> {
         Cmd::Play { args } => play(&root, args),
         Cmd::Test => test(&root),
         Cmd::Bench => bench::measure(&root),
+        Cmd::Soak { minutes, seed } => soak(&root, "release", minutes, seed),
         Cmd::Dist { debug } => dist(&root, !debug).map(drop),
     }
 }
@@ -157,6 +169,7 @@ fn test(root: &Path) -> Result<()> {
                 .env("CHROMEDRIVER", "/usr/bin/chromedriver"))
         },
     )?;
+    soak(root, "dev", SHORT_SOAK_MINUTES, None)?;
     step(
         "wasm tests in headless Chromium (wasm-bindgen-test)",
         || {
@@ -185,6 +198,46 @@ fn test(root: &Path) -> Result<()> {
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The soak `cargo xtask test` runs: long enough for every fault kind (each comes once before
+/// any repeats) and several hand-offs around each.
+const SHORT_SOAK_MINUTES: f64 = 2.0;
+
+/// Builds the server and the soak in `profile`, and runs the soak for `minutes`.
+fn soak(root: &Path, profile: &str, minutes: f64, seed: Option<u64>) -> Result<()> {
+    install::zookeeper()?;
+    step(
+        &format!("build zkplay and the soak (profile {profile})"),
+        || {
+            run(cargo().args([
+                "build",
+                "--package",
+                "backend",
+                "--bin",
+                "zkplay",
+                "--package",
+                "tests",
+                "--bin",
+                "soak",
+                "--profile",
+                profile,
+            ]))
+        },
+    )?;
+    let folder = if profile == "dev" { "debug" } else { profile };
+    let bin = root.join("target").join(folder);
+    step(&format!("soak: {minutes} minutes of random faults"), || {
+        let mut cmd = Command::new(bin.join("soak"));
+        cmd.arg("--server")
+            .arg(bin.join("zkplay"))
+            .arg("--minutes")
+            .arg(minutes.to_string());
+        if let Some(seed) = seed {
+            cmd.arg("--seed").arg(seed.to_string());
+        }
+        run(&mut cmd)
+    })
 }
 
 /// Builds the wasm UI and writes it, with its page and style, to `target/dist`.
