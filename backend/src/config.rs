@@ -154,10 +154,7 @@ impl Config {
 
     pub fn server_settings(&self, zk_connect: String) -> ServerSettings {
         ServerSettings {
-            zk: ZkSettings {
-                connect: zk_connect,
-                session_timeout: Duration::from_millis(self.session_timeout_ms),
-            },
+            zk: ZkSettings::new(zk_connect, Duration::from_millis(self.session_timeout_ms)),
             ui_dir: self.ui_dir.clone(),
             limits: Limits {
                 max_message_bytes: self.max_message_bytes,

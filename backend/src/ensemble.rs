@@ -203,7 +203,9 @@ impl Ensemble {
             .arg("-Xmx256m")
             .arg("-XX:+UseSerialGC")
             .arg("-Dzookeeper.admin.enableServer=false")
-            // Times in the log, to the millisecond, so that its lines can be put beside ours.
+            // Times in the log, to the millisecond, so that its lines can be put beside ours;
+            // in UTC, as `dump` prints its session expiries (which the observer reads).
+            .arg("-Duser.timezone=UTC")
             .arg("-Dorg.slf4j.simpleLogger.showDateTime=true")
             .arg("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS")
             .arg("-cp")

@@ -67,10 +67,7 @@ impl ServerSettings {
     /// Defaults for a given ZooKeeper, as the command line has them.
     pub fn new(zk_connect: impl Into<String>) -> Self {
         ServerSettings {
-            zk: ZkSettings {
-                connect: zk_connect.into(),
-                session_timeout: Duration::from_millis(5000),
-            },
+            zk: ZkSettings::new(zk_connect, Duration::from_millis(5000)),
             ui_dir: default_ui_dir(),
             limits: Limits {
                 max_message_bytes: 4096,

@@ -159,3 +159,97 @@ mod tests {
         assert_eq!(parse_member(3, "a:1", None, None).mode, MemberMode::Down);
     }
 }
+
+/// When the leader expires each session, from its `dump` answer: its session tracker lists
+/// buckets as `<n> expire at <date>:` followed by one tab-indented session id per line. A
+/// follower's `dump` has no such buckets (the leader alone expires sessions), so it gives
+/// none. Java prints the date to the second, in the server's time zone: only UTC (the zone of
+/// the ensemble zkplay starts) is read. Each expiry is the end of its second, the latest the
+/// bucket can be.
+pub fn session_expiries(dump: &str) -> std::collections::BTreeMap<shared::SessionId, u64> {
+    let mut expiries = std::collections::BTreeMap::new();
+    let mut bucket = None;
+    for line in dump.lines() {
+        if let Some(session) = line.strip_prefix('\t') {
+            if let (Some(at), Ok(id)) = (bucket, session.trim().parse::<shared::SessionId>()) {
+                expiries.insert(id, at);
+            }
+            continue;
+        }
+        bucket = line
+            .split_once(" expire at ")
+            .and_then(|(_, date)| java_date_utc_ms(date.trim_end_matches(':')))
+            .map(|ms| ms + 999);
+    }
+    expiries
+}
+
+/// `Wed Dec 02 22:05:12 UTC 2026` (Java's `Date.toString` in UTC) as ms since the epoch.
+fn java_date_utc_ms(date: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let [_weekday, month, day, time, zone, year] = date
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .try_into()
+        .ok()?;
+    if !matches!(zone, "UTC" | "GMT") {
+        return None;
+    }
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let mut hms = time.split(':').map(|part| part.parse::<i64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    // Days from the civil date (Howard Hinnant's algorithm), 1970-01-01 being day 0.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(((days * 24 + h) * 60 + m) * 60 + s)
+        .ok()
+        .map(|secs| secs * 1000)
+}
+
+#[cfg(test)]
+mod dump_tests {
+    use super::*;
+    use shared::SessionId;
+
+    #[test]
+    fn a_java_date_in_utc_is_read_to_the_second() {
+        assert_eq!(java_date_utc_ms("Thu Jan 01 00:00:00 UTC 1970"), Some(0));
+        // 2026-12-02T22:05:12Z
+        assert_eq!(
+            java_date_utc_ms("Wed Dec 02 22:05:12 UTC 2026"),
+            Some(1_796_249_112_000)
+        );
+        assert_eq!(java_date_utc_ms("Wed Dec 02 22:05:12 CET 2026"), None);
+        assert_eq!(java_date_utc_ms("yesterday"), None);
+    }
+
+    #[test]
+    fn the_leaders_dump_gives_each_sessions_expiry_and_a_followers_none() {
+        let leader = "SessionTracker dump:\nSession Sets (3)/(2):\n\
+                      0 expire at Thu Jan 01 00:00:00 UTC 1970:\n\
+                      1 expire at Wed Dec 02 22:05:12 UTC 2026:\n\t0x100009a25ab0005\n\
+                      1 expire at Wed Dec 02 22:05:13 UTC 2026:\n\t0x300009a261f0003\n\
+                      ephemeral nodes dump:\nSessions with Ephemerals (1):\n0x100009a25ab0005:\n\
+                      \t/zkplay/main/locks/sub0000000001\n";
+        let expiries = session_expiries(leader);
+        assert_eq!(expiries.len(), 2, "{expiries:?}");
+        assert_eq!(
+            expiries.get(&SessionId(0x100009a25ab0005)),
+            Some(&1_796_249_112_999)
+        );
+        assert_eq!(
+            expiries.get(&SessionId(0x300009a261f0003)),
+            Some(&1_796_249_113_999)
+        );
+        let follower = "SessionTracker dump:\nGlobal Sessions(1):\n0x100009a25ab0005\t10000ms\n";
+        assert!(session_expiries(follower).is_empty());
+    }
+}

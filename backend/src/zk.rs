@@ -15,7 +15,7 @@ pub mod session;
 
 use std::time::Duration;
 
-use shared::RoomEvent;
+use shared::{ClientId, RoomEvent};
 use tokio::sync::mpsc;
 use zookeeper_client::{Acls, Client, CreateMode, SessionState};
 
@@ -54,6 +54,82 @@ pub struct ZkSettings {
     /// A connect string, `host:port,host:port`.
     pub connect: String,
     pub session_timeout: Duration,
+    /// This run of the server, in the records its sessions leave (see [`SessionRecord`]).
+    pub run: RunId,
+}
+
+impl ZkSettings {
+    /// Settings for a new run of the server.
+    pub fn new(connect: impl Into<String>, session_timeout: Duration) -> Self {
+        ZkSettings {
+            connect: connect.into(),
+            session_timeout,
+            run: RunId::new(),
+        }
+    }
+}
+
+/// One run of the server: a process, from start to end. Its sessions' records carry it, so a
+/// later run can tell the sessions an earlier one left behind from its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunId(pub u64);
+
+impl RunId {
+    pub fn new() -> Self {
+        let mut bytes = [0u8; 8];
+        // Without the system's random source, the clock still tells two runs apart.
+        if getrandom::fill(&mut bytes).is_err() {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            bytes = (now.as_nanos() as u64).to_le_bytes();
+        }
+        RunId(u64::from_le_bytes(bytes))
+    }
+}
+
+impl Default for RunId {
+    fn default() -> Self {
+        RunId::new()
+    }
+}
+
+/// Where each client session records itself: `/sessions/<session id>`, an ephemeral node of
+/// that session, so it goes when the session goes. A server that dies leaves its sessions (and
+/// their records) until they expire; the next run reads them to say whose nodes those are.
+pub const SESSIONS_DIR: &str = "/sessions";
+
+/// What a session's record says (its node's data, JSON).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionRecord {
+    pub run: RunId,
+    pub client: ClientId,
+    pub timeout_ms: u64,
+}
+
+/// The folders of a room: the two the seed's recipes use, and the sessions' records.
+const ROOM_DIRS: [&str; 3] = [
+    crate::recipes::lock::LOCK_DIR,
+    shared::REGISTRY_DIR,
+    SESSIONS_DIR,
+];
+
+/// Records an open session of this run under [`SESSIONS_DIR`].
+pub async fn record_session(
+    client: &Client,
+    record: &SessionRecord,
+) -> Result<(), zookeeper_client::Error> {
+    let path = format!(
+        "{SESSIONS_DIR}/{}",
+        shared::SessionId(client.session_id().0)
+    );
+    let data = serde_json::to_vec(record).expect("a record serializes");
+    let options = CreateMode::Ephemeral.with_acls(Acls::anyone_all());
+    match session::retrying(client, || client.create(&path, &data, &options)).await {
+        // A create cut off by a lost connection and made again finds its own node.
+        Ok(_) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Errors of the ZooKeeper layer.
@@ -98,7 +174,7 @@ impl ZkSettings {
     pub async fn connect_room_via(&self, room: &str, connect: &str) -> Result<Client, ZkError> {
         let root = room_root(room);
         let client = self.open(connect).await?;
-        for dir in [crate::recipes::lock::LOCK_DIR, shared::REGISTRY_DIR] {
+        for dir in ROOM_DIRS {
             ensure_path(&client, &format!("{root}{dir}")).await?;
         }
         client
@@ -143,16 +219,23 @@ pub async fn sweep_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError
 }
 
 /// Deletes what an ended room leaves in ZooKeeper: every node of its folders (a killed client's,
-/// another program's), the folders, and the room's own node.
+/// another program's, a killed session's record), the folders, and the room's own node.
 pub async fn remove_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError> {
     sweep_room(settings, room).await?;
     let client = settings.open(&settings.connect).await?;
     let root = room_root(room);
-    let paths = [
-        format!("{root}{}", crate::recipes::lock::LOCK_DIR),
-        format!("{root}{}", shared::REGISTRY_DIR),
-        root,
-    ];
+    let records = format!("{root}{SESSIONS_DIR}");
+    let names = match session::retrying(&client, || client.list_children(&records)).await {
+        Ok(names) => names,
+        Err(zookeeper_client::Error::NoNode) => Vec::new(),
+        Err(e) => {
+            close(client).await;
+            return Err(e.into());
+        }
+    };
+    let mut paths: Vec<String> = names.iter().map(|n| format!("{records}/{n}")).collect();
+    paths.extend(ROOM_DIRS.iter().map(|dir| format!("{root}{dir}")));
+    paths.push(root);
     for path in &paths {
         match session::retrying(&client, || client.delete(path, None)).await {
             Ok(()) | Err(zookeeper_client::Error::NoNode) => {}

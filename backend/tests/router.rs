@@ -13,11 +13,8 @@ use shared::ServerInfo;
 use tower::ServiceExt;
 
 fn app(ui: &std::path::Path) -> axum::Router {
-    let zk = ZkSettings {
-        // Never dialled here: no request below starts a room.
-        connect: "127.0.0.1:1".into(),
-        session_timeout: std::time::Duration::from_secs(5),
-    };
+    // Never dialled here: no request below starts a room.
+    let zk = ZkSettings::new("127.0.0.1:1", std::time::Duration::from_secs(5));
     let state = AppState {
         rooms: Arc::new(Rooms::new(
             RoomSettings {

@@ -437,6 +437,10 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
                 (CloseReason::RecipeSwitched, true) => "关闭: 房间切换了锁方案",
                 (CloseReason::Reset, false) => "closed: the room was emptied for the lesson",
                 (CloseReason::Reset, true) => "关闭: 开始课程前已清空房间",
+                (CloseReason::ServerDied, false) => {
+                    "its server died without closing its session; its nodes stay until the session expires"
+                }
+                (CloseReason::ServerDied, true) => "其服务器未关闭会话就退出了; 其节点保留到会话过期",
             };
             if zh {
                 format!("客户端 {client}: {why}")
@@ -593,6 +597,16 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         LessonChanged { progress: None } => "the room left its lesson".to_string(),
         StudentJoined { name, .. } if zh => format!("学生 {name} 加入"),
         StudentJoined { name, .. } => format!("student {name} joined"),
+        EarlierSession {
+            client, session, ..
+        } if zh => format!(
+            "上一次运行的客户端 {client} (会话 {session}): 服务器未关闭会话就退出了; 其节点保留到会话过期"
+        ),
+        EarlierSession {
+            client, session, ..
+        } => format!(
+            "client {client} of the server's earlier run (session {session}): the server died without closing it; its nodes stay until the session expires"
+        ),
         PresenceChanged { watching, .. } if zh => format!("{watching} 人在看"),
         PresenceChanged { watching, .. } => format!("{watching} watching"),
     }

@@ -9,7 +9,7 @@ use crate::time::{MoveId, PendingMove, TimeMode};
 use crate::view::{RoomView, Znode};
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// A simulated lock client, numbered per room from 1 in the order it was added.
 pub type ClientId = u32;
@@ -345,6 +345,9 @@ pub enum CloseReason {
     Shutdown,
     /// The room was emptied for a lesson's start, Back or Restart.
     Reset,
+    /// It belonged to an earlier run of this server, which ended without closing its session
+    /// (the process crashed or was killed): ZooKeeper keeps its nodes until the session expires.
+    ServerDied,
     /// The room switched its lock recipe.
     RecipeSwitched,
 }
@@ -486,6 +489,18 @@ pub enum RoomEvent {
     StudentJoined { student: StudentId, name: String },
     /// How many have the room open, and which students are among them.
     PresenceChanged { watching: u32, here: Vec<StudentId> },
+    /// The room found a session of an earlier run of this server (its record under
+    /// `/sessions`), dead with that process but not yet expired, owning nodes of the room: they
+    /// are drawn as crashed, counting down to the expiry ZooKeeper's leader reports.
+    EarlierSession {
+        /// The client it was in that run (numbers start again with each run).
+        client: ClientId,
+        session: SessionId,
+        timeout_ms: u64,
+        /// When the leader expires it (its `dump`, to the second), if it could be asked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at_ms: Option<u64>,
+    },
 }
 
 impl RoomEvent {

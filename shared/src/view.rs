@@ -24,7 +24,7 @@ pub use self::resource::{Resource, ResourceWrite, RESOURCE_LOG_CAPACITY};
 pub use self::sessions::{Departed, Liveness, Sessions};
 use crate::classroom::Classroom;
 use crate::lesson::LessonProgress;
-use crate::protocol::{ClientId, LockRecipeKind, RoomEvent};
+use crate::protocol::{ClientId, CloseReason, LockRecipeKind, RoomEvent};
 use crate::seed::{SeedListing, SeedPoint};
 use crate::session::SessionId;
 use crate::time::TimeView;
@@ -268,11 +268,29 @@ impl RoomView {
                             reason: *reason,
                             at_ms,
                             timeout_ms,
+                            expires_at_ms: None,
                         },
                         owns,
                     );
                 }
             }
+            RoomEvent::EarlierSession {
+                client,
+                session,
+                timeout_ms,
+                expires_at_ms,
+            } => self.sessions.left(
+                Departed {
+                    client: *client,
+                    session: *session,
+                    reason: CloseReason::ServerDied,
+                    at_ms,
+                    timeout_ms: Some(*timeout_ms),
+                    expires_at_ms: *expires_at_ms,
+                },
+                // The room names only sessions that own nodes; theirs may be told after.
+                true,
+            ),
             _ => {}
         }
         self.locks.apply(seq, event);
@@ -305,7 +323,7 @@ impl RoomView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{CloseReason, WatchCall, WatchedKind, WriteOutcome};
+    use crate::protocol::{WatchCall, WatchedKind, WriteOutcome};
 
     fn lock_node(n: u32, owner: i64) -> Znode {
         Znode {
@@ -426,7 +444,12 @@ mod tests {
                 reason: CloseReason::Killed,
                 at_ms: 1_000,
                 timeout_ms: Some(4000),
+                expires_at_ms: None,
             })
+        );
+        assert_eq!(
+            view.sessions.departed_owner(&node).unwrap().deadline_ms(),
+            Some(5_000)
         );
         apply_all(
             &mut view,
@@ -439,6 +462,41 @@ mod tests {
             view.sessions.departed.is_empty(),
             "nothing is kept once the node is gone"
         );
+    }
+
+    #[test]
+    fn an_earlier_runs_session_draws_its_nodes_crashed_until_the_leaders_expiry() {
+        let mut view = RoomView::new("main", 0);
+        let node = Znode {
+            path: "/locks/sub0000000004".into(),
+            czxid: 9,
+            owner_session: SessionId(0x77),
+            data: String::new(),
+        };
+        // The node may be told before or after its session is recognised.
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ZnodeAdded { node: node.clone() },
+                RoomEvent::EarlierSession {
+                    client: 3,
+                    session: SessionId(0x77),
+                    timeout_ms: 10_000,
+                    expires_at_ms: Some(1_700_000_012_000),
+                },
+            ],
+        );
+        assert_eq!(view.node_state(&node), NodeState::Crashed);
+        let departed = view.sessions.departed_owner(&node).unwrap();
+        assert_eq!(departed.reason, CloseReason::ServerDied);
+        assert_eq!(departed.deadline_ms(), Some(1_700_000_012_000));
+        apply_all(
+            &mut view,
+            &[RoomEvent::ZnodeRemoved {
+                path: node.path.clone(),
+            }],
+        );
+        assert!(view.sessions.departed.is_empty());
     }
 
     #[test]

@@ -16,7 +16,7 @@ where
 
 #[test]
 fn protocol_version_is_pinned() {
-    assert_eq!(PROTOCOL_VERSION, 4);
+    assert_eq!(PROTOCOL_VERSION, 5);
 }
 
 #[test]
@@ -305,6 +305,16 @@ fn every_event_kind() {
                 reason: CloseReason::Crashed,
             },
             json!({"kind": "client_closed", "client": 2, "reason": "crashed"}),
+        ),
+        (
+            RoomEvent::EarlierSession {
+                client: 3,
+                session: shared::SessionId(0x100009a25ab0005),
+                timeout_ms: 10_000,
+                expires_at_ms: Some(1_796_249_112_999),
+            },
+            json!({"kind": "earlier_session", "client": 3, "session": "0x100009a25ab0005",
+                   "timeout_ms": 10000, "expires_at_ms": 1_796_249_112_999u64}),
         ),
         (
             RoomEvent::ZnodeRemoved {

@@ -78,6 +78,13 @@ pub struct SoakReport {
     pub worst_orphan: Option<(Duration, Duration)>,
     pub pictures: u64,
     pub pictures_true: u64,
+    /// Nodes shown after a restart as an earlier run's with their expiry, of all shown then.
+    pub recognised: (u64, u64),
+    /// The largest gap between a shown expiry and the last sighting of its node, in ms (a
+    /// node seen after its countdown ended, or gone well before, is a failure).
+    pub worst_expiry_gap_ms: Option<i64>,
+    /// Shown expiries compared with the node's going (no renewal between).
+    pub expiries_judged: u64,
     /// ZooKeeper's connections and ephemeral nodes before the room filled, and after it emptied.
     pub connections: (u64, u64),
     pub ephemerals: (u64, u64),
@@ -131,10 +138,18 @@ impl SoakReport {
         }
         let _ = write!(
             line,
-            "; pictures true {}/{}; ZooKeeper connections {} -> {}, ephemerals {} -> {}; \
-             memory {:.1} -> {:.1} MiB",
+            "; pictures true {}/{}; earlier runs' nodes named {}/{}{}; ZooKeeper connections \
+             {} -> {}, ephemerals {} -> {}; memory {:.1} -> {:.1} MiB",
             self.pictures_true,
             self.pictures,
+            self.recognised.0,
+            self.recognised.1,
+            self.worst_expiry_gap_ms
+                .map(|gap| format!(
+                    " (of {} countdowns, the furthest from its node's going: {gap:+} ms)",
+                    self.expiries_judged
+                ))
+                .unwrap_or_default(),
             self.connections.0,
             self.connections.1,
             self.ephemerals.0,
@@ -221,6 +236,10 @@ struct Soak {
     adding: usize,
     orphans: Vec<(Orphan, Duration)>,
     gone: HashMap<String, Duration>,
+    /// The expiry (server clock, ms) shown for an earlier run's node after a restart, and when.
+    shown_expiries: Vec<(String, u64, Duration)>,
+    /// The soak's start on the system clock, in ms since the epoch (the server's clock).
+    start_wall_ms: u64,
     renewals: Renewals,
     /// The member down now, and since when.
     member_down: Option<Duration>,
@@ -280,6 +299,11 @@ impl Soak {
             adding: 0,
             orphans: Vec::new(),
             gone: HashMap::new(),
+            shown_expiries: Vec::new(),
+            start_wall_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0),
             renewals: Renewals::default(),
             member_down: None,
             memory: Vec::new(),
@@ -638,8 +662,46 @@ impl Soak {
         self.memory.clear();
         self.run_started = Instant::now();
         self.picture("after the server restarted").await;
+        self.recognised().await;
         self.report.memory_kib.0 = self.resident();
         Ok(())
+    }
+
+    /// After a restart, before any client is added, every node shown is an earlier run's: it
+    /// must be drawn as such, counting down to its session's expiry, which is kept to compare
+    /// with the moment it really goes.
+    async fn recognised(&mut self) {
+        let nodes = self.viewer.view.locks.nodes.len() as u64;
+        let all_named = self
+            .viewer
+            .until_within(WAIT, |view, _| {
+                let deadlines: Option<Vec<(String, u64)>> = view
+                    .locks
+                    .nodes
+                    .iter()
+                    .map(|node| {
+                        let departed = view.sessions.departed_owner(node)?;
+                        (departed.reason == shared::CloseReason::ServerDied).then_some(())?;
+                        Some((node.path.clone(), departed.deadline_ms()?))
+                    })
+                    .collect();
+                deadlines
+            })
+            .await;
+        self.report.recognised.1 += nodes;
+        match all_named {
+            Some(deadlines) => {
+                self.report.recognised.0 += deadlines.len() as u64;
+                let at = self.start.elapsed();
+                self.shown_expiries
+                    .extend(deadlines.into_iter().map(|(path, ms)| (path, ms, at)));
+            }
+            None => self.report.failures.push(format!(
+                "after a restart, not every node is shown as an earlier run's with its expiry: \
+                 {:?}, departed {:?}",
+                self.viewer.view.locks.nodes, self.viewer.view.sessions.departed
+            )),
+        }
     }
 
     /// Checks that the viewer shows exactly the lock nodes the raw session reads.
@@ -768,6 +830,7 @@ impl Soak {
                 .await?;
         }
         self.judge_orphans();
+        self.judge_shown_expiries();
 
         self.picture("after the room emptied").await;
         let baseline = (self.report.connections.0, self.report.ephemerals.0);
@@ -816,6 +879,44 @@ impl Soak {
             server.stop().await?;
         }
         Ok(self.report)
+    }
+
+    /// A node shown with a countdown after a restart goes when it ends: ZooKeeper's leader
+    /// names the second (the countdown ends with it), so the last sighting comes at most a
+    /// second and a reading before the end, and never after it (a quarter second of slack
+    /// for the expiry's own commit). A new leader or a member back since then may move the
+    /// real expiry: those are not judged.
+    fn judge_shown_expiries(&mut self) {
+        const EARLY_MS: i64 = 1000 + POLL.as_millis() as i64 + 400;
+        const LATE_MS: i64 = 250;
+        for (path, deadline_ms, shown_at) in std::mem::take(&mut self.shown_expiries) {
+            let Some(gone) = self.gone.get(&path).copied() else {
+                continue;
+            };
+            let renewed = self
+                .renewals
+                .elections
+                .iter()
+                .chain(self.renewals.outages.iter().map(|o| &o.back))
+                .any(|t| *t > shown_at && *t <= gone);
+            if renewed {
+                continue;
+            }
+            let ends = Duration::from_millis(deadline_ms.saturating_sub(self.start_wall_ms));
+            let gap = gone.as_millis() as i64 - ends.as_millis() as i64;
+            self.report.expiries_judged += 1;
+            let worst = self.report.worst_expiry_gap_ms.get_or_insert(gap);
+            if gap.abs() > worst.abs() {
+                *worst = gap;
+            }
+            if !(-EARLY_MS..=LATE_MS).contains(&gap) {
+                self.report.failures.push(format!(
+                    "{path} was shown to expire at {:.2} s and was last seen at {:.2} s",
+                    ends.as_secs_f64(),
+                    gone.as_secs_f64()
+                ));
+            }
+        }
     }
 
     fn judge_orphans(&mut self) {

@@ -1,5 +1,6 @@
 //! The room's observer: its own session, persistent watches on `/locks` and `/sgroup`, and the
-//! real children reported as `znode_added` / `znode_removed`, whoever created them.
+//! real children reported as `znode_added` / `znode_removed`, whoever created them; on its first
+//! listing it names the nodes an earlier run of the server left behind (`earlier_session`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use shared::{RoomEvent, Znode, REGISTRY_DIR};
 use tokio::sync::watch;
 use zookeeper_client::{AddWatchMode, Client, EventType, PersistentWatcher, SessionState};
 
-use super::{EventSink, Report, ZkError, ZkSettings};
+use super::{EventSink, Report, SessionRecord, ZkError, ZkSettings, SESSIONS_DIR};
 use crate::recipes::lock::LOCK_DIR;
 
 /// The folders a room shows; a registry node's data (its server's address) is read too.
@@ -31,15 +32,19 @@ pub struct Observer {
     pub stop: watch::Receiver<bool>,
 }
 
+/// The owners of the nodes a listing reported.
+type Owners = BTreeSet<i64>;
+
 impl Observer {
     /// Creates the room's folders and watches them. Survives session loss by starting over
     /// with a new session and diffing against what it reported before.
     pub async fn run(mut self) {
         let mut known = [BTreeSet::new(), BTreeSet::new()];
         let mut backoff = Duration::from_millis(100);
+        let mut first = true;
         loop {
             let stop = self.stop.clone();
-            match self.observe(&mut known).await {
+            match self.observe(&mut known, &mut first).await {
                 Ok(()) => return,
                 Err(e) => tracing::warn!(room = %self.room, "observer: {e}; starting over"),
             }
@@ -51,11 +56,18 @@ impl Observer {
         }
     }
 
-    async fn observe(&mut self, known: &mut [BTreeSet<String>; 2]) -> Result<(), ZkError> {
+    async fn observe(
+        &mut self,
+        known: &mut [BTreeSet<String>; 2],
+        first: &mut bool,
+    ) -> Result<(), ZkError> {
         let client = self.zk.connect_room(&self.room).await?;
         // Watch first, then list: a change between the two is seen by both, never by neither.
         let [mut locks, mut registry] = watch_folders(&client).await?;
-        self.sync_all(&client, known).await?;
+        let owners = self.sync_all(&client, known).await?;
+        if std::mem::take(first) {
+            self.name_earlier_sessions(&client, &owners).await?;
+        }
         loop {
             let (folder, event) = tokio::select! {
                 event = locks.changed() => (0, event),
@@ -95,20 +107,63 @@ impl Observer {
         &self,
         client: &Client,
         known: &mut [BTreeSet<String>; 2],
-    ) -> Result<(), ZkError> {
+    ) -> Result<Owners, ZkError> {
+        let mut owners = Owners::new();
         for (folder, known) in known.iter_mut().enumerate() {
-            self.sync(client, folder, known).await?;
+            owners.extend(self.sync(client, folder, known).await?);
+        }
+        Ok(owners)
+    }
+
+    /// Tells the room which of the nodes' owners are sessions an earlier run of the server
+    /// recorded (and died without closing), with the expiry the leader's `dump` gives them.
+    async fn name_earlier_sessions(&self, client: &Client, owners: &Owners) -> Result<(), ZkError> {
+        let names = match client.list_children(SESSIONS_DIR).await {
+            Err(zookeeper_client::Error::NoNode) => return Ok(()),
+            other => other?,
+        };
+        let sessions: Vec<shared::SessionId> = names
+            .iter()
+            .filter_map(|name| name.parse::<shared::SessionId>().ok())
+            .filter(|id| owners.contains(&id.0))
+            .collect();
+        let mut earlier = Vec::new();
+        for session in sessions {
+            let data = match client.get_data(&format!("{SESSIONS_DIR}/{session}")).await {
+                Ok((data, _)) => data,
+                // Expired while we looked.
+                Err(zookeeper_client::Error::NoNode) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            match serde_json::from_slice::<SessionRecord>(&data) {
+                Ok(record) if record.run != self.zk.run => earlier.push((session, record)),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(room = %self.room, %session, "a session record: {e}"),
+            }
+        }
+        if earlier.is_empty() {
+            return Ok(());
+        }
+        let expiries = leaders_expiries(&self.zk.connect).await;
+        for (session, record) in earlier {
+            let _ = self.events.send(Report::Event(RoomEvent::EarlierSession {
+                client: record.client,
+                session,
+                timeout_ms: record.timeout_ms,
+                expires_at_ms: expiries.get(&session).copied(),
+            }));
         }
         Ok(())
     }
 
-    /// Lists a folder and reports the difference from what was reported before.
+    /// Lists a folder and reports the difference from what was reported before; returns the
+    /// owners of the nodes it reported.
     async fn sync(
         &self,
         client: &Client,
         folder: usize,
         known: &mut BTreeSet<String>,
-    ) -> Result<(), ZkError> {
+    ) -> Result<Owners, ZkError> {
         let (dir, with_data) = FOLDERS[folder];
         let now: BTreeSet<String> = client.list_children(dir).await?.into_iter().collect();
         for gone in known.difference(&now) {
@@ -137,9 +192,11 @@ impl Observer {
         }))
         .await;
         let mut reported = now.clone();
+        let mut owners = Owners::new();
         for (name, look) in added.into_iter().zip(looks) {
             match look? {
                 Some((stat, data)) => {
+                    owners.insert(stat.ephemeral_owner);
                     let _ = self.events.send(Report::Event(RoomEvent::ZnodeAdded {
                         node: Znode {
                             path: format!("{dir}/{name}"),
@@ -156,6 +213,20 @@ impl Observer {
             }
         }
         *known = reported;
-        Ok(())
+        Ok(owners)
     }
+}
+
+/// Each session's expiry as the ensemble's leader reports it (the first member whose `dump`
+/// lists expiries); none where the four-letter word is not allowed.
+async fn leaders_expiries(connect: &str) -> std::collections::BTreeMap<shared::SessionId, u64> {
+    for member in connect.split(',') {
+        if let Ok(dump) = crate::probe::four_letter_word(member, "dump").await {
+            let expiries = crate::probe::session_expiries(&dump);
+            if !expiries.is_empty() {
+                return expiries;
+            }
+        }
+    }
+    Default::default()
 }

@@ -403,16 +403,28 @@ impl Session {
         // real one would, until the ensemble serves again or the user gives up on it.
         let zk = self.zk.clone();
         let room = self.room.clone();
+        let id = self.id;
         let connect = async move {
-            loop {
+            let client = loop {
                 match zk.connect_room_via(&room, &via).await {
                     // Back off a little: a refused connection fails at once.
                     Err(ZkError::Connect { .. }) => {
                         tokio::time::sleep(Duration::from_millis(250)).await
                     }
-                    other => return other,
+                    other => break other?,
                 }
+            };
+            let record = super::SessionRecord {
+                run: zk.run,
+                client: id,
+                timeout_ms: client.session_timeout().as_millis() as u64,
+            };
+            // Without its record the session still works; only a later run could not say
+            // whose its nodes are.
+            if let Err(e) = super::record_session(&client, &record).await {
+                tracing::warn!(%room, client = id, "the session's record: {e}");
             }
+            Ok::<_, ZkError>(client)
         };
         self.obeying(connect).await?.map_err(|e| {
             self.publish(RoomEvent::ClientError {
@@ -459,8 +471,10 @@ impl Session {
                 self.publish(closed);
                 drop(client);
             }
-            // An expired session is gone already.
-            (Some(_), CloseReason::Expired) | (None, _) => self.publish(closed),
+            // An expired session is gone already (and an earlier run's is no client's).
+            (Some(_), CloseReason::Expired | CloseReason::ServerDied) | (None, _) => {
+                self.publish(closed)
+            }
             (Some(client), CloseReason::Finished | CloseReason::Failed) => {
                 super::close(client).await;
                 self.publish(closed);

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use shared::{
-    ClientId, ClientMsg, ClientPhase, CloseReason, Departed, Liveness, LockClientView, NodeState,
-    RoomEvent, RoomView, SessionId, WatchedKind, Znode, DEFAULT_PAUSE_MS,
+    ClientId, ClientMsg, ClientPhase, Departed, Liveness, LockClientView, NodeState, RoomEvent,
+    RoomView, SessionId, WatchedKind, Znode, DEFAULT_PAUSE_MS,
 };
 use yew::prelude::*;
 
@@ -396,12 +396,11 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             </div>
         }
     });
-    // A killed owner's node waits for ZooKeeper to expire the session.
+    // A killed owner's node (or an earlier run's) waits for ZooKeeper to expire the session.
     let countdown = props.departed.as_ref().and_then(|d| {
-        let timeout = d.timeout_ms?;
-        (d.reason == CloseReason::Killed).then(|| {
+        d.deadline_ms().map(|deadline_ms| {
             html! {
-                <Countdown deadline_ms={d.at_ms + timeout} lang={lang} />
+                <Countdown deadline_ms={deadline_ms} lang={lang} />
             }
         })
     });

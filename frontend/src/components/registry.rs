@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use shared::classroom::Need;
-use shared::{ClientMsg, CloseReason, RoomView};
+use shared::{ClientMsg, RoomView};
 use yew::prelude::*;
 
 use super::countdown::Countdown;
@@ -113,9 +113,8 @@ pub fn registry(props: &RegistryProps) -> Html {
                             { for owner.filter(|s| may_act(s.id)).map(|s| crash_button(&props.link, s.id, lang)) }
                             { for owner.filter(|s| may_act(s.id)).map(|s| kill_button(&props.link, s.id, lang)) }
                             { for view.sessions.departed_owner(node).and_then(|d| {
-                                let timeout = d.timeout_ms?;
-                                (d.reason == CloseReason::Killed).then(|| html! {
-                                    <Countdown deadline_ms={d.at_ms + timeout} lang={lang} />
+                                d.deadline_ms().map(|deadline_ms| html! {
+                                    <Countdown deadline_ms={deadline_ms} lang={lang} />
                                 })
                             }) }
                         </li>

@@ -41,6 +41,22 @@ pub struct Departed {
     /// Its negotiated session timeout: a killed session's nodes go by `at_ms + timeout_ms`
     /// (rounded up to the server's next tick).
     pub timeout_ms: Option<u64>,
+    /// When ZooKeeper's leader expires the session, where it said so (a session of an earlier
+    /// run of the server, whose last moment this run cannot know).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<u64>,
+}
+
+impl Departed {
+    /// When its nodes go, if anyone can say: the leader's word for an earlier run's session, a
+    /// killed session's last moment plus its timeout; a closed session's are gone already.
+    pub fn deadline_ms(&self) -> Option<u64> {
+        match self.reason {
+            CloseReason::ServerDied => self.expires_at_ms,
+            CloseReason::Killed => Some(self.at_ms + self.timeout_ms?),
+            _ => None,
+        }
+    }
 }
 
 impl Sessions {
