@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use backend::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
+use shared::lesson::action::TraceMove;
 use shared::{LockRecipeKind, WatchedKind};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -458,4 +459,35 @@ fn predecessor_naive_has_two_holders_and_the_shortest_way_there_is_found() {
         matches!(actions.last(), Some(Action::Notify(_))),
         "{actions:?}"
     );
+    // The failure the lessons keep (threads may find another of the same length) is one too,
+    // move by move, and as short.
+    let stored = shared::lesson::action::shortest_naive_failure();
+    assert_eq!(
+        stored.len(),
+        actions.len(),
+        "{stored:?} against {actions:?}"
+    );
+    let model = LockModel {
+        recipe: LockRecipeKind::PredecessorNaive,
+        clients: 4,
+    };
+    let mut state = model.init_states().remove(0);
+    for (i, step) in stored.iter().enumerate() {
+        assert!(state.holders() < 2, "two holders before move {i}");
+        let action = match *step {
+            TraceMove::Call(n) => Action::Call(n as usize),
+            TraceMove::Notify(n) => Action::Notify(n as usize),
+            TraceMove::HoldOver(n) => Action::HoldOver(n as usize),
+            TraceMove::Crash(n) => Action::Crash(n as usize),
+            TraceMove::Kill(n) => Action::Kill(n as usize),
+        };
+        let mut possible = Vec::new();
+        model.actions(&state, &mut possible);
+        assert!(
+            possible.contains(&action),
+            "stored move {i} ({step:?}) cannot be made; possible: {possible:?}"
+        );
+        state = model.next_state(&state, action).expect("a next state");
+    }
+    assert_eq!(state.holders(), 2, "the stored moves end with two holders");
 }

@@ -250,3 +250,48 @@ mod tests {
         assert_eq!(Span::Ms(300).ms(5000), 300);
     }
 }
+
+/// One move of a recorded interleaving of lock clients, each named by its place in the order
+/// they were added (0 = the first): the model checker's moves, which step mode can play one by
+/// one on the real ensemble.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceMove {
+    /// The client's waiting ZooKeeper call goes, and its recipe gets the answer.
+    Call(u32),
+    /// The client acts on the notification ZooKeeper delivered.
+    Notify(u32),
+    /// The client's hold ends.
+    HoldOver(u32),
+    /// The client's process exits, closing its session.
+    Crash(u32),
+    /// The client's process dies, its session left to expire.
+    Kill(u32),
+}
+
+/// The recorded interleavings (`lessons/traces.json`), by name.
+pub const TRACES_JSON: &str = include_str!("../../lessons/traces.json");
+
+/// The shortest way the naive predecessor recipe gets two holders, as the model checker finds
+/// it (`backend/tests/model_check.rs` checks that it is one, and that none is shorter).
+pub fn shortest_naive_failure() -> Vec<TraceMove> {
+    let traces: std::collections::BTreeMap<String, Vec<TraceMove>> =
+        serde_json::from_str(TRACES_JSON).expect("lessons/traces.json is valid (tested)");
+    traces
+        .get("shortest_naive_failure")
+        .cloned()
+        .expect("lessons/traces.json names shortest_naive_failure (tested)")
+}
+
+#[cfg(test)]
+mod trace_tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_shortest_failure_reads_as_eight_moves_of_three_clients() {
+        let trace = shortest_naive_failure();
+        assert_eq!(trace.len(), 8);
+        assert_eq!(trace[6], TraceMove::Crash(1));
+        assert_eq!(trace[7], TraceMove::Notify(2));
+    }
+}
