@@ -6,11 +6,12 @@
 use std::future::Future;
 use std::time::Duration;
 
+use shared::lesson::action::{Span, TraceMove};
 use shared::lesson::{
     Action, Busy, CheckReport, CheckStatus, Course, CourseError, Lesson, LessonProgress,
     MemberTarget, Outcome, Settle, StepLog, StepStatus, Why, COURSE_JSON,
 };
-use shared::{EnsembleView, RoomEvent, RoomView};
+use shared::{EnsembleView, RoomEvent, RoomView, TimeMode, DEFAULT_SLOW_FACTOR};
 use tokio::sync::watch;
 
 use crate::ensemble::EnsembleControl;
@@ -236,6 +237,12 @@ impl LessonRun {
     }
 }
 
+/// Why a played trace stopped.
+enum Played {
+    Refused(RoomError),
+    Stuck(Why),
+}
+
 /// What a runner needs besides its room.
 #[derive(Clone, Debug)]
 pub struct Runner {
@@ -283,6 +290,17 @@ impl Runner {
                             .map_err(fail)?;
                     }
                 }
+                Action::PlayTrace {
+                    trace,
+                    clients,
+                    pace,
+                } => self
+                    .play(trace, *clients, *pace)
+                    .await
+                    .map_err(|e| match e {
+                        Played::Refused(e) => refused(e),
+                        Played::Stuck(why) => fail(why),
+                    })?,
                 Action::StopMember { which } => self.member(*which, false).await.map_err(fail)?,
                 Action::StartMember { which } => self.member(*which, true).await.map_err(fail)?,
                 other => {
@@ -292,6 +310,62 @@ impl Runner {
             }
         }
         Ok(())
+    }
+
+    /// Holds time still, adds the trace's clients, and plays its moves one by one at the gate.
+    async fn play(&self, name: &str, clients: u32, pace: Span) -> Result<(), Played> {
+        let moves = shared::lesson::action::trace(name).ok_or(Played::Stuck(Why::NoTarget))?;
+        self.room
+            .set_time(TimeMode::Step, DEFAULT_SLOW_FACTOR)
+            .await
+            .map_err(Played::Refused)?;
+        let mut ids = Vec::new();
+        for _ in 0..clients {
+            ids.push(
+                self.room
+                    .add_lock_client(None)
+                    .await
+                    .map_err(Played::Refused)?,
+            );
+        }
+        let pace = Duration::from_millis(pace.ms(0));
+        for step in moves {
+            let client = *ids
+                .get(step.client() as usize)
+                .ok_or(Played::Stuck(Why::NoTarget))?;
+            match (step, step.class()) {
+                (_, Some(class)) => {
+                    self.moved(Settle::Pending { client, class }).await?;
+                    let released = self
+                        .room
+                        .release_move(client, class)
+                        .await
+                        .map_err(Played::Refused)?;
+                    self.moved(Settle::Moved { client, released }).await?;
+                }
+                (TraceMove::Kill(_), None) => {
+                    self.room.kill(client).await.map_err(Played::Refused)?;
+                    self.moved(Settle::Left(client)).await?;
+                }
+                (_, None) => {
+                    self.room.crash(client).await.map_err(Played::Refused)?;
+                    self.moved(Settle::Left(client)).await?;
+                }
+            }
+            // For the eye, not for the room: the next move waits for nothing but its turn.
+            tokio::time::sleep(pace).await;
+        }
+        Ok(())
+    }
+
+    /// A trace's moves wait for nothing the teacher does, so even in step mode each waits at
+    /// most [`SETTLE_LIMIT`].
+    async fn moved(&self, settle: Settle) -> Result<(), Played> {
+        match tokio::time::timeout(SETTLE_LIMIT, self.room.settle(settle)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Played::Refused(e)),
+            Err(_) => Err(Played::Stuck(Why::Stuck)),
+        }
     }
 
     /// Waits for `done`: within [`SETTLE_LIMIT`] in live time; in step or slow motion as long

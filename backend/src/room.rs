@@ -205,6 +205,12 @@ enum RoomCmd {
     SetFencing(bool),
     SetTime(TimeMode, u32),
     StepNext(Option<MoveId>, oneshot::Sender<Result<(), RoomError>>),
+    /// Let go the client's oldest waiting move of a class (a recorded trace's move).
+    ReleaseMove(
+        ClientId,
+        shared::lesson::action::MoveClass,
+        oneshot::Sender<Result<MoveId, RoomError>>,
+    ),
     Partition(ClientId, Duration, oneshot::Sender<Result<(), RoomError>>),
     SetSuspend(bool),
     StartLesson(LessonId, oneshot::Sender<Result<(), RoomError>>),
@@ -397,6 +403,16 @@ impl RoomHandle {
 
     pub(crate) async fn lesson_reset(&self) -> Result<(), RoomError> {
         self.ask(RoomCmd::LessonReset).await
+    }
+
+    /// Lets go the client's oldest waiting move of `class`, and names it.
+    pub(crate) async fn release_move(
+        &self,
+        client: ClientId,
+        class: shared::lesson::action::MoveClass,
+    ) -> Result<MoveId, RoomError> {
+        self.ask(|tx| RoomCmd::ReleaseMove(client, class, tx))
+            .await?
     }
 
     pub(crate) async fn lesson_act(&self, action: Action) -> Result<Settle, RoomError> {
@@ -831,6 +847,24 @@ impl RoomActor {
                     .map(|released| self.release(released));
                 let _ = reply.send(result.map_err(RoomError::from));
             }
+            RoomCmd::ReleaseMove(client, class, reply) => {
+                let waiting = self.view.time.pending.iter().find(|m| {
+                    m.client == client
+                        && shared::lesson::action::MoveClass::of(m.kind) == Some(class)
+                });
+                let result = match waiting.map(|m| m.id) {
+                    None => Err(RoomError::NoTarget),
+                    Some(id) => self
+                        .gate
+                        .press(Press::Chosen(id))
+                        .map(|released| {
+                            self.release(released);
+                            id
+                        })
+                        .map_err(RoomError::from),
+                };
+                let _ = reply.send(result);
+            }
             RoomCmd::SetHold(hold_ms) => self.set_hold(hold_ms),
             RoomCmd::Partition(client, cut, reply) => {
                 let _ = reply.send(self.cut_link(client, SessionCmd::Partition(cut)));
@@ -1220,7 +1254,8 @@ impl RoomActor {
             Action::AddLockClients { .. }
             | Action::AddServers { .. }
             | Action::StopMember { .. }
-            | Action::StartMember { .. } => Err(RoomError::NoTarget),
+            | Action::StartMember { .. }
+            | Action::PlayTrace { .. } => Err(RoomError::NoTarget),
         }
     }
 

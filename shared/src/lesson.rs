@@ -206,6 +206,17 @@ impl Course {
                     Action::AddLockClients { count, .. } | Action::AddServers { count } => {
                         *count <= MAX_COUNT
                     }
+                    // A trace the file has, whose moves name only the clients it adds.
+                    Action::PlayTrace {
+                        trace,
+                        clients,
+                        pace,
+                    } => {
+                        *clients <= MAX_COUNT
+                            && within(*pace, MAX_HOLD_MS)
+                            && action::trace(trace)
+                                .is_some_and(|moves| moves.iter().all(|m| m.client() < *clients))
+                    }
                     Action::SetHold { hold } => within(*hold, MAX_HOLD_MS),
                     Action::Pause { span, .. } | Action::Partition { span, .. } => {
                         within(*span, MAX_PAUSE_MS)

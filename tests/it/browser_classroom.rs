@@ -145,6 +145,7 @@ async fn a_teacher_makes_a_classroom_and_two_students_join_by_its_link() {
                 "a student is offered the teacher's controls"
             );
             // Presence on the teacher's page: three watch, two students with clients.
+            let mut seen = (None, 0);
             teacher
                 .wait_for("presence", async |c| {
                     let watching = c
@@ -155,9 +156,12 @@ async fn a_teacher_makes_a_classroom_and_two_students_join_by_its_link() {
                     let students = c
                         .find_all(Locator::Css("[data-testid=presence-student]"))
                         .await?;
-                    Ok((watching.as_deref() == Some("3") && students.len() == 2).then_some(()))
+                    let ready = watching.as_deref() == Some("3") && students.len() == 2;
+                    seen = (watching, students.len());
+                    Ok(ready.then_some(()))
                 })
-                .await?;
+                .await
+                .with_context(|| format!("last seen (watching, students): {seen:?}"))?;
             // The teacher empties the room: every card goes, on every page.
             teacher.click("[data-testid=reset-room]").await?;
             ana.wait_for("the room emptied on a student's page", async |_| {

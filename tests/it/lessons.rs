@@ -144,11 +144,29 @@ async fn going_to_a_later_step_does_the_steps_before_it_again() {
     .await;
     viewer.send(&ClientMsg::LessonDo).await;
     let progress = until_lesson(&mut viewer, "the fixed recipe's crash", |p| {
-        p.finished().then(|| p.clone())
+        (p.step == 4).then(|| p.clone())
     })
     .await;
     let rewatched = &progress.steps[3].check;
     assert_eq!(rewatched.happened, vec![0], "one holder: {rewatched:?}");
+
+    // The model checker's shortest failure, played at the gate: seven moves let go one by
+    // one and one crash, and the two holders appear.
+    let before = viewer.history.len();
+    viewer.send(&ClientMsg::LessonDo).await;
+    let progress = until_lesson(&mut viewer, "the shortest failure played", |p| {
+        p.finished().then(|| p.clone())
+    })
+    .await;
+    assert_eq!(progress.steps[4].status, StepStatus::Done, "{progress:?}");
+    let played = &viewer.history[before..];
+    let released = played
+        .iter()
+        .filter(|(_, e)| matches!(e, RoomEvent::MoveReleased { .. }))
+        .count();
+    assert_eq!(released, 7, "moves let go: {played:?}");
+    assert_eq!(viewer.view.holders().count(), 2, "{:?}", viewer.view.locks);
+    assert_eq!(viewer.view.time.mode, shared::TimeMode::Step);
     app.stop().await;
 }
 

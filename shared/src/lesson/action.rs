@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{ClientId, EnsembleView, LockRecipeKind, MemberMode};
+use crate::time::{MoveId, MoveKind};
 use crate::view::{ClientPhase, RoomView};
 
 /// One intent of a Do it. The server performs them in order and waits after each for what it
@@ -59,6 +60,16 @@ pub enum Action {
     },
     StartMember {
         which: MemberTarget,
+    },
+    /// The room in step mode, `clients` lock clients added one after another, then the
+    /// recorded interleaving `trace` (by name, from `lessons/traces.json`) played at the gate
+    /// move by move, `pace` apart so the eye can follow: each move is let go once its client
+    /// stands at it, and the next waits until its answer is in.
+    PlayTrace {
+        trace: String,
+        clients: u32,
+        #[serde(default)]
+        pace: Span,
     },
 }
 
@@ -171,6 +182,42 @@ pub enum Settle {
     Recipe(LockRecipeKind),
     /// The member is down, or serves again.
     Member { id: u32, serving: bool },
+    /// The client's next move of this class waits at the gate.
+    Pending { client: ClientId, class: MoveClass },
+    /// The move let go has been made and the client stands still again: at its next move,
+    /// holding, watching, or gone.
+    Moved { client: ClientId, released: MoveId },
+    /// The client has left the room.
+    Left(ClientId),
+}
+
+/// What a recorded move lets go at the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoveClass {
+    /// A ZooKeeper call (create, list, read, watch, delete).
+    Call,
+    /// Acting on a delivered notification.
+    Notify,
+    /// The end of a hold.
+    HoldOver,
+}
+
+impl MoveClass {
+    /// The class of a waiting move; a write to the protected resource has none (no recipe
+    /// model has it).
+    pub fn of(kind: MoveKind) -> Option<MoveClass> {
+        match kind {
+            MoveKind::Create
+            | MoveKind::GetChildren
+            | MoveKind::GetData
+            | MoveKind::Exists
+            | MoveKind::Delete => Some(MoveClass::Call),
+            MoveKind::Notification => Some(MoveClass::Notify),
+            MoveKind::HoldOver => Some(MoveClass::HoldOver),
+            MoveKind::Write => None,
+        }
+    }
 }
 
 impl Settle {
@@ -186,6 +233,26 @@ impl Settle {
                     }
             }),
             Settle::Nothing => true,
+            Settle::Pending { client, class } => view
+                .time
+                .pending
+                .iter()
+                .any(|m| m.client == client && MoveClass::of(m.kind) == Some(class)),
+            Settle::Moved { client, released } => {
+                let time = &view.time;
+                if time.pending.iter().any(|m| m.id == released) {
+                    return false;
+                }
+                match view.locks.client(client) {
+                    None => true,
+                    Some(c) => {
+                        time.pending.iter().any(|m| m.client == client)
+                            || c.phase == ClientPhase::Holding
+                            || c.watching.is_some()
+                    }
+                }
+            }
+            Settle::Left(client) => view.locks.client(client).is_none(),
             Settle::Queued(id) => view.locks.client(id).is_some_and(|c| {
                 let seen = |path: &String| view.locks.nodes.iter().any(|n| &n.path == path);
                 c.path.as_ref().is_some_and(seen)
@@ -272,15 +339,40 @@ pub enum TraceMove {
 /// The recorded interleavings (`lessons/traces.json`), by name.
 pub const TRACES_JSON: &str = include_str!("../../lessons/traces.json");
 
+/// The recorded interleaving called `name`, if `lessons/traces.json` has it.
+pub fn trace(name: &str) -> Option<Vec<TraceMove>> {
+    let traces: std::collections::BTreeMap<String, Vec<TraceMove>> =
+        serde_json::from_str(TRACES_JSON).expect("lessons/traces.json is valid (tested)");
+    traces.get(name).cloned()
+}
+
 /// The shortest way the naive predecessor recipe gets two holders, as the model checker finds
 /// it (`backend/tests/model_check.rs` checks that it is one, and that none is shorter).
 pub fn shortest_naive_failure() -> Vec<TraceMove> {
-    let traces: std::collections::BTreeMap<String, Vec<TraceMove>> =
-        serde_json::from_str(TRACES_JSON).expect("lessons/traces.json is valid (tested)");
-    traces
-        .get("shortest_naive_failure")
-        .cloned()
-        .expect("lessons/traces.json names shortest_naive_failure (tested)")
+    trace("shortest_naive_failure").expect("lessons/traces.json names it (tested)")
+}
+
+impl TraceMove {
+    /// The client it moves, by its place in the order added (0 = the first).
+    pub fn client(self) -> u32 {
+        match self {
+            TraceMove::Call(n)
+            | TraceMove::Notify(n)
+            | TraceMove::HoldOver(n)
+            | TraceMove::Crash(n)
+            | TraceMove::Kill(n) => n,
+        }
+    }
+
+    /// What it lets go at the gate; a crash or a kill is an intent, not a move that waits.
+    pub fn class(self) -> Option<MoveClass> {
+        match self {
+            TraceMove::Call(_) => Some(MoveClass::Call),
+            TraceMove::Notify(_) => Some(MoveClass::Notify),
+            TraceMove::HoldOver(_) => Some(MoveClass::HoldOver),
+            TraceMove::Crash(_) | TraceMove::Kill(_) => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -365,8 +365,21 @@ fn two_holders_passes_on_the_rooms_violation() {
     let found = passed(run.check(&Check::TwoHolders));
     assert_eq!((found.client, found.other), (Some(1), Some(3)));
 
-    let fixed = Room::queue(P, 3).step(standalone());
+    // A fixed recipe fails the check once it has been notified and looked again, not before:
+    // a step may switch to the naive recipe first.
+    let mut fixed = Room::queue(P, 3).step(standalone());
+    waiting(fixed.check(&Check::TwoHolders));
+    fixed.on([
+        closed(2, CloseReason::Crashed),
+        removed(1),
+        fired(3, &node(1)),
+    ]);
     assert_eq!(failed(fixed.check(&Check::TwoHolders)), Why::FixedRecipe);
+
+    let mut switched = Room::queue(P, 3).step(standalone());
+    switched.on([RoomEvent::RecipeChanged { recipe: NAIVE }]);
+    switched.on([fired(3, &node(1))]);
+    waiting(switched.check(&Check::TwoHolders));
 }
 
 #[test]
