@@ -24,8 +24,20 @@ pub fn measure(root: &Path) -> Result<()> {
         "wasm_brotli_bytes": size("frontend_bg.wasm.br")?,
         "js_brotli_bytes": size("frontend.js.br")?,
     });
-    step("build the measuring program (release)", || {
-        crate::run(cargo().args(["build", "--release", "--package", "tests", "--bin", "bench"]))
+    install::peers(root)?;
+    step("build the measuring program and zkplay (release)", || {
+        crate::run(cargo().args([
+            "build",
+            "--release",
+            "--package",
+            "tests",
+            "--bin",
+            "bench",
+            "--package",
+            "backend",
+            "--bin",
+            "zkplay",
+        ]))
     })?;
     let report = step("measure (about four minutes; progress below)", || {
         let output = Command::new(root.join("target/release/bench"))
@@ -119,6 +131,7 @@ fn figures(r: &Value) -> String {
     let mut out = format!("Machine: {}.\n\n", r["machine"].as_str().unwrap_or("?"));
     out += &targets(r);
     out += &bridge(&r["bridge_overhead"]);
+    out += &peers(&r["peers"]);
     out += &fan_out(&r["fan_out"]);
     out += &scale(&r["lock_scale"]);
     out += &frontend(&r["frontend"], &r["lock_scale"]);
@@ -207,9 +220,92 @@ fn targets(r: &Value) -> String {
             cold <= 16.0,
         ),
     ];
+    let mut rows = Vec::from(rows);
+    for (viewers, change) in [
+        (1, "created"),
+        (1, "deleted"),
+        (100, "created"),
+        (100, "deleted"),
+    ] {
+        let ratio = peer_ratio(&r["peers"], viewers, change);
+        rows.insert(
+            rows.len() - 4,
+            (
+                "overhead p50 against the best peer",
+                "≤ 0.5×",
+                format!("{}× ({viewers} viewer(s), node {change})", n(&json!(ratio))),
+                ratio <= 0.5,
+            ),
+        );
+    }
     let mut out = String::from("## Targets\n\n| what | target | measured | |\n|---|---|---|---|\n");
     for (what, target, measured, met) in rows {
         out += &format!("| {what} | {target} | {measured} | {} |\n", verdict(met));
+    }
+    out + "\n"
+}
+
+/// The peers part's row for a bridge, a number of viewers and a kind of change.
+fn peer_row<'a>(p: &'a Value, bridge: &str, viewers: u64, change: &str) -> Option<&'a Value> {
+    p["rows"]
+        .as_array()?
+        .iter()
+        .find(|row| row["bridge"] == bridge && row["viewers"] == viewers && row["change"] == change)
+}
+
+/// zkplay's overhead p50 over the better peer's (NaN where the part did not run).
+fn peer_ratio(p: &Value, viewers: u64, change: &str) -> f64 {
+    let p50 = |bridge: &str| {
+        peer_row(p, bridge, viewers, change)
+            .and_then(|row| row["overhead_p50_ms"].as_f64())
+            .unwrap_or(f64::NAN)
+    };
+    let best = p50("node").min(p50("python"));
+    ((p50("zkplay") / best) * 100.0).round() / 100.0
+}
+
+fn peers(p: &Value) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    let mut out = format!(
+        "## Beside the peers\n\
+         What a user would write instead, each its own process on the same standalone \
+         ZooKeeper: a Node bridge (node-zookeeper-client and ws) and a Python one (kazoo and \
+         websockets), `tests/peers/bridge.js` and `bridge.py`, each a children watch re-armed \
+         on every event that sends the sorted children as JSON to every viewer; zkplay is its \
+         release binary. One load generator: a raw session creates and deletes a child of the \
+         folder each shows, {} rounds after {} warm-up rounds; overhead = a viewer's receipt \
+         of the message that shows the change − a raw persistent watch's notice, per viewer and \
+         round. The bridges take turns in a rotating order, {} times over; each figure is the \
+         median of the runs' own. Milliseconds; ratio = zkplay's overhead p50 over the better \
+         peer's.\n\n\
+         | viewers | change | Node p50 | Python p50 | zkplay p50 | ratio | Node p99 | Python p99 | zkplay p99 | last viewer p50 (Node, Python, zkplay) | raw p50 |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
+        n(&p["rounds"]),
+        n(&p["warmup"]),
+        n(&p["repeats"]),
+    );
+    for viewers in [1, 100, 500] {
+        for change in ["created", "deleted"] {
+            let cell = |bridge: &str, key: &str| {
+                peer_row(p, bridge, viewers, change).map_or("–".into(), |row| n(&row[key]))
+            };
+            out += &format!(
+                "| {viewers} | {change} | {} | {} | {} | {}× | {} | {} | {} | {}, {}, {} | {} |\n",
+                cell("node", "overhead_p50_ms"),
+                cell("python", "overhead_p50_ms"),
+                cell("zkplay", "overhead_p50_ms"),
+                n(&json!(peer_ratio(p, viewers, change))),
+                cell("node", "overhead_p99_ms"),
+                cell("python", "overhead_p99_ms"),
+                cell("zkplay", "overhead_p99_ms"),
+                cell("node", "last_viewer_p50_ms"),
+                cell("python", "last_viewer_p50_ms"),
+                cell("zkplay", "last_viewer_p50_ms"),
+                cell("zkplay", "raw_p50_ms"),
+            );
+        }
     }
     out + "\n"
 }

@@ -175,7 +175,49 @@ pub fn axe_core(root: &Path) -> Result<PathBuf> {
     Ok(script)
 }
 
-/// `npm install <spec>` into `prefix`; Node and npm from Debian if they are missing.
+/// The peers' own dependencies, pinned (`tests/peers/bridge.js` and `bridge.py`).
+const PEERS_NODE: [&str; 2] = ["node-zookeeper-client@1.1.3", "ws@8.23.1"];
+const PEERS_PYTHON: [&str; 2] = ["kazoo==2.11.0", "websockets==17.4"];
+
+/// What the benchmark's peer bridges need: their npm packages in `target/tools/peers-node`,
+/// their Python packages in `target/tools/peers-python`.
+pub fn peers(root: &Path) -> Result<()> {
+    let node = root.join("target/tools/peers-node");
+    let marker = node.join("node_modules/node-zookeeper-client/package.json");
+    if !marker.exists() {
+        npm_install(&node, &PEERS_NODE.join(" "), "(the Node peer bridge)")?;
+    }
+    let python = root.join("target/tools/peers-python");
+    if !python.join("kazoo").exists() {
+        if Command::new("python3").arg("--version").output().is_err() {
+            apt_install(&["python3", "python3-pip"], true)?;
+        }
+        step(
+            &format!(
+                "install {} (the Python peer bridge) from PyPI into target/tools",
+                PEERS_PYTHON.join(" ")
+            ),
+            || {
+                std::fs::create_dir_all(&python)?;
+                run(Command::new("python3")
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .arg("--target")
+                    .arg(&python)
+                    .args(PEERS_PYTHON))
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// `npm install <specs>` (space-separated) into `prefix`; Node and npm from Debian if they are
+/// missing.
 fn npm_install(prefix: &Path, spec: &str, what: &str) -> Result<()> {
     if Command::new("npm").arg("--version").output().is_err() {
         apt_install(&["nodejs", "npm"], true)?;
@@ -187,7 +229,7 @@ fn npm_install(prefix: &Path, spec: &str, what: &str) -> Result<()> {
             run(Command::new("npm")
                 .args(["install", "--no-audit", "--no-fund", "--prefix"])
                 .arg(prefix)
-                .arg(spec))
+                .args(spec.split(' ')))
         },
     )
 }

@@ -33,6 +33,16 @@ pub struct Zkplay {
 impl Zkplay {
     /// Starts run `n` on `listen` (port 0 for any) and waits until it serves.
     pub async fn start(launch: &Launch, listen: SocketAddr, n: usize) -> Result<Zkplay> {
+        Self::start_with(launch, listen, n, &[]).await
+    }
+
+    /// [`Zkplay::start`] with more flags.
+    pub async fn start_with(
+        launch: &Launch,
+        listen: SocketAddr,
+        n: usize,
+        flags: &[&str],
+    ) -> Result<Zkplay> {
         let log = launch.logs.join(format!("server-{n}.log"));
         let stderr = std::fs::File::create(&log).with_context(|| format!("{}", log.display()))?;
         let mut child = Command::new(&launch.binary)
@@ -47,6 +57,7 @@ impl Zkplay {
             .arg(&launch.data_dir)
             .arg("--ui-dir")
             .arg(&launch.data_dir)
+            .args(flags)
             .env("RUST_LOG", "warn,zookeeper_client=error")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())

@@ -2,10 +2,11 @@
 //! many browsers can watch one room, how many clients a room holds. Each figure is taken beside
 //! the real ZooKeeper measured in the same run, so ratios hold on a noisy machine. Prints a JSON
 //! report on stdout; progress goes to stderr. Which parts run: all, or those named as arguments
-//! (`overhead`, `fanout`, `scale`, `step`, `recording`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
+//! (`overhead`, `peers`, `fanout`, `scale`, `step`, `recording`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
 
 mod fanout;
 mod overhead;
+mod peers;
 mod recording;
 mod render;
 mod scale;
@@ -17,7 +18,7 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 use tests::zookeeper;
 
-const PARTS: [&str; 5] = ["overhead", "fanout", "scale", "step", "recording"];
+const PARTS: [&str; 6] = ["overhead", "peers", "fanout", "scale", "step", "recording"];
 /// Chromium measures the room of this many lock clients.
 const RENDER_AT: usize = 1000;
 
@@ -46,6 +47,10 @@ async fn main() -> Result<()> {
                 "ensemble": three?,
             }),
         );
+    }
+    if runs("peers") {
+        eprintln!("zkplay beside a Node and a Python bridge ({standalone}) ...");
+        report.insert("peers".into(), peers::peers(&standalone).await?);
     }
     if runs("fanout") {
         report.insert("fan_out".into(), fanout::fan_out(&standalone).await?);
