@@ -50,6 +50,7 @@ pub enum Text {
     Holding,
     Waiting,
     External,
+    NewNode,
     Crashed,
     Notifications,
     Joining,
@@ -178,6 +179,8 @@ impl Text {
             (Lang::Zh, Waiting) => "等待中",
             (Lang::En, External) => "external contender",
             (Lang::Zh, External) => "外部竞争者",
+            (Lang::En, NewNode) => "new: reading whose it is",
+            (Lang::Zh, NewNode) => "新节点：正在读取它属于哪个会话",
             (Lang::En, Crashed) => "crashed: ZooKeeper still has its node",
             (Lang::Zh, Crashed) => "已崩溃: ZooKeeper 仍保留其节点",
             (Lang::En, Notifications) => "watch notifications delivered",
@@ -448,10 +451,15 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
                 format!("client {client}: {why}")
             }
         }
-        ZnodeAdded { node } if zh => {
-            format!("ZooKeeper: 新节点 {} (czxid {})", node.path, node.czxid)
+        ZnodeAdded { node } => {
+            let czxid = node.czxid().map(|z| format!(" (czxid {z})")).unwrap_or_default();
+            if zh {
+                format!("ZooKeeper: 新节点 {}{czxid}", node.path)
+            } else {
+                format!("ZooKeeper: {} created{czxid}", node.path)
+            }
         }
-        ZnodeAdded { node } => format!("ZooKeeper: {} created (czxid {})", node.path, node.czxid),
+        ZnodeRead { path, read } => format!("ZooKeeper: {path} czxid {}", read.czxid),
         ZnodeRemoved { path } if zh => format!("ZooKeeper: {path} 已删除"),
         ZnodeRemoved { path } => format!("ZooKeeper: {path} deleted"),
         SessionChanged {

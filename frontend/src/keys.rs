@@ -169,12 +169,7 @@ mod tests {
             apply(
                 &mut view,
                 RoomEvent::ZnodeAdded {
-                    node: Znode {
-                        path,
-                        czxid: n,
-                        owner_session: session,
-                        data: String::new(),
-                    },
+                    node: Znode::read(path, n, session, ""),
                 },
             );
         }

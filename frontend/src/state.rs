@@ -253,12 +253,12 @@ mod tests {
     }
 
     fn node(n: u32, owner: i64) -> Znode {
-        Znode {
-            path: format!("/locks/sub{n:010}"),
-            czxid: n as i64 + 100,
-            owner_session: shared::SessionId(owner),
-            data: String::new(),
-        }
+        Znode::read(
+            format!("/locks/sub{n:010}"),
+            n as i64 + 100,
+            shared::SessionId(owner),
+            "",
+        )
     }
 
     fn replay_of(n: u64) -> Rc<Replay> {

@@ -22,11 +22,13 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// A room with a holder (client 1), a waiter watching it (client 2) and an outsider's node.
 fn room() -> RoomView {
     let mut view = RoomView::new("main", 0);
-    let node = |n: u32, owner: i64| Znode {
-        path: format!("/locks/sub{n:010}"),
-        czxid: 100 + i64::from(n),
-        owner_session: shared::SessionId(owner),
-        data: String::new(),
+    let node = |n: u32, owner: i64| {
+        Znode::read(
+            format!("/locks/sub{n:010}"),
+            100 + i64::from(n),
+            shared::SessionId(owner),
+            "",
+        )
     };
     let events = [
         RoomEvent::ClientAdded {
@@ -382,12 +384,12 @@ async fn the_registry_shows_servers_and_each_app_clients_lines() {
     apply(
         &mut view,
         RoomEvent::ZnodeAdded {
-            node: Znode {
-                path: "/sgroup/sub0000000000".into(),
-                czxid: 9,
-                owner_session: shared::SessionId(0x8),
-                data: "server0000".into(),
-            },
+            node: Znode::read(
+                "/sgroup/sub0000000000",
+                9,
+                shared::SessionId(0x8),
+                "server0000",
+            ),
         },
     );
     apply(
@@ -688,12 +690,12 @@ async fn a_crowd_draws_the_rows_near_the_screen_and_follows_the_scroll() {
     const NODES: u32 = 300;
     let mut view = RoomView::new("crowd", 0);
     for n in 0..NODES {
-        let node = Znode {
-            path: format!("/locks/sub{n:010}"),
-            czxid: 100 + i64::from(n),
-            owner_session: shared::SessionId(0x99),
-            data: String::new(),
-        };
+        let node = Znode::read(
+            format!("/locks/sub{n:010}"),
+            100 + i64::from(n),
+            shared::SessionId(0x99),
+            "",
+        );
         view.apply(
             u64::from(n) + 1,
             1_700_000_000_000,

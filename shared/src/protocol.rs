@@ -6,10 +6,10 @@ use crate::classroom::{Member, StudentId};
 use crate::lesson::{LessonId, LessonProgress};
 use crate::session::SessionId;
 use crate::time::{MoveId, PendingMove, TimeMode};
-use crate::view::{RoomView, Znode};
+use crate::view::{RoomView, Znode, ZnodeRead};
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// A simulated lock client, numbered per room from 1 in the order it was added.
 pub type ClientId = u32;
@@ -418,8 +418,12 @@ pub enum RoomEvent {
         client: ClientId,
         reason: CloseReason,
     },
-    /// The room's observer saw a node appear under `/locks` or `/sgroup` (any client's).
+    /// The room's observer saw a node appear under `/locks` or `/sgroup` (any client's). Told
+    /// as soon as ZooKeeper reports it: a watch event names only the path, so its stat and
+    /// data usually follow in [`RoomEvent::ZnodeRead`].
     ZnodeAdded { node: Znode },
+    /// What the observer's read of a node already added told (its stat and data).
+    ZnodeRead { path: String, read: ZnodeRead },
     /// The room's observer saw a node leave `/locks` or `/sgroup`.
     ZnodeRemoved { path: String },
     /// A client's own view of its session changed: its state, or the member it is connected to.

@@ -66,12 +66,64 @@ pub struct RoomView {
 pub struct Znode {
     /// Chroot-relative, e.g. `/locks/sub0000000003`.
     pub path: String,
+    /// What only reading the node tells: absent from the moment ZooKeeper reports the node
+    /// (a watch event names just its path) until the observer's read of it is back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<ZnodeRead>,
+}
+
+/// A node's stat and data, as the observer read them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZnodeRead {
     pub czxid: i64,
     /// The owning session (`ephemeralOwner`), `0x0` for a persistent node.
     pub owner_session: SessionId,
     /// The node's data as text (a registry node's server address; empty for lock nodes).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub data: String,
+}
+
+impl Znode {
+    /// A node as a watch event names it: its path, nothing read yet.
+    pub fn reported(path: impl Into<String>) -> Self {
+        Znode {
+            path: path.into(),
+            read: None,
+        }
+    }
+
+    /// A node with what its read told.
+    pub fn read(path: impl Into<String>, czxid: i64, owner_session: SessionId, data: &str) -> Self {
+        Znode {
+            path: path.into(),
+            read: Some(ZnodeRead {
+                czxid,
+                owner_session,
+                data: data.to_string(),
+            }),
+        }
+    }
+
+    /// The owning session, once read.
+    pub fn owner_session(&self) -> Option<SessionId> {
+        self.read.as_ref().map(|r| r.owner_session)
+    }
+
+    pub fn czxid(&self) -> Option<i64> {
+        self.read.as_ref().map(|r| r.czxid)
+    }
+
+    /// The node's data, once read (empty before).
+    pub fn data(&self) -> &str {
+        self.read.as_ref().map_or("", |r| r.data.as_str())
+    }
+}
+
+/// A node's read, folded into the folder that shows it (a node gone since is not brought back).
+pub(crate) fn fill_read(list: &mut [Znode], path: &str, read: &ZnodeRead) {
+    if let Ok(at) = list.binary_search_by(|n| n.path.as_str().cmp(path)) {
+        list[at].read = Some(read.clone());
+    }
 }
 
 /// Where a lock client's state puts it in the seed's code, when no move of its waits.
@@ -100,11 +152,22 @@ fn app_client_point(a: &AppClientView) -> SeedPoint {
     }
 }
 
-/// Inserts a node in path order, once.
+/// Inserts a node in path order, once (a second report only adds what was read).
 fn insert_sorted(list: &mut Vec<Znode>, node: &Znode) {
-    if let Err(at) = list.binary_search_by(|n| n.path.cmp(&node.path)) {
-        list.insert(at, node.clone());
+    match list.binary_search_by(|n| n.path.cmp(&node.path)) {
+        Err(at) => list.insert(at, node.clone()),
+        Ok(at) => {
+            if let Some(read) = &node.read {
+                list[at].read = Some(read.clone());
+            }
+        }
     }
+}
+
+/// Whether ZooKeeper may still hold a node of `session` among `nodes`: one it owns, or one
+/// whose owner is still being read.
+fn may_own<'a>(mut nodes: impl Iterator<Item = &'a Znode>, session: SessionId) -> bool {
+    nodes.any(|n| n.owner_session().is_none_or(|owner| owner == session))
 }
 
 /// How a lock node is drawn (`data-state`).
@@ -119,6 +182,8 @@ pub enum NodeState {
     Crashed,
     /// Created by a session that is not one of the room's clients.
     External,
+    /// Just reported by ZooKeeper; whose it is is being read.
+    New,
 }
 
 impl NodeState {
@@ -129,6 +194,7 @@ impl NodeState {
             NodeState::Suspended => "suspended",
             NodeState::Crashed => "crashed",
             NodeState::External => "external",
+            NodeState::New => "new",
         }
     }
 }
@@ -189,6 +255,7 @@ impl RoomView {
             Some(c) if c.phase == ClientPhase::Suspended => NodeState::Suspended,
             Some(_) => NodeState::Waiting,
             None if self.sessions.departed_owner(node).is_some() => NodeState::Crashed,
+            None if node.read.is_none() => NodeState::New,
             None => NodeState::External,
         }
     }
@@ -296,14 +363,10 @@ impl RoomView {
         self.locks.apply(seq, event);
         self.registry.apply(event);
         self.sessions.apply(event);
-        if let RoomEvent::ZnodeRemoved { .. } = event {
+        if let RoomEvent::ZnodeRemoved { .. } | RoomEvent::ZnodeRead { .. } = event {
             let (locks, registry) = (&self.locks.nodes, &self.registry.nodes);
-            self.sessions.keep_departed(|session| {
-                locks
-                    .iter()
-                    .chain(registry)
-                    .any(|n| n.owner_session == session)
-            });
+            self.sessions
+                .keep_departed(|session| may_own(locks.iter().chain(registry), session));
         }
         self.resource.apply(seq, event);
         self.classroom.apply(event);
@@ -312,11 +375,7 @@ impl RoomView {
     }
 
     fn owns_nodes(&self, session: SessionId) -> bool {
-        self.locks
-            .nodes
-            .iter()
-            .chain(&self.registry.nodes)
-            .any(|n| n.owner_session == session)
+        may_own(self.locks.nodes.iter().chain(&self.registry.nodes), session)
     }
 }
 
@@ -326,12 +385,7 @@ mod tests {
     use crate::protocol::{WatchCall, WatchedKind, WriteOutcome};
 
     fn lock_node(n: u32, owner: i64) -> Znode {
-        Znode {
-            path: format!("/locks/sub{n:010}"),
-            czxid: n.into(),
-            owner_session: SessionId(owner),
-            data: String::new(),
-        }
+        Znode::read(format!("/locks/sub{n:010}"), n.into(), SessionId(owner), "")
     }
 
     fn connected(client: ClientId, session: i64, timeout_ms: u64) -> RoomEvent {
@@ -465,14 +519,117 @@ mod tests {
     }
 
     #[test]
-    fn an_earlier_runs_session_draws_its_nodes_crashed_until_the_leaders_expiry() {
+    fn a_node_is_drawn_when_reported_and_completed_when_read() {
         let mut view = RoomView::new("main", 0);
-        let node = Znode {
-            path: "/locks/sub0000000004".into(),
-            czxid: 9,
-            owner_session: SessionId(0x77),
+        let path = "/locks/sub0000000000";
+        let read = ZnodeRead {
+            czxid: 40,
+            owner_session: SessionId(0x99),
             data: String::new(),
         };
+        apply_all(
+            &mut view,
+            &[RoomEvent::ZnodeAdded {
+                node: Znode::reported(path),
+            }],
+        );
+        assert_eq!(view.node_state(&view.locks.nodes[0]), NodeState::New);
+        assert_eq!(view.locks.nodes[0].czxid(), None);
+        apply_all(
+            &mut view,
+            &[RoomEvent::ZnodeRead {
+                path: path.into(),
+                read: read.clone(),
+            }],
+        );
+        assert_eq!(view.locks.nodes[0].read, Some(read.clone()));
+        assert_eq!(view.node_state(&view.locks.nodes[0]), NodeState::External);
+        // The log keeps one line for the node, completed by its read.
+        let told: Vec<_> = view.log.entries.iter().map(|e| &e.event).collect();
+        assert_eq!(
+            told,
+            [&RoomEvent::ZnodeAdded {
+                node: Znode::read(path, 40, SessionId(0x99), "")
+            }]
+        );
+        // A read that comes back after the node went does not bring it back.
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ZnodeRemoved { path: path.into() },
+                RoomEvent::ZnodeRead {
+                    path: path.into(),
+                    read,
+                },
+            ],
+        );
+        assert!(view.locks.nodes.is_empty());
+    }
+
+    #[test]
+    fn before_its_read_a_node_is_its_clients_by_the_path_it_created() {
+        let mut view = RoomView::new("main", 0);
+        let path = "/locks/sub0000000003";
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ClientAdded {
+                    client: 1,
+                    owner: None,
+                },
+                connected(1, 0x41, 5000),
+                RoomEvent::NodeCreatedByClient {
+                    client: 1,
+                    path: path.into(),
+                },
+                RoomEvent::ZnodeAdded {
+                    node: Znode::reported(path),
+                },
+            ],
+        );
+        let node = &view.locks.nodes[0];
+        assert_eq!(view.owner(node).map(|c| c.id), Some(1));
+        assert_eq!(view.node_state(node), NodeState::Waiting);
+    }
+
+    #[test]
+    fn a_client_that_leaves_before_its_nodes_read_is_still_drawn_crashed() {
+        let mut view = RoomView::new("main", 0);
+        let path = "/locks/sub0000000001";
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ClientAdded {
+                    client: 2,
+                    owner: None,
+                },
+                connected(2, 0x52, 5000),
+                RoomEvent::ZnodeAdded {
+                    node: Znode::reported(path),
+                },
+                RoomEvent::ClientClosed {
+                    client: 2,
+                    reason: CloseReason::Killed,
+                },
+                RoomEvent::ZnodeRead {
+                    path: path.into(),
+                    read: ZnodeRead {
+                        czxid: 12,
+                        owner_session: SessionId(0x52),
+                        data: String::new(),
+                    },
+                },
+            ],
+        );
+        assert_eq!(view.node_state(&view.locks.nodes[0]), NodeState::Crashed);
+        // Its departure stays while ZooKeeper has its node.
+        assert_eq!(view.sessions.departed.len(), 1);
+    }
+
+    #[test]
+    fn an_earlier_runs_session_draws_its_nodes_crashed_until_the_leaders_expiry() {
+        let mut view = RoomView::new("main", 0);
+        let node = Znode::read("/locks/sub0000000004", 9, SessionId(0x77), "");
         // The node may be told before or after its session is recognised.
         apply_all(
             &mut view,
@@ -502,12 +659,7 @@ mod tests {
     #[test]
     fn a_crashed_servers_node_is_departed_not_external() {
         let mut view = RoomView::new("main", 0);
-        let node = Znode {
-            path: "/sgroup/sub0000000000".into(),
-            czxid: 7,
-            owner_session: SessionId(2),
-            data: "server0000".into(),
-        };
+        let node = Znode::read("/sgroup/sub0000000000", 7, SessionId(2), "server0000");
         apply_all(
             &mut view,
             &[

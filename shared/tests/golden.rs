@@ -16,7 +16,7 @@ where
 
 #[test]
 fn protocol_version_is_pinned() {
-    assert_eq!(PROTOCOL_VERSION, 5);
+    assert_eq!(PROTOCOL_VERSION, 6);
 }
 
 #[test]
@@ -202,12 +202,7 @@ fn welcome_error_and_snapshot() {
         3,
         1700000000002,
         &RoomEvent::ZnodeAdded {
-            node: Znode {
-                path: "/locks/sub0000000000".into(),
-                czxid: 4294967317,
-                owner_session: SessionId(0x100),
-                data: String::new(),
-            },
+            node: Znode::read("/locks/sub0000000000", 4294967317, SessionId(0x100), ""),
         },
     );
     assert_wire(
@@ -217,7 +212,7 @@ fn welcome_error_and_snapshot() {
         json!({"type": "snapshot", "view": {
         "room": "main", "seq": 3, "hold_ms": 3000, "recipe": "predecessor",
         "locks": {
-            "nodes": [{"path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}],
+            "nodes": [{"path": "/locks/sub0000000000", "read": {"czxid": 4294967317_i64, "owner_session": "0x100"}}],
             "clients": [{"id": 1, "session": "0x100", "timeout_ms": 5000, "phase": "contending", "path": null, "watching": null}],
             "violations": []},
         "registry": {"nodes": [], "servers": [], "app_clients": []},
@@ -233,7 +228,7 @@ fn welcome_error_and_snapshot() {
             {"seq": 1, "at_ms": 1700000000000_u64, "event": {"kind": "client_added", "client": 1}},
             {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100", "timeout_ms": 5000}},
             {"seq": 3, "at_ms": 1700000000002_u64, "event": {"kind": "znode_added", "node": {
-                "path": "/locks/sub0000000000", "czxid": 4294967317_i64, "owner_session": "0x100", "data": ""}}}
+                "path": "/locks/sub0000000000", "read": {"czxid": 4294967317_i64, "owner_session": "0x100"}}}}
         ]}}),
     );
 }
@@ -321,6 +316,24 @@ fn every_event_kind() {
                 path: "/locks/sub0000000001".into(),
             },
             json!({"kind": "znode_removed", "path": "/locks/sub0000000001"}),
+        ),
+        (
+            RoomEvent::ZnodeAdded {
+                node: Znode::reported("/sgroup/sub0000000002"),
+            },
+            json!({"kind": "znode_added", "node": {"path": "/sgroup/sub0000000002"}}),
+        ),
+        (
+            RoomEvent::ZnodeRead {
+                path: "/sgroup/sub0000000002".into(),
+                read: ZnodeRead {
+                    czxid: 21,
+                    owner_session: SessionId(0x101),
+                    data: "server0002".into(),
+                },
+            },
+            json!({"kind": "znode_read", "path": "/sgroup/sub0000000002",
+                   "read": {"czxid": 21, "owner_session": "0x101", "data": "server0002"}}),
         ),
         (
             RoomEvent::HoldChanged { hold_ms: 250 },

@@ -50,16 +50,22 @@ async fn converge(viewer: &mut Viewer, raw: &RawSession, room: &str, when: &str)
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let paths = |nodes: &[(String, String)]| nodes.iter().map(|n| n.0.clone()).collect::<Vec<_>>();
-    let (locks, registry) = (paths(&locks), paths(&registry));
+    let locks: Vec<String> = locks.into_iter().map(|(path, _)| path).collect();
     viewer
         .until(&format!("the view to match ZooKeeper {when}"), |view, _| {
-            let shown =
-                |nodes: &[shared::Znode]| nodes.iter().map(|n| n.path.clone()).collect::<Vec<_>>();
+            let shown = |nodes: &[shared::Znode]| {
+                nodes
+                    .iter()
+                    .map(|n| (n.path.clone(), n.data().to_string()))
+                    .collect::<Vec<_>>()
+            };
+            let shown_locks: Vec<String> = shown(&view.locks.nodes)
+                .into_iter()
+                .map(|(path, _)| path)
+                .collect();
             let app_line = view.registry.app_clients.first()?.lines.last()?;
-            (shown(&view.locks.nodes) == locks
-                && shown(&view.registry.nodes) == registry
-                && *app_line == line)
+            // Registry nodes with the data their reads told.
+            (shown_locks == locks && shown(&view.registry.nodes) == registry && *app_line == line)
                 .then_some(())
         })
         .await;

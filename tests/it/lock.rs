@@ -182,8 +182,9 @@ async fn two_viewers_see_the_same_room_and_stopping_closes_every_session() {
     a.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
     a.add_lock_client().await;
     a.add_lock_client().await;
-    a.until("two nodes", |view, _| {
-        (view.locks.nodes.len() == 2).then_some(())
+    a.until("two nodes, read", |view, _| {
+        let nodes = &view.locks.nodes;
+        (nodes.len() == 2 && nodes.iter().all(|n| n.read.is_some())).then_some(())
     })
     .await;
     let mut b = app.viewer().await;
@@ -193,8 +194,9 @@ async fn two_viewers_see_the_same_room_and_stopping_closes_every_session() {
     );
     a.add_lock_client().await;
     let nodes = a
-        .until("three nodes", |view, _| {
-            (view.locks.nodes.len() == 3).then_some(view.locks.nodes.clone())
+        .until("three nodes, read", |view, _| {
+            let nodes = &view.locks.nodes;
+            (nodes.len() == 3 && nodes.iter().all(|n| n.read.is_some())).then_some(nodes.clone())
         })
         .await;
     b.until("the same three nodes", |view, _| {

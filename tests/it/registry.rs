@@ -69,7 +69,7 @@ async fn servers_registered_by_other_clients_show_up_with_their_data() {
             view.registry
                 .nodes
                 .iter()
-                .find(|n| n.data == "outsider:1")
+                .find(|n| n.data() == "outsider:1")
                 .cloned()
         })
         .await;

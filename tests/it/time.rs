@@ -308,7 +308,7 @@ async fn a_client_held_in_step_mode_for_three_session_timeouts_keeps_its_session
             view.locks
                 .nodes
                 .iter()
-                .any(|n| n.owner_session == session)
+                .any(|n| n.owner_session() == Some(session))
                 .then_some(())
         })
         .await;

@@ -6,10 +6,13 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::join_all;
-use shared::{RoomEvent, Znode, REGISTRY_DIR};
+use futures_util::future::{join_all, BoxFuture};
+use futures_util::stream::{FuturesOrdered, StreamExt};
+use shared::{RoomEvent, Znode, ZnodeRead, REGISTRY_DIR};
 use tokio::sync::watch;
-use zookeeper_client::{AddWatchMode, Client, EventType, PersistentWatcher, SessionState};
+use zookeeper_client::{
+    AddWatchMode, Client, EventType, PersistentWatcher, SessionState, Stat, WatchedEvent,
+};
 
 use super::{EventSink, Report, SessionRecord, ZkError, ZkSettings, SESSIONS_DIR};
 use crate::recipes::lock::LOCK_DIR;
@@ -17,10 +20,15 @@ use crate::recipes::lock::LOCK_DIR;
 /// The folders a room shows; a registry node's data (its server's address) is read too.
 const FOLDERS: [(&str, bool); 2] = [(LOCK_DIR, false), (REGISTRY_DIR, true)];
 
-/// Persistent watches on the room's folders, in [`FOLDERS`] order.
+/// Recursive persistent watches on the room's folders, in [`FOLDERS`] order: their events name
+/// the child created or deleted, so a new node is told without listing the folder again.
 async fn watch_folders(client: &Client) -> Result<[PersistentWatcher; 2], ZkError> {
-    let locks = client.watch(LOCK_DIR, AddWatchMode::Persistent).await?;
-    let registry = client.watch(REGISTRY_DIR, AddWatchMode::Persistent).await?;
+    let locks = client
+        .watch(LOCK_DIR, AddWatchMode::PersistentRecursive)
+        .await?;
+    let registry = client
+        .watch(REGISTRY_DIR, AddWatchMode::PersistentRecursive)
+        .await?;
     Ok([locks, registry])
 }
 
@@ -35,16 +43,64 @@ pub struct Observer {
 /// The owners of the nodes a listing reported.
 type Owners = BTreeSet<i64>;
 
+/// What the room has been told of one folder's children.
+#[derive(Default)]
+struct Told {
+    /// Every child reported and not yet removed.
+    known: BTreeSet<String>,
+    /// Children reported whose read has not been told (it failed, or is under way).
+    unread: BTreeSet<String>,
+}
+
+/// A node's stat and data, or nothing if it was gone when read.
+type Look = Result<Option<(Stat, Vec<u8>)>, zookeeper_client::Error>;
+
+/// Reads under way, answered in the order they were asked.
+type Reads<'a> = FuturesOrdered<BoxFuture<'a, (usize, String, Look)>>;
+
+/// Reads a child of folder `folder`: its stat, and its data where the folder shows data.
+fn look<'a>(
+    client: &'a Client,
+    folder: usize,
+    name: String,
+) -> BoxFuture<'a, (usize, String, Look)> {
+    let (dir, with_data) = FOLDERS[folder];
+    let path = format!("{dir}/{name}");
+    Box::pin(async move {
+        let look = if with_data {
+            match client.get_data(&path).await {
+                Ok((data, stat)) => Ok(Some((stat, data))),
+                Err(zookeeper_client::Error::NoNode) => Ok(None),
+                Err(e) => Err(e),
+            }
+        } else {
+            client
+                .check_stat(&path)
+                .await
+                .map(|stat| stat.map(|stat| (stat, Vec::new())))
+        };
+        (folder, name, look)
+    })
+}
+
+fn znode_read(stat: &Stat, data: &[u8]) -> ZnodeRead {
+    ZnodeRead {
+        czxid: stat.czxid,
+        owner_session: shared::SessionId(stat.ephemeral_owner),
+        data: String::from_utf8_lossy(data).into_owned(),
+    }
+}
+
 impl Observer {
     /// Creates the room's folders and watches them. Survives session loss by starting over
     /// with a new session and diffing against what it reported before.
     pub async fn run(mut self) {
-        let mut known = [BTreeSet::new(), BTreeSet::new()];
+        let mut told = [Told::default(), Told::default()];
         let mut backoff = Duration::from_millis(100);
         let mut first = true;
         loop {
             let stop = self.stop.clone();
-            match self.observe(&mut known, &mut first).await {
+            match self.observe(&mut told, &mut first).await {
                 Ok(()) => return,
                 Err(e) => tracing::warn!(room = %self.room, "observer: {e}; starting over"),
             }
@@ -56,29 +112,31 @@ impl Observer {
         }
     }
 
-    async fn observe(
-        &mut self,
-        known: &mut [BTreeSet<String>; 2],
-        first: &mut bool,
-    ) -> Result<(), ZkError> {
+    async fn observe(&mut self, told: &mut [Told; 2], first: &mut bool) -> Result<(), ZkError> {
         let client = self.zk.connect_room(&self.room).await?;
         // Watch first, then list: a change between the two is seen by both, never by neither.
         let [mut locks, mut registry] = watch_folders(&client).await?;
-        let owners = self.sync_all(&client, known).await?;
+        let owners = self.sync_all(&client, told).await?;
         if std::mem::take(first) {
             self.name_earlier_sessions(&client, &owners).await?;
         }
+        let mut reads = Reads::new();
         loop {
             let (folder, event) = tokio::select! {
                 event = locks.changed() => (0, event),
                 event = registry.changed() => (1, event),
+                Some((folder, name, look)) = reads.next(), if !reads.is_empty() => {
+                    self.tell_read(&mut told[folder], folder, name, look);
+                    continue;
+                }
                 _ = self.stop.changed() => {
+                    drop(reads);
                     super::close(client).await;
                     return Ok(());
                 }
             };
             if event.event_type != EventType::Session {
-                self.sync(&client, folder, &mut known[folder]).await?;
+                self.tell_change(&client, &mut told[folder], folder, &event, &mut reads);
                 continue;
             }
             match event.session_state {
@@ -91,7 +149,7 @@ impl Observer {
                 // watch missed while disconnected.
                 SessionState::SyncConnected => {
                     [locks, registry] = watch_folders(&client).await?;
-                    self.sync_all(&client, known).await?;
+                    self.sync_all(&client, told).await?;
                 }
                 SessionState::Disconnected | SessionState::ConnectedReadOnly => {}
                 // Terminal: a persistent watcher must not be polled again.
@@ -103,14 +161,67 @@ impl Observer {
         }
     }
 
-    async fn sync_all(
+    /// A child created or deleted, as its watch event names it: told at once, and a new one
+    /// read (its stat and data follow as `znode_read`). The folder itself, and anything
+    /// deeper, is not shown.
+    fn tell_change<'a>(
         &self,
-        client: &Client,
-        known: &mut [BTreeSet<String>; 2],
-    ) -> Result<Owners, ZkError> {
+        client: &'a Client,
+        told: &mut Told,
+        folder: usize,
+        event: &WatchedEvent,
+        reads: &mut Reads<'a>,
+    ) {
+        let (dir, _) = FOLDERS[folder];
+        let Some(name) = event
+            .path
+            .strip_prefix(dir)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .filter(|name| !name.contains('/'))
+        else {
+            return;
+        };
+        match event.event_type {
+            EventType::NodeCreated if told.known.insert(name.to_string()) => {
+                told.unread.insert(name.to_string());
+                let _ = self.events.send(Report::Event(RoomEvent::ZnodeAdded {
+                    node: Znode::reported(format!("{dir}/{name}")),
+                }));
+                reads.push_back(look(client, folder, name.to_string()));
+            }
+            EventType::NodeDeleted if told.known.remove(name) => {
+                told.unread.remove(name);
+                let _ = self.events.send(Report::Event(RoomEvent::ZnodeRemoved {
+                    path: format!("{dir}/{name}"),
+                }));
+            }
+            _ => {}
+        }
+    }
+
+    /// A read is back: its stat and data are told, if the node is still shown. A read that
+    /// failed is made again after the next listing.
+    fn tell_read(&self, told: &mut Told, folder: usize, name: String, look: Look) {
+        let (dir, _) = FOLDERS[folder];
+        match look {
+            Ok(Some((stat, data))) if told.unread.remove(&name) => {
+                let _ = self.events.send(Report::Event(RoomEvent::ZnodeRead {
+                    path: format!("{dir}/{name}"),
+                    read: znode_read(&stat, &data),
+                }));
+            }
+            Ok(_) => {
+                // Gone before it was read: its deletion is (or was) told.
+                told.unread.remove(&name);
+            }
+            Err(e) => tracing::debug!(room = %self.room, %name, "reading a new node: {e}"),
+        }
+    }
+
+    async fn sync_all(&self, client: &Client, told: &mut [Told; 2]) -> Result<Owners, ZkError> {
         let mut owners = Owners::new();
-        for (folder, known) in known.iter_mut().enumerate() {
-            owners.extend(self.sync(client, folder, known).await?);
+        for (folder, told) in told.iter_mut().enumerate() {
+            owners.extend(self.sync(client, folder, told).await?);
         }
         Ok(owners)
     }
@@ -156,63 +267,59 @@ impl Observer {
         Ok(())
     }
 
-    /// Lists a folder and reports the difference from what was reported before; returns the
-    /// owners of the nodes it reported.
+    /// Lists a folder and reports the difference from what was reported before, with each
+    /// new child's read, and the reads still owed; returns the owners of the nodes it read.
     async fn sync(
         &self,
         client: &Client,
         folder: usize,
-        known: &mut BTreeSet<String>,
+        told: &mut Told,
     ) -> Result<Owners, ZkError> {
-        let (dir, with_data) = FOLDERS[folder];
+        let (dir, _) = FOLDERS[folder];
         let now: BTreeSet<String> = client.list_children(dir).await?.into_iter().collect();
-        for gone in known.difference(&now) {
+        for gone in told.known.difference(&now) {
+            told.unread.remove(gone);
             let _ = self.events.send(Report::Event(RoomEvent::ZnodeRemoved {
                 path: format!("{dir}/{gone}"),
             }));
         }
-        let added: Vec<&String> = now.difference(known).collect();
-        // Requests are sent in call order, so building all futures first pipelines them.
-        let looks = join_all(added.iter().map(|name| {
-            let path = format!("{dir}/{name}");
-            async move {
-                if with_data {
-                    match client.get_data(&path).await {
-                        Ok((data, stat)) => Ok(Some((stat, data))),
-                        Err(zookeeper_client::Error::NoNode) => Ok(None),
-                        Err(e) => Err(e),
-                    }
-                } else {
-                    Ok(client
-                        .check_stat(&path)
-                        .await?
-                        .map(|stat| (stat, Vec::new())))
-                }
-            }
-        }))
-        .await;
-        let mut reported = now.clone();
+        told.known.retain(|name| now.contains(name));
+        // New children and children still unread, read together: requests are sent in call
+        // order, so building all futures first pipelines them.
+        let to_read: Vec<String> = now
+            .iter()
+            .filter(|name| !told.known.contains(*name) || told.unread.contains(*name))
+            .cloned()
+            .collect();
+        let looks = join_all(to_read.into_iter().map(|name| look(client, folder, name))).await;
         let mut owners = Owners::new();
-        for (name, look) in added.into_iter().zip(looks) {
-            match look? {
-                Some((stat, data)) => {
-                    owners.insert(stat.ephemeral_owner);
-                    let _ = self.events.send(Report::Event(RoomEvent::ZnodeAdded {
-                        node: Znode {
-                            path: format!("{dir}/{name}"),
-                            czxid: stat.czxid,
-                            owner_session: shared::SessionId(stat.ephemeral_owner),
-                            data: String::from_utf8_lossy(&data).into_owned(),
-                        },
-                    }));
+        for (_, name, look) in looks {
+            let path = format!("{dir}/{name}");
+            // Gone again before we looked; the next notification reports nothing for it.
+            let Some((stat, data)) = look? else {
+                if told.known.remove(&name) {
+                    told.unread.remove(&name);
+                    let _ = self
+                        .events
+                        .send(Report::Event(RoomEvent::ZnodeRemoved { path }));
                 }
-                // Gone again before we looked; the next notification reports nothing for it.
-                None => {
-                    reported.remove(name);
+                continue;
+            };
+            owners.insert(stat.ephemeral_owner);
+            let read = znode_read(&stat, &data);
+            let event = if told.known.insert(name.clone()) {
+                RoomEvent::ZnodeAdded {
+                    node: Znode {
+                        path,
+                        read: Some(read),
+                    },
                 }
-            }
+            } else {
+                RoomEvent::ZnodeRead { path, read }
+            };
+            told.unread.remove(&name);
+            let _ = self.events.send(Report::Event(event));
         }
-        *known = reported;
         Ok(owners)
     }
 }

@@ -194,7 +194,10 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                     { for notifications }
                 </svg>
                 { for view.locks.nodes.iter().enumerate().filter(|(i, _)| drawn(*i)).map(|(i, node)| {
-                    let owner = owners.get(&node.owner_session).copied();
+                    let owner = match node.owner_session() {
+                        Some(session) => owners.get(&session).copied(),
+                        None => view.owner(node),
+                    };
                     let node_pulses = owner
                         .and_then(|c| pulses.get(&c.id))
                         .cloned()
@@ -349,6 +352,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         NodeState::Suspended => format!("◐ {}", Text::Suspended.get(lang)),
         NodeState::Crashed => format!("✕ {}", Text::Crashed.get(lang)),
         NodeState::External => format!("◆ {}", Text::External.get(lang)),
+        NodeState::New => format!("◇ {}", Text::NewNode.get(lang)),
     };
     // What it waits on, shortly: the arrow shows where, this says how.
     let watching = props
@@ -409,7 +413,14 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             format!("client {}", c.id),
             c.session.map(|s| s.to_string()).unwrap_or_default(),
         ),
-        None => ("—".to_string(), props.node.owner_session.to_string()),
+        None => (
+            "—".to_string(),
+            props
+                .node
+                .owner_session()
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        ),
     };
     // The client's own belief about its session, and whether it is frozen.
     let liveness = props.liveness.as_ref().map(|l| {
@@ -466,7 +477,9 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             if let Some(watching) = watching {
                 <div class="watching">{ watching }</div>
             }
-            <div class="czxid" title="czxid">{ format!("czxid {}", props.node.czxid) }</div>
+            if let Some(czxid) = props.node.czxid() {
+                <div class="czxid" title="czxid">{ format!("czxid {czxid}") }</div>
+            }
             { for actions }
             { for countdown }
             if props.unread {

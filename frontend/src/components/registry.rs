@@ -88,6 +88,7 @@ pub fn registry(props: &RegistryProps) -> Html {
                     let state = match owner {
                         Some(_) => "registered",
                         None if view.sessions.departed_owner(node).is_some() => "crashed",
+                        None if node.read.is_none() => "new",
                         None => "external",
                     };
                     html! {
@@ -97,7 +98,7 @@ pub fn registry(props: &RegistryProps) -> Html {
                             { for owner.and_then(|s| view.classroom.owner_name(s.id)).map(|name| html! {
                                 <span class="owner" data-testid="owner">{ name.to_string() }</span>
                             }) }
-                            <span class="data">{ node.data.clone() }</span>
+                            <span class="data">{ node.data().to_string() }</span>
                             { for owner.and_then(|s| view.sessions.liveness(s.id)).map(|l| {
                                 let state = l.state.as_str();
                             let class = classes!("liveness", state);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{ClientId, EnsembleView, LockRecipeKind, MemberMode};
 use crate::time::{MoveId, MoveKind};
-use crate::view::{ClientPhase, RoomView};
+use crate::view::{ClientPhase, RoomView, Znode};
 
 /// One intent of a Do it. The server performs them in order and waits after each for what it
 /// needs to settle (a new client's node in the queue, the AppClient's next line), so the room
@@ -263,7 +263,7 @@ impl Settle {
                 if gone.is_some_and(|id| registry.server(id).is_some()) {
                     return false;
                 }
-                let line = crate::seed::server_list_line(registry.nodes.iter().map(|n| &*n.data));
+                let line = crate::seed::server_list_line(registry.nodes.iter().map(Znode::data));
                 registry.servers.iter().all(|s| s.path.is_some())
                     && registry.nodes.len() == registry.servers.len()
                     && registry

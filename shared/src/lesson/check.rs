@@ -12,7 +12,7 @@ use crate::protocol::{
     WatchCall, WriteOutcome,
 };
 use crate::seed::{server_list_line, SEED_APP_CLIENT_OUTPUT};
-use crate::view::{ClientPhase, LogEntry, RoomView, LOCK_DIR};
+use crate::view::{ClientPhase, LogEntry, RoomView, Znode, LOCK_DIR};
 
 /// Events a step keeps for its check; a step that sees more keeps the first ones. A check
 /// reads them all at every event, on the room's own task: a lesson's step sees a few hundred.
@@ -535,7 +535,7 @@ fn rewatched(log: &StepLog, now: &RoomView) -> Outcome {
 /// The room's first AppClient's latest line, and the line the registry's nodes make now.
 fn app_client_lines(now: &RoomView) -> Option<(&[String], String)> {
     let app = now.registry.app_clients.first()?;
-    let expected = server_list_line(now.registry.nodes.iter().map(|n| n.data.as_str()));
+    let expected = server_list_line(now.registry.nodes.iter().map(Znode::data));
     Some((&app.lines, expected))
 }
 
@@ -600,7 +600,7 @@ fn server_left(log: &StepLog, now: &RoomView) -> Outcome {
         ..Found::default()
     };
     let listed_without = lines.last() == Some(&expected)
-        && !now.registry.nodes.iter().any(|n| n.data == server.name);
+        && !now.registry.nodes.iter().any(|n| n.data() == server.name);
     if listed_without {
         Outcome::Passed(found)
     } else {

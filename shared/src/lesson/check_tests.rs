@@ -50,12 +50,7 @@ impl Room {
             path: path.clone(),
         });
         self.apply(RoomEvent::ZnodeAdded {
-            node: Znode {
-                path,
-                czxid: id.into(),
-                owner_session: SessionId(id.into()),
-                data: String::new(),
-            },
+            node: Znode::read(path, id.into(), SessionId(id.into()), ""),
         });
     }
 
@@ -443,12 +438,7 @@ fn add_server(room: &mut Room, i: u32, names: &mut Vec<String>) {
         path: path.clone(),
     });
     room.apply(RoomEvent::ZnodeAdded {
-        node: Znode {
-            path,
-            czxid: id.into(),
-            owner_session: SessionId(id.into()),
-            data: name.clone(),
-        },
+        node: Znode::read(path, id.into(), SessionId(id.into()), &name),
     });
     names.push(name);
     room.apply(RoomEvent::ServerListUpdated {

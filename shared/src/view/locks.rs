@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{ClientId, RoomEvent, WatchCall};
 use crate::session::SessionId;
-use crate::view::{insert_sorted, Znode};
+use crate::view::{fill_read, insert_sorted, Znode};
 
 /// How many violations the queue keeps.
 pub const VIOLATION_CAPACITY: usize = 20;
@@ -75,11 +75,16 @@ impl LockQueue {
         self.clients.iter_mut().find(|c| c.id == id)
     }
 
-    /// The room's client whose session owns this node, if any.
+    /// The room's client whose session owns this node, if any. Until the node's read is back,
+    /// a client of the room knows its own node from its create's answer.
     pub fn owner(&self, node: &Znode) -> Option<&LockClientView> {
-        self.clients
-            .iter()
-            .find(|c| c.session == Some(node.owner_session))
+        match node.owner_session() {
+            Some(owner) => self.clients.iter().find(|c| c.session == Some(owner)),
+            None => self
+                .clients
+                .iter()
+                .find(|c| c.path.as_deref() == Some(node.path.as_str())),
+        }
     }
 
     /// The holder as ZooKeeper has it: the owner of the smallest node, if it holds. A paused or
@@ -211,6 +216,9 @@ impl LockQueue {
             RoomEvent::ZnodeAdded { node } if node.path.starts_with(crate::LOCK_DIR) => {
                 insert_sorted(&mut self.nodes, node);
             }
+            RoomEvent::ZnodeRead { path, read } if path.starts_with(crate::LOCK_DIR) => {
+                fill_read(&mut self.nodes, path, read);
+            }
             RoomEvent::ZnodeRemoved { path } => self.nodes.retain(|n| &n.path != path),
             _ => {}
         }
@@ -223,12 +231,7 @@ mod tests {
     use crate::protocol::WatchedKind;
 
     fn node(n: u32, owner: i64) -> Znode {
-        Znode {
-            path: format!("/locks/sub{n:010}"),
-            czxid: n.into(),
-            owner_session: SessionId(owner),
-            data: String::new(),
-        }
+        Znode::read(format!("/locks/sub{n:010}"), n.into(), SessionId(owner), "")
     }
 
     #[test]

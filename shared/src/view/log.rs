@@ -31,6 +31,21 @@ impl Log {
         if let RoomEvent::PresenceChanged { .. } = event {
             return;
         }
+        // A node's read completes the line that told of it, rather than adding one.
+        if let RoomEvent::ZnodeRead { path, read } = event {
+            let told = self
+                .entries
+                .iter_mut()
+                .rev()
+                .find_map(|e| match &mut e.event {
+                    RoomEvent::ZnodeAdded { node } if &node.path == path => Some(node),
+                    _ => None,
+                });
+            if let Some(node) = told {
+                node.read = Some(read.clone());
+            }
+            return;
+        }
         if self.entries.len() == LOG_CAPACITY {
             self.entries.pop_front();
         }

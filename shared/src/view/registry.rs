@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{ClientId, RoomEvent};
 use crate::session::SessionId;
-use crate::view::{insert_sorted, Znode, REGISTRY_DIR};
+use crate::view::{fill_read, insert_sorted, Znode, REGISTRY_DIR};
 
 /// How many lines an app client's log keeps.
 pub const APP_LOG_CAPACITY: usize = 100;
@@ -42,9 +42,13 @@ pub struct AppClientView {
 impl Registry {
     /// The room's AppServer whose session owns this registry node, if any.
     pub fn server_owner(&self, node: &Znode) -> Option<&ServerView> {
-        self.servers
-            .iter()
-            .find(|s| s.session == Some(node.owner_session))
+        match node.owner_session() {
+            Some(owner) => self.servers.iter().find(|s| s.session == Some(owner)),
+            None => self
+                .servers
+                .iter()
+                .find(|s| s.path.as_deref() == Some(node.path.as_str())),
+        }
     }
 
     pub fn server(&self, id: ClientId) -> Option<&ServerView> {
@@ -112,6 +116,9 @@ impl Registry {
             RoomEvent::ZnodeAdded { node } if node.path.starts_with(REGISTRY_DIR) => {
                 insert_sorted(&mut self.nodes, node);
             }
+            RoomEvent::ZnodeRead { path, read } if path.starts_with(REGISTRY_DIR) => {
+                fill_read(&mut self.nodes, path, read);
+            }
             RoomEvent::ZnodeRemoved { path } => self.nodes.retain(|n| &n.path != path),
             _ => {}
         }
@@ -138,20 +145,10 @@ mod tests {
                 timeout_ms: 5000,
             },
             RoomEvent::ZnodeAdded {
-                node: Znode {
-                    path: "/sgroup/sub0000000000".into(),
-                    czxid: 7,
-                    owner_session: SessionId(2),
-                    data: "server0000".into(),
-                },
+                node: Znode::read("/sgroup/sub0000000000", 7, SessionId(2), "server0000"),
             },
             RoomEvent::ZnodeAdded {
-                node: Znode {
-                    path: "/locks/sub0000000000".into(),
-                    czxid: 8,
-                    owner_session: SessionId(3),
-                    data: String::new(),
-                },
+                node: Znode::read("/locks/sub0000000000", 8, SessionId(3), ""),
             },
             RoomEvent::ServerListUpdated {
                 client: 1,

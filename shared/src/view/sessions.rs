@@ -70,9 +70,8 @@ impl Sessions {
 
     /// The client that owned this node and has left the room, if any.
     pub fn departed_owner(&self, node: &Znode) -> Option<&Departed> {
-        self.departed
-            .iter()
-            .find(|d| d.session == node.owner_session)
+        let owner = node.owner_session()?;
+        self.departed.iter().find(|d| d.session == owner)
     }
 
     /// A client left; its session is remembered while `owns_nodes` says ZooKeeper still has
