@@ -37,6 +37,9 @@ const POLL: Duration = Duration::from_millis(100);
 const SAMPLE: Duration = Duration::from_secs(5);
 /// Memory is fitted over the last server run from this long after its start.
 const WARM_UP: Duration = Duration::from_secs(30);
+/// The room history the soak's server keeps: full within [`WARM_UP`] (about 15 events a
+/// second), so what memory does after it is churn.
+const ROOM_HISTORY_EVENTS: usize = 400;
 /// Memory growth is judged only over a server run at least this long.
 const MEMORY_RUN: Duration = Duration::from_secs(600);
 /// Most memory growth allowed, in MiB per hour of churn.
@@ -200,7 +203,10 @@ enum Note {
     /// A gain, checked against the tree after a `sync`: the nodes before the gainer's.
     Truth {
         client: ClientId,
+        /// The gainer's session, as the room last showed it.
+        session: Option<shared::SessionId>,
         path: String,
+        /// The nodes before the gainer's, then the gainer's, each with its owner and czxid.
         before: Vec<String>,
     },
     MemberDown {
@@ -263,6 +269,12 @@ impl Soak {
             hold: settings.hold,
             data_dir: work.join("data"),
             logs: work.to_path_buf(),
+            // The room's history is bounded (20 000 events by default), and filling it is no
+            // leak: keep it small enough to be full before memory is fitted.
+            flags: vec![
+                "--room-history-events".into(),
+                ROOM_HISTORY_EVENTS.to_string(),
+            ],
         };
         println!(
             "soak: seed {}, {:.0} s of faults, {} lock clients; server logs in {}",
@@ -440,13 +452,16 @@ impl Soak {
             }
             Note::Truth {
                 client,
+                session,
                 path,
                 before,
             } => {
                 if !before.is_empty() {
                     self.report.overlaps += 1;
+                    let session = session.map_or("?".into(), |s| s.to_string());
                     self.report.failures.push(format!(
-                        "client {client} gained {path} while ZooKeeper still had {before:?} before it"
+                        "client {client} (session {session}) gained {path} while ZooKeeper still \
+                         had nodes before it: {before:?}"
                     ));
                 }
             }
@@ -488,6 +503,12 @@ impl Soak {
     /// nodes still come before the gainer's: none, if the recipe is right.
     fn check_against_the_tree(&self, client: ClientId, path: String) {
         let (raw, tell) = (self.raw.clone(), self.tell.clone());
+        let session = self
+            .viewer
+            .view
+            .locks
+            .client(client)
+            .and_then(|c| c.session);
         tokio::spawn(async move {
             let dir = format!("/zkplay/{ROOM}/locks");
             raw.again(|| raw.client.sync(&dir)).await;
@@ -499,15 +520,30 @@ impl Soak {
             if !names.contains(&mine) {
                 return;
             }
-            let before = names
+            let before: Vec<String> = names
                 .into_iter()
                 .filter(|n| sequence(n) < sequence(&mine))
-                .map(|n| format!("/locks/{n}"))
                 .collect();
+            // Whose each node is, and when it was made: enough to tell a second node of one
+            // session from another session's, or an earlier run's.
+            let mut described = Vec::new();
+            for name in before.iter().chain([&mine]).filter(|_| !before.is_empty()) {
+                let full = format!("{dir}/{name}");
+                let stat = raw.again(|| raw.client.check_stat(&full)).await;
+                described.push(match stat {
+                    Some(s) => format!(
+                        "/locks/{name} (owner {}, czxid {:#x})",
+                        shared::SessionId(s.ephemeral_owner),
+                        s.czxid
+                    ),
+                    None => format!("/locks/{name} (gone since)"),
+                });
+            }
             let _ = tell.send(Note::Truth {
                 client,
+                session,
                 path,
-                before,
+                before: described,
             });
         });
     }

@@ -552,14 +552,20 @@ pub async fn create_sequential(
     }
 }
 
-/// This session's node under `prefix`'s folder, if it has one: `(path, czxid)`.
+/// This session's node under `prefix`'s folder, if it has one: `(path, czxid)`, the first in
+/// the queue if there are several.
 async fn own_node(
     client: &Client,
     prefix: &str,
 ) -> Result<Option<(String, i64)>, zookeeper_client::Error> {
     let dir = prefix.rsplit_once('/').map_or("/", |(dir, _)| dir);
     let session = client.session_id().0;
-    let names = client.list_children(dir).await?;
+    // The member we reconnected to may not have applied the create yet (we never saw its
+    // zxid, so ZooKeeper's rule that a client never goes back in time does not cover it): a
+    // sync brings it up to the leader first, or a second node would be made.
+    client.sync(dir).await?;
+    let mut names = client.list_children(dir).await?;
+    names.sort();
     let paths: Vec<String> = names.iter().map(|n| format!("{dir}/{n}")).collect();
     let stats = futures_util::future::join_all(paths.iter().map(|p| client.check_stat(p))).await;
     for (path, stat) in paths.into_iter().zip(stats) {

@@ -22,6 +22,8 @@ pub struct Launch {
     pub data_dir: PathBuf,
     /// Where each run's output goes (`server-<n>.log`).
     pub logs: PathBuf,
+    /// More flags, as given.
+    pub flags: Vec<String>,
 }
 
 /// A running `zkplay` process; killed if dropped.
@@ -33,16 +35,6 @@ pub struct Zkplay {
 impl Zkplay {
     /// Starts run `n` on `listen` (port 0 for any) and waits until it serves.
     pub async fn start(launch: &Launch, listen: SocketAddr, n: usize) -> Result<Zkplay> {
-        Self::start_with(launch, listen, n, &[]).await
-    }
-
-    /// [`Zkplay::start`] with more flags.
-    pub async fn start_with(
-        launch: &Launch,
-        listen: SocketAddr,
-        n: usize,
-        flags: &[&str],
-    ) -> Result<Zkplay> {
         let log = launch.logs.join(format!("server-{n}.log"));
         let stderr = std::fs::File::create(&log).with_context(|| format!("{}", log.display()))?;
         let mut child = Command::new(&launch.binary)
@@ -57,7 +49,7 @@ impl Zkplay {
             .arg(&launch.data_dir)
             .arg("--ui-dir")
             .arg(&launch.data_dir)
-            .args(flags)
+            .args(&launch.flags)
             .env("RUST_LOG", "warn,zookeeper_client=error")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())

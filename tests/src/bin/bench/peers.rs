@@ -152,12 +152,11 @@ impl Tools {
                 hold: Duration::from_millis(0),
                 data_dir: self.work.join("data"),
                 logs: self.work.clone(),
+                // 500 viewers from one address.
+                flags: vec!["--connections-per-address".into(), "2000".into()],
             };
             let listen: SocketAddr = "127.0.0.1:0".parse()?;
-            let extra = ["--connections-per-address", "2000"];
-            return Ok(Running::Zkplay(
-                Zkplay::start_with(&launch, listen, 0, &extra).await?,
-            ));
+            return Ok(Running::Zkplay(Zkplay::start(&launch, listen, 0).await?));
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
