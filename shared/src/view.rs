@@ -341,23 +341,20 @@ impl RoomView {
                     );
                 }
             }
+            // Told again when its expiry moves; not once its nodes are gone.
             RoomEvent::EarlierSession {
                 client,
                 session,
                 timeout_ms,
                 expires_at_ms,
-            } => self.sessions.left(
-                Departed {
-                    client: *client,
-                    session: *session,
-                    reason: CloseReason::ServerDied,
-                    at_ms,
-                    timeout_ms: Some(*timeout_ms),
-                    expires_at_ms: *expires_at_ms,
-                },
-                // The room names only sessions that own nodes; theirs may be told after.
-                true,
-            ),
+            } if self.owns_nodes(*session) => self.sessions.earlier(Departed {
+                client: *client,
+                session: *session,
+                reason: CloseReason::ServerDied,
+                at_ms,
+                timeout_ms: Some(*timeout_ms),
+                expires_at_ms: *expires_at_ms,
+            }),
             _ => {}
         }
         self.locks.apply(seq, event);
@@ -652,6 +649,54 @@ mod tests {
             &[RoomEvent::ZnodeRemoved {
                 path: node.path.clone(),
             }],
+        );
+        assert!(view.sessions.departed.is_empty());
+    }
+
+    #[test]
+    fn an_earlier_session_told_again_moves_its_countdown_and_leaves_this_runs_clients_alone() {
+        let mut view = RoomView::new("main", 0);
+        let node = Znode::read("/locks/sub0000000002", 5, SessionId(0x70), "");
+        let earlier = |expires_at_ms| RoomEvent::EarlierSession {
+            client: 1,
+            session: SessionId(0x70),
+            timeout_ms: 10_000,
+            expires_at_ms: Some(expires_at_ms),
+        };
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ClientAdded {
+                    client: 1,
+                    owner: None,
+                },
+                connected(1, 0x81, 5000),
+                RoomEvent::SessionChanged {
+                    client: 1,
+                    state: crate::protocol::SessionStatus::Connected,
+                    member: None,
+                },
+                RoomEvent::ZnodeAdded { node: node.clone() },
+                earlier(1_000),
+                earlier(2_500),
+            ],
+        );
+        assert_eq!(view.sessions.departed.len(), 1);
+        let departed = view.sessions.departed_owner(&node).unwrap();
+        assert_eq!(departed.deadline_ms(), Some(2_500));
+        assert!(
+            view.sessions.liveness(1).is_some(),
+            "this run's client 1 is not the earlier run's"
+        );
+        // Once its node is gone, a late word of it changes nothing.
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ZnodeRemoved {
+                    path: node.path.clone(),
+                },
+                earlier(3_000),
+            ],
         );
         assert!(view.sessions.departed.is_empty());
     }

@@ -411,6 +411,25 @@ impl Soak {
         match event {
             RoomEvent::ClientAdded { .. } => self.adding = self.adding.saturating_sub(1),
             RoomEvent::LockGained { client, path } => self.check_against_the_tree(client, path),
+            // The leader's word on an earlier session's expiry changed: the countdown of each
+            // of its nodes is judged against the latest.
+            RoomEvent::EarlierSession {
+                session,
+                expires_at_ms: Some(deadline_ms),
+                ..
+            } => {
+                let view = &self.viewer.view;
+                for (path, deadline, shown_at) in &mut self.shown_expiries {
+                    let owned = view
+                        .locks
+                        .nodes
+                        .iter()
+                        .any(|n| &n.path == path && n.owner_session() == Some(session));
+                    if owned {
+                        (*deadline, *shown_at) = (deadline_ms, at);
+                    }
+                }
+            }
             RoomEvent::Violation {
                 first,
                 second,

@@ -2,13 +2,13 @@
 //! real children reported as `znode_added` / `znode_removed`, whoever created them; on its first
 //! listing it names the nodes an earlier run of the server left behind (`earlier_session`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::{join_all, BoxFuture};
 use futures_util::stream::{FuturesOrdered, StreamExt};
-use shared::{RoomEvent, Znode, ZnodeRead, REGISTRY_DIR};
+use shared::{RoomEvent, SessionId, Znode, ZnodeRead, REGISTRY_DIR};
 use tokio::sync::watch;
 use zookeeper_client::{
     AddWatchMode, Client, EventType, PersistentWatcher, SessionState, Stat, WatchedEvent,
@@ -42,6 +42,12 @@ pub struct Observer {
 
 /// The owners of the nodes a listing reported.
 type Owners = BTreeSet<i64>;
+
+/// The earlier run's sessions the room was told of, with the expiry it was last told.
+type Earlier = BTreeMap<SessionId, (SessionRecord, Option<u64>)>;
+
+/// How often the leader is asked again when the earlier run's sessions expire.
+const EARLIER_EVERY: Duration = Duration::from_secs(1);
 
 /// What the room has been told of one folder's children.
 #[derive(Default)]
@@ -118,7 +124,11 @@ impl Observer {
         let [mut locks, mut registry] = watch_folders(&client).await?;
         let owners = self.sync_all(&client, told).await?;
         if std::mem::take(first) {
-            self.name_earlier_sessions(&client, &owners).await?;
+            let earlier = self.name_earlier_sessions(&client, &owners).await?;
+            if !earlier.is_empty() {
+                let (events, stop) = (self.events.clone(), self.stop.clone());
+                tokio::spawn(follow_earlier(self.zk.clone(), events, earlier, stop));
+            }
         }
         let mut reads = Reads::new();
         loop {
@@ -228,9 +238,13 @@ impl Observer {
 
     /// Tells the room which of the nodes' owners are sessions an earlier run of the server
     /// recorded (and died without closing), with the expiry the leader's `dump` gives them.
-    async fn name_earlier_sessions(&self, client: &Client, owners: &Owners) -> Result<(), ZkError> {
+    async fn name_earlier_sessions(
+        &self,
+        client: &Client,
+        owners: &Owners,
+    ) -> Result<Earlier, ZkError> {
         let names = match client.list_children(SESSIONS_DIR).await {
-            Err(zookeeper_client::Error::NoNode) => return Ok(()),
+            Err(zookeeper_client::Error::NoNode) => return Ok(Earlier::new()),
             other => other?,
         };
         let sessions: Vec<shared::SessionId> = names
@@ -253,18 +267,16 @@ impl Observer {
             }
         }
         if earlier.is_empty() {
-            return Ok(());
+            return Ok(Earlier::new());
         }
         let expiries = leaders_expiries(&self.zk.connect).await;
+        let mut named = Earlier::new();
         for (session, record) in earlier {
-            let _ = self.events.send(Report::Event(RoomEvent::EarlierSession {
-                client: record.client,
-                session,
-                timeout_ms: record.timeout_ms,
-                expires_at_ms: expiries.get(&session).copied(),
-            }));
+            let expires_at_ms = expiries.get(&session).copied();
+            tell_earlier(&self.events, session, &record, expires_at_ms);
+            named.insert(session, (record, expires_at_ms));
         }
-        Ok(())
+        Ok(named)
     }
 
     /// Lists a folder and reports the difference from what was reported before, with each
@@ -321,6 +333,54 @@ impl Observer {
             let _ = self.events.send(Report::Event(event));
         }
         Ok(owners)
+    }
+}
+
+fn tell_earlier(
+    events: &EventSink,
+    session: SessionId,
+    record: &SessionRecord,
+    expires_at_ms: Option<u64>,
+) {
+    let _ = events.send(Report::Event(RoomEvent::EarlierSession {
+        client: record.client,
+        session,
+        timeout_ms: record.timeout_ms,
+        expires_at_ms,
+    }));
+}
+
+/// Asks the leader every [`EARLIER_EVERY`] when the earlier run's sessions expire, and tells
+/// those whose expiry moved (the leader may learn of a last touch late); a session the leader
+/// no longer lists has expired and is let go. Ends with them, or with the room.
+async fn follow_earlier(
+    zk: Arc<ZkSettings>,
+    events: EventSink,
+    mut earlier: Earlier,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut ask = tokio::time::interval(EARLIER_EVERY);
+    ask.tick().await;
+    while !earlier.is_empty() && !*stop.borrow() {
+        tokio::select! {
+            _ = ask.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let expiries = leaders_expiries(&zk.connect).await;
+        // No leader to ask just now: try again next time.
+        if expiries.is_empty() {
+            continue;
+        }
+        earlier.retain(|session, (record, shown)| match expiries.get(session) {
+            None => false,
+            Some(&at) => {
+                if *shown != Some(at) {
+                    *shown = Some(at);
+                    tell_earlier(&events, *session, record, Some(at));
+                }
+                true
+            }
+        });
     }
 }
 

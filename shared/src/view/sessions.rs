@@ -83,6 +83,16 @@ impl Sessions {
         }
     }
 
+    /// A session of an earlier run of the server, told again when its expiry moves: its entry
+    /// is replaced, and no client of this run is touched (client numbers start again with
+    /// each run).
+    pub(super) fn earlier(&mut self, gone: Departed) {
+        match self.departed.iter_mut().find(|d| d.session == gone.session) {
+            Some(known) => *known = gone,
+            None => self.departed.push(gone),
+        }
+    }
+
     /// After a node left ZooKeeper: forget the departed sessions that own no node any more.
     pub(super) fn keep_departed(&mut self, still_owns: impl Fn(SessionId) -> bool) {
         self.departed.retain(|d| still_owns(d.session));
