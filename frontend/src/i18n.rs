@@ -459,7 +459,10 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
                 format!("ZooKeeper: {} created{czxid}", node.path)
             }
         }
-        ZnodeRead { path, read } => format!("ZooKeeper: {path} czxid {}", read.czxid),
+        ZnodeRead { path, read } if zh => {
+            format!("ZooKeeper: 读取 {path}: czxid {}", read.czxid)
+        }
+        ZnodeRead { path, read } => format!("ZooKeeper: {path} read: czxid {}", read.czxid),
         ZnodeRemoved { path } if zh => format!("ZooKeeper: {path} 已删除"),
         ZnodeRemoved { path } => format!("ZooKeeper: {path} deleted"),
         SessionChanged {

@@ -26,14 +26,15 @@ function broadcast(message) {
 }
 
 // getChildren with a watcher: the watch fires once, so every event lists (and watches) again.
-function listAndWatch() {
+function listAndWatch(then) {
   client.getChildren(path, () => listAndWatch(), (error, children) => {
     if (error) {
       console.error(`getChildren ${path}: ${error}`);
-      setTimeout(listAndWatch, 100);
+      setTimeout(() => listAndWatch(then), 100);
       return;
     }
     broadcast(JSON.stringify({ children: children.sort() }));
+    if (then) then();
   });
 }
 
@@ -44,13 +45,22 @@ client.once('connected', () => {
       console.error(`mkdirp ${path}: ${error}`);
       process.exit(1);
     }
-    listAndWatch();
-    console.log('ready');
+    // Ready once it listens and has the first list.
+    listAndWatch(() => {
+      if (wss.address()) console.log('ready');
+      else wss.once('listening', () => console.log('ready'));
+    });
   });
+});
+// node-zookeeper-client does not start a new session by itself.
+client.on('expired', () => {
+  console.error('session expired');
+  process.exit(1);
 });
 process.on('SIGTERM', () => {
   wss.close();
+  client.once('disconnected', () => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
   client.close();
-  process.exit(0);
 });
 client.connect();

@@ -1,6 +1,8 @@
-//! The room's observer: its own session, persistent watches on `/locks` and `/sgroup`, and the
-//! real children reported as `znode_added` / `znode_removed`, whoever created them; on its first
-//! listing it names the nodes an earlier run of the server left behind (`earlier_session`).
+//! The room's observer: its own session, recursive persistent watches on `/locks` and
+//! `/sgroup`, and the real children reported as `znode_added` / `znode_removed` the moment
+//! ZooKeeper names them, whoever created them, with each node's stat and data following as
+//! `znode_read`; on its first listing it names the nodes an earlier run of the server left
+//! behind (`earlier_session`), and follows their expiry.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -48,6 +50,8 @@ type Earlier = BTreeMap<SessionId, (SessionRecord, Option<u64>)>;
 
 /// How often the leader is asked again when the earlier run's sessions expire.
 const EARLIER_EVERY: Duration = Duration::from_secs(1);
+/// Asks in a row with no leader's answer after which the room stops asking.
+const EARLIER_SILENCE: u32 = 30;
 
 /// What the room has been told of one folder's children.
 #[derive(Default)]
@@ -276,6 +280,11 @@ impl Observer {
             tell_earlier(&self.events, session, &record, expires_at_ms);
             named.insert(session, (record, expires_at_ms));
         }
+        // An ensemble that does not answer `dump` (only `srvr` is allowed by default) is not
+        // asked again.
+        if expiries.is_empty() {
+            named.clear();
+        }
         Ok(named)
     }
 
@@ -307,7 +316,7 @@ impl Observer {
         let mut owners = Owners::new();
         for (_, name, look) in looks {
             let path = format!("{dir}/{name}");
-            // Gone again before we looked; the next notification reports nothing for it.
+            // Gone again before we looked: told removed if it had been told.
             let Some((stat, data)) = look? else {
                 if told.known.remove(&name) {
                     told.unread.remove(&name);
@@ -352,7 +361,8 @@ fn tell_earlier(
 
 /// Asks the leader every [`EARLIER_EVERY`] when the earlier run's sessions expire, and tells
 /// those whose expiry moved (the leader may learn of a last touch late); a session the leader
-/// no longer lists has expired and is let go. Ends with them, or with the room.
+/// no longer lists has expired and is let go. Ends with them, with the room, or after
+/// [`EARLIER_SILENCE`] asks in a row that no leader answered.
 async fn follow_earlier(
     zk: Arc<ZkSettings>,
     events: EventSink,
@@ -361,16 +371,19 @@ async fn follow_earlier(
 ) {
     let mut ask = tokio::time::interval(EARLIER_EVERY);
     ask.tick().await;
-    while !earlier.is_empty() && !*stop.borrow() {
+    let mut silent = 0;
+    while !earlier.is_empty() && !*stop.borrow() && silent < EARLIER_SILENCE {
         tokio::select! {
             _ = ask.tick() => {}
             _ = stop.changed() => return,
         }
         let expiries = leaders_expiries(&zk.connect).await;
-        // No leader to ask just now: try again next time.
+        // No leader to ask just now (an election): try again next time.
         if expiries.is_empty() {
+            silent += 1;
             continue;
         }
+        silent = 0;
         earlier.retain(|session, (record, shown)| match expiries.get(session) {
             None => false,
             Some(&at) => {

@@ -552,8 +552,8 @@ pub async fn create_sequential(
     }
 }
 
-/// This session's node under `prefix`'s folder, if it has one: `(path, czxid)`, the first in
-/// the queue if there are several.
+/// This session's node under `prefix`'s folder, if it has one: `(path, czxid)`; if it has
+/// several, the first in the queue, and the others are deleted.
 async fn own_node(
     client: &Client,
     prefix: &str,
@@ -568,12 +568,21 @@ async fn own_node(
     names.sort();
     let paths: Vec<String> = names.iter().map(|n| format!("{dir}/{n}")).collect();
     let stats = futures_util::future::join_all(paths.iter().map(|p| client.check_stat(p))).await;
+    let mut own = Vec::new();
     for (path, stat) in paths.into_iter().zip(stats) {
         if let Some(stat) = stat? {
             if stat.ephemeral_owner == session {
-                return Ok(Some((path, stat.czxid)));
+                own.push((path, stat.czxid));
             }
         }
     }
-    Ok(None)
+    // A second node of this session would block whoever queues behind it until the session
+    // ends: keep the first, delete the rest.
+    for (path, _) in own.iter().skip(1) {
+        match client.delete(path, None).await {
+            Ok(()) | Err(zookeeper_client::Error::NoNode) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(own.into_iter().next())
 }

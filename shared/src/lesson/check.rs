@@ -74,13 +74,25 @@ impl StepLog {
     /// lock was the room's: the moment the naive recipe would have given two holders.
     fn fixed_recipe_notified(&self) -> bool {
         let mut recipe = self.start.recipe;
+        // A switch closes the lock clients first and is told last; what they are notified of
+        // while they go is no test of either recipe.
+        let mut switching = false;
         self.events().any(|e| match e {
+            RoomEvent::ClientClosed {
+                reason: CloseReason::RecipeSwitched,
+                ..
+            } => {
+                switching = true;
+                false
+            }
             RoomEvent::RecipeChanged { recipe: now } => {
-                recipe = *now;
+                (recipe, switching) = (*now, false);
                 false
             }
             RoomEvent::WatchFired { path, .. } => {
-                recipe != LockRecipeKind::PredecessorNaive && path.starts_with(LOCK_DIR)
+                !switching
+                    && recipe != LockRecipeKind::PredecessorNaive
+                    && path.starts_with(LOCK_DIR)
             }
             _ => false,
         })

@@ -371,8 +371,16 @@ fn two_holders_passes_on_the_rooms_violation() {
     ]);
     assert_eq!(failed(fixed.check(&Check::TwoHolders)), Why::FixedRecipe);
 
+    // A switch to the naive recipe: the fixed one's clients are closed first, and what they
+    // are notified of while they go does not count.
     let mut switched = Room::queue(P, 3).step(standalone());
-    switched.on([RoomEvent::RecipeChanged { recipe: NAIVE }]);
+    switched.on([
+        closed(1, CloseReason::RecipeSwitched),
+        removed(0),
+        fired(2, &node(0)),
+        closed(2, CloseReason::RecipeSwitched),
+        RoomEvent::RecipeChanged { recipe: NAIVE },
+    ]);
     switched.on([fired(3, &node(1))]);
     waiting(switched.check(&Check::TwoHolders));
 }
