@@ -180,7 +180,7 @@ impl Text {
             (Lang::En, External) => "external contender",
             (Lang::Zh, External) => "外部竞争者",
             (Lang::En, NewNode) => "new: reading whose it is",
-            (Lang::Zh, NewNode) => "新节点：正在读取它属于哪个会话",
+            (Lang::Zh, NewNode) => "新节点: 正在读取所属会话",
             (Lang::En, Crashed) => "crashed: ZooKeeper still has its node",
             (Lang::Zh, Crashed) => "已崩溃: ZooKeeper 仍保留其节点",
             (Lang::En, Notifications) => "watch notifications delivered",
@@ -460,7 +460,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             }
         }
         ZnodeRead { path, read } if zh => {
-            format!("ZooKeeper: 读取 {path}: czxid {}", read.czxid)
+            format!("ZooKeeper: {path} 已读取: czxid {}", read.czxid)
         }
         ZnodeRead { path, read } => format!("ZooKeeper: {path} read: czxid {}", read.czxid),
         ZnodeRemoved { path } if zh => format!("ZooKeeper: {path} 已删除"),
