@@ -58,22 +58,53 @@ const EARLIER_SILENCE: u32 = 30;
 struct Told {
     /// Every child reported and not yet removed.
     known: BTreeSet<String>,
-    /// Children reported whose read has not been told (it failed, or is under way).
-    unread: BTreeSet<String>,
+    /// Children reported whose read has not been told (it failed, or is under way), each with
+    /// the number of its creation: a node deleted and made again under the same name (any
+    /// program may do that) is not given the read of the one before.
+    unread: BTreeMap<String, u64>,
+    /// Creations seen so far.
+    made: u64,
+}
+
+impl Told {
+    /// A child's creation, as a watch event names it: its creation number, if it is new to
+    /// the room (a listing may have told of it already).
+    fn created(&mut self, name: &str) -> Option<u64> {
+        if !self.known.insert(name.to_string()) {
+            return None;
+        }
+        self.made += 1;
+        self.unread.insert(name.to_string(), self.made);
+        Some(self.made)
+    }
+
+    /// A child's deletion: whether the room had been told of it.
+    fn deleted(&mut self, name: &str) -> bool {
+        self.unread.remove(name);
+        self.known.remove(name)
+    }
+
+    /// Whether a read of creation `made` is still owed to the room: not told already (by a
+    /// listing), nor the read of an earlier node of the same name.
+    fn owed(&self, name: &str, made: u64) -> bool {
+        self.unread.get(name) == Some(&made)
+    }
 }
 
 /// A node's stat and data, or nothing if it was gone when read.
 type Look = Result<Option<(Stat, Vec<u8>)>, zookeeper_client::Error>;
 
 /// Reads under way, answered in the order they were asked.
-type Reads<'a> = FuturesOrdered<BoxFuture<'a, (usize, String, Look)>>;
+type Reads<'a> = FuturesOrdered<BoxFuture<'a, (usize, String, u64, Look)>>;
 
-/// Reads a child of folder `folder`: its stat, and its data where the folder shows data.
+/// Reads a child of folder `folder` (creation `made`): its stat, and its data where the folder
+/// shows data.
 fn look<'a>(
     client: &'a Client,
     folder: usize,
     name: String,
-) -> BoxFuture<'a, (usize, String, Look)> {
+    made: u64,
+) -> BoxFuture<'a, (usize, String, u64, Look)> {
     let (dir, with_data) = FOLDERS[folder];
     let path = format!("{dir}/{name}");
     Box::pin(async move {
@@ -89,7 +120,7 @@ fn look<'a>(
                 .await
                 .map(|stat| stat.map(|stat| (stat, Vec::new())))
         };
-        (folder, name, look)
+        (folder, name, made, look)
     })
 }
 
@@ -139,8 +170,8 @@ impl Observer {
             let (folder, event) = tokio::select! {
                 event = locks.changed() => (0, event),
                 event = registry.changed() => (1, event),
-                Some((folder, name, look)) = reads.next(), if !reads.is_empty() => {
-                    self.tell_read(&mut told[folder], folder, name, look);
+                Some((folder, name, made, look)) = reads.next(), if !reads.is_empty() => {
+                    self.tell_read(&mut told[folder], folder, name, made, look);
                     continue;
                 }
                 _ = self.stop.changed() => {
@@ -196,15 +227,15 @@ impl Observer {
             return;
         };
         match event.event_type {
-            EventType::NodeCreated if told.known.insert(name.to_string()) => {
-                told.unread.insert(name.to_string());
-                let _ = self.events.send(Report::Event(RoomEvent::ZnodeAdded {
-                    node: Znode::reported(format!("{dir}/{name}")),
-                }));
-                reads.push_back(look(client, folder, name.to_string()));
+            EventType::NodeCreated => {
+                if let Some(made) = told.created(name) {
+                    let _ = self.events.send(Report::Event(RoomEvent::ZnodeAdded {
+                        node: Znode::reported(format!("{dir}/{name}")),
+                    }));
+                    reads.push_back(look(client, folder, name.to_string(), made));
+                }
             }
-            EventType::NodeDeleted if told.known.remove(name) => {
-                told.unread.remove(name);
+            EventType::NodeDeleted if told.deleted(name) => {
                 let _ = self.events.send(Report::Event(RoomEvent::ZnodeRemoved {
                     path: format!("{dir}/{name}"),
                 }));
@@ -215,17 +246,21 @@ impl Observer {
 
     /// A read is back: its stat and data are told, if the node is still shown. A read that
     /// failed is made again after the next listing.
-    fn tell_read(&self, told: &mut Told, folder: usize, name: String, look: Look) {
+    fn tell_read(&self, told: &mut Told, folder: usize, name: String, made: u64, look: Look) {
         let (dir, _) = FOLDERS[folder];
+        if !told.owed(&name, made) {
+            return;
+        }
         match look {
-            Ok(Some((stat, data))) if told.unread.remove(&name) => {
+            Ok(Some((stat, data))) => {
+                told.unread.remove(&name);
                 let _ = self.events.send(Report::Event(RoomEvent::ZnodeRead {
                     path: format!("{dir}/{name}"),
                     read: znode_read(&stat, &data),
                 }));
             }
-            Ok(_) => {
-                // Gone before it was read: its deletion is (or was) told.
+            Ok(None) => {
+                // Gone before it was read: its deletion is (or will be) told.
                 told.unread.remove(&name);
             }
             Err(e) => tracing::debug!(room = %self.room, %name, "reading a new node: {e}"),
@@ -309,12 +344,17 @@ impl Observer {
         // order, so building all futures first pipelines them.
         let to_read: Vec<String> = now
             .iter()
-            .filter(|name| !told.known.contains(*name) || told.unread.contains(*name))
+            .filter(|name| !told.known.contains(*name) || told.unread.contains_key(*name))
             .cloned()
             .collect();
-        let looks = join_all(to_read.into_iter().map(|name| look(client, folder, name))).await;
+        let looks = join_all(
+            to_read
+                .into_iter()
+                .map(|name| look(client, folder, name, 0)),
+        )
+        .await;
         let mut owners = Owners::new();
-        for (_, name, look) in looks {
+        for (_, name, _, look) in looks {
             let path = format!("{dir}/{name}");
             // Gone again before we looked: told removed if it had been told.
             let Some((stat, data)) = look? else {
@@ -409,4 +449,26 @@ async fn leaders_expiries(connect: &str) -> std::collections::BTreeMap<shared::S
         }
     }
     Default::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_is_owed_once_and_only_for_the_node_shown_now() {
+        let mut told = Told::default();
+        let first = told.created("job").expect("new");
+        assert_eq!(told.created("job"), None, "told once");
+        assert!(told.owed("job", first));
+        // Deleted and made again under the same name before the first read came back.
+        assert!(told.deleted("job"));
+        assert!(!told.deleted("job"), "told gone once");
+        let second = told.created("job").expect("new again");
+        assert!(
+            !told.owed("job", first),
+            "the earlier node's read is not the new one's"
+        );
+        assert!(told.owed("job", second));
+    }
 }
