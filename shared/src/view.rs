@@ -156,9 +156,9 @@ fn app_client_point(a: &AppClientView) -> SeedPoint {
 fn insert_sorted(list: &mut Vec<Znode>, node: &Znode) {
     match list.binary_search_by(|n| n.path.cmp(&node.path)) {
         Err(at) => list.insert(at, node.clone()),
-        Ok(at) => {
+        Ok(_) => {
             if let Some(read) = &node.read {
-                list[at].read = Some(read.clone());
+                fill_read(list, &node.path, read);
             }
         }
     }
