@@ -46,24 +46,26 @@ pub const KEY_LIST: [(&str, KeyAction); 15] = [
 
 impl KeyAction {
     /// What the key list says this key does.
-    pub fn words(self, texts: &crate::texts::KeyTexts) -> &str {
+    pub fn words(self, lang: shared::lesson::Lang) -> &'static str {
+        use crate::texts::KeyText;
         match self {
-            KeyAction::Add => &texts.add,
-            KeyAction::Crash => &texts.crash,
-            KeyAction::Kill => &texts.kill,
-            KeyAction::Freeze => &texts.freeze,
-            KeyAction::Release => &texts.release,
-            KeyAction::StepOrLive => &texts.step_or_live,
-            KeyAction::Next => &texts.next,
-            KeyAction::Faster | KeyAction::Slower => &texts.speed,
-            KeyAction::SelectUp | KeyAction::SelectDown => &texts.select,
-            KeyAction::DoIt => &texts.do_it,
-            KeyAction::Lang => &texts.lang,
-            KeyAction::Presenter => &texts.presenter,
-            KeyAction::Resync => &texts.resync,
-            KeyAction::Help => &texts.help,
-            KeyAction::Close => &texts.close,
+            KeyAction::Add => KeyText::Add,
+            KeyAction::Crash => KeyText::Crash,
+            KeyAction::Kill => KeyText::Kill,
+            KeyAction::Freeze => KeyText::Freeze,
+            KeyAction::Release => KeyText::Release,
+            KeyAction::StepOrLive => KeyText::StepOrLive,
+            KeyAction::Next => KeyText::Next,
+            KeyAction::Faster | KeyAction::Slower => KeyText::Speed,
+            KeyAction::SelectUp | KeyAction::SelectDown => KeyText::Select,
+            KeyAction::DoIt => KeyText::DoIt,
+            KeyAction::Lang => KeyText::Lang,
+            KeyAction::Presenter => KeyText::Presenter,
+            KeyAction::Resync => KeyText::Resync,
+            KeyAction::Help => KeyText::Help,
+            KeyAction::Close => KeyText::Close,
         }
+        .get(lang)
     }
 
     /// The action of a `KeyboardEvent.key`.

@@ -1,156 +1,413 @@
 //! The page's words as data: `frontend/texts/{en,zh}.json`, embedded when the page is built
-//! and read once per language. Templates name their blanks (`{n} watching`).
+//! and read once per language. Each section of the files is an enum here, one variant per
+//! key; templates name their blanks (`{n} watching`), filled by [`fill`].
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use shared::lesson::{fill_with, Lang};
-use std::collections::BTreeMap;
 
-/// A section's texts: a struct of `String`s read from the section's JSON object, every field
-/// required and no other allowed. A macro rather than serde's derive: the derive made 8-9 KB
-/// of wasm per section, this one generic map read serves them all.
-macro_rules! texts {
-    ($(#[$doc:meta])* $name:ident { $($field:ident),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub struct $name {
-            $(pub $field: String,)*
+/// The sections of the texts: for each, an enum whose variants are its texts (`KEYS` holds
+/// their JSON keys, in the same order) and whose `get` reads a text in a language. A macro
+/// rather than serde's derive: the derive made 8-9 KB of wasm per section, while here one
+/// generic map read serves them all and a text is an index.
+macro_rules! sections {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $section:literal {
+            $($(#[$vdoc:meta])* $variant:ident: $key:literal,)*
+        }
+    )*) => {
+        /// The sections, in the order of [`SECTIONS`].
+        enum Section {
+            $($name,)*
         }
 
-        impl $name {
-            fn take(section: &str, mut texts: Section) -> Result<Self, String> {
-                let made = $name {
-                    $($field: texts
-                        .remove(stringify!($field))
-                        .ok_or_else(|| format!("{section}.{} is missing", stringify!($field)))?,)*
-                };
-                match texts.keys().next() {
-                    Some(extra) => Err(format!("{section}.{extra} is no text of the page")),
-                    None => Ok(made),
+        /// Each section's name in the JSON, and its keys.
+        const SECTIONS: &[(&str, &[&str])] = &[$(($section, $name::KEYS),)*];
+
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub enum $name {
+                $($(#[$vdoc])* $variant,)*
+            }
+
+            impl $name {
+                /// The JSON keys of the texts, in the order of the variants.
+                pub const KEYS: &'static [&'static str] = &[$($key,)*];
+
+                /// This text in `lang`.
+                pub fn get(self, lang: Lang) -> &'static str {
+                    &all(lang)[Section::$name as usize][self as usize]
                 }
             }
-        }
+        )*
     };
 }
 
-type Section = BTreeMap<String, String>;
+sections! {
+    /// The page's own words: titles, buttons, labels, hints.
+    Text = "page" {
+        Title: "title",
+        Subtitle: "subtitle",
+        AddClient: "add_client",
+        HoldMs: "hold_ms",
+        HoldHint: "hold_hint",
+        Crash: "crash",
+        Kill: "kill",
+        Pause: "pause",
+        PauseMs: "pause_ms",
+        Paused: "paused",
+        ResumesIn: "resumes_in",
+        /// A button's word: in Chinese a verb (cut the network); the state it leads to,
+        /// `partitioned`, names the partition.
+        Partition: "partition",
+        Partitioned: "partitioned",
+        HealsIn: "heals_in",
+        Suspended: "suspended",
+        SuspendOnDisconnect: "suspend_on_disconnect",
+        Resource: "resource",
+        Fencing: "fencing",
+        Ensemble: "ensemble",
+        NoQuorum: "no_quorum",
+        StopMember: "stop_member",
+        StartMember: "start_member",
+        Connections: "connections",
+        Znodes: "znodes",
+        Watches: "watches",
+        Outstanding: "outstanding",
+        WriteAccepted: "write_accepted",
+        WriteRejected: "write_rejected",
+        WriteCorrupted: "write_corrupted",
+        Expires: "expires",
+        Release: "release",
+        Queue: "queue",
+        EmptyQueue: "empty_queue",
+        EventLog: "event_log",
+        Connecting: "connecting",
+        Live: "live",
+        Lost: "lost",
+        Holding: "holding",
+        Waiting: "waiting",
+        External: "external",
+        NewNode: "new_node",
+        Crashed: "crashed",
+        Notifications: "notifications",
+        Joining: "joining",
+        BelievesHolds: "believes_holds",
+        GoneFromZk: "gone_from_zk",
+        Dismiss: "dismiss",
+        Recipe: "recipe",
+        RecipePredecessor: "recipe_predecessor",
+        RecipeNaive: "recipe_naive",
+        RecipeChildren: "recipe_children",
+        ViolationTitle: "violation_title",
+        ViolationWhy: "violation_why",
+        Herd: "herd",
+        HerdClients: "herd_clients",
+        HerdNotifications: "herd_notifications",
+        HerdPredicted: "herd_predicted",
+        HerdLastHandoff: "herd_last_handoff",
+        HerdTotal: "herd_total",
+        Registry: "registry",
+        AddServer: "add_server",
+        ServerName: "server_name",
+        AddAppClient: "add_app_client",
+        AppClient: "app_client",
+        Registered: "registered",
+        NoServers: "no_servers",
+        Time: "time",
+        SlowFactor: "slow_factor",
+        Next: "next",
+        ZkNeverWaits: "zk_never_waits",
+        Pending: "pending",
+        NothingPending: "nothing_pending",
+        CodeTitle: "code_title",
+        CodeMended: "code_mended",
+        Unread: "unread",
+        Client: "client",
+        Line: "line",
+    }
 
-/// Every text of the page a language has, by part.
-#[derive(Debug)]
-pub struct UiTexts {
-    pub keys: KeyTexts,
-    pub presenter: PresenterTexts,
-    pub recording: RecordingTexts,
-    pub classroom: ClassroomTexts,
+    /// The key list (`?`): what each key does.
+    KeyText = "keys" {
+        Title: "title",
+        Add: "add",
+        Crash: "crash",
+        Kill: "kill",
+        Freeze: "freeze",
+        Release: "release",
+        StepOrLive: "step_or_live",
+        Next: "next",
+        Speed: "speed",
+        Select: "select",
+        DoIt: "do_it",
+        Lang: "lang",
+        Presenter: "presenter",
+        Resync: "resync",
+        Help: "help",
+        Close: "close",
+    }
+
+    /// Presenter mode's toggle and the selected client.
+    PresenterText = "presenter" {
+        Toggle: "toggle",
+        ToggleTitle: "toggle_title",
+        Selected: "selected",
+        NoneSelected: "none_selected",
+    }
+
+    /// Recordings: download, store, open, and the replay's controls.
+    RecordingText = "recording" {
+        Download: "download",
+        DownloadTitle: "download_title",
+        Store: "store",
+        Stored: "stored",
+        StoreFailed: "store_failed",
+        Open: "open",
+        DropHint: "drop_hint",
+        OpenFailed: "open_failed",
+        Replaying: "replaying",
+        Play: "play",
+        Pause: "pause",
+        Speed: "speed",
+        Position: "position",
+        Elapsed: "elapsed",
+        BackLive: "back_live",
+    }
+
+    /// The classroom bar: links, presence, names.
+    ClassroomText = "classroom" {
+        NewRoom: "new_room",
+        NewRoomTitle: "new_room_title",
+        NewRoomFailed: "new_room_failed",
+        Teacher: "teacher",
+        TeacherLink: "teacher_link",
+        StudentLink: "student_link",
+        ViewerLink: "viewer_link",
+        QrAlt: "qr_alt",
+        Loopback: "loopback",
+        Watching: "watching",
+        StudentsWithClients: "students_with_clients",
+        NoStudentClients: "no_student_clients",
+        PickName: "pick_name",
+        PickNameHint: "pick_name_hint",
+        YouAre: "you_are",
+        ViewerOnly: "viewer_only",
+        OpenRoom: "open_room",
+        ResetRoom: "reset_room",
+        ResetRoomTitle: "reset_room_title",
+    }
+
+    /// The event log's lines, as templates: one per kind of event (and state), with the
+    /// pieces some lines are made of (a long listing's tail, a node's czxid).
+    LogText = "log" {
+        ClientAdded: "client_added",
+        ClientConnected: "client_connected",
+        NodeCreated: "node_created",
+        ChildrenListed: "children_listed",
+        ListingRest: "listing_rest",
+        WatchSet: "watch_set",
+        WatchFired: "watch_fired",
+        ClientError: "client_error",
+        ClientClosed: "client_closed",
+        ZnodeAdded: "znode_added",
+        ZnodeCzxid: "znode_czxid",
+        ZnodeRead: "znode_read",
+        ZnodeRemoved: "znode_removed",
+        SessionChanged: "session_changed",
+        ResourceWritten: "resource_written",
+        FencingChanged: "fencing_changed",
+        LinkFrozen: "link_frozen",
+        LinkOpen: "link_open",
+        HoldChanged: "hold_changed",
+        ServerAdded: "server_added",
+        AppClientAdded: "app_client_added",
+        RecipeChanged: "recipe_changed",
+        Violation: "violation",
+        LockSuspended: "lock_suspended",
+        LockResumed: "lock_resumed",
+        Partitioned: "partitioned",
+        PartitionHealed: "partition_healed",
+        SuspendChanged: "suspend_changed",
+        RoomReset: "room_reset",
+        LessonStep: "lesson_step",
+        LessonLeft: "lesson_left",
+        TimeChanged: "time_changed",
+        TimeSlow: "time_slow",
+        MovePending: "move_pending",
+        MoveReleased: "move_released",
+        StudentJoined: "student_joined",
+        PresenceChanged: "presence_changed",
+        EarlierSession: "earlier_session",
+    }
+
+    /// Lines the seed's Java prints, as it prints them: the same in every language, so
+    /// learners can match them to the tutorial.
+    SeedText = "seed_prints" {
+        GainLock: "gain_lock",
+        Finished: "finished",
+        ServerListUpdated: "server_list_updated",
+    }
+
+    /// A session's state, as the client sees it (`SessionStatus`).
+    StatusText = "session_status" {
+        Connected: "connected",
+        Disconnected: "disconnected",
+        Expired: "expired",
+        Closed: "closed",
+    }
+
+    /// Why a client left the room (`CloseReason`).
+    CloseText = "close_reason" {
+        Finished: "finished",
+        Crashed: "crashed",
+        Killed: "killed",
+        Expired: "expired",
+        Failed: "failed",
+        Shutdown: "shutdown",
+        Reset: "reset",
+        ServerDied: "server_died",
+        RecipeSwitched: "recipe_switched",
+    }
+
+    /// A waiting move (`MoveKind`): ZooKeeper calls by their Java names, the same in every
+    /// language; the recipe's own steps in words.
+    MoveText = "move" {
+        Create: "create",
+        GetChildren: "get_children",
+        GetData: "get_data",
+        Exists: "exists",
+        Delete: "delete",
+        Notification: "notification",
+        HoldOver: "hold_over",
+        Write: "write",
+    }
+
+    /// A time mode's name (`TimeMode`).
+    ModeText = "time_mode" {
+        Live: "live",
+        Step: "step",
+        Slow: "slow",
+    }
+
+    /// A watch notification's kind (`WatchedKind`) by ZooKeeper's Java name, the same in
+    /// every language.
+    WatchedText = "watched_kind" {
+        NodeCreated: "node_created",
+        NodeDeleted: "node_deleted",
+        NodeDataChanged: "node_data_changed",
+        NodeChildrenChanged: "node_children_changed",
+        Session: "session",
+    }
+
+    /// What a watch waits for: the server list, any change in `/locks`, or a predecessor.
+    PurposeText = "watch_purpose" {
+        Registry: "registry",
+        LockDir: "lock_dir",
+        Predecessor: "predecessor",
+    }
+
+    /// A setting on or off.
+    OnOffText = "on_off" {
+        On: "on",
+        Off: "off",
+    }
 }
 
-impl UiTexts {
-    fn parse(json: &str) -> Result<UiTexts, String> {
-        let mut all: BTreeMap<String, Section> =
-            serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let mut part = |name: &str| all.remove(name).ok_or_else(|| format!("{name} is missing"));
-        let texts = UiTexts {
-            keys: KeyTexts::take("keys", part("keys")?)?,
-            presenter: PresenterTexts::take("presenter", part("presenter")?)?,
-            recording: RecordingTexts::take("recording", part("recording")?)?,
-            classroom: ClassroomTexts::take("classroom", part("classroom")?)?,
+/// A language's texts: by section, in the order of [`SECTIONS`], then by key, in the order of
+/// the section's `KEYS`.
+type Texts = Vec<Vec<String>>;
+
+/// Reads a language's file: every section and key the page has, and nothing else. (Slots
+/// filled by a linear search of the keys made less wasm than removing them from the maps.)
+fn parse(json: &str) -> Result<Texts, String> {
+    let file: BTreeMap<String, BTreeMap<String, String>> =
+        serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let mut slots: Vec<Vec<Option<String>>> = SECTIONS
+        .iter()
+        .map(|(_, keys)| vec![None; keys.len()])
+        .collect();
+    for (section, texts) in file {
+        let Some(at) = SECTIONS.iter().position(|(name, _)| *name == section) else {
+            return Err(format!("{section} is no part of the page's texts"));
         };
-        match all.keys().next() {
-            Some(extra) => Err(format!("{extra} is no part of the page's texts")),
-            None => Ok(texts),
+        for (key, text) in texts {
+            let Some(slot) = SECTIONS[at].1.iter().position(|k| *k == key) else {
+                return Err(format!("{section}.{key} is no text of the page"));
+            };
+            slots[at][slot] = Some(text);
         }
     }
-}
-
-texts! {
-    /// The key list (`?`): what each key does.
-    KeyTexts {
-        title,
-        add,
-        crash,
-        kill,
-        freeze,
-        release,
-        step_or_live,
-        next,
-        speed,
-        select,
-        do_it,
-        lang,
-        presenter,
-        resync,
-        help,
-        close,
+    let mut read = Vec::with_capacity(SECTIONS.len());
+    for ((section, keys), texts) in SECTIONS.iter().zip(slots) {
+        let mut section_texts = Vec::with_capacity(keys.len());
+        for (key, text) in keys.iter().zip(texts) {
+            match text {
+                Some(text) => section_texts.push(text),
+                None => return Err(format!("{section}.{key} is missing")),
+            }
+        }
+        read.push(section_texts);
     }
+    Ok(read)
 }
 
-texts! {
-    /// Presenter mode's toggle and the selected client.
-    PresenterTexts {
-        toggle,
-        toggle_title,
-        selected,
-        none_selected,
+/// A JSON file, without the whitespace between its tokens, as text: done when the page is
+/// built, as the files are indented for people and the wasm need not carry that.
+macro_rules! minified {
+    ($file:literal) => {{
+        const FILE: &[u8] = include_bytes!($file);
+        const BYTES: &[u8] = &{
+            let mut out = [0; minify(FILE, None)];
+            minify(FILE, Some(&mut out));
+            out
+        };
+        match std::str::from_utf8(BYTES) {
+            Ok(text) => text,
+            Err(_) => panic!("the texts are UTF-8"),
+        }
+    }};
+}
+
+/// How long `json` is without the whitespace outside its strings; with `out`, copies it there.
+const fn minify(json: &[u8], mut out: Option<&mut [u8]>) -> usize {
+    let (mut at, mut len, mut in_string, mut escaped) = (0, 0, false, false);
+    while at < json.len() {
+        let byte = json[at];
+        at += 1;
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if byte.is_ascii_whitespace() {
+            continue;
+        }
+        if let Some(out) = &mut out {
+            out[len] = byte;
+        }
+        len += 1;
     }
+    len
 }
 
-texts! {
-    /// Recordings: download, store, open, and the replay's controls.
-    RecordingTexts {
-        download,
-        download_title,
-        store,
-        stored,
-        store_failed,
-        open,
-        drop_hint,
-        open_failed,
-        replaying,
-        play,
-        pause,
-        speed,
-        position,
-        elapsed,
-        back_live,
-    }
-}
-
-texts! {
-    /// The classroom bar: links, presence, names.
-    ClassroomTexts {
-        new_room,
-        new_room_title,
-        new_room_failed,
-        teacher,
-        teacher_link,
-        student_link,
-        viewer_link,
-        qr_alt,
-        loopback,
-        watching,
-        students_with_clients,
-        no_student_clients,
-        pick_name,
-        pick_name_hint,
-        you_are,
-        viewer_only,
-        open_room,
-        reset_room,
-        reset_room_title,
-    }
-}
-
-const EN: &str = include_str!("../texts/en.json");
-const ZH: &str = include_str!("../texts/zh.json");
+const EN: &str = minified!("../texts/en.json");
+const ZH: &str = minified!("../texts/zh.json");
 
 /// The texts of `lang`. The files are checked by a test, so reading them cannot fail here.
-pub fn ui(lang: Lang) -> &'static UiTexts {
-    static TEXTS: [OnceLock<UiTexts>; 2] = [OnceLock::new(), OnceLock::new()];
+fn all(lang: Lang) -> &'static Texts {
+    static TEXTS: [OnceLock<Texts>; 2] = [OnceLock::new(), OnceLock::new()];
     let (at, json) = match lang {
         Lang::En => (0, EN),
         Lang::Zh => (1, ZH),
     };
-    TEXTS[at].get_or_init(|| UiTexts::parse(json).expect("the page's texts parse"))
+    TEXTS[at].get_or_init(|| parse(json).expect("the page's texts parse"))
 }
 
 /// `template` with its `{name}`s filled from `values`.
@@ -168,31 +425,32 @@ mod tests {
     use super::*;
 
     fn blanks(template: &str) -> Vec<&str> {
-        shared::lesson::texts::placeholders(template)
+        let mut names = shared::lesson::texts::placeholders(template);
+        names.sort_unstable();
+        names
+    }
+
+    /// Every text of every section, in English and in Chinese.
+    fn pairs() -> impl Iterator<Item = (String, &'static str, &'static str)> {
+        SECTIONS
+            .iter()
+            .enumerate()
+            .flat_map(|(s, (section, keys))| {
+                keys.iter().enumerate().map(move |(k, key)| {
+                    let text = |lang| all(lang)[s][k].as_str();
+                    (format!("{section}.{key}"), text(Lang::En), text(Lang::Zh))
+                })
+            })
     }
 
     #[test]
-    fn both_languages_parse_and_have_the_same_blanks() {
-        let (en, zh) = (&ui(Lang::En).classroom, &ui(Lang::Zh).classroom);
-        let (ren, rzh) = (&ui(Lang::En).recording, &ui(Lang::Zh).recording);
-        let pairs = [
-            (&ren.store_failed, &rzh.store_failed),
-            (&ren.open_failed, &rzh.open_failed),
-            (&ren.replaying, &rzh.replaying),
-            (&ren.position, &rzh.position),
-            (&ren.elapsed, &rzh.elapsed),
-            (&en.new_room_failed, &zh.new_room_failed),
-            (&en.loopback, &zh.loopback),
-            (&en.watching, &zh.watching),
-            (&en.you_are, &zh.you_are),
-        ];
-        for (en, zh) in pairs {
-            let (mut a, mut b) = (blanks(en), blanks(zh));
-            a.sort_unstable();
-            b.sort_unstable();
-            assert_eq!(a, b, "{en} / {zh}");
+    fn both_languages_parse_and_every_template_has_the_same_blanks_in_both() {
+        for (key, en, zh) in pairs() {
+            assert_eq!(blanks(en), blanks(zh), "{key}: {en} / {zh}");
         }
-        for text in [&zh.new_room, &zh.pick_name_hint, &zh.viewer_only] {
+        use ClassroomText::*;
+        for text in [NewRoom, PickNameHint, ViewerOnly] {
+            let text = text.get(Lang::Zh);
             assert!(
                 !text.contains(',') && !text.contains(':'),
                 "half-width punctuation: {text}"
@@ -201,26 +459,98 @@ mod tests {
     }
 
     #[test]
+    fn every_text_differs_between_languages_except_paths_names_and_the_seeds_lines() {
+        let same_in_both = |key: &str| {
+            let (section, key) = key.split_once('.').unwrap();
+            match section {
+                "seed_prints" | "watched_kind" => true,
+                "move" => ["create", "get_children", "get_data", "exists", "delete"].contains(&key),
+                "page" => key == "queue",
+                "log" => ["znode_czxid", "fencing_changed"].contains(&key),
+                _ => false,
+            }
+        };
+        for (key, en, zh) in pairs() {
+            assert_eq!(en == zh, same_in_both(&key), "{key}: {en} / {zh}");
+        }
+    }
+
+    #[test]
     fn a_missing_or_unknown_text_is_named() {
         let good: serde_json::Value = serde_json::from_str(EN).unwrap();
         let mut missing = good.clone();
         missing["keys"].as_object_mut().unwrap().remove("kill");
-        let e = UiTexts::parse(&missing.to_string()).unwrap_err();
-        assert_eq!(e, "keys.kill is missing");
-        let mut extra = good;
+        assert_eq!(
+            parse(&missing.to_string()).unwrap_err(),
+            "keys.kill is missing"
+        );
+        let mut missing = good.clone();
+        missing["log"]
+            .as_object_mut()
+            .unwrap()
+            .remove("client_added");
+        assert_eq!(
+            parse(&missing.to_string()).unwrap_err(),
+            "log.client_added is missing"
+        );
+        let mut missing = good.clone();
+        missing.as_object_mut().unwrap().remove("page");
+        assert_eq!(
+            parse(&missing.to_string()).unwrap_err(),
+            "page.title is missing"
+        );
+        let mut extra = good.clone();
         extra["presenter"]["blink"] = "x".into();
-        let e = UiTexts::parse(&extra.to_string()).unwrap_err();
-        assert_eq!(e, "presenter.blink is no text of the page");
+        assert_eq!(
+            parse(&extra.to_string()).unwrap_err(),
+            "presenter.blink is no text of the page"
+        );
+        let mut extra = good;
+        extra["footer"] = serde_json::json!({});
+        assert_eq!(
+            parse(&extra.to_string()).unwrap_err(),
+            "footer is no part of the page's texts"
+        );
+    }
+
+    #[test]
+    fn the_embedded_files_are_the_files_without_their_indentation() {
+        let json = |text| serde_json::from_str::<serde_json::Value>(text).unwrap();
+        for (embedded, file) in [
+            (EN, include_str!("../texts/en.json")),
+            (ZH, include_str!("../texts/zh.json")),
+        ] {
+            assert_eq!(json(embedded), json(file));
+            assert!(!embedded.contains("\n  "));
+        }
+        let indented = b"{\n  \"a b\": \"c \\\" d \\\\\",\n  \"e\" : [1, 2]\n}\n";
+        let mut out = [0; 32];
+        let len = minify(indented, Some(&mut out));
+        assert_eq!(len, minify(indented, None));
+        assert_eq!(&out[..len], b"{\"a b\":\"c \\\" d \\\\\",\"e\":[1,2]}");
+    }
+
+    #[test]
+    fn a_text_is_found_by_its_key() {
+        assert_eq!(Text::AddClient.get(Lang::En), "Add client");
+        assert_eq!(Text::Line.get(Lang::Zh), "行");
+        assert_eq!(OnOffText::Off.get(Lang::Zh), "关");
+        for (section, keys) in SECTIONS {
+            let mut sorted = keys.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), keys.len(), "a key twice in {section}");
+        }
     }
 
     #[test]
     fn templates_fill_their_blanks() {
         let line = fill(
-            &ui(Lang::En).classroom.you_are,
+            ClassroomText::YouAre.get(Lang::En),
             &[("name", &"Ana"), ("n", &1), ("max", &3)],
         );
         assert_eq!(line, "You are Ana: 1 of 3 clients are yours.");
-        let zh = fill(&ui(Lang::Zh).classroom.watching, &[("n", &31)]);
+        let zh = fill(ClassroomText::Watching.get(Lang::Zh), &[("n", &31)]);
         assert_eq!(zh, "31 人在看");
     }
 }

@@ -8,6 +8,8 @@ use crate::session::SessionId;
 use crate::time::{MoveId, PendingMove, TimeMode};
 use crate::view::{RoomView, Znode, ZnodeRead};
 
+mod wire;
+
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
 pub const PROTOCOL_VERSION: u32 = 6;
 
@@ -106,7 +108,7 @@ impl ClientMsg {
 
 /// Server to browser.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "wire::WireMsg")]
 pub enum ServerMsg {
     /// The answer to a good hello; a snapshot follows.
     Welcome {
@@ -359,7 +361,7 @@ pub const LISTED_NAMES_MAX: usize = 32;
 
 /// Everything that happens in a room, in the order the room saw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", try_from = "wire::WireEvent")]
 pub enum RoomEvent {
     /// A lock client was started (by a student, who owns it, or by who runs the room); it is
     /// connecting to ZooKeeper.

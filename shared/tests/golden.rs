@@ -551,3 +551,22 @@ fn predictions() {
         assert_eq!(LockRecipeKind::from_name(kind.as_str()), Some(kind));
     }
 }
+
+#[test]
+fn a_message_missing_a_field_its_kind_needs_names_the_field() {
+    let missing = |json: &str| {
+        serde_json::from_str::<ServerMsg>(json)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = missing(
+        r#"{"type": "event", "seq": 1, "at_ms": 2, "event": {"kind": "lock_gained", "client": 3}}"#,
+    );
+    assert!(e.starts_with("missing field `path`"), "{e}");
+    let e = missing(r#"{"type": "welcome", "room": "main"}"#);
+    assert!(e.starts_with("missing field `protocol`"), "{e}");
+    let e = missing(r#"{"type": "gossip"}"#);
+    assert!(e.starts_with("unknown variant `gossip`"), "{e}");
+    let e = missing(r#"{"type": "event", "seq": 1, "at_ms": 2, "event": {"kind": "gossip"}}"#);
+    assert!(e.starts_with("unknown variant `gossip`"), "{e}");
+}

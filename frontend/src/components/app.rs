@@ -25,7 +25,7 @@ use crate::i18n::{Lang, Text};
 use crate::keys::{select_next, KeyAction, KEY_LIST};
 use crate::page;
 use crate::state::{Action, AppState, Connection};
-use crate::texts::{fill, ui};
+use crate::texts::{fill, KeyText, PresenterText};
 use crate::ws::{self, ServerLink};
 
 #[function_component(App)]
@@ -170,7 +170,6 @@ pub fn app() -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |ms| dispatcher.dispatch(Action::SetPauseMs(ms)))
     };
-    let texts = ui(lang);
     let toggle_presenter = {
         let (dispatcher, on) = (state.dispatcher(), state.presenter);
         Callback::from(move |_| dispatcher.dispatch(Action::Presenter(!on)))
@@ -227,8 +226,8 @@ pub fn app() -> Html {
                     <span class="room" data-testid="room">{ format!("room: {room}") }</span>
                     <span class={status_class} data-testid="connection">{ status_text }</span>
                     <button class="presenter-toggle" data-testid="presenter-toggle" onclick={toggle_presenter}
-                        title={texts.presenter.toggle_title.clone()} aria-pressed={state.presenter.to_string()}>
-                        { &texts.presenter.toggle }
+                        title={PresenterText::ToggleTitle.get(lang)} aria-pressed={state.presenter.to_string()}>
+                        { PresenterText::Toggle.get(lang) }
                     </button>
                     <button class="lang" onclick={toggle_lang} data-testid="lang-toggle">
                         { if lang == Lang::En { "中文" } else { "English" } }
@@ -241,8 +240,8 @@ pub fn app() -> Html {
             if state.presenter {
                 <p class="selected-client" data-testid="selected-client">
                     { match state.selected {
-                        Some(client) => fill(&texts.presenter.selected, &[("client", &client)]),
-                        None => texts.presenter.none_selected.clone(),
+                        Some(client) => fill(PresenterText::Selected.get(lang), &[("client", &client)]),
+                        None => PresenterText::NoneSelected.get(lang).to_string(),
                     } }
                 </p>
             }
@@ -469,16 +468,16 @@ struct KeyListProps {
 /// The keys and what they do (`?`).
 #[function_component(KeyList)]
 fn key_list(props: &KeyListProps) -> Html {
-    let texts = &ui(props.lang).keys;
+    let lang = props.lang;
     html! {
-        <div class="key-list" data-testid="key-list" role="dialog" aria-label={texts.title.clone()}>
-            <h2>{ &texts.title }</h2>
+        <div class="key-list" data-testid="key-list" role="dialog" aria-label={KeyText::Title.get(lang)}>
+            <h2>{ KeyText::Title.get(lang) }</h2>
             <table>
                 { for KEY_LIST.iter().map(|(key, action)| html! {
-                    <tr><th><kbd>{ *key }</kbd></th><td>{ action.words(texts) }</td></tr>
+                    <tr><th><kbd>{ *key }</kbd></th><td>{ action.words(lang) }</td></tr>
                 }) }
             </table>
-            <button onclick={props.on_close.clone()}>{ &texts.close }</button>
+            <button onclick={props.on_close.clone()}>{ KeyText::Close.get(lang) }</button>
         </div>
     }
 }

@@ -10,7 +10,7 @@ use yew::prelude::*;
 use crate::classroom::{host_of, is_loopback, links};
 use crate::i18n::{Lang, Text};
 use crate::page;
-use crate::texts::{fill, ui};
+use crate::texts::{fill, ClassroomText};
 use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
@@ -30,7 +30,7 @@ pub struct ClassroomBarProps {
 
 #[function_component(ClassroomBar)]
 pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
-    let texts = &ui(props.lang).classroom;
+    let lang = props.lang;
     let room = &props.view.classroom;
     let failed = use_state(|| None::<String>);
     let new_room = {
@@ -56,10 +56,10 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
     };
     let presence = html! {
         <div class="presence" data-testid="presence" data-watching={room.watching.to_string()}>
-            <span class="watching">{ fill(&texts.watching, &[("n", &room.watching)]) }</span>
+            <span class="watching">{ fill(ClassroomText::Watching.get(lang), &[("n", &room.watching)]) }</span>
             if room.kind == RoomKind::Classroom {
                 <span class="students">
-                    { &texts.students_with_clients }
+                    { ClassroomText::StudentsWithClients.get(lang) }
                     { for room.students_with_clients().map(|(s, n)| html! {
                         <span class={classes!("student", s.here.then_some("here"))}
                             data-testid="presence-student" data-student={s.id.to_string()}>
@@ -67,7 +67,7 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
                         </span>
                     }) }
                     if room.students_with_clients().next().is_none() {
-                        <span class="none">{ &texts.no_student_clients }</span>
+                        <span class="none">{ ClassroomText::NoStudentClients.get(lang) }</span>
                     }
                 </span>
             }
@@ -83,22 +83,22 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
             let qr = format!("/classrooms/{}/qr.svg", props.view.room);
             html! {
                 <div class="links">
-                    <span class="badge teacher">{ &texts.teacher }</span>
+                    <span class="badge teacher">{ ClassroomText::Teacher.get(lang) }</span>
                     // Folded: the key in it is not for the projector.
                     if let Some(teacher) = links.teacher {
                         <details class="teacher-link">
-                            <summary>{ &texts.teacher_link }</summary>
+                            <summary>{ ClassroomText::TeacherLink.get(lang) }</summary>
                             <a data-testid="teacher-link" href={teacher.clone()}>{ teacher }</a>
                         </details>
                     }
-                    <label>{ &texts.student_link }
+                    <label>{ ClassroomText::StudentLink.get(lang) }
                         <a data-testid="student-link" href={links.student.clone()}>{ links.student.clone() }</a></label>
-                    <label>{ &texts.viewer_link }
+                    <label>{ ClassroomText::ViewerLink.get(lang) }
                         <a data-testid="viewer-link" href={links.viewer.clone()}>{ links.viewer.clone() }</a></label>
-                    <img class="qr" data-testid="room-qr" src={qr} alt={texts.qr_alt.clone()} />
+                    <img class="qr" data-testid="room-qr" src={qr} alt={ClassroomText::QrAlt.get(lang)} />
                     if is_loopback(&origin) {
                         <p class="warn" data-testid="loopback-warning">
-                            { fill(&texts.loopback, &[("host", &host_of(&origin))]) }
+                            { fill(ClassroomText::Loopback.get(lang), &[("host", &host_of(&origin))]) }
                         </p>
                     }
                 </div>
@@ -107,7 +107,7 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
         Role::Student => match props.member.student.and_then(|id| room.student(id)) {
             Some(me) => html! {
                 <p class="you" data-testid="student-you">
-                    { fill(&texts.you_are, &[("name", &me.name), ("n", &room.clients_of(me.id)), ("max", &props.student_clients)]) }
+                    { fill(ClassroomText::YouAre.get(lang), &[("name", &me.name), ("n", &room.clients_of(me.id)), ("max", &props.student_clients)]) }
                 </p>
             },
             None => {
@@ -122,16 +122,16 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
                 });
                 html! {
                     <label class="name">
-                        <span>{ &texts.pick_name }</span>
+                        <span>{ ClassroomText::PickName.get(lang) }</span>
                         <input data-testid="student-name" type="text" maxlength="24"
                             autocomplete="nickname" {onkeydown} />
-                        <small>{ &texts.pick_name_hint }</small>
+                        <small>{ ClassroomText::PickNameHint.get(lang) }</small>
                     </label>
                 }
             }
         },
         Role::Viewer => {
-            html! { <p class="you" data-testid="viewer-only">{ &texts.viewer_only }</p> }
+            html! { <p class="you" data-testid="viewer-only">{ ClassroomText::ViewerOnly.get(lang) }</p> }
         }
         Role::Open => html! {},
     };
@@ -140,13 +140,13 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
             { presence }
             { role_part }
             if props.member.role.runs_the_room() {
-                <button class="new-room" data-testid="new-room" title={texts.new_room_title.clone()}
-                    onclick={new_room}>{ &texts.new_room }</button>
-                <button class="reset-room" data-testid="reset-room" title={texts.reset_room_title.clone()}
-                    onclick={reset}>{ &texts.reset_room }</button>
+                <button class="new-room" data-testid="new-room" title={ClassroomText::NewRoomTitle.get(lang)}
+                    onclick={new_room}>{ ClassroomText::NewRoom.get(lang) }</button>
+                <button class="reset-room" data-testid="reset-room" title={ClassroomText::ResetRoomTitle.get(lang)}
+                    onclick={reset}>{ ClassroomText::ResetRoom.get(lang) }</button>
             }
             if let Some(why) = &*failed {
-                <p class="warn">{ fill(&texts.new_room_failed, &[("why", why)]) }</p>
+                <p class="warn">{ fill(ClassroomText::NewRoomFailed.get(lang), &[("why", why)]) }</p>
             }
         </section>
     }

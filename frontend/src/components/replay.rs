@@ -11,7 +11,7 @@ use yew::prelude::*;
 use crate::i18n::Lang;
 use crate::page;
 use crate::state::{Action, ReplayState, REPLAY_SPEEDS};
-use crate::texts::{fill, ui};
+use crate::texts::{fill, RecordingText};
 
 /// The longest a replay waits between two events, however long the room was quiet.
 const LONGEST_WAIT_MS: u64 = 1500;
@@ -20,7 +20,7 @@ const LONGEST_WAIT_MS: u64 = 1500;
 pub fn load(text: &str, lang: Lang) -> Result<Rc<Replay>, String> {
     Recording::parse(text)
         .map(|r| Rc::new(Replay::new(r)))
-        .map_err(|e| fill(&ui(lang).recording.open_failed, &[("why", &e)]))
+        .map_err(|e| fill(RecordingText::OpenFailed.get(lang), &[("why", &e)]))
 }
 
 #[derive(Properties, PartialEq)]
@@ -38,7 +38,7 @@ pub struct RecordingToolsProps {
 /// Download, store and open, beside a live room.
 #[function_component(RecordingTools)]
 pub fn recording_tools(props: &RecordingToolsProps) -> Html {
-    let texts = &ui(props.lang).recording;
+    let lang = props.lang;
     let stored = use_state(|| None::<Result<String, String>>);
     let store = {
         let stored = stored.clone();
@@ -67,25 +67,25 @@ pub fn recording_tools(props: &RecordingToolsProps) -> Html {
     };
     html! {
         <div class="recording-tools">
-            <a class="button" data-testid="download-recording" title={texts.download_title.clone()}
+            <a class="button" data-testid="download-recording" title={RecordingText::DownloadTitle.get(lang)}
                 href={format!("/rooms/{}/recording", props.room)}
-                download={format!("zkplay-{}.jsonl", props.room)}>{ &texts.download }</a>
+                download={format!("zkplay-{}.jsonl", props.room)}>{ RecordingText::Download.get(lang) }</a>
             if props.may_store {
-                <button data-testid="store-recording" onclick={store}>{ &texts.store }</button>
+                <button data-testid="store-recording" onclick={store}>{ RecordingText::Store.get(lang) }</button>
             }
             <label class="button open">
-                { &texts.open }
+                { RecordingText::Open.get(lang) }
                 <input type="file" data-testid="open-recording" accept=".jsonl,.json,application/x-ndjson"
                     onchange={open} />
             </label>
-            <small>{ &texts.drop_hint }</small>
+            <small>{ RecordingText::DropHint.get(lang) }</small>
             { match &*stored {
                 Some(Ok(replay)) => html! {
-                    <span class="stored">{ &texts.stored }{ " " }
+                    <span class="stored">{ RecordingText::Stored.get(lang) }{ " " }
                         <a data-testid="stored-recording" href={replay.clone()}>{ replay.clone() }</a></span>
                 },
                 Some(Err(why)) => html! {
-                    <span class="warn">{ fill(&texts.store_failed, &[("why", why)]) }</span>
+                    <span class="warn">{ fill(RecordingText::StoreFailed.get(lang), &[("why", why)]) }</span>
                 },
                 None => html! {},
             } }
@@ -119,7 +119,7 @@ pub struct ReplayBarProps {
 /// The replay's controls: play or pause, speed, the slider, where it is.
 #[function_component(ReplayBar)]
 pub fn replay_bar(props: &ReplayBarProps) -> Html {
-    let texts = &ui(props.lang).recording;
+    let lang = props.lang;
     let state = &props.replay;
     let replay = &state.replay;
     let total = replay.len();
@@ -164,12 +164,12 @@ pub fn replay_bar(props: &ReplayBarProps) -> Html {
     html! {
         <section class="replay" data-testid="replay" data-at={state.at.to_string()}
             data-total={total.to_string()} data-playing={state.playing.to_string()}>
-            <p class="replay-title">{ fill(&texts.replaying, &[("room", &header.room), ("server", &header.server.zookeeper)]) }</p>
+            <p class="replay-title">{ fill(RecordingText::Replaying.get(lang), &[("room", &header.room), ("server", &header.server.zookeeper)]) }</p>
             <button class="primary" data-testid="replay-play" onclick={toggle} title="Space">
-                { if state.playing { texts.pause.clone() } else { format!("▶ {}", texts.play) } }
+                { if state.playing { RecordingText::Pause.get(lang).to_string() } else { format!("▶ {}", RecordingText::Play.get(lang)) } }
             </button>
             <label>
-                <span>{ &texts.speed }</span>
+                <span>{ RecordingText::Speed.get(lang) }</span>
                 <select data-testid="replay-speed" onchange={speed}>
                     { for REPLAY_SPEEDS.iter().map(|s| html! {
                         <option value={s.to_string()} selected={*s == state.speed}>{ format!("×{s}") }</option>
@@ -179,11 +179,11 @@ pub fn replay_bar(props: &ReplayBarProps) -> Html {
             <input class="scrub" type="range" data-testid="replay-scrub" min="0" max={total.to_string()}
                 value={state.at.to_string()} oninput={scrub} />
             <span class="replay-position" data-testid="replay-position">
-                { fill(&texts.position, &[("n", &state.at), ("total", &total)]) }
+                { fill(RecordingText::Position.get(lang), &[("n", &state.at), ("total", &total)]) }
                 { " · " }
-                { fill(&texts.elapsed, &[("s", &format!("{elapsed:.1}"))]) }
+                { fill(RecordingText::Elapsed.get(lang), &[("s", &format!("{elapsed:.1}"))]) }
             </span>
-            <a href="/" data-testid="replay-leave">{ &texts.back_live }</a>
+            <a href="/" data-testid="replay-leave">{ RecordingText::BackLive.get(lang) }</a>
         </section>
     }
 }

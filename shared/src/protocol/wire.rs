@@ -1,0 +1,333 @@
+//! How the two tagged enums that reach the page are read: each through one flat struct of
+//! optional fields, in one pass.
+//!
+//! serde's derive for an internally tagged enum buffers the whole message into its `Content`
+//! tree and builds a visitor per variant, per deserializer: 130 KB of the page's wasm for
+//! `ServerMsg` and `RoomEvent`. The wire format stays the derive's own (their `Serialize` is
+//! derived); the tests check that every variant reads back as it was written.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use super::{
+    ClientId, CloseReason, EnsembleView, ErrorCode, LockRecipeKind, RoomEvent, ServerInfo,
+    ServerMsg, SessionStatus, WatchCall, WatchedKind, WriteOutcome, You,
+};
+use crate::classroom::StudentId;
+use crate::lesson::LessonProgress;
+use crate::session::SessionId;
+use crate::time::{MoveId, PendingMove, TimeMode};
+use crate::view::{RoomView, Znode, ZnodeRead};
+
+/// A field the message's tag requires is absent.
+#[derive(Debug)]
+pub struct MissingField(&'static str);
+
+impl fmt::Display for MissingField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "missing field `{}`", self.0)
+    }
+}
+
+/// `$wire.$field`, or the error naming it.
+macro_rules! need {
+    ($wire:ident . $field:ident) => {
+        $wire.$field.ok_or(MissingField(stringify!($field)))?
+    };
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MsgType {
+    Welcome,
+    You,
+    Snapshot,
+    Event,
+    Error,
+    Ensemble,
+}
+
+/// Every field of every [`ServerMsg`].
+#[derive(Deserialize)]
+pub struct WireMsg {
+    #[serde(rename = "type")]
+    kind: MsgType,
+    protocol: Option<u32>,
+    room: Option<String>,
+    server: Option<ServerInfo>,
+    you: Option<You>,
+    view: Option<Box<RoomView>>,
+    seq: Option<u64>,
+    at_ms: Option<u64>,
+    event: Option<RoomEvent>,
+    code: Option<ErrorCode>,
+    message: Option<String>,
+    ensemble: Option<EnsembleView>,
+}
+
+impl TryFrom<WireMsg> for ServerMsg {
+    type Error = MissingField;
+
+    fn try_from(w: WireMsg) -> Result<ServerMsg, MissingField> {
+        Ok(match w.kind {
+            MsgType::Welcome => ServerMsg::Welcome {
+                protocol: need!(w.protocol),
+                room: need!(w.room),
+                server: need!(w.server),
+                you: need!(w.you),
+            },
+            MsgType::You => ServerMsg::You { you: need!(w.you) },
+            MsgType::Snapshot => ServerMsg::Snapshot {
+                view: need!(w.view),
+            },
+            MsgType::Event => ServerMsg::Event {
+                seq: need!(w.seq),
+                at_ms: need!(w.at_ms),
+                event: need!(w.event),
+            },
+            MsgType::Error => ServerMsg::Error {
+                code: need!(w.code),
+                message: need!(w.message),
+            },
+            MsgType::Ensemble => ServerMsg::Ensemble {
+                ensemble: need!(w.ensemble),
+            },
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EventKind {
+    ClientAdded,
+    ServerAdded,
+    AppClientAdded,
+    ClientConnected,
+    NodeCreatedByClient,
+    ChildrenListed,
+    WatchSet,
+    WatchFired,
+    LockGained,
+    LockReleased,
+    ClientError,
+    ClientClosed,
+    ZnodeAdded,
+    ZnodeRead,
+    ZnodeRemoved,
+    SessionChanged,
+    ResourceWritten,
+    FencingChanged,
+    LinkChanged,
+    HoldChanged,
+    RecipeChanged,
+    ServerListUpdated,
+    Violation,
+    LockSuspended,
+    LockResumed,
+    PartitionChanged,
+    SuspendChanged,
+    RoomReset,
+    LessonChanged,
+    TimeChanged,
+    MovePending,
+    MoveReleased,
+    StudentJoined,
+    PresenceChanged,
+    EarlierSession,
+}
+
+/// Every field of every [`RoomEvent`].
+#[derive(Deserialize)]
+pub struct WireEvent {
+    kind: EventKind,
+    client: Option<ClientId>,
+    owner: Option<StudentId>,
+    name: Option<String>,
+    session: Option<SessionId>,
+    timeout_ms: Option<u64>,
+    path: Option<String>,
+    dir: Option<String>,
+    children: Option<Vec<String>>,
+    total: Option<u32>,
+    call: Option<WatchCall>,
+    event: Option<WatchedKind>,
+    message: Option<String>,
+    reason: Option<CloseReason>,
+    node: Option<Znode>,
+    read: Option<ZnodeRead>,
+    state: Option<SessionStatus>,
+    member: Option<String>,
+    token: Option<i64>,
+    outcome: Option<WriteOutcome>,
+    on: Option<bool>,
+    frozen: Option<bool>,
+    partitioned: Option<bool>,
+    until_ms: Option<u64>,
+    hold_ms: Option<u64>,
+    recipe: Option<LockRecipeKind>,
+    servers: Option<Vec<String>>,
+    first: Option<ClientId>,
+    first_path: Option<String>,
+    second: Option<ClientId>,
+    second_path: Option<String>,
+    progress: Option<LessonProgress>,
+    mode: Option<TimeMode>,
+    slow_factor: Option<u32>,
+    pending: Option<PendingMove>,
+    id: Option<MoveId>,
+    student: Option<StudentId>,
+    watching: Option<u32>,
+    here: Option<Vec<StudentId>>,
+    expires_at_ms: Option<u64>,
+}
+
+impl TryFrom<WireEvent> for RoomEvent {
+    type Error = MissingField;
+
+    fn try_from(w: WireEvent) -> Result<RoomEvent, MissingField> {
+        use EventKind as K;
+        use RoomEvent as E;
+        Ok(match w.kind {
+            K::ClientAdded => E::ClientAdded {
+                client: need!(w.client),
+                owner: w.owner,
+            },
+            K::ServerAdded => E::ServerAdded {
+                client: need!(w.client),
+                name: need!(w.name),
+                owner: w.owner,
+            },
+            K::AppClientAdded => E::AppClientAdded {
+                client: need!(w.client),
+            },
+            K::ClientConnected => E::ClientConnected {
+                client: need!(w.client),
+                session: need!(w.session),
+                timeout_ms: need!(w.timeout_ms),
+            },
+            K::NodeCreatedByClient => E::NodeCreatedByClient {
+                client: need!(w.client),
+                path: need!(w.path),
+            },
+            K::ChildrenListed => E::ChildrenListed {
+                client: need!(w.client),
+                dir: need!(w.dir),
+                children: need!(w.children),
+                total: need!(w.total),
+            },
+            K::WatchSet => E::WatchSet {
+                client: need!(w.client),
+                path: need!(w.path),
+                call: need!(w.call),
+            },
+            K::WatchFired => E::WatchFired {
+                client: need!(w.client),
+                path: need!(w.path),
+                event: need!(w.event),
+            },
+            K::LockGained => E::LockGained {
+                client: need!(w.client),
+                path: need!(w.path),
+            },
+            K::LockReleased => E::LockReleased {
+                client: need!(w.client),
+                path: need!(w.path),
+            },
+            K::ClientError => E::ClientError {
+                client: need!(w.client),
+                message: need!(w.message),
+            },
+            K::ClientClosed => E::ClientClosed {
+                client: need!(w.client),
+                reason: need!(w.reason),
+            },
+            K::ZnodeAdded => E::ZnodeAdded {
+                node: need!(w.node),
+            },
+            K::ZnodeRead => E::ZnodeRead {
+                path: need!(w.path),
+                read: need!(w.read),
+            },
+            K::ZnodeRemoved => E::ZnodeRemoved {
+                path: need!(w.path),
+            },
+            K::SessionChanged => E::SessionChanged {
+                client: need!(w.client),
+                state: need!(w.state),
+                member: w.member,
+            },
+            K::ResourceWritten => E::ResourceWritten {
+                client: need!(w.client),
+                path: need!(w.path),
+                token: need!(w.token),
+                outcome: need!(w.outcome),
+            },
+            K::FencingChanged => E::FencingChanged { on: need!(w.on) },
+            K::LinkChanged => E::LinkChanged {
+                client: need!(w.client),
+                frozen: need!(w.frozen),
+                until_ms: w.until_ms,
+            },
+            K::HoldChanged => E::HoldChanged {
+                hold_ms: need!(w.hold_ms),
+            },
+            K::RecipeChanged => E::RecipeChanged {
+                recipe: need!(w.recipe),
+            },
+            K::ServerListUpdated => E::ServerListUpdated {
+                client: need!(w.client),
+                servers: need!(w.servers),
+            },
+            K::Violation => E::Violation {
+                first: need!(w.first),
+                first_path: need!(w.first_path),
+                second: need!(w.second),
+                second_path: need!(w.second_path),
+            },
+            K::LockSuspended => E::LockSuspended {
+                client: need!(w.client),
+                path: need!(w.path),
+            },
+            K::LockResumed => E::LockResumed {
+                client: need!(w.client),
+                path: need!(w.path),
+            },
+            K::PartitionChanged => E::PartitionChanged {
+                client: need!(w.client),
+                partitioned: need!(w.partitioned),
+                until_ms: w.until_ms,
+            },
+            K::SuspendChanged => E::SuspendChanged { on: need!(w.on) },
+            K::RoomReset => E::RoomReset,
+            K::LessonChanged => E::LessonChanged {
+                progress: w.progress,
+            },
+            K::TimeChanged => E::TimeChanged {
+                mode: need!(w.mode),
+                slow_factor: need!(w.slow_factor),
+            },
+            K::MovePending => E::MovePending {
+                pending: need!(w.pending),
+            },
+            K::MoveReleased => E::MoveReleased {
+                id: need!(w.id),
+                client: need!(w.client),
+            },
+            K::StudentJoined => E::StudentJoined {
+                student: need!(w.student),
+                name: need!(w.name),
+            },
+            K::PresenceChanged => E::PresenceChanged {
+                watching: need!(w.watching),
+                here: need!(w.here),
+            },
+            K::EarlierSession => E::EarlierSession {
+                client: need!(w.client),
+                session: need!(w.session),
+                timeout_ms: need!(w.timeout_ms),
+                expires_at_ms: w.expires_at_ms,
+            },
+        })
+    }
+}
