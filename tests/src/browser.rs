@@ -27,6 +27,13 @@ impl Browser {
 
     /// [`Browser::open`] in a window of this many CSS pixels (a phone is 390 × 844).
     pub async fn open_sized(url: &str, width: u32, height: u32) -> Result<Browser> {
+        let browser = Self::launch(width, height).await?;
+        browser.client.goto(url).await?;
+        Ok(browser)
+    }
+
+    /// Starts chromedriver and Chromium on a blank page, in a fresh profile (nothing cached).
+    pub async fn launch(width: u32, height: u32) -> Result<Browser> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -78,12 +85,21 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .context("open a Chromium session")?;
-        client.goto(url).await?;
         Ok(Browser {
             client,
             driver,
             _profile: profile,
         })
+    }
+
+    /// Chromium's network emulation from now on, for every page this browser loads
+    /// (chromedriver's own command; WebSocket traffic is not throttled by it).
+    pub async fn throttle(&self, link: Link) -> Result<()> {
+        self.client
+            .issue_cmd(NetworkConditions(link))
+            .await
+            .context("set Chromium's network conditions")?;
+        Ok(())
     }
 
     /// Polls the page until `check` returns `Some` (WebDriver has no way to push changes).
@@ -178,6 +194,47 @@ impl Browser {
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
+    }
+}
+
+/// An emulated network link.
+#[derive(Clone, Copy, Debug)]
+pub struct Link {
+    pub down_bits_per_s: u64,
+    pub up_bits_per_s: u64,
+    /// Added to every request's round trip.
+    pub rtt_ms: u64,
+}
+
+/// chromedriver's `POST /session/{id}/chromium/network_conditions`.
+#[derive(Debug)]
+struct NetworkConditions(Link);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let Link {
+            down_bits_per_s,
+            up_bits_per_s,
+            rtt_ms,
+        } = self.0;
+        let body = json!({"network_conditions": {
+            "offline": false,
+            "latency": rtt_ms,
+            "download_throughput": down_bits_per_s / 8,
+            "upload_throughput": up_bits_per_s / 8,
+        }});
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

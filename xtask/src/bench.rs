@@ -134,7 +134,9 @@ fn figures(r: &Value) -> String {
     out += &peers(&r["peers"]);
     out += &fan_out(&r["fan_out"]);
     out += &scale(&r["lock_scale"]);
+    out += &many_rooms(&r["many_rooms"]);
     out += &frontend(&r["frontend"], &r["lock_scale"]);
+    out += &first_visit(&r["first_visit"]);
     out += &step_mode(&r["step"]);
     out += &recording(&r["recording"]);
     out += &format!(
@@ -163,6 +165,10 @@ fn targets(r: &Value) -> String {
         .unwrap_or_default();
     let held = !thousand["queued_s"].is_null() && !thousand["drain_s"].is_null();
     let size = &r["frontend"]["size"];
+    let visit = &r["first_visit"]["slow_link"];
+    let rooms = &r["many_rooms"];
+    let ten_thousand_mib =
+        f(&rooms["rss_idle_mib"]) + f(&rooms["rss_per_session_kib"]) * 10_000.0 / 1024.0;
     let render = &thousand["frontend"];
     let warm = f(&render["warm_painted_ms"]["p50"]);
     let cold = f(&render["cold_painted_ms"]["p50"]);
@@ -196,6 +202,31 @@ fn targets(r: &Value) -> String {
             held,
         ),
         (
+            "lock sessions on one server",
+            "10 000 under 1.5 GiB",
+            format!(
+                "{} held in {} MiB ({} KiB each): {} at 10 000",
+                n(&rooms["sessions"]),
+                n(&json!(f(&rooms["rss_full_mib"]).round())),
+                n(&json!(f(&rooms["rss_per_session_kib"]).round())),
+                if rooms["sessions"] == 10_000 {
+                    "measured".to_string()
+                } else {
+                    format!(
+                        "{} MiB extrapolated (the open-file limit)",
+                        n(&json!(ten_thousand_mib.round()))
+                    )
+                }
+            ),
+            ten_thousand_mib < 1536.0,
+        ),
+        (
+            "intent → its first event, p99, every room handing over",
+            "≤ 50 ms",
+            format!("{} ms", n(&rooms["release_to_event_ms"]["p99"])),
+            f(&rooms["release_to_event_ms"]["p99"]) <= 50.0,
+        ),
+        (
             "wasm raw",
             "≤ 250 000 B",
             format!("{} B", n(&size["wasm_bytes"])),
@@ -206,6 +237,16 @@ fn targets(r: &Value) -> String {
             "≤ 90 000 B",
             format!("{} B", n(&size["wasm_gzip_bytes"])),
             f(&size["wasm_gzip_bytes"]) <= 90_000.0,
+        ),
+        (
+            "first visit over 1.6 Mbit/s, 150 ms RTT: first paint, p50",
+            "≤ 2 000 ms",
+            format!(
+                "{} ms (the room drawn at {} ms)",
+                n(&visit["first_contentful_paint_ms"]["p50"]),
+                n(&visit["room_painted_ms"]["p50"])
+            ),
+            f(&visit["first_contentful_paint_ms"]["p50"]) <= 2000.0,
         ),
         (
             "1 000-node snapshot to the screen, p50 (page as it stands)",
@@ -446,6 +487,105 @@ fn step_mode(s: &Value) -> String {
         n(&t["p99"]),
         n(&t["max"]),
     )
+}
+
+fn many_rooms(m: &Value) -> String {
+    let z = |when: &str, key: &str| n(&m["zookeeper"][when][key]);
+    let released = &m["release_to_event_ms"];
+    let next = &m["release_to_next_holder_ms"];
+    format!(
+        "## Many rooms
+
+\
+         A large course's lesson rooms on one zkplay process (release binary) and the \
+         standalone ZooKeeper: {} rooms of {} lock clients ({} asked; the rest would pass the \
+         open-file limit of {}: each lock client holds four sockets in zkplay), each room with \
+         its viewer, observer and AppClient; sessions of {} ms. All joined 100 rooms at a time, \
+         every queue formed in **{} s**. zkplay's resident memory {} MiB idle, **{} MiB** full: \
+         {} KiB per lock client, {} files open. Then every room released its holder once every \
+         {} ms, all rooms at once, until empty: {} releases in {} s.\n\n\
+         | from a release (intent) | p50 | p95 | p99 | max |\n|---|---|---|---|---|\n\
+         | to its `lock_released` | {} ms | {} ms | {} ms | {} ms |\n\
+         | to the next `lock_gained` | {} ms | {} ms | {} ms | {} ms |\n\n\
+         ZooKeeper's `mntr` with every room full: {} connections, {} ephemeral nodes, {} \
+         znodes, {} watches, average latency {} ms, max {} ms, {} files open; after the rooms \
+         emptied: {} connections, {} ephemerals (the rooms' observers and AppClients).\n\n",
+        n(&m["rooms"]),
+        n(&m["clients_per_room"]),
+        n(&m["rooms_asked"]),
+        n(&m["open_files_limit"]),
+        n(&m["session_timeout_ms"]),
+        n(&m["open_s"]),
+        n(&json!(m["rss_idle_mib"].as_f64().unwrap_or(0.0).round())),
+        n(&json!(m["rss_full_mib"].as_f64().unwrap_or(0.0).round())),
+        n(&json!(m["rss_per_session_kib"]
+            .as_f64()
+            .unwrap_or(0.0)
+            .round())),
+        n(&m["open_files_full"]),
+        n(&m["handover_every_ms"]),
+        n(&m["releases"]),
+        n(&m["handover_s"]),
+        n(&released["p50"]),
+        n(&released["p95"]),
+        n(&released["p99"]),
+        n(&released["max"]),
+        n(&next["p50"]),
+        n(&next["p95"]),
+        n(&next["p99"]),
+        n(&next["max"]),
+        z("full", "zk_num_alive_connections"),
+        z("full", "zk_ephemerals_count"),
+        z("full", "zk_znode_count"),
+        z("full", "zk_watch_count"),
+        z("full", "zk_avg_latency"),
+        z("full", "zk_max_latency"),
+        z("full", "zk_open_file_descriptor_count"),
+        z("after", "zk_num_alive_connections"),
+        z("after", "zk_ephemerals_count"),
+    )
+}
+
+fn first_visit(v: &Value) -> String {
+    let link = &v["link"];
+    let mut out = format!(
+        "### The first visit\n\n\
+         Headless Chromium in a fresh profile (nothing cached) opens an empty room, {} times \
+         each way; timed from the navigation's start to the first contentful paint and to the \
+         end of the frame that shows the room (`zkplay:snapshot-painted`). The slow link is \
+         Chromium's network emulation at {} bit/s down, {} bit/s up, {} ms added to each \
+         round trip (it does not slow the WebSocket).\n\n\
+         | link | first paint p50 | max | room drawn p50 | max |\n|---|---|---|---|---|\n",
+        n(&v["loads"]),
+        n(&link["down_bits_per_s"]),
+        n(&link["up_bits_per_s"]),
+        n(&link["rtt_ms"]),
+    );
+    for (key, name) in [("unthrottled", "loopback"), ("slow_link", "slow link")] {
+        let run = &v[key];
+        out += &format!(
+            "| {name} | {} ms | {} ms | {} ms | {} ms |\n",
+            n(&run["first_contentful_paint_ms"]["p50"]),
+            n(&run["first_contentful_paint_ms"]["max"]),
+            n(&run["room_painted_ms"]["p50"]),
+            n(&run["room_painted_ms"]["max"]),
+        );
+    }
+    out += "\nWhat the slow link carried (bytes on the wire, then decoded):";
+    for file in v["slow_link"]["files"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        out += &format!(
+            " {} {} / {};",
+            file["name"].as_str().unwrap_or("?"),
+            n(&file["wire_bytes"]),
+            n(&file["bytes"]),
+        );
+    }
+    out.pop();
+    out + ".\n\n"
 }
 
 fn recording(r: &Value) -> String {

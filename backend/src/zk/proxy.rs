@@ -14,6 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+/// How long a relay waits after a failed accept before it tries again.
+const ACCEPT_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// What the relay does with the bytes it is given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Link {
@@ -78,7 +81,12 @@ async fn accept(
             // Cut, or the session that owns the link is gone.
             _ = link.wait_for(|l| *l == Link::Cut) => return,
         };
-        let Ok((client, _)) = accepted else { continue };
+        let Ok((client, _)) = accepted else {
+            // Out of file descriptors (EMFILE): the connection waits in the backlog and every
+            // retry fails at once, so wait before the next instead of spinning a core.
+            tokio::time::sleep(ACCEPT_RETRY).await;
+            continue;
+        };
         let _ = client.set_nodelay(true);
         let (members, next, link, member) =
             (members.clone(), next.clone(), link.clone(), member.clone());

@@ -2,13 +2,15 @@
 //! many browsers can watch one room, how many clients a room holds. Each figure is taken beside
 //! the real ZooKeeper measured in the same run, so ratios hold on a noisy machine. Prints a JSON
 //! report on stdout; progress goes to stderr. Which parts run: all, or those named as arguments
-//! (`overhead`, `peers`, `fanout`, `scale`, `step`, `recording`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
+//! (`overhead`, `peers`, `fanout`, `scale`, `step`, `recording`, `page`, `rooms`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
 
 mod fanout;
 mod overhead;
+mod page;
 mod peers;
 mod recording;
 mod render;
+mod rooms;
 mod scale;
 mod step;
 
@@ -18,7 +20,16 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 use tests::zookeeper;
 
-const PARTS: [&str; 6] = ["overhead", "peers", "fanout", "scale", "step", "recording"];
+const PARTS: [&str; 8] = [
+    "overhead",
+    "peers",
+    "fanout",
+    "scale",
+    "rooms",
+    "step",
+    "recording",
+    "page",
+];
 /// Chromium measures the room of this many lock clients.
 const RENDER_AT: usize = 1000;
 
@@ -61,11 +72,23 @@ async fn main() -> Result<()> {
             scale::lock_scale(&standalone, RENDER_AT).await?,
         );
     }
+    if runs("rooms") {
+        eprintln!(
+            "up to {} rooms of {} lock clients on one server ({standalone}) ...",
+            rooms::ROOMS,
+            rooms::CLIENTS_PER_ROOM
+        );
+        report.insert("many_rooms".into(), rooms::many_rooms(&standalone).await?);
+    }
     if runs("step") {
         report.insert("step".into(), step::next_to_screen().await?);
     }
     if runs("recording") {
         report.insert("recording".into(), recording::recording().await?);
+    }
+    if runs("page") {
+        eprintln!("the page's first visit over a slow link ...");
+        report.insert("first_visit".into(), page::first_visit().await?);
     }
     println!("{}", serde_json::to_string_pretty(&Value::Object(report))?);
     Ok(())
