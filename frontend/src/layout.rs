@@ -93,12 +93,19 @@ impl Geometry {
                 x: b.x + self.card_w,
                 y: b.y + self.card_h / 2.0,
             };
-            return format!("M {} {} L {} {}", start.x, start.y, end.x + 4.0, end.y);
+            return format!(
+                "M {} {} L {} {}",
+                Tenths(start.x),
+                Tenths(start.y),
+                Tenths(end.x + 4.0),
+                Tenths(end.y)
+            );
         }
         if b.y < a.y {
             let (x1, y1) = (a.x + self.card_w / 2.0, a.y);
             let (x2, y2) = (b.x + self.card_w / 2.0, b.y + self.card_h + 4.0);
-            let mid = (y1 + y2) / 2.0;
+            let mid = Tenths((y1 + y2) / 2.0);
+            let (x1, y1, x2, y2) = (Tenths(x1), Tenths(y1), Tenths(x2), Tenths(y2));
             return format!("M {x1} {y1} C {x1} {mid} {x2} {mid} {x2} {y2}");
         }
         let start = Point {
@@ -110,17 +117,14 @@ impl Geometry {
             y: b.y - 4.0,
         };
         let lift = 30.0_f64.max((start.y - end.y).abs() / 2.0);
-        format!(
-            "M {} {} C {} {} {} {} {} {}",
-            start.x,
-            start.y,
-            start.x,
-            start.y.min(end.y) - lift,
-            end.x,
-            start.y.min(end.y) - lift,
-            end.x,
-            end.y
-        )
+        let top = Tenths(start.y.min(end.y) - lift);
+        let (x1, y1, x2, y2) = (
+            Tenths(start.x),
+            Tenths(start.y),
+            Tenths(end.x),
+            Tenths(end.y),
+        );
+        format!("M {x1} {y1} C {x1} {top} {x2} {top} {x2} {y2}")
     }
 
     /// The path a watch notification travels to the card at `index`: it drops onto the card from
@@ -128,7 +132,27 @@ impl Geometry {
     pub fn notification_path(&self, index: usize, columns: usize) -> String {
         let at = self.slot(index, columns);
         let x = at.x + self.card_w / 2.0;
-        format!("M {} {} L {} {}", x, at.y - self.top + 4.0, x, at.y - 4.0)
+        format!(
+            "M {} {} L {} {}",
+            Tenths(x),
+            Tenths(at.y - self.top + 4.0),
+            Tenths(x),
+            Tenths(at.y - 4.0)
+        )
+    }
+}
+
+/// A number to the tenth (`12.5`, `-3.0`), written with integer formatting only: `f64`'s
+/// formatter is about 25 KB of the page's wasm, and a tenth of a pixel or second is enough.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tenths(pub f64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round() as i64;
+        let sign = if tenths < 0 { "-" } else { "" };
+        let abs = tenths.unsigned_abs();
+        write!(f, "{sign}{}.{}", abs / 10, abs % 10)
     }
 }
 
@@ -189,8 +213,8 @@ mod tests {
         let path = G.arrow_path(C, C - 1, C);
         let end = format!(
             "{} {}",
-            target.x + G.card_w / 2.0,
-            target.y + G.card_h + 4.0
+            Tenths(target.x + G.card_w / 2.0),
+            Tenths(target.y + G.card_h + 4.0)
         );
         assert!(path.ends_with(&end), "{path}");
     }
@@ -200,7 +224,11 @@ mod tests {
         let at = G.slot(C + 2, C);
         let path = G.notification_path(C + 2, C);
         assert!(
-            path.ends_with(&format!("{} {}", at.x + G.card_w / 2.0, at.y - 4.0)),
+            path.ends_with(&format!(
+                "{} {}",
+                Tenths(at.x + G.card_w / 2.0),
+                Tenths(at.y - 4.0)
+            )),
             "{path}"
         );
     }
@@ -233,5 +261,16 @@ mod tests {
             0,
             "a band above the queue"
         );
+    }
+
+    #[test]
+    fn tenths_round_to_one_decimal() {
+        let shown = |x: f64| Tenths(x).to_string();
+        assert_eq!(shown(12.0), "12.0");
+        assert_eq!(shown(4.96), "5.0");
+        assert_eq!(shown(0.04), "0.0");
+        assert_eq!(shown(-0.04), "0.0");
+        assert_eq!(shown(-3.25), "-3.3");
+        assert_eq!(shown(1234.56), "1234.6");
     }
 }

@@ -39,7 +39,7 @@ pub fn measure(root: &Path) -> Result<()> {
             "zkplay",
         ]))
     })?;
-    let report = step("measure (about four minutes; progress below)", || {
+    let report = step("measure (about six minutes; progress below)", || {
         let output = Command::new(root.join("target/release/bench"))
             .env("ZKPLAY_TEST_UI_DIR", &ui)
             .stderr(Stdio::inherit())

@@ -23,6 +23,7 @@ use super::resource::ResourcePanel;
 use super::time_control::PendingList;
 use crate::i18n::{Lang, Text};
 use crate::keys::{select_next, KeyAction, KEY_LIST};
+use crate::layout::Tenths;
 use crate::page;
 use crate::state::{Action, AppState, Connection};
 use crate::texts::{fill, KeyText, PresenterText};
@@ -198,9 +199,9 @@ pub fn app() -> Html {
         Connection::Lost { retry_ms, why } => (
             "status lost",
             format!(
-                "{} ({:.1} s){}",
+                "{} ({} s){}",
                 Text::Lost.get(lang),
-                f64::from(*retry_ms) / 1000.0,
+                Tenths(f64::from(*retry_ms) / 1000.0),
                 why.as_ref()
                     .map(|why| format!(" · {why}"))
                     .unwrap_or_default()

@@ -5,6 +5,7 @@ use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
 use crate::i18n::{Lang, Text};
+use crate::layout::Tenths;
 
 #[derive(Properties, PartialEq)]
 pub struct CountdownProps {
@@ -42,7 +43,7 @@ pub fn countdown(props: &CountdownProps) -> Html {
     html! {
         <div class="countdown" data-testid={props.testid}
             data-deadline={props.deadline_ms.to_string()}>
-            { format!("{} {left:.1} s", props.label.get(props.lang)) }
+            { format!("{} {} s", props.label.get(props.lang), Tenths(left)) }
         </div>
     }
 }

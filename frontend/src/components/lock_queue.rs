@@ -16,7 +16,7 @@ use yew::prelude::*;
 use super::countdown::Countdown;
 use crate::code::client_line;
 use crate::i18n::{call_name, status_name, Lang, Text};
-use crate::layout::{Geometry, DEFAULT_COLUMNS};
+use crate::layout::{Geometry, Tenths, DEFAULT_COLUMNS};
 use crate::ws::ServerLink;
 
 /// Beyond this many nodes the queue is a crowd: only the rows near the screen are drawn, and
@@ -176,8 +176,8 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                 <p class="empty">{ Text::EmptyQueue.get(lang) }</p>
             }
             <div class={classes!("queue-stage", crowd.then_some("crowd"))} ref={stage}
-                style={format!("width:{width}px;height:{height}px")}>
-                <svg class="arrows" width={width.to_string()} height={height.to_string()}>
+                style={format!("width:{}px;height:{}px", Tenths(width), Tenths(height))}>
+                <svg class="arrows" width={Tenths(width).to_string()} height={Tenths(height).to_string()}>
                     <defs>
                         <marker id="arrowhead" viewBox="0 0 10 10" refX="8" refY="5"
                             markerUnits="userSpaceOnUse" markerWidth="18" markerHeight="18"
@@ -460,7 +460,7 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             data-unread={props.unread.then_some("true")}
             onclick={select}
             style={format!("transform: translate({}px, {}px); width: {}px; height: {}px",
-                at.x, at.y, geo.card_w, geo.card_h)}>
+                Tenths(at.x), Tenths(at.y), Tenths(geo.card_w), Tenths(geo.card_h))}>
             <div class="name">{ name }
                 if let Some(line) = props.line {
                     <span class="code-ref" data-testid="code-ref" title={format!("{} {line}", Text::Line.get(lang))}>{ format!("L{line}") }</span>

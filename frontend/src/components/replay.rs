@@ -9,6 +9,7 @@ use shared::recording::{Recording, Replay, StoredRecording};
 use yew::prelude::*;
 
 use crate::i18n::Lang;
+use crate::layout::Tenths;
 use crate::page;
 use crate::state::{Action, ReplayState, REPLAY_SPEEDS};
 use crate::texts::{fill, RecordingText};
@@ -181,7 +182,7 @@ pub fn replay_bar(props: &ReplayBarProps) -> Html {
             <span class="replay-position" data-testid="replay-position">
                 { fill(RecordingText::Position.get(lang), &[("n", &state.at), ("total", &total)]) }
                 { " · " }
-                { fill(RecordingText::Elapsed.get(lang), &[("s", &format!("{elapsed:.1}"))]) }
+                { fill(RecordingText::Elapsed.get(lang), &[("s", &Tenths(elapsed))]) }
             </span>
             <a href="/" data-testid="replay-leave">{ RecordingText::BackLive.get(lang) }</a>
         </section>
