@@ -405,8 +405,16 @@ impl Soak {
 
     fn observe(&mut self, event: RoomEvent) {
         let at = self.start.elapsed();
+        let overlaps = self.ledger.overlaps.len();
         if let Some(orphan) = self.ledger.observe(at, &event) {
             self.orphans.push((orphan, at));
+        }
+        // Said at once, with the run it happened in, so a long run's log places it.
+        if let Some(overlap) = self.ledger.overlaps.get(overlaps) {
+            self.say(&format!(
+                "OVERLAP in run {}: two holders in the room's events: {overlap:?}",
+                self.report.server_runs
+            ));
         }
         match event {
             RoomEvent::ClientAdded { .. } => self.adding = self.adding.saturating_sub(1),
@@ -478,10 +486,15 @@ impl Soak {
                 if !before.is_empty() {
                     self.report.overlaps += 1;
                     let session = session.map_or("?".into(), |s| s.to_string());
-                    self.report.failures.push(format!(
+                    let failure = format!(
                         "client {client} (session {session}) gained {path} while ZooKeeper still \
                          had nodes before it: {before:?}"
+                    );
+                    self.say(&format!(
+                        "OVERLAP in run {}: {failure}",
+                        self.report.server_runs
                     ));
+                    self.report.failures.push(failure);
                 }
             }
             Note::MemberDown { id, was_leader } => {
