@@ -35,14 +35,16 @@ async fn a_killed_holders_node_stays_until_its_session_expires_then_the_lock_pas
         e,
         RoomEvent::ClientClosed { client, reason: CloseReason::Killed } if *client == holder
     )));
+    // Drawn crashed once the observer's read has named the node's owner (until then it is
+    // `new`: ZooKeeper reported it, whose it is is being read).
     let node = viewer
-        .view
-        .locks
-        .nodes
-        .iter()
-        .find(|n| n.path == holder_node.path)
-        .expect("the killed holder's node is still there");
-    assert_eq!(viewer.view.node_state(node), NodeState::Crashed);
+        .until("the killed holder's node drawn crashed", |view, _| {
+            let node = view.locks.nodes.iter().find(|n| n.path == holder_node.path);
+            let node = node.expect("the killed holder's node is still there");
+            (view.node_state(node) == NodeState::Crashed).then(|| node.clone())
+        })
+        .await;
+    let node = &node;
     assert_eq!(
         viewer
             .view
