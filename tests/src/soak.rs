@@ -33,6 +33,8 @@ use zkplay::{Launch, Zkplay};
 const ROOM: &str = "soak";
 /// How often the soak reads the lock folder to see nodes go.
 const POLL: Duration = Duration::from_millis(100);
+/// The raw session's scratch node for [`RawSession::barrier`], outside every room.
+const BARRIER: &str = "/zkplay-soak-barrier";
 /// How often memory and ZooKeeper's counts are sampled.
 const SAMPLE: Duration = Duration::from_secs(5);
 /// Memory is fitted over the last server run from this long after its start.
@@ -543,7 +545,7 @@ impl Soak {
             .and_then(|c| c.session);
         tokio::spawn(async move {
             let dir = format!("/zkplay/{ROOM}/locks");
-            raw.again(|| raw.client.sync(&dir)).await;
+            raw.barrier(BARRIER).await;
             let names = raw.again(|| list(&raw, &dir)).await;
             let Some(mine) = path.rsplit('/').next().map(str::to_string) else {
                 return;
@@ -580,8 +582,8 @@ impl Soak {
         });
     }
 
-    /// Reads the lock folder every [`POLL`], each time after a `sync` (so no lagging member
-    /// shows a node the leader has deleted), and tells which nodes left it: each with the
+    /// Reads the lock folder every [`POLL`], each time after a barrier (so no member shows a
+    /// node ZooKeeper has deleted), and tells which nodes left it: each with the
     /// start of the last reading that still had it, the earliest it can have gone.
     fn watch_the_folder(&self) {
         let (raw, tell, start) = (self.raw.clone(), self.tell.clone(), self.start);
@@ -590,7 +592,7 @@ impl Soak {
             let (mut known, mut read_at): (Vec<String>, Duration) = (Vec::new(), Duration::ZERO);
             loop {
                 let reading = start.elapsed();
-                raw.again(|| raw.client.sync(&dir)).await;
+                raw.barrier(BARRIER).await;
                 let names = raw.again(|| list(&raw, &dir)).await;
                 for name in known.iter().filter(|n| !names.contains(n)) {
                     let gone = Note::Gone {

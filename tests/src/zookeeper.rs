@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use backend::ensemble::{Ensemble, EnsembleConfig, EnsembleControl};
 use tokio::time::Instant;
-use zookeeper_client::{Client, Error, SessionState};
+use zookeeper_client::{Acls, Client, CreateMode, Error, SessionState};
 
 static ZOOKEEPER: OnceLock<Ensemble> = OnceLock::new();
 
@@ -191,5 +191,23 @@ impl RawSession {
                 }
             }
         }
+    }
+
+    /// After this, the session's reads see every change ZooKeeper committed before it: a
+    /// create of `node` (made if missing; when it exists the write fails and changes nothing)
+    /// is a write, ordered with every other, and no member answers it before it has applied
+    /// all that came first. `sync` does not promise that: the leader answers a sync of its own
+    /// client at once, while it may not yet have applied a commit its followers have
+    /// (ZOOKEEPER-1675). Read that way, the soak once saw a lock node that a client on a
+    /// follower had already seen deleted.
+    pub async fn barrier(&self, node: &str) {
+        let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
+        self.again(|| async {
+            match self.client.create(node, b"", &options).await {
+                Ok(_) | Err(Error::NodeExists) => Ok(()),
+                Err(e) => Err(e),
+            }
+        })
+        .await
     }
 }

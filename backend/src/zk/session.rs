@@ -552,6 +552,19 @@ pub async fn create_sequential(
     }
 }
 
+/// Makes the member this client is connected to apply every write committed before this call
+/// ahead of the client's next read: a create of `dir`, which exists (so the write fails and
+/// changes nothing), is ordered with all writes. `sync` promises less: the leader answers a
+/// sync of its own client at once, before it has applied commits its followers may already
+/// have (ZOOKEEPER-1675).
+async fn barrier(client: &Client, dir: &str) -> Result<(), zookeeper_client::Error> {
+    let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
+    match client.create(dir, &[], &options).await {
+        Ok(_) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// This session's node under `prefix`'s folder, if it has one: `(path, czxid)`; if it has
 /// several, the first in the queue, and the others are deleted.
 async fn own_node(
@@ -562,8 +575,8 @@ async fn own_node(
     let session = client.session_id().0;
     // The member we reconnected to may not have applied the create yet (we never saw its
     // zxid, so ZooKeeper's rule that a client never goes back in time does not cover it): a
-    // sync brings it up to the leader first, or a second node would be made.
-    client.sync(dir).await?;
+    // barrier brings it up to date first, or a second node would be made.
+    barrier(client, dir).await?;
     let mut names = client.list_children(dir).await?;
     names.sort();
     let paths: Vec<String> = names.iter().map(|n| format!("{dir}/{n}")).collect();
