@@ -570,3 +570,41 @@ fn a_message_missing_a_field_its_kind_needs_names_the_field() {
     let e = missing(r#"{"type": "event", "seq": 1, "at_ms": 2, "event": {"kind": "gossip"}}"#);
     assert!(e.starts_with("unknown variant `gossip`"), "{e}");
 }
+
+#[test]
+fn the_ensemble() {
+    assert_wire(
+        &ServerMsg::Ensemble {
+            ensemble: EnsembleView {
+                members: vec![
+                    MemberView {
+                        id: 1,
+                        address: "127.0.0.1:4180".into(),
+                        mode: MemberMode::Follower,
+                        connections: Some(4),
+                        znodes: Some(12),
+                        watches: Some(3),
+                        outstanding: Some(0),
+                    },
+                    MemberView {
+                        id: 2,
+                        address: "127.0.0.1:4181".into(),
+                        mode: MemberMode::Down,
+                        connections: None,
+                        znodes: None,
+                        watches: None,
+                        outstanding: None,
+                    },
+                ],
+                quorum: true,
+                embedded: true,
+            },
+        },
+        json!({"type": "ensemble", "ensemble": {"members": [
+            {"id": 1, "address": "127.0.0.1:4180", "mode": "follower", "connections": 4,
+             "znodes": 12, "watches": 3, "outstanding": 0},
+            {"id": 2, "address": "127.0.0.1:4181", "mode": "down", "connections": null,
+             "znodes": null, "watches": null, "outstanding": null}],
+            "quorum": true, "embedded": true}}),
+    );
+}

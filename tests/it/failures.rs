@@ -41,7 +41,12 @@ async fn a_killed_holders_node_stays_until_its_session_expires_then_the_lock_pas
         .until("the killed holder's node drawn crashed", |view, _| {
             let node = view.locks.nodes.iter().find(|n| n.path == holder_node.path);
             let node = node.expect("the killed holder's node is still there");
-            (view.node_state(node) == NodeState::Crashed).then(|| node.clone())
+            let state = view.node_state(node);
+            assert!(
+                matches!(state, NodeState::New | NodeState::Crashed),
+                "the killed holder's node is drawn {state:?}"
+            );
+            (state == NodeState::Crashed).then(|| node.clone())
         })
         .await;
     let node = &node;

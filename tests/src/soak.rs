@@ -202,8 +202,10 @@ enum Note {
         path: String,
         at: Duration,
     },
-    /// A gain, checked against the tree after a `sync`: the nodes before the gainer's.
+    /// A gain, checked against the tree after a barrier: the nodes before the gainer's.
     Truth {
+        /// The server run the gain happened in.
+        run: usize,
         client: ClientId,
         /// The gainer's session, as the room last showed it.
         session: Option<shared::SessionId>,
@@ -480,6 +482,7 @@ impl Soak {
                 self.gone.insert(path, at);
             }
             Note::Truth {
+                run,
                 client,
                 session,
                 path,
@@ -492,10 +495,7 @@ impl Soak {
                         "client {client} (session {session}) gained {path} while ZooKeeper still \
                          had nodes before it: {before:?}"
                     );
-                    self.say(&format!(
-                        "OVERLAP in run {}: {failure}",
-                        self.report.server_runs
-                    ));
+                    self.say(&format!("OVERLAP in run {run}: {failure}"));
                     self.report.failures.push(failure);
                 }
             }
@@ -533,10 +533,10 @@ impl Soak {
         }
     }
 
-    /// Reads the tree after a `sync` (so it is at least as new as the gain) and tells which
+    /// Reads the tree after a barrier (so it is at least as new as the gain) and tells which
     /// nodes still come before the gainer's: none, if the recipe is right.
     fn check_against_the_tree(&self, client: ClientId, path: String) {
-        let (raw, tell) = (self.raw.clone(), self.tell.clone());
+        let (raw, tell, run) = (self.raw.clone(), self.tell.clone(), self.report.server_runs);
         let session = self
             .viewer
             .view
@@ -574,6 +574,7 @@ impl Soak {
                 });
             }
             let _ = tell.send(Note::Truth {
+                run,
                 client,
                 session,
                 path,

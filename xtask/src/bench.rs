@@ -12,6 +12,8 @@ use crate::{cargo, install, step};
 
 const BEGIN: &str = "<!-- figures: written by `cargo xtask bench`; edits here are lost -->";
 const END: &str = "<!-- end of figures -->";
+/// The issue's target for live lock sessions on one server.
+const TARGET_SESSIONS: f64 = 10_000.0;
 
 pub fn measure(root: &Path) -> Result<()> {
     install::zookeeper()?;
@@ -168,7 +170,7 @@ fn targets(r: &Value) -> String {
     let visit = &r["first_visit"]["slow_link"];
     let rooms = &r["many_rooms"];
     let ten_thousand_mib =
-        f(&rooms["rss_idle_mib"]) + f(&rooms["rss_per_session_kib"]) * 10_000.0 / 1024.0;
+        f(&rooms["rss_idle_mib"]) + f(&rooms["rss_per_session_kib"]) * TARGET_SESSIONS / 1024.0;
     let render = &thousand["frontend"];
     let warm = f(&render["warm_painted_ms"]["p50"]);
     let cold = f(&render["cold_painted_ms"]["p50"]);
@@ -177,19 +179,19 @@ fn targets(r: &Value) -> String {
             "bridge overhead p50 (worse of standalone, ensemble)",
             "≤ 1 ms",
             format!("{} ms", n(&json!(worst("p50")))),
-            worst("p50") <= 1.0,
+            Some(worst("p50") <= 1.0),
         ),
         (
             "bridge overhead p99 (worse of the two)",
             "≤ 5 ms",
             format!("{} ms", n(&json!(worst("p99")))),
-            worst("p99") <= 5.0,
+            Some(worst("p99") <= 5.0),
         ),
         (
             "fan-out p95, 1 000 viewers",
             "≤ 50 ms",
             format!("{} ms", n(&json!(fan))),
-            fan <= 50.0,
+            Some(fan <= 50.0),
         ),
         (
             "lock clients in one room",
@@ -199,66 +201,70 @@ fn targets(r: &Value) -> String {
                 n(&thousand["queued_s"]),
                 n(&thousand["drain_s"])
             ),
-            held,
+            Some(held),
         ),
         (
             "lock sessions on one server",
             "10 000 under 1.5 GiB",
             format!(
-                "{} held in {} MiB ({} KiB each): {} at 10 000",
+                "{} held in {} MiB ({} KiB each): {} at {}",
                 n(&rooms["sessions"]),
-                n(&json!(f(&rooms["rss_full_mib"]).round())),
-                n(&json!(f(&rooms["rss_per_session_kib"]).round())),
-                if rooms["sessions"] == 10_000 {
+                n(&json!(f(&rooms["rss_full_mib"]).round() as u64)),
+                n(&json!(f(&rooms["rss_per_session_kib"]).round() as u64)),
+                if rooms["sessions"] == TARGET_SESSIONS {
                     "measured".to_string()
                 } else {
                     format!(
                         "{} MiB extrapolated (the open-file limit)",
-                        n(&json!(ten_thousand_mib.round()))
+                        n(&json!(ten_thousand_mib.round() as u64))
                     )
-                }
+                },
+                n(&json!(TARGET_SESSIONS as u64)),
             ),
-            ten_thousand_mib < 1536.0,
+            // Only a run that held them all can say; short of that the line is a forecast.
+            (rooms["sessions"] == TARGET_SESSIONS).then_some(ten_thousand_mib < 1536.0),
         ),
         (
             "intent → its first event, p99, every room handing over",
             "≤ 50 ms",
             format!("{} ms", n(&rooms["release_to_event_ms"]["p99"])),
-            f(&rooms["release_to_event_ms"]["p99"]) <= 50.0,
+            Some(f(&rooms["release_to_event_ms"]["p99"]) <= 50.0),
         ),
         (
             "wasm raw",
             "≤ 250 000 B",
             format!("{} B", n(&size["wasm_bytes"])),
-            f(&size["wasm_bytes"]) <= 250_000.0,
+            Some(f(&size["wasm_bytes"]) <= 250_000.0),
         ),
         (
             "wasm gzip",
             "≤ 90 000 B",
             format!("{} B", n(&size["wasm_gzip_bytes"])),
-            f(&size["wasm_gzip_bytes"]) <= 90_000.0,
+            Some(f(&size["wasm_gzip_bytes"]) <= 90_000.0),
         ),
         (
-            "first visit over 1.6 Mbit/s, 150 ms RTT: first paint, p50",
+            "first visit over the slow link: first paint, p50",
             "≤ 2 000 ms",
             format!(
-                "{} ms (the room drawn at {} ms)",
+                "{} ms at {} bit/s, {} ms RTT (the room drawn at {} ms)",
                 n(&visit["first_contentful_paint_ms"]["p50"]),
+                n(&r["first_visit"]["link"]["down_bits_per_s"]),
+                n(&r["first_visit"]["link"]["rtt_ms"]),
                 n(&visit["room_painted_ms"]["p50"])
             ),
-            f(&visit["first_contentful_paint_ms"]["p50"]) <= 2000.0,
+            Some(f(&visit["first_contentful_paint_ms"]["p50"]) <= 2000.0),
         ),
         (
             "1 000-node snapshot to the screen, p50 (page as it stands)",
             "≤ 16 ms",
             format!("{} ms", n(&json!(warm))),
-            warm <= 16.0,
+            Some(warm <= 16.0),
         ),
         (
             "the same on a fresh page load, p50",
             "≤ 16 ms",
             format!("{} ms", n(&json!(cold))),
-            cold <= 16.0,
+            Some(cold <= 16.0),
         ),
     ];
     let mut rows = Vec::from(rows);
@@ -269,19 +275,24 @@ fn targets(r: &Value) -> String {
         (100, "deleted"),
     ] {
         let ratio = peer_ratio(&r["peers"], viewers, change);
+        let before_size = rows.iter().position(|row| row.0 == "wasm raw");
         rows.insert(
-            rows.len() - 4,
+            before_size.unwrap_or(rows.len()),
             (
                 "overhead p50 against the best peer",
                 "≤ 0.5×",
                 format!("{}× ({viewers} viewer(s), node {change})", n(&json!(ratio))),
-                ratio <= 0.5,
+                Some(ratio <= 0.5),
             ),
         );
     }
     let mut out = String::from("## Targets\n\n| what | target | measured | |\n|---|---|---|---|\n");
     for (what, target, measured, met) in rows {
-        out += &format!("| {what} | {target} | {measured} | {} |\n", verdict(met));
+        let verdict = match met {
+            Some(met) => verdict(met),
+            None => "not measured here",
+        };
+        out += &format!("| {what} | {target} | {measured} | {verdict} |\n");
     }
     out + "\n"
 }
@@ -490,6 +501,9 @@ fn step_mode(s: &Value) -> String {
 }
 
 fn many_rooms(m: &Value) -> String {
+    if m.is_null() {
+        return String::new();
+    }
     let z = |when: &str, key: &str| n(&m["zookeeper"][when][key]);
     let released = &m["release_to_event_ms"];
     let next = &m["release_to_next_holder_ms"];
@@ -500,7 +514,7 @@ fn many_rooms(m: &Value) -> String {
          A large course's lesson rooms on one zkplay process (release binary) and the \
          standalone ZooKeeper: {} rooms of {} lock clients ({} asked; the rest would pass the \
          open-file limit of {}: each lock client holds four sockets in zkplay), each room with \
-         its viewer, observer and AppClient; sessions of {} ms. All joined 100 rooms at a time, \
+         its viewer, observer and AppClient; sessions of {} ms. All joined {} rooms at a time, \
          every queue formed in **{} s**. zkplay's resident memory {} MiB idle, **{} MiB** full: \
          {} KiB per lock client, {} files open. Then every room released its holder once every \
          {} ms, all rooms at once, until empty: {} releases in {} s.\n\n\
@@ -515,6 +529,7 @@ fn many_rooms(m: &Value) -> String {
         n(&m["rooms_asked"]),
         n(&m["open_files_limit"]),
         n(&m["session_timeout_ms"]),
+        n(&m["joining_at_once"]),
         n(&m["open_s"]),
         n(&json!(m["rss_idle_mib"].as_f64().unwrap_or(0.0).round())),
         n(&json!(m["rss_full_mib"].as_f64().unwrap_or(0.0).round())),
@@ -547,6 +562,9 @@ fn many_rooms(m: &Value) -> String {
 }
 
 fn first_visit(v: &Value) -> String {
+    if v.is_null() {
+        return String::new();
+    }
     let link = &v["link"];
     let mut out = format!(
         "### The first visit\n\n\
@@ -571,7 +589,7 @@ fn first_visit(v: &Value) -> String {
             n(&run["room_painted_ms"]["max"]),
         );
     }
-    out += "\nWhat the slow link carried (bytes on the wire, then decoded):";
+    out += "\nWhat the slow link carried (each body's bytes on the wire, then decoded):";
     for file in v["slow_link"]["files"]
         .as_array()
         .cloned()
@@ -729,5 +747,35 @@ mod tests {
         assert_eq!(n(&json!(3.0)), "3.0");
         assert_eq!(n(&json!(12)), "12");
         assert_eq!(n(&Value::Null), "–");
+    }
+
+    #[test]
+    fn a_forecast_is_not_a_verdict_and_a_missing_part_writes_nothing() {
+        let rooms = json!({
+            "rooms": 412, "clients_per_room": 10, "sessions": 4120, "rooms_asked": 1000,
+            "rss_idle_mib": 6.9, "rss_full_mib": 364.3, "rss_per_session_kib": 88.7,
+            "release_to_event_ms": {"p50": 0.2, "p95": 1.6, "p99": 9.5, "max": 30.3},
+        });
+        let report = json!({"machine": "test", "many_rooms": rooms});
+        let page = figures(&report);
+        let row = page
+            .lines()
+            .find(|l| l.starts_with("| lock sessions on one server"))
+            .expect("the sessions row");
+        assert!(
+            row.contains("4120 held in 364 MiB (89 KiB each): 873 MiB extrapolated"),
+            "{row}"
+        );
+        assert!(row.ends_with("| not measured here |"), "{row}");
+        assert!(page.contains("## Many rooms"));
+        assert!(!page.contains("### The first visit"), "no page part ran");
+        let measured = json!({"machine": "test", "many_rooms": {"sessions": 10000,
+            "rss_idle_mib": 7.0, "rss_per_session_kib": 90.0}});
+        let page = figures(&measured);
+        let row = page
+            .lines()
+            .find(|l| l.starts_with("| lock sessions"))
+            .unwrap();
+        assert!(row.ends_with("| met |"), "{row}");
     }
 }

@@ -14,9 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-/// Bytes a relayed connection reads at a time, each way. ZooKeeper's packets here are small
-/// (a long listing, 32 names, is under 1 KB); two buffers of 16 KiB were a third of a session's
-/// memory in the many-rooms bench.
+/// Bytes a relayed connection reads at a time, each way. Most of ZooKeeper's packets are small;
+/// a listing of a folder of 1 000 nodes (about 17 KB) takes a few reads more. With 16 KiB each
+/// way, zkplay held 98 KiB per lock session in the many-rooms bench; with 4 KiB, 89 KiB.
 const RELAY_BUFFER: usize = 4 * 1024;
 
 /// How long a relay waits after a failed accept before it tries again.

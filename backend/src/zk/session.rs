@@ -553,10 +553,11 @@ pub async fn create_sequential(
 }
 
 /// Makes the member this client is connected to apply every write committed before this call
-/// ahead of the client's next read: a create of `dir`, which exists (so the write fails and
-/// changes nothing), is ordered with all writes. `sync` promises less: the leader answers a
-/// sync of its own client at once, before it has applied commits its followers may already
-/// have (ZOOKEEPER-1675).
+/// ahead of the client's next read: a create of `dir` is ordered with all writes (the room
+/// made the folder, so it fails with NodeExists and changes nothing; were it missing, it is
+/// made, as the room would). `sync` promises less: the leader treats its own client's sync as
+/// a read (its CommitProcessor does not match syncs), answered before it has applied commits
+/// its followers may already have (see ZOOKEEPER-1675).
 async fn barrier(client: &Client, dir: &str) -> Result<(), zookeeper_client::Error> {
     let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
     match client.create(dir, &[], &options).await {

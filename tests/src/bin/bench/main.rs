@@ -1,9 +1,8 @@
 //! `cargo xtask bench`'s measuring program: how long the picture takes to follow ZooKeeper, how
 //! many browsers can watch one room, how many clients a room holds. Each figure is taken beside
 //! the real ZooKeeper measured in the same run, so ratios hold on a noisy machine. Prints a JSON
-//! report on stdout; progress goes to stderr. Which parts run: all, or those named as arguments
-//! (`overhead`, `peers`, `fanout`, `scale`, `step`, `recording`, `page`, `rooms`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
-
+//! report on stdout; progress goes to stderr. Which parts run: all, or those named as
+//! arguments (see `PARTS`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
 mod fanout;
 mod overhead;
 mod page;

@@ -60,7 +60,8 @@ pub async fn first_visit() -> Result<Value> {
 struct Visit {
     contentful: Duration,
     room: Duration,
-    /// Each file the page loaded: its name, bytes on the wire and bytes decoded.
+    /// Each file the page loaded: its name, its body's bytes on the wire (compressed, without
+    /// headers) and decoded.
     files: Value,
 }
 

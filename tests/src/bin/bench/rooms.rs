@@ -1,14 +1,15 @@
 //! Ten thousand sessions: a large course's lesson rooms, up to 1 000 rooms of 10 lock clients
-//! each, on one zkplay process (its release binary) and the standalone ZooKeeper: as many rooms
+//! each, on one zkplay process (its release binary) and the standalone ZooKeeper, as many rooms
 //! as the process's open-file limit lets it hold (each lock client holds four sockets in
-//! zkplay: its relay's listener, both ends of the relayed connection, and its session's own;
-//! a hard limit of 20 000, which root cannot raise without CAP_SYS_RESOURCE, holds 412). Each
-//! room has a
-//! viewer that adds its clients and, once every room's queue has formed, releases its holder
-//! once a second (a class at a lesson's pace) until the room is empty, all rooms at once. Measured: the time to open every session and
-//! form every queue, zkplay's resident memory per session, and each release's time from the
-//! intent to its first event (`lock_released`) and to the next holder's `lock_gained`, while
-//! all rooms hand over. ZooKeeper's own figures come from `mntr`.
+//! zkplay: its relay's listener, both ends of the relayed connection, and its session's own; a
+//! hard limit of 20 000, which root cannot raise without CAP_SYS_RESOURCE, holds 412). Each room
+//! has a viewer that adds its clients and, once every room's queue has formed, releases its
+//! holder once a second (a class at a lesson's pace) until the room is empty, all rooms at once.
+//! Measured: the time to open every session and form every queue, zkplay's resident memory per
+//! session, and each release's time from the intent to its first event (`lock_released`) and to
+//! the next holder's `lock_gained`, while all rooms hand over; the viewers share one task of
+//! the measuring process, so the times include its own scheduling. ZooKeeper's own figures come
+//! from `mntr`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,6 +42,8 @@ const HANDOVER_EVERY: Duration = Duration::from_secs(1);
 const BUDGET: Duration = Duration::from_secs(240);
 /// Ten thousand heartbeats on two cores: the sessions get room for a slow one.
 const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs the part: starts zkplay with limits for the rooms it can hold, measures, stops it.
 pub async fn many_rooms(standalone: &str) -> Result<Value> {
     let files = raise_file_limit(ROOMS as u64 * FILES_PER_ROOM + FILES_BESIDE)?;
     let rooms = ROOMS.min((files.saturating_sub(FILES_BESIDE) / FILES_PER_ROOM) as usize);
@@ -122,6 +125,7 @@ async fn measure(server: &Zkplay, standalone: &str, rooms: usize) -> Result<Valu
         "clients_per_room": CLIENTS_PER_ROOM,
         "sessions": sessions,
         "session_timeout_ms": SESSION_TIMEOUT.as_millis() as u64,
+        "joining_at_once": JOINING_AT_ONCE,
         "open_s": open_s,
         "rss_idle_mib": rss_idle_kib as f64 / 1024.0,
         "rss_full_mib": rss_full_kib as f64 / 1024.0,
