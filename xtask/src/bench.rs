@@ -41,7 +41,7 @@ pub fn measure(root: &Path) -> Result<()> {
             "zkplay",
         ]))
     })?;
-    let report = step("measure (about six minutes; progress below)", || {
+    let report = step("measure (about five minutes; progress below)", || {
         let output = Command::new(root.join("target/release/bench"))
             .env("ZKPLAY_TEST_UI_DIR", &ui)
             .stderr(Stdio::inherit())
@@ -104,6 +104,12 @@ fn machine() -> String {
         text("chromium", &["--version"]),
         text("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
     )
+}
+
+/// A number rounded to a whole one, as the tables show it.
+fn whole(v: &Value) -> String {
+    v.as_f64()
+        .map_or_else(|| n(v), |x| n(&json!(x.round() as i64)))
 }
 
 /// A number as the tables show it.
@@ -209,14 +215,14 @@ fn targets(r: &Value) -> String {
             format!(
                 "{} held in {} MiB ({} KiB each): {} at {}",
                 n(&rooms["sessions"]),
-                n(&json!(f(&rooms["rss_full_mib"]).round() as u64)),
-                n(&json!(f(&rooms["rss_per_session_kib"]).round() as u64)),
+                whole(&rooms["rss_full_mib"]),
+                whole(&rooms["rss_per_session_kib"]),
                 if rooms["sessions"] == TARGET_SESSIONS {
                     "measured".to_string()
                 } else {
                     format!(
                         "{} MiB extrapolated (the open-file limit)",
-                        n(&json!(ten_thousand_mib.round() as u64))
+                        whole(&json!(ten_thousand_mib))
                     )
                 },
                 n(&json!(TARGET_SESSIONS as u64)),
@@ -531,12 +537,9 @@ fn many_rooms(m: &Value) -> String {
         n(&m["session_timeout_ms"]),
         n(&m["joining_at_once"]),
         n(&m["open_s"]),
-        n(&json!(m["rss_idle_mib"].as_f64().unwrap_or(0.0).round())),
-        n(&json!(m["rss_full_mib"].as_f64().unwrap_or(0.0).round())),
-        n(&json!(m["rss_per_session_kib"]
-            .as_f64()
-            .unwrap_or(0.0)
-            .round())),
+        whole(&m["rss_idle_mib"]),
+        whole(&m["rss_full_mib"]),
+        whole(&m["rss_per_session_kib"]),
         n(&m["open_files_full"]),
         n(&m["handover_every_ms"]),
         n(&m["releases"]),
