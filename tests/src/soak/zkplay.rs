@@ -37,7 +37,18 @@ impl Zkplay {
     pub async fn start(launch: &Launch, listen: SocketAddr, n: usize) -> Result<Zkplay> {
         let log = launch.logs.join(format!("server-{n}.log"));
         let stderr = std::fs::File::create(&log).with_context(|| format!("{}", log.display()))?;
-        let mut child = Command::new(&launch.binary)
+        let mut command = Command::new(&launch.binary);
+        // SAFETY: only an async-signal-safe call between fork and exec. The server dies with
+        // the process that started it (a soak or bench killed by a signal would otherwise leave
+        // it running); `PR_SET_PDEATHSIG` follows the forking thread: the runtime's main thread
+        // or one of its workers, which live as long as the runtime.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command
             .arg("--listen")
             .arg(listen.to_string())
             .args(["--zk", &launch.zk])
