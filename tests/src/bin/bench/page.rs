@@ -7,11 +7,12 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
 use tests::browser::{Browser, Link};
 
 use crate::percentiles;
+use crate::render::ms;
 
 const LOADS: usize = 5;
 /// The slow link: a poor mobile connection.
@@ -94,11 +95,6 @@ async fn visit(url: &str, link: Option<Link>) -> Result<Visit> {
                 Ok((!found.is_null()).then_some(found))
             })
             .await?;
-        let ms = |v: &Value| -> Result<Duration> {
-            Ok(Duration::from_secs_f64(
-                v.as_f64().context("a time in ms")? / 1000.0,
-            ))
-        };
         Ok(Visit {
             contentful: ms(&found[0])?,
             room: ms(&found[1])?,

@@ -146,7 +146,8 @@ async fn painted_snapshot(browser: &Browser, seen: usize, nodes: usize) -> Resul
     })
 }
 
-fn ms(value: &Value) -> Result<Duration> {
+/// A time in milliseconds, as the page's scripts report it.
+pub fn ms(value: &Value) -> Result<Duration> {
     let ms = value.as_f64().context("a time in ms")?;
     Ok(Duration::from_secs_f64(ms / 1000.0))
 }

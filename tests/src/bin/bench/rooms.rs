@@ -18,12 +18,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
-use shared::{ClientMsg, RoomEvent, RoomView};
+use shared::{ClientMsg, RoomEvent};
 use tests::soak::zkplay::{resident_kib, workdir, Launch, Zkplay};
 use tests::Viewer;
 use tokio::sync::Semaphore;
 
 use crate::percentiles;
+use crate::scale::queue_formed;
 
 /// The rooms the issue asks for.
 pub const ROOMS: usize = 1000;
@@ -148,26 +149,15 @@ async fn open_room(addr: SocketAddr, room: usize, gate: Arc<Semaphore>) -> Resul
         viewer.add_lock_client().await;
     }
     let formed = viewer
-        .until_within(BUDGET, |view, _| queue_formed(view).then_some(()))
+        .until_within(BUDGET, |view, _| {
+            queue_formed(view, CLIENTS_PER_ROOM).then_some(())
+        })
         .await;
     if formed.is_none() {
         bail!("room {room}'s queue did not form within {BUDGET:?}");
     }
     viewer.history.clear();
     Ok(viewer)
-}
-
-/// Every client has its node, one holds, every other one watches.
-fn queue_formed(view: &RoomView) -> bool {
-    let watching = view
-        .locks
-        .clients
-        .iter()
-        .filter(|c| c.watching.is_some())
-        .count();
-    view.locks.nodes.len() == CLIENTS_PER_ROOM
-        && view.holders().count() == 1
-        && watching == CLIENTS_PER_ROOM - 1
 }
 
 struct Handed {

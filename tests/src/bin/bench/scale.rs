@@ -127,7 +127,7 @@ async fn run(connect: &str, clients: usize, recipe: LockRecipeKind, render: bool
 }
 
 /// Every client has its node, one holds, and every other one watches.
-fn queue_formed(view: &RoomView, clients: usize) -> bool {
+pub fn queue_formed(view: &RoomView, clients: usize) -> bool {
     let watching = view
         .locks
         .clients
