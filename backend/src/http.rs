@@ -145,7 +145,35 @@ pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
                 .precompressed_gzip()
                 .fallback(index),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_writes,
+        ))
         .with_state(state)
+}
+
+/// Every request that changes state (a classroom made, a recording stored) passes the same
+/// origin rule as the WebSocket: a page on another site cannot spend a teacher's rooms. Reads
+/// are anyone's.
+async fn same_origin_writes(
+    State(app): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method();
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().unwrap_or("?"));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if let Err(refused) = app.admission.origins.check(origin, host) {
+        tracing::warn!(path = %request.uri().path(), "{refused}");
+        return (StatusCode::FORBIDDEN, format!("{refused}\n")).into_response();
+    }
+    next.run(request).await
 }
 
 /// `GET /lessons/{course,en,zh}.json`: the lessons' structure and texts, as the page fetches

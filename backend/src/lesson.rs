@@ -22,6 +22,9 @@ use crate::room::{RoomError, RoomHandle};
 /// takes its timeout). In step or slow motion the teacher sets the pace, and it waits on.
 pub const SETTLE_LIMIT: Duration = Duration::from_secs(120);
 
+/// How long an intent aimed at a client waits for one that fits before it says there is none.
+const TARGET_WAIT: Duration = Duration::from_secs(10);
+
 /// The course zkplay ships, checked.
 #[derive(Debug, thiserror::Error)]
 pub enum CourseLoadError {
@@ -92,6 +95,14 @@ impl LessonRun {
         let at = self.progress.step;
         (self.progress.steps.get(at)?.status == StepStatus::Current)
             .then(|| (at, &self.lesson.steps[at]))
+    }
+
+    /// Do it has been pressed for the current step.
+    pub fn mark_acted(&mut self) {
+        let at = self.progress.step;
+        if let Some(step) = self.progress.steps.get_mut(at) {
+            step.acted = true;
+        }
     }
 
     /// The new runner (numbered by [`LessonRun::next_generation`]) takes the old one's place.
@@ -304,6 +315,13 @@ impl Runner {
                 Action::StopMember { which } => self.member(*which, false).await.map_err(fail)?,
                 Action::StartMember { which } => self.member(*which, true).await.map_err(fail)?,
                 other => {
+                    // A step may begin while the room still moves (a hand-off after the last
+                    // step's crash): wait a moment for a client that fits, then act or say
+                    // there is none.
+                    if let Some(target) = other.target() {
+                        let fits = self.room.settle(Settle::Targetable(target));
+                        let _ = tokio::time::timeout(TARGET_WAIT, fits).await;
+                    }
                     let settle = self.room.lesson_act(other.clone()).await.map_err(refused)?;
                     self.settle(settle).await.map_err(fail)?;
                 }

@@ -1136,11 +1136,20 @@ impl RoomActor {
 
     fn lesson_do(&mut self) -> Result<(), RoomError> {
         let run = self.lesson.as_mut().ok_or(RoomError::NoLesson)?;
+        let acted = run
+            .current()
+            .is_some_and(|(at, _)| run.progress().steps[at].acted);
+        // A second press while the step is done or waited for (a double click, a key held
+        // down, two teachers) does nothing: the step is under way.
+        if run.busy() == Some(Busy::Doing) || (acted && run.busy().is_none()) {
+            return Ok(());
+        }
         if run.busy().is_some() {
             return Err(RoomError::LessonBusy);
         }
         let (at, step) = run.current().ok_or(RoomError::StepDecided)?;
         let actions = step.actions.clone();
+        run.mark_acted();
         run.set_busy(Some(Busy::Doing));
         self.publish_progress();
         self.spawn_runner(move |runner, _| async move { runner.run_step(at, &actions).await });

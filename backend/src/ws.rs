@@ -240,8 +240,12 @@ pub async fn upgrade(
 /// Why a connection ends.
 #[derive(Debug, PartialEq, Eq)]
 enum Ending {
-    /// The browser closed it or went away: there is no one to tell.
+    /// The browser went away without a word: there is no one to tell.
     Gone,
+    /// The browser sent a close frame: it is answered with one (RFC 6455, 5.5.1).
+    ClosedByPeer,
+    /// A text frame that is not UTF-8 (1007).
+    NotUtf8(String),
     /// A frame or message over the limit (1009).
     TooBig(String),
     /// Against the server's rules: too many connections, a frame left unfinished, no hello
@@ -260,7 +264,8 @@ impl Ending {
     /// The close frame that tells the browser why, if there is anyone to tell.
     fn close_frame(&self) -> Option<CloseFrame> {
         let (code, reason) = match self {
-            Ending::Gone => return None,
+            Ending::Gone | Ending::ClosedByPeer => return None,
+            Ending::NotUtf8(why) => (close_code::INVALID, why),
             Ending::TooBig(why) => (close_code::SIZE, why),
             Ending::Policy(why) => (close_code::POLICY, why),
             Ending::Protocol(why) => (close_code::PROTOCOL, why),
@@ -282,6 +287,9 @@ impl Ending {
                 limits.max_message_bytes
             )),
             Ok(WsError::Protocol(bad)) => Ending::Protocol(bad.to_string()),
+            Ok(WsError::Utf8(bad)) => {
+                Ending::NotUtf8(format!("a text message that is not UTF-8: {bad}"))
+            }
             _ => Ending::Gone,
         }
     }
@@ -335,8 +343,12 @@ async fn connection(socket: WebSocket, app: AppState, peer: Peer, slot: Option<C
             tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Text(too_big.frame()))).await;
     }
     if let Some(frame) = ending.close_frame() {
-        tracing::debug!(peer = %peer.addr, code = frame.code, reason = %frame.reason, "closing");
+        tracing::info!(peer = %peer.addr, code = frame.code, reason = %frame.reason, "closing");
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    } else if ending == Ending::ClosedByPeer {
+        // The WebSocket layer queued the answering close frame when it read the browser's;
+        // closing the sink sends it.
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.close()).await;
     }
 }
 
@@ -388,7 +400,8 @@ async fn next_message(
     tokio::select! {
         biased;
         next = stream.next() => match next {
-            Some(Ok(Message::Close(_))) | None => Err(Ending::Gone),
+            Some(Ok(Message::Close(_))) => Err(Ending::ClosedByPeer),
+            None => Err(Ending::Gone),
             Some(Ok(message)) => {
                 // Bytes of the next frame read in the same chunk as this one's end are counted
                 // from the next bytes that come: they hold no more than the read buffer.
@@ -827,6 +840,8 @@ mod tests {
     fn every_ending_the_server_chooses_has_its_close_code() {
         let code = |ending: Ending| ending.close_frame().map(|f| f.code);
         assert_eq!(code(Ending::Gone), None);
+        assert_eq!(code(Ending::ClosedByPeer), None);
+        assert_eq!(code(Ending::NotUtf8("\u{fffd}".into())), Some(1007));
         assert_eq!(code(Ending::TooBig("big".into())), Some(1009));
         assert_eq!(code(Ending::Policy("rule".into())), Some(1008));
         assert_eq!(code(Ending::Protocol("bad".into())), Some(1002));

@@ -27,7 +27,8 @@ pub struct StepShown {
     pub check_text: String,
     pub quiz: Option<QuizShown>,
     pub seed: SeedRef,
-    /// Do it may be pressed: the step is current, the room idle, the prediction made.
+    /// Do it may be pressed: the step is current and not done yet, the room idle, the
+    /// prediction made.
     pub do_ready: bool,
 }
 
@@ -46,6 +47,31 @@ pub struct OptionShown {
     pub text: String,
     pub chosen: bool,
     pub happened: bool,
+    /// What the option is marked with: nothing until ZooKeeper has answered.
+    pub mark: Option<QuizMark>,
+}
+
+/// An option's mark once the step's check is decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuizMark {
+    /// Chosen, and what ZooKeeper did.
+    Right,
+    /// Chosen, and not what happened.
+    Wrong,
+    /// Not chosen, but what happened.
+    Happened,
+}
+
+impl QuizMark {
+    fn of(decided: bool, chosen: bool, happened: bool) -> Option<QuizMark> {
+        match (decided, chosen, happened) {
+            (false, ..) => None,
+            (true, true, true) => Some(QuizMark::Right),
+            (true, true, false) => Some(QuizMark::Wrong),
+            (true, false, true) => Some(QuizMark::Happened),
+            (true, false, false) => None,
+        }
+    }
 }
 
 /// Every step of the room's lesson, as the panel draws it.
@@ -83,14 +109,19 @@ pub fn steps_shown(
                         .options
                         .iter()
                         .enumerate()
-                        .map(|(i, o)| OptionShown {
-                            key: o.key.clone(),
-                            text: words
-                                .and_then(|w| w.options.get(&o.key))
-                                .cloned()
-                                .unwrap_or_else(|| o.key.clone()),
-                            chosen: chosen == Some(i),
-                            happened: decided && report.happened.contains(&i),
+                        .map(|(i, o)| {
+                            let (chosen, happened) =
+                                (chosen == Some(i), decided && report.happened.contains(&i));
+                            OptionShown {
+                                key: o.key.clone(),
+                                text: words
+                                    .and_then(|w| w.options.get(&o.key))
+                                    .cloned()
+                                    .unwrap_or_else(|| o.key.clone()),
+                                chosen,
+                                happened,
+                                mark: QuizMark::of(decided, chosen, happened),
+                            }
                         })
                         .collect(),
                     answered: chosen.is_some(),
@@ -111,6 +142,7 @@ pub fn steps_shown(
                 seed: step.seed,
                 do_ready: done.status == StepStatus::Current
                     && progress.busy.is_none()
+                    && !done.acted
                     && predicted,
             }
         })
@@ -184,6 +216,43 @@ pub fn lesson_from_query(query: &str) -> Option<LessonId> {
     (n >= 1).then_some(LessonId(n))
 }
 
+/// The page's query with `lesson=N` set to the lesson the room runs, or taken out once it
+/// runs none: a reload opens what the page shows, and a left lesson does not start again.
+pub fn query_with_lesson(query: &str, lesson: Option<LessonId>) -> String {
+    let mut pairs: Vec<String> = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty() && *p != "lesson" && !p.starts_with("lesson="))
+        .map(str::to_string)
+        .collect();
+    if let Some(lesson) = lesson {
+        pairs.push(format!("lesson={lesson}"));
+    }
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
+/// The learner's predictions as text, to keep in the tab's session storage across a reload.
+pub fn answers_to_text(answers: &Answers) -> String {
+    let list: Vec<(u8, u32, usize, usize)> = answers
+        .iter()
+        .map(|((lesson, attempt, step), option)| (lesson.0, *attempt, *step, *option))
+        .collect();
+    serde_json::to_string(&list).unwrap_or_default()
+}
+
+/// [`answers_to_text`]'s text read back; anything unreadable is no answers.
+pub fn answers_from_text(text: &str) -> Answers {
+    serde_json::from_str::<Vec<(u8, u32, usize, usize)>>(text)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(lesson, attempt, step, option)| ((LessonId(lesson), attempt, step), option))
+        .collect()
+}
+
 /// A fresh room for a learner alone: `lesson-2-k3x9qa`, from a random number.
 pub fn lesson_room(lesson: LessonId, random: u64) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -228,6 +297,7 @@ mod tests {
                 status: check,
                 ..CheckReport::default()
             },
+            acted: false,
         }
     }
 
@@ -265,6 +335,14 @@ mod tests {
         assert!(steps_shown(lesson, &en, &p, &answers)[1].do_ready);
         p.busy = Some(Busy::Doing);
         assert!(!steps_shown(lesson, &en, &p, &answers)[1].do_ready);
+        // Done, and waiting for ZooKeeper: Do it stays inert, and no choice is marked yet.
+        p.busy = None;
+        p.steps[1].acted = true;
+        let waiting = &steps_shown(lesson, &en, &p, &answers)[1];
+        assert!(!waiting.do_ready);
+        let quiz = waiting.quiz.as_ref().unwrap();
+        assert!(quiz.options[1].chosen && !quiz.decided);
+        assert!(quiz.options.iter().all(|o| o.mark.is_none()), "{quiz:?}");
 
         p.busy = None;
         p.steps[1] = at(StepStatus::Done, CheckStatus::Passed);
@@ -275,6 +353,8 @@ mod tests {
             .unwrap();
         assert!(quiz.decided && quiz.options[1].chosen && quiz.options[1].happened);
         assert!(!quiz.options[0].happened);
+        assert_eq!(quiz.options[1].mark, Some(QuizMark::Right));
+        assert_eq!(quiz.options[0].mark, None);
     }
 
     #[test]
@@ -326,6 +406,33 @@ mod tests {
         assert_eq!(initial_lang("?room=a", Some("zh"), "en-US"), Lang::Zh);
         assert_eq!(initial_lang("", None, "zh-CN"), Lang::Zh);
         assert_eq!(initial_lang("?lang=fr", None, "de"), Lang::En);
+    }
+
+    #[test]
+    fn the_url_names_the_lesson_the_room_runs_and_only_that() {
+        assert_eq!(
+            query_with_lesson("?room=a&lesson=2&lang=zh", None),
+            "?room=a&lang=zh"
+        );
+        assert_eq!(
+            query_with_lesson("?room=a", Some(LessonId(3))),
+            "?room=a&lesson=3"
+        );
+        assert_eq!(
+            query_with_lesson("?lesson=2&room=a", Some(LessonId(4))),
+            "?room=a&lesson=4"
+        );
+        assert_eq!(query_with_lesson("?lesson=1", None), "");
+        assert_eq!(query_with_lesson("?lessons=1", None), "?lessons=1");
+    }
+
+    #[test]
+    fn predictions_survive_a_reload_as_text() {
+        let mut answers = Answers::new();
+        answers.insert((LessonId(2), 3, 1), 0);
+        answers.insert((LessonId(2), 3, 4), 1);
+        assert_eq!(answers_from_text(&answers_to_text(&answers)), answers);
+        assert!(answers_from_text("not json").is_empty());
     }
 
     #[test]

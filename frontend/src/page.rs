@@ -6,7 +6,10 @@ use shared::lesson::{Lang, LessonId};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::lesson::{initial_lang, lesson_from_query, lesson_room, query_param};
+use crate::lesson::{
+    answers_from_text, answers_to_text, initial_lang, lesson_from_query, lesson_room, query_param,
+    query_with_lesson, Answers,
+};
 
 /// Where the learner's language choice is remembered.
 const LANG_KEY: &str = "zkplay.lang";
@@ -87,6 +90,48 @@ pub fn join(room: String) -> Join {
         _ => {}
     }
     join
+}
+
+/// Keeps `lesson=N` in the address bar equal to the lesson the room runs.
+pub fn show_lesson_in_url(lesson: Option<LessonId>) {
+    let query = search();
+    let wanted = query_with_lesson(&query, lesson);
+    if wanted == query {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    // An empty query still needs the path, or the URL keeps its old one.
+    let url = match wanted.is_empty() {
+        true => window.location().pathname().unwrap_or_else(|_| "/".into()),
+        false => wanted,
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+fn answers_key(room: &str) -> String {
+    format!("zkplay.answers.{room}")
+}
+
+/// The predictions this tab made in `room` before a reload.
+pub fn stored_answers(room: &str) -> Answers {
+    session_storage()
+        .and_then(|s| s.get_item(&answers_key(room)).ok()?)
+        .map(|text| answers_from_text(&text))
+        .unwrap_or_default()
+}
+
+pub fn remember_answers(room: &str, answers: &Answers) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(&answers_key(room), &answers_to_text(answers));
+    }
 }
 
 /// The page's own origin, `http://host:port`.

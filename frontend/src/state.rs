@@ -5,7 +5,9 @@ use std::rc::Rc;
 use shared::classroom::{Member, Need, Role};
 use shared::lesson::{CourseOutline, LessonId, LessonTexts};
 use shared::recording::Replay;
-use shared::{ClientId, ClientMsg, EnsembleView, ErrorCode, RoomView, ServerInfo, ServerMsg};
+use shared::{
+    ClientId, ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, ServerInfo, ServerMsg,
+};
 use yew::Reducible;
 
 use crate::i18n::Lang;
@@ -158,7 +160,14 @@ impl Reducible for AppState {
             Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(Rc::new(*view)),
             Action::Server(ServerMsg::Event { seq, at_ms, event }) => match &mut next.view {
                 // After a resync the stream may repeat events the snapshot already holds.
-                Some(view) if seq > view.seq => Rc::make_mut(view).apply(seq, at_ms, &event),
+                Some(view) if seq > view.seq => {
+                    // An emptied room makes an error about what was in it stale ("you already
+                    // run 3 clients" once a lesson has closed them).
+                    if matches!(event, RoomEvent::RoomReset) {
+                        next.last_error = None;
+                    }
+                    Rc::make_mut(view).apply(seq, at_ms, &event)
+                }
                 _ => return self,
             },
             Action::Server(ServerMsg::Ensemble { ensemble }) => next.ensemble = Some(ensemble),
@@ -246,7 +255,7 @@ impl Reducible for AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::{RoomEvent, Znode};
+    use shared::Znode;
 
     fn reduce(state: Rc<AppState>, msg: ServerMsg) -> Rc<AppState> {
         state.reduce(Action::Server(msg))
@@ -409,6 +418,39 @@ mod tests {
         );
         assert_eq!(s.last_error, Some((ErrorCode::RoomFull, "full".into())));
         let s = s.reduce(Action::DismissError);
+        assert_eq!(s.last_error, None);
+    }
+
+    #[test]
+    fn an_error_about_the_room_goes_when_the_room_is_emptied() {
+        let s = reduce(
+            Rc::new(AppState::default()),
+            ServerMsg::Snapshot {
+                view: Box::new(RoomView::new("r", 0)),
+            },
+        );
+        let limit = ServerMsg::Error {
+            code: ErrorCode::StudentLimit,
+            message: "you already run 3 clients".into(),
+        };
+        let s = reduce(s, limit);
+        let s = reduce(
+            s,
+            ServerMsg::Event {
+                seq: 1,
+                at_ms: 0,
+                event: RoomEvent::HoldChanged { hold_ms: 0 },
+            },
+        );
+        assert!(s.last_error.is_some(), "an unrelated event keeps it");
+        let s = reduce(
+            s,
+            ServerMsg::Event {
+                seq: 2,
+                at_ms: 0,
+                event: RoomEvent::RoomReset,
+            },
+        );
         assert_eq!(s.last_error, None);
     }
 

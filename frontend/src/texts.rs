@@ -103,7 +103,12 @@ sections! {
         RecipeNaive: "recipe_naive",
         RecipeChildren: "recipe_children",
         ViolationTitle: "violation_title",
-        ViolationWhy: "violation_why",
+        /// Why two held at once, by [`shared::ViolationCause`]: `{first}`, `{second}`,
+        /// `{first_node}`, `{watched}`.
+        ViolationTrusted: "violation_trusted",
+        ViolationPaused: "violation_paused",
+        ViolationPartitioned: "violation_partitioned",
+        ViolationUnknown: "violation_unknown",
         Herd: "herd",
         HerdClients: "herd_clients",
         HerdNotifications: "herd_notifications",

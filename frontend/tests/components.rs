@@ -873,6 +873,7 @@ fn room_in_lesson_two(answered: bool, decided: bool) -> (RoomView, frontend::les
             why: None,
             happened,
         },
+        acted: false,
     };
     let queued = shared::lesson::Found {
         other: Some(1),

@@ -331,6 +331,10 @@ impl LessonProgress {
 pub struct StepProgress {
     pub status: StepStatus,
     pub check: CheckReport,
+    /// Do it has been pressed for this step: what is left is ZooKeeper's answer (a session
+    /// to expire, a watch to fire), and a second press does nothing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub acted: bool,
 }
 
 /// `data-status` of a `lesson-step`.

@@ -29,7 +29,7 @@ pub use time::{
 pub use view::{
     is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed, Herd,
     HerdStats, Liveness, LockClientView, LockQueue, Log, LogEntry, NodeState, Registry, Resource,
-    ResourceWrite, RoomView, ServerView, Sessions, Violation, Watch, Znode, ZnodeRead,
-    APP_LOG_CAPACITY, LOCK_DIR, LOG_CAPACITY, REGISTRY_DIR, RESOURCE_LOG_CAPACITY,
+    ResourceWrite, RoomView, ServerView, Sessions, Violation, ViolationCause, Watch, Znode,
+    ZnodeRead, APP_LOG_CAPACITY, LOCK_DIR, LOG_CAPACITY, REGISTRY_DIR, RESOURCE_LOG_CAPACITY,
     VIOLATION_CAPACITY,
 };

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::herd::{Herd, HerdStats};
 pub use self::locks::{
-    ClientPhase, LockClientView, LockQueue, Violation, Watch, VIOLATION_CAPACITY,
+    ClientPhase, LockClientView, LockQueue, Violation, ViolationCause, Watch, VIOLATION_CAPACITY,
 };
 pub use self::log::{Log, LogEntry, LOG_CAPACITY};
 pub use self::registry::{AppClientView, Registry, ServerView, APP_LOG_CAPACITY};
@@ -357,7 +357,19 @@ impl RoomView {
             }),
             _ => {}
         }
+        let cause = match event {
+            RoomEvent::Violation {
+                first,
+                first_path,
+                second,
+                ..
+            } => Some(self.violation_cause(*first, first_path, *second)),
+            _ => None,
+        };
         self.locks.apply(seq, event);
+        if let (Some(cause), Some(violation)) = (cause, self.locks.violations.last_mut()) {
+            violation.cause = cause;
+        }
         self.registry.apply(event);
         self.sessions.apply(event);
         if let RoomEvent::ZnodeRemoved { .. } | RoomEvent::ZnodeRead { .. } = event {
@@ -369,6 +381,31 @@ impl RoomView {
         self.classroom.apply(event);
         self.time.apply(at_ms, event);
         self.log.apply(seq, at_ms, event);
+    }
+
+    /// Why `first` still held when `second` gained, from the room as it is at that moment.
+    fn violation_cause(
+        &self,
+        first: ClientId,
+        first_path: &str,
+        second: ClientId,
+    ) -> ViolationCause {
+        let liveness = self.sessions.liveness(first);
+        if liveness.is_some_and(|l| l.partitioned_until.is_some()) {
+            return ViolationCause::Partitioned;
+        }
+        if liveness.is_some_and(|l| l.frozen_until.is_some()) {
+            return ViolationCause::ExpiredWhilePaused;
+        }
+        if !self.locks.nodes.iter().any(|n| n.path == first_path) {
+            return ViolationCause::Unknown;
+        }
+        // The notification the second acted on: its latest, in the room's recent events.
+        let watched = self.log.iter().rev().find_map(|entry| match &entry.event {
+            RoomEvent::WatchFired { client, path, .. } if *client == second => Some(path.clone()),
+            _ => None,
+        });
+        ViolationCause::TrustedNotification { watched }
     }
 
     fn owns_nodes(&self, session: SessionId) -> bool {
@@ -397,6 +434,133 @@ mod tests {
         for e in events {
             view.apply(view.seq + 1, 1_000, e);
         }
+    }
+
+    /// Three clients: 1 holds sub0, 2 waits on sub0, 3 on sub1.
+    fn three_in_the_queue() -> RoomView {
+        let mut view = RoomView::new("main", 0);
+        let mut events = Vec::new();
+        for client in 1..=3u32 {
+            events.push(RoomEvent::ClientAdded {
+                client,
+                owner: None,
+            });
+            events.push(connected(client, client.into(), 5000));
+            events.push(RoomEvent::SessionChanged {
+                client,
+                state: crate::protocol::SessionStatus::Connected,
+                member: Some("127.0.0.1:4180".into()),
+            });
+            events.push(RoomEvent::ZnodeAdded {
+                node: lock_node(client - 1, client.into()),
+            });
+        }
+        events.push(RoomEvent::LockGained {
+            client: 1,
+            path: "/locks/sub0000000000".into(),
+        });
+        apply_all(&mut view, &events);
+        view
+    }
+
+    fn gained_while_held(view: &mut RoomView, second: ClientId, path: &str) {
+        apply_all(
+            view,
+            &[
+                RoomEvent::LockGained {
+                    client: second,
+                    path: path.into(),
+                },
+                RoomEvent::Violation {
+                    first: 1,
+                    first_path: "/locks/sub0000000000".into(),
+                    second,
+                    second_path: path.into(),
+                },
+            ],
+        );
+    }
+
+    #[test]
+    fn two_holders_are_explained_by_what_the_room_saw_and_shown_while_they_overlap() {
+        // The crash bug: waiter 2 goes, 3's watch on its node fires, 3 trusts it.
+        let mut view = three_in_the_queue();
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ZnodeRemoved {
+                    path: "/locks/sub0000000001".into(),
+                },
+                RoomEvent::WatchFired {
+                    client: 3,
+                    path: "/locks/sub0000000001".into(),
+                    event: WatchedKind::NodeDeleted,
+                },
+            ],
+        );
+        gained_while_held(&mut view, 3, "/locks/sub0000000002");
+        let v = view.locks.ongoing_violation().expect("both hold");
+        assert_eq!(
+            v.cause,
+            ViolationCause::TrustedNotification {
+                watched: Some("/locks/sub0000000001".into())
+            }
+        );
+        // The holder finishes: the overlap is over, the episode stays in the log.
+        apply_all(
+            &mut view,
+            &[RoomEvent::LockReleased {
+                client: 1,
+                path: "/locks/sub0000000000".into(),
+            }],
+        );
+        assert_eq!(view.locks.ongoing_violation(), None);
+        assert!(view
+            .log
+            .iter()
+            .any(|e| matches!(e.event, RoomEvent::Violation { .. })));
+
+        // A holder paused past its timeout: its node went with its session.
+        let mut view = three_in_the_queue();
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::LinkChanged {
+                    client: 1,
+                    frozen: true,
+                    until_ms: Some(9_000),
+                },
+                RoomEvent::ZnodeRemoved {
+                    path: "/locks/sub0000000000".into(),
+                },
+            ],
+        );
+        gained_while_held(&mut view, 2, "/locks/sub0000000001");
+        assert_eq!(
+            view.locks.ongoing_violation().map(|v| &v.cause),
+            Some(&ViolationCause::ExpiredWhilePaused)
+        );
+
+        // A holder cut off from ZooKeeper that works on.
+        let mut view = three_in_the_queue();
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::PartitionChanged {
+                    client: 1,
+                    partitioned: true,
+                    until_ms: Some(9_000),
+                },
+                RoomEvent::ZnodeRemoved {
+                    path: "/locks/sub0000000000".into(),
+                },
+            ],
+        );
+        gained_while_held(&mut view, 2, "/locks/sub0000000001");
+        assert_eq!(
+            view.locks.ongoing_violation().map(|v| &v.cause),
+            Some(&ViolationCause::Partitioned)
+        );
     }
 
     #[test]

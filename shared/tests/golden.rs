@@ -478,10 +478,12 @@ fn every_event_kind() {
                                 why: None,
                                 happened: vec![],
                             },
+                            acted: false,
                         },
                         lesson::StepProgress {
                             status: lesson::StepStatus::Current,
                             check: lesson::CheckReport::default(),
+                            acted: true,
                         },
                     ],
                     busy: Some(lesson::Busy::Replaying { step: 0 }),
@@ -490,7 +492,7 @@ fn every_event_kind() {
             json!({"kind": "lesson_changed", "progress": {"lesson": 1, "attempt": 2, "step": 1, "steps": [
                 {"status": "done", "check": {"status": "passed",
                     "found": {"client": 1, "node": "/locks/sub0000000000"}}},
-                {"status": "current", "check": {"status": "waiting", "found": {}}}
+                {"status": "current", "check": {"status": "waiting", "found": {}}, "acted": true}
             ], "busy": {"kind": "replaying", "step": 0}}}),
         ),
         (

@@ -156,6 +156,96 @@ async fn a_message_over_the_limit_is_told_too_large_and_closed_with_1009() {
 }
 
 #[tokio::test]
+async fn a_page_of_another_site_may_not_make_classrooms_or_store_recordings() {
+    let app = spawn_app_with(|s| s.admission.rooms_per_address = 1).await;
+    let addr = app.server.addr();
+    let evil = [("Origin", "http://evil.example")];
+    for (path, body) in [("/classrooms", &b""[..]), ("/recordings", &b"{}"[..])] {
+        let (status, body) = tests::http_with(addr, "POST", path, &evil, body).await;
+        let said = String::from_utf8_lossy(&body);
+        assert_eq!(status, 403, "{path}: {said}");
+        assert!(said.contains("evil.example"), "{path}: {said}");
+    }
+    // Refused before it counted: the address still has its one new room.
+    let own = format!("http://{addr}");
+    let (status, body) =
+        tests::http_with(addr, "POST", "/classrooms", &[("Origin", &own)], b"").await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    // Reads stay anyone's.
+    let (status, _) = tests::http_with(addr, "GET", "/healthz", &evil, b"").await;
+    assert_eq!(status, 200);
+    app.stop().await;
+}
+
+/// Sends `frames` after a good hello and returns how the server closed the connection.
+async fn closed_after(frames: Vec<Message>) -> tests::viewer::Closed {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    for frame in frames {
+        viewer.send_raw(frame).await;
+    }
+    let closed = viewer.until_closed().await;
+    app.stop().await;
+    closed
+}
+
+fn text_frame(bytes: &[u8], fin: bool) -> Message {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    Message::Frame(Frame::message(
+        bytes.to_vec(),
+        OpCode::Data(Data::Text),
+        fin,
+    ))
+}
+
+fn continuation(bytes: &[u8]) -> Message {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    Message::Frame(Frame::message(
+        bytes.to_vec(),
+        OpCode::Data(Data::Continue),
+        true,
+    ))
+}
+
+#[tokio::test]
+async fn text_that_is_not_utf8_is_closed_with_1007() {
+    // Whole, and split over two frames with the bad byte in the second.
+    for frames in [
+        vec![text_frame(b"{\"type\":\"resync\xff\"}", true)],
+        vec![
+            text_frame(b"{\"type\":\"res", false),
+            continuation(b"ync\xc3\x28\"}"),
+        ],
+    ] {
+        let closed = closed_after(frames).await;
+        let (code, reason) = closed.close.expect("a close frame");
+        assert_eq!(code, 1007, "{reason}");
+        assert!(reason.contains("UTF-8"), "{reason}");
+    }
+    // Before the hello, too.
+    let app = spawn_app().await;
+    let mut ws = Viewer::connect(app.server.addr()).await;
+    ws.send(text_frame(b"\xff\xfe", true)).await.unwrap();
+    let closed = read_to_close(&mut ws).await;
+    assert_eq!(closed.close.map(|c| c.0), Some(1007));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_close_from_the_browser_is_answered_with_a_close() {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    let closed = closed_after(vec![Message::Close(Some(CloseFrame {
+        code: 1000.into(),
+        reason: "done".into(),
+    }))])
+    .await;
+    let (code, _) = closed.close.expect("the server answers the close");
+    assert_eq!(code, 1000);
+}
+
+#[tokio::test]
 async fn a_server_that_stops_closes_its_connections_with_1001() {
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;

@@ -111,6 +111,53 @@ async fn lesson_one_by_do_it_alone_passes_every_check_and_back_empties_zookeeper
 }
 
 #[tokio::test]
+async fn a_second_do_it_while_the_step_is_done_or_waited_for_does_nothing() {
+    // Lesson 5, step 3: Do it kills a client, then the step waits for ZooKeeper to expire its
+    // session. Pressed again then (or twice at once), Do it must not act again.
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    viewer
+        .send(&ClientMsg::StartLesson {
+            lesson: LessonId(5),
+        })
+        .await;
+    until_lesson(&mut viewer, "lesson 5 set up", |p| {
+        (p.step == 0).then_some(())
+    })
+    .await;
+    viewer.send(&ClientMsg::LessonGoto { step: 2 }).await;
+    until_lesson(&mut viewer, "at step 3", |p| (p.step == 2).then_some(())).await;
+    viewer.send(&ClientMsg::LessonDo).await;
+    viewer.send(&ClientMsg::LessonDo).await;
+    until_lesson(&mut viewer, "Do it done, the expiry awaited", |p| {
+        (p.steps[2].acted && p.steps[2].check.status == CheckStatus::Waiting).then_some(())
+    })
+    .await;
+    viewer.send(&ClientMsg::LessonDo).await;
+    let status = until_lesson(&mut viewer, "step 3 decided", |p| {
+        (p.steps[2].status != StepStatus::Current).then_some(p.steps[2].status)
+    })
+    .await;
+    assert_eq!(status, StepStatus::Done, "{:?}", viewer.view.lesson);
+    assert!(viewer.errors.is_empty(), "{:?}", viewer.errors);
+    let killed = viewer
+        .history
+        .iter()
+        .filter(|(_, e)| {
+            matches!(
+                e,
+                RoomEvent::ClientClosed {
+                    reason: shared::CloseReason::Killed,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(killed, 1, "one kill, however often Do it was pressed");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn going_to_a_later_step_does_the_steps_before_it_again() {
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;

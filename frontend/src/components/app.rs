@@ -31,12 +31,23 @@ use crate::ws::{self, ServerLink};
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| AppState {
-        lang: page::start_lang(),
-        ..AppState::default()
-    });
     // The room (a lesson link makes one of its own) and the lesson the URL asks for.
     let start = use_memo((), |_| page::room_and_lesson());
+    let state = {
+        let room = start.0.clone();
+        use_reducer(move || AppState {
+            lang: page::start_lang(),
+            // A reload mid-lesson keeps the learner's predictions.
+            answers: page::stored_answers(&room),
+            ..AppState::default()
+        })
+    };
+    {
+        let room = start.0.clone();
+        use_effect_with(state.answers.clone(), move |answers| {
+            page::remember_answers(&room, answers)
+        });
+    }
     let join = {
         let room = start.0.clone();
         use_memo((), move |_| page::join(room))
@@ -132,6 +143,19 @@ pub fn app() -> Html {
                 if *running != Some(wanted) && member.role.runs_the_room() {
                     link.send(ClientMsg::StartLesson { lesson: wanted });
                 }
+            }
+        });
+    }
+    // The address bar names the lesson the room runs, and none once it is left.
+    {
+        let running = state
+            .view
+            .as_ref()
+            .filter(|_| state.replay.is_none())
+            .map(|v| v.lesson.as_ref().map(|p| p.lesson));
+        use_effect_with(running, move |running| {
+            if let Some(lesson) = running {
+                page::show_lesson_in_url(*lesson);
             }
         });
     }
@@ -357,7 +381,10 @@ fn shortcut_keys(
     let document = web_sys::window()
         .and_then(|w| w.document())
         .expect("a document");
-    EventListener::new(&document, "keydown", move |event| {
+    // Not passive (gloo's default), or `prevent_default` is ignored and Space scrolls the
+    // projected page off the queue.
+    let options = gloo_events::EventListenerOptions::enable_prevent_default();
+    EventListener::new_with_options(&document, "keydown", options, move |event| {
         let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
             return;
         };
@@ -378,13 +405,9 @@ fn shortcut_keys(
         let Some(action) = KeyAction::of(&event.key()) else {
             return;
         };
-        // Space would also scroll the page or press the focused button; arrows would scroll.
-        if matches!(
-            action,
-            KeyAction::StepOrLive | KeyAction::SelectUp | KeyAction::SelectDown
-        ) {
-            event.prevent_default();
-        }
+        // A key the page uses does nothing else: Space and the arrows would scroll the page,
+        // Space press the focused button, `/` or `'` open the browser's quick find.
+        event.prevent_default();
         let selected = state.selected;
         let pause_ms = state.pause_ms;
         let on_selected = |msg: &dyn Fn(ClientId) -> ClientMsg| {

@@ -3,11 +3,12 @@
 
 use std::rc::Rc;
 
-use shared::RoomView;
+use shared::{RoomView, Violation, ViolationCause};
 use yew::prelude::*;
 
 use super::controls::recipe_text;
 use crate::i18n::{Lang, Text};
+use crate::texts::fill;
 
 #[derive(Properties, PartialEq)]
 pub struct HerdProps {
@@ -69,18 +70,55 @@ pub struct ViolationProps {
     pub lang: Lang,
 }
 
-/// The crash bug caught in the act: the latest time two clients held the lock at once.
+/// Two holders caught in the act, while the overlap lasts, with the reason the room saw: the
+/// episode itself stays in the log.
 #[function_component(ViolationBanner)]
 pub fn violation_banner(props: &ViolationProps) -> Html {
-    let Some(v) = props.view.locks.violations.last() else {
+    let Some(v) = props.view.locks.ongoing_violation() else {
         return html! {};
     };
     let lang = props.lang;
     html! {
         <div class="violation" data-testid="violation" role="alert"
-            data-first={v.first_path.clone()} data-second={v.second_path.clone()}>
+            data-first={v.first_path.clone()} data-second={v.second_path.clone()}
+            data-cause={violation_cause_name(&v.cause)}>
             <strong>{ format!("⚠ {}: {} + {}", Text::ViolationTitle.get(lang), v.first_path, v.second_path) }</strong>
-            <p>{ Text::ViolationWhy.get(lang) }</p>
+            <p>{ violation_why(v, lang) }</p>
         </div>
     }
+}
+
+/// `data-cause` of the banner.
+pub fn violation_cause_name(cause: &ViolationCause) -> &'static str {
+    match cause {
+        ViolationCause::TrustedNotification { .. } => "trusted_notification",
+        ViolationCause::ExpiredWhilePaused => "expired_while_paused",
+        ViolationCause::Partitioned => "partitioned",
+        ViolationCause::Unknown => "unknown",
+    }
+}
+
+/// The banner's explanation: what the room saw when the second client gained.
+pub fn violation_why(v: &Violation, lang: Lang) -> String {
+    let template = match &v.cause {
+        ViolationCause::TrustedNotification { .. } => Text::ViolationTrusted,
+        ViolationCause::ExpiredWhilePaused => Text::ViolationPaused,
+        ViolationCause::Partitioned => Text::ViolationPartitioned,
+        ViolationCause::Unknown => Text::ViolationUnknown,
+    };
+    let watched = match &v.cause {
+        ViolationCause::TrustedNotification {
+            watched: Some(path),
+        } => path.as_str(),
+        _ => "?",
+    };
+    fill(
+        template.get(lang),
+        &[
+            ("first", &v.first),
+            ("second", &v.second),
+            ("first_node", &v.first_path),
+            ("watched", &watched),
+        ],
+    )
 }

@@ -9,7 +9,9 @@ use shared::lesson::{
 use shared::ClientMsg;
 use yew::prelude::*;
 
-use crate::lesson::{back_target, busy_text, code_runs, step_of, steps_shown, Answers, StepShown};
+use crate::lesson::{
+    back_target, busy_text, code_runs, step_of, steps_shown, Answers, QuizMark, StepShown,
+};
 use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
@@ -195,11 +197,12 @@ fn step_item(props: &StepItemProps) -> Html {
                     (props.on_answer.clone(), props.lesson, props.attempt, step.index);
                 Callback::from(move |_| on_answer.emit((lesson, attempt, at, i)))
             };
-            let marks = match (option.chosen, option.happened) {
-                (true, true) => format!("✓ {} · {}", props.your_answer, props.what_happened),
-                (true, false) => format!("✗ {}", props.your_answer),
-                (false, true) => format!("✓ {}", props.what_happened),
-                (false, false) => String::new(),
+            // Nothing is marked before ZooKeeper has answered.
+            let marks = match option.mark {
+                Some(QuizMark::Right) => format!("✓ {} · {}", props.your_answer, props.what_happened),
+                Some(QuizMark::Wrong) => format!("✗ {}", props.your_answer),
+                Some(QuizMark::Happened) => format!("✓ {}", props.what_happened),
+                None => String::new(),
             };
             html! {
                 <li>

@@ -114,6 +114,20 @@ pub enum Target {
     NewestServer,
 }
 
+impl Action {
+    /// The client the intent is aimed at, if it is aimed at one.
+    pub fn target(&self) -> Option<Target> {
+        match self {
+            Action::Crash { who }
+            | Action::Kill { who }
+            | Action::Pause { who, .. }
+            | Action::Partition { who, .. }
+            | Action::Release { who } => Some(*who),
+            _ => None,
+        }
+    }
+}
+
 impl Target {
     /// The client this names in `view`, if there is one.
     pub fn resolve(self, view: &RoomView) -> Option<ClientId> {
@@ -189,6 +203,9 @@ pub enum Settle {
     Moved { client: ClientId, released: MoveId },
     /// The client has left the room.
     Left(ClientId),
+    /// The room has a client the target names (a hand-off under way has ended, so there is a
+    /// holder to aim at).
+    Targetable(Target),
 }
 
 /// What a recorded move lets go at the gate.
@@ -253,6 +270,7 @@ impl Settle {
                 }
             }
             Settle::Left(client) => view.locks.client(client).is_none(),
+            Settle::Targetable(target) => target.resolve(view).is_some(),
             Settle::Queued(id) => view.locks.client(id).is_some_and(|c| {
                 let seen = |path: &String| view.locks.nodes.iter().any(|n| &n.path == path);
                 c.path.as_ref().is_some_and(seen)

@@ -64,9 +64,47 @@ pub struct Violation {
     pub first_path: String,
     pub second: ClientId,
     pub second_path: String,
+    /// Why the first still believed it held when the second gained, as the room saw it then.
+    #[serde(default)]
+    pub cause: ViolationCause,
+}
+
+/// Why two clients held the lock at once, read from the room at the moment the second gained.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ViolationCause {
+    /// The first's node was still there: the second took a notification for a release (the
+    /// crash bug: its predecessor `watched` was a waiter that went, not the holder).
+    TrustedNotification { watched: Option<String> },
+    /// The first was frozen past its session timeout: ZooKeeper expired its session and
+    /// deleted its node, and the first, paused, still believes it holds.
+    ExpiredWhilePaused,
+    /// The first is cut off from ZooKeeper and works on: its session expired behind its back.
+    Partitioned,
+    /// The first's node is gone for a reason the room did not see.
+    #[default]
+    Unknown,
+}
+
+impl Violation {
+    /// Both clients still believe they hold: the overlap is going on.
+    pub fn ongoing(&self, queue: &LockQueue) -> bool {
+        let holds = |id| {
+            queue
+                .client(id)
+                .is_some_and(|c| c.phase == ClientPhase::Holding)
+        };
+        holds(self.first) && holds(self.second)
+    }
 }
 
 impl LockQueue {
+    /// The latest overlap, while both its clients still believe they hold; `None` once it is
+    /// over (the log keeps the episode).
+    pub fn ongoing_violation(&self) -> Option<&Violation> {
+        self.violations.last().filter(|v| v.ongoing(self))
+    }
+
     pub fn client(&self, id: ClientId) -> Option<&LockClientView> {
         self.clients.iter().find(|c| c.id == id)
     }
@@ -211,6 +249,7 @@ impl LockQueue {
                     first_path: first_path.clone(),
                     second: *second,
                     second_path: second_path.clone(),
+                    cause: ViolationCause::Unknown,
                 });
             }
             RoomEvent::ZnodeAdded { node } if node.path.starts_with(crate::LOCK_DIR) => {
