@@ -23,10 +23,12 @@ pub enum KeyAction {
     Resync,
     Help,
     Close,
+    /// The classroom's join screen: the students' link and its QR code, large.
+    JoinScreen,
 }
 
 /// The key list as shown (`?`): the keys, and the action whose words say what they do.
-pub const KEY_LIST: [(&str, KeyAction); 15] = [
+pub const KEY_LIST: [(&str, KeyAction); 16] = [
     ("A", KeyAction::Add),
     ("C", KeyAction::Crash),
     ("K", KeyAction::Kill),
@@ -39,6 +41,7 @@ pub const KEY_LIST: [(&str, KeyAction); 15] = [
     ("D", KeyAction::DoIt),
     ("L", KeyAction::Lang),
     ("P", KeyAction::Presenter),
+    ("J", KeyAction::JoinScreen),
     ("S", KeyAction::Resync),
     ("?", KeyAction::Help),
     ("Esc", KeyAction::Close),
@@ -64,6 +67,7 @@ impl KeyAction {
             KeyAction::Resync => KeyText::Resync,
             KeyAction::Help => KeyText::Help,
             KeyAction::Close => KeyText::Close,
+            KeyAction::JoinScreen => KeyText::JoinScreen,
         }
         .get(lang)
     }
@@ -87,6 +91,7 @@ impl KeyAction {
             "d" | "D" => KeyAction::DoIt,
             "s" | "S" => KeyAction::Resync,
             "?" => KeyAction::Help,
+            "j" | "J" => KeyAction::JoinScreen,
             "Escape" => KeyAction::Close,
             _ => return None,
         })

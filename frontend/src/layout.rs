@@ -24,9 +24,9 @@ pub struct Geometry {
 impl Geometry {
     /// On a laptop's screen.
     pub const NORMAL: Geometry = Geometry {
-        card_w: 200.0,
-        card_h: 160.0,
-        gap_x: 44.0,
+        card_w: 204.0,
+        card_h: 192.0,
+        gap_x: 36.0,
         gap_y: 72.0,
         top: 40.0,
     };

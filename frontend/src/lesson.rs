@@ -185,6 +185,28 @@ pub fn step_of(progress: &LessonProgress, panel: &PanelTexts) -> String {
     )
 }
 
+/// The lines around `line` (1-based) of a listing, `radius` either side, with the common
+/// indentation taken off: what a step shows of the tutorial's code beside its narration.
+pub fn code_excerpt(source: &str, line: u32, radius: u32) -> Vec<(u32, String)> {
+    let first = line.saturating_sub(radius).max(1);
+    let picked: Vec<(u32, &str)> = source
+        .lines()
+        .enumerate()
+        .map(|(i, text)| (i as u32 + 1, text))
+        .filter(|(n, _)| (first..=line + radius).contains(n))
+        .collect();
+    let indent = picked
+        .iter()
+        .filter(|(_, t)| !t.trim().is_empty())
+        .map(|(_, t)| t.len() - t.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    picked
+        .into_iter()
+        .map(|(n, t)| (n, t.get(indent..).unwrap_or("").to_string()))
+        .collect()
+}
+
 /// A text with `code` in backticks, as runs of plain text (`false`) and code (`true`).
 pub fn code_runs(text: &str) -> Vec<(bool, &str)> {
     text.split('`')
@@ -386,6 +408,26 @@ mod tests {
         assert_eq!(back_target(&p), Some(1));
         let start = progress(vec![at(StepStatus::Current, CheckStatus::Waiting)], 0);
         assert_eq!(back_target(&start), None);
+    }
+
+    #[test]
+    fn a_step_shows_the_lines_around_its_own_and_no_more_indent_than_needed() {
+        let source = "class A {\n    void f() {\n        zk.delete(p, -1);\n    }\n}";
+        let lines = code_excerpt(source, 3, 1);
+        assert_eq!(
+            lines,
+            vec![
+                (2, "void f() {".to_string()),
+                (3, "    zk.delete(p, -1);".to_string()),
+                (4, "}".to_string())
+            ]
+        );
+        assert_eq!(code_excerpt(source, 1, 2).first().map(|l| l.0), Some(1));
+        let listing = shared::SeedListing::DistributedClientFixed;
+        let line = listing.line(shared::SeedPoint::Delete).unwrap();
+        assert!(code_excerpt(listing.source(), line, 2)
+            .iter()
+            .any(|(n, t)| *n == line && t.contains("zk.delete(")));
     }
 
     #[test]

@@ -134,6 +134,26 @@ pub fn remember_answers(room: &str, answers: &Answers) {
     }
 }
 
+fn join_key(room: &str) -> String {
+    format!("zkplay.join-closed.{room}")
+}
+
+/// Whether the teacher closed the join screen of `room` in this tab.
+pub fn join_closed(room: &str) -> bool {
+    session_storage()
+        .and_then(|s| s.get_item(&join_key(room)).ok()?)
+        .is_some()
+}
+
+pub fn remember_join_closed(room: &str, closed: bool) {
+    if let Some(storage) = session_storage() {
+        let _ = match closed {
+            true => storage.set_item(&join_key(room), "1"),
+            false => storage.remove_item(&join_key(room)),
+        };
+    }
+}
+
 /// The page's own origin, `http://host:port`.
 pub fn origin() -> String {
     web_sys::window()

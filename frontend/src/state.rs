@@ -60,6 +60,8 @@ pub struct AppState {
     pub presenter: bool,
     /// The key list (`?`) is open.
     pub key_list: bool,
+    /// A teacher's join screen (the students' link and QR code) is open.
+    pub join_open: bool,
 }
 
 /// Where the page is in a recording it plays.
@@ -95,6 +97,7 @@ impl Default for AppState {
             replay: None,
             presenter: false,
             key_list: false,
+            join_open: false,
         }
     }
 }
@@ -120,6 +123,7 @@ pub enum Action {
     ReplaySpeed(u32),
     Presenter(bool),
     KeyList(bool),
+    JoinScreen(bool),
     /// The learner predicts: option `option` of step `step` in this attempt of the lesson.
     Answer {
         lesson: LessonId,
@@ -245,6 +249,7 @@ impl Reducible for AppState {
             Action::SetPauseMs(ms) => next.pause_ms = ms,
             Action::Presenter(on) => next.presenter = on,
             Action::KeyList(open) => next.key_list = open,
+            Action::JoinScreen(open) => next.join_open = open,
             Action::DismissError => next.last_error = None,
             Action::Select(client) => next.selected = client,
         }

@@ -86,12 +86,16 @@ sections! {
         EmptyQueue: "empty_queue",
         EventLog: "event_log",
         Connecting: "connecting",
+        ConnectionTitle: "connection_title",
         Live: "live",
         Lost: "lost",
         Holding: "holding",
         Waiting: "waiting",
         External: "external",
         NewNode: "new_node",
+        Releasing: "releasing",
+        AboutToCreate: "about_to_create",
+        CreateWaits: "create_waits",
         Crashed: "crashed",
         Notifications: "notifications",
         Joining: "joining",
@@ -153,6 +157,7 @@ sections! {
         Resync: "resync",
         Help: "help",
         Close: "close",
+        JoinScreen: "join_screen",
     }
 
     /// Presenter mode's toggle and the selected client.
@@ -203,6 +208,13 @@ sections! {
         OpenRoom: "open_room",
         ResetRoom: "reset_room",
         ResetRoomTitle: "reset_room_title",
+        ResetRoomConfirm: "reset_room_confirm",
+        ResetRoomYes: "reset_room_yes",
+        Cancel: "cancel",
+        RoomMenu: "room_menu",
+        JoinTitle: "join_title",
+        JoinShow: "join_show",
+        JoinClose: "join_close",
     }
 
     /// The event log's lines, as templates: one per kind of event (and state), with the

@@ -276,25 +276,36 @@ async fn controls_show_the_hold_time_and_the_add_button() {
 }
 
 #[wasm_bindgen_test]
-async fn two_holders_raise_the_violation_banner_naming_both() {
-    let root = mount_point();
+async fn two_holders_raise_the_violation_banner_naming_both_and_why_while_they_overlap() {
     let mut view = room();
     let seq = view.seq;
-    view.apply(
-        seq + 1,
-        0,
-        &RoomEvent::Violation {
+    for (i, event) in [
+        RoomEvent::LockGained {
+            client: 2,
+            path: "/locks/sub0000000001".into(),
+        },
+        RoomEvent::Violation {
             first: 1,
             first_path: "/locks/sub0000000000".into(),
             second: 2,
             second_path: "/locks/sub0000000001".into(),
         },
-    );
-    let props = ViolationProps {
-        view: Rc::new(view),
-        lang: Lang::En,
+    ]
+    .iter()
+    .enumerate()
+    {
+        view.apply(seq + 1 + i as u64, 0, event);
+    }
+    let banner_of = |view: &shared::RoomView| {
+        let root = mount_point();
+        let props = ViolationProps {
+            view: Rc::new(view.clone()),
+            lang: Lang::En,
+        };
+        yew::Renderer::<ViolationBanner>::with_root_and_props(root.clone(), props).render();
+        root
     };
-    yew::Renderer::<ViolationBanner>::with_root_and_props(root.clone(), props).render();
+    let root = banner_of(&view);
     yew::scheduler::flush().await;
     let banner = root
         .query_selector("[data-testid=violation]")
@@ -305,6 +316,27 @@ async fn two_holders_raise_the_violation_banner_naming_both() {
         text.contains("/locks/sub0000000000") && text.contains("/locks/sub0000000001"),
         "{text}"
     );
+    // The holder's node is still there: client 2 trusted a notification.
+    assert_eq!(
+        banner.get_attribute("data-cause").as_deref(),
+        Some("trusted_notification")
+    );
+    assert!(text.contains("Client 1 still holds"), "{text}");
+    // The first lets go: the overlap is over, and the banner leaves.
+    view.apply(
+        view.seq + 1,
+        0,
+        &RoomEvent::LockReleased {
+            client: 1,
+            path: "/locks/sub0000000000".into(),
+        },
+    );
+    let after = banner_of(&view);
+    yew::scheduler::flush().await;
+    assert!(after
+        .query_selector("[data-testid=violation]")
+        .unwrap()
+        .is_none());
 
     // No violation, no banner.
     let quiet = mount_point();
@@ -963,6 +995,7 @@ async fn render_lessons(
         texts: Some(Rc::new(texts)),
         answers,
         on_answer: yew::Callback::noop(),
+        classroom: false,
     };
     yew::Renderer::<Lessons>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

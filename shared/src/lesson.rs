@@ -53,6 +53,9 @@ pub struct Course {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lesson {
     pub id: LessonId,
+    /// The part of the stage the lesson is about, drawn first beside its steps.
+    #[serde(default)]
+    pub focus: Focus,
     /// How the room is set when the lesson starts (and again on Back or Restart).
     #[serde(default)]
     pub setup: Setup,
@@ -257,9 +260,28 @@ pub struct CourseOutline {
     pub lessons: Vec<LessonOutline>,
 }
 
+/// A part of the stage a lesson is about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Focus {
+    /// The lock queue, `/locks`.
+    #[default]
+    Locks,
+    /// The watch notifications counted per hand-off.
+    Herd,
+    /// The live server list, `/sgroup`.
+    Registry,
+    /// The protected resource and its writes.
+    Resource,
+    /// ZooKeeper's own members.
+    Ensemble,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LessonOutline {
     pub id: LessonId,
+    #[serde(default)]
+    pub focus: Focus,
     pub steps: Vec<StepOutline>,
 }
 

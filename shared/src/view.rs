@@ -134,6 +134,7 @@ fn lock_point(c: &LockClientView) -> SeedPoint {
         ClientPhase::Contending => SeedPoint::GetChildren,
         ClientPhase::Waiting => SeedPoint::Waiting,
         ClientPhase::Holding | ClientPhase::Suspended => SeedPoint::Hold,
+        ClientPhase::Releasing => SeedPoint::Delete,
     }
 }
 
@@ -184,6 +185,9 @@ pub enum NodeState {
     External,
     /// Just reported by ZooKeeper; whose it is is being read.
     New,
+    /// Its client has finished (`finished:`) and its delete is on its way (or waits its turn
+    /// in step mode): the lock is being let go.
+    Releasing,
 }
 
 impl NodeState {
@@ -195,6 +199,7 @@ impl NodeState {
             NodeState::Crashed => "crashed",
             NodeState::External => "external",
             NodeState::New => "new",
+            NodeState::Releasing => "releasing",
         }
     }
 }
@@ -253,6 +258,7 @@ impl RoomView {
         match owner {
             Some(c) if c.phase == ClientPhase::Holding => NodeState::Holding,
             Some(c) if c.phase == ClientPhase::Suspended => NodeState::Suspended,
+            Some(c) if c.phase == ClientPhase::Releasing => NodeState::Releasing,
             Some(_) => NodeState::Waiting,
             None if self.sessions.departed_owner(node).is_some() => NodeState::Crashed,
             None if node.read.is_none() => NodeState::New,

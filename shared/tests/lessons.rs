@@ -1,7 +1,10 @@
 //! Tidy: the course file is valid, every lesson text exists in both languages, every step has
-//! a check and a seed line that exists, and the texts use only placeholders a check fills.
+//! a check and a seed line that exists, the texts use only placeholders a check fills, every
+//! code span of a step is in the seed code the room runs then, and a step's check lines take
+//! their numbers from the room.
 
-use shared::lesson::{texts, Course, Found, Lang, LessonTexts, Why, COURSE_JSON};
+use shared::lesson::{texts, Action, Course, Found, Lang, Lesson, LessonTexts, Why, COURSE_JSON};
+use shared::{LockRecipeKind, SeedListing};
 
 fn course() -> Course {
     let course: Course = serde_json::from_str(COURSE_JSON).expect("course.json parses");
@@ -209,4 +212,235 @@ fn the_pages_outline_of_the_course_is_the_course_without_do_it_and_checks() {
             assert_eq!(asked, drawn);
         }
     }
+}
+
+/// The rule: every code span (between backticks) of a step's texts is the seed's code, unless
+/// it is here. The seed's printed lines are its code too (`finished:`, `gain lock: {node}` are
+/// in its `println`s); these are the words in code type that are not the seed's Java, each
+/// with why.
+const NOT_JAVA: [&str; 4] = [
+    // A shell command: what Kill does to a client's process.
+    "kill -9",
+    // The connection state ZooKeeper's client reports when it loses its server. The seed's
+    // Watcher only tests `SyncConnected`, which is lesson 8's point.
+    "Disconnected",
+    // Apache Curator's connection states, the careful holder's advice (lesson 8).
+    "SUSPENDED",
+    "LOST",
+];
+
+/// The code spans (between backticks) of a text; the backticks must pair up.
+fn code_spans(text: &str) -> Vec<&str> {
+    let parts: Vec<&str> = text.split('`').collect();
+    assert!(parts.len() % 2 == 1, "an unpaired backtick in {text:?}");
+    parts.into_iter().skip(1).step_by(2).collect()
+}
+
+/// Whether `span` is in `source`, whitespace aside. A `...` (the arguments of `zk.create(...)`)
+/// and a placeholder a check fills (`gain lock: {node}`, `{line}`) stand for any text within
+/// one statement, that is without a `;`.
+fn quoted_in(span: &str, source: &str) -> bool {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let (span, source) = (squeeze(span), squeeze(source));
+    let wildcards: Vec<String> = Found::PLACEHOLDERS
+        .iter()
+        .map(|name| format!("{{{name}}}"))
+        .chain(["...".to_string()])
+        .collect();
+    // The literal pieces between the wildcards, in order.
+    let mut pieces = Vec::new();
+    let mut rest = span.as_str();
+    while let Some((at, len)) = wildcards
+        .iter()
+        .filter_map(|w| Some((rest.find(w.as_str())?, w.len())))
+        .min()
+    {
+        pieces.push(&rest[..at]);
+        rest = &rest[at + len..];
+    }
+    pieces.push(rest);
+    let (first, others) = pieces.split_first().expect("at least one piece");
+    source.match_indices(first).any(|(at, _)| {
+        let mut from = at + first.len();
+        others.iter().all(|piece| match source[from..].find(piece) {
+            Some(gap) if !source[from..from + gap].contains(';') => {
+                from += gap + piece.len();
+                true
+            }
+            _ => false,
+        })
+    })
+}
+
+/// The listings the room runs at step `at` of `lesson`: the lock recipe in force (the setup's,
+/// changed by a `set_recipe` in this step or an earlier one) once lock clients were added, the
+/// AppClient if the setup starts it, the AppServer once servers were added.
+fn listings_run(lesson: &Lesson, at: usize) -> Vec<SeedListing> {
+    let mut recipe = lesson.setup.recipe;
+    let (mut locks, mut servers) = (false, false);
+    for step in &lesson.steps[..=at] {
+        for action in &step.actions {
+            match action {
+                Action::SetRecipe { recipe: r } => recipe = *r,
+                Action::AddLockClients { .. } | Action::PlayTrace { .. } => locks = true,
+                Action::AddServers { .. } => servers = true,
+                _ => {}
+            }
+        }
+    }
+    let mut run = Vec::new();
+    if locks {
+        run.push(SeedListing::of(recipe));
+    }
+    if lesson.setup.app_client {
+        run.push(SeedListing::AppClient);
+    }
+    if servers {
+        run.push(SeedListing::AppServer);
+    }
+    run
+}
+
+fn is_lock_listing(listing: SeedListing) -> bool {
+    LockRecipeKind::ALL
+        .into_iter()
+        .any(|r| SeedListing::of(r) == listing)
+}
+
+#[test]
+fn quoted_code_matches_the_seed_whitespace_aside_with_wildcards_inside_one_statement() {
+    let naive = SeedListing::DistributedClient.source();
+    let fixed = SeedListing::DistributedClientFixed.source();
+    assert!(quoted_in("zk.getData(waitPath, true, new Stat())", naive));
+    assert!(
+        quoted_in("thisPath = zk.create(...)", naive),
+        "across lines"
+    );
+    assert!(quoted_in(
+        "new ZooKeeper(hosts, SESSION_TIMEOUT, ...)",
+        naive
+    ));
+    assert!(quoted_in("gain lock: {node}", naive));
+    assert!(!quoted_in("gain lock: {not a placeholder}", naive));
+    assert!(!quoted_in("zk.exists(waitPath, true)", naive));
+    assert!(quoted_in("zk.exists(waitPath, true)", fixed));
+    // `Thread.sleep(10)` follows `latch.await()`, but two statements later.
+    assert!(
+        !quoted_in("latch.await(...Thread.sleep(10)", naive),
+        "a wildcard stays in its statement"
+    );
+    // Each allowed word is used, so the list stays short.
+    let all: Vec<String> = Lang::ALL
+        .into_iter()
+        .flat_map(|lang| {
+            every_text(&texts(lang))
+                .into_iter()
+                .map(|(_, s)| s.to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for word in NOT_JAVA {
+        assert!(
+            all.iter().any(|s| code_spans(s).contains(&word)),
+            "`{word}` is allowed but no text uses it"
+        );
+    }
+}
+
+/// Every code span of a step's narration, check lines and question, in both languages, is
+/// the seed's code (unless `NOT_JAVA` says it is not): it is in a listing the room runs at
+/// that step, and in the step's own seed listing when that is a lock client's.
+#[test]
+fn every_quoted_call_is_in_the_code_the_room_runs_and_the_steps_seed() {
+    let course = course();
+    let mut wrong = Vec::new();
+    for lang in Lang::ALL {
+        let t = texts(lang);
+        let code = lang.code();
+        for lesson in &course.lessons {
+            let text = t.lesson(lesson.id).expect("every lesson has texts");
+            for (at, step) in lesson.steps.iter().enumerate() {
+                let st = &text.steps[&step.key];
+                let run = listings_run(lesson, at);
+                assert!(
+                    !run.is_empty(),
+                    "lesson {} step {}: runs no code",
+                    lesson.id,
+                    step.key
+                );
+                let seed = step.seed.listing;
+                let mut said: Vec<&str> = vec![&st.waiting, &st.passed];
+                said.extend(st.narration.iter().map(String::as_str));
+                if let Some(quiz) = &st.quiz {
+                    said.push(&quiz.question);
+                    said.extend(quiz.options.values().map(String::as_str));
+                }
+                for span in said.into_iter().flat_map(code_spans) {
+                    if NOT_JAVA.contains(&span) {
+                        continue;
+                    }
+                    let at = format!("{code} lesson {} step {}: `{span}`", lesson.id, step.key);
+                    if !run.iter().any(|l| quoted_in(span, l.source())) {
+                        wrong.push(format!("{at} is in none of {run:?}, which the room runs"));
+                    }
+                    if is_lock_listing(seed) && !quoted_in(span, seed.source()) {
+                        wrong.push(format!("{at} is not in {seed:?}, the step's seed"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "quoted code the seed does not have:\n{}",
+        wrong.join("\n")
+    );
+}
+
+/// Number words a step's check lines may use: the name of what the lessons show, not a count.
+const NAMED_NOT_COUNTED: [&str; 2] = ["two holders", "两个 client 同时持有锁"];
+
+/// A step's check lines (what it waits for, what it found) quote no count of their own: a
+/// number there comes from the room, through a placeholder the check fills. "One" may stay
+/// (one holder, one hand-off: what the check asks for, not what it counted).
+#[test]
+fn check_lines_take_their_numbers_from_the_room() {
+    let course = course();
+    let en_numbers = [
+        "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    let mut wrong = Vec::new();
+    for lang in Lang::ALL {
+        let t = texts(lang);
+        for lesson in &course.lessons {
+            let text = t.lesson(lesson.id).expect("every lesson has texts");
+            for step in &lesson.steps {
+                let st = &text.steps[&step.key];
+                for line in [&st.waiting, &st.passed] {
+                    let mut bare = texts::fill_with(line, |_| Some(String::new()));
+                    for named in NAMED_NOT_COUNTED {
+                        bare = bare.to_lowercase().replace(named, "");
+                    }
+                    let counts = match lang {
+                        Lang::En => bare
+                            .split(|c: char| !c.is_alphanumeric())
+                            .any(|w| en_numbers.contains(&w)),
+                        Lang::Zh => bare.contains(|c| "两二三四五六七八九十".contains(c)),
+                    } || bare.contains(|c: char| c.is_ascii_digit());
+                    if counts {
+                        let code = lang.code();
+                        wrong.push(format!(
+                            "{code} lesson {} step {}: {line:?}",
+                            lesson.id, step.key
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "check lines that quote a number:\n{}",
+        wrong.join("\n")
+    );
 }

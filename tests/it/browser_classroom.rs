@@ -58,7 +58,9 @@ async fn a_teacher_makes_a_classroom_and_two_students_join_by_its_link() {
     let app = tests::spawn_app().await;
     let url = format!("{}/?room={}", app.http_url(), app.room);
     browser_test("classroom", &url, async |teacher| {
+        teacher.open_room_menu().await?;
         teacher.wait_for_testid("new-room").await?.click().await?;
+        // A new classroom's teacher meets its join screen first.
         let link = teacher.wait_for_testid("student-link").await?;
         let student_link = link.attr("href").await?.context("a student link")?;
         ensure!(
@@ -162,8 +164,16 @@ async fn a_teacher_makes_a_classroom_and_two_students_join_by_its_link() {
                 })
                 .await
                 .with_context(|| format!("last seen (watching, students): {seen:?}"))?;
-            // The teacher empties the room: every card goes, on every page.
+            // The teacher closes the join screen and empties the room, once asked: every
+            // card goes, on every page.
+            teacher.click("[data-testid=join-close]").await?;
+            teacher.open_room_menu().await?;
             teacher.click("[data-testid=reset-room]").await?;
+            ensure!(
+                cards(teacher).await?.len() == 2,
+                "the room emptied before the teacher confirmed"
+            );
+            teacher.click("[data-testid=reset-room-confirm]").await?;
             ana.wait_for("the room emptied on a student's page", async |_| {
                 Ok(ana.lock_nodes().await?.is_empty().then_some(()))
             })

@@ -60,6 +60,7 @@ async fn a_downloaded_recording_replays_to_the_same_picture() {
         // A fresh page plays the file: at its end, the picture the live page shows.
         let replay = Browser::open(&format!("{}/?room=elsewhere", app.http_url())).await?;
         let played = async {
+            replay.open_room_menu().await?;
             let open = replay.wait_for_testid("open-recording").await?;
             open.send_keys(&file.display().to_string()).await?;
             let bar = replay.wait_for_testid("replay").await?;
@@ -109,6 +110,7 @@ async fn a_downloaded_recording_replays_to_the_same_picture() {
         played?;
 
         // Stored on the server, its replay link plays it in the live page's browser.
+        live.open_room_menu().await?;
         live.click("[data-testid=store-recording]").await?;
         let stored = live
             .wait_for_testid("stored-recording")

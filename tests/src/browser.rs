@@ -171,6 +171,23 @@ impl Browser {
         Ok(serde_json::from_value(value)?)
     }
 
+    /// Opens the room menu (new classroom, empty the room, recordings) if it is closed.
+    pub async fn open_room_menu(&self) -> Result<()> {
+        let open = self
+            .client
+            .execute(
+                "const m = document.querySelector('[data-testid=room-menu]'); \
+                 return !!m && m.open;",
+                vec![],
+            )
+            .await?;
+        if open.as_bool() != Some(true) {
+            self.wait_for_testid("room-menu").await?;
+            self.click("[data-testid=room-menu] > summary").await?;
+        }
+        Ok(())
+    }
+
     pub async fn click(&self, css: &str) -> Result<()> {
         self.client
             .find(Locator::Css(css))

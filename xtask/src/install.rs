@@ -76,14 +76,31 @@ pub fn wasm_target() -> Result<()> {
     })
 }
 
-/// Debian's Chromium and its matching chromedriver, for browser tests.
+/// Debian's Chromium and its matching chromedriver, for browser tests, and the fonts a
+/// reader's screen has: the walkthrough measures Chinese text and its screenshots are looked
+/// at, so CJK glyphs and the symbols the cards use (⏸ ✂) must be real, not boxes.
 pub fn chromium() -> Result<()> {
-    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") {
+    const FONTS: [&str; 2] = [
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+    ];
+    if have("/usr/bin/chromium") && have("/usr/bin/chromedriver") && FONTS.iter().all(|f| have(f)) {
         return Ok(());
     }
-    step("install Chromium and chromedriver (Debian)", || {
-        apt_install(&["chromium", "chromium-driver"], false)
-    })
+    step(
+        "install Chromium, chromedriver and the CJK and symbol fonts (Debian)",
+        || {
+            apt_install(
+                &[
+                    "chromium",
+                    "chromium-driver",
+                    "fonts-noto-cjk",
+                    "fonts-noto-color-emoji",
+                ],
+                false,
+            )
+        },
+    )
 }
 
 /// The version of wasm-bindgen the lock file holds.

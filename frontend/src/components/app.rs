@@ -5,11 +5,12 @@ use std::rc::Rc;
 
 use gloo_events::EventListener;
 use shared::classroom::Member;
+use shared::lesson::Focus;
 use shared::{slower, ClientId, ClientMsg, RoomView, ServerMsg, TimeMode};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::classroom::{ClassroomBar, MyClients};
+use super::classroom::{ClassroomBar, JoinScreen, MyClients, RoomMenu};
 use super::code_panel::CodePanel;
 use super::controls::Controls;
 use super::ensemble::EnsemblePanel;
@@ -146,6 +147,16 @@ pub fn app() -> Html {
             }
         });
     }
+    // A teacher meets the join screen first (a new classroom's students need its link), until
+    // they close it.
+    {
+        let (dispatcher, room) = (state.dispatcher(), start.0.clone());
+        use_effect_with(state.member.role, move |role| {
+            if *role == shared::classroom::Role::Teacher && !page::join_closed(&room) {
+                dispatcher.dispatch(Action::JoinScreen(true));
+            }
+        });
+    }
     // The address bar names the lesson the room runs, and none once it is left.
     {
         let running = state
@@ -237,19 +248,37 @@ pub fn app() -> Html {
         .as_ref()
         .map(|v| v.room.clone())
         .unwrap_or_default();
+    let set_join = {
+        let (dispatcher, room) = (state.dispatcher(), room.clone());
+        Callback::from(move |open: bool| {
+            page::remember_join_closed(&room, !open);
+            dispatcher.dispatch(Action::JoinScreen(open))
+        })
+    };
+    let focus = lesson_focus(&state);
     html! {
         <div class={classes!("app", state.presenter.then_some("presenter"))}
             style={format!("--stretch: {stretch}")} data-presenter={state.presenter.to_string()}
-            data-role={state.member.role.as_str()}
+            data-role={state.member.role.as_str()} data-focus={focus_name(focus)}
             ondragover={on_drag_over} ondrop={on_drop}>
             <header class="top">
-                <div>
-                    <h1>{ Text::Title.get(lang) }</h1>
-                    <p class="subtitle">{ Text::Subtitle.get(lang) }</p>
-                </div>
+                <h1>{ Text::Title.get(lang) }<small class="subtitle">{ Text::Subtitle.get(lang) }</small></h1>
                 <div class="top-right">
-                    <span class="room" data-testid="room">{ format!("room: {room}") }</span>
-                    <span class={status_class} data-testid="connection">{ status_text }</span>
+                    <span class="room" data-testid="room" title={format!("room: {room}")}>{ room.clone() }</span>
+                    <span class={status_class} data-testid="connection" title={Text::ConnectionTitle.get(lang)}>{ status_text }</span>
+                    if let (Some(view), None) = (&state.view, &state.replay) {
+                        <ContextProvider<Member> context={state.member}>
+                            <ClassroomBar view={view.clone()} lang={lang} link={(*link).clone()}
+                                member={state.member} student_clients={state.server.as_ref().map_or(0, |s| s.student_clients)}
+                                on_join={set_join.reform(|_| true)} />
+                            <RoomMenu lang={lang} link={(*link).clone()}>
+                                <RecordingTools room={view.room.clone()} lang={lang}
+                                    may_store={state.member.role.runs_the_room()}
+                                    teacher_key={join.key.clone().map(AttrValue::from)}
+                                    dispatch={dispatch.clone()} />
+                            </RoomMenu>
+                        </ContextProvider<Member>>
+                    }
                     <button class="presenter-toggle" data-testid="presenter-toggle" onclick={toggle_presenter}
                         title={PresenterText::ToggleTitle.get(lang)} aria-pressed={state.presenter.to_string()}>
                         { PresenterText::Toggle.get(lang) }
@@ -261,6 +290,12 @@ pub fn app() -> Html {
             </header>
             if state.key_list {
                 <KeyList lang={lang} on_close={close_keys} />
+            }
+            if state.join_open && state.member.role == shared::classroom::Role::Teacher {
+                <JoinScreen room={AttrValue::from(room.clone())} lang={lang}
+                    teacher_key={join.key.clone().map(AttrValue::from)}
+                    public_url={state.server.as_ref().and_then(|s| s.public_url.clone()).map(AttrValue::from)}
+                    on_close={set_join.reform(|_| false)} />
             }
             if state.presenter {
                 <p class="selected-client" data-testid="selected-client">
@@ -280,48 +315,56 @@ pub fn app() -> Html {
                 match &state.view {
                     Some(view) => {
                         let view = view.clone();
-                        let server = state.server.as_ref();
+                        let code = html! {
+                            <CodePanel view={view.clone()} lang={lang}
+                                selected={state.selected} on_select={select.clone()}
+                                lesson_line={lesson_line} />
+                        };
+                        let ensemble = state.ensemble.as_ref().map(|ensemble| html! {
+                            <EnsemblePanel ensemble={ensemble.clone()} lang={lang} link={(*link).clone()} />
+                        });
+                        // The lesson's own part of the stage comes first, right under the queue.
+                        let herd = html! { <HerdCounter view={view.clone()} lang={lang} /> };
+                        let resource = html! { <ResourcePanel view={view.clone()} lang={lang} link={(*link).clone()} /> };
+                        let registry = html! { <Registry view={view.clone()} lang={lang} link={(*link).clone()} /> };
+                        let queue = html! {
+                            <LockQueue view={view.clone()} lang={lang} link={(*link).clone()}
+                                presenter={state.presenter}
+                                pause_ms={state.pause_ms} selected={state.selected}
+                                on_select={select.clone()} />
+                        };
+                        let (first, rest) = match focus {
+                            Focus::Registry => (html! { <>{ registry }{ queue }</> }, html! { <>{ herd }{ resource }</> }),
+                            Focus::Resource => (html! { <>{ queue }{ resource }</> }, html! { <>{ herd }{ registry }</> }),
+                            Focus::Ensemble => (html! { <>{ queue }{ for ensemble.clone() }</> }, html! { <>{ herd }{ resource }{ registry }</> }),
+                            Focus::Locks | Focus::Herd => (html! { <>{ queue }{ herd }</> }, html! { <>{ resource }{ registry }</> }),
+                        };
                         html! {
                             <ContextProvider<Member> context={state.member}>
                                 if let Some(replay) = &state.replay {
                                     <ReplayBar replay={replay.clone()} lang={lang} dispatch={dispatch.clone()} />
-                                } else {
-                                    <ClassroomBar view={view.clone()} lang={lang} link={(*link).clone()}
-                                        member={state.member} teacher_key={join.key.clone().map(AttrValue::from)}
-                                        public_url={server.and_then(|s| s.public_url.clone()).map(AttrValue::from)}
-                                        student_clients={server.map_or(0, |s| s.student_clients)} />
-                                    <RecordingTools room={view.room.clone()} lang={lang}
-                                        may_store={state.member.role.runs_the_room()}
-                                        teacher_key={join.key.clone().map(AttrValue::from)}
-                                        dispatch={dispatch.clone()} />
                                 }
                                 // A student's own clients come first, before the room's controls.
                                 <MyClients view={view.clone()} lang={lang} link={(*link).clone()}
                                     member={state.member} pause_ms={state.pause_ms} />
                                 <Controls view={view.clone()} lang={lang} link={(*link).clone()}
                                     pause_ms={state.pause_ms} on_pause_ms={set_pause_ms} />
-                                <ViolationBanner view={view.clone()} lang={lang} />
                                 <main class="stage">
                                     <div class="main-column">
+                                        <ViolationBanner view={view.clone()} lang={lang} />
                                         <PendingList view={view.clone()} lang={lang} link={(*link).clone()}
                                             selected={state.selected} on_select={select.clone()} />
-                                        <LockQueue view={view.clone()} lang={lang} link={(*link).clone()}
-                                            presenter={state.presenter}
-                                            pause_ms={state.pause_ms} selected={state.selected}
-                                            on_select={select.clone()} />
-                                        <HerdCounter view={view.clone()} lang={lang} />
-                                        <ResourcePanel view={view.clone()} lang={lang} link={(*link).clone()} />
-                                        <Registry view={view.clone()} lang={lang} link={(*link).clone()} />
+                                        { first }
+                                        { rest }
                                     </div>
                                     <div class="side-column">
                                         <Lessons progress={view.lesson.clone()} link={(*link).clone()}
                                             course={state.course.clone()} texts={state.texts.clone()}
-                                            answers={state.answers.clone()} on_answer={on_answer} />
-                                        <CodePanel view={view.clone()} lang={lang}
-                                            selected={state.selected} on_select={select}
-                                            lesson_line={lesson_line} />
-                                        if let Some(ensemble) = &state.ensemble {
-                                            <EnsemblePanel ensemble={ensemble.clone()} lang={lang} link={(*link).clone()} />
+                                            answers={state.answers.clone()} on_answer={on_answer}
+                                            classroom={view.classroom.kind == shared::classroom::RoomKind::Classroom} />
+                                        { code }
+                                        if focus != Focus::Ensemble {
+                                            { for ensemble }
                                         }
                                         <EventLog view={view} lang={lang} />
                                     </div>
@@ -333,6 +376,25 @@ pub fn app() -> Html {
                 }
             }
         </div>
+    }
+}
+
+/// The part of the stage the room's lesson is about (the lock queue when none runs).
+fn lesson_focus(state: &AppState) -> Focus {
+    let lesson = state.view.as_ref().and_then(|v| v.lesson.as_ref());
+    lesson
+        .and_then(|p| state.course.as_ref()?.lesson(p.lesson))
+        .map_or(Focus::Locks, |l| l.focus)
+}
+
+/// `data-focus` of the page.
+fn focus_name(focus: Focus) -> &'static str {
+    match focus {
+        Focus::Locks => "locks",
+        Focus::Herd => "herd",
+        Focus::Registry => "registry",
+        Focus::Resource => "resource",
+        Focus::Ensemble => "ensemble",
     }
 }
 
@@ -359,7 +421,7 @@ fn do_ready(state: &AppState) -> bool {
         .is_some_and(|step| step.do_ready)
 }
 
-/// The seed's line the room's current lesson step illustrates.
+/// The tutorial's line the room's current lesson step illustrates.
 fn lesson_line(state: &AppState) -> Option<(shared::SeedListing, u32)> {
     let progress = state.view.as_ref()?.lesson.as_ref()?;
     let step = state
@@ -423,7 +485,17 @@ fn shortcut_keys(
             }
             KeyAction::Presenter => state.dispatch(Action::Presenter(!state.presenter)),
             KeyAction::Help => state.dispatch(Action::KeyList(!state.key_list)),
-            KeyAction::Close => state.dispatch(Action::KeyList(false)),
+            KeyAction::Close => {
+                state.dispatch(Action::KeyList(false));
+                state.dispatch(Action::JoinScreen(false));
+            }
+            KeyAction::JoinScreen => {
+                let open = !state.join_open;
+                if let Some(view) = &state.view {
+                    page::remember_join_closed(&view.room, !open);
+                }
+                state.dispatch(Action::JoinScreen(open));
+            }
             KeyAction::SelectUp | KeyAction::SelectDown => {
                 if let Some(view) = &state.view {
                     let down = action == KeyAction::SelectDown;

@@ -26,82 +26,40 @@ pub struct ClassroomBarProps {
     #[prop_or_default]
     pub public_url: Option<AttrValue>,
     pub student_clients: usize,
+    /// Opens the teacher's join screen.
+    #[prop_or_default]
+    pub on_join: Callback<()>,
 }
 
+/// Who watches, and what this page's role says: a student's name (or the prompt for it), a
+/// viewer's note, for a teacher the button to the join screen. Compact: it sits in the header.
 #[function_component(ClassroomBar)]
 pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
     let lang = props.lang;
     let room = &props.view.classroom;
-    let failed = use_state(|| None::<String>);
-    let new_room = {
-        let (failed, lang) = (failed.clone(), props.lang);
-        Callback::from(move |_| {
-            let failed = failed.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match page::post_json::<NewClassroom>("/classrooms").await {
-                    Ok(made) => page::go_to(&format!(
-                        "/?room={}&key={}&lang={}",
-                        made.room,
-                        made.key,
-                        lang.code()
-                    )),
-                    Err(why) => failed.set(Some(why)),
-                }
-            });
-        })
-    };
-    let reset = {
-        let link = props.link.clone();
-        Callback::from(move |_| link.send(ClientMsg::ResetRoom))
-    };
     let presence = html! {
         <div class="presence" data-testid="presence" data-watching={room.watching.to_string()}>
             <span class="watching">{ fill(ClassroomText::Watching.get(lang), &[("n", &room.watching)]) }</span>
             if room.kind == RoomKind::Classroom {
                 <span class="students">
-                    { ClassroomText::StudentsWithClients.get(lang) }
                     { for room.students_with_clients().map(|(s, n)| html! {
                         <span class={classes!("student", s.here.then_some("here"))}
-                            data-testid="presence-student" data-student={s.id.to_string()}>
+                            data-testid="presence-student" data-student={s.id.to_string()}
+                            title={ClassroomText::StudentsWithClients.get(lang)}>
                             { format!("{} · {n}", s.name) }
                         </span>
                     }) }
-                    if room.students_with_clients().next().is_none() {
-                        <span class="none">{ ClassroomText::NoStudentClients.get(lang) }</span>
-                    }
                 </span>
             }
         </div>
     };
     let role_part = match props.member.role {
         Role::Teacher => {
-            let origin = props
-                .public_url
-                .as_ref()
-                .map_or_else(page::origin, |u| u.to_string());
-            let links = links(&origin, &props.view.room, props.teacher_key.as_deref());
-            let qr = format!("/classrooms/{}/qr.svg", props.view.room);
+            let show = props.on_join.reform(|_| ());
             html! {
-                <div class="links">
-                    <span class="badge teacher">{ ClassroomText::Teacher.get(lang) }</span>
-                    // Folded: the key in it is not for the projector.
-                    if let Some(teacher) = links.teacher {
-                        <details class="teacher-link">
-                            <summary>{ ClassroomText::TeacherLink.get(lang) }</summary>
-                            <a data-testid="teacher-link" href={teacher.clone()}>{ teacher }</a>
-                        </details>
-                    }
-                    <label>{ ClassroomText::StudentLink.get(lang) }
-                        <a data-testid="student-link" href={links.student.clone()}>{ links.student.clone() }</a></label>
-                    <label>{ ClassroomText::ViewerLink.get(lang) }
-                        <a data-testid="viewer-link" href={links.viewer.clone()}>{ links.viewer.clone() }</a></label>
-                    <img class="qr" data-testid="room-qr" src={qr} alt={ClassroomText::QrAlt.get(lang)} />
-                    if is_loopback(&origin) {
-                        <p class="warn" data-testid="loopback-warning">
-                            { fill(ClassroomText::Loopback.get(lang), &[("host", &host_of(&origin))]) }
-                        </p>
-                    }
-                </div>
+                <button class="join-show" data-testid="join-show" onclick={show} title="J">
+                    { ClassroomText::JoinShow.get(lang) }
+                </button>
             }
         }
         Role::Student => match props.member.student.and_then(|id| room.student(id)) {
@@ -139,16 +97,137 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
         <section class="classroom" data-testid="classroom" data-role={props.member.role.as_str()}>
             { presence }
             { role_part }
-            if props.member.role.runs_the_room() {
-                <button class="new-room" data-testid="new-room" title={ClassroomText::NewRoomTitle.get(lang)}
-                    onclick={new_room}>{ ClassroomText::NewRoom.get(lang) }</button>
-                <button class="reset-room" data-testid="reset-room" title={ClassroomText::ResetRoomTitle.get(lang)}
-                    onclick={reset}>{ ClassroomText::ResetRoom.get(lang) }</button>
-            }
-            if let Some(why) = &*failed {
-                <p class="warn">{ fill(ClassroomText::NewRoomFailed.get(lang), &[("why", why)]) }</p>
-            }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct JoinScreenProps {
+    pub room: AttrValue,
+    pub lang: Lang,
+    /// The teacher's key, from the page's own URL.
+    #[prop_or_default]
+    pub teacher_key: Option<AttrValue>,
+    /// Where students reach the server, if the server knows better than the page.
+    #[prop_or_default]
+    pub public_url: Option<AttrValue>,
+    pub on_close: Callback<()>,
+}
+
+/// The teacher's join screen: the students' link and its QR code, large enough for the back
+/// row; the view-only link; the teacher's own link folded away (its key is not for the
+/// projector). `J` opens and closes it.
+#[function_component(JoinScreen)]
+pub fn join_screen(props: &JoinScreenProps) -> Html {
+    let lang = props.lang;
+    let origin = props
+        .public_url
+        .as_ref()
+        .map_or_else(page::origin, |u| u.to_string());
+    let links = links(&origin, &props.room, props.teacher_key.as_deref());
+    let qr = format!("/classrooms/{}/qr.svg", props.room);
+    let close = props.on_close.reform(|_| ());
+    html! {
+        <section class="join-screen" data-testid="join-screen" role="dialog"
+            aria-label={ClassroomText::JoinTitle.get(lang)}>
+            <h2>{ ClassroomText::JoinTitle.get(lang) }</h2>
+            <div class="links">
+                <label>{ ClassroomText::StudentLink.get(lang) }
+                    <a data-testid="student-link" href={links.student.clone()}>{ links.student.clone() }</a></label>
+                <img class="qr" data-testid="room-qr" src={qr} alt={ClassroomText::QrAlt.get(lang)} />
+                <label>{ ClassroomText::ViewerLink.get(lang) }
+                    <a data-testid="viewer-link" href={links.viewer.clone()}>{ links.viewer.clone() }</a></label>
+                // Folded: the key in it is not for the projector.
+                if let Some(teacher) = links.teacher {
+                    <details class="teacher-link">
+                        <summary>{ ClassroomText::TeacherLink.get(lang) }</summary>
+                        <a data-testid="teacher-link" href={teacher.clone()}>{ teacher }</a>
+                    </details>
+                }
+                if is_loopback(&origin) {
+                    <p class="warn" data-testid="loopback-warning">
+                        { fill(ClassroomText::Loopback.get(lang), &[("host", &host_of(&origin))]) }
+                    </p>
+                }
+            </div>
+            <button class="join-close" data-testid="join-close" onclick={close}>{ ClassroomText::JoinClose.get(lang) }</button>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RoomMenuProps {
+    pub lang: Lang,
+    pub link: ServerLink,
+    /// The room's recording tools (download, store, open), beside a live room.
+    pub children: Html,
+}
+
+/// What is used less, one click away: a new classroom, emptying the room (after a
+/// confirmation), the recordings.
+#[function_component(RoomMenu)]
+pub fn room_menu(props: &RoomMenuProps) -> Html {
+    let lang = props.lang;
+    let runs = super::use_member().role.runs_the_room();
+    let failed = use_state(|| None::<String>);
+    let confirming = use_state(|| false);
+    let new_room = {
+        let failed = failed.clone();
+        Callback::from(move |_| {
+            let failed = failed.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match page::post_json::<NewClassroom>("/classrooms").await {
+                    Ok(made) => page::go_to(&format!(
+                        "/?room={}&key={}&lang={}",
+                        made.room,
+                        made.key,
+                        lang.code()
+                    )),
+                    Err(why) => failed.set(Some(why)),
+                }
+            });
+        })
+    };
+    let ask = {
+        let confirming = confirming.clone();
+        Callback::from(move |_| confirming.set(true))
+    };
+    let cancel = {
+        let confirming = confirming.clone();
+        Callback::from(move |_| confirming.set(false))
+    };
+    let reset = {
+        let (link, confirming) = (props.link.clone(), confirming.clone());
+        Callback::from(move |_| {
+            confirming.set(false);
+            link.send(ClientMsg::ResetRoom)
+        })
+    };
+    html! {
+        <details class="room-menu" data-testid="room-menu">
+            <summary>{ format!("☰ {}", ClassroomText::RoomMenu.get(lang)) }</summary>
+            <div class="room-menu-body">
+                if runs {
+                    <button class="new-room" data-testid="new-room" title={ClassroomText::NewRoomTitle.get(lang)}
+                        onclick={new_room}>{ ClassroomText::NewRoom.get(lang) }</button>
+                    if *confirming {
+                        <div class="confirm" data-testid="reset-room-ask" role="alertdialog">
+                            <p>{ ClassroomText::ResetRoomConfirm.get(lang) }</p>
+                            <button class="danger" data-testid="reset-room-confirm" onclick={reset}>
+                                { ClassroomText::ResetRoomYes.get(lang) }</button>
+                            <button data-testid="reset-room-cancel" onclick={cancel}>{ ClassroomText::Cancel.get(lang) }</button>
+                        </div>
+                    } else {
+                        <button class="reset-room" data-testid="reset-room" title={ClassroomText::ResetRoomTitle.get(lang)}
+                            onclick={ask}>{ ClassroomText::ResetRoom.get(lang) }</button>
+                    }
+                }
+                if let Some(why) = &*failed {
+                    <p class="warn">{ fill(ClassroomText::NewRoomFailed.get(lang), &[("why", why)]) }</p>
+                }
+                { props.children.clone() }
+            </div>
+        </details>
     }
 }
 

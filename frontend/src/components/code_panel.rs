@@ -97,7 +97,8 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
                     .item(line.saturating_sub(1))
                     .and_then(|row| row.dyn_into::<web_sys::HtmlElement>().ok());
                 if let Some(row) = row {
-                    let top = row.offset_top() - list.offset_top() - list.client_height() / 3;
+                    // The list is positioned, so a row's offset is from the list's own top.
+                    let top = row.offset_top() - list.client_height() / 3;
                     list.set_scroll_top(top.max(0));
                 }
             }

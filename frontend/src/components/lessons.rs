@@ -10,7 +10,8 @@ use shared::ClientMsg;
 use yew::prelude::*;
 
 use crate::lesson::{
-    back_target, busy_text, code_runs, step_of, steps_shown, Answers, QuizMark, StepShown,
+    back_target, busy_text, code_excerpt, code_runs, step_of, steps_shown, Answers, QuizMark,
+    StepShown,
 };
 use crate::ws::ServerLink;
 
@@ -25,6 +26,9 @@ pub struct LessonsProps {
     pub answers: Answers,
     /// A prediction: lesson, attempt, step, option.
     pub on_answer: Callback<(LessonId, u32, usize, usize)>,
+    /// The room is a classroom: a lesson runs in it, for everyone, not in a room of its own.
+    #[prop_or_default]
+    pub classroom: bool,
 }
 
 /// A sentence with its `code` set as code.
@@ -39,7 +43,7 @@ fn prose(text: &str) -> Html {
     html! { <>{ for runs }</> }
 }
 
-/// `The seed's line 43`.
+/// `The tutorial's line 43:`.
 fn seed_line(template: &str, line: u32) -> String {
     shared::lesson::fill(
         template,
@@ -81,7 +85,9 @@ pub fn lessons(props: &LessonsProps) -> Html {
             });
             html! {
                 <>
-                    <p class="lesson-choose">{ panel.choose.clone() }</p>
+                    <p class="lesson-choose">
+                        { if props.classroom { panel.choose_classroom.clone() } else { panel.choose.clone() } }
+                    </p>
                     <ol class="lesson-list">{ for lessons }</ol>
                 </>
             }
@@ -185,6 +191,24 @@ struct StepItemProps {
 fn step_item(props: &StepItemProps) -> Html {
     let runs = super::use_member().role.runs_the_room();
     let step = &props.step;
+    // The step that becomes current comes into view in its column (not the page: the stage
+    // stays where it is).
+    let item = use_node_ref();
+    {
+        let item = item.clone();
+        let current = step.status == StepStatus::Current;
+        use_effect_with(current, move |current| {
+            // Only where the column scrolls on its own (a wide screen, `style.css`).
+            let wide = web_sys::window()
+                .and_then(|w| w.inner_width().ok()?.as_f64())
+                .is_some_and(|w| w > 1300.0);
+            if let (true, true, Some(el)) = (*current, wide, item.cast::<web_sys::Element>()) {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                el.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+        });
+    }
     let open = matches!(step.status, StepStatus::Current | StepStatus::Failed);
     let do_it = {
         let link = props.link.clone();
@@ -228,7 +252,7 @@ fn step_item(props: &StepItemProps) -> Html {
     });
     let line = step.seed.listing.line(step.seed.point);
     html! {
-        <li class={classes!("lesson-step", step.status.as_str())} data-testid="lesson-step"
+        <li ref={item} class={classes!("lesson-step", step.status.as_str())} data-testid="lesson-step"
             data-step={step.index.to_string()} data-status={step.status.as_str()}>
             <h4><span class="lesson-step-n">{ step.index + 1 }</span>{ step.title.clone() }</h4>
             if open {
@@ -236,6 +260,15 @@ fn step_item(props: &StepItemProps) -> Html {
                     { for step.narration.iter().map(|sentence| html! { <p>{ prose(sentence) }</p> }) }
                     if let Some(line) = line {
                         <p class="lesson-seed-line">{ seed_line(&props.seed_line, line) }</p>
+                        // The line itself, with its neighbours, beside the step: the code
+                        // panel has the whole listing.
+                        <ol class="lesson-code" data-testid="lesson-code" data-line={line.to_string()}>
+                            { for code_excerpt(step.seed.listing.source(), line, 2).into_iter().map(|(n, text)| html! {
+                                <li class={classes!((n == line).then_some("lit"))} data-line={n.to_string()}>
+                                    <span class="gutter">{ n }</span><code>{ text }</code>
+                                </li>
+                            }) }
+                        </ol>
                     }
                 </div>
             }

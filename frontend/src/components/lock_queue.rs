@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use shared::{
-    ClientId, ClientMsg, ClientPhase, Departed, Liveness, LockClientView, NodeState, RoomEvent,
-    RoomView, SessionId, WatchedKind, Znode, DEFAULT_PAUSE_MS,
+    ClientId, ClientMsg, ClientPhase, Departed, Liveness, LockClientView, MoveKind, NodeState,
+    RoomEvent, RoomView, SessionId, TimeMode, WatchedKind, Znode, DEFAULT_PAUSE_MS,
 };
 use yew::prelude::*;
 
@@ -173,7 +173,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
         <section class="queue" ref={section}>
             <h2>{ Text::Queue.get(lang) }</h2>
             if view.locks.nodes.is_empty() {
-                <p class="empty">{ Text::EmptyQueue.get(lang) }</p>
+                <p class="empty" data-testid="empty-queue">{ empty_queue_text(view, lang) }</p>
             }
             <div class={classes!("queue-stage", crowd.then_some("crowd"))} ref={stage}
                 style={format!("width:{}px;height:{}px", Tenths(width), Tenths(height))}>
@@ -214,7 +214,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                             pause_ms={props.pause_ms}
                             owner_name={owner.and_then(|c| view.classroom.owner_name(c.id)).map(AttrValue::from)}
                             may_act={member.may_act_on(owner.and_then(|c| view.classroom.owner_of(c.id)))}
-                            geometry={geo}
+                            geometry={geo} show_line={view.time.mode != TimeMode::Live}
                             pulses={node_pulses} lang={lang} link={props.link.clone()} />
                     }
                 }) }
@@ -224,7 +224,9 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                     { for joining.iter().map(|c| {
                         // A client whose node ZooKeeper no longer has: what it believes, beside
                         // what the server did (a paused holder whose session expired).
+                        let creating = about_to_create(view, c.id);
                         let belief = match (&c.path, c.phase) {
+                            (None, _) if creating => Text::CreateWaits.get(lang).to_string(),
                             (None, _) => Text::Joining.get(lang).to_string(),
                             (Some(path), ClientPhase::Holding) => {
                                 format!("{} {path} · {}", Text::BelievesHolds.get(lang), Text::GoneFromZk.get(lang))
@@ -262,6 +264,28 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
     }
 }
 
+/// Whether the client's next move, waiting at the gate, is its create.
+fn about_to_create(view: &RoomView, client: ClientId) -> bool {
+    view.time
+        .pending_of(client)
+        .is_some_and(|m| m.kind == MoveKind::Create)
+}
+
+/// What the empty queue says: nobody wants the lock, or some are about to create their node
+/// (their create waits in step mode).
+fn empty_queue_text(view: &RoomView, lang: Lang) -> String {
+    let waiting = view
+        .locks
+        .clients
+        .iter()
+        .filter(|c| about_to_create(view, c.id))
+        .count();
+    match waiting {
+        0 => Text::EmptyQueue.get(lang).to_string(),
+        n => crate::texts::fill(Text::AboutToCreate.get(lang), &[("n", &n)]),
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct LockNodeProps {
     pub node: Znode,
@@ -295,6 +319,9 @@ pub struct LockNodeProps {
     pub may_act: bool,
     #[prop_or(Geometry::NORMAL)]
     pub geometry: Geometry,
+    /// The code line is on the card: moves wait (step or slow motion), so lines matter.
+    #[prop_or_default]
+    pub show_line: bool,
 }
 
 /// How a card says its link is held: by a pause or a partition.
@@ -322,11 +349,11 @@ const HELD_PARTITIONED: HeldLink = HeldLink {
     countdown: "partition-countdown",
 };
 
-/// The badge of a held link, with the countdown to `until` (server clock).
+/// The card's detail line for a held link, with the countdown to `until` (server clock).
 fn held_link(held: HeldLink, until: u64, lang: Lang) -> Html {
     html! {
-        <div class={held.class} data-testid={held.class}>
-            { format!("{} {}", held.sign, held.what.get(lang)) }
+        <div class={classes!("detail", held.class)} data-testid={held.class}>
+            <span>{ format!("{} {} ", held.sign, held.what.get(lang)) }</span>
             <Countdown deadline_ms={until} lang={lang} label={held.ends} testid={held.countdown} />
         </div>
     }
@@ -353,67 +380,52 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         NodeState::Crashed => format!("✕ {}", Text::Crashed.get(lang)),
         NodeState::External => format!("◆ {}", Text::External.get(lang)),
         NodeState::New => format!("◇ {}", Text::NewNode.get(lang)),
+        NodeState::Releasing => format!("↧ {}", Text::Releasing.get(lang)),
     };
-    // What it waits on, shortly: the arrow shows where, this says how.
-    let watching = props
-        .owner
-        .as_ref()
-        .and_then(|c| c.watching.as_ref())
-        .map(|w| {
-            let name = w.path.rsplit('/').next().unwrap_or_default();
-            let tail = &name[name.len().saturating_sub(4)..];
-            format!("{} …{tail}", call_name(w.call))
-        });
     let actions = props.owner.as_ref().filter(|_| props.may_act).map(|client| {
         let id = client.id;
-        let crash = {
+        let send = |msg: ClientMsg| {
             let link = props.link.clone();
-            Callback::from(move |_| link.send(ClientMsg::Crash { client: id }))
+            Callback::from(move |_| link.send(msg.clone()))
         };
-        let kill = {
-            let link = props.link.clone();
-            Callback::from(move |_| link.send(ClientMsg::Kill { client: id }))
-        };
-        let release = {
-            let link = props.link.clone();
-            Callback::from(move |_| link.send(ClientMsg::Release { client: id }))
-        };
-        let pause = {
-            let link = props.link.clone();
-            let ms = props.pause_ms;
-            Callback::from(move |_| link.send(ClientMsg::Pause { client: id, ms }))
-        };
-        let partition = {
-            let link = props.link.clone();
-            let ms = props.pause_ms;
-            Callback::from(move |_| link.send(ClientMsg::Partition { client: id, ms }))
-        };
+        let ms = props.pause_ms;
         html! {
             <div class="actions">
                 if props.state == NodeState::Holding {
-                    <button class="release" data-testid="release" onclick={release}>{ Text::Release.get(lang) }</button>
+                    <button class="release" data-testid="release" onclick={send(ClientMsg::Release { client: id })}>{ Text::Release.get(lang) }</button>
                 }
-                <button class="crash" data-testid="crash" onclick={crash}>{ Text::Crash.get(lang) }</button>
-                <button class="kill" data-testid="kill" onclick={kill}>{ Text::Kill.get(lang) }</button>
-                <button class="pause" data-testid="pause" onclick={pause}>{ Text::Pause.get(lang) }</button>
-                <button class="partition" data-testid="partition" onclick={partition}>{ Text::Partition.get(lang) }</button>
+                <button class="crash" data-testid="crash" onclick={send(ClientMsg::Crash { client: id })}>{ Text::Crash.get(lang) }</button>
+                <button class="kill" data-testid="kill" onclick={send(ClientMsg::Kill { client: id })}>{ Text::Kill.get(lang) }</button>
+                <button class="pause" data-testid="pause" onclick={send(ClientMsg::Pause { client: id, ms })}>{ Text::Pause.get(lang) }</button>
+                <button class="partition" data-testid="partition" onclick={send(ClientMsg::Partition { client: id, ms })}>{ Text::Partition.get(lang) }</button>
             </div>
         }
     });
-    // A killed owner's node (or an earlier run's) waits for ZooKeeper to expire the session.
-    let countdown = props.departed.as_ref().and_then(|d| {
-        d.deadline_ms().map(|deadline_ms| {
-            html! {
-                <Countdown deadline_ms={deadline_ms} lang={lang} />
-            }
-        })
-    });
-    let (who, session) = match &props.owner {
-        Some(c) => (
+    // One detail line, the most pressing first: a held link, a session's expiry, the watch.
+    let liveness = props.liveness.as_ref();
+    let detail = if let Some(until) = liveness.and_then(|l| l.partitioned_until) {
+        held_link(HELD_PARTITIONED, until, lang)
+    } else if let Some(until) = liveness.and_then(|l| l.frozen_until) {
+        held_link(HELD_PAUSED, until, lang)
+    } else if let Some(deadline_ms) = props.departed.as_ref().and_then(|d| d.deadline_ms()) {
+        // A killed owner's node (or an earlier run's) waits for ZooKeeper to expire the session.
+        html! { <div class="detail"><Countdown deadline_ms={deadline_ms} lang={lang} /></div> }
+    } else if let Some(w) = props.owner.as_ref().and_then(|c| c.watching.as_ref()) {
+        // What it waits on, shortly: the arrow shows where, this says how.
+        let watched = w.path.rsplit('/').next().unwrap_or_default();
+        let tail = &watched[watched.len().saturating_sub(4)..];
+        html! { <div class="detail watching">{ format!("{} …{tail}", call_name(w.call)) }</div> }
+    } else {
+        html! {}
+    };
+    // The client by its number: a killed one's too, while ZooKeeper keeps its node.
+    let (who, session) = match (&props.owner, &props.departed) {
+        (Some(c), _) => (
             format!("client {}", c.id),
             c.session.map(|s| s.to_string()).unwrap_or_default(),
         ),
-        None => (
+        (None, Some(d)) => (format!("client {}", d.client), d.session.to_string()),
+        (None, None) => (
             "—".to_string(),
             props
                 .node
@@ -422,8 +434,8 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                 .unwrap_or_default(),
         ),
     };
-    // The client's own belief about its session, and whether it is frozen.
-    let liveness = props.liveness.as_ref().map(|l| {
+    // The client's own belief about its session, and the member it talks to.
+    let session_state = liveness.map(|l| {
         let member = l.member.as_deref().unwrap_or("–");
         let state = status_name(l.state, lang);
         html! {
@@ -434,16 +446,10 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             </span>
         }
     });
-    let paused = props
-        .liveness
-        .as_ref()
-        .and_then(|l| l.frozen_until)
-        .map(|until| held_link(HELD_PAUSED, until, lang));
-    let partitioned = props
-        .liveness
-        .as_ref()
-        .and_then(|l| l.partitioned_until)
-        .map(|until| held_link(HELD_PARTITIONED, until, lang));
+    let czxid = props.node.czxid();
+    // The details a learner asks for, not every card all the time: the code line while moves
+    // wait (or on the selected card), czxid and session on the selected card.
+    let line = props.line.filter(|_| props.show_line || props.selected);
     let select = {
         let (on_select, owner) = (props.on_select.clone(), props.owner.as_ref().map(|c| c.id));
         Callback::from(move |_: MouseEvent| {
@@ -458,33 +464,33 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
             data-path={props.node.path.clone()} data-state={props.state.as_str()}
             data-client={props.owner.as_ref().map(|c| c.id.to_string())}
             data-unread={props.unread.then_some("true")}
+            title={format!("{} · session {session}", props.node.path)}
             onclick={select}
             style={format!("transform: translate({}px, {}px); width: {}px; height: {}px",
                 Tenths(at.x), Tenths(at.y), Tenths(geo.card_w), Tenths(geo.card_h))}>
-            <div class="name">{ name }
-                if let Some(line) = props.line {
+            <div class="name"><span class="znode">{ name }</span>
+                if props.unread {
+                    <span class="unread" title={Text::Unread.get(lang)}>{ "✉" }</span>
+                }
+                if let Some(line) = line {
                     <span class="code-ref" data-testid="code-ref" title={format!("{} {line}", Text::Line.get(lang))}>{ format!("L{line}") }</span>
                 }
             </div>
-            <div class="who" title={format!("session {session}")}>{ who } { for liveness }
+            <div class="who">{ who } { for session_state }
                 if let Some(name) = &props.owner_name {
                     { " " }<span class="owner" data-testid="owner">{ name.clone() }</span>
                 }
             </div>
-            { for paused }
-            { for partitioned }
             <div class="status">{ status }</div>
-            if let Some(watching) = watching {
-                <div class="watching">{ watching }</div>
-            }
-            if let Some(czxid) = props.node.czxid() {
-                <div class="czxid" title="czxid">{ format!("czxid {czxid}") }</div>
+            { detail }
+            if props.selected {
+                if let Some(czxid) = czxid {
+                    <div class="detail czxid" data-testid="czxid" data-czxid={czxid.to_string()}>
+                        { format!("czxid {czxid:#x}") }
+                    </div>
+                }
             }
             { for actions }
-            { for countdown }
-            if props.unread {
-                <span class="unread" title={Text::Unread.get(lang)}>{ "✉" }</span>
-            }
             { for props.pulses.iter().map(|(seq, kind)| html! {
                 <span key={*seq} class="pulse" data-testid="watch-pulse" data-seq={seq.to_string()}
                     title={format!("{kind:?}")} />

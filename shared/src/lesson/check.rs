@@ -167,7 +167,9 @@ pub struct Found {
     pub count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<u64>,
-    /// The same figure under the other recipe, when the room has one.
+    /// What a hand-off cost under the other recipe, beside this step's `count` (the `herd`
+    /// check): that recipe's `HerdStats::last_handoff`, the notifications from its holder
+    /// letting go to the next gain, when the room has used it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compared: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

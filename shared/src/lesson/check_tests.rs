@@ -306,8 +306,16 @@ fn notified_counts_one_hand_off() {
 
 #[test]
 fn herd_expects_what_the_rooms_recipe_sends_and_compares() {
-    // The children watch first: a hand-off with every waiter told.
+    // The children watch first. Client 3 joining told client 2, which watches again: the
+    // queue's forming, which is no part of the hand-off.
     let mut room = Room::queue(CHILDREN, 3);
+    room.apply(fired(2, LOCK_DIR));
+    room.apply(RoomEvent::WatchSet {
+        client: 2,
+        path: LOCK_DIR.to_string(),
+        call: WatchCall::GetChildren,
+    });
+    // A hand-off with every waiter told.
     room.apply(RoomEvent::LockReleased {
         client: 1,
         path: node(0),
@@ -330,6 +338,7 @@ fn herd_expects_what_the_rooms_recipe_sends_and_compares() {
     waiting(calm.check(&Check::Herd));
     calm.on([gained(2)]);
     let found = passed(calm.check(&Check::Herd));
+    // Compared: the children watch's hand-off, two, from the release to the gain.
     assert_eq!(
         (found.count, found.expected, found.compared),
         (Some(1), Some(1), Some(2))

@@ -74,6 +74,8 @@ pub struct PanelTexts {
     pub title: String,
     /// Under the list, before a lesson is chosen.
     pub choose: String,
+    /// The same in a classroom, where a lesson runs in the classroom's own room.
+    pub choose_classroom: String,
     pub open: String,
     pub leave: String,
     pub do_it: String,

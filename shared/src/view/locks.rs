@@ -54,6 +54,8 @@ pub enum ClientPhase {
     Holding,
     /// A careful holder that lost its connection: it holds its node but does not act on it.
     Suspended,
+    /// It printed `finished:` and is deleting its node: the lock is being let go.
+    Releasing,
 }
 
 /// Two holders at once.
@@ -231,7 +233,7 @@ impl LockQueue {
             }
             RoomEvent::LockReleased { client, .. } => {
                 if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Contending;
+                    c.phase = ClientPhase::Releasing;
                 }
             }
             RoomEvent::Violation {
