@@ -17,9 +17,14 @@ use tokio::time::Instant;
 pub const DEFAULT_CONNECTIONS_PER_ADDRESS: usize = 256;
 
 /// Rooms one address may open per hour unless told otherwise.
-pub const DEFAULT_ROOMS_PER_ADDRESS: usize = 20;
+/// Rooms one address may hold open at once: a class of 40 behind one address, each learner in
+/// a lesson room of their own, with room to spare.
+pub const DEFAULT_ROOMS_PER_ADDRESS: usize = 48;
 
-/// The window over which new rooms are counted.
+/// Classrooms one address may make per hour.
+pub const DEFAULT_CLASSROOMS_PER_ADDRESS: usize = 20;
+
+/// The window over which new classrooms are counted.
 pub const ROOM_QUOTA_WINDOW: Duration = Duration::from_secs(3600);
 
 /// The admission rules a server runs with.
@@ -29,8 +34,10 @@ pub struct AdmissionSettings {
     pub allow_origins: Vec<String>,
     /// Open WebSocket connections one address may hold (`--connections-per-address`).
     pub connections_per_address: usize,
-    /// Rooms one address may create per hour (`--rooms-per-address`).
+    /// Rooms one address may hold open at once (`--rooms-per-address`).
     pub rooms_per_address: usize,
+    /// Classrooms one address may make per hour (`--classrooms-per-address`).
+    pub classrooms_per_address: usize,
 }
 
 impl Default for AdmissionSettings {
@@ -39,6 +46,7 @@ impl Default for AdmissionSettings {
             allow_origins: Vec::new(),
             connections_per_address: DEFAULT_CONNECTIONS_PER_ADDRESS,
             rooms_per_address: DEFAULT_ROOMS_PER_ADDRESS,
+            classrooms_per_address: DEFAULT_CLASSROOMS_PER_ADDRESS,
         }
     }
 }
@@ -90,7 +98,7 @@ pub struct OriginPolicy {
 
 /// A handshake refused for its origin.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("refused a WebSocket from origin {origin}: not this server's own ({host}) and not listed (--allow-origin)")]
+#[error("a page from {origin} may not use this server ({host}): start it with --allow-origin {origin} (`cargo xtask dev` does, for trunk serve)")]
 pub struct ForeignOrigin {
     pub origin: String,
     pub host: String,
@@ -197,7 +205,20 @@ impl Drop for ConnectionSlot {
     }
 }
 
-/// New rooms per address within [`ROOM_QUOTA_WINDOW`].
+/// An address already holds as many open rooms as it may.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("this address already holds {limit} open rooms (--rooms-per-address): close a tab you no longer use, or join a running room; a lesson room nobody watches ends after {lesson_idle_minutes} min")]
+pub struct RoomsHeld {
+    pub limit: usize,
+    pub lesson_idle_minutes: u64,
+}
+
+/// The key an address's open rooms are counted under: an IPv4 address, an IPv6 /64.
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    counted_as(ip)
+}
+
+/// New classrooms per address within [`ROOM_QUOTA_WINDOW`].
 #[derive(Debug)]
 pub struct RoomQuota {
     per_window: usize,
@@ -206,7 +227,7 @@ pub struct RoomQuota {
 
 /// An address has created as many rooms as it may for now.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("this address has opened {per_hour} new rooms within the hour (--rooms-per-address); the next one may open in {} s", retry_in.as_secs().max(1))]
+#[error("this address has made {per_hour} classrooms within the hour (--classrooms-per-address); the next one may be made in {} s", retry_in.as_secs().max(1))]
 pub struct QuotaSpent {
     pub per_hour: usize,
     pub retry_in: Duration,

@@ -7,7 +7,8 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::admission::{
-    parse_origin, AdmissionSettings, DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_ROOMS_PER_ADDRESS,
+    parse_origin, AdmissionSettings, DEFAULT_CLASSROOMS_PER_ADDRESS,
+    DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_ROOMS_PER_ADDRESS,
 };
 use crate::ensemble::EnsembleConfig;
 use crate::http::{default_ui_dir, ServerSettings};
@@ -60,6 +61,11 @@ pub struct Config {
     #[arg(long, env = "ZKPLAY_ROOM_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub room_idle_minutes: u64,
 
+    /// A learner's own lesson room (a `/?lesson=N` link's `lesson-…`) no browser has watched
+    /// for this many minutes ends, so the rooms a class holds come back soon after it leaves.
+    #[arg(long, env = "ZKPLAY_LESSON_ROOM_IDLE_MINUTES", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lesson_room_idle_minutes: u64,
+
     /// Hold time of a new room's lock holders, in ms (0 = until released).
     #[arg(long, env = "ZKPLAY_HOLD_MS", default_value_t = 3000)]
     pub hold_ms: u64,
@@ -86,9 +92,14 @@ pub struct Config {
     #[arg(long, env = "ZKPLAY_CONNECTIONS_PER_ADDRESS", default_value_t = DEFAULT_CONNECTIONS_PER_ADDRESS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub connections_per_address: usize,
 
-    /// New rooms (and classrooms) one address may open per hour.
+    /// Rooms one address may hold open at once: the rooms its pages opened that still run (a
+    /// class behind one address, each learner in a lesson room of their own).
     #[arg(long, env = "ZKPLAY_ROOMS_PER_ADDRESS", default_value_t = DEFAULT_ROOMS_PER_ADDRESS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub rooms_per_address: usize,
+
+    /// Classrooms one address may make per hour.
+    #[arg(long, env = "ZKPLAY_CLASSROOMS_PER_ADDRESS", default_value_t = DEFAULT_CLASSROOMS_PER_ADDRESS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub classrooms_per_address: usize,
 
     /// Messages a viewer may fall behind before it gets a fresh snapshot instead.
     #[arg(long, env = "ZKPLAY_VIEWER_QUEUE", default_value_t = 1024)]
@@ -165,6 +176,7 @@ impl Config {
                 allow_origins: self.allow_origin.clone(),
                 connections_per_address: self.connections_per_address,
                 rooms_per_address: self.rooms_per_address,
+                classrooms_per_address: self.classrooms_per_address,
             },
             max_lock_clients: self.max_lock_clients,
             max_servers: self.max_servers,
@@ -174,6 +186,7 @@ impl Config {
             send_buffer_bytes: self.send_buffer_bytes,
             default_hold_ms: self.hold_ms,
             room_idle: Duration::from_secs(self.room_idle_minutes * 60),
+            lesson_room_idle: Duration::from_secs(self.lesson_room_idle_minutes * 60),
             student_clients: self.student_clients,
             classroom_only: self.classroom_only,
             max_classrooms: self.max_classrooms,

@@ -44,6 +44,8 @@ pub struct ServerSettings {
     pub default_hold_ms: u64,
     /// A room no browser watches for this long ends (its sessions close, its nodes go).
     pub room_idle: Duration,
+    /// The same for a learner's own lesson room (`lesson-…`).
+    pub lesson_room_idle: Duration,
     /// Lock clients and AppServers one student may run at once.
     pub student_clients: usize,
     /// Only classrooms run.
@@ -83,6 +85,7 @@ impl ServerSettings {
             send_buffer_bytes: 16 * 1024,
             default_hold_ms: 3000,
             room_idle: Duration::from_secs(30 * 60),
+            lesson_room_idle: Duration::from_secs(2 * 60),
             student_clients: shared::classroom::DEFAULT_STUDENT_CLIENTS,
             classroom_only: false,
             max_classrooms: 1000,
@@ -476,12 +479,14 @@ impl Server {
                 ensemble: ensemble.clone(),
                 members: settings.ensemble.clone(),
                 idle_limit: settings.room_idle,
+                lesson_idle_limit: settings.lesson_room_idle,
                 zk: Arc::new(settings.zk),
                 max_lock_clients: settings.max_lock_clients,
                 max_servers: settings.max_servers,
                 max_app_clients: settings.max_app_clients,
                 max_rooms: settings.max_rooms,
                 rooms_per_address: settings.admission.rooms_per_address,
+                classrooms_per_address: settings.admission.classrooms_per_address,
                 viewer_queue: settings.viewer_queue,
                 default_hold_ms: settings.default_hold_ms,
                 student_clients: settings.student_clients,

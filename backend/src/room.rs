@@ -19,7 +19,7 @@ use shared::{
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
-use crate::admission::{QuotaSpent, RoomQuota};
+use crate::admission::{address_key, QuotaSpent, RoomQuota, RoomsHeld};
 use crate::classroom::{hex, random_bytes, Classrooms, KeyCheck};
 use crate::ensemble::EnsembleControl;
 use crate::gate::{Gate, GateError, Press};
@@ -58,6 +58,11 @@ pub struct RoomSettings {
     pub max_rooms: usize,
     /// Rooms one address may open per hour (`--rooms-per-address`).
     pub rooms_per_address: usize,
+    /// Classrooms one address may make per hour.
+    pub classrooms_per_address: usize,
+    /// A lesson room (`lesson-…`, one learner's) no browser watches for this long ends: a
+    /// class behind one address gets its rooms back soon after its learners leave.
+    pub lesson_idle_limit: Duration,
     /// Frames a viewer may fall behind before it is resynced with a snapshot.
     pub viewer_queue: usize,
     pub default_hold_ms: u64,
@@ -121,6 +126,8 @@ pub enum RoomError {
     TooManyRooms(usize),
     #[error(transparent)]
     Quota(#[from] QuotaSpent),
+    #[error(transparent)]
+    Held(RoomsHeld),
     #[error("the room is shutting down")]
     Closed,
     #[error("{0}")]
@@ -431,6 +438,8 @@ impl RoomHandle {
 
 /// A room's actor as the server keeps it.
 struct Running {
+    /// The address whose page opened it, counted while it runs (none for a classroom).
+    opener: Option<IpAddr>,
     handle: RoomHandle,
     task: tokio::task::JoinHandle<()>,
     /// Its sender lives in the actor: it is closed once the room has ended, nodes deleted.
@@ -453,14 +462,14 @@ pub struct Rooms {
     settings: RoomSettings,
     classrooms: Classrooms,
     rooms: Mutex<HashMap<String, Running>>,
-    /// New rooms per address: a room opened by a hello, or a classroom made.
+    /// Classrooms made per address in the last hour.
     quota: RoomQuota,
 }
 
 impl Rooms {
     pub fn new(settings: RoomSettings, classrooms: Classrooms) -> Self {
         Rooms {
-            quota: RoomQuota::new(settings.rooms_per_address),
+            quota: RoomQuota::new(settings.classrooms_per_address),
             settings,
             classrooms,
             rooms: Mutex::new(HashMap::new()),
@@ -490,15 +499,16 @@ impl Rooms {
             .map(|r| r.handle.clone())
     }
 
-    /// Counts a new room (a classroom made) against the address that asks for it.
+    /// Counts a classroom made against the address that asks for it.
     pub fn spend_quota(&self, from: IpAddr) -> Result<(), QuotaSpent> {
         self.quota.spend(from, tokio::time::Instant::now())
     }
 
     /// Joins the room a hello from `from` names as the hello asks: a classroom's teacher (the
     /// right key), its viewer (the viewer link, or a wrong key: `wrong_key` says so), or a
-    /// student; in any other room, as anyone. Opening a room that does not run counts against
-    /// `from`'s quota, unless it is a classroom (counted when it was made).
+    /// student; in any other room, as anyone. A room that does not run is opened for `from`,
+    /// and counts among the rooms it holds while it runs, unless it is a classroom (counted when
+    /// it was made).
     pub async fn join(
         &self,
         name: &str,
@@ -540,9 +550,9 @@ impl Rooms {
         Err(RoomError::Closed)
     }
 
-    /// The room called `name` (already validated), started if it was not running, on
-    /// `opener`'s quota if one is named. A room that is ending is waited for: a new one must
-    /// not meet the old one's deletions.
+    /// The room called `name` (already validated), started if it was not running, held by
+    /// `opener` if one is named (at most `rooms_per_address` at once). A room that is ending is
+    /// waited for: a new one must not meet the old one's deletions.
     pub async fn get_or_start(
         &self,
         name: &str,
@@ -560,11 +570,20 @@ impl Rooms {
                         if rooms.len() >= self.settings.max_rooms {
                             return Err(RoomError::TooManyRooms(self.settings.max_rooms));
                         }
+                        let opener = opener.map(address_key);
                         if let Some(opener) = opener {
-                            self.spend_quota(opener)?;
+                            let held = rooms.values().filter(|r| r.opener == Some(opener)).count();
+                            if held >= self.settings.rooms_per_address {
+                                return Err(RoomError::Held(RoomsHeld {
+                                    limit: self.settings.rooms_per_address,
+                                    lesson_idle_minutes: self.settings.lesson_idle_limit.as_secs()
+                                        / 60,
+                                }));
+                            }
                         }
-                        let running =
+                        let mut running =
                             RoomActor::start(name.to_string(), kind, self.settings.clone());
+                        running.opener = opener;
                         let handle = running.handle.clone();
                         rooms.insert(name.to_string(), running);
                         return Ok(handle);
@@ -714,6 +733,7 @@ impl RoomActor {
         }
         let task = tokio::spawn(actor.run(cmds_rx, events_rx));
         Running {
+            opener: None,
             handle: RoomHandle { cmds: cmds_tx },
             task,
             ended,
@@ -727,7 +747,7 @@ impl RoomActor {
     ) {
         let mut ensemble = self.ensemble.clone();
         let mut idle_check =
-            tokio::time::interval((self.settings.idle_limit / 2).max(Duration::from_millis(50)));
+            tokio::time::interval((self.idle_limit() / 2).max(Duration::from_millis(50)));
         loop {
             let due = self.gate.next_due();
             tokio::select! {
@@ -743,7 +763,7 @@ impl RoomActor {
                     if self.presence_due.is_some() => self.publish_presence(),
                 _ = idle_check.tick() => {
                     if self.idle_for_too_long() {
-                        tracing::info!(room = %self.view.room, "no browser for {:?}; the room ends", self.settings.idle_limit);
+                        tracing::info!(room = %self.view.room, "no browser for {:?}; the room ends", self.idle_limit());
                         // New viewers wait for a new room while this one closes its sessions
                         // and deletes its nodes.
                         cmds.close();
@@ -1065,7 +1085,18 @@ impl RoomActor {
         let since = *self
             .unwatched_since
             .get_or_insert_with(tokio::time::Instant::now);
-        since.elapsed() >= self.settings.idle_limit
+        since.elapsed() >= self.idle_limit()
+    }
+
+    /// How long the room lives unwatched: a learner's lesson room briefly, any other long.
+    fn idle_limit(&self) -> Duration {
+        if shared::is_lesson_room(&self.view.room) {
+            self.settings
+                .lesson_idle_limit
+                .min(self.settings.idle_limit)
+        } else {
+            self.settings.idle_limit
+        }
     }
 
     fn set_suspend(&mut self, on: bool) {

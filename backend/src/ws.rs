@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -85,7 +85,7 @@ impl From<RoomError> for Rejection {
         let code = match e {
             RoomError::Full(..) => ErrorCode::RoomFull,
             RoomError::TooManyRooms(_) => ErrorCode::TooManyRooms,
-            RoomError::Quota(_) => ErrorCode::TooManyNewRooms,
+            RoomError::Quota(_) | RoomError::Held(_) => ErrorCode::TooManyNewRooms,
             RoomError::NoSuchClient(_) => ErrorCode::NoSuchClient,
             RoomError::NotHolding(_)
             | RoomError::Switching
@@ -225,8 +225,14 @@ pub async fn upgrade(
         .map(|v| v.to_str().unwrap_or("?"));
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     if let Err(refused) = app.admission.origins.check(origin, host) {
+        // Upgraded only to say why in words the page can show (a refused handshake reaches
+        // a page as a bare 1006); the connection joins nothing and closes at once.
         tracing::warn!(peer = %peer.addr, "{refused}");
-        return (StatusCode::FORBIDDEN, format!("{refused}\n")).into_response();
+        let why = Rejection::new(ErrorCode::ForeignOrigin, refused.to_string());
+        return ws
+            .max_message_size(app.limits.max_message_bytes)
+            .on_upgrade(move |socket| refuse(socket, why))
+            .into_response();
     }
     let slot = app.admission.connections.take(peer.addr.ip());
     let max = app.limits.max_message_bytes;
@@ -235,6 +241,15 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| connection(socket, app, peer, slot))
+}
+
+/// Tells a page its origin is refused, and closes (1008).
+async fn refuse(socket: WebSocket, why: Rejection) {
+    let (mut sink, _stream) = socket.split();
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Text(why.frame()))).await;
+    if let Some(frame) = Ending::Policy(why.message).close_frame() {
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    }
 }
 
 /// Why a connection ends.

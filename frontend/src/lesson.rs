@@ -286,7 +286,7 @@ pub fn lesson_room(lesson: LessonId, random: u64) -> String {
             c
         })
         .collect();
-    format!("lesson-{lesson}-{tag}")
+    format!("{}{lesson}-{tag}", shared::LESSON_ROOM_PREFIX)
 }
 
 #[cfg(test)]
@@ -490,6 +490,7 @@ mod tests {
         let room = lesson_room(LessonId(2), 123_456_789);
         assert!(room.starts_with("lesson-2-") && room.len() == 15, "{room}");
         assert!(shared::is_valid_room_name(&room));
+        assert!(shared::is_lesson_room(&room));
         assert_ne!(room, lesson_room(LessonId(2), 987_654_321));
     }
 }

@@ -62,6 +62,9 @@ pub struct AppState {
     pub key_list: bool,
     /// A teacher's join screen (the students' link and QR code) is open.
     pub join_open: bool,
+    /// A student's clients went with the room (a lesson began, the teacher emptied it): the
+    /// page says so until they add one again or dismiss it.
+    pub clients_reset: bool,
 }
 
 /// Where the page is in a recording it plays.
@@ -98,6 +101,7 @@ impl Default for AppState {
             presenter: false,
             key_list: false,
             join_open: false,
+            clients_reset: false,
         }
     }
 }
@@ -169,8 +173,20 @@ impl Reducible for AppState {
                     // run 3 clients" once a lesson has closed them).
                     if matches!(event, RoomEvent::RoomReset) {
                         next.last_error = None;
+                        let mine = next
+                            .member
+                            .student
+                            .map_or(0, |s| view.classroom.clients_of(s));
+                        next.clients_reset |= mine > 0;
                     }
-                    Rc::make_mut(view).apply(seq, at_ms, &event)
+                    Rc::make_mut(view).apply(seq, at_ms, &event);
+                    if next
+                        .member
+                        .student
+                        .is_some_and(|s| view.classroom.clients_of(s) > 0)
+                    {
+                        next.clients_reset = false;
+                    }
                 }
                 _ => return self,
             },
@@ -250,7 +266,10 @@ impl Reducible for AppState {
             Action::Presenter(on) => next.presenter = on,
             Action::KeyList(open) => next.key_list = open,
             Action::JoinScreen(open) => next.join_open = open,
-            Action::DismissError => next.last_error = None,
+            Action::DismissError => {
+                next.last_error = None;
+                next.clients_reset = false;
+            }
             Action::Select(client) => next.selected = client,
         }
         Rc::new(next)
@@ -424,6 +443,51 @@ mod tests {
         assert_eq!(s.last_error, Some((ErrorCode::RoomFull, "full".into())));
         let s = s.reduce(Action::DismissError);
         assert_eq!(s.last_error, None);
+    }
+
+    #[test]
+    fn a_student_is_told_their_clients_went_with_the_room_until_they_add_one() {
+        use shared::classroom::Role;
+        let mut s = AppState {
+            member: Member {
+                role: Role::Student,
+                student: Some(4),
+            },
+            ..AppState::default()
+        };
+        let mut view = RoomView::new("r", 0);
+        let events = [
+            RoomEvent::StudentJoined {
+                student: 4,
+                name: "Ana".into(),
+            },
+            RoomEvent::ClientAdded {
+                client: 7,
+                owner: Some(4),
+            },
+        ];
+        for (i, e) in events.iter().enumerate() {
+            view.apply(i as u64 + 1, 0, e);
+        }
+        s.view = Some(Rc::new(view));
+        let event = |seq, event| ServerMsg::Event {
+            seq,
+            at_ms: 0,
+            event,
+        };
+        let s = reduce(Rc::new(s), event(3, RoomEvent::RoomReset));
+        assert!(s.clients_reset, "the student had a client");
+        let s = reduce(
+            s,
+            event(
+                4,
+                RoomEvent::ClientAdded {
+                    client: 8,
+                    owner: Some(4),
+                },
+            ),
+        );
+        assert!(!s.clients_reset, "a new client of theirs ends the notice");
     }
 
     #[test]

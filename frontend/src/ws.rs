@@ -80,6 +80,7 @@ async fn run(
             let (mut write, mut read) = socket.split();
             // Read at every attempt: a student named since the last one comes back as such.
             let hello = join.hello(page::student_token(&join.room));
+            let mut welcomed = false;
             if write.send(encode(&hello)).await.is_ok() {
                 loop {
                     match select(read.next(), inbox.next()).await {
@@ -90,8 +91,18 @@ async fn run(
                             match serde_json::from_str::<ServerMsg>(&text) {
                                 Ok(msg) => {
                                     if matches!(msg, ServerMsg::Welcome { .. }) {
+                                        welcomed = true;
                                         retry_ms = FIRST_RETRY_MS;
                                         dispatch.emit(Action::Connection(Connection::Live));
+                                    }
+                                    // Refused at the door (a limit, an origin): the page says
+                                    // why in place of "connecting…", and asks again later.
+                                    if let (false, ServerMsg::Error { message, .. }) =
+                                        (welcomed, &msg)
+                                    {
+                                        why = Some(message.clone());
+                                        dispatch.emit(Action::Server(msg));
+                                        break;
                                     }
                                     if let ServerMsg::Welcome { you, .. } | ServerMsg::You { you } =
                                         &msg

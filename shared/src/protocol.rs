@@ -567,4 +567,7 @@ pub enum ErrorCode {
     NoSuchRoom,
     /// The student already runs `student_clients` clients.
     StudentLimit,
+    /// The page's origin is neither the server's own nor one it allows (`--allow-origin`):
+    /// the message says which, and how to allow it; the connection closes (1008).
+    ForeignOrigin,
 }

@@ -204,6 +204,15 @@ impl NodeState {
     }
 }
 
+/// What a learner's own lesson room is called before its lesson and tag (`lesson-2-k3x9qa`).
+pub const LESSON_ROOM_PREFIX: &str = "lesson-";
+
+/// A room a `?lesson=N` link made for one learner: the server lets it go soon after its last
+/// viewer leaves.
+pub fn is_lesson_room(name: &str) -> bool {
+    name.starts_with(LESSON_ROOM_PREFIX)
+}
+
 /// Room names become a znode path segment, so they are kept to a safe alphabet.
 pub fn is_valid_room_name(name: &str) -> bool {
     (1..=32).contains(&name.len())

@@ -55,7 +55,8 @@ async fn join_as(student: &Browser, name: &str) -> Result<()> {
 
 #[tokio::test]
 async fn a_teacher_makes_a_classroom_and_two_students_join_by_its_link() {
-    let app = tests::spawn_app().await;
+    // Holders hold until released: the students' cards stay while the pages are checked.
+    let app = tests::spawn_app_with(|s| s.default_hold_ms = 0).await;
     let url = format!("{}/?room={}", app.http_url(), app.room);
     browser_test("classroom", &url, async |teacher| {
         teacher.open_room_menu().await?;
@@ -168,14 +169,17 @@ async fn a_teacher_makes_a_classroom_and_two_students_join_by_its_link() {
             // card goes, on every page.
             teacher.click("[data-testid=join-close]").await?;
             teacher.open_room_menu().await?;
+            let emptied = "the room was emptied";
             teacher.click("[data-testid=reset-room]").await?;
+            teacher.wait_for_testid("reset-room-ask").await?;
             ensure!(
-                cards(teacher).await?.len() == 2,
+                !teacher.event_log().await?.contains(emptied),
                 "the room emptied before the teacher confirmed"
             );
             teacher.click("[data-testid=reset-room-confirm]").await?;
             ana.wait_for("the room emptied on a student's page", async |_| {
-                Ok(ana.lock_nodes().await?.is_empty().then_some(()))
+                let gone = ana.lock_nodes().await?.is_empty();
+                Ok((gone && ana.event_log().await?.contains(emptied)).then_some(()))
             })
             .await?;
             Ok::<(), anyhow::Error>(())

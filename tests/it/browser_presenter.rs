@@ -7,16 +7,6 @@ use fantoccini::Locator;
 use serde_json::json;
 use tests::browser::Browser;
 
-/// Types keys into the page as a keyboard would, with no element focused.
-async fn press(b: &Browser, keys: &str) -> Result<()> {
-    b.client
-        .find(Locator::Css("body"))
-        .await?
-        .send_keys(keys)
-        .await?;
-    Ok(())
-}
-
 /// A CSS property of the first element matching `css`, in px.
 async fn px(b: &Browser, css: &str, property: &str) -> Result<f64> {
     let value = b
@@ -66,14 +56,15 @@ async fn time_mode(b: &Browser) -> Result<String> {
 
 #[tokio::test]
 async fn presenter_mode_by_the_keyboard_alone_through_a_hand_off() {
-    let app = tests::spawn_app().await;
+    // Holders hold until released: the checks between A and C take what time they take.
+    let app = tests::spawn_app_with(|s| s.default_hold_ms = 0).await;
     let url = format!("{}/?room={}", app.http_url(), app.room);
     let browser = Browser::open_sized(&url, 1920, 1080)
         .await
         .expect("a browser");
     let result = async {
         browser.wait_for_testid("time-mode").await?;
-        press(&browser, "p").await?;
+        browser.press("p").await?;
         browser
             .wait_for("presenter mode", async |c| {
                 let app = c.find(Locator::Css(".app")).await?;
@@ -81,20 +72,20 @@ async fn presenter_mode_by_the_keyboard_alone_through_a_hand_off() {
             })
             .await?;
         // Space: step mode and back, from the keyboard.
-        press(&browser, " ").await?;
+        browser.press(" ").await?;
         browser
             .wait_for("step mode", async |_| {
                 Ok((time_mode(&browser).await? == "step").then_some(()))
             })
             .await?;
-        press(&browser, " ").await?;
+        browser.press(" ").await?;
         browser
             .wait_for("live again", async |_| {
                 Ok((time_mode(&browser).await? == "live").then_some(()))
             })
             .await?;
         // A, A: a holder and a waiter.
-        press(&browser, "aa").await?;
+        browser.press("aa").await?;
         let nodes = browser
             .wait_for("a holder and a waiter", async |_| {
                 let nodes = browser.lock_nodes().await?;
@@ -127,7 +118,7 @@ async fn presenter_mode_by_the_keyboard_alone_through_a_hand_off() {
             "contrast below 4.5:1: {violations:#?}"
         );
         // ↓ selects the holder; C crashes it; the waiter holds.
-        press(&browser, "\u{E015}").await?;
+        browser.press("\u{E015}").await?;
         let selected = browser
             .wait_for_testid("selected-client")
             .await?
@@ -145,7 +136,7 @@ async fn presenter_mode_by_the_keyboard_alone_through_a_hand_off() {
             selected.ends_with(&holder),
             "{selected:?} is not client {holder}"
         );
-        press(&browser, "c").await?;
+        browser.press("c").await?;
         let waiter = (nodes[1].0.clone(), "holding".to_string());
         browser
             .wait_for("the hand-off to the waiter", async |_| {
@@ -153,7 +144,7 @@ async fn presenter_mode_by_the_keyboard_alone_through_a_hand_off() {
             })
             .await?;
         // ?: the key list; Esc closes it.
-        press(&browser, "?").await?;
+        browser.press("?").await?;
         let list = browser.wait_for_testid("key-list").await?.text().await?;
         for key in [
             "A",
@@ -170,7 +161,7 @@ async fn presenter_mode_by_the_keyboard_alone_through_a_hand_off() {
         ] {
             ensure!(list.contains(key), "the key list lacks {key}");
         }
-        press(&browser, "\u{E00C}").await?;
+        browser.press("\u{E00C}").await?;
         browser
             .wait_for("the key list closed", async |c| {
                 Ok(c.find_all(Locator::Css("[data-testid=key-list]"))

@@ -47,17 +47,46 @@ async fn only_the_server_s_own_and_listed_origins_may_open_a_websocket() {
         assert!(viewer.you.is_some(), "{allowed:?} joined");
         viewer.send(&ClientMsg::Resync).await;
     }
+    // A page of any other origin is told why in words it can show, joins nothing, and the
+    // connection closes (1008).
     for foreign in [
         "http://evil.example",
         "null",
         "http://127.0.0.1:8082",
         "https://evil.example:443",
     ] {
-        let (status, body) = handshake(addr, Some(foreign))
+        let mut ws = handshake(addr, Some(foreign))
             .await
-            .expect_err("a foreign origin is refused");
-        assert_eq!(status, 403, "{foreign}");
-        assert!(body.contains(foreign), "{foreign}: {body}");
+            .expect("upgraded only to be told why");
+        let _ = ws
+            .send(Message::text(
+                serde_json::to_string(&ClientMsg::hello(app.room.clone())).unwrap(),
+            ))
+            .await;
+        let mut said = None;
+        let mut joined = false;
+        let close = loop {
+            match tokio::time::timeout(tests::viewer::WAIT, ws.next())
+                .await
+                .expect("closed within the wait")
+            {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str(&text).unwrap() {
+                    ServerMsg::Error { code, message } => said = Some((code, message)),
+                    _ => joined = true,
+                },
+                Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break None,
+            }
+        };
+        assert!(!joined, "{foreign} joined the room");
+        let (code, message) = said.expect("a typed error");
+        assert_eq!(code, ErrorCode::ForeignOrigin, "{foreign}");
+        assert!(
+            message.contains(foreign) && message.contains("--allow-origin"),
+            "{foreign}: {message}"
+        );
+        assert_eq!(close, Some(1008), "{foreign}");
     }
     app.stop().await;
 }
@@ -91,36 +120,62 @@ async fn one_address_holds_at_most_its_connections_and_gets_a_typed_error_beyond
     app.stop().await;
 }
 
-#[tokio::test]
-async fn one_address_opens_at_most_its_rooms_an_hour_and_joins_running_ones() {
-    let app = spawn_app_with(|s| s.admission.rooms_per_address = 2).await;
-    let addr = app.server.addr();
-    let _first = app.viewer().await;
-    let _second = Viewer::join(addr, &tests::unique_room()).await;
-    let mut third = Viewer::connect(addr).await;
-    third
-        .send(Message::text(
-            serde_json::to_string(&ClientMsg::hello(tests::unique_room())).unwrap(),
-        ))
-        .await
-        .unwrap();
-    let answer = tokio::time::timeout(tests::viewer::WAIT, third.next())
+/// Sends a hello for a new room from a fresh connection and returns the server's first answer.
+async fn open_room(addr: std::net::SocketAddr, room: String) -> ServerMsg {
+    let mut ws = Viewer::connect(addr).await;
+    ws.send(Message::text(
+        serde_json::to_string(&ClientMsg::hello(room)).unwrap(),
+    ))
+    .await
+    .unwrap();
+    let answer = tokio::time::timeout(tests::viewer::WAIT, ws.next())
         .await
         .expect("an answer")
         .expect("open")
         .unwrap();
-    let answer: ServerMsg = serde_json::from_str(answer.to_text().unwrap()).unwrap();
+    serde_json::from_str(answer.to_text().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_rooms_at_once_and_gets_them_back_when_they_end() {
+    let app = spawn_app_with(|s| {
+        s.admission.rooms_per_address = 2;
+        s.admission.classrooms_per_address = 1;
+        s.lesson_room_idle = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let addr = app.server.addr();
+    let _first = app.viewer().await;
+    let lesson_room = format!("{}1-{}", shared::LESSON_ROOM_PREFIX, tests::unique_room());
+    let second = Viewer::join(addr, &lesson_room).await;
+    let refused = open_room(addr, tests::unique_room()).await;
     assert!(
-        matches!(answer, ServerMsg::Error { code: ErrorCode::TooManyNewRooms, ref message } if message.contains("--rooms-per-address")),
-        "{answer:?}"
+        matches!(&refused, ServerMsg::Error { code: ErrorCode::TooManyNewRooms, message }
+            if message.contains("--rooms-per-address") && message.contains("close a tab")),
+        "{refused:?}"
     );
     // A room that runs takes the same address as before.
     let again = app.viewer().await;
     assert_eq!(again.view.room, app.room);
-    // A classroom is a new room too.
+    // The learner leaves the lesson room: it ends soon, and the address may open another.
+    drop(second);
+    let deadline = tokio::time::Instant::now() + tests::viewer::WAIT;
+    loop {
+        match open_room(addr, tests::unique_room()).await {
+            ServerMsg::Welcome { .. } => break,
+            ServerMsg::Error {
+                code: ErrorCode::TooManyNewRooms,
+                ..
+            } if tokio::time::Instant::now() < deadline => {}
+            other => panic!("the lesson room's place did not come back: {other:?}"),
+        }
+    }
+    // Classrooms are counted by the hour.
+    let (status, body) = tests::http(addr, "POST", "/classrooms", b"").await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
     let (status, body) = tests::http(addr, "POST", "/classrooms", b"").await;
     assert_eq!(status, 429, "{}", String::from_utf8_lossy(&body));
-    assert!(String::from_utf8_lossy(&body).contains("--rooms-per-address"));
+    assert!(String::from_utf8_lossy(&body).contains("--classrooms-per-address"));
     app.stop().await;
 }
 
@@ -157,7 +212,7 @@ async fn a_message_over_the_limit_is_told_too_large_and_closed_with_1009() {
 
 #[tokio::test]
 async fn a_page_of_another_site_may_not_make_classrooms_or_store_recordings() {
-    let app = spawn_app_with(|s| s.admission.rooms_per_address = 1).await;
+    let app = spawn_app_with(|s| s.admission.classrooms_per_address = 1).await;
     let addr = app.server.addr();
     let evil = [("Origin", "http://evil.example")];
     for (path, body) in [("/classrooms", &b""[..]), ("/recordings", &b"{}"[..])] {
@@ -166,7 +221,7 @@ async fn a_page_of_another_site_may_not_make_classrooms_or_store_recordings() {
         assert_eq!(status, 403, "{path}: {said}");
         assert!(said.contains("evil.example"), "{path}: {said}");
     }
-    // Refused before it counted: the address still has its one new room.
+    // Refused before it counted: the address still has its one new classroom.
     let own = format!("http://{addr}");
     let (status, body) =
         tests::http_with(addr, "POST", "/classrooms", &[("Origin", &own)], b"").await;

@@ -171,6 +171,36 @@ impl Browser {
         Ok(serde_json::from_value(value)?)
     }
 
+    /// Sizes the window so that the page itself (the viewport) is `width` × `height` CSS
+    /// pixels, as a screen of that size shows it.
+    pub async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {
+        self.client.set_window_size(width, height).await?;
+        let inner = self
+            .client
+            .execute("return [innerWidth, innerHeight];", vec![])
+            .await?;
+        let (w, h): (u32, u32) = serde_json::from_value(inner)?;
+        if (w, h) != (width, height) {
+            self.client
+                .set_window_size(
+                    width + (width - w.min(width)),
+                    height + (height - h.min(height)),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Types keys into the page as a keyboard would, with no element focused.
+    pub async fn press(&self, keys: &str) -> Result<()> {
+        self.client
+            .find(Locator::Css("body"))
+            .await?
+            .send_keys(keys)
+            .await?;
+        Ok(())
+    }
+
     /// Opens the room menu (new classroom, empty the room, recordings) if it is closed.
     pub async fn open_room_menu(&self) -> Result<()> {
         let open = self

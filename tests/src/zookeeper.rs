@@ -35,6 +35,8 @@ fn start() -> Ensemble {
                 client_port: free_port(),
                 tick_ms: TICK.as_millis() as u32,
                 fsync: false,
+                // As the test ensembles: a test may ask for sessions that outlive its checks.
+                max_session_timeout_ms: Some(LONGEST_SESSION.as_millis() as u32),
                 data_parent: Some(data.clone()),
                 ..EnsembleConfig::classic()
             };

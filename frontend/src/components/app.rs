@@ -27,7 +27,7 @@ use crate::keys::{select_next, KeyAction, KEY_LIST};
 use crate::layout::Tenths;
 use crate::page;
 use crate::state::{Action, AppState, Connection};
-use crate::texts::{fill, KeyText, PresenterText};
+use crate::texts::{fill, ClassroomText, KeyText, PresenterText};
 use crate::ws::{self, ServerLink};
 
 #[function_component(App)]
@@ -305,6 +305,15 @@ pub fn app() -> Html {
                     } }
                 </p>
             }
+            if state.clients_reset {
+                <div class="notice" data-testid="clients-reset">
+                    <span>{ ClassroomText::ClientsReset.get(lang) }</span>
+                    <button onclick={dismiss.clone()}>{ Text::Dismiss.get(lang) }</button>
+                </div>
+            }
+            if let Some(now) = lesson_now(&state) {
+                <p class="lesson-now" data-testid="lesson-now">{ now }</p>
+            }
             if let Some((code, message)) = &state.last_error {
                 <div class="error-banner" data-testid="server-error" data-code={format!("{code:?}")}>
                     <span>{ message.clone() }</span>
@@ -372,11 +381,43 @@ pub fn app() -> Html {
                             </ContextProvider<Member>>
                         }
                     }
-                    None => html! { <p class="loading">{ Text::Connecting.get(lang) }</p> },
+                    None => match &state.connection {
+                        // Refused before a room was joined: say why, not "connecting…".
+                        Connection::Lost { why: Some(why), .. } => html! {
+                            <p class="refused" data-testid="refused">{ why.clone() }</p>
+                        },
+                        _ => html! { <p class="loading">{ Text::Connecting.get(lang) }</p> },
+                    },
                 }
             }
         </div>
     }
+}
+
+/// On a page that does not run the room (a student's, a viewer's), where the teacher's lesson
+/// is: `Lesson 2 · step 3 of 5: The fix: look again`, at the top of the page, since the
+/// Lessons panel is far below the queue on a phone.
+fn lesson_now(state: &AppState) -> Option<String> {
+    if state.member.role.runs_the_room() {
+        return None;
+    }
+    let progress = state.view.as_ref()?.lesson.as_ref()?;
+    let outline = state.course.as_ref()?.lesson(progress.lesson)?;
+    let texts = state.texts.as_ref()?;
+    let step = outline.steps.get(progress.step)?;
+    let title = texts
+        .lesson(progress.lesson)
+        .and_then(|l| l.steps.get(&step.key))
+        .map_or(step.key.as_str(), |t| t.title.as_str());
+    Some(fill(
+        ClassroomText::LessonNow.get(state.lang),
+        &[
+            ("lesson", &progress.lesson),
+            ("step", &(progress.step + 1)),
+            ("steps", &progress.steps.len()),
+            ("title", &title),
+        ],
+    ))
 }
 
 /// The part of the stage the room's lesson is about (the lock queue when none runs).

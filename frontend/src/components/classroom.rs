@@ -150,7 +150,9 @@ pub fn join_screen(props: &JoinScreenProps) -> Html {
                     </p>
                 }
             </div>
-            <button class="join-close" data-testid="join-close" onclick={close}>{ ClassroomText::JoinClose.get(lang) }</button>
+            <button class="join-close" data-testid="join-close" onclick={close}>{ ClassroomText::JoinClose.get(lang) }
+                <span class="key-hint">{ " " }{ fill(crate::texts::Text::OrKey.get(lang), &[("key", &"J")]) }</span>
+            </button>
         </section>
     }
 }

@@ -198,7 +198,8 @@ fn step_item(props: &StepItemProps) -> Html {
         let item = item.clone();
         let current = step.status == StepStatus::Current;
         use_effect_with(current, move |current| {
-            // Only where the column scrolls on its own (a wide screen, `style.css`).
+            // Only where the column scrolls on its own (a wide screen, `style.css`): on a phone
+            // the page would jump away from the queue.
             let wide = web_sys::window()
                 .and_then(|w| w.inner_width().ok()?.as_f64())
                 .is_some_and(|w| w > 1300.0);

@@ -98,9 +98,19 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             };
             measure();
             let window = web_sys::window().expect("a window");
+            // Captured: the stage's own column scrolls too, and a scroll does not bubble.
             let on_scroll = {
                 let measure = measure.clone();
-                gloo_events::EventListener::new(&window, "scroll", move |_| measure())
+                let options = gloo_events::EventListenerOptions {
+                    phase: gloo_events::EventListenerPhase::Capture,
+                    passive: true,
+                };
+                gloo_events::EventListener::new_with_options(
+                    &window,
+                    "scroll",
+                    options,
+                    move |_| measure(),
+                )
             };
             let on_resize = gloo_events::EventListener::new(&window, "resize", move |_| measure());
             move || drop((on_scroll, on_resize))
@@ -173,7 +183,9 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
         <section class="queue" ref={section}>
             <h2>{ Text::Queue.get(lang) }</h2>
             if view.locks.nodes.is_empty() {
-                <p class="empty" data-testid="empty-queue">{ empty_queue_text(view, lang) }</p>
+                <p class="empty" data-testid="empty-queue">{ empty_queue_text(view, lang) }
+                    <span class="key-hint">{ " " }{ crate::texts::fill(Text::OrKey.get(lang), &[("key", &"A")]) }</span>
+                </p>
             }
             <div class={classes!("queue-stage", crowd.then_some("crowd"))} ref={stage}
                 style={format!("width:{}px;height:{}px", Tenths(width), Tenths(height))}>
@@ -409,12 +421,14 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         held_link(HELD_PAUSED, until, lang)
     } else if let Some(deadline_ms) = props.departed.as_ref().and_then(|d| d.deadline_ms()) {
         // A killed owner's node (or an earlier run's) waits for ZooKeeper to expire the session.
-        html! { <div class="detail"><Countdown deadline_ms={deadline_ms} lang={lang} /></div> }
+        html! { <div class="detail expiry"><Countdown deadline_ms={deadline_ms} lang={lang} /></div> }
     } else if let Some(w) = props.owner.as_ref().and_then(|c| c.watching.as_ref()) {
         // What it waits on, shortly: the arrow shows where, this says how.
         let watched = w.path.rsplit('/').next().unwrap_or_default();
         let tail = &watched[watched.len().saturating_sub(4)..];
         html! { <div class="detail watching">{ format!("{} …{tail}", call_name(w.call)) }</div> }
+    } else if props.state == NodeState::External {
+        html! { <div class="detail external">{ Text::ExternalHint.get(lang) }</div> }
     } else {
         html! {}
     };
@@ -472,16 +486,17 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
                 if props.unread {
                     <span class="unread" title={Text::Unread.get(lang)}>{ "✉" }</span>
                 }
-                if let Some(line) = line {
-                    <span class="code-ref" data-testid="code-ref" title={format!("{} {line}", Text::Line.get(lang))}>{ format!("L{line}") }</span>
-                }
             </div>
             <div class="who">{ who } { for session_state }
                 if let Some(name) = &props.owner_name {
                     { " " }<span class="owner" data-testid="owner">{ name.clone() }</span>
                 }
             </div>
-            <div class="status">{ status }</div>
+            <div class="status"><span>{ status }</span>
+                if let Some(line) = line {
+                    <span class="code-ref" data-testid="code-ref" title={format!("{} {line}", Text::Line.get(lang))}>{ format!("L{line}") }</span>
+                }
+            </div>
             { detail }
             if props.selected {
                 if let Some(czxid) = czxid {
