@@ -4,8 +4,8 @@
 //! In step mode a move goes when someone presses Next (the oldest goes) or clicks it (that one
 //! goes). One released move is in flight at a time: the next press is served once the client
 //! that moved has come to rest (its next move waits, it waits on ZooKeeper, or it is gone),
-//! so a move's result is published before the next move goes. In slow motion every move goes
-//! on its own when it is due. Back to live, everything waiting goes, oldest first.
+//! so a move's result is published before the next move goes. In slow motion the room's moves
+//! go on their own one at a time, a delay apart, whichever client makes them. Back to live, everything waiting goes, oldest first.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -62,6 +62,9 @@ pub struct Gate {
     presses: VecDeque<Press>,
     /// Paused clients: a move of theirs goes nowhere until they wake, so it holds up no one.
     frozen: HashSet<ClientId>,
+    /// In slow motion, when the latest move is due: the next one is due a delay after it, so
+    /// the room moves one move at a time, however many clients it has.
+    last_due_ms: u64,
 }
 
 impl Default for Gate {
@@ -74,6 +77,7 @@ impl Default for Gate {
             in_flight: None,
             presses: VecDeque::new(),
             frozen: HashSet::new(),
+            last_due_ms: 0,
         }
     }
 }
@@ -116,7 +120,7 @@ impl Gate {
                     due_ms: None,
                 }
             }
-            TimeMode::Slow => Some(now_ms + self.slow_delay_ms()),
+            TimeMode::Slow => Some(self.next_slot(now_ms)),
             TimeMode::Step => None,
         };
         self.waiting.push(Waiting { id, client, due_ms });
@@ -125,6 +129,14 @@ impl Gate {
             go_now: false,
             due_ms,
         }
+    }
+
+    /// The next free moment in slow motion: a delay after `now_ms` or after the latest move
+    /// due, whichever is later.
+    fn next_slot(&mut self, now_ms: u64) -> u64 {
+        let due = now_ms.max(self.last_due_ms) + self.slow_delay_ms();
+        self.last_due_ms = due;
+        due
     }
 
     /// The client came to rest without a new move (it waits on ZooKeeper, or it was paused):
@@ -196,7 +208,7 @@ impl Gate {
     }
 
     /// Changes the mode. Back to live, every waiting move goes, oldest first; into slow
-    /// motion, every waiting move is due a delay from now.
+    /// motion, the waiting moves are due one delay after another, oldest first.
     pub fn set_mode(&mut self, mode: TimeMode, slow_factor: u32, now_ms: u64) -> Vec<Released> {
         if mode != self.mode {
             self.presses.clear();
@@ -209,10 +221,12 @@ impl Gate {
                 self.waiting.drain(..).map(|w| (w.id, w.client)).collect()
             }
             TimeMode::Slow => {
-                let due = now_ms + self.slow_delay_ms();
-                for w in &mut self.waiting {
-                    w.due_ms = Some(due);
+                self.last_due_ms = now_ms;
+                let mut waiting = std::mem::take(&mut self.waiting);
+                for w in &mut waiting {
+                    w.due_ms = Some(self.next_slot(now_ms));
                 }
+                self.waiting = waiting;
                 self.in_flight = None;
                 Vec::new()
             }
@@ -369,25 +383,41 @@ mod tests {
     }
 
     #[test]
-    fn slow_moves_go_on_their_own_when_due() {
+    fn slow_moves_go_on_their_own_one_at_a_time_for_the_room() {
         let mut gate = Gate::default();
         gate.set_mode(TimeMode::Slow, 2, 0);
+        let delay = 2 * SLOW_MOVE_MS;
         let a = gate.submit(1, 1_000);
-        assert_eq!(a.due_ms, Some(1_000 + 2 * SLOW_MOVE_MS));
-        let b = gate.submit(2, 1_100).id;
+        assert_eq!(a.due_ms, Some(1_000 + delay));
+        // Three clients asking at once go a delay apart, not together.
+        let b = gate.submit(2, 1_100);
+        let c = gate.submit(3, 1_100);
+        assert_eq!(b.due_ms, Some(1_000 + 2 * delay));
+        assert_eq!(c.due_ms, Some(1_000 + 3 * delay));
         assert_eq!(gate.next_due(), Some(1_300));
         assert_eq!(gate.due(1_299), vec![]);
         assert_eq!(gate.due(1_300), vec![(a.id, 1)]);
-        assert_eq!(gate.due(2_000), vec![(b, 2)]);
+        assert_eq!(gate.due(1_600), vec![(b.id, 2)]);
+        assert_eq!(gate.due(5_000), vec![(c.id, 3)]);
         assert_eq!(gate.next_due(), None);
+        // After a quiet spell the next move waits one delay from when it asks.
+        assert_eq!(gate.submit(1, 9_000).due_ms, Some(9_000 + delay));
     }
 
     #[test]
     fn switching_from_step_to_slow_makes_waiting_moves_due() {
         let mut gate = stepping();
         let a = gate.submit(1, 0).id;
+        let b = gate.submit(2, 0).id;
         gate.set_mode(TimeMode::Slow, 10, 500);
         assert_eq!(gate.next_due(), Some(500 + 10 * SLOW_MOVE_MS));
+        assert_eq!(
+            gate.due(500 + 10 * SLOW_MOVE_MS),
+            vec![(a, 1)],
+            "one at a time"
+        );
+        assert_eq!(gate.due(500 + 20 * SLOW_MOVE_MS), vec![(b, 2)]);
+        let a = gate.submit(1, 3_500).id;
         gate.set_mode(TimeMode::Step, 10, 600);
         assert_eq!(gate.next_due(), None);
         assert_eq!(gate.press(Press::Oldest), Ok(vec![(a, 1)]));

@@ -61,6 +61,8 @@ pub struct LessonRun {
     /// still report; only the latest counts).
     runner: Option<tokio::task::AbortHandle>,
     generation: u64,
+    /// The step whose Do it slowed the room (its `pace`), until it is decided.
+    paced: Option<usize>,
 }
 
 impl LessonRun {
@@ -75,6 +77,7 @@ impl LessonRun {
             emptying: true,
             runner: None,
             generation: 0,
+            paced: None,
         }
     }
 
@@ -95,6 +98,30 @@ impl LessonRun {
         let at = self.progress.step;
         (self.progress.steps.get(at)?.status == StepStatus::Current)
             .then(|| (at, &self.lesson.steps[at]))
+    }
+
+    /// The current step's Do it slowed the room for its key moment.
+    pub fn paced(&mut self) {
+        self.paced = Some(self.progress.step);
+    }
+
+    /// Whether the step that slowed the room has been decided (or the lesson began again):
+    /// once, the room goes back to live.
+    pub fn pace_over(&mut self) -> bool {
+        let Some(at) = self.paced else {
+            return false;
+        };
+        let running = self.progress.step == at
+            && self
+                .progress
+                .steps
+                .get(at)
+                .is_some_and(|s| s.status == StepStatus::Current && !self.emptying);
+        if running {
+            return false;
+        }
+        self.paced = None;
+        true
     }
 
     /// Do it has been pressed for the current step.

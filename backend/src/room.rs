@@ -960,15 +960,21 @@ impl RoomActor {
         self.publish(RoomEvent::FencingChanged { on });
     }
 
-    /// Publishes the lesson's progress if the view does not have it yet.
+    /// Publishes the lesson's progress if the view does not have it yet; a step that slowed
+    /// the room and is now decided gives it back to live time.
     fn publish_progress(&mut self) {
-        let Some(progress) = self.lesson.as_ref().map(|run| run.progress().clone()) else {
+        let Some(run) = self.lesson.as_mut() else {
             return;
         };
+        let progress = run.progress().clone();
+        let pace_over = run.pace_over();
         if self.view.lesson.as_ref() != Some(&progress) {
             self.publish(RoomEvent::LessonChanged {
                 progress: Some(progress),
             });
+        }
+        if pace_over && self.gate.mode() == TimeMode::Slow {
+            self.set_time(TimeMode::Live, self.gate.slow_factor());
         }
     }
 
@@ -1180,8 +1186,16 @@ impl RoomActor {
         }
         let (at, step) = run.current().ok_or(RoomError::StepDecided)?;
         let actions = step.actions.clone();
+        // The key moment at a pace a person can follow, unless the room already runs slower.
+        let pace = step.pace.filter(|_| self.gate.mode() == TimeMode::Live);
         run.mark_acted();
         run.set_busy(Some(Busy::Doing));
+        if pace.is_some() {
+            run.paced();
+        }
+        if let Some(shared::lesson::Pace::Slow(factor)) = pace {
+            self.set_time(TimeMode::Slow, factor);
+        }
         self.publish_progress();
         self.spawn_runner(move |runner, _| async move { runner.run_step(at, &actions).await });
         Ok(())

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use shared::lesson::{
     fill, Busy, CheckStatus, Found, Lang, LessonId, LessonOutline, LessonProgress, LessonTexts,
-    PanelTexts, SeedRef, StepStatus,
+    Pace, PanelTexts, SeedRef, StepStatus,
 };
 
 /// The learner's predictions: the choice made, by lesson, attempt and step. They stay in this
@@ -27,6 +27,8 @@ pub struct StepShown {
     pub check_text: String,
     pub quiz: Option<QuizShown>,
     pub seed: SeedRef,
+    /// How fast Do it runs the step's key moment.
+    pub pace: Option<Pace>,
     /// Do it may be pressed: the step is current and not done yet, the room idle, the
     /// prediction made.
     pub do_ready: bool,
@@ -140,6 +142,7 @@ pub fn steps_shown(
                 check_text,
                 quiz,
                 seed: step.seed,
+                pace: step.pace,
                 do_ready: done.status == StepStatus::Current
                     && progress.busy.is_none()
                     && !done.acted

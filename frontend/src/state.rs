@@ -179,6 +179,17 @@ impl Reducible for AppState {
                             .map_or(0, |s| view.classroom.clients_of(s));
                         next.clients_reset |= mine > 0;
                     }
+                    // A student's client closed with the room (a lesson began, the teacher
+                    // emptied it): say so on their page.
+                    if let RoomEvent::ClientClosed {
+                        client,
+                        reason: shared::CloseReason::Reset,
+                    } = &event
+                    {
+                        let mine = next.member.student.is_some()
+                            && view.classroom.owner_of(*client) == next.member.student;
+                        next.clients_reset |= mine;
+                    }
                     Rc::make_mut(view).apply(seq, at_ms, &event);
                     if next
                         .member
@@ -186,6 +197,12 @@ impl Reducible for AppState {
                         .is_some_and(|s| view.classroom.clients_of(s) > 0)
                     {
                         next.clients_reset = false;
+                    }
+                    // The selected client left: the keys no longer aim at it.
+                    if let RoomEvent::ClientClosed { client, .. } = &event {
+                        if next.selected == Some(*client) {
+                            next.selected = None;
+                        }
                     }
                 }
                 _ => return self,

@@ -100,6 +100,8 @@ sections! {
         AboutToCreate: "about_to_create",
         CreateWaits: "create_waits",
         Crashed: "crashed",
+        /// A killed client's node, which ZooKeeper keeps until its session expires.
+        Killed: "killed",
         Notifications: "notifications",
         Joining: "joining",
         BelievesHolds: "believes_holds",

@@ -100,6 +100,18 @@ pub struct Step {
     pub check: Check,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quiz: Option<Quiz>,
+    /// How fast the room runs while the step's key moment plays: slowed for the eye, then
+    /// back to live once the step is decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pace: Option<Pace>,
+}
+
+/// A step's pace: `{"slow": 5}` runs the room in slow motion ×5 from Do it until the step is
+/// decided (a hand-off is over in a fraction of a second otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pace {
+    Slow(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +171,8 @@ impl std::fmt::Display for CourseError {
                 f,
                 "lesson {lesson}, step {key:?}: a count above {MAX_COUNT}, or a time beyond the \
                  room's limits (holds {MAX_HOLD_MS} ms, pauses {MAX_PAUSE_MS} ms, \
-                 {MAX_PERCENT} % of the session timeout)"
+                 {MAX_PERCENT} % of the session timeout), or a pace other than slow ×2, ×5 or \
+                 ×10"
             ),
             CourseError::DuplicateStep { lesson, key } => {
                 write!(f, "lesson {lesson} has two steps called {key:?}")
@@ -226,7 +239,10 @@ impl Course {
                     }
                     _ => true,
                 });
-                if !fits {
+                let paced = step
+                    .pace
+                    .is_none_or(|Pace::Slow(f)| crate::time::SLOW_FACTORS.contains(&f));
+                if !fits || !paced {
                     return Err(limit(&step.key));
                 }
                 if let Some(quiz) = &step.quiz {
@@ -291,6 +307,8 @@ pub struct StepOutline {
     pub seed: SeedRef,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quiz: Option<QuizOutline>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pace: Option<Pace>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

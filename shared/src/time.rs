@@ -17,8 +17,8 @@ pub enum TimeMode {
     Live,
     /// Every move waits until someone lets it go (Next, or a click on it).
     Step,
-    /// Every move waits `slow_factor × SLOW_MOVE_MS` and goes on its own; holds last
-    /// `slow_factor` times as long.
+    /// The room's moves go on their own one at a time, `slow_factor × SLOW_MOVE_MS` apart;
+    /// holds last `slow_factor` times as long.
     Slow,
 }
 

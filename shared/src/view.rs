@@ -398,6 +398,20 @@ impl RoomView {
         self.log.apply(seq, at_ms, event);
     }
 
+    /// Lock clients whose create waits at the gate (step mode): they are about to join the
+    /// queue, though ZooKeeper has no node of theirs yet.
+    pub fn about_to_create(&self) -> usize {
+        self.locks
+            .clients
+            .iter()
+            .filter(|c| {
+                self.time
+                    .pending_of(c.id)
+                    .is_some_and(|m| m.kind == crate::time::MoveKind::Create)
+            })
+            .count()
+    }
+
     /// Why `first` still held when `second` gained, from the room as it is at that moment.
     fn violation_cause(
         &self,
@@ -576,6 +590,47 @@ mod tests {
             view.locks.ongoing_violation().map(|v| &v.cause),
             Some(&ViolationCause::Partitioned)
         );
+    }
+
+    #[test]
+    fn a_holder_that_finished_is_drawn_releasing_and_waiting_creates_are_counted() {
+        let mut view = three_in_the_queue();
+        apply_all(
+            &mut view,
+            &[RoomEvent::LockReleased {
+                client: 1,
+                path: "/locks/sub0000000000".into(),
+            }],
+        );
+        let first = view.locks.nodes[0].clone();
+        // Until ZooKeeper reports the node gone, it is the lock being let go, not a waiter's.
+        assert_eq!(view.node_state(&first), NodeState::Releasing);
+        let client = view.locks.client(1).unwrap().clone();
+        assert_eq!(lock_point(&client), SeedPoint::Delete);
+
+        // In step mode a new client's create waits at the gate: it is about to create.
+        assert_eq!(view.about_to_create(), 0);
+        apply_all(
+            &mut view,
+            &[
+                RoomEvent::ClientAdded {
+                    client: 9,
+                    owner: None,
+                },
+                RoomEvent::MovePending {
+                    pending: crate::time::PendingMove {
+                        id: 1,
+                        client: 9,
+                        kind: crate::time::MoveKind::Create,
+                        point: SeedPoint::Create,
+                        path: None,
+                        since_ms: 0,
+                        due_ms: None,
+                    },
+                },
+            ],
+        );
+        assert_eq!(view.about_to_create(), 1);
     }
 
     #[test]

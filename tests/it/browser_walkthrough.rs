@@ -181,17 +181,18 @@ async fn no_text_of_a_card_runs_over_another_in_any_state_size_or_language() {
             .await?;
         pause.clear().await?;
         pause.send_keys("25000\n").await?;
-        for _ in 0..6 {
+        for _ in 0..9 {
             b.click("[data-testid=add-lock-client]").await?;
         }
-        b.wait_for("six clients queued", async |_| {
+        b.wait_for("nine clients queued", async |_| {
             let nodes = b.lock_nodes().await?;
             let queued = nodes.iter().filter(|(_, s)| s == "waiting").count();
-            Ok((nodes.len() == 6 && queued == 5).then_some(()))
+            Ok((nodes.len() == 9 && queued == 8).then_some(()))
         })
         .await?;
-        // A contender from another program, a killed client, a paused one, one cut off, and
-        // the selected one with its czxid.
+        // A contender from another program; then, before each look, a killed client, a paused
+        // one, one cut off and the selected one with its czxid, made again where they ended
+        // (a kill lasts a session timeout, a pause its 25 s).
         outsider
             .create(
                 &format!("/zkplay/{}/locks/sub", app.room),
@@ -199,34 +200,65 @@ async fn no_text_of_a_card_runs_over_another_in_any_state_size_or_language() {
                 &CreateMode::EphemeralSequential.with_acls(Acls::anyone_all()),
             )
             .await?;
-        let nodes = b.lock_nodes().await?;
-        let act = async |path: &str, what: &str| {
-            b.click(&format!("[data-path=\"{path}\"] [data-testid={what}]"))
-                .await
+        let every_state = async || -> Result<()> {
+            let shown: Vec<String> =
+                serde_json::from_value(script(b, CARD_PROBLEMS, vec![]).await?[2].clone())?;
+            let has = |d: &str| shown.iter().any(|s| s.contains(d));
+            let waiting = |n: usize| async move {
+                let nodes = b.lock_nodes().await?;
+                let path = nodes
+                    .iter()
+                    .filter(|(_, s)| s == "waiting")
+                    .map(|(p, _)| p.clone())
+                    .nth(n)
+                    .context("a waiting client to act on")?;
+                Ok::<String, anyhow::Error>(path)
+            };
+            for (detail, what, n) in [
+                ("expiry", "kill", 0),
+                ("paused", "pause", 1),
+                ("partitioned", "partition", 2),
+            ] {
+                if !has(detail) {
+                    let path = waiting(n).await?;
+                    b.click(&format!("[data-path=\"{path}\"] [data-testid={what}]"))
+                        .await?;
+                }
+            }
+            if !has("czxid") {
+                let path = waiting(3).await?;
+                b.click(&format!("[data-path=\"{path}\"] .name")).await?;
+            }
+            b.wait_for("every card state", async |_| {
+                let found = script(b, CARD_PROBLEMS, vec![]).await?;
+                let (_, states, shown): (Vec<String>, Vec<String>, Vec<String>) =
+                    serde_json::from_value(found)?;
+                let ready = ["holding", "waiting", "crashed", "external"]
+                    .iter()
+                    .all(|s| states.iter().any(|t| t == s))
+                    && ["expiry", "paused", "partitioned", "czxid"]
+                        .iter()
+                        .all(|d| shown.iter().any(|s| s.contains(d)));
+                Ok(ready.then_some(()))
+            })
+            .await
         };
-        act(&nodes[1].0, "kill").await?;
-        act(&nodes[2].0, "pause").await?;
-        act(&nodes[3].0, "partition").await?;
-        b.click(&format!("[data-path=\"{}\"] .name", nodes[4].0))
-            .await?;
-        b.wait_for("every card state", async |_| {
-            let states = b.lock_nodes().await?;
-            let has = |s: &str| states.iter().any(|(_, t)| t == s);
-            Ok((has("crashed") && has("external") && has("holding")).then_some(()))
-        })
-        .await?;
         let want = ["holding", "waiting", "crashed", "external"];
         let details = ["paused", "partitioned", "czxid", "expiry"];
+        every_state().await?;
         cards_readable(b, "1366-en", &want, &details).await?;
         // A phone in the same room, its cards in both languages.
         cards_readable(&phone, "phone-en", &want, &["paused", "expiry"]).await?;
         switch_language(&phone, "zh").await?;
         cards_readable(&phone, "phone-zh", &want, &["paused", "expiry"]).await?;
         switch_language(b, "zh").await?;
+        every_state().await?;
         cards_readable(b, "1366-zh", &want, &details).await?;
         b.set_viewport(1920, 1080).await?;
+        every_state().await?;
         cards_readable(b, "1920-zh", &want, &details).await?;
         switch_language(b, "en").await?;
+        every_state().await?;
         cards_readable(b, "1920-en", &want, &details).await?;
         b.press("p").await?;
         b.wait_for_testid("selected-client").await?;
@@ -255,6 +287,21 @@ async fn a_lesson_at_1366_keeps_the_stage_and_its_step_on_screen_and_marks_only_
         let on_screen = async |at: &str| -> Result<()> {
             painted(b).await?;
             b.screenshot(&format!("walkthrough-lesson-{at}")).await?;
+            // The code panel keeps the step's line in its own view, wherever the panel is.
+            let in_list = script(
+                b,
+                "const list = document.querySelector('[data-testid=code-panel] ol.code'); \
+                 const row = list && list.querySelector('[data-lesson-line=true]'); \
+                 if (!row) return null; \
+                 const top = row.offsetTop - list.scrollTop; \
+                 return top >= 0 && top + row.offsetHeight <= list.clientHeight;",
+                vec![],
+            )
+            .await?;
+            ensure!(
+                in_list.as_bool() == Some(true),
+                "{at}: the code panel does not show the step's line ({in_list})"
+            );
             for (what, css) in [
                 ("the queue", "[data-testid=lock-node], .queue .empty"),
                 ("the current step's title", &format!("{current} h4")),
@@ -341,6 +388,15 @@ async fn a_lesson_at_1366_keeps_the_stage_and_its_step_on_screen_and_marks_only_
             "{current} [data-testid=lesson-quiz-option][data-option=timeout]"
         ))
         .await?;
+        // A reload keeps the prediction, and the room's lesson.
+        b.client.refresh().await?;
+        let chosen = format!(
+            "{current} [data-testid=lesson-quiz-option][data-option=timeout][data-chosen=true]"
+        );
+        b.wait_for("the prediction after a reload", async |c| {
+            Ok((!c.find_all(Locator::Css(&chosen)).await?.is_empty()).then_some(()))
+        })
+        .await?;
         ready().await?;
         b.press("d").await?;
         b.wait_for("the kill done, the expiry awaited", async |c| {
@@ -385,6 +441,16 @@ async fn a_lesson_at_1366_keeps_the_stage_and_its_step_on_screen_and_marks_only_
             ))
             .await?;
         ensure!(failed.is_empty(), "a step failed");
+        // Leaving the lesson takes it out of the address: a reload does not start it again.
+        ensure!(
+            b.client.current_url().await?.as_str().contains("lesson=5"),
+            "the address does not name the lesson it runs"
+        );
+        b.click("[data-testid=lesson-leave]").await?;
+        b.wait_for("the lesson out of the address", async |c| {
+            Ok((!c.current_url().await?.as_str().contains("lesson=")).then_some(()))
+        })
+        .await?;
         Ok(())
     })
     .await;

@@ -111,6 +111,57 @@ async fn lesson_one_by_do_it_alone_passes_every_check_and_back_empties_zookeeper
 }
 
 #[tokio::test]
+async fn a_paced_step_slows_the_room_for_its_key_moment_and_gives_it_back() {
+    // Lesson 1, step 3: the release and who is told run in slow motion ×5, then live again.
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    viewer
+        .send(&ClientMsg::StartLesson {
+            lesson: LessonId(1),
+        })
+        .await;
+    until_lesson(&mut viewer, "lesson 1 set up", |p| {
+        (p.step == 0).then_some(())
+    })
+    .await;
+    viewer.send(&ClientMsg::LessonGoto { step: 2 }).await;
+    until_lesson(&mut viewer, "at step 3", |p| (p.step == 2).then_some(())).await;
+    let before = viewer.history.len();
+    viewer.send(&ClientMsg::LessonDo).await;
+    until_lesson(&mut viewer, "step 3 done", |p| {
+        (p.steps[2].status == StepStatus::Done).then_some(())
+    })
+    .await;
+    viewer
+        .until("live again", |view, _| {
+            (view.time.mode == shared::TimeMode::Live).then_some(())
+        })
+        .await;
+    let modes: Vec<_> = viewer.history[before..]
+        .iter()
+        .filter_map(|(_, e)| match e {
+            RoomEvent::TimeChanged { mode, slow_factor } => Some((*mode, *slow_factor)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        modes,
+        [(shared::TimeMode::Slow, 5), (shared::TimeMode::Live, 5)],
+        "slowed for the step, then live"
+    );
+    // The hand-off itself went at the room's slow pace: its moves were due a delay apart.
+    let released = viewer.history[before..]
+        .iter()
+        .filter(|(_, e)| matches!(e, RoomEvent::MoveReleased { .. }))
+        .count();
+    assert!(
+        released >= 2,
+        "the hand-off's moves passed the gate: {released}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_second_do_it_while_the_step_is_done_or_waited_for_does_nothing() {
     // Lesson 5, step 3: Do it kills a client, then the step waits for ZooKeeper to expire its
     // session. Pressed again then (or twice at once), Do it must not act again.

@@ -392,6 +392,53 @@ async fn in_slow_motion_moves_go_on_their_own_after_their_delay_and_holds_stretc
 }
 
 #[tokio::test]
+async fn in_slow_motion_the_room_makes_one_move_at_a_time_whichever_client() {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    viewer.until_app_client_settled().await;
+    let factor = 2;
+    viewer
+        .send(&ClientMsg::SetTime {
+            mode: TimeMode::Slow,
+            slow_factor: factor,
+        })
+        .await;
+    for _ in 0..3 {
+        viewer.send(&ClientMsg::AddLockClient).await;
+    }
+    viewer
+        .until("three clients queued", |view, _| {
+            (view.locks.nodes.len() == 3).then_some(())
+        })
+        .await;
+    // Every move the gate scheduled, whichever client's: a delay apart, never together.
+    let delay = shared::SLOW_MOVE_MS * u64::from(factor);
+    let mut due: Vec<u64> = viewer
+        .history
+        .iter()
+        .filter_map(|(_, e)| match e {
+            RoomEvent::MovePending { pending } => pending.due_ms,
+            _ => None,
+        })
+        .collect();
+    let clients: std::collections::BTreeSet<_> = viewer
+        .history
+        .iter()
+        .filter_map(|(_, e)| match e {
+            RoomEvent::MovePending { pending } => Some(pending.client),
+            _ => None,
+        })
+        .collect();
+    assert!(clients.len() >= 3, "moves of {clients:?}");
+    due.sort_unstable();
+    assert!(
+        due.windows(2).all(|w| w[1] - w[0] >= delay),
+        "moves due closer than {delay} ms: {due:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_release_asked_for_while_the_holder_waits_at_the_gate_is_kept() {
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;

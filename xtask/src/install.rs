@@ -150,6 +150,41 @@ pub fn wasm_bindgen_cli(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// The trunk `Trunk.toml` is written for.
+const TRUNK: &str = "0.22.1";
+
+/// trunk, for `cargo xtask dev`, into `target/tools/bin` beside wasm-bindgen-cli. It declares a
+/// newer rust-version than this toolchain but builds with it (about 10 minutes, once).
+pub fn trunk(root: &Path) -> Result<PathBuf> {
+    let bin = wasm_bindgen_cli(root)?;
+    let trunk = bin.join("trunk");
+    let current = Command::new(&trunk)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains(TRUNK))
+        .unwrap_or(false);
+    if current {
+        return Ok(bin);
+    }
+    step(
+        &format!("install trunk {TRUNK} into target/tools (about 10 minutes, once)"),
+        || {
+            run(crate::cargo()
+                .args([
+                    "install",
+                    "trunk",
+                    "--version",
+                    TRUNK,
+                    "--locked",
+                    "--ignore-rust-version",
+                    "--root",
+                ])
+                .arg(root.join("target/tools")))
+        },
+    )?;
+    Ok(bin)
+}
+
 /// Binaryen's version from npm: Debian's (108) and the crates.io `wasm-opt` (116) cannot read
 /// what today's wasm-bindgen writes.
 const BINARYEN: &str = "132.0.0";

@@ -28,6 +28,14 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// The frontend's development loop: `trunk serve` on http://127.0.0.1:8081, rebuilding the
+    /// page on every change, with the zkplay server on 127.0.0.1:8080 allowing trunk's origin.
+    /// Ctrl-C stops both (and the ensemble).
+    Dev {
+        /// More arguments for the `zkplay` server, e.g. `-- --hold-ms 0`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Install what is missing, then run every check and test: format, lints, unit,
     /// real-ZooKeeper integration, wasm in headless Chromium, browser end-to-end.
     Test,
@@ -59,6 +67,7 @@ fn main() -> Result<()> {
     std::env::set_current_dir(&root)?;
     match cli.command {
         Cmd::Play { args } => play(&root, args),
+        Cmd::Dev { args } => dev(&root, args),
         Cmd::Test => test(&root),
         Cmd::Bench => bench::measure(&root),
         Cmd::Soak { minutes, seed } => soak(&root, "release", minutes, seed),
@@ -121,6 +130,52 @@ fn play(root: &Path, args: Vec<String>) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let err = cmd.exec();
     Err(err).context("could not start target/release/zkplay")
+}
+
+/// trunk's page and where it forwards `/ws` (`Trunk.toml`).
+const TRUNK_PAGE: &str = "http://127.0.0.1:8081";
+const DEV_SERVER: &str = "127.0.0.1:8080";
+
+fn dev(root: &Path, args: Vec<String>) -> Result<()> {
+    install::zookeeper()?;
+    install::wasm_target()?;
+    let tools = install::trunk(root)?;
+    step("build the zkplay server (debug)", || {
+        run(cargo().args(["build", "--package", "backend", "--bin", "zkplay"]))
+    })?;
+    println!("==> start zkplay on {DEV_SERVER}, allowing trunk's page {TRUNK_PAGE}");
+    // Both children share this terminal's process group: Ctrl-C reaches each, and each stops
+    // what it started.
+    let mut server = Command::new(root.join("target/debug/zkplay"))
+        .args(["--listen", DEV_SERVER, "--allow-origin", TRUNK_PAGE])
+        .args(&args)
+        .spawn()
+        .context("start target/debug/zkplay")?;
+    println!("==> trunk serve: open {TRUNK_PAGE} (Ctrl-C stops trunk and the server)");
+    let path = format!(
+        "{}:{}",
+        tools.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let served = Command::new(tools.join("trunk"))
+        .arg("serve")
+        .env("PATH", path)
+        .current_dir(root)
+        .status();
+    // trunk ended (Ctrl-C, or it failed): the server goes with it.
+    if server.try_wait()?.is_none() {
+        // As Ctrl-C would: the server stops its sessions and the ensemble in order.
+        let _ = Command::new("kill")
+            .args(["-INT", &server.id().to_string()])
+            .status();
+    }
+    let stopped = server.wait()?;
+    let served = served.context("start trunk")?;
+    if !served.success() {
+        bail!("trunk serve ended with {served}");
+    }
+    println!("zkplay stopped ({stopped})");
+    Ok(())
 }
 
 fn test(root: &Path) -> Result<()> {

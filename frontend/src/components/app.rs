@@ -291,7 +291,7 @@ pub fn app() -> Html {
             if state.key_list {
                 <KeyList lang={lang} on_close={close_keys} />
             }
-            if state.join_open && state.member.role == shared::classroom::Role::Teacher {
+            if state.join_open && state.member.role == shared::classroom::Role::Teacher && !room.is_empty() {
                 <JoinScreen room={AttrValue::from(room.clone())} lang={lang}
                     teacher_key={join.key.clone().map(AttrValue::from)}
                     public_url={state.server.as_ref().and_then(|s| s.public_url.clone()).map(AttrValue::from)}
@@ -583,7 +583,16 @@ fn shortcut_keys(
                     });
                 }
             }
-            KeyAction::Next => send(ClientMsg::StepNext { id: None }),
+            // As the button: only when a move waits.
+            KeyAction::Next => {
+                if state
+                    .view
+                    .as_ref()
+                    .is_some_and(|v| !v.time.pending.is_empty())
+                {
+                    send(ClientMsg::StepNext { id: None });
+                }
+            }
             KeyAction::Faster | KeyAction::Slower => {
                 if let Some(view) = &state.view {
                     send(ClientMsg::SetTime {

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use shared::lesson::{
-    CheckStatus, CourseOutline, LessonId, LessonProgress, LessonTexts, StepStatus,
+    CheckStatus, CourseOutline, LessonId, LessonProgress, LessonTexts, Pace, StepStatus,
 };
 use shared::ClientMsg;
 use yew::prelude::*;
@@ -43,12 +43,12 @@ fn prose(text: &str) -> Html {
     html! { <>{ for runs }</> }
 }
 
-/// `The tutorial's line 43:`.
-fn seed_line(template: &str, line: u32) -> String {
+/// A template with its `{count}` filled: `The tutorial's line 43:`.
+fn with_count(template: &str, count: u32) -> String {
     shared::lesson::fill(
         template,
         &shared::lesson::Found {
-            count: Some(line.into()),
+            count: Some(count.into()),
             ..Default::default()
         },
     )
@@ -113,7 +113,7 @@ pub fn lessons(props: &LessonsProps) -> Html {
                     <StepItem key={step.index} lesson={id} attempt={progress.attempt} step={step.clone()} do_it={panel.do_it.clone()}
                         redo={panel.redo.clone()} predict={panel.predict.clone()}
                         your_answer={panel.your_answer.clone()} what_happened={panel.what_happened.clone()}
-                        seed_line={panel.seed_line.clone()} link={props.link.clone()}
+                        seed_line={panel.seed_line.clone()} paced={panel.paced.clone()} link={props.link.clone()}
                         on_answer={props.on_answer.clone()} on_redo={goto(step.index)} />
                 }
             });
@@ -181,6 +181,7 @@ struct StepItemProps {
     your_answer: String,
     what_happened: String,
     seed_line: String,
+    paced: String,
     link: ServerLink,
     on_answer: Callback<(LessonId, u32, usize, usize)>,
     on_redo: Callback<MouseEvent>,
@@ -207,6 +208,11 @@ fn step_item(props: &StepItemProps) -> Html {
                 let options = web_sys::ScrollIntoViewOptions::new();
                 options.set_block(web_sys::ScrollLogicalPosition::Nearest);
                 el.scroll_into_view_with_scroll_into_view_options(&options);
+                // Then its Do it, if the step is taller than the column: the button and the
+                // question matter more than the title.
+                if let Ok(Some(button)) = el.query_selector("[data-testid=lesson-do]") {
+                    button.scroll_into_view_with_scroll_into_view_options(&options);
+                }
             }
         });
     }
@@ -260,7 +266,7 @@ fn step_item(props: &StepItemProps) -> Html {
                 <div class="lesson-narration" data-testid="lesson-narration">
                     { for step.narration.iter().map(|sentence| html! { <p>{ prose(sentence) }</p> }) }
                     if let Some(line) = line {
-                        <p class="lesson-seed-line">{ seed_line(&props.seed_line, line) }</p>
+                        <p class="lesson-seed-line">{ with_count(&props.seed_line, line) }</p>
                         // The line itself, with its neighbours, beside the step: the code
                         // panel has the whole listing.
                         <ol class="lesson-code" data-testid="lesson-code" data-line={line.to_string()}>
@@ -274,6 +280,11 @@ fn step_item(props: &StepItemProps) -> Html {
                 </div>
             }
             { quiz.unwrap_or_default() }
+            if let (StepStatus::Current, Some(Pace::Slow(factor))) = (step.status, step.pace) {
+                <p class="lesson-paced" data-testid="lesson-paced" data-slow={factor.to_string()}>
+                    { "🐢 " }{ with_count(&props.paced, factor) }
+                </p>
+            }
             if step.status == StepStatus::Current {
                 <button class="lesson-do" data-testid="lesson-do" disabled={!step.do_ready || !runs} onclick={do_it}>
                     { format!("▶ {}", props.do_it) }

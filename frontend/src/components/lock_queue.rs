@@ -286,13 +286,7 @@ fn about_to_create(view: &RoomView, client: ClientId) -> bool {
 /// What the empty queue says: nobody wants the lock, or some are about to create their node
 /// (their create waits in step mode).
 fn empty_queue_text(view: &RoomView, lang: Lang) -> String {
-    let waiting = view
-        .locks
-        .clients
-        .iter()
-        .filter(|c| about_to_create(view, c.id))
-        .count();
-    match waiting {
+    match view.about_to_create() {
         0 => Text::EmptyQueue.get(lang).to_string(),
         n => crate::texts::fill(Text::AboutToCreate.get(lang), &[("n", &n)]),
     }
@@ -389,7 +383,10 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         NodeState::Holding => format!("● {}", Text::Holding.get(lang)),
         NodeState::Waiting => format!("○ {}", Text::Waiting.get(lang)),
         NodeState::Suspended => format!("◐ {}", Text::Suspended.get(lang)),
-        NodeState::Crashed => format!("✕ {}", Text::Crashed.get(lang)),
+        NodeState::Crashed => match props.departed.as_ref().map(|d| d.reason) {
+            Some(shared::CloseReason::Killed) => format!("✕ {}", Text::Killed.get(lang)),
+            _ => format!("✕ {}", Text::Crashed.get(lang)),
+        },
         NodeState::External => format!("◆ {}", Text::External.get(lang)),
         NodeState::New => format!("◇ {}", Text::NewNode.get(lang)),
         NodeState::Releasing => format!("↧ {}", Text::Releasing.get(lang)),

@@ -71,7 +71,9 @@ pub fn time_control(props: &TimeProps) -> Html {
                     }) }
                 </select>
             </label>
-            <button class="next" data-testid="step-next" onclick={next} disabled={!stepping || !runs}
+            // Nothing waits (a hold runs, a watch is armed): Next has nothing to let go.
+            <button class="next" data-testid="step-next" onclick={next}
+                disabled={!stepping || !runs || time.pending.is_empty()}
                 title="N / →">
                 { Text::Next.get(lang) }
             </button>

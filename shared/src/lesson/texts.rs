@@ -85,6 +85,8 @@ pub struct PanelTexts {
     /// `Step {count} of {expected}`.
     pub step_of: String,
     pub seed_line: String,
+    /// A step that runs its key moment slowed: `{count}` is the factor.
+    pub paced: String,
     pub predict: String,
     pub your_answer: String,
     pub what_happened: String,
