@@ -147,6 +147,15 @@ async fn switch_language(b: &Browser, lang: &str) -> Result<()> {
     .await
 }
 
+/// Waits until step `at` (0-based) of the room's lesson is the current one.
+async fn until_current(b: &Browser, at: usize) -> Result<()> {
+    let css = format!("[data-testid=lesson-step][data-step=\"{at}\"][data-status=current]");
+    b.wait_for(&format!("step {} current", at + 1), async |c| {
+        Ok((!c.find_all(Locator::Css(&css)).await?.is_empty()).then_some(()))
+    })
+    .await
+}
+
 async fn count_state(b: &Browser, state: &str) -> Result<usize> {
     Ok(b.lock_nodes()
         .await?
@@ -334,15 +343,7 @@ async fn a_lesson_at_1366_keeps_the_stage_and_its_step_on_screen_and_marks_only_
         b.wait_for_testid("lesson-step")
             .await
             .context("the lesson's steps")?;
-        b.wait_for("step 2 current", async |c| {
-            let steps = c
-                .find_all(Locator::Css(
-                    "[data-testid=lesson-step][data-step=\"1\"][data-status=current]",
-                ))
-                .await?;
-            Ok((!steps.is_empty()).then_some(()))
-        })
-        .await?;
+        until_current(b, 1).await?;
         // The step column may bring the new step into view; the page itself stays.
         ensure!(
             scroll_y(b).await?[0] == top[0],
@@ -364,15 +365,7 @@ async fn a_lesson_at_1366_keeps_the_stage_and_its_step_on_screen_and_marks_only_
         b.press("d").await?;
         // Step 2 is a clean close: decided at once. Step 3 kills a client, then waits for
         // ZooKeeper to expire its session; Do it stays inert all that while.
-        b.wait_for("step 3 current", async |c| {
-            let steps = c
-                .find_all(Locator::Css(
-                    "[data-testid=lesson-step][data-step=\"2\"][data-status=current]",
-                ))
-                .await?;
-            Ok((!steps.is_empty()).then_some(()))
-        })
-        .await?;
+        until_current(b, 2).await?;
         let marked = b
             .client
             .find_all(Locator::Css(

@@ -22,6 +22,27 @@ async fn until_lesson<T>(
         .await
 }
 
+/// Starts `lesson` in the viewer's room and goes to `step` (0-based): the room is emptied and
+/// the steps before it are done again.
+async fn lesson_at(viewer: &mut Viewer, lesson: u8, step: usize) {
+    viewer
+        .send(&ClientMsg::StartLesson {
+            lesson: LessonId(lesson),
+        })
+        .await;
+    until_lesson(viewer, &format!("lesson {lesson} set up"), |p| {
+        (p.step == 0).then_some(())
+    })
+    .await;
+    if step > 0 {
+        viewer.send(&ClientMsg::LessonGoto { step }).await;
+        until_lesson(viewer, &format!("at step {}", step + 1), |p| {
+            (p.step == step).then_some(())
+        })
+        .await;
+    }
+}
+
 #[tokio::test]
 async fn lesson_one_by_do_it_alone_passes_every_check_and_back_empties_zookeeper() {
     let app = spawn_app().await;
@@ -115,17 +136,7 @@ async fn a_paced_step_slows_the_room_for_its_key_moment_and_gives_it_back() {
     // Lesson 1, step 3: the release and who is told run in slow motion ×5, then live again.
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;
-    viewer
-        .send(&ClientMsg::StartLesson {
-            lesson: LessonId(1),
-        })
-        .await;
-    until_lesson(&mut viewer, "lesson 1 set up", |p| {
-        (p.step == 0).then_some(())
-    })
-    .await;
-    viewer.send(&ClientMsg::LessonGoto { step: 2 }).await;
-    until_lesson(&mut viewer, "at step 3", |p| (p.step == 2).then_some(())).await;
+    lesson_at(&mut viewer, 1, 2).await;
     let before = viewer.history.len();
     viewer.send(&ClientMsg::LessonDo).await;
     until_lesson(&mut viewer, "step 3 done", |p| {
@@ -167,17 +178,7 @@ async fn a_second_do_it_while_the_step_is_done_or_waited_for_does_nothing() {
     // session. Pressed again then (or twice at once), Do it must not act again.
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;
-    viewer
-        .send(&ClientMsg::StartLesson {
-            lesson: LessonId(5),
-        })
-        .await;
-    until_lesson(&mut viewer, "lesson 5 set up", |p| {
-        (p.step == 0).then_some(())
-    })
-    .await;
-    viewer.send(&ClientMsg::LessonGoto { step: 2 }).await;
-    until_lesson(&mut viewer, "at step 3", |p| (p.step == 2).then_some(())).await;
+    lesson_at(&mut viewer, 5, 2).await;
     viewer.send(&ClientMsg::LessonDo).await;
     viewer.send(&ClientMsg::LessonDo).await;
     until_lesson(&mut viewer, "Do it done, the expiry awaited", |p| {
