@@ -18,5 +18,12 @@ pub mod ws;
 
 /// Mounts the app on `<body>`.
 pub fn start() {
+    // The page's own words from here on: the static "loading…" of index.html goes.
+    if let Some(loading) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("page-loading"))
+    {
+        loading.remove();
+    }
     yew::Renderer::<components::app::App>::new().render();
 }
