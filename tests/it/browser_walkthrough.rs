@@ -177,112 +177,117 @@ async fn no_text_of_a_card_runs_over_another_in_any_state_size_or_language() {
     let outsider = Client::connect(&tests::zookeeper::connect_string())
         .await
         .expect("a raw session");
-    let phone = Browser::open_sized(&url, 390, 844)
-        .await
-        .expect("a phone's browser");
     browser_test("walkthrough-cards", &url, async |b| {
-        b.set_viewport(1366, 768).await?;
-        b.wait_for_testid("add-lock-client").await?;
-        phone.wait_for_testid("add-lock-client").await?;
-        let pause = b
-            .client
-            .find(Locator::Css("[data-testid=pause-ms]"))
-            .await?;
-        pause.clear().await?;
-        pause.send_keys("25000\n").await?;
-        for _ in 0..9 {
-            b.click("[data-testid=add-lock-client]").await?;
-        }
-        b.wait_for("nine clients queued", async |_| {
-            let nodes = b.lock_nodes().await?;
-            let queued = nodes.iter().filter(|(_, s)| s == "waiting").count();
-            Ok((nodes.len() == 9 && queued == 8).then_some(()))
-        })
-        .await?;
-        // A contender from another program; then, before each look, a killed client, a paused
-        // one, one cut off and the selected one with its czxid, made again where they ended
-        // (a kill lasts a session timeout, a pause its 25 s).
-        outsider
-            .create(
-                &format!("/zkplay/{}/locks/sub", app.room),
-                b"zkCli",
-                &CreateMode::EphemeralSequential.with_acls(Acls::anyone_all()),
-            )
-            .await?;
-        let every_state = async || -> Result<()> {
-            let shown: Vec<String> =
-                serde_json::from_value(script(b, CARD_PROBLEMS, vec![]).await?[2].clone())?;
-            let has = |d: &str| shown.iter().any(|s| s.contains(d));
-            let waiting = |n: usize| async move {
-                let nodes = b.lock_nodes().await?;
-                let path = nodes
-                    .iter()
-                    .filter(|(_, s)| s == "waiting")
-                    .map(|(p, _)| p.clone())
-                    .nth(n)
-                    .context("a waiting client to act on")?;
-                Ok::<String, anyhow::Error>(path)
-            };
-            for (detail, what, n) in [
-                ("expiry", "kill", 0),
-                ("paused", "pause", 1),
-                ("partitioned", "partition", 2),
-            ] {
-                if !has(detail) {
-                    let path = waiting(n).await?;
-                    b.click(&format!("[data-path=\"{path}\"] [data-testid={what}]"))
-                        .await?;
-                }
-            }
-            if !has("czxid") {
-                let path = waiting(3).await?;
-                b.click(&format!("[data-path=\"{path}\"] .name")).await?;
-            }
-            b.wait_for("every card state", async |_| {
-                let found = script(b, CARD_PROBLEMS, vec![]).await?;
-                let (_, states, shown): (Vec<String>, Vec<String>, Vec<String>) =
-                    serde_json::from_value(found)?;
-                let ready = ["holding", "waiting", "crashed", "external"]
-                    .iter()
-                    .all(|s| states.iter().any(|t| t == s))
-                    && ["expiry", "paused", "partitioned", "czxid"]
-                        .iter()
-                        .all(|d| shown.iter().any(|s| s.contains(d)));
-                Ok(ready.then_some(()))
-            })
-            .await
-        };
-        let want = ["holding", "waiting", "crashed", "external"];
-        let details = ["paused", "partitioned", "czxid", "expiry"];
-        every_state().await?;
-        cards_readable(b, "1366-en", &want, &details).await?;
-        // A phone in the same room, its cards in both languages.
-        cards_readable(&phone, "phone-en", &want, &["paused", "expiry"]).await?;
-        switch_language(&phone, "zh").await?;
-        cards_readable(&phone, "phone-zh", &want, &["paused", "expiry"]).await?;
-        switch_language(b, "zh").await?;
-        every_state().await?;
-        cards_readable(b, "1366-zh", &want, &details).await?;
-        b.set_viewport(1920, 1080).await?;
-        every_state().await?;
-        cards_readable(b, "1920-zh", &want, &details).await?;
-        switch_language(b, "en").await?;
-        every_state().await?;
-        cards_readable(b, "1920-en", &want, &details).await?;
-        b.press("p").await?;
-        b.wait_for_testid("selected-client").await?;
-        cards_readable(b, "1920-presenter-en", &want, &[]).await?;
-        switch_language(b, "zh").await?;
-        cards_readable(b, "1920-presenter-zh", &want, &[]).await?;
-        b.press("p").await?;
-
-        ensure!(count_state(b, "holding").await? == 1, "one holder");
-        Ok(())
+        // Closed before the test's result is told, pass or fail: no Chromium outlives it.
+        let phone = Browser::open_sized(&url, 390, 844).await?;
+        let looked = look_at_cards(b, &phone, &app.room, &outsider).await;
+        phone.close().await;
+        looked
     })
     .await;
-    phone.close().await;
     drop(outsider);
     app.stop().await;
+}
+
+/// The card states made, then looked at in every size and language, on `b` and on `phone`.
+async fn look_at_cards(b: &Browser, phone: &Browser, room: &str, outsider: &Client) -> Result<()> {
+    b.set_viewport(1366, 768).await?;
+    b.wait_for_testid("add-lock-client").await?;
+    phone.wait_for_testid("add-lock-client").await?;
+    let pause = b
+        .client
+        .find(Locator::Css("[data-testid=pause-ms]"))
+        .await?;
+    pause.clear().await?;
+    pause.send_keys("25000\n").await?;
+    for _ in 0..9 {
+        b.click("[data-testid=add-lock-client]").await?;
+    }
+    b.wait_for("nine clients queued", async |_| {
+        let nodes = b.lock_nodes().await?;
+        let queued = nodes.iter().filter(|(_, s)| s == "waiting").count();
+        Ok((nodes.len() == 9 && queued == 8).then_some(()))
+    })
+    .await?;
+    // A contender from another program; then, before each look, a killed client, a paused
+    // one, one cut off and the selected one with its czxid, made again where they ended
+    // (a kill lasts a session timeout, a pause its 25 s).
+    outsider
+        .create(
+            &format!("/zkplay/{room}/locks/sub"),
+            b"zkCli",
+            &CreateMode::EphemeralSequential.with_acls(Acls::anyone_all()),
+        )
+        .await?;
+    let every_state = async || -> Result<()> {
+        let shown: Vec<String> =
+            serde_json::from_value(script(b, CARD_PROBLEMS, vec![]).await?[2].clone())?;
+        let has = |d: &str| shown.iter().any(|s| s.contains(d));
+        let waiting = |n: usize| async move {
+            let nodes = b.lock_nodes().await?;
+            let path = nodes
+                .iter()
+                .filter(|(_, s)| s == "waiting")
+                .map(|(p, _)| p.clone())
+                .nth(n)
+                .context("a waiting client to act on")?;
+            Ok::<String, anyhow::Error>(path)
+        };
+        for (detail, what, n) in [
+            ("expiry", "kill", 0),
+            ("paused", "pause", 1),
+            ("partitioned", "partition", 2),
+        ] {
+            if !has(detail) {
+                let path = waiting(n).await?;
+                b.click(&format!("[data-path=\"{path}\"] [data-testid={what}]"))
+                    .await?;
+            }
+        }
+        if !has("czxid") {
+            let path = waiting(3).await?;
+            b.click(&format!("[data-path=\"{path}\"] .name")).await?;
+        }
+        b.wait_for("every card state", async |_| {
+            let found = script(b, CARD_PROBLEMS, vec![]).await?;
+            let (_, states, shown): (Vec<String>, Vec<String>, Vec<String>) =
+                serde_json::from_value(found)?;
+            let ready = ["holding", "waiting", "crashed", "external"]
+                .iter()
+                .all(|s| states.iter().any(|t| t == s))
+                && ["expiry", "paused", "partitioned", "czxid"]
+                    .iter()
+                    .all(|d| shown.iter().any(|s| s.contains(d)));
+            Ok(ready.then_some(()))
+        })
+        .await
+    };
+    let want = ["holding", "waiting", "crashed", "external"];
+    let details = ["paused", "partitioned", "czxid", "expiry"];
+    every_state().await?;
+    cards_readable(b, "1366-en", &want, &details).await?;
+    // A phone in the same room, its cards in both languages.
+    cards_readable(phone, "phone-en", &want, &["paused", "expiry"]).await?;
+    switch_language(phone, "zh").await?;
+    cards_readable(phone, "phone-zh", &want, &["paused", "expiry"]).await?;
+    switch_language(b, "zh").await?;
+    every_state().await?;
+    cards_readable(b, "1366-zh", &want, &details).await?;
+    b.set_viewport(1920, 1080).await?;
+    every_state().await?;
+    cards_readable(b, "1920-zh", &want, &details).await?;
+    switch_language(b, "en").await?;
+    every_state().await?;
+    cards_readable(b, "1920-en", &want, &details).await?;
+    b.press("p").await?;
+    b.wait_for_testid("selected-client").await?;
+    cards_readable(b, "1920-presenter-en", &want, &[]).await?;
+    switch_language(b, "zh").await?;
+    cards_readable(b, "1920-presenter-zh", &want, &[]).await?;
+    b.press("p").await?;
+
+    ensure!(count_state(b, "holding").await? == 1, "one holder");
+    Ok(())
 }
 
 #[tokio::test]
