@@ -110,6 +110,17 @@ impl OriginPolicy {
         OriginPolicy { listed }
     }
 
+    /// [`OriginPolicy::check`] on a request's `Origin` and `Host` (the WebSocket's handshake
+    /// and every request that changes state ask the same).
+    pub fn check_headers(&self, headers: &axum::http::HeaderMap) -> Result<(), ForeignOrigin> {
+        use axum::http::header;
+        let origin = headers
+            .get(header::ORIGIN)
+            .map(|v| v.to_str().unwrap_or("?"));
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        self.check(origin, host)
+    }
+
     pub fn check(&self, origin: Option<&str>, host: Option<&str>) -> Result<(), ForeignOrigin> {
         let Some(origin) = origin else {
             return Ok(());

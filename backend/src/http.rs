@@ -167,12 +167,7 @@ async fn same_origin_writes(
     if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
         return next.run(request).await;
     }
-    let headers = request.headers();
-    let origin = headers
-        .get(header::ORIGIN)
-        .map(|v| v.to_str().unwrap_or("?"));
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    if let Err(refused) = app.admission.origins.check(origin, host) {
+    if let Err(refused) = app.admission.origins.check_headers(request.headers()) {
         tracing::warn!(path = %request.uri().path(), "{refused}");
         return (StatusCode::FORBIDDEN, format!("{refused}\n")).into_response();
     }

@@ -1190,10 +1190,8 @@ impl RoomActor {
         let pace = step.pace.filter(|_| self.gate.mode() == TimeMode::Live);
         run.mark_acted();
         run.set_busy(Some(Busy::Doing));
-        if pace.is_some() {
-            run.paced();
-        }
         if let Some(shared::lesson::Pace::Slow(factor)) = pace {
+            run.paced();
             self.set_time(TimeMode::Slow, factor);
         }
         self.publish_progress();

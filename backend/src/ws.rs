@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared::classroom::{student_name, Forbidden, Member, Need, Role, STUDENT_NAME_MAX_CHARS};
@@ -212,44 +212,45 @@ impl RateLimit {
     }
 }
 
-/// The handshake: refused with 403 from a foreign origin; otherwise upgraded, the frame and
-/// message limits set, and the connection counted against its address.
+/// The handshake: upgraded, the frame and message limits set, and the connection counted
+/// against its address. A foreign origin, or an address with all its connections, is upgraded
+/// only to be told why in words the page can show (a refused handshake reaches a page as a
+/// bare 1006): it joins nothing and is closed (1008).
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<Peer>,
     headers: HeaderMap,
     State(app): State<AppState>,
 ) -> Response {
-    let origin = headers
-        .get(header::ORIGIN)
-        .map(|v| v.to_str().unwrap_or("?"));
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    if let Err(refused) = app.admission.origins.check(origin, host) {
-        // Upgraded only to say why in words the page can show (a refused handshake reaches
-        // a page as a bare 1006); the connection joins nothing and closes at once.
-        tracing::warn!(peer = %peer.addr, "{refused}");
-        let why = Rejection::new(ErrorCode::ForeignOrigin, refused.to_string());
-        return ws
-            .max_message_size(app.limits.max_message_bytes)
-            .on_upgrade(move |socket| refuse(socket, why))
-            .into_response();
-    }
-    let slot = app.admission.connections.take(peer.addr.ip());
+    let admitted = match app.admission.origins.check_headers(&headers) {
+        Err(refused) => {
+            tracing::warn!(peer = %peer.addr, "{refused}");
+            Err(Rejection::new(
+                ErrorCode::ForeignOrigin,
+                refused.to_string(),
+            ))
+        }
+        Ok(()) => app
+            .admission
+            .connections
+            .take(peer.addr.ip())
+            .ok_or_else(|| {
+                let limit = app.admission.connections.limit();
+                Rejection::new(
+                    ErrorCode::TooManyConnections,
+                    format!(
+                        "{} already has {limit} connections open (--connections-per-address)",
+                        peer.addr.ip()
+                    ),
+                )
+            }),
+    };
     let max = app.limits.max_message_bytes;
     ws.max_message_size(max)
         .max_frame_size(max)
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
-        .on_upgrade(move |socket| connection(socket, app, peer, slot))
-}
-
-/// Tells a page its origin is refused, and closes (1008).
-async fn refuse(socket: WebSocket, why: Rejection) {
-    let (mut sink, _stream) = socket.split();
-    let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Text(why.frame()))).await;
-    if let Some(frame) = Ending::Policy(why.message).close_frame() {
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
-    }
+        .on_upgrade(move |socket| connection(socket, app, peer, admitted))
 }
 
 /// Why a connection ends.
@@ -333,24 +334,22 @@ enum Outgoing {
 type Sink = SplitSink<WebSocket, Message>;
 type Stream = SplitStream<WebSocket>;
 
-async fn connection(socket: WebSocket, app: AppState, peer: Peer, slot: Option<ConnectionSlot>) {
+async fn connection(
+    socket: WebSocket,
+    app: AppState,
+    peer: Peer,
+    admitted: Result<ConnectionSlot, Rejection>,
+) {
     // The handshake's bytes started the clock; the WebSocket starts with nothing pending.
     peer.unfinished.finished();
     let (mut sink, mut stream) = socket.split();
-    let ending = match slot {
-        None => {
-            let limit = app.admission.connections.limit();
-            let full = Rejection::new(
-                ErrorCode::TooManyConnections,
-                format!(
-                    "{} already has {limit} connections open (--connections-per-address)",
-                    peer.addr.ip()
-                ),
-            );
-            let _ = sink.send(Message::Text(full.frame())).await;
-            Ending::Policy(full.message)
+    let ending = match admitted {
+        Err(refused) => {
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Text(refused.frame())))
+                .await;
+            Ending::Policy(refused.message)
         }
-        Some(_slot) => serve(&mut sink, &mut stream, &app, &peer).await,
+        Ok(_slot) => serve(&mut sink, &mut stream, &app, &peer).await,
     };
     if let Ending::TooBig(why) = &ending {
         let too_big = Rejection::new(ErrorCode::TooLarge, why.clone());

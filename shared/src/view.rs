@@ -404,12 +404,15 @@ impl RoomView {
         self.locks
             .clients
             .iter()
-            .filter(|c| {
-                self.time
-                    .pending_of(c.id)
-                    .is_some_and(|m| m.kind == crate::time::MoveKind::Create)
-            })
+            .filter(|c| self.creates_next(c.id))
             .count()
+    }
+
+    /// Whether the client's next move, waiting at the gate, is its create.
+    pub fn creates_next(&self, client: ClientId) -> bool {
+        self.time
+            .pending_of(client)
+            .is_some_and(|m| m.kind == crate::time::MoveKind::Create)
     }
 
     /// Why `first` still held when `second` gained, from the room as it is at that moment.

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use shared::{
-    ClientId, ClientMsg, ClientPhase, Departed, Liveness, LockClientView, MoveKind, NodeState,
-    RoomEvent, RoomView, SessionId, TimeMode, WatchedKind, Znode, DEFAULT_PAUSE_MS,
+    ClientId, ClientMsg, ClientPhase, Departed, Liveness, LockClientView, NodeState, RoomEvent,
+    RoomView, SessionId, TimeMode, WatchedKind, Znode, DEFAULT_PAUSE_MS,
 };
 use yew::prelude::*;
 
@@ -236,7 +236,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                     { for joining.iter().map(|c| {
                         // A client whose node ZooKeeper no longer has: what it believes, beside
                         // what the server did (a paused holder whose session expired).
-                        let creating = about_to_create(view, c.id);
+                        let creating = view.creates_next(c.id);
                         let belief = match (&c.path, c.phase) {
                             (None, _) if creating => Text::CreateWaits.get(lang).to_string(),
                             (None, _) => Text::Joining.get(lang).to_string(),
@@ -274,13 +274,6 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             }
         </section>
     }
-}
-
-/// Whether the client's next move, waiting at the gate, is its create.
-fn about_to_create(view: &RoomView, client: ClientId) -> bool {
-    view.time
-        .pending_of(client)
-        .is_some_and(|m| m.kind == MoveKind::Create)
 }
 
 /// What the empty queue says: nobody wants the lock, or some are about to create their node
