@@ -7,7 +7,10 @@
 
 use std::fmt::Display;
 
-use shared::{CloseReason, RoomEvent, SessionStatus, WatchCall, WatchedKind};
+use shared::{
+    ClientId, ClientKind, ClientNames, CloseReason, RoomEvent, SessionStatus, WatchCall,
+    WatchedKind,
+};
 
 use crate::texts::{
     fill, CloseText, LogText, ModeText, MoveText, OnOffText, PurposeText, SeedText, StatusText,
@@ -105,13 +108,27 @@ fn watch_purpose(path: &str) -> PurposeText {
     }
 }
 
-/// One event as a line of the event log.
-pub fn describe(event: &RoomEvent, lang: Lang) -> String {
+/// A client as the page names it: `client 2`, `server 1`, `app client 1`, by its learner's
+/// number in the room (see `shared::ClientNames`).
+pub fn client_name(names: &ClientNames, client: ClientId, lang: Lang) -> String {
+    let n = names.number(client);
+    match names.get(client).map(|name| name.kind) {
+        Some(ClientKind::App) => format!("{} {n}", Text::AppClient.get(lang)),
+        Some(ClientKind::Server) => fill(Text::Server.get(lang), &[("n", &n)]),
+        Some(ClientKind::Lock) | None => fill(Text::Client.get(lang), &[("n", &n)]),
+    }
+}
+
+/// One event as a line of the event log, each client by its learner's number in `names`.
+pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
     use LogText as L;
     use RoomEvent::*;
     let line = |text: L, values: &[(&str, &dyn Display)]| fill(text.get(lang), values);
     match event {
-        ClientAdded { client, .. } => line(L::ClientAdded, &[("client", client)]),
+        ClientAdded { client, .. } => line(
+            L::ClientAdded,
+            &[("client", &client_name(names, *client, lang))],
+        ),
         ClientConnected {
             client,
             session,
@@ -119,14 +136,18 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         } => line(
             L::ClientConnected,
             &[
-                ("client", client),
+                ("client", &client_name(names, *client, lang)),
                 ("session", session),
                 ("timeout_ms", timeout_ms),
             ],
         ),
-        NodeCreatedByClient { client, path } => {
-            line(L::NodeCreated, &[("client", client), ("path", path)])
-        }
+        NodeCreatedByClient { client, path } => line(
+            L::NodeCreated,
+            &[
+                ("client", &client_name(names, *client, lang)),
+                ("path", path),
+            ],
+        ),
         ChildrenListed {
             client,
             dir,
@@ -141,7 +162,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             line(
                 L::ChildrenListed,
                 &[
-                    ("client", client),
+                    ("client", &client_name(names, *client, lang)),
                     ("dir", dir),
                     ("children", &children.join(", ")),
                     ("rest", &rest),
@@ -151,7 +172,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         WatchSet { client, path, call } => line(
             L::WatchSet,
             &[
-                ("client", client),
+                ("client", &client_name(names, *client, lang)),
                 ("call", &call_name(*call)),
                 ("path", path),
                 ("waits", &watch_purpose(path).get(lang)),
@@ -164,20 +185,24 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         } => line(
             L::WatchFired,
             &[
-                ("client", client),
+                ("client", &client_name(names, *client, lang)),
                 ("event", &kind_name(*event).get(lang)),
                 ("path", path),
             ],
         ),
         LockGained { path, .. } => fill(SeedText::GainLock.get(lang), &[("path", path)]),
         LockReleased { path, .. } => fill(SeedText::Finished.get(lang), &[("path", path)]),
-        ClientError { client, message } => {
-            line(L::ClientError, &[("client", client), ("message", message)])
-        }
+        ClientError { client, message } => line(
+            L::ClientError,
+            &[
+                ("client", &client_name(names, *client, lang)),
+                ("message", message),
+            ],
+        ),
         ClientClosed { client, reason } => line(
             L::ClientClosed,
             &[
-                ("client", client),
+                ("client", &client_name(names, *client, lang)),
                 ("why", &close_reason(*reason).get(lang)),
             ],
         ),
@@ -197,7 +222,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         } => line(
             L::SessionChanged,
             &[
-                ("client", client),
+                ("client", &client_name(names, *client, lang)),
                 ("state", &status_name(*state, lang)),
                 // No member: a dash, in every language.
                 ("member", &member.as_deref().unwrap_or("–")),
@@ -207,8 +232,14 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             client,
             frozen: true,
             ..
-        } => line(L::LinkFrozen, &[("client", client)]),
-        LinkChanged { client, .. } => line(L::LinkOpen, &[("client", client)]),
+        } => line(
+            L::LinkFrozen,
+            &[("client", &client_name(names, *client, lang))],
+        ),
+        LinkChanged { client, .. } => line(
+            L::LinkOpen,
+            &[("client", &client_name(names, *client, lang))],
+        ),
         ResourceWritten {
             client,
             token,
@@ -223,7 +254,7 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
             line(
                 L::ResourceWritten,
                 &[
-                    ("client", client),
+                    ("client", &client_name(names, *client, lang)),
                     ("token", token),
                     ("outcome", &outcome.get(lang)),
                 ],
@@ -231,10 +262,17 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         }
         FencingChanged { on } => line(L::FencingChanged, &[("on_off", &on_off(*on).get(lang))]),
         HoldChanged { hold_ms } => line(L::HoldChanged, &[("hold_ms", hold_ms)]),
-        ServerAdded { client, name, .. } => {
-            line(L::ServerAdded, &[("client", client), ("name", name)])
-        }
-        AppClientAdded { client } => line(L::AppClientAdded, &[("client", client)]),
+        ServerAdded { client, name, .. } => line(
+            L::ServerAdded,
+            &[
+                ("client", &client_name(names, *client, lang)),
+                ("name", name),
+            ],
+        ),
+        AppClientAdded { client } => line(
+            L::AppClientAdded,
+            &[("client", &client_name(names, *client, lang))],
+        ),
         RecipeChanged { recipe } => line(L::RecipeChanged, &[("recipe", &recipe.as_str())]),
         ServerListUpdated { servers, .. } => fill(
             SeedText::ServerListUpdated.get(lang),
@@ -264,21 +302,40 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         MovePending { pending } => line(
             L::MovePending,
             &[
-                ("client", &pending.client),
+                ("client", &client_name(names, pending.client, lang)),
                 ("move", &move_name(pending.kind, lang)),
             ],
         ),
-        MoveReleased { client, .. } => line(L::MoveReleased, &[("client", client)]),
-        LockSuspended { client, path } => {
-            line(L::LockSuspended, &[("client", client), ("path", path)])
-        }
-        LockResumed { client, path } => line(L::LockResumed, &[("client", client), ("path", path)]),
+        MoveReleased { client, .. } => line(
+            L::MoveReleased,
+            &[("client", &client_name(names, *client, lang))],
+        ),
+        LockSuspended { client, path } => line(
+            L::LockSuspended,
+            &[
+                ("client", &client_name(names, *client, lang)),
+                ("path", path),
+            ],
+        ),
+        LockResumed { client, path } => line(
+            L::LockResumed,
+            &[
+                ("client", &client_name(names, *client, lang)),
+                ("path", path),
+            ],
+        ),
         PartitionChanged {
             client,
             partitioned: true,
             ..
-        } => line(L::Partitioned, &[("client", client)]),
-        PartitionChanged { client, .. } => line(L::PartitionHealed, &[("client", client)]),
+        } => line(
+            L::Partitioned,
+            &[("client", &client_name(names, *client, lang))],
+        ),
+        PartitionChanged { client, .. } => line(
+            L::PartitionHealed,
+            &[("client", &client_name(names, *client, lang))],
+        ),
         SuspendChanged { on } => line(L::SuspendChanged, &[("on_off", &on_off(*on).get(lang))]),
         RoomReset => line(L::RoomReset, &[]),
         LessonChanged { progress: Some(p) } => line(
@@ -287,12 +344,8 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
         ),
         LessonChanged { progress: None } => line(L::LessonLeft, &[]),
         StudentJoined { name, .. } => line(L::StudentJoined, &[("name", name)]),
-        EarlierSession {
-            client, session, ..
-        } => line(
-            L::EarlierSession,
-            &[("client", client), ("session", session)],
-        ),
+        // Its client's id is the earlier run's: no number of this run names it.
+        EarlierSession { session, .. } => line(L::EarlierSession, &[("session", session)]),
         PresenceChanged { watching, .. } => line(L::PresenceChanged, &[("watching", watching)]),
     }
 }
@@ -301,11 +354,25 @@ pub fn describe(event: &RoomEvent, lang: Lang) -> String {
 mod tests {
     use super::*;
 
+    /// A line as a room shows it whose lock clients 2 to 9 are its clients 1 to 8 (the
+    /// AppClient took id 1).
+    fn say(event: &RoomEvent, lang: Lang) -> String {
+        let mut names = ClientNames::default();
+        names.apply(&RoomEvent::AppClientAdded { client: 1 });
+        for client in 2..=9 {
+            names.apply(&RoomEvent::ClientAdded {
+                client,
+                owner: None,
+            });
+        }
+        describe(event, &names, lang)
+    }
+
     #[test]
     fn recipe_lines_are_the_seeds_in_every_language() {
         for lang in [Lang::En, Lang::Zh] {
             assert_eq!(
-                describe(
+                say(
                     &RoomEvent::LockGained {
                         client: 1,
                         path: "/locks/sub0000000000".into()
@@ -315,7 +382,7 @@ mod tests {
                 "gain lock: /locks/sub0000000000"
             );
             assert_eq!(
-                describe(
+                say(
                     &RoomEvent::LockReleased {
                         client: 1,
                         path: "/locks/sub0000000000".into()
@@ -328,7 +395,7 @@ mod tests {
                 client: 3,
                 servers: vec!["a:1".into(), "b:2".into()],
             };
-            assert_eq!(describe(&listed, lang), "server list updated: [a:1, b:2]");
+            assert_eq!(say(&listed, lang), "server list updated: [a:1, b:2]");
         }
     }
 
@@ -342,22 +409,22 @@ mod tests {
     fn a_listing_names_its_folder_and_a_watch_what_it_waits_for() {
         let servers = RoomEvent::children_listed(4, "/sgroup", &["sub0000000000".to_string()]);
         assert_eq!(
-            describe(&servers, Lang::En),
-            "client 4: getChildren /sgroup → [sub0000000000]"
+            say(&servers, Lang::En),
+            "client 3: getChildren /sgroup → [sub0000000000]"
         );
         let watch = |path: &str, call| RoomEvent::WatchSet {
             client: 2,
             path: path.into(),
             call,
         };
-        let line = describe(&watch("/sgroup", WatchCall::GetChildren), Lang::En);
+        let line = say(&watch("/sgroup", WatchCall::GetChildren), Lang::En);
         assert!(
             line.ends_with("waits for the server list to change"),
             "{line}"
         );
-        let line = describe(&watch("/locks", WatchCall::GetChildren), Lang::En);
+        let line = say(&watch("/locks", WatchCall::GetChildren), Lang::En);
         assert!(line.ends_with("children of /locks"), "{line}");
-        let line = describe(&watch("/locks/sub0000000001", WatchCall::GetData), Lang::En);
+        let line = say(&watch("/locks/sub0000000001", WatchCall::GetData), Lang::En);
         assert!(line.ends_with("waits for its predecessor to go"), "{line}");
     }
 
@@ -365,16 +432,16 @@ mod tests {
     fn a_long_listing_shows_its_first_names_and_the_count() {
         let names: Vec<String> = (0..40).map(|n| format!("sub{n:010}")).collect();
         let event = RoomEvent::children_listed(7, "/locks", &names);
-        let line = describe(&event, Lang::En);
-        assert!(line.starts_with("client 7: getChildren /locks → [sub0000000000, "));
+        let line = say(&event, Lang::En);
+        assert!(line.starts_with("client 6: getChildren /locks → [sub0000000000, "));
         assert!(line.contains("sub0000000031]"), "{line}");
         assert!(!line.contains("sub0000000032"), "{line}");
         assert!(line.ends_with(" … (40 in all)"), "{line}");
-        assert!(describe(&event, Lang::Zh).ends_with(" …（共 40 个）"));
+        assert!(say(&event, Lang::Zh).ends_with(" …（共 40 个）"));
         let short = RoomEvent::children_listed(7, "/locks", &names[..2]);
         assert_eq!(
-            describe(&short, Lang::En),
-            "client 7: getChildren /locks → [sub0000000000, sub0000000001]"
+            say(&short, Lang::En),
+            "client 6: getChildren /locks → [sub0000000000, sub0000000001]"
         );
     }
 
@@ -538,12 +605,12 @@ mod tests {
     fn every_event_line_fills_all_its_blanks() {
         for lang in Lang::ALL {
             for event in every_kind_of_event() {
-                let line = describe(&event, lang);
+                let line = say(&event, lang);
                 assert!(!line.contains(['{', '}']), "{line}");
             }
         }
         let time = |mode, lang| {
-            describe(
+            say(
                 &RoomEvent::TimeChanged {
                     mode,
                     slow_factor: 4,
@@ -553,14 +620,14 @@ mod tests {
         };
         assert_eq!(time(shared::TimeMode::Slow, Lang::Zh), "时间: 慢动作 ×4");
         assert_eq!(time(shared::TimeMode::Live, Lang::En), "time: live");
+        // Id 2 is the room's first lock client.
         let session = RoomEvent::SessionChanged {
-            client: 1,
+            client: 2,
             state: SessionStatus::Expired,
             member: None,
         };
-        assert_eq!(
-            describe(&session, Lang::En),
-            "client 1: session expired (via –)"
-        );
+        assert_eq!(say(&session, Lang::En), "client 1: session expired (via –)");
+        let app = RoomEvent::AppClientAdded { client: 1 };
+        assert_eq!(say(&app, Lang::En), "app client 1: starting");
     }
 }

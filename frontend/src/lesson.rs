@@ -8,6 +8,7 @@ use shared::lesson::{
     fill, Busy, CheckStatus, Found, Lang, LessonId, LessonOutline, LessonProgress, LessonTexts,
     Pace, PanelTexts, SeedRef, StepStatus,
 };
+use shared::ClientNames;
 
 /// The learner's predictions: the choice made, by lesson, attempt and step. They stay in this
 /// page: each student in a room answers for themselves, once per attempt (Back, Restart or
@@ -81,6 +82,7 @@ pub fn steps_shown(
     outline: &LessonOutline,
     texts: &LessonTexts,
     progress: &LessonProgress,
+    names: &ClientNames,
     answers: &Answers,
 ) -> Vec<StepShown> {
     let lesson_text = texts.lesson(outline.id);
@@ -95,11 +97,11 @@ pub fn steps_shown(
             let decided = report.status != CheckStatus::Waiting;
             let check_text = match (done.status, report.status, text) {
                 (StepStatus::Todo, ..) | (_, _, None) => String::new(),
-                (_, CheckStatus::Waiting, Some(t)) => fill(&t.waiting, &report.found),
-                (_, CheckStatus::Passed, Some(t)) => fill(&t.passed, &report.found),
+                (_, CheckStatus::Waiting, Some(t)) => fill(&t.waiting, &report.found, names),
+                (_, CheckStatus::Passed, Some(t)) => fill(&t.passed, &report.found, names),
                 (_, CheckStatus::Failed, Some(_)) => report
                     .why
-                    .map(|why| fill(texts.why(why), &report.found))
+                    .map(|why| fill(texts.why(why), &report.found, names))
                     .unwrap_or_default(),
             };
             let chosen = answers.get(&(outline.id, progress.attempt, index)).copied();
@@ -172,6 +174,7 @@ pub fn busy_text(busy: Busy, panel: &PanelTexts) -> String {
                 count: Some(step as u64 + 1),
                 ..Found::default()
             },
+            &ClientNames::default(),
         ),
     }
 }
@@ -185,6 +188,7 @@ pub fn step_of(progress: &LessonProgress, panel: &PanelTexts) -> String {
             expected: Some(progress.steps.len() as u64),
             ..Found::default()
         },
+        &ClientNames::default(),
     )
 }
 
@@ -343,10 +347,18 @@ mod tests {
             1,
         );
         let mut answers = Answers::new();
-        let shown = steps_shown(lesson, &en, &p, &answers);
+        // Client 3 is the room's second lock client, and the text says so.
+        let mut names = ClientNames::default();
+        for client in [2, 3] {
+            names.apply(&shared::RoomEvent::ClientAdded {
+                client,
+                owner: None,
+            });
+        }
+        let shown = steps_shown(lesson, &en, &p, &names, &answers);
         assert_eq!(shown[0].title, "Three clients, the first version");
         assert!(
-            shown[0].check_text.contains("client 3 watches"),
+            shown[0].check_text.contains("client 2 watches"),
             "{}",
             shown[0].check_text
         );
@@ -357,13 +369,13 @@ mod tests {
         assert!(shown[2].check_text.is_empty());
 
         answers.insert((LessonId(2), 1, 1), 1);
-        assert!(steps_shown(lesson, &en, &p, &answers)[1].do_ready);
+        assert!(steps_shown(lesson, &en, &p, &names, &answers)[1].do_ready);
         p.busy = Some(Busy::Doing);
-        assert!(!steps_shown(lesson, &en, &p, &answers)[1].do_ready);
+        assert!(!steps_shown(lesson, &en, &p, &names, &answers)[1].do_ready);
         // Done, and waiting for ZooKeeper: Do it stays inert, and no choice is marked yet.
         p.busy = None;
         p.steps[1].acted = true;
-        let waiting = &steps_shown(lesson, &en, &p, &answers)[1];
+        let waiting = &steps_shown(lesson, &en, &p, &names, &answers)[1];
         assert!(!waiting.do_ready);
         let quiz = waiting.quiz.as_ref().unwrap();
         assert!(quiz.options[1].chosen && !quiz.decided);
@@ -372,7 +384,7 @@ mod tests {
         p.busy = None;
         p.steps[1] = at(StepStatus::Done, CheckStatus::Passed);
         p.steps[1].check.happened = vec![1];
-        let quiz = steps_shown(lesson, &en, &p, &answers)[1]
+        let quiz = steps_shown(lesson, &en, &p, &names, &answers)[1]
             .quiz
             .clone()
             .unwrap();
@@ -389,7 +401,13 @@ mod tests {
         let mut failed = at(StepStatus::Failed, CheckStatus::Failed);
         failed.check.why = Some(Why::FixedRecipe);
         let p = progress(vec![at(StepStatus::Done, CheckStatus::Passed), failed], 1);
-        let zh = steps_shown(lesson, &texts(Lang::Zh), &p, &Answers::new());
+        let zh = steps_shown(
+            lesson,
+            &texts(Lang::Zh),
+            &p,
+            &ClientNames::default(),
+            &Answers::new(),
+        );
         assert!(
             zh[1].check_text.contains("重新确认"),
             "{}",

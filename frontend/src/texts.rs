@@ -140,7 +140,11 @@ sections! {
         CodeTitle: "code_title",
         CodeMended: "code_mended",
         Unread: "unread",
+        /// A lock client by its learner's number, as the seed writes it in both languages.
         Client: "client",
+        Server: "server",
+        /// A node's owner from the server's earlier run, whose number this run never gave.
+        EarlierClient: "earlier_client",
         Line: "line",
     }
 
@@ -489,8 +493,17 @@ mod tests {
             match section {
                 "seed_prints" | "watched_kind" => true,
                 "move" => ["create", "get_children", "get_data", "exists", "delete"].contains(&key),
-                "page" => key == "queue",
-                "log" => ["znode_czxid", "fencing_changed"].contains(&key),
+                // The seed writes "client" and "server" in its Chinese too.
+                "page" => ["queue", "client", "server"].contains(&key),
+                // A client, a Java call and a path: nothing to translate.
+                "log" => [
+                    "znode_czxid",
+                    "fencing_changed",
+                    "node_created",
+                    "children_listed",
+                    "client_closed",
+                ]
+                .contains(&key),
                 _ => false,
             }
         };

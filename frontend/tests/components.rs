@@ -897,6 +897,15 @@ fn room_in_lesson_two(answered: bool, decided: bool) -> (RoomView, frontend::les
         CheckReport, CheckStatus, LessonId, LessonProgress, StepProgress, StepStatus,
     };
     let mut view = room();
+    // The lesson's third lock client, which the texts name.
+    view.apply(
+        view.seq + 1,
+        0,
+        &RoomEvent::ClientAdded {
+            client: 3,
+            owner: None,
+        },
+    );
     let step = |status, check, found: shared::lesson::Found, happened: Vec<usize>| StepProgress {
         status,
         check: CheckReport {
@@ -990,6 +999,7 @@ async fn render_lessons(
         serde_json::from_str(shared::lesson::TEXTS_EN).unwrap();
     let props = LessonsProps {
         progress: view.lesson.clone(),
+        names: view.names.clone(),
         link: ServerLink::detached(),
         course: Some(Rc::new(course)),
         texts: Some(Rc::new(texts)),

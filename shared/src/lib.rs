@@ -27,9 +27,10 @@ pub use time::{
     SLOW_FACTORS, SLOW_MOVE_MS,
 };
 pub use view::{
-    is_lesson_room, is_valid_room_name, is_valid_server_name, AppClientView, ClientPhase, Departed,
-    Herd, HerdStats, Liveness, LockClientView, LockQueue, Log, LogEntry, NodeState, Registry,
-    Resource, ResourceWrite, RoomView, ServerView, Sessions, Violation, ViolationCause, Watch,
-    Znode, ZnodeRead, APP_LOG_CAPACITY, LESSON_ROOM_PREFIX, LOCK_DIR, LOG_CAPACITY, REGISTRY_DIR,
+    is_lesson_room, is_valid_room_name, is_valid_server_name, AppClientView, ClientKind,
+    ClientName, ClientNames, ClientNumber, ClientPhase, Departed, Herd, HerdStats, Liveness,
+    LockClientView, LockQueue, Log, LogEntry, NodeState, Registry, Resource, ResourceWrite,
+    RoomView, ServerView, Sessions, Violation, ViolationCause, Watch, Znode, ZnodeRead,
+    APP_LOG_CAPACITY, LESSON_ROOM_PREFIX, LOCK_DIR, LOG_CAPACITY, REGISTRY_DIR,
     RESOURCE_LOG_CAPACITY, VIOLATION_CAPACITY,
 };

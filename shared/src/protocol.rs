@@ -11,7 +11,7 @@ use crate::view::{RoomView, Znode, ZnodeRead};
 mod wire;
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// A simulated lock client, numbered per room from 1 in the order it was added.
 pub type ClientId = u32;

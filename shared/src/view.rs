@@ -2,12 +2,13 @@
 //! into it that the server and the browser share.
 //!
 //! Each part folds the events that concern it ([`LockQueue`], [`Registry`], [`Sessions`],
-//! [`Herd`], [`Resource`], [`TimeView`], [`Log`]); [`RoomView::apply`] runs them in an order
+//! [`Herd`], [`Resource`], [`TimeView`], [`Log`], [`ClientNames`]); [`RoomView::apply`] runs them in an order
 //! that gives each what it needs and does the few things that span parts (a client leaving).
 
 mod herd;
 mod locks;
 mod log;
+mod names;
 mod registry;
 mod resource;
 mod sessions;
@@ -19,6 +20,7 @@ pub use self::locks::{
     ClientPhase, LockClientView, LockQueue, Violation, ViolationCause, Watch, VIOLATION_CAPACITY,
 };
 pub use self::log::{Log, LogEntry, LOG_CAPACITY};
+pub use self::names::{ClientKind, ClientName, ClientNames, ClientNumber};
 pub use self::registry::{AppClientView, Registry, ServerView, APP_LOG_CAPACITY};
 pub use self::resource::{Resource, ResourceWrite, RESOURCE_LOG_CAPACITY};
 pub use self::sessions::{Departed, Liveness, Sessions};
@@ -50,6 +52,9 @@ pub struct RoomView {
     pub resource: Resource,
     pub time: TimeView,
     pub log: Log,
+    /// The numbers a learner reads for the room's clients ("client 1"), per kind.
+    #[serde(default)]
+    pub names: ClientNames,
     /// Careful holders: they stop on Disconnected and give up on session loss.
     #[serde(default)]
     pub suspend_on_disconnect: bool,
@@ -315,6 +320,7 @@ impl RoomView {
     /// the observer's `znode_*` events, so nothing here assumes one came before the other.
     pub fn apply(&mut self, seq: u64, at_ms: u64, event: &RoomEvent) {
         self.seq = seq;
+        self.names.apply(event);
         // The herd reads the queue as it was before this event.
         self.herd.apply(self.recipe, &self.locks, event);
         match event {

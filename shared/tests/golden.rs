@@ -16,7 +16,7 @@ where
 
 #[test]
 fn protocol_version_is_pinned() {
-    assert_eq!(PROTOCOL_VERSION, 7);
+    assert_eq!(PROTOCOL_VERSION, 8);
 }
 
 #[test]
@@ -224,6 +224,7 @@ fn welcome_error_and_snapshot() {
         "resource": {"fencing": false, "highest": null, "writes": []},
         "time": {"mode": "live", "slow_factor": 5, "pending": []},
         "classroom": {"kind": "open", "watching": 0, "students": [], "owners": []},
+        "names": {"1": {"kind": "lock", "number": 1}},
         "log": [
             {"seq": 1, "at_ms": 1700000000000_u64, "event": {"kind": "client_added", "client": 1}},
             {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100", "timeout_ms": 5000}},

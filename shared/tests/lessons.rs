@@ -180,9 +180,17 @@ fn the_texts_placeholders_fill_from_what_a_check_found() {
         watched: Some("/locks/sub0000000000".into()),
         ..Found::default()
     };
+    // Client 4 is the room's third lock client: the text says what the learner sees.
+    let mut names = shared::ClientNames::default();
+    for client in 2..=4 {
+        names.apply(&shared::RoomEvent::ClientAdded {
+            client,
+            owner: None,
+        });
+    }
     assert_eq!(
-        texts::fill(&step.passed, &found),
-        "Client 4's watch on /locks/sub0000000002 fired; it re-listed /locks and now watches \
+        texts::fill(&step.passed, &found, &names),
+        "Client 3's watch on /locks/sub0000000002 fired; it re-listed /locks and now watches \
          /locks/sub0000000000. One holder."
     );
 }

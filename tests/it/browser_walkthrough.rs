@@ -209,6 +209,17 @@ async fn look_at_cards(b: &Browser, phone: &Browser, room: &str, outsider: &Clie
         Ok((nodes.len() == 9 && queued == 8).then_some(()))
     })
     .await?;
+    // A learner counts from 1 (the room's AppClient has id 1); the queue's order is the order
+    // of their creates, which nine sessions connecting at once do not keep.
+    let who = script(
+        b,
+        "return [...document.querySelectorAll('[data-testid=lock-node] .who')] \
+           .map(w => w.firstChild.textContent.trim()).sort((a, b) => a.length - b.length || a.localeCompare(b));",
+        vec![],
+    )
+    .await?;
+    let expected: Vec<String> = (1..=9).map(|n| format!("client {n}")).collect();
+    ensure!(who == json!(expected), "the cards name their clients {who}");
     // A contender from another program; then, before each look, a killed client, a paused
     // one, one cut off and the selected one with its czxid, made again where they ended
     // (a kill lasts a session timeout, a pause its 25 s).

@@ -72,6 +72,11 @@ async fn lesson_one_by_do_it_alone_passes_every_check_and_back_empties_zookeeper
     let first = &progress.steps[0].check.found;
     let holder = first.client.expect("a holder");
     assert_eq!(
+        viewer.view.names.get(holder).map(|n| n.number),
+        Some(1),
+        "the first client is client 1"
+    );
+    assert_eq!(
         first.node.as_deref(),
         viewer.view.log.iter().find_map(|e| match &e.event {
             RoomEvent::NodeCreatedByClient { client, path } if *client == holder => {
@@ -114,8 +119,9 @@ async fn lesson_one_by_do_it_alone_passes_every_check_and_back_empties_zookeeper
             .all(|e| !matches!(e.event, RoomEvent::LockGained { .. })),
         "the log keeps nothing of the earlier attempt"
     );
-    // And the lesson runs again from there, with new clients (numbers are never reused: a
-    // timer of a closed client must not reach a new one) in a new attempt.
+    // And the lesson runs again from there, with new clients (ids are never reused: a timer
+    // of a closed client must not reach a new one) in a new attempt; to the learner they are
+    // client 1 and on again.
     viewer.send(&ClientMsg::LessonDo).await;
     let again = until_lesson(&mut viewer, "step 1 again", |p| {
         (p.steps[0].status == StepStatus::Done).then(|| p.steps[0].check.found.client)
@@ -124,7 +130,14 @@ async fn lesson_one_by_do_it_alone_passes_every_check_and_back_empties_zookeeper
     assert_eq!(
         again,
         Some(holder + 3),
-        "the first attempt's clients keep their numbers"
+        "the first attempt's clients keep their ids"
+    );
+    let name = viewer.view.names.get(holder + 3).expect("a name");
+    assert_eq!((name.kind, name.number), (shared::ClientKind::Lock, 1));
+    assert_eq!(
+        viewer.view.names.get(holder),
+        None,
+        "the first attempt's names went with its clients"
     );
     assert_eq!(viewer.view.lesson.as_ref().unwrap().attempt, 2);
     drop(raw);

@@ -300,7 +300,11 @@ pub fn app() -> Html {
             if state.presenter {
                 <p class="selected-client" data-testid="selected-client">
                     { match state.selected {
-                        Some(client) => fill(PresenterText::Selected.get(lang), &[("client", &client)]),
+                        Some(client) => {
+                            let names = state.view.as_ref().map(|v| v.names.clone()).unwrap_or_default();
+                            fill(PresenterText::Selected.get(lang),
+                                &[("client", &crate::i18n::client_name(&names, client, lang))])
+                        }
                         None => PresenterText::NoneSelected.get(lang).to_string(),
                     } }
                 </p>
@@ -367,7 +371,7 @@ pub fn app() -> Html {
                                         { rest }
                                     </div>
                                     <div class="side-column">
-                                        <Lessons progress={view.lesson.clone()} link={(*link).clone()}
+                                        <Lessons progress={view.lesson.clone()} names={view.names.clone()} link={(*link).clone()}
                                             course={state.course.clone()} texts={state.texts.clone()}
                                             answers={state.answers.clone()} on_answer={on_answer}
                                             classroom={view.classroom.kind == shared::classroom::RoomKind::Classroom} />
@@ -457,7 +461,7 @@ fn do_ready(state: &AppState) -> bool {
     let Some(outline) = course.lesson(progress.lesson) else {
         return false;
     };
-    crate::lesson::steps_shown(outline, texts, progress, &state.answers)
+    crate::lesson::steps_shown(outline, texts, progress, &view.names, &state.answers)
         .get(progress.step)
         .is_some_and(|step| step.do_ready)
 }

@@ -8,7 +8,7 @@ use shared::{ClientId, ClientMsg, ClientPhase, RoomView};
 use yew::prelude::*;
 
 use crate::classroom::{host_of, is_loopback, links};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{client_name, Lang, Text};
 use crate::page;
 use crate::texts::{fill, ClassroomText};
 use crate::ws::ServerLink;
@@ -267,17 +267,17 @@ pub fn my_clients(props: &MyClientsProps) -> Html {
     };
     let rows = mine.iter().map(|&client| {
         let lock = view.client(client);
-        let (what, path) = match (lock, view.registry.server(client)) {
-            (Some(c), _) => (Text::Client, c.path.clone()),
-            (None, Some(s)) => (Text::Registered, s.path.clone()),
-            (None, None) => (Text::Client, None),
+        let path = match (lock, view.registry.server(client)) {
+            (Some(c), _) => c.path.clone(),
+            (None, Some(s)) => s.path.clone(),
+            (None, None) => None,
         };
         let holding = lock.is_some_and(|c| c.phase == ClientPhase::Holding);
         let ms = props.pause_ms;
         html! {
             <li class="my-client" data-testid="my-client" data-client={client.to_string()}
                 data-path={path.clone()}>
-                <span class="what">{ format!("{} {client}", what.get(lang)) }</span>
+                <span class="what">{ client_name(&view.names, client, lang) }</span>
                 <span class="path">{ path.unwrap_or_default() }</span>
                 <span class="buttons">
                     if holding {

@@ -42,7 +42,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
                 { for props.view.log.iter().rev().map(|entry| html! {
                     <li key={entry.seq} class={kind_class(&entry.event)} data-seq={entry.seq.to_string()}>
                         <time>{ clock(entry.at_ms, offset) }</time>
-                        <span>{ describe(&entry.event, props.lang) }</span>
+                        <span>{ describe(&entry.event, &props.view.names, props.lang) }</span>
                     </li>
                 }) }
             </ol>

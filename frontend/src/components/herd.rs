@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use shared::{RoomView, Violation, ViolationCause};
+use shared::{ClientNames, RoomView, Violation, ViolationCause};
 use yew::prelude::*;
 
 use super::controls::recipe_text;
@@ -83,7 +83,7 @@ pub fn violation_banner(props: &ViolationProps) -> Html {
             data-first={v.first_path.clone()} data-second={v.second_path.clone()}
             data-cause={violation_cause_name(&v.cause)}>
             <strong>{ format!("⚠ {}: {} + {}", Text::ViolationTitle.get(lang), v.first_path, v.second_path) }</strong>
-            <p>{ violation_why(v, lang) }</p>
+            <p>{ violation_why(v, &props.view.names, lang) }</p>
         </div>
     }
 }
@@ -99,7 +99,7 @@ pub fn violation_cause_name(cause: &ViolationCause) -> &'static str {
 }
 
 /// The banner's explanation: what the room saw when the second client gained.
-pub fn violation_why(v: &Violation, lang: Lang) -> String {
+pub fn violation_why(v: &Violation, names: &ClientNames, lang: Lang) -> String {
     let template = match &v.cause {
         ViolationCause::TrustedNotification { .. } => Text::ViolationTrusted,
         ViolationCause::ExpiredWhilePaused => Text::ViolationPaused,
@@ -115,8 +115,8 @@ pub fn violation_why(v: &Violation, lang: Lang) -> String {
     fill(
         template.get(lang),
         &[
-            ("first", &v.first),
-            ("second", &v.second),
+            ("first", &names.number(v.first)),
+            ("second", &names.number(v.second)),
             ("first_node", &v.first_path),
             ("watched", &watched),
         ],

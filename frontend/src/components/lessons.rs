@@ -6,7 +6,7 @@ use std::rc::Rc;
 use shared::lesson::{
     CheckStatus, CourseOutline, LessonId, LessonProgress, LessonTexts, Pace, StepStatus,
 };
-use shared::ClientMsg;
+use shared::{ClientMsg, ClientNames};
 use yew::prelude::*;
 
 use crate::lesson::{
@@ -20,6 +20,8 @@ pub struct LessonsProps {
     /// The room's lesson, if it runs one: the panel re-renders when it changes, not at every
     /// event of the room.
     pub progress: Option<LessonProgress>,
+    /// The room's clients by their learner's numbers, for the texts.
+    pub names: ClientNames,
     pub link: ServerLink,
     pub course: Option<Rc<CourseOutline>>,
     pub texts: Option<Rc<LessonTexts>>,
@@ -51,6 +53,7 @@ fn with_count(template: &str, count: u32) -> String {
             count: Some(count.into()),
             ..Default::default()
         },
+        &ClientNames::default(),
     )
 }
 
@@ -97,7 +100,7 @@ pub fn lessons(props: &LessonsProps) -> Html {
             let Some(outline) = course.lesson(id) else {
                 return html! { <section class="lessons" data-testid="lessons"></section> };
             };
-            let shown = steps_shown(outline, texts, progress, &props.answers);
+            let shown = steps_shown(outline, texts, progress, &props.names, &props.answers);
             let goto = |step: usize| {
                 let link = props.link.clone();
                 Callback::from(move |_| link.send(ClientMsg::LessonGoto { step }))

@@ -15,7 +15,7 @@ use yew::prelude::*;
 
 use super::countdown::Countdown;
 use crate::code::client_line;
-use crate::i18n::{call_name, status_name, Lang, Text};
+use crate::i18n::{call_name, client_name, status_name, Lang, Text};
 use crate::layout::{Geometry, Tenths, DEFAULT_COLUMNS};
 use crate::ws::ServerLink;
 
@@ -217,11 +217,21 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                     let line = owner.and_then(|c| client_line(view, c.id)).map(|(_, n)| n);
                     let unread = owner.is_some_and(|c| view.time.unread(c.id).is_some());
                     let selected = owner.is_some_and(|c| props.selected == Some(c.id));
+                    let departed = view.sessions.departed_owner(node);
+                    // Its client by the learner's number; an earlier run's by no number.
+                    let who = match (owner, departed) {
+                        (Some(c), _) => Some(client_name(&view.names, c.id, lang)),
+                        (None, Some(d)) if d.reason == shared::CloseReason::ServerDied => {
+                            Some(Text::EarlierClient.get(lang).to_string())
+                        }
+                        (None, Some(d)) => Some(client_name(&view.names, d.client, lang)),
+                        (None, None) => None,
+                    };
                     html! {
                         <LockNode key={node.path.clone()} node={node.clone()} index={i} columns={columns}
                             line={line} unread={unread} selected={selected} on_select={props.on_select.clone()}
                             state={view.node_state_owned(node, owner)} owner={owner.cloned()}
-                            departed={view.sessions.departed_owner(node).cloned()}
+                            departed={departed.cloned()} who={who}
                             liveness={owner.and_then(|c| liveness.get(&c.id)).map(|l| (*l).clone())}
                             pause_ms={props.pause_ms}
                             owner_name={owner.and_then(|c| view.classroom.owner_name(c.id)).map(AttrValue::from)}
@@ -264,7 +274,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                             <li key={c.id} class={classes!(orphan.then_some("orphan"))}
                                 data-testid={if orphan { "orphan-client" } else { "joining-client" }}
                                 data-client={c.id.to_string()}>
-                                { format!("client {} · {belief}", c.id) }
+                                { format!("{} · {belief}", client_name(&view.names, c.id, lang)) }
                                 { for live }
                                 { for paused }
                             </li>
@@ -294,6 +304,8 @@ pub struct LockNodeProps {
     pub owner: Option<LockClientView>,
     /// The client that owned it and left, while ZooKeeper still has the node.
     pub departed: Option<Departed>,
+    /// Its client as the page names it (`client 2`), a departed one's too.
+    pub who: Option<String>,
     /// How its owner's session is doing, as the owner sees it.
     pub liveness: Option<Liveness>,
     pub pause_ms: u64,
@@ -423,20 +435,15 @@ pub fn lock_node(props: &LockNodeProps) -> Html {
         html! {}
     };
     // The client by its number: a killed one's too, while ZooKeeper keeps its node.
-    let (who, session) = match (&props.owner, &props.departed) {
-        (Some(c), _) => (
-            format!("client {}", c.id),
-            c.session.map(|s| s.to_string()).unwrap_or_default(),
-        ),
-        (None, Some(d)) => (format!("client {}", d.client), d.session.to_string()),
-        (None, None) => (
-            "—".to_string(),
-            props
-                .node
-                .owner_session()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-        ),
+    let who = props.who.clone().unwrap_or_else(|| "—".to_string());
+    let session = match (&props.owner, &props.departed) {
+        (Some(c), _) => c.session.map(|s| s.to_string()).unwrap_or_default(),
+        (None, Some(d)) => d.session.to_string(),
+        (None, None) => props
+            .node
+            .owner_session()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
     };
     // The client's own belief about its session, and the member it talks to.
     let session_state = liveness.map(|l| {

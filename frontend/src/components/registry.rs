@@ -8,7 +8,7 @@ use shared::{ClientMsg, RoomView};
 use yew::prelude::*;
 
 use super::countdown::Countdown;
-use crate::i18n::{Lang, Text};
+use crate::i18n::{client_name, Lang, Text};
 use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
@@ -126,7 +126,7 @@ pub fn registry(props: &RegistryProps) -> Html {
                 { for view.registry.app_clients.iter().map(|a| html! {
                     <div key={a.id} class="app-client" data-testid="app-client" data-client={a.id.to_string()}>
                         <div class="app-client-head">
-                            <strong>{ format!("{} {}", Text::AppClient.get(lang), a.id) }</strong>
+                            <strong>{ client_name(&view.names, a.id, lang) }</strong>
                             if may_act(a.id) {
                                 { crash_button(&props.link, a.id, lang) }
                             }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use shared::{ClientMsg, RoomView, WriteOutcome};
 use yew::prelude::*;
 
-use crate::i18n::{Lang, Text};
+use crate::i18n::{client_name, Lang, Text};
 use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
@@ -60,7 +60,7 @@ pub fn resource_panel(props: &ResourceProps) -> Html {
                         <li key={w.seq} class={class}
                             data-outcome={outcome} data-token={w.token.to_string()}
                             data-client={w.client.to_string()}>
-                            { format!("client {} · {} · token {} → {}", w.client, w.path, w.token,
+                            { format!("{} · {} · token {} → {}", client_name(&props.view.names, w.client, lang), w.path, w.token,
                                 outcome_text(w.outcome, lang)) }
                         </li>
                     }

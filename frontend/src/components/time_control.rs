@@ -9,7 +9,7 @@ use shared::{ClientId, ClientMsg, RoomView, TimeMode, SLOW_FACTORS};
 use yew::prelude::*;
 
 use crate::code::pending_line;
-use crate::i18n::{mode_name, move_name, Lang, Text};
+use crate::i18n::{client_name, mode_name, move_name, Lang, Text};
 use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
@@ -126,7 +126,7 @@ pub fn pending_list(props: &PendingProps) -> Html {
                     data-client={pending.client.to_string()} data-move={pending.kind.as_str()}
                     data-line={line.map(|l| l.to_string())} onclick={go}
                     disabled={!member.role.runs_the_room()}>
-                    <span class="who">{ format!("{} {}", Text::Client.get(lang), pending.client) }</span>
+                    <span class="who">{ client_name(&view.names, pending.client, lang) }</span>
                     <strong>{ move_name(pending.kind, lang) }</strong>
                     <code>{ path }</code>
                     if let Some(line) = line {

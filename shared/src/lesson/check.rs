@@ -12,7 +12,7 @@ use crate::protocol::{
     WatchCall, WriteOutcome,
 };
 use crate::seed::{server_list_line, SEED_APP_CLIENT_OUTPUT};
-use crate::view::{ClientPhase, LogEntry, RoomView, Znode, LOCK_DIR};
+use crate::view::{ClientNames, ClientPhase, LogEntry, RoomView, Znode, LOCK_DIR};
 
 /// Events a step keeps for its check; a step that sees more keeps the first ones. A check
 /// reads them all at every event, on the room's own task: a lesson's step sees a few hundred.
@@ -185,9 +185,9 @@ impl Found {
         "leader",
     ];
 
-    /// The value of placeholder `name`, if found.
-    pub fn get(&self, name: &str) -> Option<String> {
-        let id = |v: Option<ClientId>| v.map(|v| v.to_string());
+    /// The value of placeholder `name`, if found; a client by its learner's number.
+    pub fn get(&self, name: &str, names: &ClientNames) -> Option<String> {
+        let id = |v: Option<ClientId>| v.map(|v| names.number(v).to_string());
         let n = |v: Option<u64>| v.map(|v| v.to_string());
         match name {
             "client" => id(self.client),

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check::{Found, Why};
 use super::LessonId;
+use crate::view::ClientNames;
 
 /// The languages of the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,13 +131,13 @@ pub struct QuizText {
     pub options: BTreeMap<String, String>,
 }
 
-/// `template` with each `{name}` replaced by what the check found; a placeholder the check did
-/// not find stays as `…`.
-pub fn fill(template: &str, found: &Found) -> String {
+/// `template` with each `{name}` replaced by what the check found (a client by its number in
+/// `names`); a placeholder the check did not find stays as `…`.
+pub fn fill(template: &str, found: &Found, names: &ClientNames) -> String {
     fill_with(template, |name| {
         Found::PLACEHOLDERS
             .contains(&name)
-            .then(|| found.get(name).unwrap_or_else(|| "…".into()))
+            .then(|| found.get(name, names).unwrap_or_else(|| "…".into()))
     })
 }
 
@@ -186,17 +187,27 @@ mod tests {
     fn fill_names_what_was_found_and_marks_what_was_not() {
         let found = Found {
             client: Some(4),
+            other: Some(9),
             node: Some("/locks/sub0000000002".into()),
             ..Found::default()
         };
+        // Client 4 is the room's second lock client; 9 was never named in this run.
+        let mut names = ClientNames::default();
+        for client in [3, 4] {
+            names.apply(&crate::protocol::RoomEvent::ClientAdded {
+                client,
+                owner: None,
+            });
+        }
         assert_eq!(
             fill(
-                "client {client}'s watch on {node} fired; it watches {watched}",
-                &found
+                "client {client}'s watch on {node} fired; it watches {watched}; {other}",
+                &found,
+                &names
             ),
-            "client 4's watch on /locks/sub0000000002 fired; it watches …"
+            "client 2's watch on /locks/sub0000000002 fired; it watches …; #9"
         );
-        assert_eq!(fill("{not a name} {", &found), "{not a name} {");
+        assert_eq!(fill("{not a name} {", &found, &names), "{not a name} {");
     }
 
     #[test]
