@@ -278,12 +278,123 @@ impl RoomQuota {
     }
 }
 
+/// Who may stop and start the members of the ensemble every room shares (a room's own
+/// ensemble, lent for a lesson, is whoever runs the room's).
+#[derive(Clone, Debug)]
+pub struct MemberControl {
+    /// Pages from these addresses are the server's operator's (`--operators`): by default the
+    /// server's own machine, where `cargo xtask play` opens it.
+    pub operators: Vec<AddressRange>,
+    /// A classroom's teacher may too (`--teachers-stop-members`).
+    pub teachers: bool,
+}
+
+impl Default for MemberControl {
+    fn default() -> Self {
+        MemberControl {
+            operators: DEFAULT_OPERATORS
+                .iter()
+                .map(|r| r.parse().expect("a valid default range"))
+                .collect(),
+            teachers: false,
+        }
+    }
+}
+
+/// The operators' addresses unless told otherwise: the server's own machine.
+pub const DEFAULT_OPERATORS: [&str; 2] = ["127.0.0.0/8", "::1/128"];
+
+impl MemberControl {
+    /// Whether a page from `addr` with `role` may stop the shared ensemble's members.
+    pub fn allows(&self, addr: IpAddr, role: shared::classroom::Role) -> bool {
+        let addr = addr.to_canonical();
+        self.operators.iter().any(|r| r.contains(addr))
+            || (self.teachers && role == shared::classroom::Role::Teacher)
+    }
+}
+
+/// Addresses given as `address/prefix` (or one address): `127.0.0.0/8`, `192.168.1.20`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddressRange {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl AddressRange {
+    pub fn contains(&self, addr: IpAddr) -> bool {
+        let bits = |a: IpAddr| match a {
+            IpAddr::V4(v4) => (u128::from(u32::from(v4)) << 96, 32),
+            IpAddr::V6(v6) => (u128::from(v6), 128),
+        };
+        let ((net, width), (addr, addr_width)) = (bits(self.net), bits(addr.to_canonical()));
+        if width != addr_width {
+            return false;
+        }
+        let mask = match self.prefix {
+            0 => 0,
+            p => u128::MAX << (128 - u32::from(p)),
+        };
+        net & mask == addr & mask
+    }
+}
+
+impl std::str::FromStr for AddressRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (addr, prefix) = text.split_once('/').unwrap_or((text, ""));
+        let net: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{text}: not an IP address (e.g. 192.168.1.0/24)"))?;
+        let width = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            "" => width,
+            p => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= width)
+                .ok_or_else(|| format!("{text}: a prefix is 0 to {width}"))?,
+        };
+        Ok(AddressRange { net, prefix })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_operator_is_the_servers_own_machine_unless_told_and_a_teacher_if_allowed() {
+        use shared::classroom::Role;
+        let mut control = MemberControl::default();
+        assert!(control.allows(ip("127.0.0.1"), Role::Open));
+        assert!(control.allows(ip("::1"), Role::Open));
+        assert!(control.allows(ip("::ffff:127.0.0.1"), Role::Viewer));
+        assert!(!control.allows(ip("192.168.1.20"), Role::Open));
+        assert!(!control.allows(ip("192.168.1.20"), Role::Teacher));
+        control.teachers = true;
+        assert!(control.allows(ip("192.168.1.20"), Role::Teacher));
+        assert!(!control.allows(ip("192.168.1.20"), Role::Student));
+        control.operators = vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "2001:db8::7".parse().unwrap(),
+        ];
+        assert!(control.allows(ip("10.1.2.3"), Role::Open));
+        assert!(!control.allows(ip("11.1.2.3"), Role::Open));
+        assert!(control.allows(ip("2001:db8::7"), Role::Open));
+        assert!(!control.allows(ip("2001:db8::8"), Role::Open));
+        assert!(!control.allows(ip("127.0.0.1"), Role::Open));
+        for bad in ["10.0.0.0/33", "localhost", "::1/129", "1.2.3/8"] {
+            assert!(bad.parse::<AddressRange>().is_err(), "{bad}");
+        }
+        assert!("0.0.0.0/0"
+            .parse::<AddressRange>()
+            .unwrap()
+            .contains(ip("8.8.8.8")));
     }
 
     #[test]

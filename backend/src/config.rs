@@ -7,11 +7,12 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::admission::{
-    parse_origin, AdmissionSettings, DEFAULT_CLASSROOMS_PER_ADDRESS,
-    DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_ROOMS_PER_ADDRESS,
+    parse_origin, AddressRange, AdmissionSettings, MemberControl, DEFAULT_CLASSROOMS_PER_ADDRESS,
+    DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_OPERATORS, DEFAULT_ROOMS_PER_ADDRESS,
 };
 use crate::ensemble::EnsembleConfig;
 use crate::http::{default_ui_dir, ServerSettings};
+use crate::lesson_ensembles::{LessonEnsembles, DEFAULT_LESSON_ENSEMBLES, MAX_LESSON_ENSEMBLES};
 use crate::ws::{Limits, DEFAULT_FRAME_TIMEOUT_MS};
 use crate::zk::ZkSettings;
 
@@ -139,11 +140,40 @@ pub struct Config {
     #[arg(long, env = "ZKPLAY_DATA_DIR", default_value_os_t = default_data_dir())]
     pub data_dir: PathBuf,
 
+    /// Addresses whose pages may stop and start the members of the ensemble every room shares
+    /// (address/prefix, comma-separated; `none` for nobody). By default the server's own
+    /// machine: who runs it.
+    #[arg(long, env = "ZKPLAY_OPERATORS", value_delimiter = ',', default_values_t = DEFAULT_OPERATORS.map(String::from), value_parser = parse_operator)]
+    pub operators: Vec<String>,
+
+    /// A classroom's teacher may stop and start the shared ensemble's members too.
+    #[arg(long, env = "ZKPLAY_TEACHERS_STOP_MEMBERS")]
+    pub teachers_stop_members: bool,
+
+    /// Three-member ensembles the server starts for rooms whose lesson stops members (lesson
+    /// 6), one per room while it runs the lesson; a room waits in line when all are taken.
+    /// 0: such a lesson runs on the shared ensemble, for who may stop its members.
+    #[arg(long, env = "ZKPLAY_LESSON_ENSEMBLES", default_value_t = DEFAULT_LESSON_ENSEMBLES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=MAX_LESSON_ENSEMBLES as u64))]
+    pub lesson_ensembles: usize,
+
+    /// First client port of the lesson ensembles: each uses three, the next starts 10 on
+    /// (peers +100, elections +200).
+    #[arg(long, env = "ZKPLAY_LESSON_ENSEMBLE_PORT", default_value_t = 4190)]
+    pub lesson_ensemble_port: u16,
+
     /// The address students' devices reach this server at (`http://192.168.1.20:8080`), for
     /// the links and the QR code. Absent: the server's network address when it listens on
     /// every interface, else the address the teacher's page uses.
     #[arg(long, env = "ZKPLAY_PUBLIC_URL")]
     pub public_url: Option<String>,
+}
+
+/// An `--operators` entry: an address range, or `none`.
+fn parse_operator(text: &str) -> Result<String, String> {
+    match text {
+        "none" => Ok(String::new()),
+        range => range.parse::<AddressRange>().map(|_| range.to_string()),
+    }
 }
 
 /// `$XDG_DATA_HOME/zkplay`, or `~/.local/share/zkplay`, or `./zkplay-data`.
@@ -161,6 +191,24 @@ impl Config {
             client_port: self.zk_port,
             ..EnsembleConfig::classic()
         }
+    }
+
+    /// The lesson ensembles' ports must not be the shared ensemble's (each takes three ports
+    /// at +0, +100 and +200).
+    pub fn check_ports(&self) -> Result<(), String> {
+        let shared = i32::from(self.zk_port);
+        for k in 0..self.lesson_ensembles as i32 {
+            let first = i32::from(self.lesson_ensemble_port) + 10 * k;
+            if (first - shared).abs() < 3 || first + 2 > i32::from(u16::MAX) - 200 {
+                return Err(format!(
+                    "lesson ensemble {} would use ports {first}-{}, which clash with the shared \
+                     ensemble's at {shared} or run out; choose another --lesson-ensemble-port",
+                    k + 1,
+                    first + 2
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn server_settings(&self, zk_connect: String) -> ServerSettings {
@@ -196,6 +244,22 @@ impl Config {
             data_dir: Some(self.data_dir.clone()),
             public_url: self.public_url.clone(),
             ensemble: None,
+            member_control: MemberControl {
+                operators: self
+                    .operators
+                    .iter()
+                    .filter(|r| !r.is_empty())
+                    .filter_map(|r| r.parse().ok())
+                    .collect(),
+                teachers: self.teachers_stop_members,
+            },
+            lesson_ensembles: (self.lesson_ensembles > 0).then(|| {
+                let base = EnsembleConfig {
+                    client_port: self.lesson_ensemble_port,
+                    ..EnsembleConfig::classic()
+                };
+                LessonEnsembles::on_ports(&base, self.lesson_ensembles)
+            }),
         }
     }
 }

@@ -38,6 +38,8 @@ pub enum EnsembleError {
     },
     #[error("no member {0} in this ensemble")]
     NoSuchMember(usize),
+    #[error("the server is shutting down: no lesson ensemble starts")]
+    PoolClosed,
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
 }

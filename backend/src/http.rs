@@ -15,9 +15,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::admission::{Admission, AdmissionSettings};
+use crate::admission::{Admission, AdmissionSettings, MemberControl};
 use crate::classroom::{Classrooms, KeyCheck};
 use crate::ensemble::EnsembleControl;
+use crate::lesson_ensembles::LessonEnsembles;
 use crate::listener::{Listener, Peer};
 use crate::recordings::{RecordingStore, StoreError};
 use crate::room::{RoomSettings, Rooms};
@@ -63,6 +64,10 @@ pub struct ServerSettings {
     pub public_url: Option<String>,
     /// The ensemble zkplay started itself, if it did: its members can be stopped and started.
     pub ensemble: Option<EnsembleControl>,
+    /// Who may stop and start that ensemble's members, which every room shares.
+    pub member_control: MemberControl,
+    /// Ensembles lent to a room for a lesson that stops members (`--lesson-ensembles`).
+    pub lesson_ensembles: Option<LessonEnsembles>,
 }
 
 impl ServerSettings {
@@ -95,6 +100,8 @@ impl ServerSettings {
             data_dir: None,
             public_url: None,
             ensemble: None,
+            member_control: MemberControl::default(),
+            lesson_ensembles: None,
         }
     }
 }
@@ -113,10 +120,8 @@ pub struct AppState {
     pub info: ServerInfo,
     /// Turns true when the server stops; open WebSockets close.
     pub shutdown: watch::Receiver<bool>,
-    /// The ensemble as the probe last saw it.
-    pub ensemble: watch::Receiver<EnsembleView>,
-    /// The embedded ensemble's members, to stop and start.
-    pub members: Option<EnsembleControl>,
+    /// Who may stop and start the shared ensemble's members.
+    pub member_control: Arc<MemberControl>,
     pub recordings: Arc<RecordingStore>,
 }
 
@@ -436,6 +441,7 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     probe: tokio::task::JoinHandle<()>,
+    lesson_ensembles: Option<LessonEnsembles>,
 }
 
 impl Server {
@@ -468,11 +474,13 @@ impl Server {
             .map_err(std::io::Error::other)?;
         let course = crate::lesson::builtin_course().map_err(std::io::Error::other)?;
         let (ensemble_tx, ensemble) = watch::channel(EnsembleView::default());
+        let pool = settings.lesson_ensembles.clone();
         let rooms = Arc::new(Rooms::new(
             RoomSettings {
                 course: Arc::new(course),
                 ensemble: ensemble.clone(),
                 members: settings.ensemble.clone(),
+                lesson_ensembles: settings.lesson_ensembles.clone(),
                 idle_limit: settings.room_idle,
                 lesson_idle_limit: settings.lesson_room_idle,
                 zk: Arc::new(settings.zk),
@@ -507,8 +515,7 @@ impl Server {
             admission: Arc::new(Admission::new(&settings.admission)),
             info,
             shutdown: shutdown_rx.clone(),
-            ensemble,
-            members: settings.ensemble,
+            member_control: Arc::new(settings.member_control),
             recordings,
         };
         let app = router(state, settings.ui_dir);
@@ -527,6 +534,7 @@ impl Server {
             shutdown,
             task,
             probe,
+            lesson_ensembles: pool,
         })
     }
 
@@ -543,6 +551,15 @@ impl Server {
         let _ = self.shutdown.send(true);
         self.probe.abort();
         self.rooms.shutdown().await;
+        // The rooms gave back their own ensembles; their members stop before the server does.
+        if let Some(pool) = &self.lesson_ensembles {
+            if tokio::time::timeout(Duration::from_secs(20), pool.all_returned())
+                .await
+                .is_err()
+            {
+                tracing::warn!("lesson ensembles still stopping after 20 s");
+            }
+        }
         match self.task.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!("server ended with {e}"),

@@ -15,6 +15,7 @@ use shared::{EnsembleView, RoomEvent, RoomView, TimeMode, DEFAULT_SLOW_FACTOR};
 use tokio::sync::watch;
 
 use crate::ensemble::EnsembleControl;
+use crate::lesson_ensembles::LessonEnsembles;
 use crate::room::{RoomError, RoomHandle};
 
 /// How long Do it waits, in live time, for the room to settle after one intent, or for a
@@ -287,6 +288,8 @@ pub struct Runner {
     pub room: RoomHandle,
     pub members: Option<EnsembleControl>,
     pub ensemble: watch::Receiver<EnsembleView>,
+    /// Where a lesson that stops members gets an ensemble of the room's own.
+    pub lesson_ensembles: Option<LessonEnsembles>,
 }
 
 impl Runner {
@@ -483,12 +486,62 @@ impl Runner {
             why,
             message: None,
         };
-        let stops_members = lesson
-            .steps
-            .iter()
-            .flat_map(|s| &s.actions)
-            .any(|a| matches!(a, Action::StopMember { .. } | Action::StartMember { .. }));
-        if stops_members {
+        // A lesson that stops members runs on an ensemble of the room's own, where the server
+        // lends them; another lesson gives the room's own back.
+        let runner = match (lesson.stops_members(), &self.lesson_ensembles) {
+            (true, Some(pool)) => self
+                .on_own_ensemble(pool)
+                .await
+                .map_err(|(why, message)| Failure { step, why, message })?,
+            (false, Some(_)) => {
+                self.room
+                    .leave_own_ensemble()
+                    .await
+                    .map_err(|_| at_target(Why::Stuck))?;
+                self.clone()
+            }
+            (_, None) => self.clone(),
+        };
+        runner.replay_to(lesson, step).await
+    }
+
+    /// The runner on the room's own ensemble: lent now (waiting in line while every one is
+    /// taken) unless the room has one; the room moves onto it at its next reset.
+    async fn on_own_ensemble(
+        &self,
+        pool: &LessonEnsembles,
+    ) -> Result<Runner, (Why, Option<String>)> {
+        let stuck = |_| (Why::Stuck, None);
+        let parts = match self.room.own_ensemble().await.map_err(stuck)? {
+            Some(parts) => parts,
+            None => {
+                self.room.tell_busy(Busy::StartingEnsemble);
+                let room = self.room.clone();
+                let lease = pool
+                    .lease(|place| room.tell_busy(Busy::WaitingForEnsemble { place }))
+                    .await
+                    .map_err(|e| (Why::NoEnsemble, Some(e.to_string())))?;
+                self.room.tell_busy(Busy::Resetting);
+                self.room.adopt_ensemble(lease).await.map_err(stuck)?
+            }
+        };
+        let (members, ensemble) = parts;
+        Ok(Runner {
+            members,
+            ensemble,
+            ..self.clone()
+        })
+    }
+
+    /// Empties the room (onto the ensemble it moves to, if it moves) and does every step before
+    /// `step` again.
+    async fn replay_to(&self, lesson: &Lesson, step: usize) -> Result<(), Failure> {
+        let at_target = |why: Why| Failure {
+            step,
+            why,
+            message: None,
+        };
+        if lesson.stops_members() {
             self.start_stopped_members().await.map_err(at_target)?;
         }
         match tokio::time::timeout(SETTLE_LIMIT, self.room.lesson_reset()).await {

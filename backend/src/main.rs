@@ -17,6 +17,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
+    config.check_ports().map_err(anyhow::Error::msg)?;
     // Bind first: a busy port should fail before any JVM starts.
     let listener = TcpListener::bind(config.listen)
         .await

@@ -101,6 +101,7 @@ pub async fn probe(addresses: &[String], embedded: bool) -> EnsembleView {
         members,
         quorum,
         embedded,
+        own: false,
     }
 }
 

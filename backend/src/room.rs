@@ -24,6 +24,7 @@ use crate::classroom::{hex, random_bytes, Classrooms, KeyCheck};
 use crate::ensemble::EnsembleControl;
 use crate::gate::{Gate, GateError, Press};
 use crate::lesson::{Failure, LessonRun, Runner};
+use crate::lesson_ensembles::{LessonEnsemble, LessonEnsembles};
 use crate::zk;
 use crate::zk::app_client::AppClientTask;
 use crate::zk::app_server::AppServerTask;
@@ -72,6 +73,9 @@ pub struct RoomSettings {
     pub ensemble: watch::Receiver<EnsembleView>,
     /// zkplay's own ensemble, whose members a lesson may stop and start.
     pub members: Option<EnsembleControl>,
+    /// Ensembles lent to a room for a lesson that stops members; absent: such a lesson runs
+    /// on the shared ensemble, for who may stop its members.
+    pub lesson_ensembles: Option<LessonEnsembles>,
     /// A room no browser has watched for this long closes its sessions, deletes its nodes
     /// and ends (a lesson link makes a room each time it is opened).
     pub idle_limit: Duration,
@@ -136,6 +140,8 @@ pub enum RoomError {
     NoLesson,
     #[error("there is no lesson {0}")]
     NoSuchLesson(LessonId),
+    #[error("lesson {0} stops ZooKeeper servers, and this server lends no ensembles of a room's own (--lesson-ensembles 0): every room shares its servers, and only who runs the server stops them")]
+    SharedMembers(LessonId),
     #[error("the lesson has no step {0}")]
     NoSuchStep(usize),
     #[error("the lesson is busy: wait until it has done what it is doing")]
@@ -182,10 +188,30 @@ pub type ViewerId = u64;
 pub struct Subscription {
     pub snapshot: Frame,
     pub frames: broadcast::Receiver<Frame>,
+    /// The ensemble the room runs on, as its probe sees it.
+    pub ensemble: watch::Receiver<EnsembleView>,
 }
+
+/// An ensemble's members to stop and start, and whether they are the room's own.
+#[derive(Clone, Debug)]
+pub struct Members {
+    pub control: EnsembleControl,
+    pub own: bool,
+}
+
+/// The ensemble a lesson's runner works on: its members, and the probe's view of it.
+pub type WorldParts = (Option<EnsembleControl>, watch::Receiver<EnsembleView>);
 
 enum RoomCmd {
     Subscribe(oneshot::Sender<Subscription>),
+    /// The members of the ensemble the room runs on, if zkplay runs it.
+    Members(oneshot::Sender<Option<Members>>),
+    /// The room's own ensemble, if it has one.
+    OwnEnsemble(oneshot::Sender<Option<WorldParts>>),
+    /// The room moves onto this ensemble of its own at its next reset.
+    AdoptEnsemble(LessonEnsemble, oneshot::Sender<WorldParts>),
+    /// The room gives its own ensemble back at its next reset, and runs on the shared one.
+    LeaveOwnEnsemble(oneshot::Sender<()>),
     Join(JoinAs, oneshot::Sender<Result<Joined, RoomError>>),
     Leave(ViewerId),
     /// A student (by their connection) picks a name; answered with who they are now.
@@ -220,7 +246,7 @@ enum RoomCmd {
     ),
     Partition(ClientId, Duration, oneshot::Sender<Result<(), RoomError>>),
     SetSuspend(bool),
-    StartLesson(LessonId, oneshot::Sender<Result<(), RoomError>>),
+    StartLesson(LessonId, bool, oneshot::Sender<Result<(), RoomError>>),
     LessonDo(oneshot::Sender<Result<(), RoomError>>),
     LessonGoto(usize, oneshot::Sender<Result<(), RoomError>>),
     LeaveLesson,
@@ -262,6 +288,32 @@ impl RoomHandle {
 
     pub async fn subscribe(&self) -> Result<Subscription, RoomError> {
         self.ask(RoomCmd::Subscribe).await
+    }
+
+    /// The members of the ensemble the room runs on (its own, or the shared one).
+    pub async fn members(&self) -> Result<Option<Members>, RoomError> {
+        self.ask(RoomCmd::Members).await
+    }
+
+    pub(crate) async fn own_ensemble(&self) -> Result<Option<WorldParts>, RoomError> {
+        self.ask(RoomCmd::OwnEnsemble).await
+    }
+
+    pub(crate) async fn adopt_ensemble(
+        &self,
+        lease: LessonEnsemble,
+    ) -> Result<WorldParts, RoomError> {
+        self.ask(|tx| RoomCmd::AdoptEnsemble(lease, tx)).await
+    }
+
+    pub(crate) async fn leave_own_ensemble(&self) -> Result<(), RoomError> {
+        self.ask(RoomCmd::LeaveOwnEnsemble).await
+    }
+
+    /// Tells the room what its lesson waits for, without waiting for it to hear.
+    pub(crate) fn tell_busy(&self, busy: Busy) {
+        let (tx, _) = oneshot::channel();
+        let _ = self.cmds.try_send(RoomCmd::LessonBusy(Some(busy), tx));
     }
 
     /// A new connection watches the room as `join` says.
@@ -372,8 +424,15 @@ impl RoomHandle {
         self.send(RoomCmd::SetSuspend(on)).await
     }
 
-    pub async fn start_lesson(&self, lesson: LessonId) -> Result<(), RoomError> {
-        self.ask(|tx| RoomCmd::StartLesson(lesson, tx)).await?
+    /// Starts `lesson`; `stops_shared` says whether the page may stop the shared ensemble's
+    /// members, which a lesson that stops members needs where the server lends none.
+    pub async fn start_lesson(
+        &self,
+        lesson: LessonId,
+        stops_shared: bool,
+    ) -> Result<(), RoomError> {
+        self.ask(|tx| RoomCmd::StartLesson(lesson, stops_shared, tx))
+            .await?
     }
 
     pub async fn lesson_do(&self) -> Result<(), RoomError> {
@@ -626,6 +685,15 @@ struct RoomActor {
     events_tx: mpsc::UnboundedSender<Report>,
     tasks: JoinSet<()>,
     stop_observer: watch::Sender<bool>,
+    /// The ZooKeeper the room runs on.
+    world: World,
+    /// Bumped at each move to another ensemble, so that the loop watches the new one.
+    world_generation: u64,
+    /// Where the room goes at the end of its next reset: onto its own ensemble, or (`None`)
+    /// back to the shared one.
+    moving_to: Option<Option<LessonEnsemble>>,
+    /// The ensemble the room runs on, for its viewers.
+    ensemble_out: watch::Sender<EnsembleView>,
     /// Where the sessions' moves wait; with `clock`, the room's time.
     gate: Gate,
     /// How to let each waiting move go.
@@ -633,7 +701,6 @@ struct RoomActor {
     clock: watch::Sender<Clock>,
     /// Whether holders suspend while disconnected.
     suspend: watch::Sender<bool>,
-    ensemble: watch::Receiver<EnsembleView>,
     lesson: Option<LessonRun>,
     /// Set while the room empties itself for a lesson.
     resetting: Option<Resetting>,
@@ -655,6 +722,51 @@ struct RoomActor {
     /// Dropped when the actor ends: [`Rooms`] waits on it.
     _alive: watch::Sender<()>,
     history: History,
+}
+
+/// The ZooKeeper a room runs on: the server's, which every room shares, or an ensemble of
+/// its own, lent for a lesson that stops members.
+struct World {
+    zk: Arc<ZkSettings>,
+    ensemble: watch::Receiver<EnsembleView>,
+    members: Option<EnsembleControl>,
+    /// The room's own ensemble: dropped, its members stop and its slot is free.
+    own: Option<LessonEnsemble>,
+}
+
+impl World {
+    fn shared(settings: &RoomSettings) -> World {
+        World {
+            zk: settings.zk.clone(),
+            ensemble: settings.ensemble.clone(),
+            members: settings.members.clone(),
+            own: None,
+        }
+    }
+
+    fn own(settings: &RoomSettings, lease: LessonEnsemble) -> World {
+        World {
+            zk: Arc::new(ZkSettings {
+                connect: lease.connect.clone(),
+                ..(*settings.zk).clone()
+            }),
+            ensemble: lease.view.clone(),
+            members: Some(lease.control.clone()),
+            own: Some(lease),
+        }
+    }
+
+    fn parts(&self) -> WorldParts {
+        (self.members.clone(), self.ensemble.clone())
+    }
+
+    /// The probe's view, saying whose the ensemble is.
+    fn view(&self) -> EnsembleView {
+        EnsembleView {
+            own: self.own.is_some(),
+            ..self.ensemble.borrow().clone()
+        }
+    }
 }
 
 /// Emptying the room: every session closes, then the folders are swept.
@@ -691,9 +803,13 @@ impl RoomActor {
             }
             .run(),
         );
+        let world = World::shared(&settings);
         let mut actor = RoomActor {
             suspend: watch::channel(false).0,
-            ensemble: settings.ensemble.clone(),
+            ensemble_out: watch::channel(world.view()).0,
+            world,
+            world_generation: 0,
+            moving_to: None,
             lesson: None,
             resetting: None,
             waiters: Vec::new(),
@@ -745,10 +861,16 @@ impl RoomActor {
         mut cmds: mpsc::Receiver<RoomCmd>,
         mut events: mpsc::UnboundedReceiver<Report>,
     ) {
-        let mut ensemble = self.ensemble.clone();
+        let mut ensemble = self.world.ensemble.clone();
+        let mut watching = self.world_generation;
         let mut idle_check =
             tokio::time::interval((self.idle_limit() / 2).max(Duration::from_millis(50)));
         loop {
+            if watching != self.world_generation {
+                // The room moved to another ensemble: its probe's view is the one to follow.
+                (ensemble, watching) = (self.world.ensemble.clone(), self.world_generation);
+                ensemble.mark_changed();
+            }
             let due = self.gate.next_due();
             tokio::select! {
                 // Events first: a command answered from the view must see every event before it.
@@ -796,7 +918,37 @@ impl RoomActor {
                 let _ = reply.send(Subscription {
                     snapshot: self.snapshot(),
                     frames: self.frames.subscribe(),
+                    ensemble: self.ensemble_out.subscribe(),
                 });
+            }
+            RoomCmd::Members(reply) => {
+                let members = self.world.members.clone().map(|control| Members {
+                    control,
+                    own: self.world.own.is_some(),
+                });
+                let _ = reply.send(members);
+            }
+            RoomCmd::OwnEnsemble(reply) => {
+                let own = match &self.moving_to {
+                    Some(to) => to.is_some(),
+                    None => self.world.own.is_some(),
+                };
+                let parts = match &self.moving_to {
+                    Some(Some(lease)) => Some((Some(lease.control.clone()), lease.view.clone())),
+                    _ => own.then(|| self.world.parts()),
+                };
+                let _ = reply.send(parts);
+            }
+            RoomCmd::AdoptEnsemble(lease, reply) => {
+                let parts = (Some(lease.control.clone()), lease.view.clone());
+                self.moving_to = Some(Some(lease));
+                let _ = reply.send(parts);
+            }
+            RoomCmd::LeaveOwnEnsemble(reply) => {
+                if self.world.own.is_some() || matches!(self.moving_to, Some(Some(_))) {
+                    self.moving_to = Some(None);
+                }
+                let _ = reply.send(());
             }
             RoomCmd::Join(join, reply) => {
                 let _ = reply.send(self.join(join));
@@ -890,8 +1042,8 @@ impl RoomActor {
                 let _ = reply.send(self.cut_link(client, SessionCmd::Partition(cut)));
             }
             RoomCmd::SetSuspend(on) => self.set_suspend(on),
-            RoomCmd::StartLesson(id, reply) => {
-                let _ = reply.send(self.start_lesson(id));
+            RoomCmd::StartLesson(id, stops_shared, reply) => {
+                let _ = reply.send(self.start_lesson(id, stops_shared));
             }
             RoomCmd::LessonDo(reply) => {
                 let _ = reply.send(self.lesson_do());
@@ -903,6 +1055,11 @@ impl RoomActor {
                 if let Some(mut run) = self.lesson.take() {
                     run.stop_runner();
                     self.publish(RoomEvent::LessonChanged { progress: None });
+                }
+                // The lesson's own ensemble goes with it: the room empties onto the shared one.
+                if self.world.own.is_some() || matches!(self.moving_to, Some(Some(_))) {
+                    self.moving_to = Some(None);
+                    self.start_reset(oneshot::channel().0);
                 }
             }
             RoomCmd::LessonIdle(generation, result) => {
@@ -1009,6 +1166,8 @@ impl RoomActor {
             you: You {
                 member,
                 token: student.and(join.token),
+                // The connection knows where it comes from; it says.
+                stops_members: false,
             },
         })
     }
@@ -1037,7 +1196,11 @@ impl RoomActor {
         let member = *member;
         self.publish(RoomEvent::StudentJoined { student, name });
         self.presence_changed();
-        Ok(You { member, token })
+        Ok(You {
+            member,
+            token,
+            stops_members: false,
+        })
     }
 
     /// Someone came or went: viewers are told soon, with whatever else changes by then.
@@ -1068,8 +1231,7 @@ impl RoomActor {
     async fn remove_nodes(&self) {
         let room = &self.view.room;
         for attempt in 1..=3 {
-            let removed =
-                tokio::time::timeout(SWEEP_LIMIT, zk::remove_room(&self.settings.zk, room));
+            let removed = tokio::time::timeout(SWEEP_LIMIT, zk::remove_room(&self.world.zk, room));
             match removed.await {
                 Ok(Ok(())) => return,
                 Ok(Err(e)) => {
@@ -1111,8 +1273,11 @@ impl RoomActor {
     }
 
     fn ensemble_changed(&mut self) {
+        self.ensemble_out.send_replace(self.world.view());
         let moved = match &mut self.lesson {
-            Some(run) => run.recheck(&self.view, &self.ensemble.borrow()).is_some(),
+            Some(run) => run
+                .recheck(&self.view, &self.world.ensemble.borrow())
+                .is_some(),
             None => false,
         };
         if moved {
@@ -1126,7 +1291,7 @@ impl RoomActor {
         if self.waiters.is_empty() {
             return;
         }
-        let ensemble = self.ensemble.borrow();
+        let ensemble = self.world.ensemble.borrow();
         let waiters = std::mem::take(&mut self.waiters);
         for waiter in waiters {
             // A runner that was stopped waits no more.
@@ -1154,17 +1319,21 @@ impl RoomActor {
         }
     }
 
-    fn start_lesson(&mut self, id: LessonId) -> Result<(), RoomError> {
+    fn start_lesson(&mut self, id: LessonId, stops_shared: bool) -> Result<(), RoomError> {
         let lesson = self
             .settings
             .course
             .lesson(id)
             .cloned()
             .ok_or(RoomError::NoSuchLesson(id))?;
+        let lent = self.settings.lesson_ensembles.is_some();
+        if lesson.stops_members() && !lent && !stops_shared && self.settings.members.is_some() {
+            return Err(RoomError::SharedMembers(id));
+        }
         if let Some(mut old) = self.lesson.take() {
             old.stop_runner();
         }
-        let ensemble = self.ensemble.borrow().clone();
+        let ensemble = self.world.ensemble.borrow().clone();
         self.lesson = Some(LessonRun::new(lesson, &self.view, &ensemble));
         self.publish_progress();
         self.spawn_runner(|runner, lesson| async move { runner.go_to(&lesson, 0).await });
@@ -1222,8 +1391,9 @@ impl RoomActor {
         };
         let runner = Runner {
             room: RoomHandle { cmds },
-            members: self.settings.members.clone(),
-            ensemble: self.ensemble.clone(),
+            members: self.world.members.clone(),
+            ensemble: self.world.ensemble.clone(),
+            lesson_ensembles: self.settings.lesson_ensembles.clone(),
         };
         let lesson = run.lesson().clone();
         let generation = run.next_generation();
@@ -1341,7 +1511,7 @@ impl RoomActor {
         match reset.stage {
             ResetStage::Closing if self.sessions.is_empty() => {
                 reset.stage = ResetStage::Sweeping;
-                let zk = self.settings.zk.clone();
+                let zk = self.world.zk.clone();
                 let (room, events) = (self.view.room.clone(), self.events_tx.clone());
                 self.tasks.spawn(async move {
                     let mut swept = Err(String::new());
@@ -1369,10 +1539,37 @@ impl RoomActor {
             ResetStage::Swept
                 if self.view.locks.nodes.is_empty() && self.view.registry.nodes.is_empty() =>
             {
+                if let Some(to) = self.moving_to.take() {
+                    self.move_to(to);
+                }
                 self.finish_reset();
             }
             _ => {}
         }
+    }
+
+    /// The room, empty, runs on another ensemble from now on: its own (`Some`), or the shared
+    /// one again, its own given back (its members stop).
+    fn move_to(&mut self, to: Option<LessonEnsemble>) {
+        let _ = self.stop_observer.send(true);
+        self.world = match to {
+            Some(lease) => World::own(&self.settings, lease),
+            None => World::shared(&self.settings),
+        };
+        self.world_generation += 1;
+        let (stop, stop_rx) = watch::channel(false);
+        self.stop_observer = stop;
+        self.tasks.spawn(
+            Observer {
+                room: self.view.room.clone(),
+                zk: self.world.zk.clone(),
+                events: self.events_tx.clone(),
+                stop: stop_rx,
+            }
+            .run(),
+        );
+        self.ensemble_out.send_replace(self.world.view());
+        tracing::info!(room = %self.view.room, connect = %self.world.zk.connect, "the room moves to another ensemble");
     }
 
     /// The room is empty: it starts afresh (client numbers from 1), with the lesson's setup.
@@ -1411,7 +1608,7 @@ impl RoomActor {
             // Emptied by its teacher, the room is as new: with the seed's one AppClient.
             tracing::warn!("no app client in the emptied room: {e}");
         }
-        let ensemble = self.ensemble.borrow().clone();
+        let ensemble = self.world.ensemble.borrow().clone();
         if let Some(run) = &mut self.lesson {
             run.restart(&self.view, &ensemble);
             self.publish_progress();
@@ -1428,7 +1625,7 @@ impl RoomActor {
         Session::new(
             id,
             self.view.room.clone(),
-            self.settings.zk.clone(),
+            self.world.zk.clone(),
             self.events_tx.clone(),
             rx,
             self.clock.subscribe(),
@@ -1679,7 +1876,13 @@ impl RoomActor {
         let moved = match &mut self.lesson {
             // Borrowed, not cloned: this runs for every event of a lesson's room.
             Some(run) => run
-                .observe(seq, at_ms, &event, &self.view, &self.ensemble.borrow())
+                .observe(
+                    seq,
+                    at_ms,
+                    &event,
+                    &self.view,
+                    &self.world.ensemble.borrow(),
+                )
                 .is_some(),
             None => false,
         };

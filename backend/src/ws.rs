@@ -19,10 +19,10 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared::classroom::{student_name, Forbidden, Member, Need, Role, STUDENT_NAME_MAX_CHARS};
 use shared::{
-    is_valid_room_name, is_valid_server_name, ClientMsg, EnsembleView, ErrorCode, ServerMsg,
-    MAX_HOLD_MS, MAX_PAUSE_MS, PROTOCOL_VERSION, SLOW_FACTORS,
+    is_valid_room_name, is_valid_server_name, ClientMsg, ErrorCode, ServerMsg, MAX_HOLD_MS,
+    MAX_PAUSE_MS, PROTOCOL_VERSION, SLOW_FACTORS,
 };
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use crate::admission::ConnectionSlot;
@@ -98,6 +98,7 @@ impl From<RoomError> for Rejection {
             | RoomError::Resetting
             | RoomError::LinkBusy(_) => ErrorCode::InvalidState,
             RoomError::NoSuchLesson(_) | RoomError::NoSuchStep(_) => ErrorCode::InvalidMessage,
+            RoomError::SharedMembers(_) => ErrorCode::Forbidden,
             RoomError::StudentLimit(_) => ErrorCode::StudentLimit,
             RoomError::NoSuchRoom | RoomError::NoSuchClassroom(_) => ErrorCode::NoSuchRoom,
             RoomError::TooManyStudents(_) => ErrorCode::RoomFull,
@@ -380,7 +381,7 @@ async fn serve(sink: &mut Sink, stream: &mut Stream, app: &AppState, peer: &Peer
     };
     let (out_tx, out_rx) = mpsc::channel(64);
     let ending = tokio::select! {
-        ending = write_half(sink, room.clone(), out_rx, app.ensemble.clone()) => ending,
+        ending = write_half(sink, room.clone(), out_rx) => ending,
         ending = read_half(stream, room, joined, out_tx, app, peer) => ending,
         _ = shutdown.changed() => shutting_down(),
     };
@@ -504,7 +505,10 @@ async fn hello(
             Err(rejection) => Err(rejection),
         };
         match answer {
-            Ok((name, room, joined, wrong_key)) => {
+            Ok((name, room, mut joined, wrong_key)) => {
+                joined.you.stops_members = app
+                    .member_control
+                    .allows(peer.addr.ip(), joined.you.member.role);
                 // From here on the room counts this connection: it is told when it goes,
                 // however the connection ends.
                 let leaving = Leaving {
@@ -543,13 +547,12 @@ async fn write_half(
     sink: &mut Sink,
     room: RoomHandle,
     mut out: mpsc::Receiver<Outgoing>,
-    mut ensemble: watch::Receiver<EnsembleView>,
 ) -> Ending {
     let room_ended = || Ending::Internal("the room ended under this connection".into());
     let Ok(first) = room.subscribe().await else {
         return room_ended();
     };
-    let mut frames = first.frames;
+    let (mut frames, mut ensemble) = (first.frames, first.ensemble);
     let mut next = Some(first.snapshot);
     // The ensemble as it is now goes right after the snapshot.
     ensemble.mark_changed();
@@ -660,7 +663,7 @@ async fn read_half(
                 Ok(msg) => {
                     let member = joined.you.member;
                     match allowed(member, &msg, &room).await {
-                        Ok(()) => act(msg, member, &mut joined, &room, &out, app).await,
+                        Ok(()) => act(msg, member, &mut joined, &room, &out).await,
                         Err(refused) => Err(refused),
                     }
                 }
@@ -699,9 +702,7 @@ async fn act(
     joined: &mut Joined,
     room: &RoomHandle,
     out: &mpsc::Sender<Outgoing>,
-    app: &AppState,
 ) -> Result<(), Rejection> {
-    let members = app.members.as_ref();
     // What a student adds is theirs.
     let owner = member.student;
     match msg {
@@ -710,7 +711,9 @@ async fn act(
             "already joined a room; open a new connection for another",
         )),
         ClientMsg::SetName { name } => {
+            let stops_members = joined.you.stops_members;
             joined.you = room.name_student(joined.viewer, name).await?;
+            joined.you.stops_members = stops_members;
             let you = encode(&ServerMsg::You {
                 you: joined.you.clone(),
             });
@@ -748,21 +751,33 @@ async fn act(
             .await
             .map_err(Into::into),
         ClientMsg::SetSuspendOnDisconnect { on } => room.set_suspend(on).await.map_err(Into::into),
-        ClientMsg::StartLesson { lesson } => room.start_lesson(lesson).await.map_err(Into::into),
+        ClientMsg::StartLesson { lesson } => room
+            .start_lesson(lesson, joined.you.stops_members)
+            .await
+            .map_err(Into::into),
         ClientMsg::LessonDo => room.lesson_do().await.map_err(Into::into),
         ClientMsg::LessonGoto { step } => room.lesson_goto(step).await.map_err(Into::into),
         ClientMsg::LeaveLesson => room.leave_lesson().await.map_err(Into::into),
         ClientMsg::StopMember { member } | ClientMsg::StartMember { member } => {
-            let Some(members) = members else {
+            let Some(members) = room.members().await? else {
                 return Err(Rejection::new(
                     ErrorCode::NoSuchMember,
                     "this server uses an ensemble it did not start (--zk); it cannot stop its members",
                 ));
             };
+            // The room's own ensemble is whoever runs the room's; the shared one is the
+            // operator's, and allowed teachers'.
+            if !members.own && !joined.you.stops_members {
+                return Err(Rejection::new(
+                    ErrorCode::Forbidden,
+                    "every room on this server shares these ZooKeeper servers: only who runs the \
+                     server stops them; lesson 6 stops servers of your own",
+                ));
+            }
             let done = if matches!(msg, ClientMsg::StopMember { .. }) {
-                members.stop_member(member as usize).await
+                members.control.stop_member(member as usize).await
             } else {
-                members.start_member(member as usize).await
+                members.control.start_member(member as usize).await
             };
             done.map_err(|e| Rejection::new(ErrorCode::NoSuchMember, e.to_string()))
         }

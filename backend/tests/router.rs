@@ -30,6 +30,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
                 course: Arc::new(backend::lesson::builtin_course().unwrap()),
                 ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
                 members: None,
+                lesson_ensembles: None,
                 idle_limit: std::time::Duration::from_secs(600),
                 lesson_idle_limit: std::time::Duration::from_secs(120),
                 student_clients: 3,
@@ -53,8 +54,7 @@ fn app(ui: &std::path::Path) -> axum::Router {
             public_url: None,
         },
         shutdown: tokio::sync::watch::channel(false).1,
-        ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
-        members: None,
+        member_control: Arc::new(Default::default()),
         recordings: Arc::new(backend::recordings::RecordingStore::new(None, 1, 1024)),
     };
     router(state, ui.to_path_buf())

@@ -117,10 +117,29 @@ pub fn clients_in_order(view: &RoomView) -> Vec<ClientId> {
         .collect()
 }
 
+/// The clients ↑ and ↓ walk: the queue's, which the stage shows first, so that a projected
+/// selection never lands on a card far below it; the registry's (servers, then app clients)
+/// when the stage is about the registry (`registry`), or when no lock client runs.
+fn walked(view: &RoomView, registry: bool) -> Vec<ClientId> {
+    let all = clients_in_order(view);
+    let locks = view.locks.clients.len().min(all.len());
+    let (queue, rest) = all.split_at(locks);
+    match (registry, queue.is_empty()) {
+        (true, _) => rest.iter().chain(queue).copied().collect(),
+        (false, false) => queue.to_vec(),
+        (false, true) => rest.to_vec(),
+    }
+}
+
 /// The client ↑ (`down: false`) or ↓ selects after `selected`: the next one along, wrapping;
-/// the first (or last) when none is selected or the selected one has gone.
-pub fn select_next(view: &RoomView, selected: Option<ClientId>, down: bool) -> Option<ClientId> {
-    let order = clients_in_order(view);
+/// the first (or last) when none is selected or the selected one has gone (see [`walked`]).
+pub fn select_next(
+    view: &RoomView,
+    selected: Option<ClientId>,
+    down: bool,
+    registry: bool,
+) -> Option<ClientId> {
+    let order = walked(view, registry);
     let at = selected.and_then(|s| order.iter().position(|c| *c == s));
     let n = order.len();
     let next = match (at, down) {
@@ -195,17 +214,28 @@ mod tests {
     fn the_arrows_walk_the_clients_in_the_order_the_page_shows_them() {
         let view = room();
         assert_eq!(clients_in_order(&view), [3, 1, 2, 4]);
-        assert_eq!(select_next(&view, None, true), Some(3));
-        assert_eq!(select_next(&view, None, false), Some(4));
-        assert_eq!(select_next(&view, Some(3), true), Some(1));
-        assert_eq!(select_next(&view, Some(4), true), Some(3), "it wraps");
-        assert_eq!(select_next(&view, Some(3), false), Some(4));
+        // The queue's clients, not server 4 below the stage.
+        assert_eq!(select_next(&view, None, true, false), Some(3));
+        assert_eq!(select_next(&view, None, false, false), Some(2));
+        assert_eq!(select_next(&view, Some(3), true, false), Some(1));
         assert_eq!(
-            select_next(&view, Some(99), true),
+            select_next(&view, Some(2), true, false),
+            Some(3),
+            "it wraps"
+        );
+        assert_eq!(select_next(&view, Some(3), false, false), Some(2));
+        assert_eq!(
+            select_next(&view, Some(99), true, false),
             Some(3),
             "a client that left"
         );
-        assert_eq!(select_next(&RoomView::default(), Some(1), true), None);
+        // A lesson about the registry walks its clients first.
+        assert_eq!(select_next(&view, None, true, true), Some(4));
+        assert_eq!(select_next(&view, Some(4), true, true), Some(3));
+        assert_eq!(
+            select_next(&RoomView::default(), Some(1), true, false),
+            None
+        );
     }
 
     #[test]

@@ -176,6 +176,15 @@ pub fn busy_text(busy: Busy, panel: &PanelTexts) -> String {
             },
             &ClientNames::default(),
         ),
+        Busy::WaitingForEnsemble { place } => fill(
+            &panel.waiting_for_ensemble,
+            &Found {
+                count: Some(place as u64),
+                ..Found::default()
+            },
+            &ClientNames::default(),
+        ),
+        Busy::StartingEnsemble => panel.starting_ensemble.clone(),
     }
 }
 

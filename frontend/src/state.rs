@@ -34,6 +34,10 @@ pub struct AppState {
     /// Who the page is in its room; until the server says, as in an open room (the server
     /// refuses what the role may not do anyway).
     pub member: Member,
+    /// The page may stop and start the members of the ensemble every room shares.
+    pub stops_members: bool,
+    /// A key that acts on the selected client found none: the page says how to select one.
+    pub needs_selection: bool,
     /// The classroom just made here: its teacher's key is shown once, in the teacher's link.
     pub new_key: Option<String>,
     /// The room as the server streams it; `None` until the first snapshot.
@@ -87,6 +91,8 @@ impl Default for AppState {
             connection: Connection::Connecting,
             server: None,
             member: Member::OPEN,
+            stops_members: false,
+            needs_selection: false,
             new_key: None,
             view: None,
             last_error: None,
@@ -116,6 +122,8 @@ pub enum Action {
     DismissError,
     /// Light a client's line in the code panel (`None`: no one's).
     Select(Option<ClientId>),
+    /// A key that acts on the selected client was pressed with none selected.
+    NeedsSelection,
     CourseLoaded(Rc<CourseOutline>),
     /// Texts fetched for a language (kept only if it is still the page's).
     TextsLoaded(Lang, Rc<LessonTexts>),
@@ -163,8 +171,12 @@ impl Reducible for AppState {
             Action::Server(ServerMsg::Welcome { server, you, .. }) => {
                 next.server = Some(server);
                 next.member = you.member;
+                next.stops_members = you.stops_members;
             }
-            Action::Server(ServerMsg::You { you }) => next.member = you.member,
+            Action::Server(ServerMsg::You { you }) => {
+                next.member = you.member;
+                next.stops_members = you.stops_members;
+            }
             Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(Rc::new(*view)),
             Action::Server(ServerMsg::Event { seq, at_ms, event }) => match &mut next.view {
                 // After a resync the stream may repeat events the snapshot already holds.
@@ -287,7 +299,11 @@ impl Reducible for AppState {
                 next.last_error = None;
                 next.clients_reset = false;
             }
-            Action::Select(client) => next.selected = client,
+            Action::Select(client) => {
+                next.selected = client;
+                next.needs_selection = false;
+            }
+            Action::NeedsSelection => next.needs_selection = true,
         }
         Rc::new(next)
     }
@@ -577,5 +593,15 @@ mod tests {
             .reduce(Action::TextsLoaded(Lang::En, texts))
             .texts
             .is_some());
+    }
+
+    #[test]
+    fn a_key_with_nothing_selected_asks_for_a_selection_until_one_is_made() {
+        let state = Rc::new(AppState::default());
+        let asked = state.reduce(Action::NeedsSelection);
+        assert!(asked.needs_selection);
+        let chosen = asked.reduce(Action::Select(Some(3)));
+        assert!(!chosen.needs_selection);
+        assert_eq!(chosen.selected, Some(3));
     }
 }

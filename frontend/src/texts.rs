@@ -70,6 +70,9 @@ sections! {
         Resource: "resource",
         Fencing: "fencing",
         Ensemble: "ensemble",
+        EnsembleShared: "ensemble_shared",
+        EnsembleOwn: "ensemble_own",
+        EnsembleNotYours: "ensemble_not_yours",
         NoQuorum: "no_quorum",
         StopMember: "stop_member",
         StartMember: "start_member",
@@ -175,6 +178,8 @@ sections! {
         ToggleTitle: "toggle_title",
         Selected: "selected",
         NoneSelected: "none_selected",
+        /// C, K or F pressed with no client selected.
+        NeedsSelection: "needs_selection",
     }
 
     /// Recordings: download, store, open, and the replay's controls.

@@ -609,18 +609,19 @@ async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
         watches: Some(2),
         outstanding: Some(0),
     };
-    let render = |ensemble: EnsembleView| async move {
+    let render = |ensemble: EnsembleView, stops_shared: bool| async move {
         let root = mount_point();
         let props = EnsembleProps {
             ensemble,
             lang: Lang::En,
             link: ServerLink::detached(),
+            stops_shared,
         };
         yew::Renderer::<EnsemblePanel>::with_root_and_props(root.clone(), props).render();
         yew::scheduler::flush().await;
         root
     };
-    let root = render(EnsembleView {
+    let three = EnsembleView {
         members: vec![
             member(1, MemberMode::Follower),
             member(2, MemberMode::Leader),
@@ -628,8 +629,9 @@ async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
         ],
         quorum: true,
         embedded: true,
-    })
-    .await;
+        own: true,
+    };
+    let root = render(three.clone(), false).await;
     assert_eq!(
         attrs(&root, "[data-testid=zk-member]", "data-member"),
         ["1", "2", "3"]
@@ -642,26 +644,45 @@ async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
         .query_selector("[data-testid=no-quorum]")
         .unwrap()
         .is_none());
-    // zkplay's own ensemble: running members can be stopped, stopped ones started.
-    assert_eq!(
+    // The room's own ensemble: running members can be stopped, stopped ones started.
+    let stops = |root: &web_sys::Element| {
         root.query_selector_all("[data-testid=zk-member] [data-testid=stop-member]")
             .unwrap()
-            .length(),
-        2
-    );
+            .length()
+    };
+    assert_eq!(stops(&root), 2);
     assert!(root
         .query_selector("[data-member=\"3\"] [data-testid=start-member]")
         .unwrap()
         .is_some());
-    let lost = render(EnsembleView {
-        members: vec![
-            member(1, MemberMode::Looking),
-            member(2, MemberMode::Down),
-            member(3, MemberMode::Down),
-        ],
-        quorum: false,
-        embedded: true,
-    })
+    // The one every room shares: no Stop for a page that may not, and it says why.
+    let shared = EnsembleView {
+        own: false,
+        ..three
+    };
+    let root = render(shared.clone(), false).await;
+    assert_eq!(stops(&root), 0);
+    let whose = texts(&root, "[data-testid=ensemble-whose]");
+    assert!(
+        whose[0].contains("Every room") && whose[0].contains("Only who runs the server"),
+        "{whose:?}"
+    );
+    // The operator's page may.
+    let root = render(shared, true).await;
+    assert_eq!(stops(&root), 2);
+    let lost = render(
+        EnsembleView {
+            members: vec![
+                member(1, MemberMode::Looking),
+                member(2, MemberMode::Down),
+                member(3, MemberMode::Down),
+            ],
+            quorum: false,
+            embedded: true,
+            own: false,
+        },
+        true,
+    )
     .await;
     assert!(lost
         .query_selector("[data-testid=no-quorum]")

@@ -62,6 +62,17 @@ pub struct Lesson {
     pub steps: Vec<Step>,
 }
 
+impl Lesson {
+    /// Whether a step stops or starts ZooKeeper members (so the lesson needs an ensemble it
+    /// may stop).
+    pub fn stops_members(&self) -> bool {
+        self.steps
+            .iter()
+            .flat_map(|s| &s.actions)
+            .any(|a| matches!(a, Action::StopMember { .. } | Action::StartMember { .. }))
+    }
+}
+
 /// The room a lesson starts from: empty, with these settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -444,4 +455,9 @@ pub enum Busy {
     Resetting,
     /// Doing an earlier step again on the way back to the chosen one.
     Replaying { step: usize },
+    /// Waiting for an ensemble of the room's own (the lesson stops members): every one the
+    /// server lends is taken; `place` 1 is next.
+    WaitingForEnsemble { place: usize },
+    /// Starting the room's own three members.
+    StartingEnsemble,
 }

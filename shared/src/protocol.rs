@@ -143,6 +143,10 @@ pub struct EnsembleView {
     pub quorum: bool,
     /// True when zkplay started the ensemble itself (and so may stop and start members).
     pub embedded: bool,
+    /// True when it is the room's own, started for its lesson and stopped when the room gives
+    /// it back: whoever runs the room may stop its members. Else every room shares it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own: bool,
 }
 
 /// One ZooKeeper server.
@@ -196,6 +200,11 @@ impl MemberMode {
 pub struct You {
     #[serde(flatten)]
     pub member: Member,
+    /// This page may stop and start the members of the ensemble every room shares: it runs on
+    /// the server's own machine (`--operators`), or is a classroom's teacher on a server that
+    /// lets teachers (`--teachers-stop-members`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stops_members: bool,
     /// A student's token: the page keeps it and sends it in its next hello to this room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -510,6 +519,49 @@ pub enum RoomEvent {
 }
 
 impl RoomEvent {
+    /// The client of this room the event is about, if one is (a violation's two are not one).
+    pub fn client(&self) -> Option<ClientId> {
+        use RoomEvent::*;
+        match self {
+            ClientAdded { client, .. }
+            | ServerAdded { client, .. }
+            | AppClientAdded { client }
+            | ClientConnected { client, .. }
+            | NodeCreatedByClient { client, .. }
+            | ChildrenListed { client, .. }
+            | WatchSet { client, .. }
+            | WatchFired { client, .. }
+            | LockGained { client, .. }
+            | LockReleased { client, .. }
+            | ClientError { client, .. }
+            | ClientClosed { client, .. }
+            | SessionChanged { client, .. }
+            | ResourceWritten { client, .. }
+            | LinkChanged { client, .. }
+            | ServerListUpdated { client, .. }
+            | LockSuspended { client, .. }
+            | LockResumed { client, .. }
+            | PartitionChanged { client, .. }
+            | MoveReleased { client, .. } => Some(*client),
+            MovePending { pending } => Some(pending.client),
+            // The earlier run's id, not this room's.
+            EarlierSession { .. }
+            | ZnodeAdded { .. }
+            | ZnodeRead { .. }
+            | ZnodeRemoved { .. }
+            | FencingChanged { .. }
+            | HoldChanged { .. }
+            | RecipeChanged { .. }
+            | Violation { .. }
+            | SuspendChanged { .. }
+            | RoomReset
+            | LessonChanged { .. }
+            | TimeChanged { .. }
+            | StudentJoined { .. }
+            | PresenceChanged { .. } => None,
+        }
+    }
+
     /// A `children_listed` event for a sorted listing: its first [`LISTED_NAMES_MAX`] names,
     /// and the count.
     pub fn children_listed(client: ClientId, dir: &str, sorted: &[String]) -> RoomEvent {

@@ -156,6 +156,7 @@ fn welcome_error_and_snapshot() {
                     student: Some(2),
                 },
                 token: Some("t0ken".into()),
+                stops_members: false,
             },
         },
         json!({"type": "welcome", "protocol": 1, "room": "main", "server": {
@@ -169,9 +170,10 @@ fn welcome_error_and_snapshot() {
             you: You {
                 member: classroom::Member::OPEN,
                 token: None,
+                stops_members: true,
             },
         },
-        json!({"type": "you", "you": {"role": "open"}}),
+        json!({"type": "you", "you": {"role": "open", "stops_members": true}}),
     );
     assert_wire(
         &ServerMsg::Error {
@@ -601,6 +603,7 @@ fn the_ensemble() {
                 ],
                 quorum: true,
                 embedded: true,
+                own: true,
             },
         },
         json!({"type": "ensemble", "ensemble": {"members": [
@@ -608,6 +611,6 @@ fn the_ensemble() {
              "znodes": 12, "watches": 3, "outstanding": 0},
             {"id": 2, "address": "127.0.0.1:4181", "mode": "down", "connections": null,
              "znodes": null, "watches": null, "outstanding": null}],
-            "quorum": true, "embedded": true}}),
+            "quorum": true, "embedded": true, "own": true}}),
     );
 }

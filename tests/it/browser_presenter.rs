@@ -128,14 +128,17 @@ async fn presenter_mode_by_the_keyboard_alone_through_a_hand_off() {
             .client
             .find(Locator::Css(&format!("[data-path=\"{}\"]", nodes[0].0)))
             .await?;
-        let holder = holder_card
-            .attr("data-client")
-            .await?
-            .context("the holder's client")?;
+        // The line names the holder as its card does ("client 1"), and the card is marked.
+        let who = holder_card.find(Locator::Css(".who")).await?.text().await?;
+        let holder = who.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
         ensure!(
-            selected.ends_with(&holder),
-            "{selected:?} is not client {holder}"
+            holder_card
+                .attr("class")
+                .await?
+                .is_some_and(|c| c.contains("selected")),
+            "the holder's card is not marked selected"
         );
+        ensure!(selected.ends_with(&holder), "{selected:?} is not {holder}");
         browser.press("c").await?;
         let waiter = (nodes[1].0.clone(), "holding".to_string());
         browser

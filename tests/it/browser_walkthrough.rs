@@ -293,6 +293,19 @@ async fn look_at_cards(b: &Browser, phone: &Browser, room: &str, outsider: &Clie
     b.press("p").await?;
     b.wait_for_testid("selected-client").await?;
     cards_readable(b, "1920-presenter-en", &want, &[]).await?;
+    // Projected, a row holds three cards: the queue of ten is four rows, not five.
+    let first_row = script(
+        b,
+        "const tops = [...document.querySelectorAll('[data-testid=lock-node]')] \
+           .map(c => Math.round(c.getBoundingClientRect().top)); \
+         return tops.filter(t => t === Math.min(...tops)).length;",
+        vec![],
+    )
+    .await?;
+    ensure!(
+        first_row.as_u64() >= Some(3),
+        "presenter mode at 1920 fits {first_row} cards in a row"
+    );
     switch_language(b, "zh").await?;
     cards_readable(b, "1920-presenter-zh", &want, &[]).await?;
     b.press("p").await?;
@@ -493,6 +506,13 @@ async fn the_keys_the_page_uses_do_not_scroll_it() {
             at.iter().any(|y| *y > 0.0),
             "nothing on the page scrolled: {at:?}"
         );
+        // C with no client selected says how to select one, and crashes nothing.
+        b.press("c").await?;
+        b.wait_for_testid("needs-selection").await?;
+        ensure!(
+            b.lock_nodes().await?.len() == 3,
+            "C with nothing selected acted on a client"
+        );
         for (key, what) in [
             (" ", "Space: step mode"),
             ("\u{E015}", "↓: select a client"),
@@ -511,6 +531,22 @@ async fn the_keys_the_page_uses_do_not_scroll_it() {
             ensure!(now == at, "{what} moved the page from {at:?} to {now:?}");
         }
         b.screenshot("walkthrough-keys").await?;
+        // ↑ and ↓ selected a client of the queue: the hint is gone, and the selection is a
+        // card on the stage (the room's AppClient, in the registry below, is not walked).
+        ensure!(
+            b.client
+                .find_all(Locator::Css("[data-testid=needs-selection]"))
+                .await?
+                .is_empty(),
+            "the hint stayed after a client was selected"
+        );
+        ensure!(
+            !b.client
+                .find_all(Locator::Css("[data-testid=lock-node].selected"))
+                .await?
+                .is_empty(),
+            "↑ / ↓ selected no card of the queue"
+        );
         Ok(())
     })
     .await;

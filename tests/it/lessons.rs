@@ -539,6 +539,11 @@ async fn by_do_it_alone(viewer: &mut Viewer, id: u8) -> Vec<shared::lesson::Chec
         (p.lesson == LessonId(id)).then_some(())
     })
     .await;
+    every_step_by_do_it(viewer, id).await
+}
+
+/// Does every step of the room's lesson `id`, set up, by Do it; returns each step's check.
+async fn every_step_by_do_it(viewer: &mut Viewer, id: u8) -> Vec<shared::lesson::CheckReport> {
     let steps = viewer.view.lesson.as_ref().unwrap().steps.len();
     for step in 0..steps {
         viewer.send(&ClientMsg::LessonDo).await;
@@ -581,14 +586,65 @@ async fn lesson_seven_passes_by_do_it_alone() {
 }
 
 #[tokio::test]
-async fn lesson_six_passes_by_do_it_alone_on_three_members() {
+async fn lesson_six_passes_on_an_ensemble_of_its_own_while_the_shared_one_and_a_second_room_wait() {
+    // The shared ensemble is three members too, so that a stop of one would show; the
+    // server lends one ensemble for lessons.
     let ensemble = zookeeper::three_members().await;
-    let app = tests::spawn_app_on(&ensemble).await;
-    let mut viewer = app.viewer().await;
-    viewer
-        .until_ensemble("a quorum", |e| e.quorum && e.members.len() == 3)
+    let connect = ensemble.connect_string().await;
+    let pool = zookeeper::lesson_ensembles(1);
+    let app = tests::spawn_app_with(|s| {
+        s.zk.connect = connect.clone();
+        s.ensemble = Some(ensemble.clone());
+        s.zk.session_timeout = Duration::from_millis(10_000);
+        s.lesson_ensembles = Some(pool);
+    })
+    .await;
+    let mut first = app.viewer().await;
+    first
+        .until_ensemble("the shared quorum", |e| e.quorum && e.members.len() == 3)
         .await;
-    let checks = by_do_it_alone(&mut viewer, 6).await;
+    let leader = |e: &shared::EnsembleView| {
+        e.members
+            .iter()
+            .find(|m| m.mode == shared::MemberMode::Leader)
+            .map(|m| m.address.clone())
+    };
+    let shared_leader = leader(&first.ensemble).expect("a leader");
+    first
+        .send(&ClientMsg::StartLesson {
+            lesson: LessonId(6),
+        })
+        .await;
+    until_lesson(&mut first, "lesson 6 on its own ensemble", |p| {
+        (p.lesson == LessonId(6)).then_some(())
+    })
+    .await;
+    let own = first
+        .until_ensemble("the room's own quorum", |e| {
+            e.own && e.quorum && e.members.len() == 3
+        })
+        .await;
+    let own_members: Vec<String> = own.members.iter().map(|m| m.address.clone()).collect();
+    assert!(
+        own_members.iter().all(|a| !connect.contains(a.as_str())),
+        "the lesson runs on the shared members: {own_members:?}"
+    );
+
+    // A second room asks while the only lent ensemble is taken: it waits, first in line.
+    let mut second = Viewer::join(app.server.addr(), &format!("{}-b", app.room)).await;
+    second
+        .send(&ClientMsg::StartLesson {
+            lesson: LessonId(6),
+        })
+        .await;
+    second
+        .until("first in line", |view, _| {
+            let busy = view.lesson.as_ref()?.busy?;
+            (busy == shared::lesson::Busy::WaitingForEnsemble { place: 1 }).then_some(())
+        })
+        .await;
+
+    let checks = every_step_by_do_it(&mut first, 6).await;
     let moved = &checks[1].found;
     assert!(
         moved.leader.is_some() && moved.leader != moved.member,
@@ -599,6 +655,39 @@ async fn lesson_six_passes_by_do_it_alone_on_three_members() {
         vec![0],
         "the sessions moved and lived on"
     );
+    // The shared members served all along: the second room, still on them, sees the same
+    // leader and no member down.
+    assert!(!second.ensemble.own);
+    assert_eq!(leader(&second.ensemble), Some(shared_leader.clone()));
+    assert!(second.ensemble.members.iter().all(|m| m.mode.serves()));
+
+    // The first room leaves the lesson: it is back on the shared ensemble, and the second
+    // room's lesson starts on the ensemble it gave back.
+    first.send(&ClientMsg::LeaveLesson).await;
+    first
+        .until_ensemble("back on the shared ensemble", |e| !e.own && e.quorum)
+        .await;
+    until_lesson(&mut second, "the second room's lesson set up", |p| {
+        (p.lesson == LessonId(6) && p.step == 0).then_some(())
+    })
+    .await;
+    second
+        .until_ensemble("the second room's own quorum", |e| e.own && e.quorum)
+        .await;
+    let lent_ports: Vec<u16> = second
+        .ensemble
+        .members
+        .iter()
+        .filter_map(|m| m.address.rsplit(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(lent_ports.len(), 3);
     app.stop().await;
+    // The server stopped the lent members before it stopped: their ports are free.
+    for port in lent_ports {
+        assert!(
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+            "port {port} still held after the server stopped"
+        );
+    }
     ensemble.stop().await;
 }

@@ -108,6 +108,25 @@ pub async fn three_members() -> EnsembleControl {
     panic!("no three-member ensemble: {}", last.expect("tried"));
 }
 
+/// A pool of `slots` lesson ensembles like [`three_members`], each on ports that look free
+/// now (a slot's members start only when a room's lesson takes it).
+pub fn lesson_ensembles(slots: usize) -> backend::lesson_ensembles::LessonEnsembles {
+    let parent = crate::target_dir().join("tmp");
+    std::fs::create_dir_all(&parent).expect("create the ensembles' folder");
+    let configs = (0..slots)
+        .map(|_| EnsembleConfig {
+            members: 3,
+            client_port: free_base(0),
+            tick_ms: TICK.as_millis() as u32,
+            fsync: false,
+            max_session_timeout_ms: Some(LONGEST_SESSION.as_millis() as u32),
+            data_parent: Some(parent.clone()),
+            ..EnsembleConfig::classic()
+        })
+        .collect();
+    backend::lesson_ensembles::LessonEnsembles::new(configs)
+}
+
 /// A base port whose ensemble ports (+0..2, +100..102, +200..202) look free, different for
 /// each call (tests run in parallel, and a probe is no reservation).
 fn free_base(attempt: u16) -> u16 {

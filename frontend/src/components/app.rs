@@ -315,6 +315,11 @@ pub fn app() -> Html {
                     <button onclick={dismiss.clone()}>{ Text::Dismiss.get(lang) }</button>
                 </div>
             }
+            if state.needs_selection {
+                <p class="needs-selection" data-testid="needs-selection" role="status">
+                    { PresenterText::NeedsSelection.get(lang) }
+                </p>
+            }
             if let Some(now) = lesson_now(&state) {
                 <p class="lesson-now" data-testid="lesson-now">{ now }</p>
             }
@@ -334,7 +339,8 @@ pub fn app() -> Html {
                                 lesson_line={lesson_line} />
                         };
                         let ensemble = state.ensemble.as_ref().map(|ensemble| html! {
-                            <EnsemblePanel ensemble={ensemble.clone()} lang={lang} link={(*link).clone()} />
+                            <EnsemblePanel ensemble={ensemble.clone()} lang={lang} link={(*link).clone()}
+                                stops_shared={state.stops_members} />
                         });
                         // The lesson's own part of the stage comes first, right under the queue.
                         let herd = html! { <HerdCounter view={view.clone()} lang={lang} /> };
@@ -517,10 +523,9 @@ fn shortcut_keys(
         event.prevent_default();
         let selected = state.selected;
         let pause_ms = state.pause_ms;
-        let on_selected = |msg: &dyn Fn(ClientId) -> ClientMsg| {
-            if let Some(client) = selected {
-                send(msg(client));
-            }
+        let on_selected = |msg: &dyn Fn(ClientId) -> ClientMsg| match selected {
+            Some(client) => send(msg(client)),
+            None => state.dispatch(Action::NeedsSelection),
         };
         match action {
             KeyAction::Lang => {
@@ -544,7 +549,8 @@ fn shortcut_keys(
             KeyAction::SelectUp | KeyAction::SelectDown => {
                 if let Some(view) = &state.view {
                     let down = action == KeyAction::SelectDown;
-                    state.dispatch(Action::Select(select_next(view, selected, down)));
+                    let registry = lesson_focus(&state) == Focus::Registry;
+                    state.dispatch(Action::Select(select_next(view, selected, down, registry)));
                 }
             }
             // A recording plays in the page: Space plays or pauses, Next is its next event.

@@ -11,6 +11,9 @@ pub struct EnsembleProps {
     pub ensemble: EnsembleView,
     pub lang: Lang,
     pub link: ServerLink,
+    /// The page may stop the members of the ensemble every room shares.
+    #[prop_or_default]
+    pub stops_shared: bool,
 }
 
 fn count(n: Option<u64>) -> String {
@@ -20,13 +23,24 @@ fn count(n: Option<u64>) -> String {
 #[function_component(EnsemblePanel)]
 pub fn ensemble_panel(props: &EnsembleProps) -> Html {
     let lang = props.lang;
-    // Stopping a member is the teacher's: it stops it for every room.
-    let runs = super::use_member().role.runs_the_room();
     let ensemble = &props.ensemble;
+    // The room's own ensemble is whoever runs the room's to stop; the shared one stops for
+    // every room, so it is who runs the server's.
+    let runs = super::use_member().role.runs_the_room();
+    let may = ensemble.embedded && runs && (ensemble.own || props.stops_shared);
+    let whose = match ensemble.own {
+        true => Text::EnsembleOwn,
+        false => Text::EnsembleShared,
+    };
     html! {
         <section class="ensemble" data-testid="ensemble"
-            data-quorum={ensemble.quorum.to_string()}>
+            data-quorum={ensemble.quorum.to_string()} data-own={ensemble.own.to_string()}>
             <h2>{ Text::Ensemble.get(lang) }</h2>
+            <p class="ensemble-whose" data-testid="ensemble-whose">{ whose.get(lang) }
+                if ensemble.embedded && runs && !may {
+                    { " " }{ Text::EnsembleNotYours.get(lang) }
+                }
+            </p>
             if !ensemble.quorum && !ensemble.members.is_empty() {
                 <div class="no-quorum" data-testid="no-quorum">{ Text::NoQuorum.get(lang) }</div>
             }
@@ -37,7 +51,7 @@ pub fn ensemble_panel(props: &EnsembleProps) -> Html {
                         data-mode={m.mode.as_str()}>
                         <strong>{ format!("#{} {}", m.id, m.address) }</strong>
                         <span class="mode">{ m.mode.as_str() }</span>
-                        if ensemble.embedded && runs {
+                        if may {
                             {
                                 if m.mode == MemberMode::Down {
                                     let link = props.link.clone();

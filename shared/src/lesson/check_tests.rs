@@ -178,6 +178,7 @@ fn ensemble(modes: [MemberMode; 3]) -> EnsembleView {
             >= 2
             && modes.contains(&MemberMode::Leader),
         embedded: true,
+        own: false,
     }
 }
 

@@ -95,6 +95,9 @@ pub struct PanelTexts {
     pub resetting: String,
     /// `Doing step {count} again`.
     pub replaying: String,
+    /// Every ensemble the server lends for lessons is taken: `{count}` is the room's place.
+    pub waiting_for_ensemble: String,
+    pub starting_ensemble: String,
     pub finished: String,
     /// On a finished lesson: open the next one.
     pub next: String,
