@@ -8,13 +8,13 @@
 use std::fmt::Display;
 
 use shared::{
-    ClientId, ClientKind, ClientNames, CloseReason, RoomEvent, SessionStatus, WatchCall,
+    ClientId, ClientKind, ClientNames, CloseReason, ErrorCode, RoomEvent, SessionStatus, WatchCall,
     WatchedKind,
 };
 
 use crate::texts::{
-    fill, CloseText, LogText, ModeText, MoveText, OnOffText, PurposeText, SeedText, StatusText,
-    WatchedText,
+    fill, CloseText, ErrorText, LogText, ModeText, MoveText, OnOffText, PurposeText, SeedText,
+    StatusText, WatchedText,
 };
 
 pub use crate::texts::Text;
@@ -105,6 +105,32 @@ fn watch_purpose(path: &str) -> PurposeText {
         shared::REGISTRY_DIR => PurposeText::Registry,
         shared::LOCK_DIR => PurposeText::LockDir,
         _ => PurposeText::Predecessor,
+    }
+}
+
+/// What an error from the server means, in the page's words (its message is the detail).
+pub fn error_text(code: ErrorCode) -> ErrorText {
+    match code {
+        ErrorCode::Malformed => ErrorText::Malformed,
+        ErrorCode::UnknownMessage => ErrorText::UnknownMessage,
+        ErrorCode::InvalidMessage => ErrorText::InvalidMessage,
+        ErrorCode::TooLarge => ErrorText::TooLarge,
+        ErrorCode::RateLimited => ErrorText::RateLimited,
+        ErrorCode::HelloExpected => ErrorText::HelloExpected,
+        ErrorCode::ProtocolMismatch => ErrorText::ProtocolMismatch,
+        ErrorCode::BadRoom => ErrorText::BadRoom,
+        ErrorCode::RoomFull => ErrorText::RoomFull,
+        ErrorCode::BadName => ErrorText::BadName,
+        ErrorCode::TooManyRooms => ErrorText::TooManyRooms,
+        ErrorCode::TooManyNewRooms => ErrorText::TooManyNewRooms,
+        ErrorCode::TooManyConnections => ErrorText::TooManyConnections,
+        ErrorCode::NoSuchClient => ErrorText::NoSuchClient,
+        ErrorCode::InvalidState => ErrorText::InvalidState,
+        ErrorCode::NoSuchMember => ErrorText::NoSuchMember,
+        ErrorCode::Forbidden => ErrorText::Forbidden,
+        ErrorCode::NoSuchRoom => ErrorText::NoSuchRoom,
+        ErrorCode::StudentLimit => ErrorText::StudentLimit,
+        ErrorCode::ForeignOrigin => ErrorText::ForeignOrigin,
     }
 }
 
@@ -397,6 +423,21 @@ mod tests {
             };
             assert_eq!(say(&listed, lang), "server list updated: [a:1, b:2]");
         }
+    }
+
+    #[test]
+    fn a_servers_error_is_said_in_the_pages_language() {
+        let limit = error_text(ErrorCode::StudentLimit);
+        assert!(
+            limit.get(Lang::Zh).contains("上限"),
+            "{}",
+            limit.get(Lang::Zh)
+        );
+        assert!(limit.get(Lang::En).contains("Crash or kill one"));
+        assert_eq!(
+            error_text(ErrorCode::ForeignOrigin),
+            ErrorText::ForeignOrigin
+        );
     }
 
     #[test]

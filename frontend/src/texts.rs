@@ -347,6 +347,31 @@ sections! {
         On: "on",
         Off: "off",
     }
+
+    /// What an error from the server means for the person at the page, by its code; the
+    /// server's own message follows as the detail.
+    ErrorText = "error" {
+        Malformed: "malformed",
+        UnknownMessage: "unknown_message",
+        InvalidMessage: "invalid_message",
+        TooLarge: "too_large",
+        RateLimited: "rate_limited",
+        HelloExpected: "hello_expected",
+        ProtocolMismatch: "protocol_mismatch",
+        BadRoom: "bad_room",
+        RoomFull: "room_full",
+        BadName: "bad_name",
+        TooManyRooms: "too_many_rooms",
+        TooManyNewRooms: "too_many_new_rooms",
+        TooManyConnections: "too_many_connections",
+        NoSuchClient: "no_such_client",
+        InvalidState: "invalid_state",
+        NoSuchMember: "no_such_member",
+        Forbidden: "forbidden",
+        NoSuchRoom: "no_such_room",
+        StudentLimit: "student_limit",
+        ForeignOrigin: "foreign_origin",
+    }
 }
 
 /// A language's texts: by section, in the order of [`SECTIONS`], then by key, in the order of

@@ -325,7 +325,10 @@ pub fn app() -> Html {
             }
             if let Some((code, message)) = &state.last_error {
                 <div class="error-banner" data-testid="server-error" data-code={format!("{code:?}")}>
-                    <span>{ message.clone() }</span>
+                    <span>
+                        <strong>{ crate::i18n::error_text(*code).get(lang) }</strong>
+                        { " " }<span class="error-detail">{ message.clone() }</span>
+                    </span>
                     <button onclick={dismiss}>{ Text::Dismiss.get(lang) }</button>
                 </div>
             }
@@ -394,7 +397,12 @@ pub fn app() -> Html {
                     None => match &state.connection {
                         // Refused before a room was joined: say why, not "connecting…".
                         Connection::Lost { why: Some(why), .. } => html! {
-                            <p class="refused" data-testid="refused">{ why.clone() }</p>
+                            <p class="refused" data-testid="refused">
+                                if let Some((code, _)) = &state.last_error {
+                                    <strong>{ crate::i18n::error_text(*code).get(lang) }</strong>{ " " }
+                                }
+                                <span class="error-detail">{ why.clone() }</span>
+                            </p>
                         },
                         _ => html! { <p class="loading">{ Text::Connecting.get(lang) }</p> },
                     },
