@@ -140,7 +140,7 @@ pub enum RoomError {
     NoLesson,
     #[error("there is no lesson {0}")]
     NoSuchLesson(LessonId),
-    #[error("lesson {0} stops ZooKeeper servers, and this server lends no ensembles of a room's own (--lesson-ensembles 0): every room shares its servers, and only who runs the server stops them")]
+    #[error("lesson {0} stops ZooKeeper servers, and this server lends no ensembles of a room's own (--lesson-ensembles 0): every room shares its servers, and only whoever runs the server stops them")]
     SharedMembers(LessonId),
     #[error("the lesson has no step {0}")]
     NoSuchStep(usize),

@@ -770,7 +770,7 @@ async fn act(
             if !members.own && !joined.you.stops_members {
                 return Err(Rejection::new(
                     ErrorCode::Forbidden,
-                    "every room on this server shares these ZooKeeper servers: only who runs the \
+                    "every room on this server shares these ZooKeeper servers: only whoever runs the \
                      server stops them; lesson 6 stops servers of your own",
                 ));
             }

@@ -659,7 +659,7 @@ mod tests {
                 lang,
             )
         };
-        assert_eq!(time(shared::TimeMode::Slow, Lang::Zh), "时间: 慢动作 ×4");
+        assert_eq!(time(shared::TimeMode::Slow, Lang::Zh), "时间：慢动作 ×4");
         assert_eq!(time(shared::TimeMode::Live, Lang::En), "time: live");
         // Id 2 is the room's first lock client.
         let session = RoomEvent::SessionChanged {

@@ -664,7 +664,7 @@ async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
     assert_eq!(stops(&root), 0);
     let whose = texts(&root, "[data-testid=ensemble-whose]");
     assert!(
-        whose[0].contains("Every room") && whose[0].contains("Only who runs the server"),
+        whose[0].contains("Every room") && whose[0].contains("Only whoever runs the server"),
         "{whose:?}"
     );
     // The operator's page may.
