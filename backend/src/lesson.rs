@@ -438,6 +438,11 @@ impl Runner {
     /// Stops or starts the member `which` names, and waits until the probe sees it so.
     async fn member(&self, which: MemberTarget, start: bool) -> Result<(), Why> {
         let members = self.members.as_ref().ok_or(Why::NoEnsemble)?;
+        // The probe asks about once a second, and a busy member may miss an answer: wait a
+        // moment for one that fits (a leader), as an intent aimed at a client does.
+        let mut ensemble = self.ensemble.clone();
+        let fits = ensemble.wait_for(|e| which.resolve(e).is_some());
+        let _ = tokio::time::timeout(TARGET_WAIT, fits).await;
         let id = which
             .resolve(&self.ensemble.borrow())
             .ok_or(Why::NoTarget)?;

@@ -132,18 +132,23 @@ fn walked(view: &RoomView, registry: bool) -> Vec<ClientId> {
 }
 
 /// The client ↑ (`down: false`) or ↓ selects after `selected`: the next one along, wrapping;
-/// the first (or last) when none is selected or the selected one has gone (see [`walked`]).
+/// the first (or last) when none is selected (see [`walked`]). When the selected one left
+/// from place `left_at` of the queue, ↓ selects the one now there and ↑ the one before.
 pub fn select_next(
     view: &RoomView,
     selected: Option<ClientId>,
     down: bool,
     registry: bool,
+    left_at: Option<usize>,
 ) -> Option<ClientId> {
     let order = walked(view, registry);
     let at = selected.and_then(|s| order.iter().position(|c| *c == s));
     let n = order.len();
+    let gap = left_at.filter(|_| !registry && at.is_none());
     let next = match (at, down) {
         _ if n == 0 => return None,
+        (None, true) if gap.is_some() => gap.unwrap_or(0).min(n - 1),
+        (None, false) if gap.is_some() => (gap.unwrap_or(0).min(n) + n - 1) % n,
         (None, true) => 0,
         (None, false) => n - 1,
         (Some(i), true) => (i + 1) % n,
@@ -215,26 +220,34 @@ mod tests {
         let view = room();
         assert_eq!(clients_in_order(&view), [3, 1, 2, 4]);
         // The queue's clients, not server 4 below the stage.
-        assert_eq!(select_next(&view, None, true, false), Some(3));
-        assert_eq!(select_next(&view, None, false, false), Some(2));
-        assert_eq!(select_next(&view, Some(3), true, false), Some(1));
+        assert_eq!(select_next(&view, None, true, false, None), Some(3));
+        assert_eq!(select_next(&view, None, false, false, None), Some(2));
+        assert_eq!(select_next(&view, Some(3), true, false, None), Some(1));
         assert_eq!(
-            select_next(&view, Some(2), true, false),
+            select_next(&view, Some(2), true, false, None),
             Some(3),
             "it wraps"
         );
-        assert_eq!(select_next(&view, Some(3), false, false), Some(2));
+        assert_eq!(select_next(&view, Some(3), false, false, None), Some(2));
         assert_eq!(
-            select_next(&view, Some(99), true, false),
+            select_next(&view, Some(99), true, false, None),
             Some(3),
             "a client that left"
         );
         // A lesson about the registry walks its clients first.
-        assert_eq!(select_next(&view, None, true, true), Some(4));
-        assert_eq!(select_next(&view, Some(4), true, true), Some(3));
+        assert_eq!(select_next(&view, None, true, true, None), Some(4));
+        assert_eq!(select_next(&view, Some(4), true, true, None), Some(3));
         assert_eq!(
-            select_next(&RoomView::default(), Some(1), true, false),
+            select_next(&RoomView::default(), Some(1), true, false, None),
             None
+        );
+        // Client 1 (second in the queue) left: ↓ goes to the one now second, ↑ to the first.
+        assert_eq!(select_next(&view, None, true, false, Some(1)), Some(1));
+        assert_eq!(select_next(&view, None, false, false, Some(1)), Some(3));
+        assert_eq!(
+            select_next(&view, None, true, false, Some(7)),
+            Some(2),
+            "past the end"
         );
     }
 

@@ -95,8 +95,12 @@ pub fn steps_shown(
             let text = lesson_text.and_then(|l| l.steps.get(&step.key));
             let report = &done.check;
             let decided = report.status != CheckStatus::Waiting;
+            // Before Do it, a question's step says nothing of what it waits for: "9 expected"
+            // would answer the question.
+            let unasked = step.quiz.is_some() && !done.acted;
             let check_text = match (done.status, report.status, text) {
                 (StepStatus::Todo, ..) | (_, _, None) => String::new(),
+                (_, CheckStatus::Waiting, _) if unasked => String::new(),
                 (_, CheckStatus::Waiting, Some(t)) => fill(&t.waiting, &report.found, names),
                 (_, CheckStatus::Passed, Some(t)) => fill(&t.passed, &report.found, names),
                 (_, CheckStatus::Failed, Some(_)) => report
@@ -374,7 +378,7 @@ mod tests {
         let crash = &shown[1];
         assert!(!crash.do_ready, "predict first");
         assert_eq!(crash.quiz.as_ref().unwrap().options.len(), 2);
-        assert!(crash.check_text.starts_with("Waiting"));
+        assert!(crash.check_text.is_empty(), "nothing said before Do it");
         assert!(shown[2].check_text.is_empty());
 
         answers.insert((LessonId(2), 1, 1), 1);
@@ -386,6 +390,11 @@ mod tests {
         p.steps[1].acted = true;
         let waiting = &steps_shown(lesson, &en, &p, &names, &answers)[1];
         assert!(!waiting.do_ready);
+        assert!(
+            waiting.check_text.starts_with("Waiting"),
+            "{}",
+            waiting.check_text
+        );
         let quiz = waiting.quiz.as_ref().unwrap();
         assert!(quiz.options[1].chosen && !quiz.decided);
         assert!(quiz.options.iter().all(|o| o.mark.is_none()), "{quiz:?}");

@@ -38,6 +38,9 @@ pub struct AppState {
     pub stops_members: bool,
     /// A key that acts on the selected client found none: the page says how to select one.
     pub needs_selection: bool,
+    /// Where the selected client stood when it left: ↓ goes on from there, to the one that
+    /// took its place, not back to the top.
+    pub left_at: Option<usize>,
     /// The classroom just made here: its teacher's key is shown once, in the teacher's link.
     pub new_key: Option<String>,
     /// The room as the server streams it; `None` until the first snapshot.
@@ -93,6 +96,7 @@ impl Default for AppState {
             member: Member::OPEN,
             stops_members: false,
             needs_selection: false,
+            left_at: None,
             new_key: None,
             view: None,
             last_error: None,
@@ -202,6 +206,17 @@ impl Reducible for AppState {
                             && view.classroom.owner_of(*client) == next.member.student;
                         next.clients_reset |= mine;
                     }
+                    // Where the selected client stands, should it leave with this event.
+                    let place = match &event {
+                        RoomEvent::ClientClosed { client, .. }
+                            if next.selected == Some(*client) =>
+                        {
+                            crate::keys::clients_in_order(view)
+                                .iter()
+                                .position(|c| c == client)
+                        }
+                        _ => None,
+                    };
                     Rc::make_mut(view).apply(seq, at_ms, &event);
                     if next
                         .member
@@ -214,6 +229,7 @@ impl Reducible for AppState {
                     if let RoomEvent::ClientClosed { client, .. } = &event {
                         if next.selected == Some(*client) {
                             next.selected = None;
+                            next.left_at = place;
                         }
                     }
                 }
@@ -301,6 +317,7 @@ impl Reducible for AppState {
             }
             Action::Select(client) => {
                 next.selected = client;
+                next.left_at = None;
                 next.needs_selection = false;
             }
             Action::NeedsSelection => next.needs_selection = true,
@@ -603,5 +620,49 @@ mod tests {
         let chosen = asked.reduce(Action::Select(Some(3)));
         assert!(!chosen.needs_selection);
         assert_eq!(chosen.selected, Some(3));
+    }
+
+    #[test]
+    fn a_selected_client_that_leaves_leaves_its_place_for_the_arrows() {
+        let mut s = reduce(
+            Rc::new(AppState::default()),
+            ServerMsg::Snapshot {
+                view: Box::new(RoomView::new("main", 0)),
+            },
+        );
+        let mut seq = 0;
+        let mut event = |s: Rc<AppState>, event: RoomEvent| {
+            seq += 1;
+            reduce(
+                s,
+                ServerMsg::Event {
+                    seq,
+                    at_ms: 0,
+                    event,
+                },
+            )
+        };
+        for client in [4, 5, 6] {
+            s = event(
+                s,
+                RoomEvent::ClientAdded {
+                    client,
+                    owner: None,
+                },
+            );
+        }
+        s = s.reduce(Action::Select(Some(5)));
+        s = event(
+            s,
+            RoomEvent::ClientClosed {
+                client: 5,
+                reason: shared::CloseReason::Killed,
+            },
+        );
+        assert_eq!((s.selected, s.left_at), (None, Some(1)));
+        let view = s.view.clone().unwrap();
+        let next = crate::keys::select_next(&view, s.selected, true, false, s.left_at);
+        assert_eq!(next, Some(6), "↓ goes on to the one after it");
+        assert_eq!(s.reduce(Action::Select(next)).left_at, None);
     }
 }

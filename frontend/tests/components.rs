@@ -1058,9 +1058,10 @@ async fn a_lesson_step_asks_first_then_marks_the_answer_against_what_zookeeper_d
         check[0].contains("client 3 watches /locks/sub0000000001"),
         "{check:?}"
     );
+    // Before Do it the question's step says nothing of what it waits for.
     assert_eq!(
-        attrs(&root, "[data-testid=lesson-check]", "data-status")[1],
-        "waiting"
+        attrs(&root, "[data-testid=lesson-check]", "data-status"),
+        ["passed"]
     );
     let do_it = root
         .query_selector("[data-testid=lesson-do]")

@@ -190,8 +190,9 @@ fn the_texts_placeholders_fill_from_what_a_check_found() {
     }
     assert_eq!(
         texts::fill(&step.passed, &found, &names),
-        "Client 3's watch on /locks/sub0000000002 fired; it re-listed /locks and now watches \
-         /locks/sub0000000000. One holder."
+        "Client 3's watch on /locks/sub0000000002 fired; it re-listed /locks, saw its node was \
+         not the smallest, and now watches /locks/sub0000000000: `zk.exists(waitPath, true)`. \
+         One holder."
     );
 }
 

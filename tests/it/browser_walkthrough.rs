@@ -547,6 +547,17 @@ async fn the_keys_the_page_uses_do_not_scroll_it() {
                 .is_empty(),
             "↑ / ↓ selected no card of the queue"
         );
+        // Open on a lesson outside a classroom: it runs in a room of its own, as the list
+        // says, not in this one.
+        b.click("[data-testid=lesson-open]").await?;
+        b.wait_for("a room of the lesson's own", async |c| {
+            let url = c.current_url().await?;
+            Ok(
+                (url.as_str().contains("room=lesson-1-") && url.as_str().contains("lesson=1"))
+                    .then_some(()),
+            )
+        })
+        .await?;
         Ok(())
     })
     .await;

@@ -558,7 +558,8 @@ fn shortcut_keys(
                 if let Some(view) = &state.view {
                     let down = action == KeyAction::SelectDown;
                     let registry = lesson_focus(&state) == Focus::Registry;
-                    state.dispatch(Action::Select(select_next(view, selected, down, registry)));
+                    let next = select_next(view, selected, down, registry, state.left_at);
+                    state.dispatch(Action::Select(next));
                 }
             }
             // A recording plays in the page: Space plays or pauses, Next is its next event.

@@ -70,9 +70,14 @@ pub fn lessons(props: &LessonsProps) -> Html {
             let lessons = course.lessons.iter().map(|lesson| {
                 let id = lesson.id;
                 let text = texts.lesson(id);
+                // In a classroom the lesson runs in its room, for everyone; elsewhere in a room
+                // of its own, as the list says (a learner in `main` empties no one's room).
                 let open = {
-                    let link = props.link.clone();
-                    Callback::from(move |_| link.send(ClientMsg::StartLesson { lesson: id }))
+                    let (link, classroom) = (props.link.clone(), props.classroom);
+                    Callback::from(move |_| match classroom {
+                        true => link.send(ClientMsg::StartLesson { lesson: id }),
+                        false => crate::page::go_to(&format!("?lesson={id}")),
+                    })
                 };
                 html! {
                     <li class="lesson" data-testid="lesson" data-lesson={id.to_string()}>
@@ -211,6 +216,18 @@ fn step_item(props: &StepItemProps) -> Html {
                 let options = web_sys::ScrollIntoViewOptions::new();
                 options.set_block(web_sys::ScrollLogicalPosition::Nearest);
                 el.scroll_into_view_with_scroll_into_view_options(&options);
+                // What the step before found, and the mark on its prediction, stay in view
+                // above this one where the column has room for both.
+                let before = el.previous_element_sibling().and_then(|prev| {
+                    prev.query_selector(".lesson-quiz, .lesson-check")
+                        .ok()
+                        .flatten()
+                });
+                if let Some(check) = before {
+                    let top = web_sys::ScrollIntoViewOptions::new();
+                    top.set_block(web_sys::ScrollLogicalPosition::Start);
+                    check.scroll_into_view_with_scroll_into_view_options(&top);
+                }
                 // Then its Do it, if the step is taller than the column: the button and the
                 // question matter more than the title.
                 if let Ok(Some(button)) = el.query_selector("[data-testid=lesson-do]") {
