@@ -384,12 +384,15 @@ mod tests {
     /// AppClient took id 1).
     fn say(event: &RoomEvent, lang: Lang) -> String {
         let mut names = ClientNames::default();
-        names.apply(&RoomEvent::AppClientAdded { client: 1 });
+        names.apply(&RoomEvent::AppClientAdded { client: 1 }, false);
         for client in 2..=9 {
-            names.apply(&RoomEvent::ClientAdded {
-                client,
-                owner: None,
-            });
+            names.apply(
+                &RoomEvent::ClientAdded {
+                    client,
+                    owner: None,
+                },
+                false,
+            );
         }
         describe(event, &names, lang)
     }

@@ -363,10 +363,13 @@ mod tests {
         // Client 3 is the room's second lock client, and the text says so.
         let mut names = ClientNames::default();
         for client in [2, 3] {
-            names.apply(&shared::RoomEvent::ClientAdded {
-                client,
-                owner: None,
-            });
+            names.apply(
+                &shared::RoomEvent::ClientAdded {
+                    client,
+                    owner: None,
+                },
+                false,
+            );
         }
         let shown = steps_shown(lesson, &en, &p, &names, &answers);
         assert_eq!(shown[0].title, "Three clients, the first version");

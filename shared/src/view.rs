@@ -320,7 +320,8 @@ impl RoomView {
     /// the observer's `znode_*` events, so nothing here assumes one came before the other.
     pub fn apply(&mut self, seq: u64, at_ms: u64, event: &RoomEvent) {
         self.seq = seq;
-        self.names.apply(event);
+        let queue_empty = self.locks.clients.is_empty() && self.locks.nodes.is_empty();
+        self.names.apply(event, queue_empty);
         // The herd reads the queue as it was before this event.
         self.herd.apply(self.recipe, &self.locks, event);
         match event {

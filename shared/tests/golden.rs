@@ -226,7 +226,7 @@ fn welcome_error_and_snapshot() {
         "resource": {"fencing": false, "highest": null, "writes": []},
         "time": {"mode": "live", "slow_factor": 5, "pending": []},
         "classroom": {"kind": "open", "watching": 0, "students": [], "owners": []},
-        "names": {"1": {"kind": "lock", "number": 1}},
+        "names": {"clients": {"1": {"kind": "lock", "number": 1}}, "locks_counted": 1},
         "log": [
             {"seq": 1, "at_ms": 1700000000000_u64, "event": {"kind": "client_added", "client": 1}},
             {"seq": 2, "at_ms": 1700000000001_u64, "event": {"kind": "client_connected", "client": 1, "session": "0x100", "timeout_ms": 5000}},

@@ -183,10 +183,13 @@ fn the_texts_placeholders_fill_from_what_a_check_found() {
     // Client 4 is the room's third lock client: the text says what the learner sees.
     let mut names = shared::ClientNames::default();
     for client in 2..=4 {
-        names.apply(&shared::RoomEvent::ClientAdded {
-            client,
-            owner: None,
-        });
+        names.apply(
+            &shared::RoomEvent::ClientAdded {
+                client,
+                owner: None,
+            },
+            false,
+        );
     }
     assert_eq!(
         texts::fill(&step.passed, &found, &names),

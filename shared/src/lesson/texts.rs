@@ -197,10 +197,13 @@ mod tests {
         // Client 4 is the room's second lock client; 9 was never named in this run.
         let mut names = ClientNames::default();
         for client in [3, 4] {
-            names.apply(&crate::protocol::RoomEvent::ClientAdded {
-                client,
-                owner: None,
-            });
+            names.apply(
+                &crate::protocol::RoomEvent::ClientAdded {
+                    client,
+                    owner: None,
+                },
+                false,
+            );
         }
         assert_eq!(
             fill(

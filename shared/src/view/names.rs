@@ -1,6 +1,7 @@
 //! The numbers a learner reads: lock clients, servers and app clients each counted from 1 in a
 //! room's run, whatever the server's ids (which go on across resets, and are shared by every
-//! kind of client).
+//! kind of client). Lock clients count from 1 again whenever the queue starts afresh (empty:
+//! no lock client, no node), as a lesson's "the first client" does.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -27,32 +28,46 @@ pub struct ClientName {
 
 /// Every client's number since the room last started afresh (a reset or a lesson's step).
 ///
-/// Numbers are never reused within a run: a crashed client 2's lines in the log stay its own.
+/// A client keeps its number while the room runs: a crashed client 2's lines in the log stay
+/// its own.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
 pub struct ClientNames {
-    names: BTreeMap<ClientId, ClientName>,
+    clients: BTreeMap<ClientId, ClientName>,
+    /// Lock clients counted since the queue was last empty.
+    #[serde(default)]
+    locks_counted: u32,
 }
 
 impl ClientNames {
-    pub fn apply(&mut self, event: &RoomEvent) {
+    /// Folds `event`; `queue_empty` says whether the room had no lock client and no lock node
+    /// before it.
+    pub fn apply(&mut self, event: &RoomEvent, queue_empty: bool) {
         let (client, kind) = match event {
             RoomEvent::ClientAdded { client, .. } => (*client, ClientKind::Lock),
             RoomEvent::ServerAdded { client, .. } => (*client, ClientKind::Server),
             RoomEvent::AppClientAdded { client } => (*client, ClientKind::App),
             RoomEvent::RoomReset => {
-                self.names.clear();
+                *self = ClientNames::default();
                 return;
             }
             _ => return,
         };
-        let number = self.names.values().filter(|n| n.kind == kind).count() as u32 + 1;
-        self.names.insert(client, ClientName { kind, number });
+        let number = match kind {
+            ClientKind::Lock => {
+                if queue_empty {
+                    self.locks_counted = 0;
+                }
+                self.locks_counted += 1;
+                self.locks_counted
+            }
+            _ => self.clients.values().filter(|n| n.kind == kind).count() as u32 + 1,
+        };
+        self.clients.insert(client, ClientName { kind, number });
     }
 
     /// The learner's number of a client, if the room named it in this run.
     pub fn get(&self, client: ClientId) -> Option<ClientName> {
-        self.names.get(&client).copied()
+        self.clients.get(&client).copied()
     }
 
     /// How to write a client's number: its learner's number, or `#id` for one this run never
@@ -96,14 +111,17 @@ mod tests {
     #[test]
     fn each_kind_counts_from_one_and_a_reset_starts_again() {
         let mut names = ClientNames::default();
-        names.apply(&RoomEvent::AppClientAdded { client: 1 });
-        names.apply(&added(2));
-        names.apply(&added(3));
-        names.apply(&RoomEvent::ServerAdded {
-            client: 4,
-            name: "192.168.1.1:8080".into(),
-            owner: None,
-        });
+        names.apply(&RoomEvent::AppClientAdded { client: 1 }, true);
+        names.apply(&added(2), true);
+        names.apply(&added(3), false);
+        names.apply(
+            &RoomEvent::ServerAdded {
+                client: 4,
+                name: "192.168.1.1:8080".into(),
+                owner: None,
+            },
+            false,
+        );
         assert_eq!(names.number(1).to_string(), "1");
         assert_eq!(names.number(2).to_string(), "1");
         assert_eq!(names.number(3).to_string(), "2");
@@ -112,16 +130,24 @@ mod tests {
             Some((ClientKind::Server, 1))
         );
         // A client that leaves keeps its number: the next one does not take it.
-        names.apply(&RoomEvent::ClientClosed {
-            client: 2,
-            reason: crate::protocol::CloseReason::Crashed,
-        });
-        names.apply(&added(5));
+        names.apply(
+            &RoomEvent::ClientClosed {
+                client: 2,
+                reason: crate::protocol::CloseReason::Crashed,
+            },
+            false,
+        );
+        names.apply(&added(5), false);
         assert_eq!(names.number(5).to_string(), "3");
         assert_eq!(names.number(2).to_string(), "1");
+        // The queue emptied (a recipe switch closed every lock client): it counts afresh,
+        // and the clients that were keep their numbers in the log.
+        names.apply(&added(6), true);
+        assert_eq!(names.number(6).to_string(), "1");
+        assert_eq!(names.number(5).to_string(), "3");
 
-        names.apply(&RoomEvent::RoomReset);
-        names.apply(&added(21));
+        names.apply(&RoomEvent::RoomReset, false);
+        names.apply(&added(21), true);
         assert_eq!(names.number(21).to_string(), "1");
         assert_eq!(names.number(3).to_string(), "#3");
     }
