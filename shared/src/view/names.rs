@@ -1,7 +1,7 @@
 //! The numbers a learner reads: lock clients, servers and app clients each counted from 1 in a
 //! room's run, whatever the server's ids (which go on across resets, and are shared by every
 //! kind of client). Lock clients count from 1 again whenever the queue starts afresh (empty:
-//! no lock client, no node), as a lesson's "the first client" does.
+//! no lock client, no node; or a recipe switch), as a lesson's "the first client" does.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -48,6 +48,12 @@ impl ClientNames {
             RoomEvent::AppClientAdded { client } => (*client, ClientKind::App),
             RoomEvent::RoomReset => {
                 *self = ClientNames::default();
+                return;
+            }
+            // A recipe switch closes every lock client: the queue starts afresh, even while
+            // the old nodes are still going.
+            RoomEvent::RecipeChanged { .. } => {
+                self.locks_counted = 0;
                 return;
             }
             _ => return,
@@ -145,6 +151,20 @@ mod tests {
         names.apply(&added(6), true);
         assert_eq!(names.number(6).to_string(), "1");
         assert_eq!(names.number(5).to_string(), "3");
+
+        names.apply(&added(7), false);
+        names.apply(
+            &RoomEvent::RecipeChanged {
+                recipe: crate::protocol::LockRecipeKind::Predecessor,
+            },
+            false,
+        );
+        names.apply(&added(8), false);
+        assert_eq!(
+            names.number(8).to_string(),
+            "1",
+            "a recipe switch starts afresh"
+        );
 
         names.apply(&RoomEvent::RoomReset, false);
         names.apply(&added(21), true);
