@@ -547,6 +547,13 @@ async fn the_keys_the_page_uses_do_not_scroll_it() {
                 .is_empty(),
             "↑ / ↓ selected no card of the queue"
         );
+        // A click on a checkbox leaves the keys working: A adds a fourth client.
+        b.click("[data-testid=fencing-toggle]").await?;
+        b.press("a").await?;
+        b.wait_for("a client added by A after a checkbox's click", async |_| {
+            Ok((b.lock_nodes().await?.len() == 4).then_some(()))
+        })
+        .await?;
         // Open on a lesson outside a classroom: it runs in a room of its own, as the list
         // says, not in this one.
         b.click("[data-testid=lesson-open]").await?;

@@ -509,9 +509,17 @@ fn shortcut_keys(
         let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
             return;
         };
+        // Keys go to what takes typing (a text field, a list); a checkbox keeps only Space,
+        // which ticks it, so that A, P and the rest still work after a click on one.
         let typing = event.target().is_some_and(|t| {
-            t.dyn_ref::<web_sys::HtmlInputElement>().is_some()
-                || t.dyn_ref::<web_sys::HtmlSelectElement>().is_some()
+            let toggle = t
+                .dyn_ref::<web_sys::HtmlInputElement>()
+                .map(|i| matches!(i.type_().as_str(), "checkbox" | "radio"));
+            match toggle {
+                Some(true) => event.key() == " ",
+                Some(false) => true,
+                None => t.dyn_ref::<web_sys::HtmlSelectElement>().is_some(),
+            }
         });
         if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
             return;
