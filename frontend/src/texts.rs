@@ -87,6 +87,8 @@ sections! {
         Release: "release",
         Queue: "queue",
         EmptyQueue: "empty_queue",
+        /// The same to a page with no Add client (a viewer, a student before their name).
+        EmptyQueueWatching: "empty_queue_watching",
         /// A key that does the same, shown only where there is a keyboard: `(or {key})`.
         OrKey: "or_key",
         EventLog: "event_log",

@@ -87,7 +87,7 @@ pub fn lessons(props: &LessonsProps) -> Html {
                                 <button data-testid="lesson-open" onclick={open}>{ panel.open.clone() }</button>
                             }
                         </div>
-                        <p class="lesson-summary">{ text.map_or("", |t| t.summary.as_str()) }</p>
+                        <p class="lesson-summary">{ prose(text.map_or("", |t| t.summary.as_str())) }</p>
                     </li>
                 }
             });

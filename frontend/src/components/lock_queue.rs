@@ -64,6 +64,10 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
     let view = &props.view;
     let lang = props.lang;
     let member = super::use_member();
+    // A viewer, or a student before their name, has no Add client to press.
+    let adds = member
+        .may(shared::classroom::Need::AddOwn, |_| None)
+        .is_ok();
     let geo = Geometry::of(props.presenter);
     // Measured after the first render, on resize and on scroll: cards per row follow the
     // queue's width, and a crowd draws only the rows near the screen (a thousand cards made at
@@ -183,8 +187,10 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
         <section class="queue" ref={section}>
             <h2>{ Text::Queue.get(lang) }</h2>
             if view.locks.nodes.is_empty() {
-                <p class="empty" data-testid="empty-queue">{ empty_queue_text(view, lang) }
-                    <span class="key-hint">{ " " }{ crate::texts::fill(Text::OrKey.get(lang), &[("key", &"A")]) }</span>
+                <p class="empty" data-testid="empty-queue">{ empty_queue_text(view, adds, lang) }
+                    if adds {
+                        <span class="key-hint">{ " " }{ crate::texts::fill(Text::OrKey.get(lang), &[("key", &"A")]) }</span>
+                    }
                 </p>
             }
             <div class={classes!("queue-stage", crowd.then_some("crowd"))} ref={stage}
@@ -286,12 +292,13 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
     }
 }
 
-/// What the empty queue says: nobody wants the lock, or some are about to create their node
-/// (their create waits in step mode).
-fn empty_queue_text(view: &RoomView, lang: Lang) -> String {
-    match view.about_to_create() {
-        0 => Text::EmptyQueue.get(lang).to_string(),
-        n => crate::texts::fill(Text::AboutToCreate.get(lang), &[("n", &n)]),
+/// What the empty queue says: nobody wants the lock (and, to a page that may add a client, to
+/// press Add client), or some are about to create their node (their create waits in step mode).
+fn empty_queue_text(view: &RoomView, adds: bool, lang: Lang) -> String {
+    match (view.about_to_create(), adds) {
+        (0, true) => Text::EmptyQueue.get(lang).to_string(),
+        (0, false) => Text::EmptyQueueWatching.get(lang).to_string(),
+        (n, _) => crate::texts::fill(Text::AboutToCreate.get(lang), &[("n", &n)]),
     }
 }
 
