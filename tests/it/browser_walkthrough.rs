@@ -547,6 +547,29 @@ async fn the_keys_the_page_uses_do_not_scroll_it() {
                 .is_empty(),
             "↑ / ↓ selected no card of the queue"
         );
+        // The ☰ Room menu closes on Esc, and on a click anywhere else.
+        let menu_open = async || -> Result<bool> {
+            Ok(script(
+                b,
+                "return document.querySelector('[data-testid=room-menu]').open;",
+                vec![],
+            )
+            .await?
+            .as_bool()
+                == Some(true))
+        };
+        b.open_room_menu().await?;
+        ensure!(menu_open().await?, "the Room menu did not open");
+        b.press("\u{E00C}").await?;
+        painted(b).await?;
+        ensure!(!menu_open().await?, "Esc left the Room menu open");
+        b.open_room_menu().await?;
+        b.click(".queue h2").await?;
+        painted(b).await?;
+        ensure!(
+            !menu_open().await?,
+            "a click outside left the Room menu open"
+        );
         // A click on a checkbox leaves the keys working: A adds a fourth client.
         b.click("[data-testid=fencing-toggle]").await?;
         b.press("a").await?;

@@ -464,6 +464,16 @@ fn other_lang(lang: Lang) -> Lang {
     }
 }
 
+/// Esc closes the ☰ Room menu, a `<details>` the page does not keep in its state.
+fn close_room_menu() {
+    let open = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("details.room-menu[open]").ok().flatten());
+    if let Some(menu) = open {
+        let _ = menu.remove_attribute("open");
+    }
+}
+
 /// Whether the room's current lesson step may be done now (the D key).
 fn do_ready(state: &AppState) -> bool {
     let (Some(view), Some(course), Some(texts)) = (&state.view, &state.course, &state.texts) else {
@@ -554,6 +564,7 @@ fn shortcut_keys(
             KeyAction::Close => {
                 state.dispatch(Action::KeyList(false));
                 state.dispatch(Action::JoinScreen(false));
+                close_room_menu();
             }
             KeyAction::JoinScreen => {
                 let open = !state.join_open;

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use shared::classroom::{Member, NewClassroom, Role, RoomKind};
 use shared::{ClientId, ClientMsg, ClientPhase, RoomView};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::classroom::{host_of, is_loopback, links};
@@ -205,8 +206,32 @@ pub fn room_menu(props: &RoomMenuProps) -> Html {
             link.send(ClientMsg::ResetRoom)
         })
     };
+    // A menu: a click anywhere else closes it (Esc does too, with the page's other keys).
+    let menu = use_node_ref();
+    {
+        let menu = menu.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window()
+                .and_then(|w| w.document())
+                .map(|document| {
+                    gloo_events::EventListener::new(&document, "click", move |event| {
+                        let Some(details) = menu.cast::<web_sys::Element>() else {
+                            return;
+                        };
+                        let inside = event
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+                            .is_some_and(|node| details.contains(Some(&node)));
+                        if details.has_attribute("open") && !inside {
+                            let _ = details.remove_attribute("open");
+                        }
+                    })
+                });
+            move || drop(listener)
+        });
+    }
     html! {
-        <details class="room-menu" data-testid="room-menu">
+        <details class="room-menu" data-testid="room-menu" ref={menu}>
             <summary>{ format!("☰ {}", ClassroomText::RoomMenu.get(lang)) }</summary>
             <div class="room-menu-body">
                 if runs {
