@@ -206,7 +206,9 @@ pub fn room_menu(props: &RoomMenuProps) -> Html {
             link.send(ClientMsg::ResetRoom)
         })
     };
-    // A menu: a click anywhere else closes it (Esc does too, with the page's other keys).
+    // A menu: a press anywhere else closes it (Esc does too, with the page's other keys). On
+    // the press, not the click: a click inside re-renders the menu (Empty the room's
+    // confirmation) and its target may be gone from the page by the time it bubbles here.
     let menu = use_node_ref();
     {
         let menu = menu.clone();
@@ -214,14 +216,16 @@ pub fn room_menu(props: &RoomMenuProps) -> Html {
             let listener = web_sys::window()
                 .and_then(|w| w.document())
                 .map(|document| {
-                    gloo_events::EventListener::new(&document, "click", move |event| {
+                    gloo_events::EventListener::new(&document, "pointerdown", move |event| {
                         let Some(details) = menu.cast::<web_sys::Element>() else {
                             return;
                         };
                         let inside = event
                             .target()
                             .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
-                            .is_some_and(|node| details.contains(Some(&node)));
+                            .is_none_or(|node| {
+                                !node.is_connected() || details.contains(Some(&node))
+                            });
                         if details.has_attribute("open") && !inside {
                             let _ = details.remove_attribute("open");
                         }
