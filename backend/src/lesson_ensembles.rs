@@ -47,10 +47,8 @@ impl Slots {
                 return Asked::Granted(slot);
             }
         }
-        if !self.line.contains(&ticket) {
-            self.line.push_back(ticket);
-        }
-        Asked::InLine(self.place(ticket).unwrap_or(self.line.len()))
+        self.line.push_back(ticket);
+        Asked::InLine(self.line.len())
     }
 
     /// `slot` is free again; the first in line gets it, if anyone waits.

@@ -756,10 +756,6 @@ impl World {
         }
     }
 
-    fn parts(&self) -> WorldParts {
-        (self.members.clone(), self.ensemble.clone())
-    }
-
     /// The probe's view, saying whose the ensemble is.
     fn view(&self) -> EnsembleView {
         EnsembleView {
@@ -767,6 +763,31 @@ impl World {
             ..self.ensemble.borrow().clone()
         }
     }
+}
+
+/// A lent ensemble as a lesson's runner works on it.
+fn lease_parts(lease: &LessonEnsemble) -> WorldParts {
+    (Some(lease.control.clone()), lease.view.clone())
+}
+
+/// Starts the room's observer on `zk`; sending `true` on the answer stops it.
+fn spawn_observer(
+    tasks: &mut JoinSet<()>,
+    room: String,
+    zk: Arc<ZkSettings>,
+    events: mpsc::UnboundedSender<Report>,
+) -> watch::Sender<bool> {
+    let (stop, stop_rx) = watch::channel(false);
+    tasks.spawn(
+        Observer {
+            room,
+            zk,
+            events,
+            stop: stop_rx,
+        }
+        .run(),
+    );
+    stop
 }
 
 /// Emptying the room: every session closes, then the folders are swept.
@@ -791,17 +812,13 @@ impl RoomActor {
     fn start(name: String, kind: RoomKind, settings: RoomSettings) -> Running {
         let (cmds_tx, cmds_rx) = mpsc::channel(256);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let (stop_observer, stop_rx) = watch::channel(false);
         let (alive, ended) = watch::channel(());
         let mut tasks = JoinSet::new();
-        tasks.spawn(
-            Observer {
-                room: name.clone(),
-                zk: settings.zk.clone(),
-                events: events_tx.clone(),
-                stop: stop_rx,
-            }
-            .run(),
+        let stop_observer = spawn_observer(
+            &mut tasks,
+            name.clone(),
+            settings.zk.clone(),
+            events_tx.clone(),
         );
         let world = World::shared(&settings);
         let mut actor = RoomActor {
@@ -929,18 +946,15 @@ impl RoomActor {
                 let _ = reply.send(members);
             }
             RoomCmd::OwnEnsemble(reply) => {
-                let own = match &self.moving_to {
-                    Some(to) => to.is_some(),
-                    None => self.world.own.is_some(),
-                };
+                // Where the room is going, if it moves at its next reset; else where it is.
                 let parts = match &self.moving_to {
-                    Some(Some(lease)) => Some((Some(lease.control.clone()), lease.view.clone())),
-                    _ => own.then(|| self.world.parts()),
+                    Some(to) => to.as_ref().map(lease_parts),
+                    None => self.world.own.as_ref().map(lease_parts),
                 };
                 let _ = reply.send(parts);
             }
             RoomCmd::AdoptEnsemble(lease, reply) => {
-                let parts = (Some(lease.control.clone()), lease.view.clone());
+                let parts = lease_parts(&lease);
                 self.moving_to = Some(Some(lease));
                 let _ = reply.send(parts);
             }
@@ -1557,16 +1571,11 @@ impl RoomActor {
             None => World::shared(&self.settings),
         };
         self.world_generation += 1;
-        let (stop, stop_rx) = watch::channel(false);
-        self.stop_observer = stop;
-        self.tasks.spawn(
-            Observer {
-                room: self.view.room.clone(),
-                zk: self.world.zk.clone(),
-                events: self.events_tx.clone(),
-                stop: stop_rx,
-            }
-            .run(),
+        self.stop_observer = spawn_observer(
+            &mut self.tasks,
+            self.view.room.clone(),
+            self.world.zk.clone(),
+            self.events_tx.clone(),
         );
         self.ensemble_out.send_replace(self.world.view());
         tracing::info!(room = %self.view.room, connect = %self.world.zk.connect, "the room moves to another ensemble");

@@ -150,35 +150,33 @@ pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
     use LogText as L;
     use RoomEvent::*;
     let line = |text: L, values: &[(&str, &dyn Display)]| fill(text.get(lang), values);
+    // The client the line is about, as the page names it.
+    let who = event
+        .client()
+        .map(|c| client_name(names, c, lang))
+        .unwrap_or_default();
     match event {
-        ClientAdded { client, .. } => line(
-            L::ClientAdded,
-            &[("client", &client_name(names, *client, lang))],
-        ),
+        ClientAdded { .. } => line(L::ClientAdded, &[("client", &who)]),
         ClientConnected {
-            client,
             session,
             timeout_ms,
+            ..
         } => line(
             L::ClientConnected,
             &[
-                ("client", &client_name(names, *client, lang)),
+                ("client", &who),
                 ("session", session),
                 ("timeout_ms", timeout_ms),
             ],
         ),
-        NodeCreatedByClient { client, path } => line(
-            L::NodeCreated,
-            &[
-                ("client", &client_name(names, *client, lang)),
-                ("path", path),
-            ],
-        ),
+        NodeCreatedByClient { path, .. } => {
+            line(L::NodeCreated, &[("client", &who), ("path", path)])
+        }
         ChildrenListed {
-            client,
             dir,
             children,
             total,
+            ..
         } => {
             // A listing cut short (see `shared::LISTED_NAMES_MAX`) tells how many names there were.
             let rest = match (children.len() as u64) < u64::from(*total) {
@@ -188,49 +186,38 @@ pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
             line(
                 L::ChildrenListed,
                 &[
-                    ("client", &client_name(names, *client, lang)),
+                    ("client", &who),
                     ("dir", dir),
                     ("children", &children.join(", ")),
                     ("rest", &rest),
                 ],
             )
         }
-        WatchSet { client, path, call } => line(
+        WatchSet { path, call, .. } => line(
             L::WatchSet,
             &[
-                ("client", &client_name(names, *client, lang)),
+                ("client", &who),
                 ("call", &call_name(*call)),
                 ("path", path),
                 ("waits", &watch_purpose(path).get(lang)),
             ],
         ),
-        WatchFired {
-            client,
-            path,
-            event,
-        } => line(
+        WatchFired { path, event, .. } => line(
             L::WatchFired,
             &[
-                ("client", &client_name(names, *client, lang)),
+                ("client", &who),
                 ("event", &kind_name(*event).get(lang)),
                 ("path", path),
             ],
         ),
         LockGained { path, .. } => fill(SeedText::GainLock.get(lang), &[("path", path)]),
         LockReleased { path, .. } => fill(SeedText::Finished.get(lang), &[("path", path)]),
-        ClientError { client, message } => line(
-            L::ClientError,
-            &[
-                ("client", &client_name(names, *client, lang)),
-                ("message", message),
-            ],
-        ),
-        ClientClosed { client, reason } => line(
+        ClientError { message, .. } => {
+            line(L::ClientError, &[("client", &who), ("message", message)])
+        }
+        ClientClosed { reason, .. } => line(
             L::ClientClosed,
-            &[
-                ("client", &client_name(names, *client, lang)),
-                ("why", &close_reason(*reason).get(lang)),
-            ],
+            &[("client", &who), ("why", &close_reason(*reason).get(lang))],
         ),
         ZnodeAdded { node } => {
             let czxid = node
@@ -241,37 +228,18 @@ pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
         }
         ZnodeRead { path, read } => line(L::ZnodeRead, &[("path", path), ("czxid", &read.czxid)]),
         ZnodeRemoved { path } => line(L::ZnodeRemoved, &[("path", path)]),
-        SessionChanged {
-            client,
-            state,
-            member,
-        } => line(
+        SessionChanged { state, member, .. } => line(
             L::SessionChanged,
             &[
-                ("client", &client_name(names, *client, lang)),
+                ("client", &who),
                 ("state", &status_name(*state, lang)),
                 // No member: a dash, in every language.
                 ("member", &member.as_deref().unwrap_or("–")),
             ],
         ),
-        LinkChanged {
-            client,
-            frozen: true,
-            ..
-        } => line(
-            L::LinkFrozen,
-            &[("client", &client_name(names, *client, lang))],
-        ),
-        LinkChanged { client, .. } => line(
-            L::LinkOpen,
-            &[("client", &client_name(names, *client, lang))],
-        ),
-        ResourceWritten {
-            client,
-            token,
-            outcome,
-            ..
-        } => {
+        LinkChanged { frozen: true, .. } => line(L::LinkFrozen, &[("client", &who)]),
+        LinkChanged { .. } => line(L::LinkOpen, &[("client", &who)]),
+        ResourceWritten { token, outcome, .. } => {
             let outcome = match outcome {
                 shared::WriteOutcome::Accepted => Text::WriteAccepted,
                 shared::WriteOutcome::Rejected => Text::WriteRejected,
@@ -280,7 +248,7 @@ pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
             line(
                 L::ResourceWritten,
                 &[
-                    ("client", &client_name(names, *client, lang)),
+                    ("client", &who),
                     ("token", token),
                     ("outcome", &outcome.get(lang)),
                 ],
@@ -288,17 +256,8 @@ pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
         }
         FencingChanged { on } => line(L::FencingChanged, &[("on_off", &on_off(*on).get(lang))]),
         HoldChanged { hold_ms } => line(L::HoldChanged, &[("hold_ms", hold_ms)]),
-        ServerAdded { client, name, .. } => line(
-            L::ServerAdded,
-            &[
-                ("client", &client_name(names, *client, lang)),
-                ("name", name),
-            ],
-        ),
-        AppClientAdded { client } => line(
-            L::AppClientAdded,
-            &[("client", &client_name(names, *client, lang))],
-        ),
+        ServerAdded { name, .. } => line(L::ServerAdded, &[("client", &who), ("name", name)]),
+        AppClientAdded { .. } => line(L::AppClientAdded, &[("client", &who)]),
         RecipeChanged { recipe } => line(L::RecipeChanged, &[("recipe", &recipe.as_str())]),
         ServerListUpdated { servers, .. } => fill(
             SeedText::ServerListUpdated.get(lang),
@@ -327,41 +286,15 @@ pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
         }
         MovePending { pending } => line(
             L::MovePending,
-            &[
-                ("client", &client_name(names, pending.client, lang)),
-                ("move", &move_name(pending.kind, lang)),
-            ],
+            &[("client", &who), ("move", &move_name(pending.kind, lang))],
         ),
-        MoveReleased { client, .. } => line(
-            L::MoveReleased,
-            &[("client", &client_name(names, *client, lang))],
-        ),
-        LockSuspended { client, path } => line(
-            L::LockSuspended,
-            &[
-                ("client", &client_name(names, *client, lang)),
-                ("path", path),
-            ],
-        ),
-        LockResumed { client, path } => line(
-            L::LockResumed,
-            &[
-                ("client", &client_name(names, *client, lang)),
-                ("path", path),
-            ],
-        ),
+        MoveReleased { .. } => line(L::MoveReleased, &[("client", &who)]),
+        LockSuspended { path, .. } => line(L::LockSuspended, &[("client", &who), ("path", path)]),
+        LockResumed { path, .. } => line(L::LockResumed, &[("client", &who), ("path", path)]),
         PartitionChanged {
-            client,
-            partitioned: true,
-            ..
-        } => line(
-            L::Partitioned,
-            &[("client", &client_name(names, *client, lang))],
-        ),
-        PartitionChanged { client, .. } => line(
-            L::PartitionHealed,
-            &[("client", &client_name(names, *client, lang))],
-        ),
+            partitioned: true, ..
+        } => line(L::Partitioned, &[("client", &who)]),
+        PartitionChanged { .. } => line(L::PartitionHealed, &[("client", &who)]),
         SuspendChanged { on } => line(L::SuspendChanged, &[("on_off", &on_off(*on).get(lang))]),
         RoomReset => line(L::RoomReset, &[]),
         LessonChanged { progress: Some(p) } => line(

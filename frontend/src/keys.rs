@@ -144,14 +144,16 @@ pub fn select_next(
     let order = walked(view, registry);
     let at = selected.and_then(|s| order.iter().position(|c| *c == s));
     let n = order.len();
-    let gap = left_at.filter(|_| !registry && at.is_none());
-    let next = match (at, down) {
-        _ if n == 0 => return None,
-        (None, true) if gap.is_some() => gap.unwrap_or(0).min(n - 1),
-        (None, false) if gap.is_some() => (gap.unwrap_or(0).min(n) + n - 1) % n,
+    if n == 0 {
+        return None;
+    }
+    // Where the selected one left, the one now in its place is next down: a cursor there.
+    let cursor = at.or(left_at.filter(|_| !registry).map(|gap| gap.min(n)));
+    let next = match (cursor, down) {
         (None, true) => 0,
-        (None, false) => n - 1,
+        (Some(i), true) if at.is_none() => i.min(n - 1),
         (Some(i), true) => (i + 1) % n,
+        (None, false) => n - 1,
         (Some(i), false) => (i + n - 1) % n,
     };
     Some(order[next])

@@ -301,9 +301,10 @@ pub fn app() -> Html {
                 <p class="selected-client" data-testid="selected-client">
                     { match state.selected {
                         Some(client) => {
-                            let names = state.view.as_ref().map(|v| v.names.clone()).unwrap_or_default();
-                            fill(PresenterText::Selected.get(lang),
-                                &[("client", &crate::i18n::client_name(&names, client, lang))])
+                            let who = state.view.as_deref()
+                                .map(|v| crate::i18n::client_name(&v.names, client, lang))
+                                .unwrap_or_default();
+                            fill(PresenterText::Selected.get(lang), &[("client", &who)])
                         }
                         None => PresenterText::NoneSelected.get(lang).to_string(),
                     } }
