@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 pub use shared::classroom::NewClassroom;
 
-use crate::room::now_ms;
+use crate::clock::now_ms;
 
 /// The file under `--data-dir` that lists the classrooms.
 const FILE: &str = "classrooms.json";

@@ -317,7 +317,7 @@ impl Runner {
             match action {
                 Action::AddLockClients { count, no_wait } => {
                     for _ in 0..*count {
-                        let id = self.room.add_lock_client(None).await.map_err(refused)?;
+                        let id = self.room.add_lock_client().await.map_err(refused)?;
                         if !no_wait {
                             self.settle(Settle::Queued(id)).await.map_err(fail)?;
                         }
@@ -325,7 +325,7 @@ impl Runner {
                 }
                 Action::AddServers { count } => {
                     for _ in 0..*count {
-                        self.room.add_server(None, None).await.map_err(refused)?;
+                        self.room.add_server().await.map_err(refused)?;
                         self.settle(Settle::Listed { gone: None })
                             .await
                             .map_err(fail)?;
@@ -369,12 +369,7 @@ impl Runner {
             .map_err(Played::Refused)?;
         let mut ids = Vec::new();
         for _ in 0..clients {
-            ids.push(
-                self.room
-                    .add_lock_client(None)
-                    .await
-                    .map_err(Played::Refused)?,
-            );
+            ids.push(self.room.add_lock_client().await.map_err(Played::Refused)?);
         }
         let pace = Duration::from_millis(pace.ms(0));
         for step in moves {

@@ -7,9 +7,9 @@
 
 pub mod admission;
 pub mod classroom;
+mod clock;
 pub mod config;
 pub mod ensemble;
-pub mod gate;
 pub mod http;
 pub mod lesson;
 pub mod lesson_ensembles;
@@ -18,6 +18,7 @@ pub mod probe;
 pub mod recipes;
 pub mod recordings;
 pub mod room;
+pub mod state;
 pub mod ws;
 pub mod zk;
 

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use backend::http::{router, AppState};
+use backend::http::router;
 use backend::room::{RoomSettings, Rooms};
+use backend::state::AppState;
 use backend::ws::Limits;
 use backend::zk::ZkSettings;
 use shared::ServerInfo;

@@ -4,6 +4,7 @@
 
 mod bench;
 mod install;
+mod shape;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,13 @@ enum Cmd {
     /// Measure what users feel (so far: the bridge overhead, the UI's size) and write
     /// BENCHMARKS.md. Benchmarks are not tests: nothing here fails on a slow figure.
     Bench,
+    /// Print the code's shape: the largest files, functions over 80 lines, import circles,
+    /// and the props the page hands its components by hand.
+    Shape {
+        /// Another checkout to measure (an earlier commit's, to compare).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
     /// Build the UI into target/dist (no trunk needed).
     Dist {
         /// Build the wasm in debug mode (faster to build, larger and slower).
@@ -71,6 +79,7 @@ fn main() -> Result<()> {
         Cmd::Test => test(&root),
         Cmd::Bench => bench::measure(&root),
         Cmd::Soak { minutes, seed } => soak(&root, "release", minutes, seed),
+        Cmd::Shape { root: other } => shape::report(other.as_deref().unwrap_or(&root)),
         Cmd::Dist { debug } => dist(&root, !debug).map(drop),
     }
 }

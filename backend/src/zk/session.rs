@@ -130,7 +130,7 @@ impl SessionWatch {
     }
 }
 
-use crate::room::now_ms;
+use crate::clock::now_ms;
 
 /// The reason a session state ends a simulated process, if it does.
 pub fn ended_by(state: SessionState) -> Option<CloseReason> {

@@ -255,6 +255,7 @@ impl Gate {
     }
 
     /// The ids waiting, oldest first.
+    #[cfg(test)]
     pub fn waiting(&self) -> impl Iterator<Item = MoveId> + '_ {
         self.waiting.iter().map(|w| w.id)
     }

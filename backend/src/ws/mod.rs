@@ -9,26 +9,28 @@
 //! `max_message_bytes` (longer ones are refused at their header), the 4 KiB read buffer, the
 //! 16 KiB write buffer plus the one frame being written, and 64 queued answers.
 
+mod ending;
+pub(crate) mod message;
+
 use std::time::Duration;
 
-use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use shared::classroom::{student_name, Forbidden, Member, Need, Role, STUDENT_NAME_MAX_CHARS};
-use shared::{
-    is_valid_room_name, is_valid_server_name, ClientMsg, ErrorCode, ServerMsg, MAX_HOLD_MS,
-    MAX_PAUSE_MS, PROTOCOL_VERSION, SLOW_FACTORS,
-};
+use shared::{is_valid_room_name, ClientMsg, ErrorCode, ServerMsg, PROTOCOL_VERSION};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use crate::admission::ConnectionSlot;
-use crate::http::AppState;
 use crate::listener::Peer;
-use crate::room::{encode, Frame, Joined, RoomError, RoomHandle, ViewerId};
+use crate::room::{encode, Frame, Joined, RoomHandle, ViewerId};
+use crate::state::AppState;
+use ending::Ending;
+use message::{parse_client_msg, RateLimit, Rejection};
+pub use message::{Limits, DEFAULT_FRAME_TIMEOUT_MS};
 
 /// How long a new connection may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,180 +40,8 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_BUFFER_BYTES: usize = 4096;
 const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 
-/// How long the server waits for the rest of a frame unless told otherwise.
-pub const DEFAULT_FRAME_TIMEOUT_MS: u64 = 5000;
-
 /// How long a close frame may take to go out before the connection is dropped anyway.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// Per-connection limits.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Longest message, and so longest frame: a longer one is refused at its header with
-    /// `too_large` and close code 1009, before any of it is kept.
-    pub max_message_bytes: usize,
-    /// Messages per second a browser may send (bursts of twice that are allowed).
-    pub max_messages_per_sec: u32,
-    /// Longest the server waits for the rest of a frame or message it has begun to receive.
-    pub frame_timeout: Duration,
-}
-
-/// A message the server will not act on, and why.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{message}")]
-pub struct Rejection {
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-impl Rejection {
-    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Rejection {
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn frame(&self) -> Frame {
-        encode(&ServerMsg::Error {
-            code: self.code,
-            message: self.message.clone(),
-        })
-    }
-}
-
-impl From<RoomError> for Rejection {
-    fn from(e: RoomError) -> Self {
-        let code = match e {
-            RoomError::Full(..) => ErrorCode::RoomFull,
-            RoomError::TooManyRooms(_) => ErrorCode::TooManyRooms,
-            RoomError::Quota(_) | RoomError::Held(_) => ErrorCode::TooManyNewRooms,
-            RoomError::NoSuchClient(_) => ErrorCode::NoSuchClient,
-            RoomError::NotHolding(_)
-            | RoomError::Switching
-            | RoomError::Closed
-            | RoomError::Gate(_)
-            | RoomError::NoLesson
-            | RoomError::LessonBusy
-            | RoomError::StepDecided
-            | RoomError::NoTarget
-            | RoomError::Resetting
-            | RoomError::LinkBusy(_) => ErrorCode::InvalidState,
-            RoomError::NoSuchLesson(_) | RoomError::NoSuchStep(_) => ErrorCode::InvalidMessage,
-            RoomError::SharedMembers(_) => ErrorCode::Forbidden,
-            RoomError::StudentLimit(_) => ErrorCode::StudentLimit,
-            RoomError::NoSuchRoom | RoomError::NoSuchClassroom(_) => ErrorCode::NoSuchRoom,
-            RoomError::TooManyStudents(_) => ErrorCode::RoomFull,
-            RoomError::Random => ErrorCode::InvalidState,
-        };
-        Rejection::new(code, e.to_string())
-    }
-}
-
-impl From<Forbidden> for Rejection {
-    fn from(e: Forbidden) -> Self {
-        Rejection::new(ErrorCode::Forbidden, e.to_string())
-    }
-}
-
-/// Parses and validates one text frame from a browser.
-pub fn parse_client_msg(text: &str, limits: &Limits) -> Result<ClientMsg, Rejection> {
-    if text.len() > limits.max_message_bytes {
-        return Err(Rejection::new(
-            ErrorCode::TooLarge,
-            format!(
-                "message of {} bytes exceeds the limit of {} bytes",
-                text.len(),
-                limits.max_message_bytes
-            ),
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| Rejection::new(ErrorCode::Malformed, format!("not JSON: {e}")))?;
-    let kind = value
-        .get("type")
-        .and_then(|t| t.as_str())
-        .unwrap_or_default()
-        .to_string();
-    let msg: ClientMsg = serde_json::from_value(value).map_err(|e| {
-        let text = e.to_string();
-        // Only an unknown `type` is an unknown message; an unknown value inside a known one
-        // (a recipe name, say) is an invalid message.
-        let code = if text.starts_with(&format!("unknown variant `{kind}`")) {
-            ErrorCode::UnknownMessage
-        } else {
-            ErrorCode::InvalidMessage
-        };
-        Rejection::new(code, text)
-    })?;
-    match &msg {
-        ClientMsg::SetHoldMs { hold_ms } if *hold_ms > MAX_HOLD_MS => Err(Rejection::new(
-            ErrorCode::InvalidMessage,
-            format!("hold_ms must be at most {MAX_HOLD_MS}"),
-        )),
-        ClientMsg::Pause { ms, .. } if !(1..=MAX_PAUSE_MS).contains(ms) => Err(Rejection::new(
-            ErrorCode::InvalidMessage,
-            format!("a pause lasts 1 to {MAX_PAUSE_MS} ms"),
-        )),
-        ClientMsg::Partition { ms, .. } if !(1..=MAX_PAUSE_MS).contains(ms) => Err(Rejection::new(
-            ErrorCode::InvalidMessage,
-            format!("a partition lasts 1 to {MAX_PAUSE_MS} ms"),
-        )),
-        ClientMsg::SetTime { slow_factor, .. } if !SLOW_FACTORS.contains(slow_factor) => {
-            Err(Rejection::new(
-                ErrorCode::InvalidMessage,
-                format!("slow_factor must be one of {SLOW_FACTORS:?}"),
-            ))
-        }
-        ClientMsg::AddServer { name: Some(name) } if !is_valid_server_name(name) => {
-            Err(Rejection::new(
-                ErrorCode::BadName,
-                "a server name is 1-32 characters of A-Z, a-z, 0-9, '.', ':', '_' and '-'",
-            ))
-        }
-        ClientMsg::SetName { name } => match student_name(name) {
-            Some(name) => Ok(ClientMsg::SetName { name }),
-            None => Err(Rejection::new(
-                ErrorCode::BadName,
-                format!(
-                    "a display name is 1-{STUDENT_NAME_MAX_CHARS} characters, none of them a control character"
-                ),
-            )),
-        },
-        _ => Ok(msg),
-    }
-}
-
-/// A token bucket: `rate` per second, bursts of `2 * rate`.
-struct RateLimit {
-    rate: f64,
-    tokens: f64,
-    last: Instant,
-}
-
-impl RateLimit {
-    fn new(per_sec: u32) -> Self {
-        let rate = f64::from(per_sec.max(1));
-        RateLimit {
-            rate,
-            tokens: rate * 2.0,
-            last: Instant::now(),
-        }
-    }
-
-    fn allow(&mut self) -> bool {
-        let now = Instant::now();
-        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(self.rate * 2.0);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
 
 /// The handshake: upgraded, the frame and message limits set, and the connection counted
 /// against its address. A foreign origin, or an address with all its connections, is upgraded
@@ -252,77 +82,6 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| connection(socket, app, peer, admitted))
-}
-
-/// Why a connection ends.
-#[derive(Debug, PartialEq, Eq)]
-enum Ending {
-    /// The browser went away without a word: there is no one to tell.
-    Gone,
-    /// The browser sent a close frame: it is answered with one (RFC 6455, 5.5.1).
-    ClosedByPeer,
-    /// A text frame that is not UTF-8 (1007).
-    NotUtf8(String),
-    /// A frame or message over the limit (1009).
-    TooBig(String),
-    /// Against the server's rules: too many connections, a frame left unfinished, no hello
-    /// (1008).
-    Policy(String),
-    /// Not a WebSocket as the standard has it (1002).
-    Protocol(String),
-    /// The server stops (1001).
-    Away(String),
-    /// Something in the server failed: the room ended under a connection while the server
-    /// runs (1011).
-    Internal(String),
-}
-
-impl Ending {
-    /// The close frame that tells the browser why, if there is anyone to tell.
-    fn close_frame(&self) -> Option<CloseFrame> {
-        let (code, reason) = match self {
-            Ending::Gone | Ending::ClosedByPeer => return None,
-            Ending::NotUtf8(why) => (close_code::INVALID, why),
-            Ending::TooBig(why) => (close_code::SIZE, why),
-            Ending::Policy(why) => (close_code::POLICY, why),
-            Ending::Protocol(why) => (close_code::PROTOCOL, why),
-            Ending::Away(why) => (close_code::AWAY, why),
-            Ending::Internal(why) => (close_code::ERROR, why),
-        };
-        Some(CloseFrame {
-            code,
-            reason: close_reason(reason).into(),
-        })
-    }
-
-    /// What the WebSocket layer's error means for the connection.
-    fn of(error: axum::Error, limits: &Limits) -> Ending {
-        use tungstenite::Error as WsError;
-        match error.into_inner().downcast::<WsError>().map(|e| *e) {
-            Ok(WsError::Capacity(too_big)) => Ending::TooBig(format!(
-                "{too_big} (at most {} bytes a message)",
-                limits.max_message_bytes
-            )),
-            Ok(WsError::Protocol(bad)) => Ending::Protocol(bad.to_string()),
-            Ok(WsError::Utf8(bad)) => {
-                Ending::NotUtf8(format!("a text message that is not UTF-8: {bad}"))
-            }
-            _ => Ending::Gone,
-        }
-    }
-}
-
-/// A close frame's reason is at most 123 bytes; a longer one is cut at a character boundary.
-fn close_reason(why: &str) -> &str {
-    const MAX: usize = 123;
-    if why.len() <= MAX {
-        return why;
-    }
-    let mut end = MAX;
-    while !why.is_char_boundary(end) {
-        end -= 1;
-    }
-    &why[..end]
 }
 
 /// What the reading half asks the writing half to send.
@@ -660,13 +419,7 @@ async fn read_half(
         };
         let result = if rate.allow() {
             match parse_client_msg(text.as_str(), &app.limits) {
-                Ok(msg) => {
-                    let member = joined.you.member;
-                    match allowed(member, &msg, &room).await {
-                        Ok(()) => act(msg, member, &mut joined, &room, &out).await,
-                        Err(refused) => Err(refused),
-                    }
-                }
+                Ok(msg) => act(msg, &mut joined, &room, &out).await,
                 Err(rejection) => Err(rejection),
             }
         } else {
@@ -686,210 +439,32 @@ async fn read_half(
     }
 }
 
-/// Whether `member` may send `msg`: the role's rule, with the owner of the client it names.
-async fn allowed(member: Member, msg: &ClientMsg, room: &RoomHandle) -> Result<(), Rejection> {
-    let need = Need::of(msg);
-    let owner = match (member.role, need) {
-        (Role::Student, Need::OwnClient(client)) => room.owner_of(client).await?,
-        _ => None,
-    };
-    Ok(member.may(need, |_| owner)?)
-}
-
+/// One intent: the connection's own (a second hello, a resync) here, any other in the room,
+/// which checks who may send it; a new name is told back.
 async fn act(
     msg: ClientMsg,
-    member: Member,
     joined: &mut Joined,
     room: &RoomHandle,
     out: &mpsc::Sender<Outgoing>,
 ) -> Result<(), Rejection> {
-    // What a student adds is theirs.
-    let owner = member.student;
     match msg {
         ClientMsg::Hello { .. } => Err(Rejection::new(
             ErrorCode::HelloExpected,
             "already joined a room; open a new connection for another",
         )),
-        ClientMsg::SetName { name } => {
-            let stops_members = joined.you.stops_members;
-            joined.you = room.name_student(joined.viewer, name).await?;
-            joined.you.stops_members = stops_members;
-            let you = encode(&ServerMsg::You {
-                you: joined.you.clone(),
-            });
-            let _ = out.send(Outgoing::Frame(you)).await;
-            Ok(())
-        }
-        ClientMsg::ResetRoom => room.reset_room().await.map_err(Into::into),
-        ClientMsg::AddLockClient => room
-            .add_lock_client(owner)
-            .await
-            .map(drop)
-            .map_err(Into::into),
-        ClientMsg::Crash { client } => room.crash(client).await.map_err(Into::into),
-        ClientMsg::Kill { client } => room.kill(client).await.map_err(Into::into),
-        ClientMsg::Pause { client, ms } => room
-            .pause(client, Duration::from_millis(ms))
-            .await
-            .map_err(Into::into),
-        ClientMsg::Release { client } => room.release(client).await.map_err(Into::into),
-        ClientMsg::SetHoldMs { hold_ms } => room.set_hold(hold_ms).await.map_err(Into::into),
-        ClientMsg::SetRecipe { recipe } => room.set_recipe(recipe).await.map_err(Into::into),
-        ClientMsg::AddServer { name } => room
-            .add_server(name, owner)
-            .await
-            .map(drop)
-            .map_err(Into::into),
-        ClientMsg::AddAppClient => room.add_app_client().await.map(drop).map_err(Into::into),
-        ClientMsg::SetFencing { on } => room.set_fencing(on).await.map_err(Into::into),
-        ClientMsg::SetTime { mode, slow_factor } => {
-            room.set_time(mode, slow_factor).await.map_err(Into::into)
-        }
-        ClientMsg::StepNext { id } => room.step_next(id).await.map_err(Into::into),
-        ClientMsg::Partition { client, ms } => room
-            .partition(client, Duration::from_millis(ms))
-            .await
-            .map_err(Into::into),
-        ClientMsg::SetSuspendOnDisconnect { on } => room.set_suspend(on).await.map_err(Into::into),
-        ClientMsg::StartLesson { lesson } => room
-            .start_lesson(lesson, joined.you.stops_members)
-            .await
-            .map_err(Into::into),
-        ClientMsg::LessonDo => room.lesson_do().await.map_err(Into::into),
-        ClientMsg::LessonGoto { step } => room.lesson_goto(step).await.map_err(Into::into),
-        ClientMsg::LeaveLesson => room.leave_lesson().await.map_err(Into::into),
-        ClientMsg::StopMember { member } | ClientMsg::StartMember { member } => {
-            let Some(members) = room.members().await? else {
-                return Err(Rejection::new(
-                    ErrorCode::NoSuchMember,
-                    "this server uses an ensemble it did not start (--zk); it cannot stop its members",
-                ));
-            };
-            // The room's own ensemble is whoever runs the room's; the shared one is the
-            // operator's, and allowed teachers'.
-            if !members.own && !joined.you.stops_members {
-                return Err(Rejection::new(
-                    ErrorCode::Forbidden,
-                    "every room on this server shares these ZooKeeper servers: only whoever runs the \
-                     server stops them; lesson 6 stops servers of your own",
-                ));
-            }
-            let done = if matches!(msg, ClientMsg::StopMember { .. }) {
-                members.control.stop_member(member as usize).await
-            } else {
-                members.control.start_member(member as usize).await
-            };
-            done.map_err(|e| Rejection::new(ErrorCode::NoSuchMember, e.to_string()))
-        }
         ClientMsg::Resync => {
             let _ = out.send(Outgoing::Resync).await;
             Ok(())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn limits() -> Limits {
-        Limits {
-            max_message_bytes: 64,
-            max_messages_per_sec: 5,
-            frame_timeout: Duration::from_secs(5),
+        msg => {
+            if let Some(you) = room.intent(joined, msg).await? {
+                joined.you = you;
+                let you = encode(&ServerMsg::You {
+                    you: joined.you.clone(),
+                });
+                let _ = out.send(Outgoing::Frame(you)).await;
+            }
+            Ok(())
         }
-    }
-
-    fn code(text: &str) -> ErrorCode {
-        parse_client_msg(text, &limits()).unwrap_err().code
-    }
-
-    #[test]
-    fn good_messages_parse() {
-        assert_eq!(
-            parse_client_msg(r#"{"type":"crash","client":3}"#, &limits()),
-            Ok(ClientMsg::Crash { client: 3 })
-        );
-    }
-
-    #[test]
-    fn bad_messages_get_typed_rejections() {
-        assert_eq!(code("{not json"), ErrorCode::Malformed);
-        assert_eq!(
-            code(r#"{"type":"launch_rockets"}"#),
-            ErrorCode::UnknownMessage
-        );
-        assert_eq!(code(r#"{"type":"crash"}"#), ErrorCode::InvalidMessage);
-        assert_eq!(
-            code(r#"{"type":"crash","client":-1}"#),
-            ErrorCode::InvalidMessage
-        );
-        assert_eq!(code(r#"{"client":1}"#), ErrorCode::InvalidMessage);
-        assert_eq!(
-            code(&format!(
-                r#"{{"type":"resync","pad":"{}"}}"#,
-                "x".repeat(64)
-            )),
-            ErrorCode::TooLarge
-        );
-        assert_eq!(
-            code(r#"{"type":"set_hold_ms","hold_ms":600001}"#),
-            ErrorCode::InvalidMessage
-        );
-        assert_eq!(
-            code(r#"{"type":"set_recipe","recipe":"bogo"}"#),
-            ErrorCode::InvalidMessage
-        );
-        assert_eq!(
-            code(r#"{"type":"add_server","name":"a b"}"#),
-            ErrorCode::BadName
-        );
-        assert_eq!(
-            code(r#"{"type":"add_server","name":""}"#),
-            ErrorCode::BadName
-        );
-        assert_eq!(
-            parse_client_msg(r#"{"type":"add_server","name":"10.0.0.7:8080"}"#, &limits()),
-            Ok(ClientMsg::AddServer {
-                name: Some("10.0.0.7:8080".into())
-            })
-        );
-        assert_eq!(
-            parse_client_msg(
-                r#"{"type":"set_recipe","recipe":"children-watch"}"#,
-                &limits()
-            ),
-            Ok(ClientMsg::SetRecipe {
-                recipe: shared::LockRecipeKind::ChildrenWatch
-            })
-        );
-    }
-
-    #[test]
-    fn every_ending_the_server_chooses_has_its_close_code() {
-        let code = |ending: Ending| ending.close_frame().map(|f| f.code);
-        assert_eq!(code(Ending::Gone), None);
-        assert_eq!(code(Ending::ClosedByPeer), None);
-        assert_eq!(code(Ending::NotUtf8("\u{fffd}".into())), Some(1007));
-        assert_eq!(code(Ending::TooBig("big".into())), Some(1009));
-        assert_eq!(code(Ending::Policy("rule".into())), Some(1008));
-        assert_eq!(code(Ending::Protocol("bad".into())), Some(1002));
-        assert_eq!(code(Ending::Away("bye".into())), Some(1001));
-        assert_eq!(code(Ending::Internal("bug".into())), Some(1011));
-    }
-
-    #[test]
-    fn a_close_reason_fits_its_frame() {
-        let long = "é".repeat(100);
-        let reason = close_reason(&long);
-        assert!(reason.len() <= 123 && long.starts_with(reason));
-        assert_eq!(close_reason("short"), "short");
-    }
-
-    #[test]
-    fn rate_limit_allows_a_burst_then_refuses() {
-        let mut rate = RateLimit::new(5);
-        let allowed = (0..20).filter(|_| rate.allow()).count();
-        assert_eq!(allowed, 10);
     }
 }

@@ -1,0 +1,221 @@
+//! Every room of the server: started on first use, found by name, ended when idle, and the
+//! limits on how many run and how many one address holds.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use shared::classroom::{Role, RoomKind};
+
+use super::actor::RoomActor;
+use super::error::RoomError;
+use super::handle::{JoinAs, Joined, RoomCmd, RoomHandle, Running};
+use super::settings::RoomSettings;
+use crate::admission::{address_key, QuotaSpent, RoomQuota, RoomsHeld};
+use crate::classroom::{Classrooms, KeyCheck};
+
+/// Every room of the server, created on first use, and the classrooms among them.
+pub struct Rooms {
+    settings: RoomSettings,
+    classrooms: Classrooms,
+    rooms: Mutex<HashMap<String, Running>>,
+    /// Classrooms made per address in the last hour.
+    quota: RoomQuota,
+}
+
+impl Rooms {
+    pub fn new(settings: RoomSettings, classrooms: Classrooms) -> Self {
+        Rooms {
+            quota: RoomQuota::new(settings.classrooms_per_address),
+            settings,
+            classrooms,
+            rooms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn settings(&self) -> &RoomSettings {
+        &self.settings
+    }
+
+    pub fn classrooms(&self) -> &Classrooms {
+        &self.classrooms
+    }
+
+    /// Whether a room of this name runs (or is still ending).
+    pub fn is_running(&self, name: &str) -> bool {
+        let rooms = self.rooms.lock().expect("rooms lock");
+        rooms.get(name).is_some_and(|r| !r.ended())
+    }
+
+    /// The room of this name if it runs; none is started.
+    pub fn running(&self, name: &str) -> Option<RoomHandle> {
+        let rooms = self.rooms.lock().expect("rooms lock");
+        rooms
+            .get(name)
+            .filter(|r| !r.ended() && !r.ending())
+            .map(|r| r.handle.clone())
+    }
+
+    /// Counts a classroom made against the address that asks for it.
+    pub fn spend_quota(&self, from: IpAddr) -> Result<(), QuotaSpent> {
+        self.quota.spend(from, tokio::time::Instant::now())
+    }
+
+    /// Joins the room a hello from `from` names as the hello asks: a classroom's teacher (the
+    /// right key), its viewer (the viewer link, or a wrong key: `wrong_key` says so), or a
+    /// student; in any other room, as anyone. A room that does not run is opened for `from`,
+    /// and counts among the rooms it holds while it runs, unless it is a classroom (counted when
+    /// it was made).
+    pub async fn join(
+        &self,
+        name: &str,
+        key: Option<&str>,
+        viewer: bool,
+        token: Option<String>,
+        from: IpAddr,
+    ) -> Result<(RoomHandle, Joined, bool), RoomError> {
+        let check = self.classrooms.check(name, key);
+        let (role, kind, wrong_key) = admit(
+            name,
+            check,
+            key.is_some(),
+            viewer,
+            self.settings.classroom_only,
+        )?;
+        let join = JoinAs { role, token };
+        // A room that began to end after it was found takes no join: the next one does.
+        for _ in 0..2 {
+            let opener = (kind == RoomKind::Open).then_some(from);
+            let handle = self.get_or_start(name, kind, opener).await?;
+            match handle.join(join.clone()).await {
+                Ok(joined) => return Ok((handle, joined, wrong_key)),
+                Err(RoomError::Closed) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(RoomError::Closed)
+    }
+
+    /// The room called `name` (already validated), started if it was not running, held by
+    /// `opener` if one is named (at most `rooms_per_address` at once). A room that is ending is
+    /// waited for: a new one must not meet the old one's deletions.
+    pub async fn get_or_start(
+        &self,
+        name: &str,
+        kind: RoomKind,
+        opener: Option<IpAddr>,
+    ) -> Result<RoomHandle, RoomError> {
+        loop {
+            let mut ended = {
+                let mut rooms = self.rooms.lock().expect("rooms lock");
+                match rooms.get(name) {
+                    Some(r) if !r.ended() && !r.ending() => return Ok(r.handle.clone()),
+                    Some(r) if !r.ended() => r.ended.clone(),
+                    _ => {
+                        rooms.retain(|_, r| !r.ended());
+                        if rooms.len() >= self.settings.max_rooms {
+                            return Err(RoomError::TooManyRooms(self.settings.max_rooms));
+                        }
+                        let opener = opener.map(address_key);
+                        if let Some(opener) = opener {
+                            let held = rooms.values().filter(|r| r.opener == Some(opener)).count();
+                            if held >= self.settings.rooms_per_address {
+                                return Err(RoomError::Held(RoomsHeld {
+                                    limit: self.settings.rooms_per_address,
+                                    lesson_idle_minutes: self.settings.lesson_idle_limit.as_secs()
+                                        / 60,
+                                }));
+                            }
+                        }
+                        let mut running =
+                            RoomActor::start(name.to_string(), kind, self.settings.clone());
+                        running.opener = opener;
+                        let handle = running.handle.clone();
+                        rooms.insert(name.to_string(), running);
+                        return Ok(handle);
+                    }
+                }
+            };
+            // An error: the sender has gone with the old room.
+            let _ = ended.changed().await;
+        }
+    }
+
+    /// Closes every session of every room and waits for them.
+    pub async fn shutdown(&self) {
+        let rooms: Vec<_> = self
+            .rooms
+            .lock()
+            .expect("rooms lock")
+            .drain()
+            .map(|(_, r)| r)
+            .collect();
+        for room in rooms {
+            let _ = room.handle.ask(RoomCmd::Shutdown).await;
+            let _ = room.task.await;
+        }
+    }
+}
+
+/// Who a hello joins as, in which kind of room, and whether it brought a wrong key: a
+/// classroom's teacher (the right key), its viewer (the viewer link, or a wrong key), or a
+/// student; in any other room, anyone.
+fn admit(
+    name: &str,
+    check: KeyCheck,
+    has_key: bool,
+    viewer: bool,
+    classroom_only: bool,
+) -> Result<(Role, RoomKind, bool), RoomError> {
+    if check == KeyCheck::Open && classroom_only {
+        return Err(RoomError::NoSuchRoom);
+    }
+    let (role, wrong_key) = match check {
+        // A teacher's key for a room that is no classroom must not open it to everyone.
+        KeyCheck::Open if has_key => return Err(RoomError::NoSuchClassroom(name.to_string())),
+        KeyCheck::Open => (Role::Open, false),
+        _ if viewer => (Role::Viewer, false),
+        KeyCheck::Right => (Role::Teacher, false),
+        KeyCheck::Wrong => (Role::Viewer, true),
+        KeyCheck::NoKey => (Role::Student, false),
+    };
+    let kind = match check {
+        KeyCheck::Open => RoomKind::Open,
+        _ => RoomKind::Classroom,
+    };
+    Ok((role, kind, wrong_key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hello_joins_as_its_key_says() {
+        let role =
+            |check, key, viewer| admit("r", check, key, viewer, false).map(|(r, _, w)| (r, w));
+        assert_eq!(role(KeyCheck::Open, false, false), Ok((Role::Open, false)));
+        assert_eq!(
+            role(KeyCheck::Right, true, false),
+            Ok((Role::Teacher, false))
+        );
+        assert_eq!(role(KeyCheck::Right, true, true), Ok((Role::Viewer, false)));
+        assert_eq!(role(KeyCheck::Wrong, true, false), Ok((Role::Viewer, true)));
+        assert_eq!(
+            role(KeyCheck::NoKey, false, false),
+            Ok((Role::Student, false))
+        );
+        assert_eq!(
+            role(KeyCheck::Open, true, false),
+            Err(RoomError::NoSuchClassroom("r".into()))
+        );
+        assert_eq!(
+            admit("r", KeyCheck::Open, false, false, true),
+            Err(RoomError::NoSuchRoom)
+        );
+        assert_eq!(
+            admit("r", KeyCheck::NoKey, false, false, true).map(|(_, kind, _)| kind),
+            Ok(RoomKind::Classroom)
+        );
+    }
+}
