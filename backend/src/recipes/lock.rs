@@ -1,7 +1,7 @@
 //! The seed's three lock recipes: a shared core, and one state machine per recipe beside it.
 //!
 //! Every client creates `/locks/sub` EPHEMERAL_SEQUENTIAL and lists `/locks`; the smallest node
-//! holds the lock, and a holder releases by deleting its node. That much is the [`Core`]. The
+//! holds the lock, and a holder releases by deleting its node. That much is the [`base::Core`]. The
 //! recipes differ in how a waiter waits and what a notification means to it:
 //! - [`predecessor::PredecessorLock`]: the seed's first `DistributedClient` with the fix from its
 //!   思考 section: watch the node just before your own, re-list on every notification.
@@ -9,342 +9,20 @@
 //! - [`children_watch::ChildrenWatchLock`]: `DistributedClient2`: watch the children of
 //!   `/locks`, re-list on every change; every change wakes every waiter (the herd).
 
+mod base;
 mod children_watch;
 mod naive;
 mod predecessor;
 
-use shared::{
-    ClientId, CloseReason, LockRecipeKind, MoveKind, RoomEvent, SeedPoint, WatchCall, WatchedKind,
-};
+use shared::{ClientId, LockRecipeKind, MoveKind, SeedPoint, WatchCall};
 
 use self::children_watch::ChildrenWatchLock;
 use self::naive::NaiveLock;
 use self::predecessor::PredecessorLock;
 
+use self::base::{Core, Phase};
+pub use self::base::{Input, Step, ZkCall, LOCK_PREFIX};
 pub use shared::LOCK_DIR;
-/// The prefix of every lock node.
-pub const LOCK_PREFIX: &str = "/locks/sub";
-
-/// A ZooKeeper call the recipe wants made; its result comes back as an [`Input`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ZkCall {
-    /// `create(LOCK_PREFIX, EPHEMERAL_SEQUENTIAL)` → [`Input::Created`].
-    CreateLockNode,
-    /// `getChildren(LOCK_DIR, watch)` → [`Input::Children`]; with `watch`, the children watch
-    /// is armed when the result comes back.
-    ListLockDir { watch: bool },
-    /// Arm a one-shot watch on `path` with `call` → [`Input::WatchArmed`].
-    Watch { path: String, call: WatchCall },
-    /// `delete(path, -1)` → [`Input::Deleted`].
-    Delete { path: String },
-}
-
-/// What the driver must do next, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
-    Call(ZkCall),
-    Publish(RoomEvent),
-    /// The lock is held: keep it for the room's hold time (or until released), then send
-    /// [`Input::HoldOver`].
-    Hold,
-    /// Write to the protected resource with this fencing token (the lock node's czxid).
-    Write {
-        token: i64,
-    },
-    /// Close the session; the client is done.
-    Close(CloseReason),
-}
-
-/// What happened to the client.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Input {
-    Connected {
-        session: i64,
-        timeout_ms: u64,
-    },
-    Created {
-        path: String,
-        czxid: i64,
-    },
-    Children {
-        names: Vec<String>,
-    },
-    /// The watch is armed; `exists` is false when the watched node was already gone.
-    WatchArmed {
-        path: String,
-        call: WatchCall,
-        exists: bool,
-    },
-    WatchFired {
-        path: String,
-        kind: WatchedKind,
-    },
-    /// The hold time elapsed or a user pressed Release.
-    HoldOver,
-    Deleted,
-    /// A ZooKeeper call failed.
-    Failed {
-        message: String,
-    },
-    /// The session's connection dropped or came back; `careful`: the room wants holders to
-    /// follow Apache Curator's rule (stop on SUSPENDED, hold again once connected).
-    Connection {
-        connected: bool,
-        careful: bool,
-    },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Phase {
-    Connecting,
-    Creating,
-    Listing,
-    Arming,
-    Waiting,
-    Holding,
-    /// A careful holder whose connection dropped: it keeps its node and does nothing with it.
-    Suspended,
-    Releasing,
-    Done,
-}
-
-/// What every lock recipe does alike: connect, create, list, hold, release.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Core {
-    client: ClientId,
-    phase: Phase,
-    /// Whether listings arm a children watch.
-    list_watch: bool,
-    /// The seed's `thisPath`.
-    this_path: Option<String>,
-    /// Its node's czxid: a fencing token that grows with every new lock node.
-    czxid: i64,
-    /// The seed's `waitPath`: what this waiter watches.
-    wait_path: Option<String>,
-    /// Listings asked for so far: the first follows the create, later ones are re-checks.
-    listings: u32,
-}
-
-impl Core {
-    fn new(client: ClientId, list_watch: bool) -> Self {
-        Core {
-            client,
-            phase: Phase::Connecting,
-            list_watch,
-            this_path: None,
-            czxid: 0,
-            wait_path: None,
-            listings: 0,
-        }
-    }
-
-    fn list(&mut self) -> Step {
-        self.phase = Phase::Listing;
-        self.listings += 1;
-        Step::Call(ZkCall::ListLockDir {
-            watch: self.list_watch,
-        })
-    }
-
-    fn this_path(&self) -> String {
-        self.this_path.clone().unwrap_or_default()
-    }
-
-    fn gain(&mut self) -> Vec<Step> {
-        self.phase = Phase::Holding;
-        self.wait_path = None;
-        vec![
-            Step::Publish(RoomEvent::LockGained {
-                client: self.client,
-                path: self.this_path(),
-            }),
-            // The holder writes to what the lock protects as soon as it holds it...
-            Step::Write { token: self.czxid },
-            Step::Hold,
-        ]
-    }
-
-    /// Handles the inputs every recipe treats alike. A listing and a notification while
-    /// waiting come back as `Err` for the recipe to decide on; a listing has already been
-    /// sorted and published.
-    fn on(&mut self, input: Input) -> Result<Vec<Step>, Input> {
-        let client = self.client;
-        let steps = match (self.phase, input) {
-            (_, Input::Failed { message }) => {
-                self.phase = Phase::Done;
-                vec![
-                    Step::Publish(RoomEvent::ClientError { client, message }),
-                    Step::Close(CloseReason::Failed),
-                ]
-            }
-            (
-                Phase::Connecting,
-                Input::Connected {
-                    session,
-                    timeout_ms,
-                },
-            ) => {
-                self.phase = Phase::Creating;
-                vec![
-                    Step::Publish(RoomEvent::ClientConnected {
-                        client,
-                        session: shared::SessionId(session),
-                        timeout_ms,
-                    }),
-                    Step::Call(ZkCall::CreateLockNode),
-                ]
-            }
-            (Phase::Creating, Input::Created { path, czxid }) => {
-                self.this_path = Some(path.clone());
-                self.czxid = czxid;
-                vec![
-                    Step::Publish(RoomEvent::NodeCreatedByClient { client, path }),
-                    self.list(),
-                ]
-            }
-            (Phase::Listing, Input::Children { mut names }) => {
-                // Sequence numbers are zero-padded, so sorting the names sorts the queue.
-                names.sort();
-                return Err(Input::Children { names });
-            }
-            (Phase::Arming, Input::WatchArmed { path, call, exists }) => {
-                if exists {
-                    self.phase = Phase::Waiting;
-                    vec![Step::Publish(RoomEvent::WatchSet { client, path, call })]
-                } else {
-                    // What it was to watch left between the listing and the watch: look again.
-                    vec![self.list()]
-                }
-            }
-            (Phase::Waiting, Input::WatchFired { path, kind })
-                if self.wait_path.as_deref() == Some(path.as_str()) =>
-            {
-                return Err(Input::WatchFired { path, kind });
-            }
-            // A notification for anything else (a holder's children watch: the seed's holder
-            // re-arms it too) was delivered and is reported, but changes nothing.
-            (_, Input::WatchFired { path, kind }) => vec![Step::Publish(RoomEvent::WatchFired {
-                client,
-                path,
-                event: kind,
-            })],
-            (Phase::Holding, Input::HoldOver) => {
-                // As the seed does: print `finished:` first, then delete. Publishing before the
-                // delete keeps the room's history causal: no successor can gain the lock before
-                // this release is recorded.
-                self.phase = Phase::Releasing;
-                let path = self.this_path();
-                vec![
-                    // ...and once more just before it lets go (a paused holder: after it wakes).
-                    Step::Write { token: self.czxid },
-                    Step::Publish(RoomEvent::LockReleased {
-                        client,
-                        path: path.clone(),
-                    }),
-                    Step::Call(ZkCall::Delete { path }),
-                ]
-            }
-            (Phase::Releasing, Input::Deleted) => {
-                self.phase = Phase::Done;
-                vec![Step::Close(CloseReason::Finished)]
-            }
-            (
-                Phase::Holding,
-                Input::Connection {
-                    connected: false,
-                    careful: true,
-                },
-            ) => {
-                self.phase = Phase::Suspended;
-                vec![Step::Publish(RoomEvent::LockSuspended {
-                    client,
-                    path: self.this_path(),
-                })]
-            }
-            (
-                Phase::Suspended,
-                Input::Connection {
-                    connected: true, ..
-                },
-            ) => {
-                self.phase = Phase::Holding;
-                vec![Step::Publish(RoomEvent::LockResumed {
-                    client,
-                    path: self.this_path(),
-                })]
-            }
-            // Anything else is stale (a release of a client that does not hold, a careless
-            // holder's lost connection): nothing to do.
-            _ => Vec::new(),
-        };
-        Ok(steps)
-    }
-
-    /// The steps that report a listing, and where this client stands in it: `Ok(0)` holds,
-    /// `Ok(i)` waits behind `sorted[i - 1]`, `Err` means its own node is gone.
-    fn position(&mut self, sorted: &[String]) -> (Step, Result<usize, Vec<Step>>) {
-        let listed = Step::Publish(RoomEvent::children_listed(self.client, LOCK_DIR, sorted));
-        let this_path = self.this_path();
-        let this_name = this_path.rsplit('/').next().unwrap_or_default();
-        let at = sorted.iter().position(|n| n == this_name).ok_or_else(|| {
-            // Our own ephemeral node is gone: the session must have ended under us.
-            self.phase = Phase::Done;
-            vec![
-                Step::Publish(RoomEvent::ClientError {
-                    client: self.client,
-                    message: format!("{this_path} is no longer in {LOCK_DIR}"),
-                }),
-                Step::Close(CloseReason::Failed),
-            ]
-        });
-        (listed, at)
-    }
-
-    /// After a listing, as both predecessor recipes decide: hold if first, else watch the node
-    /// just before this one.
-    fn hold_or_watch_predecessor(&mut self, sorted: &[String]) -> Vec<Step> {
-        let (listed, at) = self.position(sorted);
-        let mut steps = vec![listed];
-        steps.extend(match at {
-            Ok(0) => self.gain(),
-            Ok(index) => self.watch_predecessor(sorted, index),
-            Err(failed) => failed,
-        });
-        steps
-    }
-
-    /// Watches the node just before this one: the seed arms the first watch with `getData`
-    /// and re-watches with `exists`.
-    fn watch_predecessor(&mut self, sorted: &[String], index: usize) -> Vec<Step> {
-        let call = if self.wait_path.is_none() {
-            WatchCall::GetData
-        } else {
-            WatchCall::Exists
-        };
-        let path = format!("{LOCK_DIR}/{}", sorted[index - 1]);
-        self.wait_path = Some(path.clone());
-        self.phase = Phase::Arming;
-        vec![Step::Call(ZkCall::Watch { path, call })]
-    }
-
-    /// Re-arms a spent watch on the same node (after a data change).
-    fn rewatch(&mut self, path: String) -> Vec<Step> {
-        self.phase = Phase::Arming;
-        vec![Step::Call(ZkCall::Watch {
-            path,
-            call: WatchCall::Exists,
-        })]
-    }
-
-    fn fired(&self, path: &str, kind: WatchedKind) -> Step {
-        Step::Publish(RoomEvent::WatchFired {
-            client: self.client,
-            path: path.to_string(),
-            event: kind,
-        })
-    }
-}
-
 /// One lock client's recipe, whichever the room runs. Comparable and hashable, so a model
 /// checker can tell its states apart (`backend/tests/model_check.rs`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -421,6 +99,7 @@ impl LockRecipe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::{CloseReason, RoomEvent, WatchedKind};
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

@@ -6,7 +6,8 @@
 
 use shared::{ClientId, RoomEvent, WatchCall, WatchedKind};
 
-use super::{Core, Input, Phase, Step, LOCK_DIR};
+use super::base::{Core, Input, Phase, Step};
+use shared::LOCK_DIR;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ChildrenWatchLock {

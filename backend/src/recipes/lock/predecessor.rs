@@ -6,7 +6,7 @@
 
 use shared::{ClientId, WatchedKind};
 
-use super::{Core, Input, Step};
+use super::base::{Core, Input, Step};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PredecessorLock {
