@@ -204,14 +204,12 @@ impl RoomActor {
                 };
                 if let Some(pending) = self.time.submit(asked, now_ms()) {
                     self.publish(RoomEvent::MovePending { pending });
-                    let released = self.time.serve();
-                    self.release(released);
+                    self.serve_presses();
                 }
             }
             Report::Rest { client } => {
                 self.time.rest(client);
-                let released = self.time.serve();
-                self.release(released);
+                self.serve_presses();
             }
             Report::Swept(Ok(())) => {
                 if let Some(reset) = &mut self.resetting {
@@ -273,13 +271,11 @@ impl RoomActor {
             if let Some(changed) = self.sessions.finish_switch(&self.view) {
                 self.publish(changed);
             }
-            let released = self.time.serve();
-            self.release(released);
+            self.serve_presses();
         }
         if let Some((client, frozen)) = link {
             self.time.set_frozen(client, frozen);
-            let released = self.time.serve();
-            self.release(released);
+            self.serve_presses();
         }
         self.serve_waiters();
         self.advance_reset();
@@ -368,6 +364,12 @@ impl RoomActor {
             self.release(released);
             self.publish(RoomEvent::TimeChanged { mode, slow_factor });
         }
+    }
+
+    /// Serves the presses the gate can serve now (a client came to rest, left, or froze).
+    fn serve_presses(&mut self) {
+        let released = self.time.serve();
+        self.release(released);
     }
 
     /// Lets moves go: each is published as released, then its client is told.

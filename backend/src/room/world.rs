@@ -23,7 +23,7 @@ pub(super) struct World {
 }
 
 impl World {
-    pub(super) fn shared(settings: &RoomSettings) -> World {
+    fn shared(settings: &RoomSettings) -> World {
         World {
             zk: settings.zk.clone(),
             ensemble: settings.ensemble.clone(),
@@ -32,7 +32,7 @@ impl World {
         }
     }
 
-    pub(super) fn own(settings: &RoomSettings, lease: LessonEnsemble) -> World {
+    fn own(settings: &RoomSettings, lease: LessonEnsemble) -> World {
         World {
             zk: Arc::new(ZkSettings {
                 connect: lease.connect.clone(),
@@ -54,12 +54,12 @@ impl World {
 }
 
 /// A lent ensemble as a lesson's runner works on it.
-pub(super) fn lease_parts(lease: &LessonEnsemble) -> WorldParts {
+fn lease_parts(lease: &LessonEnsemble) -> WorldParts {
     (Some(lease.control.clone()), lease.view.clone())
 }
 
 /// Starts the room's observer on `zk`; sending `true` on the answer stops it.
-pub(super) fn spawn_observer(
+fn spawn_observer(
     tasks: &mut JoinSet<()>,
     room: String,
     zk: Arc<ZkSettings>,
