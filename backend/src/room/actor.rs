@@ -4,8 +4,9 @@
 //! Each event is numbered, applied to the room's `RoomView` (with the same code browsers use),
 //! shown to the lesson's check, kept for recordings, serialised once and broadcast to every
 //! viewer; then what it means for the room follows (a closed session's waiting moves go, a
-//! reset moves on, a lesson runner's wait is over). A browser's intents are in
-//! [`intents`], the lesson runner's requests in [`lesson`].
+//! reset moves on). Whatever woke the room, the lesson's plan then does what it can
+//! ([`RoomActor::drive_lesson`]). A browser's intents are in [`intents`], the lesson in
+//! [`lesson`].
 
 mod intents;
 mod lesson;
@@ -14,14 +15,14 @@ use std::time::Duration;
 
 use shared::classroom::RoomKind;
 use shared::{ClientId, CloseReason, RoomEvent, RoomView, ServerMsg, TimeMode};
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
 
 use super::error::RoomError;
 use super::gate::Released;
 use super::handle::{encode, Frame, RoomCmd, RoomHandle, Running, Subscription};
 use super::history::History;
-use super::hosting::Hosting;
+use super::hosting::{Hosting, LessonNews};
 use super::presence::Presence;
 use super::reset::{self, Next, Resetting};
 use super::sessions::{may_add, may_cut_link, NewClient, Sessions};
@@ -46,9 +47,8 @@ pub(super) struct RoomActor {
     hosting: Hosting,
     /// Set while the room empties itself.
     resetting: Option<Resetting>,
-    /// The room's own commands, for its lesson runners (weak: the room's own handle must not
-    /// keep its command channel open).
-    cmds: mpsc::WeakSender<RoomCmd>,
+    /// For the tasks of the lesson's plan to answer with.
+    lesson_news: mpsc::UnboundedSender<LessonNews>,
     /// Since when no browser watches the room.
     unwatched_since: Option<Instant>,
     /// Dropped when the actor ends: [`super::registry::Rooms`] waits on it.
@@ -60,6 +60,7 @@ impl RoomActor {
     pub(super) fn start(name: String, kind: RoomKind, settings: RoomSettings) -> Running {
         let (cmds_tx, cmds_rx) = mpsc::channel(256);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (news_tx, news_rx) = mpsc::unbounded_channel();
         let (alive, ended) = watch::channel(());
         let mut sessions = Sessions::new(settings.default_hold_ms, events_tx.clone());
         let place = Place::shared(&settings, &name, &mut sessions.tasks, events_tx);
@@ -75,7 +76,7 @@ impl RoomActor {
             place,
             hosting: Hosting::default(),
             resetting: None,
-            cmds: cmds_tx.downgrade(),
+            lesson_news: news_tx,
             unwatched_since: None,
             _alive: alive,
             settings,
@@ -83,7 +84,7 @@ impl RoomActor {
         if let Err(e) = actor.add_client(NewClient::App) {
             tracing::warn!("no app client in the new room: {e}");
         }
-        let task = tokio::spawn(actor.run(cmds_rx, events_rx));
+        let task = tokio::spawn(actor.run(cmds_rx, events_rx, news_rx));
         Running {
             opener: None,
             handle: RoomHandle { cmds: cmds_tx },
@@ -96,6 +97,7 @@ impl RoomActor {
         mut self,
         mut cmds: mpsc::Receiver<RoomCmd>,
         mut events: mpsc::UnboundedReceiver<Report>,
+        mut lesson_news: mpsc::UnboundedReceiver<LessonNews>,
     ) {
         let mut ensemble = self.place.world.ensemble.clone();
         let mut watching = self.place.generation;
@@ -109,6 +111,7 @@ impl RoomActor {
             }
             let due = self.time.next_due();
             let presence_due = self.presence.due();
+            let lesson_due = self.hosting.due();
             tokio::select! {
                 // Events first: a command answered from the view must see every event before it.
                 biased;
@@ -118,6 +121,9 @@ impl RoomActor {
                     self.release(released);
                 }
                 Ok(()) = ensemble.changed() => self.ensemble_changed(),
+                Some(news) = lesson_news.recv() => self.lesson_news(news),
+                () = tokio::time::sleep_until(lesson_due.unwrap_or_else(Instant::now)),
+                    if lesson_due.is_some() => {}
                 () = tokio::time::sleep_until(presence_due.unwrap_or_else(Instant::now)),
                     if presence_due.is_some() => self.publish_presence(),
                 _ = idle_check.tick() => {
@@ -144,6 +150,7 @@ impl RoomActor {
                     }
                 },
             }
+            self.drive_lesson();
             self.sessions.reap();
         }
     }
@@ -167,7 +174,6 @@ impl RoomActor {
             RoomCmd::Recording(reply) => {
                 let _ = reply.send(self.history.recording());
             }
-            RoomCmd::Runner(cmd) => self.runner(cmd),
             RoomCmd::Shutdown(_) => unreachable!("handled in run"),
         }
     }
@@ -217,10 +223,11 @@ impl RoomActor {
                 }
                 self.advance_reset();
             }
-            // The runner, not answered, says the step is stuck; the room is usable again.
+            // The lesson's plan says the step is stuck; the room is usable again.
             Report::Swept(Err(e)) => {
                 tracing::warn!(room = %self.view.room, "the room could not be emptied: {e}");
                 self.resetting = None;
+                self.hosting.reset_over(false);
             }
         }
     }
@@ -277,7 +284,6 @@ impl RoomActor {
             self.time.set_frozen(client, frozen);
             self.serve_presses();
         }
-        self.serve_waiters();
         self.advance_reset();
     }
 
@@ -304,12 +310,6 @@ impl RoomActor {
         if moved {
             self.publish_progress();
         }
-        self.serve_waiters();
-    }
-
-    fn serve_waiters(&mut self) {
-        let ensemble = self.place.world.ensemble.borrow();
-        self.hosting.serve_waiters(&self.view, &ensemble);
     }
 
     /// No browser has watched the room for `limit`.
@@ -381,10 +381,9 @@ impl RoomActor {
     }
 
     /// Empties the room: live time, every session closed, then the folders swept; then the
-    /// lesson is set up ([`RoomActor::finish_reset`]). `reply` hears when it is done.
-    fn start_reset(&mut self, reply: oneshot::Sender<()>) {
-        if let Some(reset) = &mut self.resetting {
-            reset.reply = reply;
+    /// lesson is set up ([`RoomActor::finish_reset`]).
+    fn start_reset(&mut self) {
+        if self.resetting.is_some() {
             return;
         }
         // Nothing may wait at the gate while the room empties and earlier steps are redone.
@@ -392,7 +391,7 @@ impl RoomActor {
             self.set_time(TimeMode::Live, self.time.slow_factor());
         }
         self.sessions.close_all(CloseReason::Reset);
-        self.resetting = Some(Resetting::new(reply));
+        self.resetting = Some(Resetting::new());
         self.advance_reset();
     }
 
@@ -421,9 +420,9 @@ impl RoomActor {
     /// The room is empty: it starts afresh (client numbers from 1), with the lesson's setup or,
     /// emptied by its teacher, as new: with the seed's one AppClient.
     fn finish_reset(&mut self) {
-        let Some(reset) = self.resetting.take() else {
+        if self.resetting.take().is_none() {
             return;
-        };
+        }
         self.publish(RoomEvent::RoomReset);
         self.sessions.start_afresh();
         let app_client = match self.hosting.setup() {
@@ -443,7 +442,7 @@ impl RoomActor {
             run.restart(&self.view, &ensemble);
             self.publish_progress();
         }
-        let _ = reset.reply.send(());
+        self.hosting.reset_over(true);
     }
 
     /// The lesson's recipe, hold time, fencing and suspension, where the room differs.

@@ -1,39 +1,33 @@
 //! A room's lesson as the room hosts it: the lesson's run (its progress, checked on every
-//! event, [`LessonRun`]), what Do it and Back decide, the runners waiting for the room to
-//! settle, and where a Do it's intent is aimed. Pure decisions; the actor carries them out.
+//! event, and the plan under way, [`LessonRun`]), what Do it and Back decide, the tasks a plan
+//! started, and where a Do it's intent is aimed. Pure decisions; the actor carries them out.
 
 use std::time::Duration;
 
-use shared::lesson::{Action, Busy, Lesson, Pace, Settle, Setup, Target};
+use shared::lesson::{Action, Busy, Lesson, Pace, Settle, Setup, Target, Why};
 use shared::{ClientId, EnsembleView, LockRecipeKind, RoomEvent, RoomView, TimeMode};
-use tokio::sync::oneshot;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
 
 use super::error::RoomError;
-use crate::lesson::{Failure, LessonRun};
+use crate::lesson::{Answer, Deed, LessonRun, Plan, Seen};
+use crate::lesson_ensembles::LessonEnsemble;
 use crate::zk::session::SessionCmd;
 
-/// A lesson runner waiting for the room.
-enum Waiter {
-    Settle(Settle, oneshot::Sender<()>),
-    StepDone(usize, oneshot::Sender<bool>),
-}
-
-impl Waiter {
-    /// A runner that was stopped waits no more.
-    fn gone(&self) -> bool {
-        match self {
-            Waiter::Settle(_, reply) => reply.is_closed(),
-            Waiter::StepDone(_, reply) => reply.is_closed(),
-        }
-    }
-}
-
-/// What a press of Do it starts: step `at`'s actions, slowed to `slow` if its key moment
-/// asks for a pace a person can follow.
+/// What a press of Do it starts: step `at`'s plan, slowed to `slow` if its key moment asks
+/// for a pace a person can follow.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) struct DoIt {
     pub(super) at: usize,
-    pub(super) actions: Vec<Action>,
     pub(super) slow: Option<u32>,
+}
+
+/// What a task of the lesson's plan says, with the plan's number.
+pub(super) enum LessonNews {
+    Answer(u64, Answer),
+    /// A lease waits in line: `place` 1 is next.
+    InLine(u64, usize),
+    Lent(u64, Result<LessonEnsemble, String>),
 }
 
 /// One intent of a Do it, aimed at the client the view names.
@@ -52,8 +46,9 @@ pub(super) enum Aimed {
 #[derive(Default)]
 pub(super) struct Hosting {
     run: Option<LessonRun>,
-    /// Lesson runners waiting for the room to settle.
-    waiters: Vec<Waiter>,
+    /// The tasks the plan under way started (a lease, a member stopped or started): a plan
+    /// that stops takes them with it.
+    tasks: Vec<AbortHandle>,
 }
 
 impl Hosting {
@@ -66,21 +61,26 @@ impl Hosting {
         self.run.as_ref().map(|run| run.lesson().setup.clone())
     }
 
-    /// `lesson` begins (the room is about to be emptied for it); a lesson before it stops.
-    pub(super) fn start(&mut self, lesson: Lesson, view: &RoomView, ensemble: &EnsembleView) {
+    /// `lesson` begins: the room is emptied for it (onto an ensemble of its own if it stops
+    /// members and the server lends them: `lent`); a lesson before it stops.
+    pub(super) fn start(
+        &mut self,
+        lesson: Lesson,
+        view: &RoomView,
+        ensemble: &EnsembleView,
+        lent: bool,
+    ) {
         self.stop();
-        self.run = Some(LessonRun::new(lesson, view, ensemble));
+        let plan = Plan::go_to(&lesson, 0, lent);
+        let mut run = LessonRun::new(lesson, view, ensemble);
+        run.begin(plan);
+        self.run = Some(run);
     }
 
     /// The room leaves its lesson; whether it had one.
     pub(super) fn stop(&mut self) -> bool {
-        match self.run.take() {
-            Some(mut run) => {
-                run.stop_runner();
-                true
-            }
-            None => false,
-        }
+        self.stop_tasks();
+        self.run.take().is_some()
     }
 
     /// What a press of Do it starts, if anything: a second press while the step is done or
@@ -97,7 +97,7 @@ impl Hosting {
             return Err(RoomError::LessonBusy);
         }
         let (at, step) = run.current().ok_or(RoomError::StepDecided)?;
-        let actions = step.actions.clone();
+        let plan = Plan::do_step(at, &step.actions);
         // The key moment at a pace a person can follow, unless the room already runs slower.
         let slow = match step.pace {
             Some(Pace::Slow(factor)) if time == TimeMode::Live => Some(factor),
@@ -108,41 +108,78 @@ impl Hosting {
         if slow.is_some() {
             run.paced();
         }
-        Ok(Some(DoIt { at, actions, slow }))
+        run.begin(plan);
+        self.stop_tasks();
+        Ok(Some(DoIt { at, slow }))
     }
 
-    /// Back or Restart to `step`: the runner under way stops, and the room will be emptied.
-    pub(super) fn go_to(&mut self, step: usize) -> Result<(), RoomError> {
+    /// Back or Restart to `step`: the plan under way stops, and the room will be emptied
+    /// (`lent`: as for [`Hosting::start`]).
+    pub(super) fn go_to(&mut self, step: usize, lent: bool) -> Result<(), RoomError> {
         let run = self.run.as_mut().ok_or(RoomError::NoLesson)?;
         if step >= run.lesson().steps.len() {
             return Err(RoomError::NoSuchStep(step));
         }
-        run.stop_runner();
+        let plan = Plan::go_to(run.lesson(), step, lent);
         run.set_busy(Some(Busy::Resetting));
+        run.begin(plan);
+        self.stop_tasks();
         Ok(())
     }
 
-    /// A runner (by its number) is done; whether it was the latest, so that the lesson changed.
-    pub(super) fn idle(&mut self, generation: u64, result: Result<(), Failure>) -> bool {
-        let Some(run) = self
-            .run
-            .as_mut()
-            .filter(|r| r.is_current_runner(generation))
-        else {
-            return false;
-        };
-        if let Err(failure) = result {
-            run.fail(failure);
-        }
-        run.set_busy(None);
-        true
+    /// What the plan under way asks of the room next, if anything.
+    pub(super) fn next_deed(&mut self, seen: &Seen) -> Option<Deed> {
+        self.run.as_mut()?.next_deed(seen)
     }
 
-    /// Whether step `at` is still to be done.
-    pub(super) fn step_open(&self, at: usize) -> bool {
-        self.run
-            .as_ref()
-            .is_some_and(|run| run.current().is_some_and(|(now, _)| now == at))
+    /// The room's answer to the plan's last deed.
+    pub(super) fn answer(&mut self, answer: Answer) {
+        if let Some(run) = &mut self.run {
+            run.answer(answer);
+        }
+    }
+
+    /// The room's refusal of the plan's last deed.
+    pub(super) fn refused(&mut self, e: RoomError) {
+        let why = if e == RoomError::NoTarget {
+            Why::NoTarget
+        } else {
+            Why::Refused
+        };
+        self.answer(Answer::Failed {
+            why,
+            message: Some(e.to_string()),
+        });
+    }
+
+    /// The plan under way's number, for a task it starts to answer with.
+    pub(super) fn plan_generation(&self) -> Option<u64> {
+        self.run.as_ref()?.plan_generation()
+    }
+
+    /// A task the plan under way started.
+    pub(super) fn keep_task(&mut self, task: AbortHandle) {
+        self.tasks.retain(|t| !t.is_finished());
+        self.tasks.push(task);
+    }
+
+    /// A task's answer, if the plan that started it is still under way.
+    pub(super) fn task_answer(&mut self, generation: u64, answer: Answer) {
+        if let Some(run) = &mut self.run {
+            run.task_answer(generation, answer);
+        }
+    }
+
+    /// The room's reset is over (`ok`), or could not be done.
+    pub(super) fn reset_over(&mut self, ok: bool) {
+        if let Some(run) = &mut self.run {
+            run.reset_over(ok);
+        }
+    }
+
+    /// When the plan under way wants to look again though nothing happened.
+    pub(super) fn due(&self) -> Option<Instant> {
+        self.run.as_ref()?.due()
     }
 
     /// The lesson waits for `busy`; whether the room runs a lesson.
@@ -170,46 +207,18 @@ impl Hosting {
         (event, pace_over)
     }
 
-    pub(super) fn wait_settle(&mut self, settle: Settle, reply: oneshot::Sender<()>) {
-        self.waiters.push(Waiter::Settle(settle, reply));
-    }
-
-    pub(super) fn wait_step_done(&mut self, at: usize, reply: oneshot::Sender<bool>) {
-        self.waiters.push(Waiter::StepDone(at, reply));
-    }
-
-    /// Answers the lesson runners whose wait is over.
-    pub(super) fn serve_waiters(&mut self, view: &RoomView, ensemble: &EnsembleView) {
-        if self.waiters.is_empty() {
-            return;
-        }
-        for waiter in std::mem::take(&mut self.waiters) {
-            if waiter.gone() {
-                continue;
-            }
-            match waiter {
-                Waiter::Settle(settle, reply) if settle.reached(view, ensemble) => {
-                    let _ = reply.send(());
-                }
-                Waiter::StepDone(at, reply) => {
-                    match self.run.as_ref().and_then(|run| run.step_done(at)) {
-                        Some(done) => {
-                            let _ = reply.send(done);
-                        }
-                        None => self.waiters.push(Waiter::StepDone(at, reply)),
-                    }
-                }
-                waiter => self.waiters.push(waiter),
-            }
-        }
-    }
-
-    /// The room ends: its runner stops and no one waits.
+    /// The room ends: its plan stops, with its tasks.
     pub(super) fn end(&mut self) {
         if let Some(run) = &mut self.run {
-            run.stop_runner();
+            run.stop_plan();
         }
-        self.waiters.clear();
+        self.stop_tasks();
+    }
+
+    fn stop_tasks(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
     }
 }
 
@@ -274,72 +283,93 @@ mod tests {
     use crate::room::settings::RoomSettings;
     use shared::lesson::action::Span;
 
+    fn seen<'a>(view: &'a RoomView, ensemble: &'a EnsembleView) -> Seen<'a> {
+        Seen {
+            view,
+            ensemble,
+            members: false,
+            live: true,
+            now: Instant::now(),
+        }
+    }
+
     /// The room hosts the course's first lesson, set up (the room emptied) and idle.
     fn hosting_lesson_one(view: &RoomView) -> Hosting {
         let course = RoomSettings::for_tests().course;
         let lesson = course.lessons[0].clone();
         let ensemble = EnsembleView::default();
         let mut hosting = Hosting::default();
-        hosting.start(lesson, view, &ensemble);
+        hosting.start(lesson, view, &ensemble, false);
+        assert_eq!(
+            hosting.next_deed(&seen(view, &ensemble)),
+            Some(Deed::Reset),
+            "a lesson begins in an empty room"
+        );
+        assert_eq!(hosting.next_deed(&seen(view, &ensemble)), None);
         hosting.run_mut().unwrap().restart(view, &ensemble);
+        hosting.reset_over(true);
+        assert_eq!(hosting.next_deed(&seen(view, &ensemble)), None, "set up");
         hosting
     }
 
     #[test]
     fn do_it_starts_the_current_step_once_and_back_stops_it() {
         let view = RoomView::new("r", 0);
+        let ensemble = EnsembleView::default();
         let mut hosting = hosting_lesson_one(&view);
-        assert!(
-            matches!(hosting.do_it(TimeMode::Live), Err(RoomError::LessonBusy)),
-            "still setting up"
-        );
-        assert!(hosting.idle(0, Ok(())));
         let first = hosting
             .do_it(TimeMode::Live)
             .unwrap()
             .expect("step 0 starts");
         assert_eq!(first.at, 0);
-        assert!(!first.actions.is_empty());
-        // A double click does nothing while the step is under way, and nothing once it is done.
-        assert!(hosting.do_it(TimeMode::Live).unwrap().is_none());
-        assert!(hosting.idle(0, Ok(())));
-        assert!(hosting.do_it(TimeMode::Live).unwrap().is_none());
-        assert!(hosting.step_open(0));
-        assert_eq!(hosting.go_to(99), Err(RoomError::NoSuchStep(99)));
-        assert_eq!(hosting.go_to(0), Ok(()));
-        assert!(matches!(
-            hosting.do_it(TimeMode::Live),
-            Err(RoomError::LessonBusy)
-        ));
+        // A double click does nothing while the step is under way.
+        assert_eq!(hosting.do_it(TimeMode::Live), Ok(None));
+        assert!(hosting.next_deed(&seen(&view, &ensemble)).is_some());
+        assert_eq!(hosting.go_to(99, false), Err(RoomError::NoSuchStep(99)));
+        assert_eq!(hosting.go_to(0, false), Ok(()));
+        assert_eq!(hosting.do_it(TimeMode::Live), Err(RoomError::LessonBusy));
+        assert_eq!(
+            hosting.next_deed(&seen(&view, &ensemble)),
+            Some(Deed::Reset),
+            "Back empties the room, whatever Do it was doing"
+        );
         assert!(hosting.stop());
         assert!(!hosting.stop());
-        assert!(matches!(
-            hosting.do_it(TimeMode::Live),
-            Err(RoomError::NoLesson)
-        ));
+        assert_eq!(hosting.do_it(TimeMode::Live), Err(RoomError::NoLesson));
     }
 
     #[test]
-    fn a_runner_that_failed_fails_its_step_unless_a_newer_one_runs() {
+    fn a_refused_deed_fails_its_step_and_a_replaced_plans_task_is_not_heard() {
         let view = RoomView::new("r", 0);
+        let ensemble = EnsembleView::default();
         let mut hosting = hosting_lesson_one(&view);
-        let failure = |why| Failure {
-            step: 0,
-            why,
-            message: Some("no".into()),
-        };
-        assert!(
-            !hosting.idle(7, Err(failure(shared::lesson::Why::Stuck))),
-            "not the runner"
+        hosting
+            .do_it(TimeMode::Live)
+            .unwrap()
+            .expect("step 0 starts");
+        let old = hosting.plan_generation().expect("a plan runs");
+        assert!(hosting.next_deed(&seen(&view, &ensemble)).is_some());
+        hosting.task_answer(
+            old + 1,
+            Answer::Failed {
+                why: Why::Stuck,
+                message: None,
+            },
         );
-        assert!(hosting.step_open(0));
-        assert!(hosting.idle(0, Err(failure(shared::lesson::Why::Stuck))));
-        assert!(!hosting.step_open(0));
+        assert_eq!(hosting.plan_generation(), Some(old), "not that plan's task");
+        hosting.refused(RoomError::Full("clients", 3));
+        assert_eq!(hosting.next_deed(&seen(&view, &ensemble)), None);
+        assert_eq!(hosting.plan_generation(), None, "the plan is over");
         let (news, _) = hosting.news(&view);
-        assert!(matches!(
-            news,
-            Some(RoomEvent::LessonChanged { progress: Some(_) })
-        ));
+        let Some(RoomEvent::LessonChanged {
+            progress: Some(progress),
+        }) = news
+        else {
+            panic!("the lesson changed: {news:?}");
+        };
+        assert_eq!(progress.steps[0].status, shared::lesson::StepStatus::Failed);
+        assert_eq!(progress.steps[0].check.why, Some(Why::Refused));
+        assert_eq!(progress.busy, None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::zk::{self, Report, ZkSettings};
@@ -13,9 +13,8 @@ use crate::zk::{self, Report, ZkSettings};
 /// How long one attempt at emptying a room's folders may take.
 pub(super) const SWEEP_LIMIT: Duration = Duration::from_secs(20);
 
-/// A reset under way, and who waits for its end.
+/// A reset under way.
 pub(super) struct Resetting {
-    pub(super) reply: oneshot::Sender<()>,
     stage: Stage,
 }
 
@@ -38,9 +37,8 @@ pub(super) enum Next {
 
 impl Resetting {
     /// A reset begins: the room's sessions are told to close.
-    pub(super) fn new(reply: oneshot::Sender<()>) -> Self {
+    pub(super) fn new() -> Self {
         Resetting {
-            reply,
             stage: Stage::Closing,
         }
     }
@@ -108,7 +106,7 @@ mod tests {
 
     #[test]
     fn a_reset_sweeps_once_every_session_closed_and_ends_once_the_tree_is_empty() {
-        let mut reset = Resetting::new(oneshot::channel().0);
+        let mut reset = Resetting::new();
         assert_eq!(reset.next(false, false), Next::Wait);
         assert_eq!(reset.next(true, false), Next::Sweep);
         // Sweeping: nothing more until the sweep reports, however the room looks.

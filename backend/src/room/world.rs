@@ -7,7 +7,6 @@ use shared::EnsembleView;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::handle::WorldParts;
 use super::settings::RoomSettings;
 use crate::ensemble::EnsembleControl;
 use crate::lesson_ensembles::LessonEnsemble;
@@ -51,11 +50,6 @@ impl World {
             ..self.ensemble.borrow().clone()
         }
     }
-}
-
-/// A lent ensemble as a lesson's runner works on it.
-fn lease_parts(lease: &LessonEnsemble) -> WorldParts {
-    (Some(lease.control.clone()), lease.view.clone())
 }
 
 /// Starts the room's observer on `zk`; sending `true` on the answer stops it.
@@ -110,11 +104,11 @@ impl Place {
         }
     }
 
-    /// Where the room is going, if it moves at its next reset; else where it is.
-    pub(super) fn own_ensemble(&self) -> Option<WorldParts> {
+    /// Whether the room will run on an ensemble of its own after its next reset.
+    pub(super) fn going_own(&self) -> bool {
         match &self.moving_to {
-            Some(to) => to.as_ref().map(lease_parts),
-            None => self.world.own.as_ref().map(lease_parts),
+            Some(to) => to.is_some(),
+            None => self.world.own.is_some(),
         }
     }
 
@@ -124,10 +118,8 @@ impl Place {
     }
 
     /// The room moves onto `lease` at its next reset.
-    pub(super) fn adopt(&mut self, lease: LessonEnsemble) -> WorldParts {
-        let parts = lease_parts(&lease);
+    pub(super) fn adopt(&mut self, lease: LessonEnsemble) {
         self.moving_to = Some(Some(lease));
-        parts
     }
 
     /// The room gives its own ensemble back at its next reset; whether it has one to give.

@@ -1,16 +1,15 @@
 //! The room's lesson, as the room carries it out: starting and leaving it, Do it and Back
-//! (decided by [`crate::room::hosting`]), the runner that does a step, and what that runner
-//! asks of the room.
+//! (decided by [`crate::room::hosting`]), and the deeds of the lesson's plan, done one by one
+//! (the slow ones, a lease or a member stopped, in tasks that answer with [`LessonNews`]).
 
-use shared::lesson::{Action, LessonId, Settle};
-use shared::{RoomEvent, TimeMode};
-use tokio::sync::oneshot;
+use shared::lesson::{Action, Busy, LessonId, Settle, Why};
+use shared::{RoomEvent, TimeMode, DEFAULT_SLOW_FACTOR};
+use tokio::time::Instant;
 
 use super::RoomActor;
-use crate::lesson::{Failure, Runner};
+use crate::lesson::{Answer, Deed, Seen};
 use crate::room::error::RoomError;
-use crate::room::handle::{RoomHandle, RunnerCmd};
-use crate::room::hosting::{aim, Aimed, DoIt};
+use crate::room::hosting::{aim, Aimed, DoIt, LessonNews};
 use crate::room::sessions::NewClient;
 use crate::zk::session::SessionCmd;
 
@@ -34,28 +33,26 @@ impl RoomActor {
             return Err(RoomError::SharedMembers(id));
         }
         let ensemble = self.place.world.ensemble.borrow().clone();
-        self.hosting.start(lesson, &self.view, &ensemble);
+        self.hosting.start(lesson, &self.view, &ensemble, lent);
         self.publish_progress();
-        self.spawn_runner(|runner, lesson| async move { runner.go_to(&lesson, 0).await });
         Ok(())
     }
 
     pub(super) fn lesson_do(&mut self) -> Result<(), RoomError> {
-        let Some(DoIt { at, actions, slow }) = self.hosting.do_it(self.time.mode())? else {
+        let Some(DoIt { slow, .. }) = self.hosting.do_it(self.time.mode())? else {
             return Ok(());
         };
         if let Some(factor) = slow {
             self.set_time(TimeMode::Slow, factor);
         }
         self.publish_progress();
-        self.spawn_runner(move |runner, _| async move { runner.run_step(at, &actions).await });
         Ok(())
     }
 
     pub(super) fn lesson_goto(&mut self, step: usize) -> Result<(), RoomError> {
-        self.hosting.go_to(step)?;
+        self.hosting
+            .go_to(step, self.settings.lesson_ensembles.is_some())?;
         self.publish_progress();
-        self.spawn_runner(move |runner, lesson| async move { runner.go_to(&lesson, step).await });
         Ok(())
     }
 
@@ -64,8 +61,7 @@ impl RoomActor {
         if self.hosting.stop() {
             self.publish(RoomEvent::LessonChanged { progress: None });
         }
-        // No one waits for this reset's end; the room says it with `room_reset`.
-        self.start_reset(oneshot::channel().0);
+        self.start_reset();
     }
 
     /// The room leaves its lesson; the lesson's own ensemble goes with it: the room empties
@@ -75,7 +71,7 @@ impl RoomActor {
             self.publish(RoomEvent::LessonChanged { progress: None });
         }
         if self.place.leave_own() {
-            self.start_reset(oneshot::channel().0);
+            self.start_reset();
         }
     }
 
@@ -91,93 +87,153 @@ impl RoomActor {
         }
     }
 
-    /// Starts the lesson's runner on `work`; it tells the room when it is done.
-    fn spawn_runner<F, Fut>(&mut self, work: F)
-    where
-        F: FnOnce(Runner, shared::lesson::Lesson) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Result<(), Failure>> + Send,
-    {
-        let (Some(run), Some(cmds)) = (self.hosting.run_mut(), self.cmds.upgrade()) else {
-            return;
-        };
-        let runner = Runner {
-            room: RoomHandle { cmds },
-            members: self.place.world.members.clone(),
-            ensemble: self.place.world.ensemble.clone(),
-            lesson_ensembles: self.settings.lesson_ensembles.clone(),
-        };
-        let lesson = run.lesson().clone();
-        let generation = run.next_generation();
-        let task = tokio::spawn(async move {
-            let result = work(runner.clone(), lesson).await;
-            let _ = runner.room.lesson_idle(generation, result).await;
-        });
-        run.set_runner(task.abort_handle());
+    /// Carries out what the lesson's plan asks, deed by deed, until it waits for something
+    /// (an event, the ensemble, a timer, a task, the reset's end) or is done. Called once the
+    /// room has done whatever woke it.
+    pub(super) fn drive_lesson(&mut self) {
+        loop {
+            let deed = {
+                let ensemble = self.place.world.ensemble.borrow();
+                let seen = Seen {
+                    view: &self.view,
+                    ensemble: &ensemble,
+                    members: self.place.world.members.is_some(),
+                    live: self.time.mode() == TimeMode::Live,
+                    now: Instant::now(),
+                };
+                self.hosting.next_deed(&seen)
+            };
+            // A step replayed, or the plan's end, shows before what follows.
+            self.publish_progress();
+            let Some(deed) = deed else {
+                return;
+            };
+            match self.carry_out(deed) {
+                Some(Ok(answer)) => self.hosting.answer(answer),
+                Some(Err(e)) => self.hosting.refused(e),
+                None => {}
+            }
+        }
     }
 
-    /// What the lesson's runner asks of the room.
-    pub(super) fn runner(&mut self, cmd: RunnerCmd) {
-        match cmd {
-            RunnerCmd::AddLockClient(reply) => {
-                let _ = reply.send(self.add_client(NewClient::Lock(None)));
+    /// Does one deed of the lesson's plan: its answer, or `None` where a task (or the reset's
+    /// end) answers later.
+    fn carry_out(&mut self, deed: Deed) -> Option<Result<Answer, RoomError>> {
+        let done = |r: Result<(), RoomError>| Some(r.map(|()| Answer::Done));
+        match deed {
+            Deed::AddLockClient => Some(self.add_client(NewClient::Lock(None)).map(Answer::Added)),
+            Deed::AddServer => Some(
+                self.add_client(NewClient::Server(None, None))
+                    .map(Answer::Added),
+            ),
+            Deed::HoldTime => {
+                self.set_time(TimeMode::Step, DEFAULT_SLOW_FACTOR);
+                done(Ok(()))
             }
-            RunnerCmd::AddServer(reply) => {
-                let _ = reply.send(self.add_client(NewClient::Server(None, None)));
-            }
-            RunnerCmd::SetTime(mode, slow_factor) => self.set_time(mode, slow_factor),
-            RunnerCmd::Kill(client, reply) => {
-                let _ = reply.send(self.sessions.command(client, SessionCmd::Kill));
-            }
-            RunnerCmd::Crash(client, reply) => {
-                let _ = reply.send(self.sessions.command(client, SessionCmd::Crash));
-            }
-            RunnerCmd::ReleaseMove(client, class, reply) => {
+            Deed::Press(client, class) => {
                 let pressed = self
                     .time
                     .press_class(&self.view.time.pending, client, class);
-                let _ = reply.send(pressed.map(|(id, released)| {
+                Some(pressed.map(|(id, released)| {
                     self.release(released);
-                    id
-                }));
+                    Answer::Pressed(id)
+                }))
             }
-            RunnerCmd::OwnEnsemble(reply) => {
-                let _ = reply.send(self.place.own_ensemble());
-            }
-            RunnerCmd::AdoptEnsemble(lease, reply) => {
-                let _ = reply.send(self.place.adopt(lease));
-            }
-            RunnerCmd::LeaveOwnEnsemble(reply) => {
+            Deed::Kill(client) => done(self.sessions.command(client, SessionCmd::Kill)),
+            Deed::Crash(client) => done(self.sessions.command(client, SessionCmd::Crash)),
+            Deed::Act(action) => Some(self.lesson_act(action).map(Answer::Acted)),
+            Deed::Member { id, start } => self.spawn_member(id, start),
+            Deed::OwnEnsemble => self.spawn_lease(),
+            Deed::SharedEnsemble => {
                 self.place.leave_own();
-                let _ = reply.send(());
+                done(Ok(()))
             }
-            RunnerCmd::Idle(generation, result) => {
-                if self.hosting.idle(generation, result) {
-                    self.publish_progress();
+            Deed::Reset => {
+                self.start_reset();
+                None
+            }
+        }
+    }
+
+    /// Stops or starts a member of the ensemble the room runs on, in a task that answers.
+    fn spawn_member(&mut self, id: u32, start: bool) -> Option<Result<Answer, RoomError>> {
+        let no_ensemble = Answer::Failed {
+            why: Why::NoEnsemble,
+            message: None,
+        };
+        let (Some(members), Some(generation)) = (
+            self.place.world.members.clone(),
+            self.hosting.plan_generation(),
+        ) else {
+            return Some(Ok(no_ensemble));
+        };
+        let news = self.lesson_news.clone();
+        let task = tokio::spawn(async move {
+            let done = if start {
+                members.start_member(id as usize).await
+            } else {
+                members.stop_member(id as usize).await
+            };
+            let answer = match done {
+                Ok(()) => Answer::Done,
+                Err(_) => no_ensemble,
+            };
+            let _ = news.send(LessonNews::Answer(generation, answer));
+        });
+        self.hosting.keep_task(task.abort_handle());
+        None
+    }
+
+    /// An ensemble of the room's own: it has one (or is moving onto one), or one is lent in a
+    /// task that answers (after a wait in line while every one is taken).
+    fn spawn_lease(&mut self) -> Option<Result<Answer, RoomError>> {
+        let (Some(pool), Some(generation), false) = (
+            self.settings.lesson_ensembles.clone(),
+            self.hosting.plan_generation(),
+            self.place.going_own(),
+        ) else {
+            return Some(Ok(Answer::Done));
+        };
+        self.hosting.set_busy(Some(Busy::StartingEnsemble));
+        let news = self.lesson_news.clone();
+        let task = tokio::spawn(async move {
+            let in_line = |place| {
+                let _ = news.send(LessonNews::InLine(generation, place));
+            };
+            let lease = pool.lease(in_line).await.map_err(|e| e.to_string());
+            let _ = news.send(LessonNews::Lent(generation, lease));
+        });
+        self.hosting.keep_task(task.abort_handle());
+        None
+    }
+
+    /// What a task of the lesson's plan says.
+    pub(super) fn lesson_news(&mut self, news: LessonNews) {
+        match news {
+            LessonNews::Answer(generation, answer) => self.hosting.task_answer(generation, answer),
+            LessonNews::InLine(generation, place) => {
+                if self.hosting.plan_generation() == Some(generation) {
+                    self.hosting
+                        .set_busy(Some(Busy::WaitingForEnsemble { place }));
                 }
             }
-            RunnerCmd::StepOpen(at, reply) => {
-                let _ = reply.send(self.hosting.step_open(at));
-            }
-            RunnerCmd::IsLive(reply) => {
-                let _ = reply.send(self.time.mode() == TimeMode::Live);
-            }
-            RunnerCmd::Busy(busy, reply) => {
-                if self.hosting.set_busy(busy) {
-                    self.publish_progress();
+            LessonNews::Lent(generation, lease) => {
+                if self.hosting.plan_generation() != Some(generation) {
+                    // A lease no plan wants goes back to the pool as it drops.
+                    return;
                 }
-                let _ = reply.send(());
-            }
-            RunnerCmd::Reset(reply) => self.start_reset(reply),
-            RunnerCmd::Act(action, reply) => {
-                let _ = reply.send(self.lesson_act(action));
-            }
-            RunnerCmd::Settle(settle, reply) => {
-                self.hosting.wait_settle(settle, reply);
-                self.serve_waiters();
-            }
-            RunnerCmd::StepDone(at, reply) => {
-                self.hosting.wait_step_done(at, reply);
-                self.serve_waiters();
+                let answer = match lease {
+                    Ok(lease) => {
+                        self.place.adopt(lease);
+                        self.hosting.set_busy(Some(Busy::Resetting));
+                        Answer::Done
+                    }
+                    Err(message) => Answer::Failed {
+                        why: Why::NoEnsemble,
+                        message: Some(message),
+                    },
+                };
+                self.hosting.task_answer(generation, answer);
             }
         }
     }
