@@ -10,39 +10,28 @@ pub mod texts;
 
 use serde::{Deserialize, Serialize};
 
+use crate::kinds::LockRecipeKind;
 use crate::limits::{MAX_HOLD_MS, MAX_PAUSE_MS};
-use crate::protocol::LockRecipeKind;
 use crate::seed::{SeedListing, SeedPoint};
 
 pub use self::action::{Action, MemberTarget, Settle, Span, Target};
-pub use self::check::{Check, Found, Outcome, StepLog, Why};
+pub use self::check::{Check, Outcome, StepLog};
 pub use self::texts::{
-    fill, fill_with, Lang, LessonText, LessonTexts, PanelTexts, QuizText, StepText,
+    fill, fill_with, Lang, LessonText, LessonTexts, PanelTexts, QuizText, StepText, TEXTS_EN,
+    TEXTS_ZH,
+};
+pub use crate::progress::{
+    Busy, CheckReport, CheckStatus, Found, LessonId, LessonProgress, StepProgress, StepStatus, Why,
 };
 
 /// The course's structure, as `shared/lessons/course.json` has it. The server parses it to run
 /// steps and checks; the page fetches the same file to draw them.
 pub const COURSE_JSON: &str = include_str!("../lessons/course.json");
-/// The English texts (`shared/lessons/en.json`), which the server hands to the page.
-pub const TEXTS_EN: &str = include_str!("../lessons/en.json");
-/// The Chinese texts (`shared/lessons/zh.json`).
-pub const TEXTS_ZH: &str = include_str!("../lessons/zh.json");
 
 /// Most clients or servers one intent of a Do it adds.
 pub const MAX_COUNT: u32 = 20;
 /// Longest span in percent of the session timeout (the room's limits clamp it too).
 pub const MAX_PERCENT: u64 = 500;
-
-/// A lesson's number, 1-based, as in `?lesson=N` and `data-lesson`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct LessonId(pub u8);
-
-impl std::fmt::Display for LessonId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
 
 /// Every lesson, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -338,24 +327,6 @@ impl CourseOutline {
     }
 }
 
-/// A room's way through one lesson: part of its `RoomView`, so every viewer follows the same
-/// step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LessonProgress {
-    pub lesson: LessonId,
-    /// Counts the room's starts of the lesson (a start, Back, Restart): a page keeps its
-    /// learner's predictions for one attempt.
-    #[serde(default)]
-    pub attempt: u32,
-    /// The current step (0-based).
-    pub step: usize,
-    /// One per step of the lesson.
-    pub steps: Vec<StepProgress>,
-    /// What the room is doing for the lesson, if anything.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub busy: Option<Busy>,
-}
-
 impl LessonProgress {
     /// A lesson at its first step, nothing checked yet.
     pub fn start(lesson: &Lesson) -> Self {
@@ -371,93 +342,4 @@ impl LessonProgress {
             busy: None,
         }
     }
-
-    /// Every step done.
-    pub fn finished(&self) -> bool {
-        self.steps.iter().all(|s| s.status == StepStatus::Done)
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StepProgress {
-    pub status: StepStatus,
-    pub check: CheckReport,
-    /// Do it has been pressed for this step: what is left is ZooKeeper's answer (a session
-    /// to expire, a watch to fire), and a second press does nothing.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub acted: bool,
-}
-
-/// `data-status` of a `lesson-step`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepStatus {
-    #[default]
-    Todo,
-    Current,
-    Done,
-    /// Its check can no longer pass; Redo replays the room up to it.
-    Failed,
-}
-
-impl StepStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepStatus::Todo => "todo",
-            StepStatus::Current => "current",
-            StepStatus::Done => "done",
-            StepStatus::Failed => "failed",
-        }
-    }
-}
-
-/// What a step's check has found so far.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckReport {
-    pub status: CheckStatus,
-    #[serde(default)]
-    pub found: Found,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub why: Option<Why>,
-    /// Once decided: the quiz options (by index) whose check passed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub happened: Vec<usize>,
-}
-
-/// `data-status` of a `lesson-check`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckStatus {
-    #[default]
-    Waiting,
-    Passed,
-    Failed,
-}
-
-impl CheckStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckStatus::Waiting => "waiting",
-            CheckStatus::Passed => "passed",
-            CheckStatus::Failed => "failed",
-        }
-    }
-}
-
-/// What the room is doing for the lesson.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Busy {
-    /// Running the current step's Do it.
-    Doing,
-    /// Emptying the room: stopped members started again, every session closed, the tree
-    /// swept.
-    Resetting,
-    /// Doing an earlier step again on the way back to the chosen one.
-    Replaying { step: usize },
-    /// Waiting for an ensemble of the room's own (the lesson stops members): every one the
-    /// server lends is taken; `place` 1 is next.
-    WaitingForEnsemble { place: usize },
-    /// Starting the room's own three members.
-    StartingEnsemble,
 }

@@ -3,34 +3,51 @@
 //! This crate does no I/O and compiles for native and `wasm32-unknown-unknown`: the server
 //! applies every `RoomEvent` to its `RoomView` with the same code the browser uses, so a
 //! snapshot and a replay of events can never disagree.
+//!
+//! It is built in floors; a module imports only from the floors below it:
+//! 1. words: `kinds` (ids and closed sets of names), `session`, `limits`, `seed` (the
+//!    tutorial's code points), `time` (moves and modes), `classroom` (roles, members),
+//!    `ensemble`, `znode`, `progress` (a lesson's progress as the view carries it);
+//! 2. `event`: `RoomEvent`, everything that happens in a room;
+//! 3. `view`: `RoomView` and its parts, each folding events;
+//! 4. `protocol`: `ClientMsg`, `ServerMsg` and who may send what;
+//! 5. `recording`;
+//! 6. `lesson`: the course, its checks and actions, run by the server.
 
 pub mod classroom;
+mod ensemble;
+mod event;
+mod kinds;
 pub mod lesson;
 mod limits;
+mod progress;
 mod protocol;
 pub mod recording;
 mod seed;
 mod session;
 mod time;
 mod view;
+mod znode;
 
-pub use limits::{DEFAULT_PAUSE_MS, MAX_HOLD_MS, MAX_PAUSE_MS};
-pub use protocol::{
-    ClientId, ClientMsg, CloseReason, EnsembleView, ErrorCode, LockRecipeKind, MemberMode,
-    MemberView, RoomEvent, ServerInfo, ServerMsg, SessionStatus, WatchCall, WatchedKind,
-    WriteOutcome, You, LISTED_NAMES_MAX, PROTOCOL_VERSION,
+pub use ensemble::{EnsembleView, MemberView};
+pub use event::{RoomEvent, LISTED_NAMES_MAX};
+pub use kinds::{
+    ClientId, CloseReason, ErrorCode, LockRecipeKind, MemberMode, SessionStatus, WatchCall,
+    WatchedKind, WriteOutcome,
 };
+pub use limits::{DEFAULT_PAUSE_MS, MAX_HOLD_MS, MAX_PAUSE_MS};
+pub use protocol::{ClientMsg, ServerInfo, ServerMsg, You, PROTOCOL_VERSION};
 pub use seed::{server_list_line, SeedListing, SeedPoint, SEED_APP_CLIENT_OUTPUT};
 pub use session::SessionId;
 pub use time::{
-    slow_delay_ms, slower, MoveId, MoveKind, PendingMove, TimeMode, TimeView, DEFAULT_SLOW_FACTOR,
+    slow_delay_ms, slower, MoveId, MoveKind, PendingMove, TimeMode, DEFAULT_SLOW_FACTOR,
     SLOW_FACTORS, SLOW_MOVE_MS,
 };
 pub use view::{
-    is_lesson_room, is_valid_room_name, is_valid_server_name, AppClientView, ClientKind,
+    is_lesson_room, is_valid_room_name, is_valid_server_name, AppClientView, Classroom, ClientKind,
     ClientName, ClientNames, ClientNumber, ClientPhase, Departed, Herd, HerdStats, Liveness,
-    LockClientView, LockQueue, Log, LogEntry, NodeState, Registry, Resource, ResourceWrite,
-    RoomView, ServerView, Sessions, Violation, ViolationCause, Watch, Znode, ZnodeRead,
-    APP_LOG_CAPACITY, LESSON_ROOM_PREFIX, LOCK_DIR, LOG_CAPACITY, REGISTRY_DIR,
-    RESOURCE_LOG_CAPACITY, VIOLATION_CAPACITY,
+    LockClientView, LockQueue, Log, LogEntry, Registry, Resource, ResourceWrite, RoomView,
+    ServerView, Sessions, TimeView, Violation, ViolationCause, Watch, APP_LOG_CAPACITY,
+    LESSON_ROOM_PREFIX, LOG_CAPACITY, RESOURCE_LOG_CAPACITY, VIOLATION_CAPACITY,
 };
+pub use znode::{NodeState, Znode, ZnodeRead, LOCK_DIR, REGISTRY_DIR};

@@ -10,7 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{RoomEvent, ServerInfo, ServerMsg, PROTOCOL_VERSION};
+use crate::event::RoomEvent;
+
+use crate::protocol::{ServerInfo, ServerMsg, PROTOCOL_VERSION};
 use crate::view::RoomView;
 
 /// Bumped when the file's own shape changes (its lines are the protocol's messages).

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::LockRecipeKind;
+use crate::kinds::LockRecipeKind;
 
 /// One of the seed's listings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

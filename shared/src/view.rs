@@ -5,6 +5,7 @@
 //! [`Herd`], [`Resource`], [`TimeView`], [`Log`], [`ClientNames`]); [`RoomView::apply`] runs them in an order
 //! that gives each what it needs and does the few things that span parts (a client leaving).
 
+mod classroom;
 mod herd;
 mod locks;
 mod log;
@@ -12,9 +13,11 @@ mod names;
 mod registry;
 mod resource;
 mod sessions;
+mod time;
 
 use serde::{Deserialize, Serialize};
 
+pub use self::classroom::Classroom;
 pub use self::herd::{Herd, HerdStats};
 pub use self::locks::{
     ClientPhase, LockClientView, LockQueue, Violation, ViolationCause, Watch, VIOLATION_CAPACITY,
@@ -24,17 +27,13 @@ pub use self::names::{ClientKind, ClientName, ClientNames, ClientNumber};
 pub use self::registry::{AppClientView, Registry, ServerView, APP_LOG_CAPACITY};
 pub use self::resource::{Resource, ResourceWrite, RESOURCE_LOG_CAPACITY};
 pub use self::sessions::{Departed, Liveness, Sessions};
-use crate::classroom::Classroom;
-use crate::lesson::LessonProgress;
-use crate::protocol::{ClientId, CloseReason, LockRecipeKind, RoomEvent};
+pub use self::time::TimeView;
+use crate::event::RoomEvent;
+use crate::kinds::{ClientId, CloseReason, LockRecipeKind};
+use crate::progress::LessonProgress;
 use crate::seed::{SeedListing, SeedPoint};
 use crate::session::SessionId;
-use crate::time::TimeView;
-
-/// The folder the lock recipes contend in, as the seed names it (inside the room's chroot).
-pub const LOCK_DIR: &str = "/locks";
-/// The registry folder of the seed's AppServer / AppClient.
-pub const REGISTRY_DIR: &str = "/sgroup";
+use crate::znode::{NodeState, Znode};
 
 /// A room: what ZooKeeper has in its folders, and what the server's sessions are doing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,71 +65,6 @@ pub struct RoomView {
     pub classroom: Classroom,
 }
 
-/// A child of `/locks` or `/sgroup` as the room's observer session saw it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Znode {
-    /// Chroot-relative, e.g. `/locks/sub0000000003`.
-    pub path: String,
-    /// What only reading the node tells: absent from the moment ZooKeeper reports the node
-    /// (a watch event names just its path) until the observer's read of it is back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub read: Option<ZnodeRead>,
-}
-
-/// A node's stat and data, as the observer read them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ZnodeRead {
-    pub czxid: i64,
-    /// The owning session (`ephemeralOwner`), `0x0` for a persistent node.
-    pub owner_session: SessionId,
-    /// The node's data as text (a registry node's server address; empty for lock nodes).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub data: String,
-}
-
-impl Znode {
-    /// A node as a watch event names it: its path, nothing read yet.
-    pub fn reported(path: impl Into<String>) -> Self {
-        Znode {
-            path: path.into(),
-            read: None,
-        }
-    }
-
-    /// A node with what its read told.
-    pub fn read(path: impl Into<String>, czxid: i64, owner_session: SessionId, data: &str) -> Self {
-        Znode {
-            path: path.into(),
-            read: Some(ZnodeRead {
-                czxid,
-                owner_session,
-                data: data.to_string(),
-            }),
-        }
-    }
-
-    /// The owning session, once read.
-    pub fn owner_session(&self) -> Option<SessionId> {
-        self.read.as_ref().map(|r| r.owner_session)
-    }
-
-    pub fn czxid(&self) -> Option<i64> {
-        self.read.as_ref().map(|r| r.czxid)
-    }
-
-    /// The node's data, once read (empty before).
-    pub fn data(&self) -> &str {
-        self.read.as_ref().map_or("", |r| r.data.as_str())
-    }
-}
-
-/// A node's read, folded into the folder that shows it (a node gone since is not brought back).
-pub(crate) fn fill_read(list: &mut [Znode], path: &str, read: &ZnodeRead) {
-    if let Ok(at) = list.binary_search_by(|n| n.path.as_str().cmp(path)) {
-        list[at].read = Some(read.clone());
-    }
-}
-
 /// Where a lock client's state puts it in the seed's code, when no move of its waits.
 fn lock_point(c: &LockClientView) -> SeedPoint {
     match c.phase {
@@ -158,55 +92,10 @@ fn app_client_point(a: &AppClientView) -> SeedPoint {
     }
 }
 
-/// Inserts a node in path order, once (a second report only adds what was read).
-fn insert_sorted(list: &mut Vec<Znode>, node: &Znode) {
-    match list.binary_search_by(|n| n.path.cmp(&node.path)) {
-        Err(at) => list.insert(at, node.clone()),
-        Ok(_) => {
-            if let Some(read) = &node.read {
-                fill_read(list, &node.path, read);
-            }
-        }
-    }
-}
-
 /// Whether ZooKeeper may still hold a node of `session` among `nodes`: one it owns, or one
 /// whose owner is still being read.
 fn may_own<'a>(mut nodes: impl Iterator<Item = &'a Znode>, session: SessionId) -> bool {
     nodes.any(|n| n.owner_session().is_none_or(|owner| owner == session))
-}
-
-/// How a lock node is drawn (`data-state`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeState {
-    Holding,
-    Waiting,
-    /// A careful holder that lost its connection: the node is its, it does not act on it.
-    Suspended,
-    /// Its client crashed (or otherwise left); ZooKeeper has not removed the node yet.
-    Crashed,
-    /// Created by a session that is not one of the room's clients.
-    External,
-    /// Just reported by ZooKeeper; whose it is is being read.
-    New,
-    /// Its client has finished (`finished:`) and its delete is on its way (or waits its turn
-    /// in step mode): the lock is being let go.
-    Releasing,
-}
-
-impl NodeState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodeState::Holding => "holding",
-            NodeState::Waiting => "waiting",
-            NodeState::Suspended => "suspended",
-            NodeState::Crashed => "crashed",
-            NodeState::External => "external",
-            NodeState::New => "new",
-            NodeState::Releasing => "releasing",
-        }
-    }
 }
 
 /// What a learner's own lesson room is called before its lesson and tag (`lesson-2-k3x9qa`).
@@ -455,7 +344,8 @@ impl RoomView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{WatchCall, WatchedKind, WriteOutcome};
+    use crate::kinds::{WatchCall, WatchedKind, WriteOutcome};
+    use crate::znode::ZnodeRead;
 
     fn lock_node(n: u32, owner: i64) -> Znode {
         Znode::read(format!("/locks/sub{n:010}"), n.into(), SessionId(owner), "")
@@ -487,7 +377,7 @@ mod tests {
             events.push(connected(client, client.into(), 5000));
             events.push(RoomEvent::SessionChanged {
                 client,
-                state: crate::protocol::SessionStatus::Connected,
+                state: crate::kinds::SessionStatus::Connected,
                 member: Some("127.0.0.1:4180".into()),
             });
             events.push(RoomEvent::ZnodeAdded {
@@ -917,7 +807,7 @@ mod tests {
                 connected(1, 0x81, 5000),
                 RoomEvent::SessionChanged {
                     client: 1,
-                    state: crate::protocol::SessionStatus::Connected,
+                    state: crate::kinds::SessionStatus::Connected,
                     member: None,
                 },
                 RoomEvent::ZnodeAdded { node: node.clone() },

@@ -5,7 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use shared::classroom::{Classroom, Member, Role, StudentId};
+use shared::classroom::{Member, Role, StudentId};
+use shared::Classroom;
 use shared::{RoomEvent, You};
 use tokio::time::Instant;
 

@@ -3,9 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, EnsembleView, LockRecipeKind, MemberMode};
+use crate::ensemble::EnsembleView;
+
+use crate::kinds::{ClientId, LockRecipeKind, MemberMode};
 use crate::time::{MoveId, MoveKind};
-use crate::view::{ClientPhase, RoomView, Znode};
+use crate::view::{ClientPhase, RoomView};
+use crate::znode::Znode;
 
 /// One intent of a Do it. The server performs them in order and waits after each for what it
 /// needs to settle (a new client's node in the queue, the AppClient's next line), so the room
@@ -296,7 +299,7 @@ impl Settle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::RoomEvent;
+    use crate::event::RoomEvent;
 
     #[test]
     fn a_crashed_server_has_settled_once_it_is_gone_and_listed() {
@@ -323,7 +326,7 @@ mod tests {
             0,
             &RoomEvent::ClientClosed {
                 client: 2,
-                reason: crate::protocol::CloseReason::Crashed,
+                reason: crate::kinds::CloseReason::Crashed,
             },
         );
         assert!(Settle::Listed { gone: Some(2) }.reached(&view, &EnsembleView::default()));

@@ -7,12 +7,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{
-    ClientId, CloseReason, EnsembleView, LockRecipeKind, MemberMode, RoomEvent, SessionStatus,
-    WatchCall, WriteOutcome,
+use crate::ensemble::EnsembleView;
+use crate::progress::{Found, Why};
+
+use crate::event::RoomEvent;
+
+use crate::kinds::{
+    ClientId, CloseReason, LockRecipeKind, MemberMode, SessionStatus, WatchCall, WriteOutcome,
 };
 use crate::seed::{server_list_line, SEED_APP_CLIENT_OUTPUT};
-use crate::view::{ClientNames, ClientPhase, LogEntry, RoomView, Znode, LOCK_DIR};
+use crate::view::{ClientNames, ClientPhase, LogEntry, RoomView};
+use crate::znode::{Znode, LOCK_DIR};
 
 /// Events a step keeps for its check; a step that sees more keeps the first ones. A check
 /// reads them all at every event, on the room's own task: a lesson's step sees a few hundred.
@@ -150,41 +155,7 @@ struct HandOff {
     next: Option<(ClientId, String)>,
 }
 
-/// What a check found, for its texts' `{client}`, `{node}` ... placeholders.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Found {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client: Option<ClientId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub other: Option<ClientId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub watched: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected: Option<u64>,
-    /// What a hand-off cost under the other recipe, beside this step's `count` (the `herd`
-    /// check): that recipe's `HerdStats::last_handoff`, the notifications from its holder
-    /// letting go to the next gain, when the room has used it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compared: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub leader: Option<u32>,
-}
-
 impl Found {
-    /// The placeholders a text may use, and what each is.
-    pub const PLACEHOLDERS: [&'static str; 10] = [
-        "client", "other", "node", "watched", "line", "count", "expected", "compared", "member",
-        "leader",
-    ];
-
     /// The value of placeholder `name`, if found; a client by its learner's number.
     pub fn get(&self, name: &str, names: &ClientNames) -> Option<String> {
         let id = |v: Option<ClientId>| v.map(|v| names.number(v).to_string());
@@ -203,71 +174,6 @@ impl Found {
             _ => None,
         }
     }
-}
-
-/// Why a check can no longer pass; each has its text in the language files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Why {
-    /// Two clients held the lock at once.
-    TwoHolders,
-    /// The room runs a recipe that cannot give two holders.
-    FixedRecipe,
-    /// Nobody held the lock when the step began.
-    NoHolder,
-    /// Its client left before it did what the step is about.
-    ClientGone,
-    /// More notifications than the recipe sends were delivered.
-    OtherCount,
-    /// A closed session's node stayed as if the process had crashed.
-    NodeStayed,
-    /// A killed process's node went before its session could have expired.
-    RemovedAtOnce,
-    /// A session expired.
-    SessionLost,
-    /// The step needs zkplay's own three-member ensemble.
-    NoEnsemble,
-    /// The AppClient printed something the seed does not.
-    OtherOutput,
-    /// The room has no AppClient to print the list.
-    NoAppClient,
-    /// The resource rejected the write: fencing is on.
-    FencingOn,
-    /// The resource let the write land: fencing is off.
-    FencingOff,
-    /// The holder stopped on Disconnected: the careful holder is on.
-    Suspended,
-    /// The careful holder wrote while it was disconnected.
-    WroteWhileDisconnected,
-    /// Do it found no client to act on: the room is not as the step expects.
-    NoTarget,
-    /// Do it waited in vain for the room to settle.
-    Stuck,
-    /// The room refused one of Do it's intents (the room's reason is in `line`).
-    Refused,
-}
-
-impl Why {
-    pub const ALL: [Why; 18] = [
-        Why::TwoHolders,
-        Why::FixedRecipe,
-        Why::NoHolder,
-        Why::ClientGone,
-        Why::OtherCount,
-        Why::NodeStayed,
-        Why::RemovedAtOnce,
-        Why::SessionLost,
-        Why::NoEnsemble,
-        Why::OtherOutput,
-        Why::NoAppClient,
-        Why::FencingOn,
-        Why::FencingOff,
-        Why::Suspended,
-        Why::WroteWhileDisconnected,
-        Why::NoTarget,
-        Why::Stuck,
-        Why::Refused,
-    ];
 }
 
 /// Where a check stands.
@@ -667,7 +573,7 @@ fn node_went(log: &StepLog, at_once: bool) -> Outcome {
 }
 
 fn leader_of(ensemble: &EnsembleView) -> Option<u32> {
-    crate::lesson::MemberTarget::Leader.resolve(ensemble)
+    crate::lesson::action::MemberTarget::Leader.resolve(ensemble)
 }
 
 fn expired(log: &StepLog) -> Option<ClientId> {

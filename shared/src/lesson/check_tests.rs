@@ -2,9 +2,10 @@
 //! no longer pass.
 
 use super::*;
-use crate::protocol::{MemberView, WatchedKind};
+use crate::ensemble::MemberView;
+use crate::kinds::WatchedKind;
 use crate::session::SessionId;
-use crate::view::Znode;
+use crate::znode::Znode;
 
 fn node(n: u32) -> String {
     format!("/locks/sub{n:010}")

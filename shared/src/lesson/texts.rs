@@ -6,9 +6,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::check::{Found, Why};
-use super::LessonId;
+use crate::progress::LessonId;
+use crate::progress::{Found, Why};
 use crate::view::ClientNames;
+
+/// The English texts (`shared/lessons/en.json`), which the server hands to the page.
+pub const TEXTS_EN: &str = include_str!("../../lessons/en.json");
+/// The Chinese texts (`shared/lessons/zh.json`).
+pub const TEXTS_ZH: &str = include_str!("../../lessons/zh.json");
 
 /// The languages of the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,8 +50,8 @@ impl Lang {
     /// This language's texts file, as the server embeds it.
     pub fn texts_json(self) -> &'static str {
         match self {
-            Lang::En => super::TEXTS_EN,
-            Lang::Zh => super::TEXTS_ZH,
+            Lang::En => TEXTS_EN,
+            Lang::Zh => TEXTS_ZH,
         }
     }
 }
@@ -198,7 +203,7 @@ mod tests {
         let mut names = ClientNames::default();
         for client in [3, 4] {
             names.apply(
-                &crate::protocol::RoomEvent::ClientAdded {
+                &crate::event::RoomEvent::ClientAdded {
                     client,
                     owner: None,
                 },

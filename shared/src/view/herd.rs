@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, CloseReason, LockRecipeKind, RoomEvent};
-use crate::view::{ClientPhase, LockClientView, LockQueue};
-use crate::LOCK_DIR;
+use crate::event::RoomEvent;
+
+use crate::kinds::{ClientId, CloseReason, LockRecipeKind};
+use crate::view::locks::{ClientPhase, LockClientView, LockQueue};
+use crate::znode::LOCK_DIR;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Herd {
@@ -248,9 +250,9 @@ impl Herd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{ClientId, WatchCall, WatchedKind};
+    use crate::kinds::{ClientId, WatchCall, WatchedKind};
     use crate::session::SessionId;
-    use crate::view::Znode;
+    use crate::znode::Znode;
 
     #[test]
     fn notifications_count_per_recipe_and_round() {

@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, RoomEvent, WatchCall};
+use crate::event::RoomEvent;
+
+use crate::kinds::{ClientId, WatchCall};
 use crate::session::SessionId;
-use crate::view::{fill_read, insert_sorted, Znode};
+use crate::znode::{fill_read, insert_sorted, Znode};
 
 /// How many violations the queue keeps.
 pub const VIOLATION_CAPACITY: usize = 20;
@@ -254,10 +256,10 @@ impl LockQueue {
                     cause: ViolationCause::Unknown,
                 });
             }
-            RoomEvent::ZnodeAdded { node } if node.path.starts_with(crate::LOCK_DIR) => {
+            RoomEvent::ZnodeAdded { node } if node.path.starts_with(crate::znode::LOCK_DIR) => {
                 insert_sorted(&mut self.nodes, node);
             }
-            RoomEvent::ZnodeRead { path, read } if path.starts_with(crate::LOCK_DIR) => {
+            RoomEvent::ZnodeRead { path, read } if path.starts_with(crate::znode::LOCK_DIR) => {
                 fill_read(&mut self.nodes, path, read);
             }
             RoomEvent::ZnodeRemoved { path } => self.nodes.retain(|n| &n.path != path),
@@ -269,7 +271,7 @@ impl LockQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::WatchedKind;
+    use crate::kinds::WatchedKind;
 
     fn node(n: u32, owner: i64) -> Znode {
         Znode::read(format!("/locks/sub{n:010}"), n.into(), SessionId(owner), "")

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::RoomEvent;
+use crate::event::RoomEvent;
 
 /// How many recent events a view keeps for the event log.
 pub const LOG_CAPACITY: usize = 200;

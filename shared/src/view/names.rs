@@ -8,7 +8,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, RoomEvent};
+use crate::event::RoomEvent;
+
+use crate::kinds::ClientId;
 
 /// What kind of session a client of the room is; each kind is counted on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,7 +141,7 @@ mod tests {
         names.apply(
             &RoomEvent::ClientClosed {
                 client: 2,
-                reason: crate::protocol::CloseReason::Crashed,
+                reason: crate::kinds::CloseReason::Crashed,
             },
             false,
         );
@@ -155,7 +157,7 @@ mod tests {
         names.apply(&added(7), false);
         names.apply(
             &RoomEvent::RecipeChanged {
-                recipe: crate::protocol::LockRecipeKind::Predecessor,
+                recipe: crate::kinds::LockRecipeKind::Predecessor,
             },
             false,
         );

@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, RoomEvent};
+use crate::event::RoomEvent;
+
+use crate::kinds::ClientId;
 use crate::session::SessionId;
-use crate::view::{fill_read, insert_sorted, Znode, REGISTRY_DIR};
+use crate::znode::{fill_read, insert_sorted, Znode, REGISTRY_DIR};
 
 /// How many lines an app client's log keeps.
 pub const APP_LOG_CAPACITY: usize = 100;

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, RoomEvent, WriteOutcome};
+use crate::event::RoomEvent;
+
+use crate::kinds::{ClientId, WriteOutcome};
 
 /// How many writes the resource log keeps.
 pub const RESOURCE_LOG_CAPACITY: usize = 50;

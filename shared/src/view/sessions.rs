@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{ClientId, CloseReason, RoomEvent, SessionStatus};
+use crate::event::RoomEvent;
+
+use crate::kinds::{ClientId, CloseReason, SessionStatus};
 use crate::session::SessionId;
-use crate::view::Znode;
+use crate::znode::Znode;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sessions {
