@@ -198,6 +198,7 @@ impl ConnectionCounts {
     }
 
     /// Connections `ip` holds open.
+    #[cfg(test)]
     pub fn open(&self, ip: IpAddr) -> usize {
         let open = self.open.lock().expect("connection counts");
         open.get(&counted_as(ip)).copied().unwrap_or(0)

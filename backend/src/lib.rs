@@ -1,25 +1,36 @@
 //! zkplay's server: real ZooKeeper sessions per simulated client, bridged to browsers.
 //!
-//! Layers, from the outside in: [`http`] and [`ws`] speak to browsers; [`room`] orders and fans
-//! out what happens in a room; [`zk`] is the only code that talks to ZooKeeper; [`recipes`] are
-//! pure state machines; [`ensemble`] runs local ZooKeeper servers, [`lesson_ensembles`] lends
-//! a room one of its own for a lesson that stops members, and [`probe`] asks them how they are.
+//! Layers, from the outside in: `http` and `ws` speak to browsers; `room` orders and fans
+//! out what happens in a room; `zk` is the only code that talks to ZooKeeper; [`recipes`] are
+//! pure state machines (public: the model checker in `tests/model_check.rs` explores them);
+//! `ensemble` runs local ZooKeeper servers, `lesson_ensembles` lends a room one of its own for
+//! a lesson that stops members, and `probe` asks them how they are.
 
-pub mod admission;
-pub mod classroom;
+mod admission;
+mod classroom;
 mod clock;
-pub mod config;
-pub mod ensemble;
-pub mod http;
-pub mod lesson;
-pub mod lesson_ensembles;
-pub mod listener;
-pub mod probe;
+mod config;
+mod ensemble;
+mod http;
+mod lesson;
+mod lesson_ensembles;
+mod listener;
+mod probe;
 pub mod recipes;
-pub mod recordings;
-pub mod room;
-pub mod state;
-pub mod ws;
-pub mod zk;
+mod recordings;
+mod room;
+mod state;
+mod ws;
+mod zk;
 
-pub use http::{Server, ServerSettings};
+// What the binary, the tests and the benches use; everything else is the server's own.
+pub use admission::{AdmissionSettings, MemberControl};
+pub use config::Config;
+pub use ensemble::{Ensemble, EnsembleConfig, EnsembleControl};
+pub use http::{default_ui_dir, router_without_listener, Server, ServerSettings};
+pub use lesson::builtin_course;
+pub use lesson_ensembles::LessonEnsembles;
+pub use listener::Peer;
+pub use probe::four_letter_word;
+pub use ws::Limits;
+pub use zk::{ensure_path, ZkSettings};

@@ -1,9 +1,7 @@
 //! The `zkplay` binary: parse flags, start ZooKeeper if asked, serve until Ctrl-C.
 
 use anyhow::Context;
-use backend::config::Config;
-use backend::ensemble::{Ensemble, EnsembleControl};
-use backend::Server;
+use backend::{Config, Ensemble, EnsembleControl, Server};
 use clap::Parser;
 use tokio::net::TcpListener;
 

@@ -164,7 +164,7 @@ impl State {
         }
     }
 
-    /// Makes a call at ZooKeeper, as `backend::zk::lock_client` does, and returns its result.
+    /// Makes a call at ZooKeeper, as the server's lock client (`backend/src/zk/lock_client.rs`) does, and returns its result.
     fn make(&mut self, n: usize, call: ZkCall) -> Input {
         match call {
             ZkCall::CreateLockNode => {

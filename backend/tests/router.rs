@@ -1,64 +1,17 @@
 //! The router without a socket (`tower::ServiceExt::oneshot`): UI files, health, and `/ws`
 //! refusing plain HTTP.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use backend::http::router;
-use backend::room::{RoomSettings, Rooms};
-use backend::state::AppState;
-use backend::ws::Limits;
-use backend::zk::ZkSettings;
-use shared::ServerInfo;
+use backend::{router_without_listener, ServerSettings};
 use tower::ServiceExt;
 
 fn app(ui: &std::path::Path) -> axum::Router {
     // Never dialled here: no request below starts a room.
-    let zk = ZkSettings::new("127.0.0.1:1", std::time::Duration::from_secs(5));
-    let state = AppState {
-        rooms: Arc::new(Rooms::new(
-            RoomSettings {
-                zk: Arc::new(zk),
-                max_lock_clients: 50,
-                max_servers: 20,
-                max_app_clients: 10,
-                max_rooms: 4,
-                rooms_per_address: 20,
-                classrooms_per_address: 20,
-                viewer_queue: 16,
-                default_hold_ms: 3000,
-                course: Arc::new(backend::lesson::builtin_course().unwrap()),
-                ensemble: tokio::sync::watch::channel(shared::EnsembleView::default()).1,
-                members: None,
-                lesson_ensembles: None,
-                idle_limit: std::time::Duration::from_secs(600),
-                lesson_idle_limit: std::time::Duration::from_secs(120),
-                student_clients: 3,
-                classroom_only: false,
-                history_events: 100,
-            },
-            backend::classroom::Classrooms::load(None, 10).unwrap(),
-        )),
-        limits: Arc::new(Limits {
-            max_message_bytes: 4096,
-            max_messages_per_sec: 20,
-            frame_timeout: std::time::Duration::from_secs(5),
-        }),
-        admission: Arc::new(backend::admission::Admission::new(&Default::default())),
-        info: ServerInfo {
-            zookeeper: "127.0.0.1:1".into(),
-            session_timeout_ms: 5000,
-            max_lock_clients: 50,
-            max_message_bytes: 4096,
-            student_clients: 3,
-            public_url: None,
-        },
-        shutdown: tokio::sync::watch::channel(false).1,
-        member_control: Arc::new(Default::default()),
-        recordings: Arc::new(backend::recordings::RecordingStore::new(None, 1, 1024)),
-    };
-    router(state, ui.to_path_buf())
+    let mut settings = ServerSettings::new("127.0.0.1:1");
+    settings.ui_dir = ui.to_path_buf();
+    settings.max_rooms = 4;
+    router_without_listener(settings).expect("the router")
 }
 
 async fn get(app: axum::Router, uri: &str) -> (StatusCode, String) {
@@ -80,7 +33,7 @@ async fn makes_classrooms_and_draws_their_students_link_as_a_qr_code() {
         .oneshot(
             Request::post("/classrooms")
                 // What the server's listener gives every request: who sent it.
-                .extension(axum::extract::ConnectInfo(backend::listener::Peer {
+                .extension(axum::extract::ConnectInfo(backend::Peer {
                     addr: "192.168.1.31:50000".parse().unwrap(),
                     unfinished: Default::default(),
                 }))

@@ -201,7 +201,7 @@ async fn lesson_two_in_chinese_narrates_and_checks_in_chinese() {
         };
         until_current(b, 0).await?;
         let first = panel_text().await?;
-        let course = backend::lesson::builtin_course()?;
+        let course = backend::builtin_course()?;
         let steps = course.lesson(LessonId(2)).context("lesson 2")?.steps.len();
         ensure!(
             first.contains(&format!("第 1 步，共 {steps} 步"))

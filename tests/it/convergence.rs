@@ -75,7 +75,7 @@ async fn converge(viewer: &mut Viewer, raw: &RawSession, room: &str, when: &str)
 async fn members_watching(members: &[String], path: &str) -> Vec<u32> {
     let mut watching = Vec::new();
     for (i, address) in members.iter().enumerate() {
-        if let Ok(wchp) = backend::probe::four_letter_word(address, "wchp").await {
+        if let Ok(wchp) = backend::four_letter_word(address, "wchp").await {
             if wchp.lines().any(|line| line.trim() == path) {
                 watching.push(i as u32 + 1);
             }

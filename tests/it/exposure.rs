@@ -332,7 +332,7 @@ async fn a_connection_that_only_listens_is_never_timed_out() {
 async fn sessions_on(members: &[String]) -> std::collections::BTreeSet<String> {
     let mut sessions = std::collections::BTreeSet::new();
     for member in members {
-        let cons = backend::probe::four_letter_word(member, "cons")
+        let cons = backend::four_letter_word(member, "cons")
             .await
             .unwrap_or_default();
         sessions.extend(

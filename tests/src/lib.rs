@@ -78,7 +78,7 @@ impl TestApp {
 
 /// Starts a server on a three-member ensemble of the test's own, which it may stop and start;
 /// sessions get 10 s, room for a re-election on a busy 2-core machine.
-pub async fn spawn_app_on(ensemble: &backend::ensemble::EnsembleControl) -> TestApp {
+pub async fn spawn_app_on(ensemble: &backend::EnsembleControl) -> TestApp {
     let connect = ensemble.connect_string().await;
     let control = ensemble.clone();
     spawn_app_with(move |s| {

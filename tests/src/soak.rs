@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use backend::ensemble::EnsembleControl;
+use backend::EnsembleControl;
 use shared::{ClientId, ClientMsg, ErrorCode, RoomEvent, ServerMsg};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -838,7 +838,7 @@ impl Soak {
     async fn census(&self) -> (u64, u64) {
         let (mut connections, mut ephemerals) = (0, 0);
         for member in &self.members {
-            if let Ok(mntr) = backend::probe::four_letter_word(member, "mntr").await {
+            if let Ok(mntr) = backend::four_letter_word(member, "mntr").await {
                 connections += mntr_value(&mntr, "zk_num_alive_connections").unwrap_or(0);
                 ephemerals = ephemerals.max(mntr_value(&mntr, "zk_ephemerals_count").unwrap_or(0));
             }
@@ -1056,9 +1056,7 @@ fn sequence(name: &str) -> u64 {
 
 /// A member's `Mode:` as `srvr` says it, or `None` if it does not answer.
 async fn mode(address: &str) -> Option<String> {
-    let srvr = backend::probe::four_letter_word(address, "srvr")
-        .await
-        .ok()?;
+    let srvr = backend::four_letter_word(address, "srvr").await.ok()?;
     srvr.lines()
         .find_map(|l| l.strip_prefix("Mode: "))
         .map(|m| m.trim().to_string())

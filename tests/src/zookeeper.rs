@@ -1,12 +1,12 @@
 //! One real standalone ZooKeeper for the whole test binary, started on first use.
 //!
-//! It is tied to the test process (see `backend::ensemble`), so it dies with it; its data lives
+//! It is tied to the test process (see `backend::Ensemble`), so it dies with it; its data lives
 //! under cargo's target tmp folder, and earlier runs' folders are removed at start.
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use backend::ensemble::{Ensemble, EnsembleConfig, EnsembleControl};
+use backend::{Ensemble, EnsembleConfig, EnsembleControl};
 use tokio::time::Instant;
 use zookeeper_client::{Acls, Client, CreateMode, Error, SessionState};
 
@@ -110,7 +110,7 @@ pub async fn three_members() -> EnsembleControl {
 
 /// A pool of `slots` lesson ensembles like [`three_members`], each on ports that look free
 /// now (a slot's members start only when a room's lesson takes it).
-pub fn lesson_ensembles(slots: usize) -> backend::lesson_ensembles::LessonEnsembles {
+pub fn lesson_ensembles(slots: usize) -> backend::LessonEnsembles {
     let parent = crate::target_dir().join("tmp");
     std::fs::create_dir_all(&parent).expect("create the ensembles' folder");
     let configs = (0..slots)
@@ -124,7 +124,7 @@ pub fn lesson_ensembles(slots: usize) -> backend::lesson_ensembles::LessonEnsemb
             ..EnsembleConfig::classic()
         })
         .collect();
-    backend::lesson_ensembles::LessonEnsembles::new(configs)
+    backend::LessonEnsembles::new(configs)
 }
 
 /// A base port whose ensemble ports (+0..2, +100..102, +200..202) look free, different for

@@ -5,5 +5,4 @@ mod error;
 mod routes;
 mod server;
 
-pub use routes::router;
-pub use server::{default_ui_dir, Server, ServerSettings};
+pub use server::{default_ui_dir, router_without_listener, Server, ServerSettings};

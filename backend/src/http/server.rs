@@ -139,74 +139,17 @@ impl Server {
         // Accepted connections inherit it; left alone, loopback lets a stalled reader's backlog
         // grow to megabytes of stale frames.
         socket2::SockRef::from(&listener).set_send_buffer_size(settings.send_buffer_bytes)?;
-        if !settings.ui_dir.join("index.html").exists() {
-            tracing::warn!(
-                "no UI in {}: run `cargo xtask dist` (or pass --ui-dir); /ws works without it",
-                settings.ui_dir.display()
-            );
-        }
-        let info = ServerInfo {
-            zookeeper: settings.zk.connect.clone(),
-            session_timeout_ms: settings.zk.session_timeout.as_millis() as u64,
-            max_lock_clients: settings.max_lock_clients,
-            max_message_bytes: settings.limits.max_message_bytes,
-            student_clients: settings.student_clients,
-            public_url: public_url(settings.public_url.clone(), addr),
-        };
-        if let Some(dir) = &settings.data_dir {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                std::io::Error::other(format!("data directory {}: {e}", dir.display()))
-            })?;
-        }
-        let classrooms = Classrooms::load(settings.data_dir.as_deref(), settings.max_classrooms)
-            .map_err(std::io::Error::other)?;
-        let course = crate::lesson::builtin_course().map_err(std::io::Error::other)?;
         let (ensemble_tx, ensemble) = watch::channel(EnsembleView::default());
-        let pool = settings.lesson_ensembles.clone();
-        let rooms = Arc::new(Rooms::new(
-            RoomSettings {
-                course: Arc::new(course),
-                ensemble: ensemble.clone(),
-                members: settings.ensemble.clone(),
-                lesson_ensembles: settings.lesson_ensembles.clone(),
-                idle_limit: settings.room_idle,
-                lesson_idle_limit: settings.lesson_room_idle,
-                zk: Arc::new(settings.zk),
-                max_lock_clients: settings.max_lock_clients,
-                max_servers: settings.max_servers,
-                max_app_clients: settings.max_app_clients,
-                max_rooms: settings.max_rooms,
-                rooms_per_address: settings.admission.rooms_per_address,
-                classrooms_per_address: settings.admission.classrooms_per_address,
-                viewer_queue: settings.viewer_queue,
-                default_hold_ms: settings.default_hold_ms,
-                student_clients: settings.student_clients,
-                classroom_only: settings.classroom_only,
-                history_events: settings.history_events,
-            },
-            classrooms,
-        ));
-        let recordings = Arc::new(RecordingStore::new(
-            settings.data_dir.clone(),
-            settings.max_recordings,
-            settings.max_recording_bytes,
-        ));
-        let (shutdown, shutdown_rx) = watch::channel(false);
         let probe = tokio::spawn(crate::probe::run(
-            info.zookeeper.clone(),
+            settings.zk.connect.clone(),
             settings.ensemble.is_some(),
             ensemble_tx,
         ));
-        let state = AppState {
-            rooms: rooms.clone(),
-            limits: Arc::new(settings.limits),
-            admission: Arc::new(Admission::new(&settings.admission)),
-            info,
-            shutdown: shutdown_rx.clone(),
-            member_control: Arc::new(settings.member_control),
-            recordings,
-        };
-        let app = router(state, settings.ui_dir);
+        let lesson_ensembles = settings.lesson_ensembles.clone();
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let assembled = Assembled::new(settings, Some(addr), ensemble, shutdown_rx.clone())?;
+        let rooms = assembled.rooms.clone();
+        let app = assembled.router;
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
             let app = app.into_make_service_with_connect_info::<Peer>();
@@ -222,7 +165,7 @@ impl Server {
             shutdown,
             task,
             probe,
-            lesson_ensembles: pool,
+            lesson_ensembles,
         })
     }
 
@@ -254,4 +197,97 @@ impl Server {
             Err(e) => tracing::warn!("server task failed: {e}"),
         }
     }
+}
+
+/// The server's parts, put together from its settings: the rooms and the router that serves
+/// them (no listener, no probe: [`Server::start`] adds those).
+struct Assembled {
+    rooms: Arc<Rooms>,
+    router: axum::Router,
+}
+
+impl Assembled {
+    /// `addr` is where the server listens, if it does; `ensemble` the probe's view of the
+    /// ensemble every room shares; `shutdown` turns true when the server stops.
+    fn new(
+        settings: ServerSettings,
+        addr: Option<SocketAddr>,
+        ensemble: watch::Receiver<EnsembleView>,
+        shutdown: watch::Receiver<bool>,
+    ) -> std::io::Result<Assembled> {
+        if !settings.ui_dir.join("index.html").exists() {
+            tracing::warn!(
+                "no UI in {}: run `cargo xtask dist` (or pass --ui-dir); /ws works without it",
+                settings.ui_dir.display()
+            );
+        }
+        let info = ServerInfo {
+            zookeeper: settings.zk.connect.clone(),
+            session_timeout_ms: settings.zk.session_timeout.as_millis() as u64,
+            max_lock_clients: settings.max_lock_clients,
+            max_message_bytes: settings.limits.max_message_bytes,
+            student_clients: settings.student_clients,
+            public_url: match addr {
+                Some(addr) => public_url(settings.public_url.clone(), addr),
+                None => settings.public_url.clone(),
+            },
+        };
+        if let Some(dir) = &settings.data_dir {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                std::io::Error::other(format!("data directory {}: {e}", dir.display()))
+            })?;
+        }
+        let classrooms = Classrooms::load(settings.data_dir.as_deref(), settings.max_classrooms)
+            .map_err(std::io::Error::other)?;
+        let course = crate::lesson::builtin_course().map_err(std::io::Error::other)?;
+        let rooms = Arc::new(Rooms::new(
+            RoomSettings {
+                course: Arc::new(course),
+                ensemble,
+                members: settings.ensemble.clone(),
+                lesson_ensembles: settings.lesson_ensembles.clone(),
+                idle_limit: settings.room_idle,
+                lesson_idle_limit: settings.lesson_room_idle,
+                zk: Arc::new(settings.zk),
+                max_lock_clients: settings.max_lock_clients,
+                max_servers: settings.max_servers,
+                max_app_clients: settings.max_app_clients,
+                max_rooms: settings.max_rooms,
+                rooms_per_address: settings.admission.rooms_per_address,
+                classrooms_per_address: settings.admission.classrooms_per_address,
+                viewer_queue: settings.viewer_queue,
+                default_hold_ms: settings.default_hold_ms,
+                student_clients: settings.student_clients,
+                classroom_only: settings.classroom_only,
+                history_events: settings.history_events,
+            },
+            classrooms,
+        ));
+        let recordings = Arc::new(RecordingStore::new(
+            settings.data_dir.clone(),
+            settings.max_recordings,
+            settings.max_recording_bytes,
+        ));
+        let state = AppState {
+            rooms: rooms.clone(),
+            limits: Arc::new(settings.limits),
+            admission: Arc::new(Admission::new(&settings.admission)),
+            info,
+            shutdown,
+            member_control: Arc::new(settings.member_control),
+            recordings,
+        };
+        Ok(Assembled {
+            rooms,
+            router: router(state, settings.ui_dir),
+        })
+    }
+}
+
+/// The router a server with `settings` would serve, on no socket and with no probe (the
+/// ensemble shows as unknown): for serving requests in a test without a listener.
+pub fn router_without_listener(settings: ServerSettings) -> std::io::Result<axum::Router> {
+    let ensemble = watch::channel(EnsembleView::default()).1;
+    let shutdown = watch::channel(false).1;
+    Ok(Assembled::new(settings, None, ensemble, shutdown)?.router)
 }

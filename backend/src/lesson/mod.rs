@@ -6,7 +6,7 @@
 mod plan;
 mod run;
 
-pub use plan::{Answer, Deed, Failure, Plan, Seen, SETTLE_LIMIT, TARGET_WAIT};
+pub use plan::{Answer, Deed, Plan, Seen};
 pub use run::LessonRun;
 
 use shared::lesson::{Course, CourseError, COURSE_JSON};

@@ -30,6 +30,6 @@ mod time;
 mod world;
 
 pub use error::RoomError;
-pub use handle::{encode, Frame, Joined, RecordingParts, RoomHandle, Subscription, ViewerId};
+pub use handle::{encode, Frame, Joined, RoomHandle, ViewerId};
 pub use registry::Rooms;
-pub use settings::{RoomSettings, MAX_STUDENTS};
+pub use settings::RoomSettings;

@@ -31,7 +31,7 @@ pub async fn bridge_overhead(connect: &str) -> Result<serde_json::Value> {
     let zk2 = Client::connect(members[1 % members.len()]).await?;
     let writer = Client::connect(&app.server_zk()).await?;
     // The room makes its folders as it starts; do not race it.
-    backend::zk::ensure_path(&writer, &locks).await?;
+    backend::ensure_path(&writer, &locks).await?;
     let mut watcher = zk.watch(&locks, AddWatchMode::Persistent).await?;
     let mut watcher2 = zk2.watch(&locks, AddWatchMode::Persistent).await?;
     let options = CreateMode::Ephemeral.with_acls(Acls::anyone_all());

@@ -258,7 +258,7 @@ async fn run(tools: &Tools, zk: &str, bridge: Bridge, viewers: usize) -> Result<
     let running = tools.start(bridge, zk).await?;
     let writer = Client::connect(zk).await?;
     let folder = bridge.folder();
-    backend::zk::ensure_path(&writer, &folder).await?;
+    backend::ensure_path(&writer, &folder).await?;
     let mut sockets = Vec::with_capacity(viewers);
     for _ in 0..viewers {
         sockets.push(viewer(bridge, running.addr()).await?);

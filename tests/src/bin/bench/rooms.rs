@@ -219,7 +219,7 @@ fn open_files(pid: u32) -> Result<usize> {
 
 /// The `mntr` figures this part reports.
 async fn mntr(address: &str) -> Result<Value> {
-    let text = backend::probe::four_letter_word(address, "mntr")
+    let text = backend::four_letter_word(address, "mntr")
         .await
         .context("ZooKeeper's mntr")?;
     let mut figures = serde_json::Map::new();
