@@ -1,7 +1,12 @@
-//! The keyboard: which key does what (a teacher at a projector needs no mouse), and the client
-//! the arrow keys select, as pure functions.
+//! The keyboard: which key does what (a teacher at a projector needs no mouse), as pure
+//! functions from the page's state to what the page does ([`effects`]); the listener that
+//! carries them out is `components::hooks::use_shortcut_keys`.
 
-use shared::{ClientId, RoomView};
+use shared::{slower, ClientId, ClientMsg, RoomView, TimeMode};
+
+use crate::i18n::Lang;
+use crate::selection::select_next;
+use crate::state::{Action, AppState};
 
 /// What a key does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,159 +103,201 @@ impl KeyAction {
     }
 }
 
-/// The room's clients in the order the page shows them: lock clients by their node's place in
-/// the queue (those without a node after), then servers, then app clients.
-pub fn clients_in_order(view: &RoomView) -> Vec<ClientId> {
-    let place = |c: &&shared::LockClientView| {
-        c.path
-            .as_deref()
-            .and_then(|p| view.locks.nodes.iter().position(|n| n.path == p))
-            .unwrap_or(usize::MAX)
-    };
-    let mut locks: Vec<_> = view.locks.clients.iter().collect();
-    locks.sort_by_key(|c| (place(c), c.id));
-    locks
-        .into_iter()
-        .map(|c| c.id)
-        .chain(view.registry.servers.iter().map(|s| s.id))
-        .chain(view.registry.app_clients.iter().map(|a| a.id))
-        .collect()
+/// What a key asks for, once the page has looked at its state.
+#[derive(Debug)]
+pub enum KeyEffect {
+    /// An intent to the server (only what the page's role may send).
+    Send(ClientMsg),
+    /// A change to the page's own state.
+    Page(Action),
+    /// The language chosen, remembered for the next visit.
+    RememberLang(Lang),
+    /// Whether the room's join screen is closed, remembered for the room.
+    RememberJoinClosed(String, bool),
+    /// The ☰ Room menu closes (a `<details>` the page does not keep in its state).
+    CloseRoomMenu,
 }
 
-/// The clients ↑ and ↓ walk: the queue's, which the stage shows first, so that a projected
-/// selection never lands on a card far below it; the registry's (servers, then app clients)
-/// when the stage is about the registry (`registry`), or when no lock client runs.
-fn walked(view: &RoomView, registry: bool) -> Vec<ClientId> {
-    let all = clients_in_order(view);
-    let locks = view.locks.clients.len().min(all.len());
-    let (queue, rest) = all.split_at(locks);
-    match (registry, queue.is_empty()) {
-        (true, _) => rest.iter().chain(queue).copied().collect(),
-        (false, false) => queue.to_vec(),
-        (false, true) => rest.to_vec(),
+/// What `action` does on a page in `state`: the intents its role may send, and the page's own
+/// changes. A key that acts on the selected client with none selected says how to select one.
+pub fn effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
+    let mut effects = match state.view.as_deref() {
+        _ if state.replay.is_some()
+            && matches!(action, KeyAction::StepOrLive | KeyAction::Next) =>
+        {
+            replay_effects(action, state)
+        }
+        Some(view) if action.is_room_key() => room_effects(action, state, view),
+        _ => page_effects(action, state),
+    };
+    effects.retain(|e| !matches!(e, KeyEffect::Send(msg) if !state.may(msg)));
+    effects
+}
+
+impl KeyAction {
+    /// Whether the key acts on the room (and so needs one).
+    fn is_room_key(self) -> bool {
+        !matches!(
+            self,
+            KeyAction::Lang
+                | KeyAction::Presenter
+                | KeyAction::Help
+                | KeyAction::Close
+                | KeyAction::JoinScreen
+        )
     }
 }
 
-/// The client ↑ (`down: false`) or ↓ selects after `selected`: the next one along, wrapping;
-/// the first (or last) when none is selected (see [`walked`]). When the selected one left
-/// from place `left_at` of the queue, ↓ selects the one now there and ↑ the one before.
-pub fn select_next(
-    view: &RoomView,
-    selected: Option<ClientId>,
-    down: bool,
-    registry: bool,
-    left_at: Option<usize>,
-) -> Option<ClientId> {
-    let order = walked(view, registry);
-    let at = selected.and_then(|s| order.iter().position(|c| *c == s));
-    let n = order.len();
-    if n == 0 {
-        return None;
-    }
-    // Where the selected one left, the one now in its place is next down: a cursor there.
-    let cursor = at.or(left_at.filter(|_| !registry).map(|gap| gap.min(n)));
-    let next = match (cursor, down) {
-        (None, true) => 0,
-        (Some(i), true) if at.is_none() => i.min(n - 1),
-        (Some(i), true) => (i + 1) % n,
-        (None, false) => n - 1,
-        (Some(i), false) => (i + n - 1) % n,
+/// A recording plays in the page: Space plays or pauses, Next is its next event.
+fn replay_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
+    let Some(replay) = &state.replay else {
+        return Vec::new();
     };
-    Some(order[next])
+    vec![KeyEffect::Page(match action {
+        KeyAction::Next => Action::ReplayAt(replay.at + 1),
+        _ => Action::ReplayPlaying(!replay.playing),
+    })]
+}
+
+/// The keys that change the page itself.
+fn page_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
+    match action {
+        KeyAction::Lang => {
+            let other = state.lang.other();
+            vec![
+                KeyEffect::RememberLang(other),
+                KeyEffect::Page(Action::SetLang(other)),
+            ]
+        }
+        KeyAction::Presenter => vec![KeyEffect::Page(Action::Presenter(!state.presenter))],
+        KeyAction::Help => vec![KeyEffect::Page(Action::KeyList(!state.key_list))],
+        KeyAction::Close => vec![
+            KeyEffect::Page(Action::KeyList(false)),
+            KeyEffect::Page(Action::JoinScreen(false)),
+            KeyEffect::CloseRoomMenu,
+        ],
+        KeyAction::JoinScreen => {
+            let open = !state.join_open;
+            let room = state.view.as_ref().map(|v| v.room.clone());
+            let remember = room.map(|room| KeyEffect::RememberJoinClosed(room, !open));
+            remember
+                .into_iter()
+                .chain([KeyEffect::Page(Action::JoinScreen(open))])
+                .collect()
+        }
+        // Every other key needs a room.
+        _ => Vec::new(),
+    }
+}
+
+/// The keys that act on the room.
+fn room_effects(action: KeyAction, state: &AppState, view: &RoomView) -> Vec<KeyEffect> {
+    let send = |msg| vec![KeyEffect::Send(msg)];
+    let on_selected = |msg: &dyn Fn(ClientId) -> ClientMsg| match state.selected {
+        Some(client) => send(msg(client)),
+        None => vec![KeyEffect::Page(Action::NeedsSelection)],
+    };
+    let time = &view.time;
+    match action {
+        KeyAction::SelectUp | KeyAction::SelectDown => {
+            let down = action == KeyAction::SelectDown;
+            let focus = crate::lesson::focus(view.lesson.as_ref(), state.course.as_deref());
+            let registry = focus == shared::lesson::Focus::Registry;
+            let next = select_next(view, state.selected, down, registry, state.left_at);
+            vec![KeyEffect::Page(Action::Select(next))]
+        }
+        KeyAction::Add => send(ClientMsg::AddLockClient),
+        KeyAction::Crash => on_selected(&|client| ClientMsg::Crash { client }),
+        KeyAction::Kill => on_selected(&|client| ClientMsg::Kill { client }),
+        KeyAction::Freeze => on_selected(&|client| ClientMsg::Pause {
+            client,
+            ms: state.pause_ms,
+        }),
+        KeyAction::Release => view
+            .holders()
+            .map(|holder| KeyEffect::Send(ClientMsg::Release { client: holder.id }))
+            .collect(),
+        // A fresh snapshot from the server: the picture redrawn from ZooKeeper's truth.
+        KeyAction::Resync => send(ClientMsg::Resync),
+        // As the button: only once the step's prediction is made.
+        KeyAction::DoIt => match (&state.course, &state.texts) {
+            (Some(course), Some(texts))
+                if crate::lesson::do_ready(view, course, texts, &state.answers) =>
+            {
+                send(ClientMsg::LessonDo)
+            }
+            _ => Vec::new(),
+        },
+        KeyAction::StepOrLive => {
+            let mode = match time.mode {
+                TimeMode::Step => TimeMode::Live,
+                TimeMode::Live | TimeMode::Slow => TimeMode::Step,
+            };
+            send(ClientMsg::SetTime {
+                mode,
+                slow_factor: time.slow_factor,
+            })
+        }
+        // As the button: only when a move waits.
+        KeyAction::Next if time.pending.is_empty() => Vec::new(),
+        KeyAction::Next => send(ClientMsg::StepNext { id: None }),
+        KeyAction::Faster | KeyAction::Slower => send(ClientMsg::SetTime {
+            mode: time.mode,
+            slow_factor: slower(time.slow_factor, action == KeyAction::Faster),
+        }),
+        KeyAction::Lang
+        | KeyAction::Presenter
+        | KeyAction::Help
+        | KeyAction::Close
+        | KeyAction::JoinScreen => page_effects(action, state),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::{RoomEvent, SessionId, Znode};
+    use std::rc::Rc;
 
-    /// Clients 1, 2, 3 queued as 3, 1, (2 without a node), and server 4.
-    fn room() -> RoomView {
-        let mut view = RoomView::new("r", 0);
-        let mut seq = 0;
-        let mut apply = |view: &mut RoomView, e: RoomEvent| {
-            seq += 1;
-            view.apply(seq, 0, &e);
-        };
-        for client in [1, 2, 3] {
-            apply(
-                &mut view,
-                RoomEvent::ClientAdded {
-                    client,
-                    owner: None,
-                },
-            );
+    fn page_in(view: RoomView) -> AppState {
+        AppState {
+            view: Some(Rc::new(view)),
+            ..AppState::default()
         }
-        for (client, n) in [(3, 0), (1, 1)] {
-            let session = SessionId(100 + i64::from(client));
-            apply(
-                &mut view,
-                RoomEvent::ClientConnected {
-                    client,
-                    session,
-                    timeout_ms: 1,
-                },
-            );
-            let path = format!("/locks/sub{n:010}");
-            apply(
-                &mut view,
-                RoomEvent::NodeCreatedByClient {
-                    client,
-                    path: path.clone(),
-                },
-            );
-            apply(
-                &mut view,
-                RoomEvent::ZnodeAdded {
-                    node: Znode::read(path, n, session, ""),
-                },
-            );
-        }
-        apply(
-            &mut view,
-            RoomEvent::ServerAdded {
-                client: 4,
-                name: "server0000".into(),
-                owner: None,
-            },
-        );
-        view
     }
 
     #[test]
-    fn the_arrows_walk_the_clients_in_the_order_the_page_shows_them() {
-        let view = room();
-        assert_eq!(clients_in_order(&view), [3, 1, 2, 4]);
-        // The queue's clients, not server 4 below the stage.
-        assert_eq!(select_next(&view, None, true, false, None), Some(3));
-        assert_eq!(select_next(&view, None, false, false, None), Some(2));
-        assert_eq!(select_next(&view, Some(3), true, false, None), Some(1));
+    fn a_key_sends_only_what_the_role_may_and_asks_for_a_selection_it_needs() {
+        let mut state = page_in(RoomView::new("r", 0));
+        let sent = |effects: Vec<KeyEffect>| -> Vec<ClientMsg> {
+            effects
+                .into_iter()
+                .filter_map(|e| match e {
+                    KeyEffect::Send(msg) => Some(msg),
+                    _ => None,
+                })
+                .collect()
+        };
         assert_eq!(
-            select_next(&view, Some(2), true, false, None),
-            Some(3),
-            "it wraps"
+            sent(effects(KeyAction::Add, &state)),
+            vec![ClientMsg::AddLockClient]
         );
-        assert_eq!(select_next(&view, Some(3), false, false, None), Some(2));
-        assert_eq!(
-            select_next(&view, Some(99), true, false, None),
-            Some(3),
-            "a client that left"
+        assert!(matches!(
+            effects(KeyAction::Crash, &state).as_slice(),
+            [KeyEffect::Page(Action::NeedsSelection)]
+        ));
+        assert!(
+            sent(effects(KeyAction::Next, &state)).is_empty(),
+            "no move waits"
         );
-        // A lesson about the registry walks its clients first.
-        assert_eq!(select_next(&view, None, true, true, None), Some(4));
-        assert_eq!(select_next(&view, Some(4), true, true, None), Some(3));
-        assert_eq!(
-            select_next(&RoomView::default(), Some(1), true, false, None),
-            None
+        state.member.role = shared::classroom::Role::Viewer;
+        assert!(
+            sent(effects(KeyAction::Add, &state)).is_empty(),
+            "a viewer only watches"
         );
-        // Client 1 (second in the queue) left: ↓ goes to the one now second, ↑ to the first.
-        assert_eq!(select_next(&view, None, true, false, Some(1)), Some(1));
-        assert_eq!(select_next(&view, None, false, false, Some(1)), Some(3));
-        assert_eq!(
-            select_next(&view, None, true, false, Some(7)),
-            Some(2),
-            "past the end"
-        );
+        assert!(matches!(
+            effects(KeyAction::Presenter, &state).as_slice(),
+            [KeyEffect::Page(Action::Presenter(true))]
+        ));
     }
 
     #[test]

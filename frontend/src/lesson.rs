@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use shared::lesson::{
-    fill, Busy, CheckStatus, Found, Lang, LessonId, LessonOutline, LessonProgress, LessonTexts,
-    Pace, PanelTexts, SeedRef, StepStatus,
+    fill, Busy, CheckStatus, CourseOutline, Focus, Found, LessonId, LessonOutline, LessonProgress,
+    LessonTexts, Pace, PanelTexts, SeedRef, StepStatus,
 };
-use shared::ClientNames;
+use shared::{ClientNames, RoomView, SeedListing};
 
 /// The learner's predictions: the choice made, by lesson, attempt and step. They stay in this
 /// page: each student in a room answers for themselves, once per attempt (Back, Restart or
@@ -236,47 +236,6 @@ pub fn code_runs(text: &str) -> Vec<(bool, &str)> {
         .collect()
 }
 
-/// The value of `name` in a URL query (`?a=1&b=2`).
-pub fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-}
-
-/// The page's language: `?lang=`, else the one the learner chose before, else the browser's.
-pub fn initial_lang(query: &str, stored: Option<&str>, browser: &str) -> Lang {
-    query_param(query, "lang")
-        .and_then(Lang::from_code)
-        .or_else(|| stored.and_then(Lang::from_code))
-        .unwrap_or_else(|| Lang::for_browser(browser))
-}
-
-/// The lesson `?lesson=N` asks for.
-pub fn lesson_from_query(query: &str) -> Option<LessonId> {
-    let n: u8 = query_param(query, "lesson")?.parse().ok()?;
-    (n >= 1).then_some(LessonId(n))
-}
-
-/// The page's query with `lesson=N` set to the lesson the room runs, or taken out once it
-/// runs none: a reload opens what the page shows, and a left lesson does not start again.
-pub fn query_with_lesson(query: &str, lesson: Option<LessonId>) -> String {
-    let mut pairs: Vec<String> = query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty() && *p != "lesson" && !p.starts_with("lesson="))
-        .map(str::to_string)
-        .collect();
-    if let Some(lesson) = lesson {
-        pairs.push(format!("lesson={lesson}"));
-    }
-    if pairs.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", pairs.join("&"))
-    }
-}
-
 /// The learner's predictions as text, to keep in the tab's session storage across a reload.
 pub fn answers_to_text(answers: &Answers) -> String {
     let list: Vec<(u8, u32, usize, usize)> = answers
@@ -295,23 +254,81 @@ pub fn answers_from_text(text: &str) -> Answers {
         .collect()
 }
 
-/// A fresh room for a learner alone: `lesson-2-k3x9qa`, from a random number.
-pub fn lesson_room(lesson: LessonId, random: u64) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut left = random;
-    let tag: String = (0..6)
-        .map(|_| {
-            let c = ALPHABET[(left % 36) as usize] as char;
-            left /= 36;
-            c
-        })
-        .collect();
-    format!("{}{lesson}-{tag}", shared::LESSON_ROOM_PREFIX)
+/// The part of the stage the room's lesson is about (the lock queue when none runs).
+pub fn focus(progress: Option<&LessonProgress>, course: Option<&CourseOutline>) -> Focus {
+    progress
+        .and_then(|p| course?.lesson(p.lesson))
+        .map_or(Focus::Locks, |l| l.focus)
+}
+
+/// `data-focus` of the page.
+pub fn focus_name(focus: Focus) -> &'static str {
+    match focus {
+        Focus::Locks => "locks",
+        Focus::Herd => "herd",
+        Focus::Registry => "registry",
+        Focus::Resource => "resource",
+        Focus::Ensemble => "ensemble",
+    }
+}
+
+/// Whether the room's current step may be done now: as its button, only once the step's
+/// prediction is made (the D key).
+pub fn do_ready(
+    view: &RoomView,
+    course: &CourseOutline,
+    texts: &LessonTexts,
+    answers: &Answers,
+) -> bool {
+    let Some(progress) = &view.lesson else {
+        return false;
+    };
+    let Some(outline) = course.lesson(progress.lesson) else {
+        return false;
+    };
+    steps_shown(outline, texts, progress, &view.names, answers)
+        .get(progress.step)
+        .is_some_and(|step| step.do_ready)
+}
+
+/// The tutorial's line the room's current step illustrates.
+pub fn current_line(
+    progress: &LessonProgress,
+    course: &CourseOutline,
+) -> Option<(SeedListing, u32)> {
+    let step = course.lesson(progress.lesson)?.steps.get(progress.step)?;
+    Some((step.seed.listing, step.seed.listing.line(step.seed.point)?))
+}
+
+/// Where the teacher's lesson is, for a page that does not run the room (a student's, a
+/// viewer's): `Lesson 2 · step 3 of 5: The fix: look again`, at the top of the page, since the
+/// Lessons panel is far below the queue on a phone. `template` is the page's words for it.
+pub fn lesson_now(
+    progress: &LessonProgress,
+    course: &CourseOutline,
+    texts: &LessonTexts,
+    template: &str,
+) -> Option<String> {
+    let step = course.lesson(progress.lesson)?.steps.get(progress.step)?;
+    let title = texts
+        .lesson(progress.lesson)
+        .and_then(|l| l.steps.get(&step.key))
+        .map_or(step.key.as_str(), |t| t.title.as_str());
+    Some(crate::texts::fill(
+        template,
+        &[
+            ("lesson", &progress.lesson),
+            ("step", &(progress.step + 1)),
+            ("steps", &progress.steps.len()),
+            ("title", &title),
+        ],
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::lesson::Lang;
     use shared::lesson::{CheckReport, CourseOutline, StepProgress, Why};
 
     fn course() -> CourseOutline {
@@ -485,54 +502,11 @@ mod tests {
     }
 
     #[test]
-    fn the_language_comes_from_the_url_then_the_last_choice_then_the_browser() {
-        assert_eq!(initial_lang("?lang=zh", Some("en"), "en-US"), Lang::Zh);
-        assert_eq!(initial_lang("?room=a", Some("zh"), "en-US"), Lang::Zh);
-        assert_eq!(initial_lang("", None, "zh-CN"), Lang::Zh);
-        assert_eq!(initial_lang("?lang=fr", None, "de"), Lang::En);
-    }
-
-    #[test]
-    fn the_url_names_the_lesson_the_room_runs_and_only_that() {
-        assert_eq!(
-            query_with_lesson("?room=a&lesson=2&lang=zh", None),
-            "?room=a&lang=zh"
-        );
-        assert_eq!(
-            query_with_lesson("?room=a", Some(LessonId(3))),
-            "?room=a&lesson=3"
-        );
-        assert_eq!(
-            query_with_lesson("?lesson=2&room=a", Some(LessonId(4))),
-            "?room=a&lesson=4"
-        );
-        assert_eq!(query_with_lesson("?lesson=1", None), "");
-        assert_eq!(query_with_lesson("?lessons=1", None), "?lessons=1");
-    }
-
-    #[test]
     fn predictions_survive_a_reload_as_text() {
         let mut answers = Answers::new();
         answers.insert((LessonId(2), 3, 1), 0);
         answers.insert((LessonId(2), 3, 4), 1);
         assert_eq!(answers_from_text(&answers_to_text(&answers)), answers);
         assert!(answers_from_text("not json").is_empty());
-    }
-
-    #[test]
-    fn a_lesson_link_makes_a_valid_room_of_its_own() {
-        assert_eq!(lesson_from_query("?lesson=2"), Some(LessonId(2)));
-        assert_eq!(
-            lesson_from_query("?room=x&lesson=8&lang=zh"),
-            Some(LessonId(8))
-        );
-        assert_eq!(lesson_from_query("?lesson=0"), None);
-        assert_eq!(lesson_from_query("?lesson=two"), None);
-        assert_eq!(query_param("?lessons=3", "lesson"), None);
-        let room = lesson_room(LessonId(2), 123_456_789);
-        assert!(room.starts_with("lesson-2-") && room.len() == 15, "{room}");
-        assert!(shared::is_valid_room_name(&room));
-        assert!(shared::is_lesson_room(&room));
-        assert_ne!(room, lesson_room(LessonId(2), 987_654_321));
     }
 }

@@ -3,6 +3,7 @@
 //! [`state`], [`layout`], [`code`], [`lesson`] and [`i18n`] are plain Rust (tested on native); [`ws`] talks to the
 //! server; [`components`] render.
 
+pub mod address;
 pub mod classroom;
 pub mod code;
 pub mod components;
@@ -11,6 +12,7 @@ pub mod keys;
 pub mod layout;
 pub mod lesson;
 pub mod page;
+pub mod selection;
 pub mod state;
 pub mod texts;
 pub mod timing;

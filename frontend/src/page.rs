@@ -6,10 +6,11 @@ use shared::lesson::{Lang, LessonId};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::lesson::{
-    answers_from_text, answers_to_text, initial_lang, lesson_from_query, lesson_room, query_param,
-    query_with_lesson, Answers,
+use crate::address::{
+    initial_lang, lesson_from_query, lesson_room, query_param, query_with_lesson,
+    query_without_key, room_from_query, Join,
 };
+use crate::lesson::{answers_from_text, answers_to_text, Answers};
 
 /// Where the learner's language choice is remembered.
 const LANG_KEY: &str = "zkplay.lang";
@@ -18,36 +19,6 @@ fn search() -> String {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default()
-}
-
-/// Who the page joins its room as: a classroom's teacher key and the viewer flag come from the
-/// links a teacher shares (`&key=…`, `&view`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Join {
-    pub room: String,
-    pub key: Option<String>,
-    pub viewer: bool,
-}
-
-impl Join {
-    pub fn from_query(query: &str, room: String) -> Join {
-        Join {
-            room,
-            key: query_param(query, "key").map(str::to_string),
-            viewer: query_param(query, "view").is_some(),
-        }
-    }
-
-    /// The hello for this page, with the student's token if this browser has one for the room.
-    pub fn hello(&self, token: Option<String>) -> shared::ClientMsg {
-        shared::ClientMsg::Hello {
-            protocol: shared::PROTOCOL_VERSION,
-            room: self.room.clone(),
-            key: self.key.clone(),
-            viewer: self.viewer,
-            student: token,
-        }
-    }
 }
 
 /// Where a student's token for a room is kept: they come back as themselves after a reload.
@@ -75,13 +46,8 @@ pub fn join(room: String) -> Join {
     match (&join.key, &session) {
         (Some(key), Some(session)) => {
             let _ = session.set_item(&stored, key);
-            let rest: Vec<&str> = query
-                .trim_start_matches('?')
-                .split('&')
-                .filter(|p| !p.starts_with("key=") && !p.is_empty())
-                .collect();
             if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                let url = format!("?{}", rest.join("&"));
+                let url = query_without_key(&query);
                 let _ =
                     history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
             }
@@ -185,7 +151,7 @@ pub fn room_and_lesson() -> (String, Option<LessonId>) {
         }
         return (room, Some(lesson));
     }
-    (crate::ws::room_from_query(&query), lesson)
+    (room_from_query(&query), lesson)
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -260,4 +226,15 @@ pub async fn file_text(file: web_sys::File) -> Result<String, String> {
         .map_err(|e| format!("{}: {e:?}", file.name()))?
         .as_string()
         .ok_or_else(|| format!("{}: not text", file.name()))
+}
+
+/// The `/ws` URL of the server that served this page.
+pub fn server_url() -> String {
+    let location = web_sys::window().expect("a window").location();
+    let scheme = match location.protocol().as_deref() {
+        Ok("https:") => "wss",
+        _ => "ws",
+    };
+    let host = location.host().unwrap_or_else(|_| "127.0.0.1:8080".into());
+    format!("{scheme}://{host}/ws")
 }

@@ -164,91 +164,30 @@ impl Reducible for AppState {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
-        match action {
-            // A recording that plays is the page's room: the live one's stream waits behind it.
-            Action::Server(
-                ServerMsg::Welcome { .. }
-                | ServerMsg::You { .. }
-                | ServerMsg::Snapshot { .. }
-                | ServerMsg::Event { .. },
-            ) if next.replay.is_some() => return self,
-            Action::Server(ServerMsg::Welcome { server, you, .. }) => {
-                next.server = Some(server);
-                next.member = you.member;
-                next.stops_members = you.stops_members;
+        let changed = match action {
+            Action::Server(msg) => next.on_server(msg),
+            Action::Connection(connection) => {
+                next.connection = connection;
+                true
             }
-            Action::Server(ServerMsg::You { you }) => {
-                next.member = you.member;
-                next.stops_members = you.stops_members;
-            }
-            Action::Server(ServerMsg::Snapshot { view }) => next.view = Some(Rc::new(*view)),
-            Action::Server(ServerMsg::Event { seq, at_ms, event }) => match &mut next.view {
-                // After a resync the stream may repeat events the snapshot already holds.
-                Some(view) if seq > view.seq => {
-                    // An emptied room makes an error about what was in it stale ("you already
-                    // run 3 clients" once a lesson has closed them).
-                    if matches!(event, RoomEvent::RoomReset) {
-                        next.last_error = None;
-                        let mine = next
-                            .member
-                            .student
-                            .map_or(0, |s| view.classroom.clients_of(s));
-                        next.clients_reset |= mine > 0;
-                    }
-                    // A student's client closed with the room (a lesson began, the teacher
-                    // emptied it): say so on their page.
-                    if let RoomEvent::ClientClosed {
-                        client,
-                        reason: shared::CloseReason::Reset,
-                    } = &event
-                    {
-                        let mine = next.member.student.is_some()
-                            && view.classroom.owner_of(*client) == next.member.student;
-                        next.clients_reset |= mine;
-                    }
-                    // Where the selected client stands, should it leave with this event.
-                    let place = match &event {
-                        RoomEvent::ClientClosed { client, .. }
-                            if next.selected == Some(*client) =>
-                        {
-                            crate::keys::clients_in_order(view)
-                                .iter()
-                                .position(|c| c == client)
-                        }
-                        _ => None,
-                    };
-                    Rc::make_mut(view).apply(seq, at_ms, &event);
-                    if next
-                        .member
-                        .student
-                        .is_some_and(|s| view.classroom.clients_of(s) > 0)
-                    {
-                        next.clients_reset = false;
-                    }
-                    // The selected client left: the keys no longer aim at it.
-                    if let RoomEvent::ClientClosed { client, .. } = &event {
-                        if next.selected == Some(*client) {
-                            next.selected = None;
-                            next.left_at = place;
-                        }
-                    }
-                }
-                _ => return self,
-            },
-            Action::Server(ServerMsg::Ensemble { ensemble }) => next.ensemble = Some(ensemble),
-            Action::Server(ServerMsg::Error { code, message }) => {
-                next.last_error = Some((code, message))
-            }
-            Action::Connection(connection) => next.connection = connection,
             Action::SetLang(lang) => {
                 if lang != next.lang {
                     next.texts = None;
                 }
                 next.lang = lang;
+                true
             }
-            Action::CourseLoaded(course) => next.course = Some(course),
-            Action::TextsLoaded(lang, texts) if lang == next.lang => next.texts = Some(texts),
-            Action::TextsLoaded(..) => return self,
+            Action::CourseLoaded(course) => {
+                next.course = Some(course);
+                true
+            }
+            Action::TextsLoaded(lang, texts) => {
+                let now = lang == next.lang;
+                if now {
+                    next.texts = Some(texts);
+                }
+                now
+            }
             Action::Answer {
                 lesson,
                 attempt,
@@ -260,69 +199,183 @@ impl Reducible for AppState {
                 next.answers
                     .entry((lesson, attempt, step))
                     .or_insert(option);
+                true
             }
-            Action::ReplayLoaded(replay) => {
-                next.view = Some(Rc::new(replay.view_after(0)));
-                // A recording is only watched: no control of it reaches a server.
-                next.member = Member {
-                    role: Role::Viewer,
-                    student: None,
-                };
-                next.replay = Some(ReplayState {
-                    replay,
-                    at: 0,
-                    playing: false,
-                    speed: 1,
-                });
+            Action::ReplayLoaded(_)
+            | Action::ReplayAt(_)
+            | Action::ReplayPlaying(_)
+            | Action::ReplaySpeed(_) => next.on_replay(action),
+            page => {
+                next.on_page(page);
+                true
             }
+        };
+        if changed {
+            Rc::new(next)
+        } else {
+            self
+        }
+    }
+}
+
+impl AppState {
+    /// A message from the server; whether the state changed.
+    fn on_server(&mut self, msg: ServerMsg) -> bool {
+        match msg {
+            // A recording that plays is the page's room: the live one's stream waits behind it.
+            ServerMsg::Welcome { .. }
+            | ServerMsg::You { .. }
+            | ServerMsg::Snapshot { .. }
+            | ServerMsg::Event { .. }
+                if self.replay.is_some() =>
+            {
+                return false
+            }
+            ServerMsg::Welcome { server, you, .. } => {
+                self.server = Some(server);
+                self.member = you.member;
+                self.stops_members = you.stops_members;
+            }
+            ServerMsg::You { you } => {
+                self.member = you.member;
+                self.stops_members = you.stops_members;
+            }
+            ServerMsg::Snapshot { view } => self.view = Some(Rc::new(*view)),
+            ServerMsg::Event { seq, at_ms, event } => return self.on_event(seq, at_ms, event),
+            ServerMsg::Ensemble { ensemble } => self.ensemble = Some(ensemble),
+            ServerMsg::Error { code, message } => self.last_error = Some((code, message)),
+        }
+        true
+    }
+
+    /// One event of the room, folded into the view; whether it was new (after a resync the
+    /// stream may repeat events the snapshot already holds).
+    fn on_event(&mut self, seq: u64, at_ms: u64, event: RoomEvent) -> bool {
+        let (member, selected) = (self.member, self.selected);
+        let Some(view) = self.view.as_mut().filter(|v| seq > v.seq) else {
+            return false;
+        };
+        // An emptied room makes an error about what was in it stale ("you already run 3
+        // clients" once a lesson has closed them).
+        if matches!(event, RoomEvent::RoomReset) {
+            self.last_error = None;
+            let mine = member.student.map_or(0, |s| view.classroom.clients_of(s));
+            self.clients_reset |= mine > 0;
+        }
+        // A student's client closed with the room (a lesson began, the teacher emptied it):
+        // say so on their page.
+        if let RoomEvent::ClientClosed {
+            client,
+            reason: shared::CloseReason::Reset,
+        } = &event
+        {
+            let mine =
+                member.student.is_some() && view.classroom.owner_of(*client) == member.student;
+            self.clients_reset |= mine;
+        }
+        // Where the selected client stands, should it leave with this event.
+        let left = match &event {
+            RoomEvent::ClientClosed { client, .. } if selected == Some(*client) => Some(
+                crate::selection::clients_in_order(view)
+                    .iter()
+                    .position(|c| c == client),
+            ),
+            _ => None,
+        };
+        Rc::make_mut(view).apply(seq, at_ms, &event);
+        if member
+            .student
+            .is_some_and(|s| view.classroom.clients_of(s) > 0)
+        {
+            self.clients_reset = false;
+        }
+        // The selected client left: the keys no longer aim at it.
+        if let Some(place) = left {
+            self.selected = None;
+            self.left_at = place;
+        }
+        true
+    }
+
+    /// A recording loaded, moved through, played or paused; whether the state changed.
+    fn on_replay(&mut self, action: Action) -> bool {
+        if let Action::ReplayLoaded(replay) = action {
+            self.view = Some(Rc::new(replay.view_after(0)));
+            // A recording is only watched: no control of it reaches a server.
+            self.member = Member {
+                role: Role::Viewer,
+                student: None,
+            };
+            self.replay = Some(ReplayState {
+                replay,
+                at: 0,
+                playing: false,
+                speed: 1,
+            });
+            return true;
+        }
+        let Some(replay) = &mut self.replay else {
+            return false;
+        };
+        match action {
             Action::ReplayAt(n) => {
-                let Some(replay) = &mut next.replay else {
-                    return self;
-                };
                 let n = n.min(replay.replay.len());
                 // Playing, the next event folds into the view as a live one would; a jump
                 // starts from the nearest checkpoint.
-                match (&mut next.view, n.checked_sub(1)) {
+                match (&mut self.view, n.checked_sub(1)) {
                     (Some(view), Some(last)) if last == replay.at => {
                         let e = &replay.replay.recording.events[last];
                         Rc::make_mut(view).apply(e.seq, e.at_ms, &e.event);
                     }
-                    _ => next.view = Some(Rc::new(replay.replay.view_after(n))),
+                    _ => self.view = Some(Rc::new(replay.replay.view_after(n))),
                 }
                 replay.at = n;
                 replay.playing &= n < replay.replay.len();
             }
             Action::ReplayPlaying(on) => {
-                if let Some(replay) = &mut next.replay {
-                    // Play at the end starts again from the beginning.
-                    if on && replay.at == replay.replay.len() {
-                        replay.at = 0;
-                        next.view = Some(Rc::new(replay.replay.view_after(0)));
-                    }
-                    replay.playing = on && !replay.replay.is_empty();
+                // Play at the end starts again from the beginning.
+                if on && replay.at == replay.replay.len() {
+                    replay.at = 0;
+                    self.view = Some(Rc::new(replay.replay.view_after(0)));
                 }
+                replay.playing = on && !replay.replay.is_empty();
             }
-            Action::ReplaySpeed(speed) => {
-                if let Some(replay) = &mut next.replay {
-                    replay.speed = speed.max(1);
-                }
-            }
-            Action::SetPauseMs(ms) => next.pause_ms = ms,
-            Action::Presenter(on) => next.presenter = on,
-            Action::KeyList(open) => next.key_list = open,
-            Action::JoinScreen(open) => next.join_open = open,
+            Action::ReplaySpeed(speed) => replay.speed = speed.max(1),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The page's own settings: the pause, presenter mode, the key list, the join screen, the
+    /// selection, a dismissed notice.
+    fn on_page(&mut self, action: Action) {
+        match action {
+            Action::SetPauseMs(ms) => self.pause_ms = ms,
+            Action::Presenter(on) => self.presenter = on,
+            Action::KeyList(open) => self.key_list = open,
+            Action::JoinScreen(open) => self.join_open = open,
             Action::DismissError => {
-                next.last_error = None;
-                next.clients_reset = false;
+                self.last_error = None;
+                self.clients_reset = false;
             }
             Action::Select(client) => {
-                next.selected = client;
-                next.left_at = None;
-                next.needs_selection = false;
+                self.selected = client;
+                self.left_at = None;
+                self.needs_selection = false;
             }
-            Action::NeedsSelection => next.needs_selection = true,
+            Action::NeedsSelection => self.needs_selection = true,
+            // Handled by `reduce` itself.
+            Action::Server(_)
+            | Action::Connection(_)
+            | Action::SetLang(_)
+            | Action::CourseLoaded(_)
+            | Action::TextsLoaded(..)
+            | Action::Answer { .. }
+            | Action::ReplayLoaded(_)
+            | Action::ReplayAt(_)
+            | Action::ReplayPlaying(_)
+            | Action::ReplaySpeed(_) => {}
         }
-        Rc::new(next)
     }
 }
 
@@ -661,7 +714,7 @@ mod tests {
         );
         assert_eq!((s.selected, s.left_at), (None, Some(1)));
         let view = s.view.clone().unwrap();
-        let next = crate::keys::select_next(&view, s.selected, true, false, s.left_at);
+        let next = crate::selection::select_next(&view, s.selected, true, false, s.left_at);
         assert_eq!(next, Some(6), "↓ goes on to the one after it");
         assert_eq!(s.reduce(Action::Select(next)).left_at, None);
     }

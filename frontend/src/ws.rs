@@ -8,7 +8,8 @@ use gloo_timers::future::TimeoutFuture;
 use shared::{ClientMsg, ServerMsg};
 use yew::Callback;
 
-use crate::page::{self, Join};
+use crate::address::Join;
+use crate::page;
 use crate::state::{Action, Connection};
 
 const FIRST_RETRY_MS: u32 = 500;
@@ -38,25 +39,6 @@ impl ServerLink {
             outbox: unbounded().0,
         }
     }
-}
-
-/// The `/ws` URL of the server that served this page.
-pub fn server_url() -> String {
-    let location = web_sys::window().expect("a window").location();
-    let scheme = match location.protocol().as_deref() {
-        Ok("https:") => "wss",
-        _ => "ws",
-    };
-    let host = location.host().unwrap_or_else(|_| "127.0.0.1:8080".into());
-    format!("{scheme}://{host}/ws")
-}
-
-/// The room named by `?room=` in a URL query, else `main`.
-pub fn room_from_query(search: &str) -> String {
-    crate::lesson::query_param(search, "room")
-        .filter(|room| shared::is_valid_room_name(room))
-        .unwrap_or("main")
-        .to_string()
 }
 
 /// Starts the connection task; it runs as long as the page.
@@ -165,13 +147,5 @@ mod tests {
         );
         assert_eq!(closed_because(1006, ""), None);
         assert_eq!(closed_because(1000, "bye"), None);
-    }
-
-    #[test]
-    fn room_comes_from_the_query_or_defaults_to_main() {
-        assert_eq!(room_from_query(""), "main");
-        assert_eq!(room_from_query("?room=class-7"), "class-7");
-        assert_eq!(room_from_query("?x=1&room=b"), "b");
-        assert_eq!(room_from_query("?room=../etc"), "main");
     }
 }

@@ -4,18 +4,19 @@
 
 use std::rc::Rc;
 
-use frontend::components::controls::{Controls, ControlsProps};
-use frontend::components::ensemble::{EnsemblePanel, EnsembleProps};
-use frontend::components::event_log::{EventLog, EventLogProps};
-use frontend::components::herd::{HerdCounter, HerdProps, ViolationBanner, ViolationProps};
-use frontend::components::lock_queue::{LockQueue, LockQueueProps};
-use frontend::components::registry::{Registry, RegistryProps};
-use frontend::components::resource::{ResourcePanel, ResourceProps};
+use frontend::components::context::{Page, PageProvider, PageProviderProps};
+use frontend::components::controls::Controls;
+use frontend::components::ensemble::EnsemblePanel;
+use frontend::components::event_log::EventLog;
+use frontend::components::herd::{HerdCounter, ViolationBanner};
+use frontend::components::lock_queue::LockQueue;
+use frontend::components::registry::Registry;
+use frontend::components::resource::ResourcePanel;
 use frontend::i18n::Lang;
-use frontend::ws::ServerLink;
 use shared::{CloseReason, RoomEvent, RoomView, WatchCall, WatchedKind, Znode};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+use yew::html;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -87,17 +88,23 @@ fn mount_point() -> web_sys::Element {
 
 /// Renders a `LockQueue` of `view` into `root` and waits for the render.
 async fn render_queue(root: &web_sys::Element, view: RoomView) {
-    let props = LockQueueProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-        pause_ms: 8000,
-        selected: None,
-        on_select: yew::Callback::noop(),
-        presenter: false,
-    };
-    yew::Renderer::<LockQueue>::with_root_and_props(root.clone(), props).render();
+    render_in_page(
+        root.clone(),
+        view,
+        Lang::En,
+        html! { <LockQueue pause_ms={8000} selected={None} on_select={yew::Callback::noop()} presenter={false} /> },
+    );
     yew::scheduler::flush().await;
+}
+
+/// Renders `content` into `root` inside a page of `view` in `lang` (no server behind it).
+fn render_in_page(root: web_sys::Element, view: RoomView, lang: Lang, content: yew::Html) {
+    let props = PageProviderProps {
+        page: Page::detached(lang),
+        room: Some(Rc::new(view)),
+        children: content,
+    };
+    yew::Renderer::<PageProvider>::with_root_and_props(root, props).render();
 }
 
 fn texts(root: &web_sys::Element, css: &str) -> Vec<String> {
@@ -221,11 +228,7 @@ async fn a_fired_watch_pulses_on_the_watcher_and_a_removed_node_leaves() {
 #[wasm_bindgen_test]
 async fn event_log_is_newest_first_with_the_seeds_lines() {
     let root = mount_point();
-    let props = EventLogProps {
-        view: Rc::new(room()),
-        lang: Lang::En,
-    };
-    yew::Renderer::<EventLog>::with_root_and_props(root.clone(), props).render();
+    render_in_page(root.clone(), room(), Lang::En, html! { <EventLog /> });
     yew::scheduler::flush().await;
     let log = root
         .query_selector("[data-testid=event-log]")
@@ -252,14 +255,12 @@ async fn controls_show_the_hold_time_and_the_add_button() {
     let root = mount_point();
     let mut view = room();
     view.apply(view.seq + 1, 0, &RoomEvent::HoldChanged { hold_ms: 2500 });
-    let props = ControlsProps {
-        view: Rc::new(view),
-        lang: Lang::Zh,
-        link: ServerLink::detached(),
-        pause_ms: 8000,
-        on_pause_ms: yew::Callback::noop(),
-    };
-    yew::Renderer::<Controls>::with_root_and_props(root.clone(), props).render();
+    render_in_page(
+        root.clone(),
+        view,
+        Lang::Zh,
+        html! { <Controls pause_ms={8000} on_pause_ms={yew::Callback::noop()} /> },
+    );
     yew::scheduler::flush().await;
     let hold = root
         .query_selector("[data-testid=hold-ms]")
@@ -298,11 +299,12 @@ async fn two_holders_raise_the_violation_banner_naming_both_and_why_while_they_o
     }
     let banner_of = |view: &shared::RoomView| {
         let root = mount_point();
-        let props = ViolationProps {
-            view: Rc::new(view.clone()),
-            lang: Lang::En,
-        };
-        yew::Renderer::<ViolationBanner>::with_root_and_props(root.clone(), props).render();
+        render_in_page(
+            root.clone(),
+            view.clone(),
+            Lang::En,
+            html! { <ViolationBanner /> },
+        );
         root
     };
     let root = banner_of(&view);
@@ -340,11 +342,12 @@ async fn two_holders_raise_the_violation_banner_naming_both_and_why_while_they_o
 
     // No violation, no banner.
     let quiet = mount_point();
-    let props = ViolationProps {
-        view: Rc::new(room()),
-        lang: Lang::En,
-    };
-    yew::Renderer::<ViolationBanner>::with_root_and_props(quiet.clone(), props).render();
+    render_in_page(
+        quiet.clone(),
+        room(),
+        Lang::En,
+        html! { <ViolationBanner /> },
+    );
     yew::scheduler::flush().await;
     assert!(quiet
         .query_selector("[data-testid=violation]")
@@ -366,11 +369,7 @@ async fn the_herd_counter_shows_the_count_and_the_prediction() {
             event: WatchedKind::NodeDeleted,
         },
     );
-    let props = HerdProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-    };
-    yew::Renderer::<HerdCounter>::with_root_and_props(root.clone(), props).render();
+    render_in_page(root.clone(), view, Lang::En, html! { <HerdCounter /> });
     yew::scheduler::flush().await;
     assert_eq!(
         attrs(&root, "[data-testid=herd-counter]", "data-notifications"),
@@ -438,12 +437,7 @@ async fn the_registry_shows_servers_and_each_app_clients_lines() {
             servers: vec!["server0000".into()],
         },
     );
-    let props = RegistryProps {
-        view: Rc::new(view.clone()),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-    };
-    yew::Renderer::<Registry>::with_root_and_props(root.clone(), props).render();
+    render_in_page(root.clone(), view.clone(), Lang::En, html! { <Registry /> });
     yew::scheduler::flush().await;
     assert_eq!(
         attrs(&root, "[data-testid=server-node]", "data-path"),
@@ -481,12 +475,7 @@ async fn the_registry_shows_servers_and_each_app_clients_lines() {
         },
     );
     let after = mount_point();
-    let props = RegistryProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-    };
-    yew::Renderer::<Registry>::with_root_and_props(after.clone(), props).render();
+    render_in_page(after.clone(), view, Lang::En, html! { <Registry /> });
     yew::scheduler::flush().await;
     assert_eq!(
         attrs(&after, "[data-testid=server-node]", "data-state"),
@@ -572,12 +561,7 @@ async fn the_resource_log_shows_each_write_and_the_fencing_switch() {
             },
         );
     }
-    let props = ResourceProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-    };
-    yew::Renderer::<ResourcePanel>::with_root_and_props(root.clone(), props).render();
+    render_in_page(root.clone(), view, Lang::En, html! { <ResourcePanel /> });
     yew::scheduler::flush().await;
     let toggle = root
         .query_selector("[data-testid=fencing-toggle]")
@@ -611,13 +595,12 @@ async fn the_ensemble_panel_shows_each_members_mode_and_a_lost_quorum() {
     };
     let render = |ensemble: EnsembleView, stops_shared: bool| async move {
         let root = mount_point();
-        let props = EnsembleProps {
-            ensemble,
-            lang: Lang::En,
-            link: ServerLink::detached(),
-            stops_shared,
-        };
-        yew::Renderer::<EnsemblePanel>::with_root_and_props(root.clone(), props).render();
+        render_in_page(
+            root.clone(),
+            RoomView::new("r", 0),
+            Lang::En,
+            html! { <EnsemblePanel ensemble={ensemble} stops_shared={stops_shared} /> },
+        );
         yew::scheduler::flush().await;
         root
     };
@@ -823,7 +806,7 @@ fn room_with_unread_notification() -> RoomView {
 
 #[wasm_bindgen_test]
 async fn a_delivered_notification_waits_unread_on_its_card_and_in_the_pending_list() {
-    use frontend::components::time_control::{PendingList, PendingProps};
+    use frontend::components::time_control::PendingList;
     let view = room_with_unread_notification();
     let root = mount_point();
     render_queue(&root, view.clone()).await;
@@ -842,14 +825,12 @@ async fn a_delivered_notification_waits_unread_on_its_card_and_in_the_pending_li
     );
 
     let list = mount_point();
-    let props = PendingProps {
-        view: Rc::new(view),
-        lang: Lang::En,
-        link: ServerLink::detached(),
-        selected: None,
-        on_select: yew::Callback::noop(),
-    };
-    yew::Renderer::<PendingList>::with_root_and_props(list.clone(), props).render();
+    render_in_page(
+        list.clone(),
+        view,
+        Lang::En,
+        html! { <PendingList selected={None} on_select={yew::Callback::noop()} /> },
+    );
     yew::scheduler::flush().await;
     assert_eq!(
         attrs(&list, "[data-testid=pending-step]", "data-move"),
@@ -863,16 +844,14 @@ async fn a_delivered_notification_waits_unread_on_its_card_and_in_the_pending_li
 
 #[wasm_bindgen_test]
 async fn the_code_panel_puts_each_client_on_its_line() {
-    use frontend::components::code_panel::{CodePanel, CodePanelProps};
+    use frontend::components::code_panel::CodePanel;
     let root = mount_point();
-    let props = CodePanelProps {
-        view: Rc::new(room_with_unread_notification()),
-        lang: Lang::En,
-        selected: Some(1),
-        on_select: yew::Callback::noop(),
-        lesson_line: None,
-    };
-    yew::Renderer::<CodePanel>::with_root_and_props(root.clone(), props).render();
+    render_in_page(
+        root.clone(),
+        room_with_unread_notification(),
+        Lang::En,
+        html! { <CodePanel selected={Some(1)} on_select={yew::Callback::noop()} lesson_line={None} /> },
+    );
     yew::scheduler::flush().await;
     let fixed = shared::SeedListing::DistributedClientFixed;
     let line_of = |client: &str| {
@@ -1013,22 +992,17 @@ async fn render_lessons(
     view: RoomView,
     answers: frontend::lesson::Answers,
 ) {
-    use frontend::components::lessons::{Lessons, LessonsProps};
+    use frontend::components::lessons::Lessons;
     let course: shared::lesson::CourseOutline =
         serde_json::from_str(shared::lesson::COURSE_JSON).unwrap();
     let texts: shared::lesson::LessonTexts =
         serde_json::from_str(shared::lesson::TEXTS_EN).unwrap();
-    let props = LessonsProps {
-        progress: view.lesson.clone(),
-        names: view.names.clone(),
-        link: ServerLink::detached(),
-        course: Some(Rc::new(course)),
-        texts: Some(Rc::new(texts)),
-        answers,
-        on_answer: yew::Callback::noop(),
-        classroom: false,
-    };
-    yew::Renderer::<Lessons>::with_root_and_props(root.clone(), props).render();
+    render_in_page(
+        root.clone(),
+        RoomView::new("r", 0),
+        Lang::En,
+        html! { <Lessons progress={view.lesson.clone()} names={view.names.clone()} course={Some(Rc::new(course))} texts={Some(Rc::new(texts))} answers={answers} on_answer={yew::Callback::noop()} classroom={false} /> },
+    );
     yew::scheduler::flush().await;
 }
 

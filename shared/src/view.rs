@@ -218,40 +218,8 @@ impl RoomView {
             RoomEvent::RecipeChanged { recipe } => self.recipe = *recipe,
             RoomEvent::SuspendChanged { on } => self.suspend_on_disconnect = *on,
             RoomEvent::LessonChanged { progress } => self.lesson = progress.clone(),
-            RoomEvent::RoomReset => {
-                // Only the settings stay; every trace of the sessions that were goes.
-                self.locks = LockQueue::default();
-                self.registry = Registry::default();
-                self.sessions = Sessions::default();
-                self.herd = Herd::default();
-                self.resource = Resource {
-                    fencing: self.resource.fencing,
-                    ..Resource::default()
-                };
-                self.log = Log::default();
-            }
-            RoomEvent::ClientClosed { client, reason } => {
-                // A client of any kind leaves; its session is remembered while its nodes
-                // remain, so they are drawn crashed, not external.
-                let gone = self
-                    .locks
-                    .remove_client(*client)
-                    .or_else(|| self.registry.remove_client(*client));
-                if let Some((Some(session), timeout_ms)) = gone {
-                    let owns = self.owns_nodes(session);
-                    self.sessions.left(
-                        Departed {
-                            client: *client,
-                            session,
-                            reason: *reason,
-                            at_ms,
-                            timeout_ms,
-                            expires_at_ms: None,
-                        },
-                        owns,
-                    );
-                }
-            }
+            RoomEvent::RoomReset => self.start_afresh(),
+            RoomEvent::ClientClosed { client, reason } => self.client_left(*client, *reason, at_ms),
             // Told again when its expiry moves; not once its nodes are gone.
             RoomEvent::EarlierSession {
                 client,
@@ -292,6 +260,42 @@ impl RoomView {
         self.classroom.apply(event);
         self.time.apply(at_ms, event);
         self.log.apply(seq, at_ms, event);
+    }
+
+    /// The room was emptied: only the settings stay; every trace of the sessions that were goes.
+    fn start_afresh(&mut self) {
+        self.locks = LockQueue::default();
+        self.registry = Registry::default();
+        self.sessions = Sessions::default();
+        self.herd = Herd::default();
+        self.resource = Resource {
+            fencing: self.resource.fencing,
+            ..Resource::default()
+        };
+        self.log = Log::default();
+    }
+
+    /// A client of any kind leaves; its session is remembered while its nodes remain, so they
+    /// are drawn crashed, not external.
+    fn client_left(&mut self, client: ClientId, reason: CloseReason, at_ms: u64) {
+        let gone = self
+            .locks
+            .remove_client(client)
+            .or_else(|| self.registry.remove_client(client));
+        if let Some((Some(session), timeout_ms)) = gone {
+            let owns = self.owns_nodes(session);
+            self.sessions.left(
+                Departed {
+                    client,
+                    session,
+                    reason,
+                    at_ms,
+                    timeout_ms,
+                    expires_at_ms: None,
+                },
+                owns,
+            );
+        }
     }
 
     /// Lock clients whose create waits at the gate (step mode): they are about to join the

@@ -75,7 +75,6 @@ async fn a_viewer_that_stops_reading_gets_a_snapshot_not_the_backlog() {
 async fn a_room_no_one_watches_ends_closes_its_sessions_and_deletes_its_nodes() {
     let app = tests::spawn_app_with(|s| s.room_idle = std::time::Duration::from_secs(1)).await;
     let mut viewer = app.viewer().await;
-    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
     let (_holder, waiter) = viewer.holder_and_waiter().await;
     // A killed client's node stays until ZooKeeper expires its session (5 s here), and a node
     // of another program stays for ever: the ending room deletes both.

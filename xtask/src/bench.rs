@@ -436,6 +436,12 @@ fn fan_out(f: &Value) -> String {
             n(&run["resyncs"]),
         );
     }
+    out += &stalled_viewer(f).unwrap_or_default();
+    out + "\n"
+}
+
+/// What one viewer that stops reading did to the others, and what it got once it read again.
+fn stalled_viewer(f: &Value) -> Option<String> {
     let p99 =
         |stalled: bool| thousand_viewers(f, stalled).and_then(|r| r["latency_ms"]["p99"].as_f64());
     let per_run = |stalled: bool| {
@@ -447,8 +453,7 @@ fn fan_out(f: &Value) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let (Some(alone), Some(with), Some(stalled)) =
-        (p99(false), p99(true), thousand_viewers(f, true))
+    let (alone, with, stalled) = (p99(false)?, p99(true)?, thousand_viewers(f, true)?);
     {
         let change = (with / alone - 1.0) * 100.0;
         let resumed: Vec<String> = stalled["stalled_viewers"]
@@ -467,7 +472,7 @@ fn fan_out(f: &Value) -> String {
                 )
             })
             .collect();
-        out += &format!(
+        Some(format!(
             "\nWith the stalled viewer the others' p99 was {} ms against {} ms without it \
              ({change:+.0} %; the target is within +10 %: {}); run by run, {} ms without and {} ms \
              with. Reading again, the stalled viewer got {}, instead of the backlog.\n",
@@ -477,9 +482,8 @@ fn fan_out(f: &Value) -> String {
             per_run(false),
             per_run(true),
             resumed.join("; in the next run "),
-        );
+        ))
     }
-    out + "\n"
 }
 
 /// The fan-out run of 1 000 viewers, with or without the one that stops reading.

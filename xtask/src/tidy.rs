@@ -1,5 +1,6 @@
 //! Project conventions checked as ordinary tests (`cargo test -p xtask`): module docs, no
-//! ignored tests or stubs, and docs that name every test id and server flag.
+//! ignored tests or stubs, docs that name every test id and server flag, and the code's shape
+//! (`cargo xtask shape`: no import circle, no long function, no context handed by hand).
 
 #![cfg(test)]
 
@@ -95,5 +96,28 @@ fn every_server_flag_is_documented() {
     assert!(flags.len() >= 8, "found only {flags:?}");
     for flag in flags {
         assert!(readme.contains(&flag), "{flag} is not in README.md");
+    }
+}
+
+#[test]
+fn the_code_keeps_its_shape() {
+    for src in crate::shape::CRATES {
+        let shape = crate::shape::measure(&root(), src).unwrap();
+        assert!(
+            shape.circles.is_empty(),
+            "{src}: import circles (SHAPE_EDGES=1 cargo xtask shape names their edges): {:?}",
+            shape.circles
+        );
+        assert!(
+            shape.long_fns.is_empty(),
+            "{src}: functions over {} lines: {:?}",
+            crate::shape::LONGEST_FN,
+            shape.long_fns
+        );
+        assert!(
+            shape.context_props.is_empty(),
+            "{src}: props that hand the page's context down by hand (use_page, use_room): {:?}",
+            shape.context_props
+        );
     }
 }

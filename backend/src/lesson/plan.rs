@@ -294,28 +294,7 @@ impl Plan {
             Op::AddServer => ask(self, Deed::AddServer, Asked::AddServer, Limit::None),
             Op::AddTraced => ask(self, Deed::AddLockClient, Asked::AddTraced, Limit::None),
             Op::Move(step) => {
-                let Some(&client) = self.traced.get(step.client() as usize) else {
-                    self.fail(Why::NoTarget, None);
-                    return None;
-                };
-                let (class, left) = (step.class(), Settle::Left(client));
-                match (step, class) {
-                    (_, Some(class)) => {
-                        let pending = Settle::Pending { client, class };
-                        self.then([
-                            Op::Wait(Until::Settled(pending), Limit::Always),
-                            Op::Press(client, class),
-                        ]);
-                    }
-                    (TraceMove::Kill(_), None) => self.then([
-                        Op::Ask(Deed::Kill(client)),
-                        Op::Wait(Until::Settled(left), Limit::Always),
-                    ]),
-                    (_, None) => self.then([
-                        Op::Ask(Deed::Crash(client)),
-                        Op::Wait(Until::Settled(left), Limit::Always),
-                    ]),
-                }
+                self.play(step);
                 None
             }
             Op::Press(client, class) => ask(
@@ -337,15 +316,7 @@ impl Plan {
                 }
             },
             Op::StartStopped => {
-                if !seen.members {
-                    return None;
-                }
-                if MemberTarget::Stopped.resolve(seen.ensemble).is_some() {
-                    let again = member(MemberTarget::Stopped, true).into_iter();
-                    self.then(again.chain([Op::StartStopped]));
-                } else {
-                    self.then([Op::Wait(Until::Serving, Limit::Always)]);
-                }
+                self.start_stopped(seen);
                 None
             }
             Op::Busy(busy) => Some(Next::Busy(busy)),
@@ -353,6 +324,47 @@ impl Plan {
                 self.pending = Some(Pending::new(Awaited::Until(until), limit));
                 None
             }
+        }
+    }
+
+    /// One move of a trace: wait until its client's move of that class is at the gate and let
+    /// it go, or crash or kill the client; each time until the room shows it done.
+    fn play(&mut self, step: TraceMove) {
+        let Some(&client) = self.traced.get(step.client() as usize) else {
+            self.fail(Why::NoTarget, None);
+            return;
+        };
+        let left = Settle::Left(client);
+        match (step, step.class()) {
+            (_, Some(class)) => {
+                let pending = Settle::Pending { client, class };
+                self.then([
+                    Op::Wait(Until::Settled(pending), Limit::Always),
+                    Op::Press(client, class),
+                ]);
+            }
+            (TraceMove::Kill(_), None) => self.then([
+                Op::Ask(Deed::Kill(client)),
+                Op::Wait(Until::Settled(left), Limit::Always),
+            ]),
+            (_, None) => self.then([
+                Op::Ask(Deed::Crash(client)),
+                Op::Wait(Until::Settled(left), Limit::Always),
+            ]),
+        }
+    }
+
+    /// Starts every stopped member of the ensemble the room runs on, one by one (a lesson may
+    /// have stopped two), then waits until it serves again.
+    fn start_stopped(&mut self, seen: &Seen) {
+        if !seen.members {
+            return;
+        }
+        if MemberTarget::Stopped.resolve(seen.ensemble).is_some() {
+            let again = member(MemberTarget::Stopped, true).into_iter();
+            self.then(again.chain([Op::StartStopped]));
+        } else {
+            self.then([Op::Wait(Until::Serving, Limit::Always)]);
         }
     }
 

@@ -81,12 +81,14 @@ impl Sessions {
         let session = Session::new(id, view.room.clone(), zk, self.events.clone(), rx, clock);
         match new {
             NewClient::Lock(owner) => {
-                self.tasks.spawn(session::run(LockClientTask {
+                self.tasks.spawn(session::run(
                     session,
-                    recipe: view.recipe,
-                    hold_ms: self.hold_ms.subscribe(),
-                    suspend: self.suspend.subscribe(),
-                }));
+                    LockClientTask {
+                        recipe: view.recipe,
+                        hold_ms: self.hold_ms.subscribe(),
+                        suspend: self.suspend.subscribe(),
+                    },
+                ));
                 (id, RoomEvent::ClientAdded { client: id, owner })
             }
             NewClient::Server(name, owner) => {
@@ -98,11 +100,11 @@ impl Sessions {
                     owner,
                 };
                 self.tasks
-                    .spawn(session::run(AppServerTask { session, name }));
+                    .spawn(session::run(session, AppServerTask { name }));
                 (id, added)
             }
             NewClient::App => {
-                self.tasks.spawn(session::run(AppClientTask { session }));
+                self.tasks.spawn(session::run(session, AppClientTask));
                 (id, RoomEvent::AppClientAdded { client: id })
             }
         }

@@ -231,39 +231,7 @@ async fn hello(
                 continue;
             }
         };
-        let answer = match parse_client_msg(text.as_str(), &app.limits) {
-            Ok(ClientMsg::Hello {
-                protocol,
-                room,
-                key,
-                viewer,
-                student,
-            }) => {
-                if protocol != PROTOCOL_VERSION {
-                    Err(Rejection::new(
-                        ErrorCode::ProtocolMismatch,
-                        format!("this server speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
-                    ))
-                } else if !is_valid_room_name(&room) {
-                    Err(Rejection::new(
-                        ErrorCode::BadRoom,
-                        "a room name is 1-32 characters of a-z, 0-9 and -",
-                    ))
-                } else {
-                    app.rooms
-                        .join(&room, key.as_deref(), viewer, student, peer.addr.ip())
-                        .await
-                        .map(|(handle, joined, wrong_key)| (room, handle, joined, wrong_key))
-                        .map_err(Rejection::from)
-                }
-            }
-            Ok(_) => Err(Rejection::new(
-                ErrorCode::HelloExpected,
-                "the first message must be a hello",
-            )),
-            Err(rejection) => Err(rejection),
-        };
-        match answer {
+        match join(text.as_str(), app, peer).await {
             Ok((name, room, mut joined, wrong_key)) => {
                 joined.you.stops_members = app
                     .member_control
@@ -274,21 +242,9 @@ async fn hello(
                     room: room.clone(),
                     viewer: joined.viewer,
                 };
-                let welcome = encode(&ServerMsg::Welcome {
-                    protocol: PROTOCOL_VERSION,
-                    room: name.clone(),
-                    server: app.info.clone(),
-                    you: joined.you.clone(),
-                });
-                let sent = sink.send(Message::Text(welcome)).await;
-                if sent.is_ok() && wrong_key {
-                    let wrong = Rejection::new(
-                        ErrorCode::Forbidden,
-                        "this is not the teacher's key of the room: you watch as a viewer",
-                    );
-                    let _ = sink.send(Message::Text(wrong.frame())).await;
-                }
-                sent.map_err(gone)?;
+                welcome(sink, app, &name, &joined, wrong_key)
+                    .await
+                    .map_err(gone)?;
                 return Ok((name, room, joined, leaving));
             }
             Err(rejection) => {
@@ -298,6 +254,70 @@ async fn hello(
             }
         }
     }
+}
+
+/// The room a hello asks for, joined: its name, its handle, who the connection is in it, and
+/// whether a teacher's key was wrong (it watches as a viewer).
+async fn join(
+    text: &str,
+    app: &AppState,
+    peer: &Peer,
+) -> Result<(String, RoomHandle, Joined, bool), Rejection> {
+    let ClientMsg::Hello {
+        protocol,
+        room,
+        key,
+        viewer,
+        student,
+    } = parse_client_msg(text, &app.limits)?
+    else {
+        return Err(Rejection::new(
+            ErrorCode::HelloExpected,
+            "the first message must be a hello",
+        ));
+    };
+    if protocol != PROTOCOL_VERSION {
+        return Err(Rejection::new(
+            ErrorCode::ProtocolMismatch,
+            format!("this server speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
+        ));
+    }
+    if !is_valid_room_name(&room) {
+        return Err(Rejection::new(
+            ErrorCode::BadRoom,
+            "a room name is 1-32 characters of a-z, 0-9 and -",
+        ));
+    }
+    let (handle, joined, wrong_key) = app
+        .rooms
+        .join(&room, key.as_deref(), viewer, student, peer.addr.ip())
+        .await?;
+    Ok((room, handle, joined, wrong_key))
+}
+
+/// The welcome, and after it, if the teacher's key was wrong, why the page only watches.
+async fn welcome(
+    sink: &mut Sink,
+    app: &AppState,
+    room: &str,
+    joined: &Joined,
+    wrong_key: bool,
+) -> Result<(), axum::Error> {
+    let welcome = encode(&ServerMsg::Welcome {
+        protocol: PROTOCOL_VERSION,
+        room: room.to_string(),
+        server: app.info.clone(),
+        you: joined.you.clone(),
+    });
+    let sent = sink.send(Message::Text(welcome)).await;
+    if sent.is_ok() && wrong_key {
+        let wrong = Rejection::new(
+            ErrorCode::Forbidden,
+            "this is not the teacher's key of the room: you watch as a viewer",
+        );
+        let _ = sink.send(Message::Text(wrong.frame())).await;
+    }
+    sent
 }
 
 /// Sends the room's frames and the reading half's answers until the browser is gone or the

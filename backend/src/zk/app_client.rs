@@ -12,24 +12,22 @@ use super::session::{fired, retrying, watched_kind, ArmedWatch, Session, Session
 use crate::recipes::registry::{AppClientRecipe, RegistryCall, RegistryInput, RegistryStep};
 use shared::REGISTRY_DIR;
 
-pub struct AppClientTask {
-    pub session: Session,
-}
+pub struct AppClientTask;
 
 impl SessionRole for AppClientTask {
-    fn session(&mut self) -> &mut Session {
-        &mut self.session
-    }
-
-    fn act(&mut self, client: &Client) -> impl Future<Output = CloseReason> + Send {
-        self.watch(client)
+    fn act(
+        &mut self,
+        session: &mut Session,
+        client: &Client,
+    ) -> impl Future<Output = CloseReason> + Send {
+        self.watch(session, client)
     }
 }
 
 impl AppClientTask {
-    async fn watch(&mut self, client: &Client) -> CloseReason {
-        let mut recipe = AppClientRecipe::new(self.session.id);
-        let mut watch = self.session.watch(client);
+    async fn watch(&mut self, session: &mut Session, client: &Client) -> CloseReason {
+        let mut recipe = AppClientRecipe::new(session.id);
+        let mut watch = session.watch(client);
         let mut armed: Option<ArmedWatch> = None;
         let mut steps: VecDeque<RegistryStep> = recipe
             .on(RegistryInput::Connected {
@@ -37,15 +35,15 @@ impl AppClientTask {
                 timeout_ms: client.session_timeout().as_millis() as u64,
             })
             .into();
-        let gate = self.session.gate();
+        let gate = session.gate();
         loop {
             while let Some(step) = steps.pop_front() {
                 match step {
-                    RegistryStep::Publish(event) => self.session.publish(event),
+                    RegistryStep::Publish(event) => session.publish(event),
                     RegistryStep::Call(call) => {
                         let (kind, point) = call.as_move();
                         let path = Some(REGISTRY_DIR.to_string());
-                        if let Err(reason) = self.session.pass(kind, point, path).await {
+                        if let Err(reason) = session.pass(kind, point, path).await {
                             return reason;
                         }
                         let input = execute(client, call, &mut armed).await;
@@ -59,7 +57,7 @@ impl AppClientTask {
                 event = fired(&mut armed) => {
                     armed = None;
                     let path = Some(event.path.clone());
-                    if let Err(reason) = self.session.pass(MoveKind::Notification, SeedPoint::Notified, path).await {
+                    if let Err(reason) = session.pass(MoveKind::Notification, SeedPoint::Notified, path).await {
                         return reason;
                     }
                     steps.extend(recipe.on(RegistryInput::WatchFired {
@@ -67,8 +65,8 @@ impl AppClientTask {
                         kind: watched_kind(&event),
                     }));
                 }
-                cmd = self.session.cmds.recv() => {
-                    if let Some(reason) = self.session.handle(cmd) {
+                cmd = session.cmds.recv() => {
+                    if let Some(reason) = session.handle(cmd) {
                         return reason;
                     }
                 }

@@ -9,7 +9,7 @@ use std::future::Future;
 use shared::{CloseReason, LockRecipeKind, MoveKind, SeedPoint, SessionStatus, WatchCall};
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
-use zookeeper_client::{Client, OneshotWatcher};
+use zookeeper_client::{Client, OneshotWatcher, WatchedEvent};
 
 use super::proxy::Link;
 use super::session::{
@@ -19,7 +19,6 @@ use crate::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFI
 
 /// Everything a lock client task needs.
 pub struct LockClientTask {
-    pub session: Session,
     pub recipe: LockRecipeKind,
     /// The room's hold time in ms; 0 = until released.
     pub hold_ms: watch::Receiver<u64>,
@@ -28,100 +27,64 @@ pub struct LockClientTask {
 }
 
 impl SessionRole for LockClientTask {
-    fn session(&mut self) -> &mut Session {
-        &mut self.session
-    }
-
-    fn act(&mut self, client: &Client) -> impl Future<Output = CloseReason> + Send {
-        self.drive_session(client)
+    fn act(
+        &mut self,
+        session: &mut Session,
+        client: &Client,
+    ) -> impl Future<Output = CloseReason> + Send {
+        self.drive_session(session, client)
     }
 }
 
 impl LockClientTask {
-    async fn drive_session(&mut self, client: &Client) -> CloseReason {
-        match self.drive(client).await {
+    async fn drive_session(&mut self, session: &mut Session, client: &Client) -> CloseReason {
+        match self.drive(session, client).await {
             Ok(reason) | Err(reason) => reason,
         }
     }
 
     /// Runs the recipe; every call, notification, hold expiry and write first passes the
     /// room's gate. `Err` is a command (crash, kill, close) that ended it meanwhile.
-    async fn drive(&mut self, client: &Client) -> Result<CloseReason, CloseReason> {
-        let mut recipe = LockRecipe::new(self.recipe, self.session.id);
-        let mut watch = self.session.watch(client);
-        let mut link = self.session.link();
-        let mut gate = self.session.gate();
-        let mut steps: VecDeque<Step> = recipe
-            .on(Input::Connected {
-                session: client.session_id().0,
-                timeout_ms: client.session_timeout().as_millis() as u64,
-            })
-            .into();
-        let mut armed: Option<ArmedWatch> = None;
-        let mut held_since: Option<Instant> = None;
+    async fn drive(
+        &mut self,
+        session: &mut Session,
+        client: &Client,
+    ) -> Result<CloseReason, CloseReason> {
+        let mut recipe = LockRecipe::new(self.recipe, session.id);
+        let mut run = Running {
+            steps: recipe
+                .on(Input::Connected {
+                    session: client.session_id().0,
+                    timeout_ms: client.session_timeout().as_millis() as u64,
+                })
+                .into(),
+            recipe,
+            armed: None,
+            held_since: None,
+        };
+        let (mut watch, mut link, mut gate) =
+            (session.watch(client), session.link(), session.gate());
         loop {
-            while let Some(step) = steps.pop_front() {
-                match step {
-                    Step::Publish(event) => self.session.publish(event),
-                    Step::Call(call) => {
-                        let (kind, point) = recipe.call_move(&call);
-                        self.session.pass(kind, point, call_path(&call)).await?;
-                        let input = self
-                            .session
-                            .obeying(execute(client, call, &mut armed))
-                            .await?;
-                        steps.extend(recipe.on(input));
-                    }
-                    Step::Hold => held_since = Some(Instant::now()),
-                    Step::Write { token } => {
-                        let path = recipe.this_path().unwrap_or_default().to_string();
-                        self.session
-                            .pass(MoveKind::Write, SeedPoint::Work, Some(path.clone()))
-                            .await?;
-                        self.session.write(path, token);
-                    }
-                    Step::Close(reason) => return Ok(reason),
-                }
+            if let Some(reason) = run.take_steps(session, client).await? {
+                return Ok(reason);
             }
             // A Release asked for while it was busy: a holder lets go now; anyone else ignores it.
             // A suspended holder keeps the request until it is back.
-            if !recipe.is_suspended() && self.session.take_release() && recipe.is_holding() {
-                held_since = None;
-                steps.extend(recipe.on(Input::HoldOver));
+            if !run.recipe.is_suspended() && session.take_release() && run.recipe.is_holding() {
+                run.held_since = None;
+                run.steps.extend(run.recipe.on(Input::HoldOver));
                 continue;
             }
             gate.rest();
-            // A paused process's clock stops with it: its hold ends only once it runs again (a
-            // partitioned one's runs on). In slow motion, holds last as many times longer.
-            // A suspended holder does no work: its hold waits until it is back.
-            let running = *link.borrow() != Link::Frozen && !recipe.is_suspended();
-            let hold_ms = self
-                .hold_ms
-                .borrow()
-                .saturating_mul(u64::from(gate.stretch()));
-            let deadline = held_since
-                .filter(|_| hold_ms > 0 && running)
-                .and_then(|t| t.checked_add(Duration::from_millis(hold_ms)));
+            let frozen = *link.borrow() == Link::Frozen;
+            let deadline = self.hold_deadline(&run, frozen, gate.stretch());
             tokio::select! {
                 // A holder that wakes from a pause past its hold time acts on its own clock
                 // first (it writes and lets go), and only then hears what happened meanwhile.
                 biased;
-                event = fired(&mut armed) => {
-                    armed = None;
-                    // ZooKeeper has delivered it; the recipe acts on it once the gate says so.
-                    self.session
-                        .pass(MoveKind::Notification, SeedPoint::Notified, Some(event.path.clone()))
-                        .await?;
-                    steps.extend(recipe.on(Input::WatchFired {
-                        path: event.path.clone(),
-                        kind: watched_kind(&event),
-                    }));
-                }
+                event = fired(&mut run.armed) => run.notified(session, event).await?,
                 _ = async { sleep_until(deadline.expect("guarded by is_some")).await }, if deadline.is_some() => {
-                    let path = recipe.this_path().map(str::to_string);
-                    self.session.pass(MoveKind::HoldOver, SeedPoint::Hold, path).await?;
-                    held_since = None;
-                    steps.extend(recipe.on(Input::HoldOver));
+                    run.hold_over(session).await?
                 }
                 Ok(()) = link.changed() => {}
                 () = gate.changed() => {}
@@ -131,8 +94,8 @@ impl LockClientTask {
                     }
                     // The loop recomputes the deadline from the new hold time.
                 }
-                cmd = self.session.cmds.recv() => {
-                    if let Some(reason) = self.session.handle(cmd) {
+                cmd = session.cmds.recv() => {
+                    if let Some(reason) = session.handle(cmd) {
                         return Err(reason);
                     }
                 }
@@ -147,10 +110,94 @@ impl LockClientTask {
                         _ => continue,
                     };
                     let careful = *self.suspend.borrow();
-                    steps.extend(recipe.on(Input::Connection { connected, careful }));
+                    run.steps.extend(run.recipe.on(Input::Connection { connected, careful }));
                 }
             }
         }
+    }
+}
+
+impl LockClientTask {
+    /// When the hold ends. A paused process's clock stops with it (`frozen`): its hold ends
+    /// only once it runs again (a partitioned one's runs on). In slow motion, holds last
+    /// `stretch` times longer. A suspended holder does no work: its hold waits until it is back.
+    fn hold_deadline(&self, run: &Running, frozen: bool, stretch: u32) -> Option<Instant> {
+        let running = !frozen && !run.recipe.is_suspended();
+        let hold_ms = self.hold_ms.borrow().saturating_mul(u64::from(stretch));
+        run.held_since
+            .filter(|_| hold_ms > 0 && running)
+            .and_then(|t| t.checked_add(Duration::from_millis(hold_ms)))
+    }
+}
+
+/// A lock client's recipe as it runs: the steps it has still to take, its armed watch, and
+/// since when it holds.
+struct Running {
+    recipe: LockRecipe,
+    steps: VecDeque<Step>,
+    armed: Option<ArmedWatch>,
+    held_since: Option<Instant>,
+}
+
+impl Running {
+    /// ZooKeeper has delivered a notification; the recipe acts on it once the gate says so.
+    async fn notified(
+        &mut self,
+        session: &mut Session,
+        event: WatchedEvent,
+    ) -> Result<(), CloseReason> {
+        self.armed = None;
+        let path = Some(event.path.clone());
+        session
+            .pass(MoveKind::Notification, SeedPoint::Notified, path)
+            .await?;
+        self.steps.extend(self.recipe.on(Input::WatchFired {
+            path: event.path.clone(),
+            kind: watched_kind(&event),
+        }));
+        Ok(())
+    }
+
+    /// The hold is over (once the gate says so).
+    async fn hold_over(&mut self, session: &mut Session) -> Result<(), CloseReason> {
+        let path = self.recipe.this_path().map(str::to_string);
+        session
+            .pass(MoveKind::HoldOver, SeedPoint::Hold, path)
+            .await?;
+        self.held_since = None;
+        self.steps.extend(self.recipe.on(Input::HoldOver));
+        Ok(())
+    }
+
+    /// Takes the recipe's steps until none is left; the reason it closed, if a step closed it.
+    async fn take_steps(
+        &mut self,
+        session: &mut Session,
+        client: &Client,
+    ) -> Result<Option<CloseReason>, CloseReason> {
+        while let Some(step) = self.steps.pop_front() {
+            match step {
+                Step::Publish(event) => session.publish(event),
+                Step::Call(call) => {
+                    let (kind, point) = self.recipe.call_move(&call);
+                    session.pass(kind, point, call_path(&call)).await?;
+                    let input = session
+                        .obeying(execute(client, call, &mut self.armed))
+                        .await?;
+                    self.steps.extend(self.recipe.on(input));
+                }
+                Step::Hold => self.held_since = Some(Instant::now()),
+                Step::Write { token } => {
+                    let path = self.recipe.this_path().unwrap_or_default().to_string();
+                    session
+                        .pass(MoveKind::Write, SeedPoint::Work, Some(path.clone()))
+                        .await?;
+                    session.write(path, token);
+                }
+                Step::Close(reason) => return Ok(Some(reason)),
+            }
+        }
+        Ok(None)
     }
 }
 

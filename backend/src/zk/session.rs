@@ -51,21 +51,23 @@ impl SessionCmd {
 
 /// A simulated process: what it does with its session until the session ends.
 pub trait SessionRole: Send + 'static {
-    fn session(&mut self) -> &mut Session;
-
     /// Acts on an open session; returns why it ended.
-    fn act(&mut self, client: &Client) -> impl Future<Output = CloseReason> + Send;
+    fn act(
+        &mut self,
+        session: &mut Session,
+        client: &Client,
+    ) -> impl Future<Output = CloseReason> + Send;
 }
 
-/// Runs a role: opens its session, lets it act, ends the session. Always reports
+/// Runs a role on `session`: opens it, lets the role act, ends it. Always reports
 /// `client_closed`.
-pub async fn run<R: SessionRole>(mut role: R) {
-    match role.session().open().await {
+pub async fn run(mut session: Session, mut role: impl SessionRole) {
+    match session.open().await {
         Ok(client) => {
-            let reason = role.act(&client).await;
-            role.session().end(Some(client), reason).await;
+            let reason = role.act(&mut session, &client).await;
+            session.end(Some(client), reason).await;
         }
-        Err(reason) => role.session().end(None, reason).await,
+        Err(reason) => session.end(None, reason).await,
     }
 }
 

@@ -1,25 +1,19 @@
 //! The classroom bar: who watches, the students with clients, and by role the teacher's links
 //! and QR code, a student's name, or a viewer's note; New classroom for who runs the room.
 
-use std::rc::Rc;
-
-use shared::classroom::{Member, NewClassroom, Role, RoomKind};
-use shared::{ClientId, ClientMsg, ClientPhase, RoomView};
+use shared::classroom::{NewClassroom, Role, RoomKind};
+use shared::{ClientId, ClientMsg, ClientPhase};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::context::{use_page, use_room, Page};
 use crate::classroom::{host_of, is_loopback, links};
-use crate::i18n::{client_name, Lang, Text};
+use crate::i18n::{client_name, Text};
 use crate::page;
 use crate::texts::{fill, ClassroomText};
-use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
 pub struct ClassroomBarProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-    pub link: ServerLink,
-    pub member: Member,
     /// The teacher's key, from the page's own URL.
     #[prop_or_default]
     pub teacher_key: Option<AttrValue>,
@@ -36,8 +30,9 @@ pub struct ClassroomBarProps {
 /// viewer's note, for a teacher the button to the join screen. Compact: it sits in the header.
 #[function_component(ClassroomBar)]
 pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
-    let lang = props.lang;
-    let room = &props.view.classroom;
+    let Page { lang, link, member } = use_page();
+    let view = use_room();
+    let room = &view.classroom;
     let presence = html! {
         <div class="presence" data-testid="presence" data-watching={room.watching.to_string()}>
             <span class="watching">{ fill(ClassroomText::Watching.get(lang), &[("n", &room.watching)]) }</span>
@@ -54,7 +49,7 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
             }
         </div>
     };
-    let role_part = match props.member.role {
+    let role_part = match member.role {
         Role::Teacher => {
             let show = props.on_join.reform(|_| ());
             html! {
@@ -63,14 +58,14 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
                 </button>
             }
         }
-        Role::Student => match props.member.student.and_then(|id| room.student(id)) {
+        Role::Student => match member.student.and_then(|id| room.student(id)) {
             Some(me) => html! {
                 <p class="you" data-testid="student-you">
                     { fill(ClassroomText::YouAre.get(lang), &[("name", &me.name), ("n", &room.clients_of(me.id)), ("max", &props.student_clients)]) }
                 </p>
             },
             None => {
-                let link = props.link.clone();
+                let link = link.clone();
                 let onkeydown = Callback::from(move |e: KeyboardEvent| {
                     if e.key() == "Enter" {
                         let input: web_sys::HtmlInputElement = e.target_unchecked_into();
@@ -95,7 +90,7 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
         Role::Open => html! {},
     };
     html! {
-        <section class="classroom" data-testid="classroom" data-role={props.member.role.as_str()}>
+        <section class="classroom" data-testid="classroom" data-role={member.role.as_str()}>
             { presence }
             { role_part }
         </section>
@@ -105,7 +100,6 @@ pub fn classroom_bar(props: &ClassroomBarProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct JoinScreenProps {
     pub room: AttrValue,
-    pub lang: Lang,
     /// The teacher's key, from the page's own URL.
     #[prop_or_default]
     pub teacher_key: Option<AttrValue>,
@@ -120,7 +114,7 @@ pub struct JoinScreenProps {
 /// projector). `J` opens and closes it.
 #[function_component(JoinScreen)]
 pub fn join_screen(props: &JoinScreenProps) -> Html {
-    let lang = props.lang;
+    let Page { lang, .. } = use_page();
     let origin = props
         .public_url
         .as_ref()
@@ -160,8 +154,6 @@ pub fn join_screen(props: &JoinScreenProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct RoomMenuProps {
-    pub lang: Lang,
-    pub link: ServerLink,
     /// The room's recording tools (download, store, open), beside a live room.
     pub children: Html,
 }
@@ -170,8 +162,8 @@ pub struct RoomMenuProps {
 /// confirmation), the recordings.
 #[function_component(RoomMenu)]
 pub fn room_menu(props: &RoomMenuProps) -> Html {
-    let lang = props.lang;
-    let runs = super::use_member().role.runs_the_room();
+    let Page { lang, link, member } = use_page();
+    let runs = member.role.runs_the_room();
     let failed = use_state(|| None::<String>);
     let confirming = use_state(|| false);
     let new_room = {
@@ -200,40 +192,14 @@ pub fn room_menu(props: &RoomMenuProps) -> Html {
         Callback::from(move |_| confirming.set(false))
     };
     let reset = {
-        let (link, confirming) = (props.link.clone(), confirming.clone());
+        let (link, confirming) = (link.clone(), confirming.clone());
         Callback::from(move |_| {
             confirming.set(false);
             link.send(ClientMsg::ResetRoom)
         })
     };
-    // A menu: a press anywhere else closes it (Esc does too, with the page's other keys). On
-    // the press, not the click: a click inside re-renders the menu (Empty the room's
-    // confirmation) and its target may be gone from the page by the time it bubbles here.
     let menu = use_node_ref();
-    {
-        let menu = menu.clone();
-        use_effect_with((), move |_| {
-            let listener = web_sys::window()
-                .and_then(|w| w.document())
-                .map(|document| {
-                    gloo_events::EventListener::new(&document, "pointerdown", move |event| {
-                        let Some(details) = menu.cast::<web_sys::Element>() else {
-                            return;
-                        };
-                        let inside = event
-                            .target()
-                            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
-                            .is_none_or(|node| {
-                                !node.is_connected() || details.contains(Some(&node))
-                            });
-                        if details.has_attribute("open") && !inside {
-                            let _ = details.remove_attribute("open");
-                        }
-                    })
-                });
-            move || drop(listener)
-        });
-    }
+    use_closed_by_a_press_outside(menu.clone());
     html! {
         <details class="room-menu" data-testid="room-menu" ref={menu}>
             <summary>{ format!("☰ {}", ClassroomText::RoomMenu.get(lang)) }</summary>
@@ -262,32 +228,55 @@ pub fn room_menu(props: &RoomMenuProps) -> Html {
     }
 }
 
+/// A menu: a press anywhere else closes it (Esc does too, with the page's other keys). On the
+/// press, not the click: a click inside re-renders the menu (Empty the room's confirmation)
+/// and its target may be gone from the page by the time it bubbles here.
+#[hook]
+fn use_closed_by_a_press_outside(menu: NodeRef) {
+    use_effect_with((), move |_| {
+        let listener = web_sys::window()
+            .and_then(|w| w.document())
+            .map(|document| {
+                gloo_events::EventListener::new(&document, "pointerdown", move |event| {
+                    let Some(details) = menu.cast::<web_sys::Element>() else {
+                        return;
+                    };
+                    let inside = event
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+                        .is_none_or(|node| !node.is_connected() || details.contains(Some(&node)));
+                    if details.has_attribute("open") && !inside {
+                        let _ = details.remove_attribute("open");
+                    }
+                })
+            });
+        move || drop(listener)
+    });
+}
+
 #[derive(Properties, PartialEq)]
 pub struct MyClientsProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-    pub link: ServerLink,
-    pub member: Member,
     pub pause_ms: u64,
 }
 
 /// A student's own clients first, each with its controls, large enough to tap on a phone.
 #[function_component(MyClients)]
 pub fn my_clients(props: &MyClientsProps) -> Html {
-    let Some(me) = props.member.student else {
+    let Page { lang, link, member } = use_page();
+    let view = use_room();
+    let Some(me) = member.student else {
         return html! {};
     };
-    let view = &props.view;
-    let mine: Vec<ClientId> = crate::keys::clients_in_order(view)
+    let view = &view;
+    let mine: Vec<ClientId> = crate::selection::clients_in_order(view)
         .into_iter()
         .filter(|c| view.classroom.owner_of(*c) == Some(me))
         .collect();
     if mine.is_empty() {
         return html! {};
     }
-    let lang = props.lang;
     let button = |label: Text, testid: &'static str, msg: ClientMsg| {
-        let link = props.link.clone();
+        let link = link.clone();
         html! {
             <button class={testid} data-testid={testid} onclick={Callback::from(move |_| link.send(msg.clone()))}>
                 { label.get(lang) }

@@ -1,19 +1,16 @@
 //! The seed's Java beside the clients: each client's badge on the line it is at, live and in
 //! step mode alike; the selected client's line lit.
 
-use std::rc::Rc;
-
 use shared::{ClientId, RoomView, SeedListing};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use super::context::{use_page, use_room, Page};
 use crate::code::{badges, client_line, listings, shown_badges};
-use crate::i18n::{Lang, Text};
+use crate::i18n::Text;
 
 #[derive(Properties, PartialEq)]
 pub struct CodePanelProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
     pub selected: Option<ClientId>,
     pub on_select: Callback<Option<ClientId>>,
     /// The line the current lesson step illustrates.
@@ -41,16 +38,35 @@ fn listing_id(listing: SeedListing) -> &'static str {
     }
 }
 
-#[function_component(CodePanel)]
-pub fn code_panel(props: &CodePanelProps) -> Html {
-    let view = &props.view;
-    let lang = props.lang;
+/// The listings the room's clients run, and the lesson's.
+fn listings_with(view: &RoomView, lesson_line: Option<(SeedListing, u32)>) -> Vec<SeedListing> {
     let mut available = listings(view).to_vec();
-    if let Some((listing, _)) = props.lesson_line {
+    if let Some((listing, _)) = lesson_line {
         if !available.contains(&listing) {
             available.push(listing);
         }
     }
+    available
+}
+
+/// The lines of `listing` where a waiting move stands, oldest first.
+fn pending_lines(view: &RoomView, listing: SeedListing) -> Vec<u32> {
+    view.time
+        .pending
+        .iter()
+        .filter_map(|p| {
+            let (runs, line) = client_line(view, p.client)?;
+            (runs == listing).then_some(line)
+        })
+        .collect()
+}
+
+#[function_component(CodePanel)]
+pub fn code_panel(props: &CodePanelProps) -> Html {
+    let Page { lang, .. } = use_page();
+    let view = use_room();
+    let view = &view;
+    let available = listings_with(view, props.lesson_line);
     // A tab of the user's, or the selected client's listing, or the lesson's, or the lock
     // recipe's.
     let tab = use_state_eq(|| None::<SeedListing>);
@@ -68,15 +84,7 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
         .filter(|l| available.contains(l))
         .unwrap_or(available[0]);
     let lines = badges(view, listing);
-    let pending_lines: Vec<u32> = view
-        .time
-        .pending
-        .iter()
-        .filter_map(|p| {
-            let (runs, line) = client_line(view, p.client)?;
-            (runs == listing).then_some(line)
-        })
-        .collect();
+    let pending_lines = pending_lines(view, listing);
     let lit = selected_line.filter(|(l, _)| *l == listing).map(|(_, n)| n);
     let lesson_line = props
         .lesson_line
@@ -88,22 +96,7 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
         .or(lesson_line)
         .or_else(|| pending_lines.first().copied());
     let code = use_node_ref();
-    {
-        let code = code.clone();
-        use_effect_with((listing, focus), move |(_, focus)| {
-            if let (Some(line), Some(list)) = (focus, code.cast::<web_sys::HtmlElement>()) {
-                let row = list
-                    .children()
-                    .item(line.saturating_sub(1))
-                    .and_then(|row| row.dyn_into::<web_sys::HtmlElement>().ok());
-                if let Some(row) = row {
-                    // The list is positioned, so a row's offset is from the list's own top.
-                    let top = row.offset_top() - list.client_height() / 3;
-                    list.set_scroll_top(top.max(0));
-                }
-            }
-        });
-    }
+    use_line_in_view(code.clone(), listing, focus);
     let tabs = available.iter().map(|l| {
         let choose = {
             let (tab, l) = (tab.clone(), *l);
@@ -136,6 +129,24 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
             <p class="code-note">{ Text::CodeMended.get(lang) }</p>
         </section>
     }
+}
+
+/// Keeps `focus` (a line of `listing`) in view in the code list: a third of the way down.
+#[hook]
+fn use_line_in_view(code: NodeRef, listing: SeedListing, focus: Option<u32>) {
+    use_effect_with((listing, focus), move |(_, focus)| {
+        if let (Some(line), Some(list)) = (focus, code.cast::<web_sys::HtmlElement>()) {
+            let row = list
+                .children()
+                .item(line.saturating_sub(1))
+                .and_then(|row| row.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(row) = row {
+                // The list is positioned, so a row's offset is from the list's own top.
+                let top = row.offset_top() - list.client_height() / 3;
+                list.set_scroll_top(top.max(0));
+            }
+        }
+    });
 }
 
 /// Badges drawn on one line at most; the rest are counted.

@@ -1,20 +1,15 @@
 //! The control bar: the recipe, add a client, the hold and pause times, and time itself.
 
-use std::rc::Rc;
-
 use shared::classroom::Need;
-use shared::{ClientMsg, LockRecipeKind, RoomView, MAX_HOLD_MS, MAX_PAUSE_MS};
+use shared::{ClientMsg, LockRecipeKind, MAX_HOLD_MS, MAX_PAUSE_MS};
 use yew::prelude::*;
 
+use super::context::{use_page, use_room, Page};
 use super::time_control::TimeControl;
-use crate::i18n::{Lang, Text};
-use crate::ws::ServerLink;
+use crate::i18n::Text;
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-    pub link: ServerLink,
     pub pause_ms: u64,
     pub on_pause_ms: Callback<u64>,
 }
@@ -46,18 +41,18 @@ fn use_synced_input(value: u64) -> NodeRef {
 
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
-    let lang = props.lang;
-    let member = super::use_member();
+    let Page { lang, link, member } = use_page();
+    let view = use_room();
     let runs = member.role.runs_the_room();
     let adds = member.may(Need::AddOwn, |_| None).is_ok();
-    let hold_input = use_synced_input(props.view.hold_ms);
+    let hold_input = use_synced_input(view.hold_ms);
     let pause_input = use_synced_input(props.pause_ms);
     let add = {
-        let link = props.link.clone();
+        let link = link.clone();
         Callback::from(move |_| link.send(ClientMsg::AddLockClient))
     };
     let set_hold = {
-        let link = props.link.clone();
+        let link = link.clone();
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Ok(hold_ms) = input.value().trim().parse::<u64>() {
@@ -66,7 +61,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         })
     };
     let set_recipe = {
-        let link = props.link.clone();
+        let link = link.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Some(recipe) = LockRecipeKind::from_name(&select.value()) {
@@ -89,7 +84,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <span>{ Text::Recipe.get(lang) }</span>
                 <select data-testid="recipe-select" onchange={set_recipe} disabled={!runs}>
                     { for LockRecipeKind::ALL.iter().map(|r| html! {
-                        <option value={r.as_str()} selected={*r == props.view.recipe}>
+                        <option value={r.as_str()} selected={*r == view.recipe}>
                             { format!("{} — {}", r.as_str(), recipe_text(*r).get(lang)) }
                         </option>
                     }) }
@@ -111,7 +106,7 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <input ref={pause_input} type="number" min="1" max={MAX_PAUSE_MS.to_string()} step="1000"
                     data-testid="pause-ms" onchange={set_pause} />
             </label>
-            <TimeControl view={props.view.clone()} lang={lang} link={props.link.clone()} />
+            <TimeControl />
         </section>
     }
 }

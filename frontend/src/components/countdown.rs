@@ -4,14 +4,14 @@
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
-use crate::i18n::{Lang, Text};
+use super::context::{use_page, Page};
+use crate::i18n::Text;
 use crate::layout::Tenths;
 
 #[derive(Properties, PartialEq)]
 pub struct CountdownProps {
     /// When the session should expire (ms since the epoch, server clock).
     pub deadline_ms: u64,
-    pub lang: Lang,
     /// What is counted down to.
     #[prop_or(Text::Expires)]
     pub label: Text,
@@ -31,6 +31,7 @@ pub fn remaining(deadline_ms: u64, now_ms: u64) -> f64 {
 
 #[function_component(Countdown)]
 pub fn countdown(props: &CountdownProps) -> Html {
+    let Page { lang, .. } = use_page();
     let now = use_state(now_ms);
     {
         let now = now.clone();
@@ -43,7 +44,7 @@ pub fn countdown(props: &CountdownProps) -> Html {
     html! {
         <div class="countdown" data-testid={props.testid}
             data-deadline={props.deadline_ms.to_string()}>
-            { format!("{} {} s", props.label.get(props.lang), Tenths(left)) }
+            { format!("{} {} s", props.label.get(lang), Tenths(left)) }
         </div>
     }
 }

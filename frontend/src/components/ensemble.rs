@@ -3,14 +3,12 @@
 use shared::{ClientMsg, EnsembleView, MemberMode};
 use yew::prelude::*;
 
-use crate::i18n::{Lang, Text};
-use crate::ws::ServerLink;
+use super::context::{use_page, Page};
+use crate::i18n::Text;
 
 #[derive(Properties, PartialEq)]
 pub struct EnsembleProps {
     pub ensemble: EnsembleView,
-    pub lang: Lang,
-    pub link: ServerLink,
     /// The page may stop the members of the ensemble every room shares.
     #[prop_or_default]
     pub stops_shared: bool,
@@ -22,11 +20,11 @@ fn count(n: Option<u64>) -> String {
 
 #[function_component(EnsemblePanel)]
 pub fn ensemble_panel(props: &EnsembleProps) -> Html {
-    let lang = props.lang;
+    let Page { lang, link, member } = use_page();
     let ensemble = &props.ensemble;
     // The room's own ensemble is whoever runs the room's to stop; the shared one stops for
     // every room, so it is who runs the server's.
-    let runs = super::use_member().role.runs_the_room();
+    let runs = member.role.runs_the_room();
     let may = ensemble.embedded && runs && (ensemble.own || props.stops_shared);
     let whose = match ensemble.own {
         true => Text::EnsembleOwn,
@@ -54,12 +52,12 @@ pub fn ensemble_panel(props: &EnsembleProps) -> Html {
                         if may {
                             {
                                 if m.mode == MemberMode::Down {
-                                    let link = props.link.clone();
+                                    let link = link.clone();
                                     let member = m.id;
                                     let start = Callback::from(move |_| link.send(ClientMsg::StartMember { member }));
                                     html! { <button data-testid="start-member" onclick={start}>{ Text::StartMember.get(lang) }</button> }
                                 } else {
-                                    let link = props.link.clone();
+                                    let link = link.clone();
                                     let member = m.id;
                                     let stop = Callback::from(move |_| link.send(ClientMsg::StopMember { member }));
                                     html! { <button data-testid="stop-member" onclick={stop}>{ Text::StopMember.get(lang) }</button> }

@@ -1,18 +1,11 @@
 //! The event log: newest first, with the seed's `gain lock:` / `finished:` lines.
 
-use std::rc::Rc;
-
 use shared::{LogEntry, RoomEvent, RoomView, SessionStatus};
 use yew::prelude::*;
 
-use crate::i18n::{describe, Lang, Text};
+use super::context::{use_page, use_room, Page};
+use crate::i18n::{describe, Text};
 use crate::layout::clock;
-
-#[derive(Properties, PartialEq)]
-pub struct EventLogProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-}
 
 fn kind_class(event: &RoomEvent) -> &'static str {
     match event {
@@ -66,16 +59,18 @@ pub fn shown(view: &RoomView) -> Vec<&LogEntry> {
 }
 
 #[function_component(EventLog)]
-pub fn event_log(props: &EventLogProps) -> Html {
+pub fn event_log() -> Html {
+    let Page { lang, .. } = use_page();
+    let view = use_room();
     let offset = -(js_sys::Date::new_0().get_timezone_offset() as i64);
     html! {
         <section class="event-log" data-testid="event-log">
-            <h2>{ Text::EventLog.get(props.lang) }</h2>
+            <h2>{ Text::EventLog.get(lang) }</h2>
             <ol>
-                { for shown(&props.view).into_iter().map(|entry| html! {
+                { for shown(&view).into_iter().map(|entry| html! {
                     <li key={entry.seq} class={kind_class(&entry.event)} data-seq={entry.seq.to_string()}>
                         <time>{ clock(entry.at_ms, offset) }</time>
-                        <span>{ describe(&entry.event, &props.view.names, props.lang) }</span>
+                        <span>{ describe(&entry.event, &view.names, lang) }</span>
                     </li>
                 }) }
             </ol>

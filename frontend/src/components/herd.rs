@@ -1,25 +1,19 @@
 //! The herd counter: watch notifications delivered to lock clients, per recipe, next to what
 //! each recipe predicts, so the O(n) and O(n²) recipes can be compared at a glance.
 
-use std::rc::Rc;
-
-use shared::{ClientNames, RoomView, Violation, ViolationCause};
+use shared::{ClientNames, Violation, ViolationCause};
 use yew::prelude::*;
 
+use super::context::{use_page, use_room, Page};
 use super::controls::recipe_text;
 use crate::i18n::{Lang, Text};
 use crate::texts::fill;
 
-#[derive(Properties, PartialEq)]
-pub struct HerdProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-}
-
 #[function_component(HerdCounter)]
-pub fn herd_counter(props: &HerdProps) -> Html {
-    let view = &props.view;
-    let lang = props.lang;
+pub fn herd_counter() -> Html {
+    let Page { lang, .. } = use_page();
+    let view = use_room();
+    let view = &view;
     let last = view
         .herd_now()
         .and_then(|h| h.last_handoff)
@@ -64,26 +58,21 @@ pub fn herd_counter(props: &HerdProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ViolationProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-}
-
 /// Two holders caught in the act, while the overlap lasts, with the reason the room saw: the
 /// episode itself stays in the log.
 #[function_component(ViolationBanner)]
-pub fn violation_banner(props: &ViolationProps) -> Html {
-    let Some(v) = props.view.locks.ongoing_violation() else {
+pub fn violation_banner() -> Html {
+    let Page { lang, .. } = use_page();
+    let view = use_room();
+    let Some(v) = view.locks.ongoing_violation() else {
         return html! {};
     };
-    let lang = props.lang;
     html! {
         <div class="violation" data-testid="violation" role="alert"
             data-first={v.first_path.clone()} data-second={v.second_path.clone()}
             data-cause={violation_cause_name(&v.cause)}>
             <strong>{ format!("⚠ {}: {} + {}", Text::ViolationTitle.get(lang), v.first_path, v.second_path) }</strong>
-            <p>{ violation_why(v, &props.view.names, lang) }</p>
+            <p>{ violation_why(v, &view.names, lang) }</p>
         </div>
     }
 }

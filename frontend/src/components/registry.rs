@@ -1,22 +1,14 @@
 //! The live server list: `/sgroup` as ZooKeeper has it, the AppServers that registered there,
 //! and each AppClient's `server list updated: [...]` lines.
 
-use std::rc::Rc;
-
 use shared::classroom::Need;
-use shared::{ClientMsg, RoomView};
+use shared::{ClientId, ClientMsg, RoomView, Znode};
 use yew::prelude::*;
 
+use super::context::{use_page, use_room, Page};
 use super::countdown::Countdown;
 use crate::i18n::{client_name, Lang, Text};
 use crate::ws::ServerLink;
-
-#[derive(Properties, PartialEq)]
-pub struct RegistryProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-    pub link: ServerLink,
-}
 
 fn crash_button(link: &ServerLink, client: u32, lang: Lang) -> Html {
     let link = link.clone();
@@ -35,15 +27,14 @@ fn kill_button(link: &ServerLink, client: u32, lang: Lang) -> Html {
 }
 
 #[function_component(Registry)]
-pub fn registry(props: &RegistryProps) -> Html {
-    let view = &props.view;
-    let lang = props.lang;
-    let member = super::use_member();
+pub fn registry() -> Html {
+    let Page { lang, link, member } = use_page();
+    let view = use_room();
+    let view = &view;
     let may_act = |client| member.may_act_on(view.classroom.owner_of(client));
     let name = use_node_ref();
     let add_server = {
-        let link = props.link.clone();
-        let name = name.clone();
+        let (link, name) = (link.clone(), name.clone());
         Callback::from(move |_| {
             let input = name.cast::<web_sys::HtmlInputElement>();
             let typed = input
@@ -59,7 +50,7 @@ pub fn registry(props: &RegistryProps) -> Html {
         })
     };
     let add_app_client = {
-        let link = props.link.clone();
+        let link = link.clone();
         Callback::from(move |_| link.send(ClientMsg::AddAppClient))
     };
     html! {
@@ -83,44 +74,7 @@ pub fn registry(props: &RegistryProps) -> Html {
                 <p class="empty">{ Text::NoServers.get(lang) }</p>
             }
             <ul class="servers">
-                { for view.registry.nodes.iter().map(|node| {
-                    let owner = view.registry.server_owner(node);
-                    let state = match owner {
-                        Some(_) => "registered",
-                        None if view.sessions.departed_owner(node).is_some() => "crashed",
-                        None if node.read.is_none() => "new",
-                        None => "external",
-                    };
-                    html! {
-                        <li key={node.path.clone()} class={classes!("server-node", state)}
-                            data-testid="server-node" data-path={node.path.clone()} data-state={state}>
-                            <span class="name">{ node.path.rsplit('/').next().unwrap_or_default() }</span>
-                            { for owner.and_then(|s| view.classroom.owner_name(s.id)).map(|name| html! {
-                                <span class="owner" data-testid="owner">{ name.to_string() }</span>
-                            }) }
-                            <span class="data">{ node.data().to_string() }</span>
-                            { for owner.and_then(|s| view.sessions.liveness(s.id)).map(|l| {
-                                let state = l.state.as_str();
-                            let class = classes!("liveness", state);
-                                let member = l.member.clone().unwrap_or_default();
-                                let port = format!("● {}", member.rsplit(':').next().unwrap_or_default());
-                                html! {
-                                    <span class={class} data-testid="session-state"
-                                        data-state={state} data-member={member}>
-                                        { port }
-                                    </span>
-                                }
-                            }) }
-                            { for owner.filter(|s| may_act(s.id)).map(|s| crash_button(&props.link, s.id, lang)) }
-                            { for owner.filter(|s| may_act(s.id)).map(|s| kill_button(&props.link, s.id, lang)) }
-                            { for view.sessions.departed_owner(node).and_then(|d| {
-                                d.deadline_ms().map(|deadline_ms| html! {
-                                    <Countdown deadline_ms={deadline_ms} lang={lang} />
-                                })
-                            }) }
-                        </li>
-                    }
-                }) }
+                { for view.registry.nodes.iter().map(|node| server_node(view, node, &may_act, &link, lang)) }
             </ul>
             <div class="app-clients">
                 { for view.registry.app_clients.iter().map(|a| html! {
@@ -128,7 +82,7 @@ pub fn registry(props: &RegistryProps) -> Html {
                         <div class="app-client-head">
                             <strong>{ client_name(&view.names, a.id, lang) }</strong>
                             if may_act(a.id) {
-                                { crash_button(&props.link, a.id, lang) }
+                                { crash_button(&link, a.id, lang) }
                             }
                         </div>
                         <ol data-testid="app-client-log">
@@ -138,5 +92,51 @@ pub fn registry(props: &RegistryProps) -> Html {
                 }) }
             </div>
         </section>
+    }
+}
+
+/// One child of `/sgroup`: its name and data, whose it is, its session, and what the page may
+/// do to its server.
+fn server_node(
+    view: &RoomView,
+    node: &Znode,
+    may_act: &dyn Fn(ClientId) -> bool,
+    link: &ServerLink,
+    lang: Lang,
+) -> Html {
+    let owner = view.registry.server_owner(node);
+    let departed = view.sessions.departed_owner(node);
+    let state = match owner {
+        Some(_) => "registered",
+        None if departed.is_some() => "crashed",
+        None if node.read.is_none() => "new",
+        None => "external",
+    };
+    let acts = owner.filter(|s| may_act(s.id)).map(|s| s.id);
+    html! {
+        <li key={node.path.clone()} class={classes!("server-node", state)}
+            data-testid="server-node" data-path={node.path.clone()} data-state={state}>
+            <span class="name">{ node.path.rsplit('/').next().unwrap_or_default() }</span>
+            { for owner.and_then(|s| view.classroom.owner_name(s.id)).map(|name| html! {
+                <span class="owner" data-testid="owner">{ name.to_string() }</span>
+            }) }
+            <span class="data">{ node.data().to_string() }</span>
+            { for owner.and_then(|s| view.sessions.liveness(s.id)).map(|l| {
+                let state = l.state.as_str();
+                let member = l.member.clone().unwrap_or_default();
+                let port = format!("● {}", member.rsplit(':').next().unwrap_or_default());
+                html! {
+                    <span class={classes!("liveness", state)} data-testid="session-state"
+                        data-state={state} data-member={member}>
+                        { port }
+                    </span>
+                }
+            }) }
+            { for acts.map(|id| crash_button(link, id, lang)) }
+            { for acts.map(|id| kill_button(link, id, lang)) }
+            { for departed.and_then(|d| d.deadline_ms()).map(|deadline_ms| html! {
+                <Countdown deadline_ms={deadline_ms} />
+            }) }
+        </li>
     }
 }

@@ -8,6 +8,7 @@ use gloo_timers::callback::Timeout;
 use shared::recording::{Recording, Replay, StoredRecording};
 use yew::prelude::*;
 
+use super::context::{use_page, Page};
 use crate::i18n::Lang;
 use crate::layout::Tenths;
 use crate::page;
@@ -27,7 +28,6 @@ pub fn load(text: &str, lang: Lang) -> Result<Rc<Replay>, String> {
 #[derive(Properties, PartialEq)]
 pub struct RecordingToolsProps {
     pub room: AttrValue,
-    pub lang: Lang,
     /// Whether this page may store the room's recording (who runs the room).
     pub may_store: bool,
     /// The teacher's key, which the store asks for in a classroom.
@@ -39,7 +39,7 @@ pub struct RecordingToolsProps {
 /// Download, store and open, beside a live room.
 #[function_component(RecordingTools)]
 pub fn recording_tools(props: &RecordingToolsProps) -> Html {
-    let lang = props.lang;
+    let Page { lang, .. } = use_page();
     let stored = use_state(|| None::<Result<String, String>>);
     let store = {
         let stored = stored.clone();
@@ -58,7 +58,7 @@ pub fn recording_tools(props: &RecordingToolsProps) -> Html {
         })
     };
     let open = {
-        let (dispatch, lang) = (props.dispatch.clone(), props.lang);
+        let (dispatch, lang) = (props.dispatch.clone(), lang);
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Some(file) = input.files().and_then(|files| files.get(0)) {
@@ -113,14 +113,13 @@ pub fn open_file(file: web_sys::File, lang: Lang, dispatch: Callback<Action>) {
 #[derive(Properties, PartialEq)]
 pub struct ReplayBarProps {
     pub replay: ReplayState,
-    pub lang: Lang,
     pub dispatch: Callback<Action>,
 }
 
 /// The replay's controls: play or pause, speed, the slider, where it is.
 #[function_component(ReplayBar)]
 pub fn replay_bar(props: &ReplayBarProps) -> Html {
-    let lang = props.lang;
+    let Page { lang, .. } = use_page();
     let state = &props.replay;
     let replay = &state.replay;
     let total = replay.len();

@@ -1,20 +1,11 @@
 //! The protected resource: the writes lock holders made, with their fencing tokens, and what
 //! the resource did with each; the fencing switch.
 
-use std::rc::Rc;
-
-use shared::{ClientMsg, RoomView, WriteOutcome};
+use shared::{ClientMsg, WriteOutcome};
 use yew::prelude::*;
 
+use super::context::{use_page, use_room, Page};
 use crate::i18n::{client_name, Lang, Text};
-use crate::ws::ServerLink;
-
-#[derive(Properties, PartialEq)]
-pub struct ResourceProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-    pub link: ServerLink,
-}
 
 fn outcome_text(outcome: WriteOutcome, lang: Lang) -> &'static str {
     match outcome {
@@ -25,18 +16,19 @@ fn outcome_text(outcome: WriteOutcome, lang: Lang) -> &'static str {
 }
 
 #[function_component(ResourcePanel)]
-pub fn resource_panel(props: &ResourceProps) -> Html {
-    let lang = props.lang;
-    let runs = super::use_member().role.runs_the_room();
-    let resource = &props.view.resource;
+pub fn resource_panel() -> Html {
+    let Page { lang, link, member } = use_page();
+    let view = use_room();
+    let runs = member.role.runs_the_room();
+    let resource = &view.resource;
     let toggle = {
-        let link = props.link.clone();
+        let link = link.clone();
         let on = !resource.fencing;
         Callback::from(move |_| link.send(ClientMsg::SetFencing { on }))
     };
     let toggle_suspend = {
-        let link = props.link.clone();
-        let on = !props.view.suspend_on_disconnect;
+        let link = link.clone();
+        let on = !view.suspend_on_disconnect;
         Callback::from(move |_| link.send(ClientMsg::SetSuspendOnDisconnect { on }))
     };
     html! {
@@ -49,7 +41,7 @@ pub fn resource_panel(props: &ResourceProps) -> Html {
             </label>
             <label class="suspend">
                 <input type="checkbox" data-testid="suspend-on-disconnect"
-                    checked={props.view.suspend_on_disconnect} onclick={toggle_suspend} disabled={!runs} />
+                    checked={view.suspend_on_disconnect} onclick={toggle_suspend} disabled={!runs} />
                 <span>{ Text::SuspendOnDisconnect.get(lang) }</span>
             </label>
             <ol data-testid="resource-log">
@@ -60,7 +52,7 @@ pub fn resource_panel(props: &ResourceProps) -> Html {
                         <li key={w.seq} class={class}
                             data-outcome={outcome} data-token={w.token.to_string()}
                             data-client={w.client.to_string()}>
-                            { format!("{} · {} · token {} → {}", client_name(&props.view.names, w.client, lang), w.path, w.token,
+                            { format!("{} · {} · token {} → {}", client_name(&view.names, w.client, lang), w.path, w.token,
                                 outcome_text(w.outcome, lang)) }
                         </li>
                     }

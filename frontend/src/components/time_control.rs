@@ -3,32 +3,23 @@
 //! Everyone in the room shares the mode; the waiting moves come from the server's gate, so a
 //! viewer who joins late sees the same list. A click on a waiting move lets that one go first.
 
-use std::rc::Rc;
-
-use shared::{ClientId, ClientMsg, RoomView, TimeMode, SLOW_FACTORS};
+use shared::{ClientId, ClientMsg, TimeMode, SLOW_FACTORS};
 use yew::prelude::*;
 
+use super::context::{use_page, use_room, Page};
 use crate::code::pending_line;
-use crate::i18n::{client_name, mode_name, move_name, Lang, Text};
-use crate::ws::ServerLink;
-
-#[derive(Properties, PartialEq)]
-pub struct TimeProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-    pub link: ServerLink,
-}
+use crate::i18n::{client_name, mode_name, move_name, Text};
 
 /// The mode, the slow factor and Next, for the control bar.
 #[function_component(TimeControl)]
-pub fn time_control(props: &TimeProps) -> Html {
-    let lang = props.lang;
-    let member = super::use_member();
+pub fn time_control() -> Html {
+    let Page { lang, link, member } = use_page();
+    let view = use_room();
     // Time is the teacher's: the others see it, and cannot change it.
     let runs = member.role.runs_the_room();
-    let time = &props.view.time;
+    let time = &view.time;
     let set_mode = {
-        let (link, factor) = (props.link.clone(), time.slow_factor);
+        let (link, factor) = (link.clone(), time.slow_factor);
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Some(mode) = TimeMode::from_name(&select.value()) {
@@ -40,7 +31,7 @@ pub fn time_control(props: &TimeProps) -> Html {
         })
     };
     let set_factor = {
-        let (link, mode) = (props.link.clone(), time.mode);
+        let (link, mode) = (link.clone(), time.mode);
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Ok(slow_factor) = select.value().parse::<u32>() {
@@ -49,7 +40,7 @@ pub fn time_control(props: &TimeProps) -> Html {
         })
     };
     let next = {
-        let link = props.link.clone();
+        let link = link.clone();
         Callback::from(move |_| link.send(ClientMsg::StepNext { id: None }))
     };
     let stepping = time.mode == TimeMode::Step;
@@ -84,9 +75,6 @@ pub fn time_control(props: &TimeProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct PendingProps {
-    pub view: Rc<RoomView>,
-    pub lang: Lang,
-    pub link: ServerLink,
     /// The selected client, whose move is marked.
     pub selected: Option<ClientId>,
     pub on_select: Callback<Option<ClientId>>,
@@ -95,17 +83,17 @@ pub struct PendingProps {
 /// The room's waiting moves, oldest first; each is a button that lets it go.
 #[function_component(PendingList)]
 pub fn pending_list(props: &PendingProps) -> Html {
-    let lang = props.lang;
-    let member = super::use_member();
+    let Page { lang, link, member } = use_page();
+    let view = use_room();
 
-    let view = &props.view;
+    let view = &view;
     if view.time.mode == TimeMode::Live && view.time.pending.is_empty() {
         return html! {};
     }
     let items = view.time.pending.iter().enumerate().map(|(i, pending)| {
         let go = {
             let (link, select, id, client) = (
-                props.link.clone(),
+                link.clone(),
                 props.on_select.clone(),
                 pending.id,
                 pending.client,

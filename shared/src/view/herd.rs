@@ -162,64 +162,13 @@ impl Herd {
             });
         }
         match event {
-            RoomEvent::ClientAdded { .. } => {
-                let round_starts = queue.clients.is_empty();
-                let herd = self.of_mut(recipe);
-                if round_starts {
-                    herd.round_clients = 0;
-                    herd.round_notifications = 0;
-                }
-                herd.clients += 1;
-                herd.round_clients += 1;
-                if round_starts {
-                    self.handoff = None;
-                }
-            }
+            RoomEvent::ClientAdded { .. } => self.client_added(recipe, queue.clients.is_empty()),
             RoomEvent::WatchFired { client, .. } if queue.client(*client).is_some() => {
-                self.total += 1;
-                self.since_gain += 1;
-                let herd = self.of_mut(recipe);
-                herd.notifications += 1;
-                herd.round_notifications += 1;
-                // Delivered while the hand-off is under way, or owed to it once it is done.
-                let late = match &mut self.handoff {
-                    Some(h) => {
-                        let owed = h.owed.iter().position(|c| c == client);
-                        if let Some(at) = owed {
-                            h.owed.remove(at);
-                        }
-                        if h.gained && owed.is_none() {
-                            None
-                        } else {
-                            h.notifications += 1;
-                            h.gained.then_some(h.notifications)
-                        }
-                    }
-                    None => None,
-                };
-                if let Some(count) = late {
-                    self.of_mut(recipe).last_handoff = Some(count);
-                }
+                self.notified(recipe, *client)
             }
             RoomEvent::LockGained { client, .. } => {
-                self.since_gain = 0;
-                let cost = match &mut self.handoff {
-                    Some(h) if !h.gained => {
-                        h.gained = true;
-                        Some(h.notifications)
-                    }
-                    _ => None,
-                };
                 let another_holds = queue.holders().any(|c| c.id != *client);
-                let herd = self.of_mut(recipe);
-                herd.handoffs += 1;
-                match cost {
-                    Some(n) => herd.last_handoff = Some(n),
-                    None if herd.last_handoff.is_none() && !another_holds => {
-                        herd.last_handoff = Some(0)
-                    }
-                    None => {}
-                }
+                self.gained(recipe, another_holds)
             }
             RoomEvent::ClientClosed { client, reason } => {
                 if ends_every_client(*reason) {
@@ -243,6 +192,68 @@ impl Herd {
             .is_some_and(|h| h.gained && h.owed.is_empty())
         {
             self.handoff = None;
+        }
+    }
+
+    /// A lock client joined; into an empty queue (`round_starts`), a new round begins.
+    fn client_added(&mut self, recipe: LockRecipeKind, round_starts: bool) {
+        let herd = self.of_mut(recipe);
+        if round_starts {
+            herd.round_clients = 0;
+            herd.round_notifications = 0;
+        }
+        herd.clients += 1;
+        herd.round_clients += 1;
+        if round_starts {
+            self.handoff = None;
+        }
+    }
+
+    /// A notification reached lock client `client`: delivered while the hand-off is under
+    /// way, or owed to it once it is done.
+    fn notified(&mut self, recipe: LockRecipeKind, client: ClientId) {
+        self.total += 1;
+        self.since_gain += 1;
+        let herd = self.of_mut(recipe);
+        herd.notifications += 1;
+        herd.round_notifications += 1;
+        let late = match &mut self.handoff {
+            Some(h) => {
+                let owed = h.owed.iter().position(|c| *c == client);
+                if let Some(at) = owed {
+                    h.owed.remove(at);
+                }
+                if h.gained && owed.is_none() {
+                    None
+                } else {
+                    h.notifications += 1;
+                    h.gained.then_some(h.notifications)
+                }
+            }
+            None => None,
+        };
+        if let Some(count) = late {
+            self.of_mut(recipe).last_handoff = Some(count);
+        }
+    }
+
+    /// A client gained the lock: the hand-off's cost is known (a first gain costs nothing,
+    /// unless another already holds).
+    fn gained(&mut self, recipe: LockRecipeKind, another_holds: bool) {
+        self.since_gain = 0;
+        let cost = match &mut self.handoff {
+            Some(h) if !h.gained => {
+                h.gained = true;
+                Some(h.notifications)
+            }
+            _ => None,
+        };
+        let herd = self.of_mut(recipe);
+        herd.handoffs += 1;
+        match cost {
+            Some(n) => herd.last_handoff = Some(n),
+            None if herd.last_handoff.is_none() && !another_holds => herd.last_handoff = Some(0),
+            None => {}
         }
     }
 }

@@ -184,60 +184,6 @@ impl LockQueue {
                 });
                 self.clients.sort_by_key(|c| c.id);
             }
-            RoomEvent::ClientConnected {
-                client,
-                session,
-                timeout_ms,
-            } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.session = Some(*session);
-                    c.timeout_ms = Some(*timeout_ms);
-                    c.phase = ClientPhase::Contending;
-                }
-            }
-            RoomEvent::NodeCreatedByClient { client, path } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.path = Some(path.clone());
-                }
-            }
-            RoomEvent::WatchSet { client, path, call } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Waiting;
-                    c.watching = Some(Watch {
-                        path: path.clone(),
-                        call: *call,
-                    });
-                }
-            }
-            RoomEvent::WatchFired { client, .. } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.watching = None;
-                    if c.phase == ClientPhase::Waiting {
-                        c.phase = ClientPhase::Contending;
-                    }
-                }
-            }
-            RoomEvent::LockGained { client, .. } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Holding;
-                    c.watching = None;
-                }
-            }
-            RoomEvent::LockSuspended { client, .. } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Suspended;
-                }
-            }
-            RoomEvent::LockResumed { client, .. } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Holding;
-                }
-            }
-            RoomEvent::LockReleased { client, .. } => {
-                if let Some(c) = self.client_mut(*client) {
-                    c.phase = ClientPhase::Releasing;
-                }
-            }
             RoomEvent::Violation {
                 first,
                 first_path,
@@ -263,6 +209,49 @@ impl LockQueue {
                 fill_read(&mut self.nodes, path, read);
             }
             RoomEvent::ZnodeRemoved { path } => self.nodes.retain(|n| &n.path != path),
+            _ => {
+                if let Some(c) = event.client().and_then(|id| self.client_mut(id)) {
+                    c.apply(event);
+                }
+            }
+        }
+    }
+}
+
+impl LockClientView {
+    /// Folds an event about this client: where its recipe stands.
+    fn apply(&mut self, event: &RoomEvent) {
+        match event {
+            RoomEvent::ClientConnected {
+                session,
+                timeout_ms,
+                ..
+            } => {
+                self.session = Some(*session);
+                self.timeout_ms = Some(*timeout_ms);
+                self.phase = ClientPhase::Contending;
+            }
+            RoomEvent::NodeCreatedByClient { path, .. } => self.path = Some(path.clone()),
+            RoomEvent::WatchSet { path, call, .. } => {
+                self.phase = ClientPhase::Waiting;
+                self.watching = Some(Watch {
+                    path: path.clone(),
+                    call: *call,
+                });
+            }
+            RoomEvent::WatchFired { .. } => {
+                self.watching = None;
+                if self.phase == ClientPhase::Waiting {
+                    self.phase = ClientPhase::Contending;
+                }
+            }
+            RoomEvent::LockGained { .. } => {
+                self.phase = ClientPhase::Holding;
+                self.watching = None;
+            }
+            RoomEvent::LockSuspended { .. } => self.phase = ClientPhase::Suspended,
+            RoomEvent::LockResumed { .. } => self.phase = ClientPhase::Holding,
+            RoomEvent::LockReleased { .. } => self.phase = ClientPhase::Releasing,
             _ => {}
         }
     }

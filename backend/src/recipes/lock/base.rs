@@ -166,17 +166,7 @@ impl Core {
                     session,
                     timeout_ms,
                 },
-            ) => {
-                self.phase = Phase::Creating;
-                vec![
-                    Step::Publish(RoomEvent::ClientConnected {
-                        client,
-                        session: shared::SessionId(session),
-                        timeout_ms,
-                    }),
-                    Step::Call(ZkCall::CreateLockNode),
-                ]
-            }
+            ) => self.connected(session, timeout_ms),
             (Phase::Creating, Input::Created { path, czxid }) => {
                 self.this_path = Some(path.clone());
                 self.czxid = czxid;
@@ -211,56 +201,64 @@ impl Core {
                 path,
                 event: kind,
             })],
-            (Phase::Holding, Input::HoldOver) => {
-                // As the seed does: print `finished:` first, then delete. Publishing before the
-                // delete keeps the room's history causal: no successor can gain the lock before
-                // this release is recorded.
-                self.phase = Phase::Releasing;
-                let path = self.this_path();
-                vec![
-                    // ...and once more just before it lets go (a paused holder: after it wakes).
-                    Step::Write { token: self.czxid },
-                    Step::Publish(RoomEvent::LockReleased {
-                        client,
-                        path: path.clone(),
-                    }),
-                    Step::Call(ZkCall::Delete { path }),
-                ]
-            }
+            (Phase::Holding, Input::HoldOver) => self.let_go(),
             (Phase::Releasing, Input::Deleted) => {
                 self.phase = Phase::Done;
                 vec![Step::Close(CloseReason::Finished)]
             }
-            (
-                Phase::Holding,
-                Input::Connection {
-                    connected: false,
-                    careful: true,
-                },
-            ) => {
-                self.phase = Phase::Suspended;
-                vec![Step::Publish(RoomEvent::LockSuspended {
-                    client,
-                    path: self.this_path(),
-                })]
+            (phase, Input::Connection { connected, careful }) => {
+                self.connection(phase, connected, careful)
             }
-            (
-                Phase::Suspended,
-                Input::Connection {
-                    connected: true, ..
-                },
-            ) => {
-                self.phase = Phase::Holding;
-                vec![Step::Publish(RoomEvent::LockResumed {
-                    client,
-                    path: self.this_path(),
-                })]
-            }
-            // Anything else is stale (a release of a client that does not hold, a careless
-            // holder's lost connection): nothing to do.
+            // Anything else is stale (a release of a client that does not hold): nothing to do.
             _ => Vec::new(),
         };
         Ok(steps)
+    }
+
+    fn connected(&mut self, session: i64, timeout_ms: u64) -> Vec<Step> {
+        self.phase = Phase::Creating;
+        vec![
+            Step::Publish(RoomEvent::ClientConnected {
+                client: self.client,
+                session: shared::SessionId(session),
+                timeout_ms,
+            }),
+            Step::Call(ZkCall::CreateLockNode),
+        ]
+    }
+
+    /// The hold is over. As the seed does: print `finished:` first, then delete. Publishing
+    /// before the delete keeps the room's history causal: no successor can gain the lock before
+    /// this release is recorded.
+    fn let_go(&mut self) -> Vec<Step> {
+        self.phase = Phase::Releasing;
+        let path = self.this_path();
+        vec![
+            // ...and once more just before it lets go (a paused holder: after it wakes).
+            Step::Write { token: self.czxid },
+            Step::Publish(RoomEvent::LockReleased {
+                client: self.client,
+                path: path.clone(),
+            }),
+            Step::Call(ZkCall::Delete { path }),
+        ]
+    }
+
+    /// A careful holder stops acting while disconnected and goes on once it is back; a careless
+    /// holder's lost connection changes nothing.
+    fn connection(&mut self, phase: Phase, connected: bool, careful: bool) -> Vec<Step> {
+        let (client, path) = (self.client, self.this_path());
+        match (phase, connected, careful) {
+            (Phase::Holding, false, true) => {
+                self.phase = Phase::Suspended;
+                vec![Step::Publish(RoomEvent::LockSuspended { client, path })]
+            }
+            (Phase::Suspended, true, _) => {
+                self.phase = Phase::Holding;
+                vec![Step::Publish(RoomEvent::LockResumed { client, path })]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The steps that report a listing, and where this client stands in it: `Ok(0)` holds,
