@@ -11,6 +11,17 @@ async fn three_clients_queue_and_crashing_the_holder_hands_the_lock_on() {
     let app = spawn_app().await;
     let url = format!("{}/?room={}", app.http_url(), app.room);
     browser_test("three_clients_queue", &url, async |b| {
+        // The page marks a snapshot's way to the screen (DevTools and the bench read it).
+        b.wait_for("the snapshot's paint measured", async |c| {
+            let marks = c
+                .execute(
+                    "return performance.getEntriesByName('zkplay:snapshot-painted').length;",
+                    vec![],
+                )
+                .await?;
+            Ok((marks.as_u64() > Some(0)).then_some(()))
+        })
+        .await?;
         // Hold until released, so the picture stands still while we look.
         b.set_hold_ms(0).await?;
         for _ in 0..3 {

@@ -54,6 +54,10 @@ enum Cmd {
     /// Measure what users feel (so far: the bridge overhead, the UI's size) and write
     /// BENCHMARKS.md. Benchmarks are not tests: nothing here fails on a slow figure.
     Bench,
+    /// Take the tours a person takes (a first visit, step mode, lessons in both languages, a
+    /// classroom on a phone, presenter mode) against a real ZooKeeper and save a screenshot of
+    /// every stop in target/tour/, to look at.
+    Tour,
     /// Print the code's shape: the largest files, functions over 80 lines, import circles,
     /// and the props the page hands its components by hand.
     Shape {
@@ -79,6 +83,7 @@ fn main() -> Result<()> {
         Cmd::Test => test(&root),
         Cmd::Bench => bench::measure(&root),
         Cmd::Soak { minutes, seed } => soak(&root, "release", minutes, seed),
+        Cmd::Tour => tour(&root),
         Cmd::Shape { root: other } => shape::report(other.as_deref().unwrap_or(&root)),
         Cmd::Dist { debug } => dist(&root, !debug).map(drop),
     }
@@ -301,6 +306,19 @@ fn soak(root: &Path, profile: &str, minutes: f64, seed: Option<u64>) -> Result<(
             cmd.arg("--seed").arg(seed.to_string());
         }
         run(&mut cmd)
+    })
+}
+
+/// Builds the release UI and runs the tour (`tests/src/bin/tour.rs`) in headless Chromium.
+fn tour(root: &Path) -> Result<()> {
+    install::zookeeper()?;
+    install::chromium()?;
+    let ui = dist(root, true)?;
+    step("the tour: screenshots in target/tour/", || {
+        run(cargo()
+            .args(["run", "--package", "tests", "--bin", "tour"])
+            .env("ZKPLAY_TEST_UI_DIR", &ui)
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver"))
     })
 }
 
