@@ -267,7 +267,7 @@ pub(super) fn aim(action: Action, view: &RoomView, requested_ms: u64) -> Result<
         Action::SetHold { hold } => Aimed::Hold(hold.ms(requested_ms).min(shared::MAX_HOLD_MS)),
         Action::SetFencing { on } => Aimed::Fencing(on),
         Action::SetSuspendOnDisconnect { on } => Aimed::Suspend(on),
-        // The runner adds clients and servers one by one, and stops and starts members,
+        // The plan adds clients and servers one by one, and stops and starts members,
         // itself.
         Action::AddLockClients { .. }
         | Action::AddServers { .. }
@@ -444,7 +444,7 @@ mod tests {
                 5000
             ),
             Err(RoomError::NoTarget),
-            "the runner adds clients itself"
+            "the plan adds clients itself"
         );
     }
 }

@@ -12,8 +12,8 @@
 //! room), [`history`] (what a recording holds), [`hosting`] (the room's lesson),
 //! [`sessions`] (the room's ZooKeeper sessions) and [`world`] (the ensemble the room runs on).
 //! The [`actor`] holds one of each and carries out what they decide: its core (the loop,
-//! publishing, reports) in `actor.rs`, a browser's intents in `actor/intents.rs`, the lesson's
-//! runner's requests in `actor/lesson.rs`.
+//! publishing, reports) in `actor.rs`, a browser's intents in `actor/intents.rs`, the deeds of
+//! the lesson's plan in `actor/lesson.rs`.
 
 mod actor;
 mod error;

@@ -102,13 +102,18 @@ async fn main() -> Result<()> {
     let phone = Browser::open_sized(&format!("{url}/?room={room}"), 390, 844).await?;
     phone.wait_for_testid("student-name").await?;
     shot(&phone, "22-classroom-phone-390").await?;
-    phone
+    let name = phone
         .client
         .find(fantoccini::Locator::Css("[data-testid=student-name]"))
-        .await?
-        .send_keys("Mei\n")
         .await?;
-    phone.wait_for_testid("my-clients").await?;
+    name.send_keys("Mei").await?;
+    name.send_keys("\u{e007}").await?;
+    phone
+        .wait_for("the name taken", async |c| {
+            let field = c.find(fantoccini::Locator::Css("[data-testid=student-name]"));
+            Ok(field.await.err().map(drop))
+        })
+        .await?;
     phone.click("[data-testid=add-lock-client]").await?;
     phone
         .wait_for("the student's card", async |c| {
