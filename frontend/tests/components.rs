@@ -1088,3 +1088,25 @@ async fn a_lesson_step_asks_first_then_marks_the_answer_against_what_zookeeper_d
     );
     assert!(texts(&root, "[data-testid=lesson-step-of]")[0].contains("Step 3 of 4"));
 }
+
+#[wasm_bindgen_test]
+async fn a_waiters_card_says_what_it_watches_a_node_by_its_end_the_folder_whole() {
+    let root = mount_point();
+    let mut view = room();
+    let seq = view.seq;
+    // Client 2 of a children-watch room waits on the folder itself.
+    view.apply(
+        seq + 1,
+        1_700_000_000_000,
+        &RoomEvent::WatchSet {
+            client: 2,
+            path: "/locks".into(),
+            call: WatchCall::GetChildren,
+        },
+    );
+    render_queue(&root, view).await;
+    assert_eq!(texts(&root, ".detail.watching"), ["getChildren /locks"]);
+    let other = mount_point();
+    render_queue(&other, room()).await;
+    assert_eq!(texts(&other, ".detail.watching"), ["getData …0000"]);
+}

@@ -560,10 +560,13 @@ fn card_detail(props: &LockNodeProps, lang: Lang) -> Html {
         // A killed owner's node (or an earlier run's) waits for ZooKeeper to expire the session.
         html! { <div class="detail expiry"><Countdown deadline_ms={deadline_ms} /></div> }
     } else if let Some(w) = props.owner.as_ref().and_then(|c| c.watching.as_ref()) {
-        // What it waits on, shortly: the arrow shows where, this says how.
-        let watched = w.path.rsplit('/').next().unwrap_or_default();
-        let tail = &watched[watched.len().saturating_sub(4)..];
-        html! { <div class="detail watching">{ format!("{} …{tail}", call_name(w.call)) }</div> }
+        // What it waits on, shortly: the arrow shows where, this says how. A node by the end
+        // of its number; the folder (a children watch) whole.
+        let watched = match w.path.rsplit('/').next().unwrap_or_default() {
+            _ if w.path == shared::LOCK_DIR => w.path.clone(),
+            name => format!("…{}", &name[name.len().saturating_sub(4)..]),
+        };
+        html! { <div class="detail watching">{ format!("{} {watched}", call_name(w.call)) }</div> }
     } else if props.state == NodeState::External {
         html! { <div class="detail external">{ Text::ExternalHint.get(lang) }</div> }
     } else {
