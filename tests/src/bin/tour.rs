@@ -59,49 +59,100 @@ async fn do_step(b: &Browser) -> Result<()> {
     Ok(())
 }
 
+/// Opens `url` in a browser of `width`×`height` CSS pixels, takes the stop, and closes the
+/// browser whatever happened (Chromium outlives a dropped chromedriver).
+async fn visit(
+    url: &str,
+    (width, height): (u32, u32),
+    stop: impl AsyncFnOnce(&Browser) -> Result<()>,
+) -> Result<()> {
+    let b = Browser::open_sized(url, width, height).await?;
+    let done = stop(&b).await;
+    b.close().await;
+    done
+}
+
+const LAPTOP: (u32, u32) = (1366, 768);
+const PHONE: (u32, u32) = (390, 844);
+const PROJECTOR: (u32, u32) = (1920, 1080);
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let app = tests::spawn_app().await;
-    let url = app.http_url();
+    let toured = tour(&app).await;
+    app.stop().await;
+    toured
+}
 
-    let b =
-        Browser::open_sized(&format!("{url}/?room={}", tests::unique_room()), 1366, 768).await?;
-    b.wait_for_testid("empty-queue").await?;
-    shot(&b, "01-first-visit-1366").await?;
-    b.press("aaa").await?;
-    b.wait_for("three cards", async |c| {
-        let cards = c
-            .find_all(fantoccini::Locator::Css("[data-testid=lock-node]"))
-            .await?;
-        Ok((cards.len() == 3).then_some(()))
+async fn tour(app: &tests::TestApp) -> Result<()> {
+    let url = app.http_url();
+    let room = || format!("{url}/?room={}", tests::unique_room());
+    visit(&room(), LAPTOP, async |b| {
+        b.wait_for_testid("empty-queue").await?;
+        shot(b, "01-first-visit-1366").await?;
+        b.press("aaa").await?;
+        b.wait_for("three cards", async |c| {
+            let cards = c
+                .find_all(fantoccini::Locator::Css("[data-testid=lock-node]"))
+                .await?;
+            Ok((cards.len() == 3).then_some(()))
+        })
+        .await?;
+        shot(b, "02-three-clients-1366").await?;
+        b.press(" ").await?;
+        b.press("a").await?;
+        b.wait_for_testid("pending-step").await?;
+        shot(b, "03-step-mode-1366").await
     })
     .await?;
-    shot(&b, "02-three-clients-1366").await?;
-    b.press(" ").await?;
-    b.press("a").await?;
-    b.wait_for_testid("pending-step").await?;
-    shot(&b, "03-step-mode-1366").await?;
-    b.close().await;
-
-    for (lesson, lang, steps) in [(1, "en", 2), (2, "en", 2), (1, "zh", 2), (3, "zh", 2)] {
-        let b =
-            Browser::open_sized(&format!("{url}/?lesson={lesson}&lang={lang}"), 1366, 768).await?;
-        b.wait_for_testid("lesson-do").await?;
-        shot(&b, &format!("1{lesson}-lesson-{lesson}-{lang}-start")).await?;
-        for n in 1..=steps {
-            do_step(&b).await?;
-            shot(&b, &format!("1{lesson}-lesson-{lesson}-{lang}-step-{n}")).await?;
-        }
-        b.close().await;
+    for (lesson, lang) in [(1, "en"), (2, "en"), (1, "zh"), (3, "zh")] {
+        let name = format!("1{lesson}-lesson-{lesson}-{lang}");
+        visit(
+            &format!("{url}/?lesson={lesson}&lang={lang}"),
+            LAPTOP,
+            async |b| {
+                b.wait_for_testid("lesson-do").await?;
+                shot(b, &format!("{name}-start")).await?;
+                for n in 1..=2 {
+                    do_step(b).await?;
+                    shot(b, &format!("{name}-step-{n}")).await?;
+                }
+                Ok(())
+            },
+        )
+        .await?;
     }
+    let (class, key) = app.new_classroom().await;
+    visit(
+        &format!("{url}/?room={class}&key={key}"),
+        LAPTOP,
+        async |teacher| {
+            teacher.wait_for_testid("join-screen").await?;
+            shot(teacher, "21-classroom-teacher-join-1366").await?;
+            visit(&format!("{url}/?room={class}"), PHONE, async |phone| {
+                a_student_joins(phone).await
+            })
+            .await?;
+            teacher.press("\u{e00c}").await?;
+            shot(teacher, "24-classroom-teacher-1366").await
+        },
+    )
+    .await?;
+    visit(&room(), PROJECTOR, async |b| {
+        b.wait_for_testid("empty-queue").await?;
+        b.press("aaaa").await?;
+        b.press("p").await?;
+        b.wait_for_testid("selected-client").await?;
+        b.press("\u{e015}").await?;
+        shot(b, "31-presenter-1920").await
+    })
+    .await
+}
 
-    let (room, key) = app.new_classroom().await;
-    let teacher = Browser::open_sized(&format!("{url}/?room={room}&key={key}"), 1366, 768).await?;
-    teacher.wait_for_testid("join-screen").await?;
-    shot(&teacher, "21-classroom-teacher-join-1366").await?;
-    let phone = Browser::open_sized(&format!("{url}/?room={room}"), 390, 844).await?;
+/// A student on a phone: the name screen, then named, with a client of her own.
+async fn a_student_joins(phone: &Browser) -> Result<()> {
     phone.wait_for_testid("student-name").await?;
-    shot(&phone, "22-classroom-phone-390").await?;
+    shot(phone, "22-classroom-phone-390").await?;
     let name = phone
         .client
         .find(fantoccini::Locator::Css("[data-testid=student-name]"))
@@ -117,29 +168,11 @@ async fn main() -> Result<()> {
     phone.click("[data-testid=add-lock-client]").await?;
     phone
         .wait_for("the student's card", async |c| {
-            Ok(c.find(fantoccini::Locator::Css(
+            let card = c.find(fantoccini::Locator::Css(
                 "[data-testid=my-clients] [data-testid=crash]",
-            ))
-            .await
-            .ok())
+            ));
+            Ok(card.await.ok())
         })
         .await?;
-    phone.wait_for_testid("my-clients").await?;
-    shot(&phone, "23-classroom-phone-named-390").await?;
-    teacher.press("\u{e00c}").await?;
-    shot(&teacher, "24-classroom-teacher-1366").await?;
-    phone.close().await;
-    teacher.close().await;
-
-    let b =
-        Browser::open_sized(&format!("{url}/?room={}", tests::unique_room()), 1920, 1080).await?;
-    b.wait_for_testid("empty-queue").await?;
-    b.press("aaaa").await?;
-    b.press("p").await?;
-    b.wait_for_testid("selected-client").await?;
-    b.press("\u{e015}").await?;
-    shot(&b, "31-presenter-1920").await?;
-    b.close().await;
-    app.stop().await;
-    Ok(())
+    shot(phone, "23-classroom-phone-named-390").await
 }
