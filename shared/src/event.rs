@@ -19,9 +19,16 @@ pub(crate) mod wire;
 /// (25 KB each, a million names per hand-off) held such a room at no hand-off in a minute.
 pub const LISTED_NAMES_MAX: usize = 32;
 
-/// Everything that happens in a room, in the order the room saw it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Everything that happens in a room, in the order the room saw it. Its kinds, as the wire
+/// names them, are `EventKind` (made from the variants, so a new event has its kind at once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumDiscriminants)]
 #[serde(tag = "kind", rename_all = "snake_case", try_from = "wire::WireEvent")]
+#[strum_discriminants(
+    name(EventKind),
+    vis(pub(crate)),
+    derive(Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum RoomEvent {
     /// A lock client was started (by a student, who owns it, or by who runs the room); it is
     /// connecting to ZooKeeper.

@@ -3,17 +3,17 @@
 //! serde's derive for an internally tagged enum buffers the whole message into its `Content`
 //! tree and builds a visitor per variant, per deserializer: 141 KB of the page's wasm for
 //! `ServerMsg` and `RoomEvent`. The wire format stays the derive's own (their `Serialize` is
-//! derived); the golden tests check that every kind reads back as it was written, and
-//! `kind_of` below makes a new event fail to compile until it has its [`EventKind`]. One
-//! difference from the derive: a field of another kind, sent along, is checked against its
-//! type instead of ignored (the server never sends one). `ServerMsg` is read the same way
+//! derived); the golden tests check that every kind reads back as it was written, and its
+//! [`EventKind`] is made from the variants, so a new event fails to compile until it has its arm
+//! in `TryFrom`. One difference from the derive: a field of another kind, sent along, is
+//! checked against its type instead of ignored (the server never sends one). `ServerMsg` is read the same way
 //! (`crate::protocol::wire`), with [`MissingField`] and `need!` from here.
 
 use std::fmt;
 
 use serde::Deserialize;
 
-use super::RoomEvent;
+use super::{EventKind, RoomEvent};
 use crate::classroom::StudentId;
 use crate::kinds::{
     ClientId, CloseReason, LockRecipeKind, SessionStatus, WatchCall, WatchedKind, WriteOutcome,
@@ -42,47 +42,6 @@ macro_rules! need {
     };
 }
 pub(crate) use need;
-
-#[derive(Deserialize)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
-#[serde(rename_all = "snake_case")]
-enum EventKind {
-    ClientAdded,
-    ServerAdded,
-    AppClientAdded,
-    ClientConnected,
-    NodeCreatedByClient,
-    ChildrenListed,
-    WatchSet,
-    WatchFired,
-    LockGained,
-    LockReleased,
-    ClientError,
-    ClientClosed,
-    ZnodeAdded,
-    ZnodeRead,
-    ZnodeRemoved,
-    SessionChanged,
-    ResourceWritten,
-    FencingChanged,
-    LinkChanged,
-    HoldChanged,
-    RecipeChanged,
-    ServerListUpdated,
-    Violation,
-    LockSuspended,
-    LockResumed,
-    PartitionChanged,
-    SuspendChanged,
-    RoomReset,
-    LessonChanged,
-    TimeChanged,
-    MovePending,
-    MoveReleased,
-    StudentJoined,
-    PresenceChanged,
-    EarlierSession,
-}
 
 /// Every field of every [`RoomEvent`].
 #[derive(Deserialize)]
@@ -283,50 +242,6 @@ impl TryFrom<WireEvent> for RoomEvent {
 mod tests {
     use super::*;
 
-    /// Every event's wire kind: a new `RoomEvent` does not compile here until it has one (and
-    /// then its arm in `TryFrom` above, which the compiler asks for next).
-    fn kind_of(event: &RoomEvent) -> EventKind {
-        use EventKind as K;
-        use RoomEvent as E;
-        match event {
-            E::ClientAdded { .. } => K::ClientAdded,
-            E::ServerAdded { .. } => K::ServerAdded,
-            E::AppClientAdded { .. } => K::AppClientAdded,
-            E::ClientConnected { .. } => K::ClientConnected,
-            E::NodeCreatedByClient { .. } => K::NodeCreatedByClient,
-            E::ChildrenListed { .. } => K::ChildrenListed,
-            E::WatchSet { .. } => K::WatchSet,
-            E::WatchFired { .. } => K::WatchFired,
-            E::LockGained { .. } => K::LockGained,
-            E::LockReleased { .. } => K::LockReleased,
-            E::ClientError { .. } => K::ClientError,
-            E::ClientClosed { .. } => K::ClientClosed,
-            E::ZnodeAdded { .. } => K::ZnodeAdded,
-            E::ZnodeRead { .. } => K::ZnodeRead,
-            E::ZnodeRemoved { .. } => K::ZnodeRemoved,
-            E::SessionChanged { .. } => K::SessionChanged,
-            E::ResourceWritten { .. } => K::ResourceWritten,
-            E::FencingChanged { .. } => K::FencingChanged,
-            E::LinkChanged { .. } => K::LinkChanged,
-            E::HoldChanged { .. } => K::HoldChanged,
-            E::RecipeChanged { .. } => K::RecipeChanged,
-            E::ServerListUpdated { .. } => K::ServerListUpdated,
-            E::Violation { .. } => K::Violation,
-            E::LockSuspended { .. } => K::LockSuspended,
-            E::LockResumed { .. } => K::LockResumed,
-            E::PartitionChanged { .. } => K::PartitionChanged,
-            E::SuspendChanged { .. } => K::SuspendChanged,
-            E::RoomReset => K::RoomReset,
-            E::LessonChanged { .. } => K::LessonChanged,
-            E::TimeChanged { .. } => K::TimeChanged,
-            E::MovePending { .. } => K::MovePending,
-            E::MoveReleased { .. } => K::MoveReleased,
-            E::StudentJoined { .. } => K::StudentJoined,
-            E::PresenceChanged { .. } => K::PresenceChanged,
-            E::EarlierSession { .. } => K::EarlierSession,
-        }
-    }
-
     #[test]
     fn an_event_reads_back_under_its_own_kind() {
         let events = [
@@ -340,7 +255,7 @@ mod tests {
         for event in events {
             let json = serde_json::to_value(&event).unwrap();
             let wire: WireEvent = serde_json::from_value(json).unwrap();
-            assert_eq!(wire.kind, kind_of(&event));
+            assert_eq!(wire.kind, EventKind::from(&event));
             assert_eq!(RoomEvent::try_from(wire).unwrap(), event);
         }
     }
