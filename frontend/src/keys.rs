@@ -2,7 +2,7 @@
 //! functions from the page's state to what the page does ([`effects`]); the listener that
 //! carries them out is `components::hooks::use_shortcut_keys`.
 
-use shared::{slower, ClientId, ClientMsg, RoomView, TimeMode};
+use shared::{slower, ClientId, ClientMsg, TimeMode};
 
 use crate::i18n::Lang;
 use crate::selection::select_next;
@@ -121,13 +121,10 @@ pub enum KeyEffect {
 /// What `action` does on a page in `state`: the intents its role may send, and the page's own
 /// changes. A key that acts on the selected client with none selected says how to select one.
 pub fn effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
-    let mut effects = match state.view.as_deref() {
-        _ if state.replay.is_some()
-            && matches!(action, KeyAction::StepOrLive | KeyAction::Next) =>
-        {
-            replay_effects(action, state)
-        }
-        Some(view) if action.is_room_key() => room_effects(action, state, view),
+    let replay = state.replay.is_some();
+    let mut effects = match action {
+        KeyAction::StepOrLive | KeyAction::Next if replay => replay_effects(action, state),
+        _ if action.is_room_key() => room_effects(action, state),
         _ => page_effects(action, state),
     };
     effects.retain(|e| !matches!(e, KeyEffect::Send(msg) if !state.may(msg)));
@@ -191,11 +188,31 @@ fn page_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
 }
 
 /// The keys that act on the room.
-fn room_effects(action: KeyAction, state: &AppState, view: &RoomView) -> Vec<KeyEffect> {
+/// The keys that act on the room. Before the first snapshot, an intent is sent all the same
+/// (the link sends it once joined) and a key that needs a selection says so; the rest need the
+/// room.
+fn room_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
     let send = |msg| vec![KeyEffect::Send(msg)];
     let on_selected = |msg: &dyn Fn(ClientId) -> ClientMsg| match state.selected {
         Some(client) => send(msg(client)),
         None => vec![KeyEffect::Page(Action::NeedsSelection)],
+    };
+    match action {
+        KeyAction::Add => return send(ClientMsg::AddLockClient),
+        KeyAction::Crash => return on_selected(&|client| ClientMsg::Crash { client }),
+        KeyAction::Kill => return on_selected(&|client| ClientMsg::Kill { client }),
+        KeyAction::Freeze => {
+            return on_selected(&|client| ClientMsg::Pause {
+                client,
+                ms: state.pause_ms,
+            })
+        }
+        // A fresh snapshot from the server: the picture redrawn from ZooKeeper's truth.
+        KeyAction::Resync => return send(ClientMsg::Resync),
+        _ => {}
+    }
+    let Some(view) = state.view.as_deref() else {
+        return Vec::new();
     };
     let time = &view.time;
     match action {
@@ -206,19 +223,10 @@ fn room_effects(action: KeyAction, state: &AppState, view: &RoomView) -> Vec<Key
             let next = select_next(view, state.selected, down, registry, state.left_at);
             vec![KeyEffect::Page(Action::Select(next))]
         }
-        KeyAction::Add => send(ClientMsg::AddLockClient),
-        KeyAction::Crash => on_selected(&|client| ClientMsg::Crash { client }),
-        KeyAction::Kill => on_selected(&|client| ClientMsg::Kill { client }),
-        KeyAction::Freeze => on_selected(&|client| ClientMsg::Pause {
-            client,
-            ms: state.pause_ms,
-        }),
         KeyAction::Release => view
             .holders()
             .map(|holder| KeyEffect::Send(ClientMsg::Release { client: holder.id }))
             .collect(),
-        // A fresh snapshot from the server: the picture redrawn from ZooKeeper's truth.
-        KeyAction::Resync => send(ClientMsg::Resync),
         // As the button: only once the step's prediction is made.
         KeyAction::DoIt => match (&state.course, &state.texts) {
             (Some(course), Some(texts))
@@ -245,17 +253,24 @@ fn room_effects(action: KeyAction, state: &AppState, view: &RoomView) -> Vec<Key
             mode: time.mode,
             slow_factor: slower(time.slow_factor, action == KeyAction::Faster),
         }),
-        KeyAction::Lang
+        // Taken above: the intents, and the page's own keys.
+        KeyAction::Add
+        | KeyAction::Crash
+        | KeyAction::Kill
+        | KeyAction::Freeze
+        | KeyAction::Resync
+        | KeyAction::Lang
         | KeyAction::Presenter
         | KeyAction::Help
         | KeyAction::Close
-        | KeyAction::JoinScreen => page_effects(action, state),
+        | KeyAction::JoinScreen => Vec::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::RoomView;
     use std::rc::Rc;
 
     fn page_in(view: RoomView) -> AppState {
@@ -289,6 +304,18 @@ mod tests {
             sent(effects(KeyAction::Next, &state)).is_empty(),
             "no move waits"
         );
+        // Before the first snapshot an intent still goes (once joined), and a key that needs a
+        // selection says so.
+        let joining = AppState::default();
+        assert_eq!(
+            sent(effects(KeyAction::Add, &joining)),
+            vec![ClientMsg::AddLockClient]
+        );
+        assert!(matches!(
+            effects(KeyAction::Kill, &joining).as_slice(),
+            [KeyEffect::Page(Action::NeedsSelection)]
+        ));
+        assert!(effects(KeyAction::StepOrLive, &joining).is_empty());
         state.member.role = shared::classroom::Role::Viewer;
         assert!(
             sent(effects(KeyAction::Add, &state)).is_empty(),

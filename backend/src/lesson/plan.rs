@@ -118,6 +118,8 @@ enum Op {
     Member(MemberTarget, bool),
     /// Start every stopped member, then wait until the ensemble serves again.
     StartStopped,
+    /// Fail at once (`NoEnsemble`) unless the room can stop and start members.
+    NeedMembers,
     Busy(Busy),
     Wait(Until, Limit),
 }
@@ -319,6 +321,12 @@ impl Plan {
                 self.start_stopped(seen);
                 None
             }
+            Op::NeedMembers => {
+                if !seen.members {
+                    self.fail(Why::NoEnsemble, None);
+                }
+                None
+            }
             Op::Busy(busy) => Some(Next::Busy(busy)),
             Op::Wait(until, limit) => {
                 self.pending = Some(Pending::new(Awaited::Until(until), limit));
@@ -426,6 +434,8 @@ impl Plan {
         matches!(&self.pending, Some(Pending { what: Awaited::Answer(a), .. }) if *a == asked)
     }
 
+    /// The answer to the question pending; one that does not fit it (not the room's answer to
+    /// this deed) leaves the question open.
     fn answered(&mut self, answer: Answer) {
         let Some(Pending {
             what: Awaited::Answer(asked),
@@ -434,27 +444,35 @@ impl Plan {
         else {
             return;
         };
-        self.pending = None;
-        let settled = |settle, limit| [Op::Wait(Until::Settled(settle), limit)];
-        match (asked, answer) {
-            (_, Answer::Failed { why, message }) => self.fail(why, message),
-            (Asked::AddLock { queued: true }, Answer::Added(id)) => {
-                self.then(settled(Settle::Queued(id), Limit::Live))
+        let settled = |settle, limit| vec![Op::Wait(Until::Settled(settle), limit)];
+        let then = match (asked, answer) {
+            (_, Answer::Failed { why, message }) => {
+                self.fail(why, message);
+                return;
             }
+            (Asked::AddLock { queued }, Answer::Added(id)) => match queued {
+                true => settled(Settle::Queued(id), Limit::Live),
+                false => Vec::new(),
+            },
             (Asked::AddServer, Answer::Added(_)) => {
-                self.then(settled(Settle::Listed { gone: None }, Limit::Live))
+                settled(Settle::Listed { gone: None }, Limit::Live)
             }
-            (Asked::AddTraced, Answer::Added(id)) => self.traced.push(id),
+            (Asked::AddTraced, Answer::Added(id)) => {
+                self.traced.push(id);
+                Vec::new()
+            }
             (Asked::Press(client), Answer::Pressed(released)) => {
-                self.then(settled(Settle::Moved { client, released }, Limit::Always))
+                settled(Settle::Moved { client, released }, Limit::Always)
             }
-            (Asked::Act, Answer::Acted(settle)) => self.then(settled(settle, Limit::Live)),
-            (Asked::Member { id, start }, Answer::Done) => self.then(settled(
-                Settle::Member { id, serving: start },
-                Limit::Always,
-            )),
-            _ => {}
-        }
+            (Asked::Act, Answer::Acted(settle)) => settled(settle, Limit::Live),
+            (Asked::Member { id, start }, Answer::Done) => {
+                settled(Settle::Member { id, serving: start }, Limit::Always)
+            }
+            (Asked::Plain | Asked::Reset, Answer::Done) => Vec::new(),
+            _ => return,
+        };
+        self.pending = None;
+        self.then(then);
     }
 
     /// The room's reset is over (`ok`: emptied and set up); heard only if the plan waits for it.
@@ -499,8 +517,9 @@ impl Plan {
 
 /// Stop or start the member `which` names: a moment to wait for one that fits (the probe asks
 /// about once a second, and a busy member may miss an answer), then the deed.
-fn member(which: MemberTarget, start: bool) -> [Op; 2] {
+fn member(which: MemberTarget, start: bool) -> [Op; 3] {
     [
+        Op::NeedMembers,
         Op::Wait(Until::Resolves(which), Limit::GoOnAfter(TARGET_WAIT)),
         Op::Member(which, start),
     ]
@@ -685,6 +704,43 @@ mod tests {
             }))
         );
         assert_eq!(room.next(&mut plan), Next::Wait, "a finished plan is quiet");
+    }
+
+    #[test]
+    fn a_member_cannot_be_stopped_where_the_room_has_no_members_and_a_stray_answer_is_not_heard() {
+        let room = Room::new();
+        let stop = [Action::StopMember {
+            which: MemberTarget::Leader,
+        }];
+        let mut plan = Plan::do_step(0, &stop);
+        assert_eq!(
+            room.next(&mut plan),
+            Next::Finished(Err(Failure {
+                step: 0,
+                why: Why::NoEnsemble,
+                message: None
+            })),
+            "at once, not after waiting for a leader"
+        );
+        let add = [Action::AddLockClients {
+            count: 1,
+            no_wait: false,
+        }];
+        let mut plan = Plan::do_step(0, &add);
+        assert_eq!(room.next(&mut plan), Next::Room(Deed::AddLockClient));
+        plan.answer(Answer::Pressed(9));
+        assert_eq!(
+            room.next(&mut plan),
+            Next::Wait,
+            "still waiting for its client"
+        );
+        plan.answer(Answer::Added(4));
+        assert_eq!(
+            room.next(&mut plan),
+            Next::Wait,
+            "now for client 4 to queue"
+        );
+        assert!(plan.due().is_some());
     }
 
     #[test]

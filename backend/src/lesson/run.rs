@@ -91,11 +91,11 @@ impl LessonRun {
         }
     }
 
-    /// `plan` takes the place of the one under way; its number, for the tasks it starts.
-    pub fn begin(&mut self, plan: Plan) -> u64 {
-        self.generation += 1;
+    /// `plan` takes the place of the one under way, numbered `number` for the tasks it starts
+    /// (numbers never repeat in a room, so no task of an earlier lesson's plan is heard).
+    pub fn begin(&mut self, plan: Plan, number: u64) {
+        self.generation = number;
         self.plan = Some(plan);
-        self.generation
     }
 
     /// The plan's number, while one is under way.

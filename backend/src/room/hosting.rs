@@ -28,6 +28,8 @@ pub(super) enum LessonNews {
     /// A lease waits in line: `place` 1 is next.
     InLine(u64, usize),
     Lent(u64, Result<LessonEnsemble, String>),
+    /// The ensemble the room is about to move onto changed: the plan looks again.
+    Woken,
 }
 
 /// One intent of a Do it, aimed at the client the view names.
@@ -49,6 +51,8 @@ pub(super) struct Hosting {
     /// The tasks the plan under way started (a lease, a member stopped or started): a plan
     /// that stops takes them with it.
     tasks: Vec<AbortHandle>,
+    /// Plans begun in this room, so far: the next plan's number.
+    plans: u64,
 }
 
 impl Hosting {
@@ -73,7 +77,8 @@ impl Hosting {
         self.stop();
         let plan = Plan::go_to(&lesson, 0, lent);
         let mut run = LessonRun::new(lesson, view, ensemble);
-        run.begin(plan);
+        self.plans += 1;
+        run.begin(plan, self.plans);
         self.run = Some(run);
     }
 
@@ -108,7 +113,8 @@ impl Hosting {
         if slow.is_some() {
             run.paced();
         }
-        run.begin(plan);
+        self.plans += 1;
+        run.begin(plan, self.plans);
         self.stop_tasks();
         Ok(Some(DoIt { at, slow }))
     }
@@ -122,7 +128,8 @@ impl Hosting {
         }
         let plan = Plan::go_to(run.lesson(), step, lent);
         run.set_busy(Some(Busy::Resetting));
-        run.begin(plan);
+        self.plans += 1;
+        run.begin(plan, self.plans);
         self.stop_tasks();
         Ok(())
     }

@@ -112,6 +112,28 @@ impl Place {
         }
     }
 
+    /// The ensemble the room runs on after its next reset (where it is, if it does not move):
+    /// the probe's view of it, and its members if they may be stopped and started. A lesson's
+    /// plan works on this one: before the reset it starts the members the lesson will use.
+    pub(super) fn next_world(
+        &self,
+        settings: &RoomSettings,
+    ) -> (watch::Receiver<EnsembleView>, Option<EnsembleControl>) {
+        match &self.moving_to {
+            Some(Some(lease)) => (lease.view.clone(), Some(lease.control.clone())),
+            Some(None) => (settings.ensemble.clone(), settings.members.clone()),
+            None => (self.world.ensemble.clone(), self.world.members.clone()),
+        }
+    }
+
+    /// The probe's view of the ensemble of its own the room moves onto at its next reset.
+    pub(super) fn upcoming_view(&self) -> Option<watch::Receiver<EnsembleView>> {
+        match &self.moving_to {
+            Some(Some(lease)) => Some(lease.view.clone()),
+            _ => None,
+        }
+    }
+
     /// Whether the room runs, or is about to run, on an ensemble of its own.
     pub(super) fn has_own(&self) -> bool {
         self.world.own.is_some() || matches!(self.moving_to, Some(Some(_)))

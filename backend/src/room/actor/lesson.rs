@@ -92,12 +92,13 @@ impl RoomActor {
     /// room has done whatever woke it.
     pub(super) fn drive_lesson(&mut self) {
         loop {
+            let (next, members) = self.place.next_world(&self.settings);
             let deed = {
-                let ensemble = self.place.world.ensemble.borrow();
+                let ensemble = next.borrow();
                 let seen = Seen {
                     view: &self.view,
                     ensemble: &ensemble,
-                    members: self.place.world.members.is_some(),
+                    members: members.is_some(),
                     live: self.time.mode() == TimeMode::Live,
                     now: Instant::now(),
                 };
@@ -162,7 +163,7 @@ impl RoomActor {
             message: None,
         };
         let (Some(members), Some(generation)) = (
-            self.place.world.members.clone(),
+            self.place.next_world(&self.settings).1,
             self.hosting.plan_generation(),
         ) else {
             return Some(Ok(no_ensemble));
@@ -192,6 +193,7 @@ impl RoomActor {
             self.hosting.plan_generation(),
             self.place.going_own(),
         ) else {
+            self.follow_upcoming();
             return Some(Ok(Answer::Done));
         };
         self.hosting.set_busy(Some(Busy::StartingEnsemble));
@@ -207,10 +209,30 @@ impl RoomActor {
         None
     }
 
+    /// While the room is about to move onto an ensemble of its own, the plan reads that one's
+    /// probe (its members up, its quorum): every change of it wakes the room, in a task the plan
+    /// takes with it.
+    fn follow_upcoming(&mut self) {
+        let Some(mut view) = self.place.upcoming_view() else {
+            return;
+        };
+        let news = self.lesson_news.clone();
+        let task = tokio::spawn(async move {
+            while view.changed().await.is_ok() {
+                if news.send(LessonNews::Woken).is_err() {
+                    break;
+                }
+            }
+        });
+        self.hosting.keep_task(task.abort_handle());
+    }
+
     /// What a task of the lesson's plan says.
     pub(super) fn lesson_news(&mut self, news: LessonNews) {
         match news {
             LessonNews::Answer(generation, answer) => self.hosting.task_answer(generation, answer),
+            // The loop's end drives the plan.
+            LessonNews::Woken => {}
             LessonNews::InLine(generation, place) => {
                 if self.hosting.plan_generation() == Some(generation) {
                     self.hosting
@@ -225,6 +247,7 @@ impl RoomActor {
                 let answer = match lease {
                     Ok(lease) => {
                         self.place.adopt(lease);
+                        self.follow_upcoming();
                         self.hosting.set_busy(Some(Busy::Resetting));
                         Answer::Done
                     }
