@@ -169,8 +169,16 @@ enum Asked {
 struct Pending {
     what: Awaited,
     limit: Limit,
-    /// Set when the plan first looks at the wait, in the time it then finds.
-    deadline: Option<Option<Instant>>,
+    deadline: Deadline,
+}
+
+/// Until when a wait may last: set when the plan first looks at it, in the time (and the mode
+/// of time) it then finds.
+#[derive(Clone, Copy, Debug)]
+enum Deadline {
+    NotLookedAt,
+    Never,
+    At(Instant),
 }
 
 #[derive(Debug)]
@@ -491,7 +499,10 @@ impl Plan {
 
     /// When the plan wants to look again though nothing happened (a wait's limit).
     pub fn due(&self) -> Option<Instant> {
-        self.pending.as_ref()?.deadline.flatten()
+        match self.pending.as_ref()?.deadline {
+            Deadline::At(at) => Some(at),
+            Deadline::NotLookedAt | Deadline::Never => None,
+        }
     }
 
     fn then(&mut self, ops: impl IntoIterator<Item = Op>) {
@@ -548,18 +559,20 @@ impl Pending {
         Pending {
             what,
             limit,
-            deadline: None,
+            deadline: Deadline::NotLookedAt,
         }
     }
 
     fn look(&mut self, seen: &Seen, progress: &LessonProgress) -> Look {
         let limit = self.limit;
-        let deadline = *self.deadline.get_or_insert_with(|| match limit {
-            Limit::None => None,
-            Limit::Live if !seen.live => None,
-            Limit::Live | Limit::Always => Some(seen.now + SETTLE_LIMIT),
-            Limit::GoOnAfter(span) => Some(seen.now + span),
-        });
+        if let Deadline::NotLookedAt = self.deadline {
+            self.deadline = match limit {
+                Limit::None => Deadline::Never,
+                Limit::Live if !seen.live => Deadline::Never,
+                Limit::Live | Limit::Always => Deadline::At(seen.now + SETTLE_LIMIT),
+                Limit::GoOnAfter(span) => Deadline::At(seen.now + span),
+            };
+        }
         let reached = match &self.what {
             Awaited::Answer(_) => false,
             Awaited::Until(until) => match until {
@@ -576,9 +589,9 @@ impl Pending {
                 Until::Elapsed => false,
             },
         };
-        match deadline {
+        match self.deadline {
             _ if reached => Look::Over,
-            Some(at) if seen.now >= at => match limit {
+            Deadline::At(at) if seen.now >= at => match limit {
                 Limit::GoOnAfter(_) => Look::Over,
                 _ => Look::TimedOut,
             },
