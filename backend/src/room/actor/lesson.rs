@@ -91,6 +91,11 @@ impl RoomActor {
     /// (an event, the ensemble, a timer, a task, the reset's end) or is done. Called once the
     /// room has done whatever woke it.
     pub(super) fn drive_lesson(&mut self) {
+        // Called after every event: a room without a plan under way does nothing here (its
+        // progress is published where it changes).
+        if self.hosting.plan_generation().is_none() {
+            return;
+        }
         loop {
             let (next, members) = self.place.next_world(&self.settings);
             let deed = {
