@@ -289,6 +289,14 @@ pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
             &[("client", &who), ("move", &move_name(pending.kind, lang))],
         ),
         MoveReleased { .. } => line(L::MoveReleased, &[("client", &who)]),
+        CallSent { op, path, .. } => line(
+            L::CallSent,
+            &[("client", &who), ("op", &op.as_str()), ("path", path)],
+        ),
+        CallAnswered { op, path, .. } => line(
+            L::CallAnswered,
+            &[("client", &who), ("op", &op.as_str()), ("path", path)],
+        ),
         LockSuspended { path, .. } => line(L::LockSuspended, &[("client", &who), ("path", path)]),
         LockResumed { path, .. } => line(L::LockResumed, &[("client", &who), ("path", path)]),
         PartitionChanged {

@@ -273,6 +273,8 @@ sections! {
         TimeSlow: "time_slow",
         MovePending: "move_pending",
         MoveReleased: "move_released",
+        CallSent: "call_sent",
+        CallAnswered: "call_answered",
         StudentJoined: "student_joined",
         PresenceChanged: "presence_changed",
         EarlierSession: "earlier_session",

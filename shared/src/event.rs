@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::classroom::StudentId;
 use crate::kinds::{
-    ClientId, CloseReason, LockRecipeKind, SessionStatus, WatchCall, WatchedKind, WriteOutcome,
+    CallReply, ClientId, CloseReason, LockRecipeKind, SessionStatus, WatchCall, WatchedKind,
+    WriteOutcome, ZkOp,
 };
 use crate::progress::LessonProgress;
 use crate::session::SessionId;
@@ -75,6 +76,24 @@ pub enum RoomEvent {
         client: ClientId,
         path: String,
         event: WatchedKind,
+    },
+    /// A simulated session sent a ZooKeeper call, once the room's gate let it go: the path as
+    /// the call names it (a create's is the prefix, `/locks/sub`).
+    CallSent {
+        client: ClientId,
+        op: ZkOp,
+        path: String,
+    },
+    /// ZooKeeper answered the client's call: for a create, the node it made and the zxid of
+    /// the write (the node's czxid). No other answer of ZooKeeper 3.8 carries a zxid a client
+    /// library hands on, so none is told.
+    CallAnswered {
+        client: ClientId,
+        op: ZkOp,
+        path: String,
+        reply: CallReply,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        zxid: Option<i64>,
     },
     /// `gain lock: <path>`
     LockGained { client: ClientId, path: String },
@@ -189,6 +208,8 @@ impl RoomEvent {
             | ChildrenListed { client, .. }
             | WatchSet { client, .. }
             | WatchFired { client, .. }
+            | CallSent { client, .. }
+            | CallAnswered { client, .. }
             | LockGained { client, .. }
             | LockReleased { client, .. }
             | ClientError { client, .. }

@@ -95,6 +95,68 @@ pub enum WatchCall {
     GetChildren,
 }
 
+/// A ZooKeeper call a simulated session makes, named as the seed's Java calls it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ZkOp {
+    #[serde(rename = "create")]
+    Create,
+    #[serde(rename = "getChildren")]
+    GetChildren,
+    #[serde(rename = "getData")]
+    GetData,
+    #[serde(rename = "exists")]
+    Exists,
+    #[serde(rename = "delete")]
+    Delete,
+}
+
+impl ZkOp {
+    pub const ALL: [ZkOp; 5] = [
+        ZkOp::Create,
+        ZkOp::GetChildren,
+        ZkOp::GetData,
+        ZkOp::Exists,
+        ZkOp::Delete,
+    ];
+
+    /// The Java method's name (`data-op`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZkOp::Create => "create",
+            ZkOp::GetChildren => "getChildren",
+            ZkOp::GetData => "getData",
+            ZkOp::Exists => "exists",
+            ZkOp::Delete => "delete",
+        }
+    }
+
+    /// The call changes the tree: ZooKeeper gives it a zxid.
+    pub fn is_write(self) -> bool {
+        matches!(self, ZkOp::Create | ZkOp::Delete)
+    }
+}
+
+/// How ZooKeeper answered a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallReply {
+    Ok,
+    /// The node is not there (`exists` returned null, or `KeeperException.NoNodeException`).
+    NoNode,
+    /// The call failed; the message is in the `client_error` that follows.
+    Failed,
+}
+
+impl CallReply {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallReply::Ok => "ok",
+            CallReply::NoNode => "no_node",
+            CallReply::Failed => "failed",
+        }
+    }
+}
+
 /// The kind of a delivered watch notification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

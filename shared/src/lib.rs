@@ -10,11 +10,13 @@
 //!    `ensemble`, `znode`, `progress` (a lesson's progress as the view carries it);
 //! 2. `event`: `RoomEvent`, everything that happens in a room;
 //! 3. `view`: `RoomView` and its parts, each folding events;
+//!    `diagram`: the timeline's layout and its SVG, from a view;
 //! 4. `protocol`: `ClientMsg`, `ServerMsg` and who may send what;
 //! 5. `recording`;
 //! 6. `lesson`: the course, its checks and actions, run by the server.
 
 pub mod classroom;
+pub mod diagram;
 mod ensemble;
 mod event;
 mod kinds;
@@ -32,8 +34,8 @@ mod znode;
 pub use ensemble::{EnsembleView, MemberView};
 pub use event::{RoomEvent, LISTED_NAMES_MAX};
 pub use kinds::{
-    ClientId, CloseReason, ErrorCode, LockRecipeKind, MemberMode, SessionStatus, WatchCall,
-    WatchedKind, WriteOutcome,
+    CallReply, ClientId, CloseReason, ErrorCode, LockRecipeKind, MemberMode, SessionStatus,
+    WatchCall, WatchedKind, WriteOutcome, ZkOp,
 };
 pub use limits::{DEFAULT_PAUSE_MS, MAX_HOLD_MS, MAX_PAUSE_MS};
 pub use protocol::{ClientMsg, ServerInfo, ServerMsg, You, PROTOCOL_VERSION};

@@ -13,7 +13,7 @@ use crate::view::RoomView;
 mod wire;
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// Browser to server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

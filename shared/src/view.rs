@@ -13,6 +13,7 @@ mod names;
 mod registry;
 mod resource;
 mod sessions;
+mod spacetime;
 mod time;
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,10 @@ pub use self::names::{ClientKind, ClientName, ClientNames, ClientNumber};
 pub use self::registry::{AppClientView, Registry, ServerView, APP_LOG_CAPACITY};
 pub use self::resource::{Resource, ResourceWrite, RESOURCE_LOG_CAPACITY};
 pub use self::sessions::{Departed, Liveness, Sessions};
+pub use self::spacetime::{
+    Answer, Call, Forgotten, Hold, Lane, LaneKind, Listed, Note, Row, Spacetime, Stretch,
+    StretchKind, Write, SPACETIME_ROWS,
+};
 pub use self::time::TimeView;
 use crate::event::RoomEvent;
 use crate::kinds::{ClientId, CloseReason, LockRecipeKind};
@@ -63,6 +68,9 @@ pub struct RoomView {
     /// Who is in the room: students, their clients, how many watch.
     #[serde(default)]
     pub classroom: Classroom,
+    /// Every call, answer and notification of the room's sessions: the timeline.
+    #[serde(default)]
+    pub spacetime: Spacetime,
 }
 
 /// Where a lock client's state puts it in the seed's code, when no move of its waits.
@@ -256,6 +264,7 @@ impl RoomView {
             self.sessions
                 .keep_departed(|session| may_own(locks.iter().chain(registry), session));
         }
+        self.spacetime.apply(at_ms, event, &self.sessions.departed);
         self.resource.apply(seq, event);
         self.classroom.apply(event);
         self.time.apply(at_ms, event);

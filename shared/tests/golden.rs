@@ -16,7 +16,7 @@ where
 
 #[test]
 fn protocol_version_is_pinned() {
-    assert_eq!(PROTOCOL_VERSION, 8);
+    assert_eq!(PROTOCOL_VERSION, 9);
 }
 
 #[test]
@@ -220,6 +220,13 @@ fn welcome_error_and_snapshot() {
         "registry": {"nodes": [], "servers": [], "app_clients": []},
         "sessions": {"liveness": [], "departed": []},
         "suspend_on_disconnect": false,
+        "spacetime": {
+            "first": 0,
+            "row_ms": [1_700_000_000_000u64, 1_700_000_000_001u64],
+            "lanes": [{"client": 1, "kind": "lock", "session": "0x100", "from": 0, "connected": 1}],
+            "calls": [], "notes": [], "holds": [], "writes": [],
+            "forgotten": {"rows": 0, "hand_offs": 0}
+        },
         "herd": {"recipes": [{"recipe": "predecessor", "clients": 1, "handoffs": 0, "notifications": 0,
                   "last_handoff": null, "round_clients": 1, "round_notifications": 0}],
                  "since_gain": 0, "total": 0},
@@ -244,6 +251,34 @@ fn every_event_kind() {
         event: e,
     };
     let cases = [
+        (
+            RoomEvent::CallSent {
+                client: 1,
+                op: ZkOp::Create,
+                path: "/locks/sub".into(),
+            },
+            json!({"kind": "call_sent", "client": 1, "op": "create", "path": "/locks/sub"}),
+        ),
+        (
+            RoomEvent::CallAnswered {
+                client: 1,
+                op: ZkOp::Create,
+                path: "/locks/sub0000000001".into(),
+                reply: CallReply::Ok,
+                zxid: Some(0x1_0000_0015),
+            },
+            json!({"kind": "call_answered", "client": 1, "op": "create", "path": "/locks/sub0000000001", "reply": "ok", "zxid": 0x1_0000_0015u64}),
+        ),
+        (
+            RoomEvent::CallAnswered {
+                client: 2,
+                op: ZkOp::GetChildren,
+                path: "/locks".into(),
+                reply: CallReply::NoNode,
+                zxid: None,
+            },
+            json!({"kind": "call_answered", "client": 2, "op": "getChildren", "path": "/locks", "reply": "no_node"}),
+        ),
         (
             RoomEvent::NodeCreatedByClient {
                 client: 1,

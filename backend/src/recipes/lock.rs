@@ -20,8 +20,8 @@ use self::children_watch::ChildrenWatchLock;
 use self::naive::NaiveLock;
 use self::predecessor::PredecessorLock;
 
+pub use self::base::{answered, Input, Step, ZkCall, LOCK_PREFIX};
 use self::base::{Core, Phase};
-pub use self::base::{Input, Step, ZkCall, LOCK_PREFIX};
 pub use shared::LOCK_DIR;
 /// One lock client's recipe, whichever the room runs. Comparable and hashable, so a model
 /// checker can tell its states apart (`backend/tests/model_check.rs`).

@@ -5,7 +5,8 @@
 //! address) and prints `server list updated: [server0000, server0001]`.
 
 use shared::{
-    ClientId, CloseReason, MoveKind, RoomEvent, SeedPoint, WatchCall, WatchedKind, REGISTRY_DIR,
+    ClientId, CloseReason, MoveKind, RoomEvent, SeedPoint, WatchCall, WatchedKind, ZkOp,
+    REGISTRY_DIR,
 };
 
 /// The prefix of every AppServer's node.
@@ -22,6 +23,16 @@ pub enum RegistryCall {
 }
 
 impl RegistryCall {
+    /// The calls as the seed's Java makes them: the method and the path of each.
+    pub fn ops(&self) -> Vec<(ZkOp, String)> {
+        match self {
+            RegistryCall::ListAndWatch => vec![(ZkOp::GetChildren, REGISTRY_DIR.to_string())],
+            RegistryCall::ReadAll { paths } => {
+                paths.iter().map(|p| (ZkOp::GetData, p.clone())).collect()
+            }
+        }
+    }
+
     /// What the call is as a move at the room's gate, and the seed line it is.
     pub fn as_move(&self) -> (MoveKind, SeedPoint) {
         match self {

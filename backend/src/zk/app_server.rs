@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use shared::{CloseReason, MoveKind, RoomEvent, SeedPoint};
+use shared::{CallReply, CloseReason, MoveKind, RoomEvent, SeedPoint, ZkOp};
 use zookeeper_client::Client;
 
 use super::session::{create_sequential, Session, SessionRole};
@@ -39,7 +39,24 @@ impl AppServerTask {
         {
             return reason;
         }
-        match create_sequential(client, SERVER_PREFIX, self.name.as_bytes()).await {
+        session.publish(RoomEvent::CallSent {
+            client: id,
+            op: ZkOp::Create,
+            path: SERVER_PREFIX.to_string(),
+        });
+        let created = create_sequential(client, SERVER_PREFIX, self.name.as_bytes()).await;
+        let (path, reply, zxid) = match &created {
+            Ok((path, czxid)) => (path.clone(), CallReply::Ok, Some(*czxid)),
+            Err(_) => (SERVER_PREFIX.to_string(), CallReply::Failed, None),
+        };
+        session.publish(RoomEvent::CallAnswered {
+            client: id,
+            op: ZkOp::Create,
+            path,
+            reply,
+            zxid,
+        });
+        match created {
             // The seed prints `create: <path>`.
             Ok((path, _)) => session.publish(RoomEvent::NodeCreatedByClient { client: id, path }),
             Err(e) => {

@@ -6,7 +6,9 @@
 use std::collections::VecDeque;
 use std::future::Future;
 
-use shared::{CloseReason, LockRecipeKind, MoveKind, SeedPoint, SessionStatus, WatchCall};
+use shared::{
+    CloseReason, LockRecipeKind, MoveKind, RoomEvent, SeedPoint, SessionStatus, WatchCall,
+};
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
 use zookeeper_client::{Client, OneshotWatcher, WatchedEvent};
@@ -15,7 +17,7 @@ use super::proxy::Link;
 use super::session::{
     create_sequential, fired, retrying, watched_kind, ArmedWatch, Session, SessionRole,
 };
-use crate::recipes::lock::{Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
+use crate::recipes::lock::{answered, Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
 
 /// Everything a lock client task needs.
 pub struct LockClientTask {
@@ -180,10 +182,17 @@ impl Running {
                 Step::Publish(event) => session.publish(event),
                 Step::Call(call) => {
                     let (kind, point) = self.recipe.call_move(&call);
-                    session.pass(kind, point, call_path(&call)).await?;
+                    let (op, path) = call.op();
+                    session.pass(kind, point, Some(path.clone())).await?;
+                    session.publish(RoomEvent::CallSent {
+                        client: session.id,
+                        op,
+                        path: path.clone(),
+                    });
                     let input = session
                         .obeying(execute(client, call, &mut self.armed))
                         .await?;
+                    session.publish(answered(session.id, (op, path), &input));
                     self.steps.extend(self.recipe.on(input));
                 }
                 Step::Hold => self.held_since = Some(Instant::now()),
@@ -198,15 +207,6 @@ impl Running {
             }
         }
         Ok(None)
-    }
-}
-
-/// The znode a call is about, for the pending list.
-fn call_path(call: &ZkCall) -> Option<String> {
-    match call {
-        ZkCall::CreateLockNode => Some(LOCK_PREFIX.to_string()),
-        ZkCall::ListLockDir { .. } => Some(LOCK_DIR.to_string()),
-        ZkCall::Watch { path, .. } | ZkCall::Delete { path } => Some(path.clone()),
     }
 }
 

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use super::{EventKind, RoomEvent};
 use crate::classroom::StudentId;
 use crate::kinds::{
-    ClientId, CloseReason, LockRecipeKind, SessionStatus, WatchCall, WatchedKind, WriteOutcome,
+    CallReply, ClientId, CloseReason, LockRecipeKind, SessionStatus, WatchCall, WatchedKind,
+    WriteOutcome, ZkOp,
 };
 use crate::progress::LessonProgress;
 use crate::session::SessionId;
@@ -86,6 +87,9 @@ pub struct WireEvent {
     watching: Option<u32>,
     here: Option<Vec<StudentId>>,
     expires_at_ms: Option<u64>,
+    op: Option<ZkOp>,
+    reply: Option<CallReply>,
+    zxid: Option<i64>,
 }
 
 impl TryFrom<WireEvent> for RoomEvent {
@@ -131,6 +135,18 @@ impl TryFrom<WireEvent> for RoomEvent {
                 client: need!(w.client),
                 path: need!(w.path),
                 event: need!(w.event),
+            },
+            K::CallSent => E::CallSent {
+                client: need!(w.client),
+                op: need!(w.op),
+                path: need!(w.path),
+            },
+            K::CallAnswered => E::CallAnswered {
+                client: need!(w.client),
+                op: need!(w.op),
+                path: need!(w.path),
+                reply: need!(w.reply),
+                zxid: w.zxid,
             },
             K::LockGained => E::LockGained {
                 client: need!(w.client),

@@ -31,6 +31,11 @@ impl Log {
         if let RoomEvent::PresenceChanged { .. } = event {
             return;
         }
+        // Calls and their answers are the timeline's: the log keeps the lines the seed
+        // prints and what the room did.
+        if let RoomEvent::CallSent { .. } | RoomEvent::CallAnswered { .. } = event {
+            return;
+        }
         // A node's read completes the line that told of it, rather than adding one.
         if let RoomEvent::ZnodeRead { path, read } = event {
             let told = self

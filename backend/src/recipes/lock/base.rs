@@ -1,7 +1,7 @@
 //! What every lock recipe shares: the calls it asks ZooKeeper for, the inputs it gets back, the
 //! steps it takes, and the [`Core`] of the queue (create, list, hold, release).
 
-use shared::{ClientId, CloseReason, RoomEvent, WatchCall, WatchedKind};
+use shared::{CallReply, ClientId, CloseReason, RoomEvent, WatchCall, WatchedKind, ZkOp};
 
 use shared::LOCK_DIR;
 
@@ -20,6 +20,41 @@ pub enum ZkCall {
     Watch { path: String, call: WatchCall },
     /// `delete(path, -1)` → [`Input::Deleted`].
     Delete { path: String },
+}
+
+impl ZkCall {
+    /// The call as the seed's Java makes it: the method, and the path it names.
+    pub fn op(&self) -> (ZkOp, String) {
+        match self {
+            ZkCall::CreateLockNode => (ZkOp::Create, LOCK_PREFIX.to_string()),
+            ZkCall::ListLockDir { .. } => (ZkOp::GetChildren, LOCK_DIR.to_string()),
+            ZkCall::Watch {
+                path,
+                call: WatchCall::GetData,
+            } => (ZkOp::GetData, path.clone()),
+            ZkCall::Watch { path, .. } => (ZkOp::Exists, path.clone()),
+            ZkCall::Delete { path } => (ZkOp::Delete, path.clone()),
+        }
+    }
+}
+
+/// The `call_answered` event of a call whose result came back as `input`: a create's answer
+/// names its node and carries its czxid, the zxid of the write.
+pub fn answered(client: ClientId, call: (ZkOp, String), input: &Input) -> RoomEvent {
+    let (op, path) = call;
+    let (path, reply, zxid) = match input {
+        Input::Created { path, czxid } => (path.clone(), CallReply::Ok, Some(*czxid)),
+        Input::WatchArmed { exists: false, .. } => (path, CallReply::NoNode, None),
+        Input::Failed { .. } => (path, CallReply::Failed, None),
+        _ => (path, CallReply::Ok, None),
+    };
+    RoomEvent::CallAnswered {
+        client,
+        op,
+        path,
+        reply,
+        zxid,
+    }
 }
 
 /// What the driver must do next, in order.

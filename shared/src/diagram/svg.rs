@@ -1,0 +1,495 @@
+//! The diagram as SVG text: what the page shows and what Export saves are this one drawing.
+//! Colours are attributes, not a stylesheet, so a saved file looks the same on a slide; test
+//! ids and `data-*` attributes name what each shape is.
+
+use std::fmt::Write as _;
+
+use super::{
+    Arrow, ArrowKind, ArrowLabel, Diagram, FoldBand, Ghost, HoldBar, IdleGap, LaneLine, Mark,
+    WriteTick, ZxidDot, LANE_WIDTH, ROW_HEIGHT,
+};
+use crate::kinds::{WatchedKind, WriteOutcome};
+use crate::view::{LaneKind, StretchKind};
+
+/// The words a drawing needs, in the reader's language. `{n}` and `{s}` are filled in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Words {
+    pub zookeeper: String,
+    /// `client {n}`
+    pub lock: String,
+    pub server: String,
+    pub app: String,
+    /// A session of an earlier run: `{s}` is its id.
+    pub earlier: String,
+    /// `×{n} hand-offs`
+    pub hand_offs: String,
+    /// `{s} s idle`
+    pub idle: String,
+    /// `{n} older rows not kept`
+    pub forgotten: String,
+    /// The note on order, under the title of an exported drawing.
+    pub order_note: String,
+    pub title: String,
+}
+
+const CALL: &str = "#2563eb";
+const REPLY: &str = "#0f766e";
+const NOTIFY: &str = "#b45309";
+const ALARM: &str = "#dc2626";
+const LANE: &str = "#94a3b8";
+const HOLD: &str = "#16a34a";
+const INK: &str = "#1e293b";
+const FAINT: &str = "#64748b";
+
+/// Which part of the drawing: the lane names (the page keeps them in view while the body
+/// scrolls), the body, or both with a title, for a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Head,
+    Body,
+    Whole,
+}
+
+/// Height of the lane names' strip, px.
+pub const HEAD_HEIGHT: f32 = 30.0;
+
+/// The drawing of `part` of `d` as an `<svg>` element.
+pub fn render(d: &Diagram, words: &Words, part: Part) -> String {
+    let mut s = String::with_capacity(256 + 320 * (d.arrows.len() + d.lanes.len()));
+    let (top, height) = match part {
+        Part::Head => (0.0, HEAD_HEIGHT),
+        Part::Body => (HEAD_HEIGHT, d.height - HEAD_HEIGHT),
+        Part::Whole => (-40.0, d.height + 40.0),
+    };
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{height:.0}" viewBox="0 {top:.0} {w:.0} {height:.0}" font-family="ui-monospace, Menlo, monospace" font-size="10">"#,
+        w = d.width,
+    );
+    if part == Part::Whole {
+        let _ = write!(
+            s,
+            r#"<rect x="0" y="{top}" width="{w:.0}" height="{height:.0}" fill="white"/><text x="8" y="-22" font-size="14" fill="{INK}">{}</text><text x="8" y="-6" fill="{FAINT}">{}</text>"#,
+            escape(&words.title),
+            escape(&words.order_note),
+            w = d.width,
+        );
+    }
+    if part != Part::Body {
+        for lane in &d.lanes {
+            lane_name(&mut s, lane, words);
+        }
+    }
+    if part != Part::Head {
+        body(&mut s, d, words);
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn body(s: &mut String, d: &Diagram, words: &Words) {
+    s.push_str(&markers());
+    if d.forgotten.rows > 0 {
+        let text = words
+            .forgotten
+            .replace("{n}", &d.forgotten.rows.to_string());
+        let _ = write!(
+            s,
+            r#"<text data-testid="st-forgotten" x="8" y="{:.0}" fill="{FAINT}">{}</text>"#,
+            HEAD_HEIGHT + 10.0,
+            escape(&text)
+        );
+    }
+    for fold in &d.folds {
+        fold_band(s, fold, d.width, words);
+    }
+    for gap in &d.gaps {
+        idle_gap(s, gap, d.width, words);
+    }
+    for lane in &d.lanes {
+        lane_line(s, lane);
+    }
+    for hold in &d.holds {
+        hold_bar(s, hold, d.picked);
+    }
+    for dot in &d.zxids {
+        zxid_dot(s, dot, d.lanes.first().map_or(0.0, |l| l.x));
+    }
+    for arrow in &d.arrows {
+        arrow_shape(s, arrow, d.picked);
+    }
+    for write in &d.writes {
+        write_tick(s, write);
+    }
+    for ghost in &d.ghosts {
+        ghost_shape(s, ghost);
+    }
+}
+
+fn markers() -> String {
+    let head = |id: &str, colour: &str| {
+        format!(
+            r#"<marker id="st-{id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>"#
+        )
+    };
+    format!(
+        "<defs>{}{}{}{}</defs>",
+        head("call", CALL),
+        head("reply", REPLY),
+        head("notify", NOTIFY),
+        head("alarm", ALARM)
+    )
+}
+
+fn lane_name(s: &mut String, lane: &LaneLine, words: &Words) {
+    let name = match (lane.kind, lane.number) {
+        (None, _) => words.zookeeper.clone(),
+        (Some(LaneKind::Earlier), _) => words.earlier.replace("{s}", &lane.id.key()[8..]),
+        (Some(kind), number) => {
+            let template = match kind {
+                LaneKind::Lock => &words.lock,
+                LaneKind::Server => &words.server,
+                _ => &words.app,
+            };
+            template.replace("{n}", &number.map(|n| n.to_string()).unwrap_or_default())
+        }
+    };
+    let _ = write!(
+        s,
+        r#"<text data-testid="st-lane-name" data-lane="{key}" x="{x:.1}" y="18" text-anchor="middle" font-size="11" font-weight="600" fill="{INK}" style="cursor:pointer">{name}</text>"#,
+        key = lane.id.key(),
+        x = lane.x,
+        name = escape(&name),
+    );
+}
+
+fn lane_line(s: &mut String, lane: &LaneLine) {
+    let kind = lane.kind.map_or("zk", |k| match k {
+        LaneKind::Lock => "lock",
+        LaneKind::Server => "server",
+        LaneKind::App => "app",
+        LaneKind::Earlier => "earlier",
+    });
+    let _ = write!(
+        s,
+        r#"<g data-testid="st-lane" data-lane="{}" data-kind="{kind}" data-open="{}">"#,
+        lane.id.key(),
+        lane.open
+    );
+    let (x, width) = (lane.x, if lane.kind.is_none() { 3.0 } else { 1.5 });
+    let solid_from = lane.connecting_to.unwrap_or(lane.y1).max(lane.y1);
+    if solid_from > lane.y1 {
+        line(s, x, lane.y1, x, solid_from, LANE, 1.0, Some("2 3"));
+    }
+    line(s, x, solid_from, x, lane.y2, LANE, width, None);
+    for seg in &lane.stretches {
+        let (colour, dash, width) = match seg.kind {
+            StretchKind::Expiring => (FAINT, "6 4", 2.0),
+            StretchKind::Disconnected => (NOTIFY, "2 3", 3.0),
+            StretchKind::Partitioned => ("#7c3aed", "4 2", 4.0),
+            StretchKind::Frozen => ("#0891b2", "1 0", 5.0),
+        };
+        let _ = write!(
+            s,
+            r#"<g data-testid="st-stretch" data-kind="{}">"#,
+            seg.kind.as_str()
+        );
+        // An expiring session is dead on the page's side: its stretch replaces the line.
+        if seg.kind == StretchKind::Expiring {
+            line(s, x, seg.y1, x, seg.y2, "white", width + 2.0, None);
+        }
+        line(s, x, seg.y1, x, seg.y2, colour, width, Some(dash));
+        s.push_str("</g>");
+    }
+    if !lane.open {
+        line(s, x - 6.0, lane.y2, x + 6.0, lane.y2, LANE, 2.0, None);
+    }
+    s.push_str("</g>");
+}
+
+#[allow(clippy::too_many_arguments)]
+fn line(
+    s: &mut String,
+    x1: f32,
+    y1: f32,
+    x2: f32,
+    y2: f32,
+    colour: &str,
+    width: f32,
+    dash: Option<&str>,
+) {
+    let _ = write!(
+        s,
+        r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{colour}" stroke-width="{width}""#
+    );
+    if let Some(dash) = dash {
+        let _ = write!(s, r#" stroke-dasharray="{dash}""#);
+    }
+    s.push_str("/>");
+}
+
+fn hold_bar(s: &mut String, hold: &HoldBar, picked: Option<Mark>) {
+    let colour = if hold.overlap { ALARM } else { HOLD };
+    let outline = if picked == Some(hold.mark) {
+        format!(r#" stroke="{INK}" stroke-width="2""#)
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        s,
+        r#"<rect data-testid="st-hold" data-mark="{mark}" data-client="{client}" data-node="{node}" data-overlap="{overlap}" x="{x:.1}" y="{y:.1}" width="8" height="{h:.1}" rx="2" fill="{colour}" fill-opacity="0.75"{outline} style="cursor:pointer"/>"#,
+        mark = hold.mark.key(),
+        client = hold.client,
+        node = escape(&hold.node),
+        overlap = hold.overlap,
+        x = hold.x - 4.0,
+        y = hold.y1,
+        h = (hold.y2 - hold.y1).max(3.0),
+    );
+}
+
+fn zxid_dot(s: &mut String, dot: &ZxidDot, zk_x: f32) {
+    let _ = write!(
+        s,
+        r#"<g data-testid="st-zxid" data-zxid="{zxid}"><circle cx="{zk_x:.1}" cy="{y:.1}" r="3" fill="{INK}"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end" fill="{INK}">{zxid}</text></g>"#,
+        zxid = hex(dot.zxid),
+        y = dot.y,
+        tx = zk_x - 6.0,
+        ty = dot.y + 3.0,
+    );
+}
+
+fn arrow_shape(s: &mut String, a: &Arrow, picked: Option<Mark>) {
+    let (colour, head) = match (a.kind, a.trusted) {
+        (ArrowKind::Notify, true) => (ALARM, "alarm"),
+        (ArrowKind::Call, _) => (CALL, "call"),
+        (ArrowKind::Reply, _) => (REPLY, "reply"),
+        (ArrowKind::Notify, false) => (NOTIFY, "notify"),
+    };
+    let _ = write!(
+        s,
+        r#"<g data-testid="st-arrow" data-kind="{}" data-client="{}" data-mark="{}" data-path="{}""#,
+        a.kind.as_str(),
+        a.client,
+        a.mark.key(),
+        escape(&a.path)
+    );
+    if let Some(op) = a.op {
+        let _ = write!(s, r#" data-op="{}""#, op.as_str());
+    }
+    if let Some(zxid) = a.zxid {
+        let _ = write!(s, r#" data-zxid="{}""#, hex(zxid));
+    }
+    if let ArrowLabel::Notified {
+        event: Some(event), ..
+    } = &a.label
+    {
+        let _ = write!(s, r#" data-event="{}""#, event_name(*event));
+    }
+    if a.kind == ArrowKind::Notify {
+        let _ = write!(
+            s,
+            r#" data-unread="{}" data-trusted="{}""#,
+            a.unread, a.trusted
+        );
+    }
+    s.push_str(r#" style="cursor:pointer">"#);
+    let width = if a.trusted || picked == Some(a.mark) {
+        2.5
+    } else {
+        1.2
+    };
+    let dash = match (a.kind, a.unread) {
+        (ArrowKind::Notify, true) => r#" stroke-dasharray="2 3""#,
+        (ArrowKind::Notify, false) => r#" stroke-dasharray="5 3""#,
+        _ => "",
+    };
+    // A wide invisible line under it: an easy target for a click.
+    let _ = write!(
+        s,
+        r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="transparent" stroke-width="9"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="{width}"{dash} marker-end="url(#st-{head})"/>"#,
+        a.x1, a.y1, a.x2, a.y2, a.x1, a.y1, a.x2, a.y2,
+    );
+    // The label sits by the client's lane, where the arrow leaves or arrives.
+    let (lx, ly) = match a.kind {
+        ArrowKind::Call => (a.x1 - 8.0, a.y1 - 3.0),
+        ArrowKind::Reply | ArrowKind::Notify => (a.x2 - 8.0, a.y2 - 3.0),
+    };
+    let _ = write!(
+        s,
+        r#"<text x="{lx:.1}" y="{ly:.1}" text-anchor="end" fill="{colour}">{}</text></g>"#,
+        escape(&label_text(&a.label))
+    );
+}
+
+/// An arrow's words: Java's names, a node's last name, a zxid in hex.
+pub fn label_text(label: &ArrowLabel) -> String {
+    match label {
+        ArrowLabel::Call { op, path } => format!("{} {}", op.as_str(), short(path)),
+        ArrowLabel::Created { path, zxid } => match zxid {
+            Some(zxid) => format!("{} {}", short(path), hex(*zxid)),
+            None => short(path).to_string(),
+        },
+        ArrowLabel::Listed(listed) => {
+            let mut names: Vec<String> = listed.names.iter().take(3).map(|n| seq(n)).collect();
+            let more = listed.total as usize - names.len().min(listed.total as usize);
+            if more > 0 {
+                names.push(format!("+{more}"));
+            }
+            format!("[{}]", names.join(", "))
+        }
+        ArrowLabel::Found(true) => "stat".to_string(),
+        ArrowLabel::Found(false) => "null".to_string(),
+        ArrowLabel::Deleted => "ok".to_string(),
+        ArrowLabel::Failed => "KeeperException".to_string(),
+        ArrowLabel::InFlight => "…".to_string(),
+        ArrowLabel::Notified { event, path } => match event {
+            Some(event) => format!("{} {}", event_name(*event), short(path)),
+            None => format!("? {}", short(path)),
+        },
+    }
+}
+
+/// `NodeDeleted`, as Java's `Event.EventType` names it.
+pub fn event_name(event: WatchedKind) -> &'static str {
+    match event {
+        WatchedKind::NodeCreated => "NodeCreated",
+        WatchedKind::NodeDeleted => "NodeDeleted",
+        WatchedKind::NodeDataChanged => "NodeDataChanged",
+        WatchedKind::NodeChildrenChanged => "NodeChildrenChanged",
+        WatchedKind::Session => "None",
+    }
+}
+
+/// A path's last name (`sub0000000003`), or the path if it has none.
+fn short(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some((_, name)) if !name.is_empty() => name,
+        _ => path,
+    }
+}
+
+/// A sequence node's name shortened to its last digits: `sub0000000012` → `sub…12`.
+fn seq(name: &str) -> String {
+    let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let prefix = &name[..name.len() - digits.len()];
+    let number = digits.trim_start_matches('0');
+    match (prefix.is_empty(), digits.len() > 4) {
+        (false, true) => format!("{prefix}…{}", if number.is_empty() { "0" } else { number }),
+        _ => name.to_string(),
+    }
+}
+
+/// A zxid as ZooKeeper's tools print it: `0x1000000a3`.
+pub fn hex(zxid: i64) -> String {
+    format!("{zxid:#x}")
+}
+
+fn write_tick(s: &mut String, w: &WriteTick) {
+    let colour = match w.outcome {
+        WriteOutcome::Accepted => INK,
+        WriteOutcome::Rejected => FAINT,
+        WriteOutcome::Corrupted => ALARM,
+    };
+    let _ = write!(
+        s,
+        r#"<g data-testid="st-write" data-client="{}" data-token="{}" data-outcome="{}"><rect x="{:.1}" y="{:.1}" width="8" height="8" transform="rotate(45 {:.1} {:.1})" fill="{colour}"/><text x="{:.1}" y="{:.1}" fill="{colour}">{} {}</text></g>"#,
+        w.client,
+        hex(w.token),
+        w.outcome.as_str(),
+        w.x - 4.0,
+        w.y - 4.0,
+        w.x,
+        w.y,
+        w.x + 8.0,
+        w.y + 3.0,
+        hex(w.token),
+        w.outcome.as_str(),
+    );
+}
+
+fn fold_band(s: &mut String, fold: &FoldBand, width: f32, words: &Words) {
+    let text = words.hand_offs.replace("{n}", &fold.hand_offs.to_string());
+    let _ = write!(
+        s,
+        r##"<g data-testid="st-fold" data-fold="{}" style="cursor:pointer"><rect x="0" y="{:.1}" width="{width:.0}" height="18" fill="#f1f5f9"/><text x="{:.1}" y="{:.1}" fill="{FAINT}">{}</text></g>"##,
+        fold.first,
+        fold.y - 9.0,
+        LANE_WIDTH * 0.9,
+        fold.y + 3.0,
+        escape(&text)
+    );
+}
+
+fn idle_gap(s: &mut String, gap: &IdleGap, width: f32, words: &Words) {
+    let secs = format!("{:.1}", gap.ms as f64 / 1000.0);
+    let text = words.idle.replace("{s}", &secs);
+    let _ = write!(
+        s,
+        r#"<g data-testid="st-gap" data-ms="{}"><line x1="0" y1="{y:.1}" x2="{width:.0}" y2="{y:.1}" stroke="{LANE}" stroke-dasharray="1 4"/><text x="{:.1}" y="{:.1}" fill="{FAINT}">⋯ {}</text></g>"#,
+        gap.ms,
+        LANE_WIDTH * 0.9,
+        gap.y - 2.0,
+        escape(&text),
+        y = gap.y,
+    );
+}
+
+fn ghost_shape(s: &mut String, g: &Ghost) {
+    let _ = write!(
+        s,
+        r#"<g data-testid="st-ghost" data-move="{}" data-client="{}" data-kind="{}""#,
+        g.id,
+        g.client,
+        g.kind.as_str()
+    );
+    if let Some(op) = g.op {
+        let _ = write!(s, r#" data-op="{}""#, op.as_str());
+    }
+    s.push_str(r#" opacity="0.45" style="cursor:pointer">"#);
+    let text = match (g.op, &g.path) {
+        (Some(op), Some(path)) => format!("{} {}", op.as_str(), short(path)),
+        (Some(op), None) => op.as_str().to_string(),
+        (None, _) => g.kind.as_str().replace('_', " "),
+    };
+    if g.op.is_some() {
+        line(
+            s,
+            g.x,
+            g.y,
+            g.to_x,
+            g.y + ROW_HEIGHT / 2.0,
+            CALL,
+            1.2,
+            Some("4 3"),
+        );
+    } else {
+        let _ = write!(
+            s,
+            r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="none" stroke="{CALL}" stroke-dasharray="2 2"/>"#,
+            g.x, g.y
+        );
+    }
+    let _ = write!(
+        s,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="{CALL}">{}</text></g>"#,
+        g.x - 8.0,
+        g.y - 3.0,
+        escape(&text)
+    );
+}
+
+/// Text made safe for SVG.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
