@@ -16,3 +16,4 @@ pub mod registry;
 pub mod replay;
 pub mod resource;
 pub mod time_control;
+pub mod timeline;

@@ -30,10 +30,12 @@ pub enum KeyAction {
     Close,
     /// The classroom's join screen: the students' link and its QR code, large.
     JoinScreen,
+    /// Show or hide the timeline.
+    Timeline,
 }
 
 /// The key list as shown (`?`): the keys, and the action whose words say what they do.
-pub const KEY_LIST: [(&str, KeyAction); 16] = [
+pub const KEY_LIST: [(&str, KeyAction); 17] = [
     ("A", KeyAction::Add),
     ("C", KeyAction::Crash),
     ("K", KeyAction::Kill),
@@ -46,6 +48,7 @@ pub const KEY_LIST: [(&str, KeyAction); 16] = [
     ("D", KeyAction::DoIt),
     ("L", KeyAction::Lang),
     ("P", KeyAction::Presenter),
+    ("T", KeyAction::Timeline),
     ("J", KeyAction::JoinScreen),
     ("S", KeyAction::Resync),
     ("?", KeyAction::Help),
@@ -73,6 +76,7 @@ impl KeyAction {
             KeyAction::Help => KeyText::Help,
             KeyAction::Close => KeyText::Close,
             KeyAction::JoinScreen => KeyText::JoinScreen,
+            KeyAction::Timeline => KeyText::Timeline,
         }
         .get(lang)
     }
@@ -97,6 +101,7 @@ impl KeyAction {
             "s" | "S" => KeyAction::Resync,
             "?" => KeyAction::Help,
             "j" | "J" => KeyAction::JoinScreen,
+            "t" | "T" => KeyAction::Timeline,
             "Escape" => KeyAction::Close,
             _ => return None,
         })
@@ -141,6 +146,7 @@ impl KeyAction {
                 | KeyAction::Help
                 | KeyAction::Close
                 | KeyAction::JoinScreen
+                | KeyAction::Timeline
         )
     }
 }
@@ -168,6 +174,7 @@ fn page_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
         }
         KeyAction::Presenter => vec![KeyEffect::Page(Action::Presenter(!state.presenter))],
         KeyAction::Help => vec![KeyEffect::Page(Action::KeyList(!state.key_list))],
+        KeyAction::Timeline => vec![KeyEffect::Page(Action::Timeline(!state.timeline_shown()))],
         KeyAction::Close => vec![
             KeyEffect::Page(Action::KeyList(false)),
             KeyEffect::Page(Action::JoinScreen(false)),
@@ -263,7 +270,8 @@ fn room_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
         | KeyAction::Presenter
         | KeyAction::Help
         | KeyAction::Close
-        | KeyAction::JoinScreen => Vec::new(),
+        | KeyAction::JoinScreen
+        | KeyAction::Timeline => Vec::new(),
     }
 }
 

@@ -6,7 +6,8 @@ use shared::classroom::{Member, Need, Role};
 use shared::lesson::{CourseOutline, LessonId, LessonTexts};
 use shared::recording::Replay;
 use shared::{
-    ClientId, ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, ServerInfo, ServerMsg,
+    ClientId, ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, SeedListing, ServerInfo,
+    ServerMsg,
 };
 use yew::Reducible;
 
@@ -72,6 +73,11 @@ pub struct AppState {
     /// A student's clients went with the room (a lesson began, the teacher emptied it): the
     /// page says so until they add one again or dismiss it.
     pub clients_reset: bool,
+    /// The timeline shown or hidden by the user (T, or its button); `None`: as the lesson
+    /// has it ([`AppState::timeline_shown`]).
+    pub timeline: Option<bool>,
+    /// The seed's line of what was picked on the timeline, lit in the code panel.
+    pub traced: Option<(SeedListing, u32)>,
 }
 
 /// Where the page is in a recording it plays.
@@ -112,6 +118,8 @@ impl Default for AppState {
             key_list: false,
             join_open: false,
             clients_reset: false,
+            timeline: None,
+            traced: None,
         }
     }
 }
@@ -140,6 +148,10 @@ pub enum Action {
     Presenter(bool),
     KeyList(bool),
     JoinScreen(bool),
+    /// Show or hide the timeline.
+    Timeline(bool),
+    /// Light this seed line, picked on the timeline (`None`: none).
+    Trace(Option<(SeedListing, u32)>),
     /// The learner predicts: option `option` of step `step` in this attempt of the lesson.
     Answer {
         lesson: LessonId,
@@ -150,6 +162,19 @@ pub enum Action {
 }
 
 impl AppState {
+    /// Whether the timeline is shown: as the user set it, else open in the lessons that draw
+    /// on it (a lesson's `timeline`), else closed.
+    pub fn timeline_shown(&self) -> bool {
+        self.timeline.unwrap_or_else(|| {
+            let lesson = self.view.as_ref().and_then(|v| v.lesson.as_ref());
+            let course = self.course.as_deref();
+            lesson
+                .zip(course)
+                .and_then(|(p, c)| c.lesson(p.lesson))
+                .is_some_and(|l| l.timeline)
+        })
+    }
+
     /// Whether the page's role may send `msg`: what the page offers, the server's rule.
     pub fn may(&self, msg: &ClientMsg) -> bool {
         let owners = self.view.as_ref().map(|v| &v.classroom);
@@ -354,6 +379,8 @@ impl AppState {
             Action::Presenter(on) => self.presenter = on,
             Action::KeyList(open) => self.key_list = open,
             Action::JoinScreen(open) => self.join_open = open,
+            Action::Timeline(shown) => self.timeline = Some(shown),
+            Action::Trace(line) => self.traced = line,
             Action::DismissError => {
                 self.last_error = None;
                 self.clients_reset = false;

@@ -291,6 +291,9 @@ pub struct Details {
     pub to_ms: Option<u64>,
     /// The seed's line it is.
     pub seed: Option<(SeedListing, SeedPoint)>,
+    /// A notification the client trusted while another held the lock, or a hold that
+    /// overlapped another.
+    pub flagged: bool,
 }
 
 /// The ZooKeeper call a waiting move will make, if it is one.
@@ -775,7 +778,13 @@ fn place_rows(st: &Spacetime, folds: &[(Row, Row)]) -> (Rows, Vec<IdleGap>) {
 /// What a mark is, in full, for the details a click opens.
 pub fn details(view: &RoomView, mark: Mark) -> Option<Details> {
     let st = &view.spacetime;
-    let listing = |client: ClientId| view.seed_point(client).map(|(l, _)| l);
+    // The listing the client ran: by its lane's kind (a client gone since is still drawn).
+    let listing = |client: ClientId| match st.lane(client)?.kind {
+        LaneKind::Lock => Some(SeedListing::of(view.recipe)),
+        LaneKind::Server => Some(SeedListing::AppServer),
+        LaneKind::App => Some(SeedListing::AppClient),
+        LaneKind::Earlier => None,
+    };
     match mark {
         Mark::Call(row) => {
             let call = st.calls.iter().find(|c| c.sent == row)?;
@@ -791,6 +800,7 @@ pub fn details(view: &RoomView, mark: Mark) -> Option<Details> {
                 from_ms: st.row_ms(call.sent),
                 to_ms: answer.and_then(|a| st.row_ms(a.row)),
                 seed: listing(call.client).map(|l| (l, op_point(l, call.op))),
+                flagged: answer.is_some_and(|a| a.reply == CallReply::Failed),
             })
         }
         Mark::Note(row) => {
@@ -806,6 +816,7 @@ pub fn details(view: &RoomView, mark: Mark) -> Option<Details> {
                 from_ms: st.row_ms(note.arrived),
                 to_ms: note.read.and_then(|r| st.row_ms(r)),
                 seed: listing(note.client).map(|l| (l, SeedPoint::Notified)),
+                flagged: note.caused_overlap,
             })
         }
         Mark::Hold(row) => {
@@ -821,6 +832,7 @@ pub fn details(view: &RoomView, mark: Mark) -> Option<Details> {
                 from_ms: st.row_ms(hold.from),
                 to_ms: hold.to.and_then(|r| st.row_ms(r)),
                 seed: listing(hold.client).map(|l| (l, SeedPoint::GainLock)),
+                flagged: hold.overlap,
             })
         }
     }

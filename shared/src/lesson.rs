@@ -45,6 +45,9 @@ pub struct Lesson {
     /// The part of the stage the lesson is about, drawn first beside its steps.
     #[serde(default)]
     pub focus: Focus,
+    /// The timeline is open while the lesson runs (a learner may close it).
+    #[serde(default)]
+    pub timeline: bool,
     /// How the room is set when the lesson starts (and again on Back or Restart).
     #[serde(default)]
     pub setup: Setup,
@@ -298,6 +301,8 @@ pub struct LessonOutline {
     pub id: LessonId,
     #[serde(default)]
     pub focus: Focus,
+    #[serde(default)]
+    pub timeline: bool,
     pub steps: Vec<StepOutline>,
 }
 

@@ -7,6 +7,7 @@ mod browser_classroom;
 mod browser_lessons;
 mod browser_presenter;
 mod browser_replay;
+mod browser_timeline;
 mod browser_walkthrough;
 mod classroom;
 mod convergence;

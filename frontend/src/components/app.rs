@@ -26,6 +26,7 @@ use super::registry::Registry;
 use super::replay::{self, RecordingTools, ReplayBar};
 use super::resource::ResourcePanel;
 use super::time_control::PendingList;
+use super::timeline::Timeline;
 use crate::address::Join;
 use crate::i18n::{Lang, Text};
 use crate::keys::KEY_LIST;
@@ -33,7 +34,7 @@ use crate::layout::Tenths;
 use crate::lesson::{focus, focus_name};
 use crate::page;
 use crate::state::{Action, AppState, Connection};
-use crate::texts::{fill, ClassroomText, KeyText, PresenterText};
+use crate::texts::{fill, ClassroomText, KeyText, PresenterText, TimelineText};
 use crate::ws::{self, ServerLink};
 
 #[function_component(App)]
@@ -370,6 +371,7 @@ impl Parts<'_> {
                         <ViolationBanner />
                         <PendingList selected={state.selected} on_select={self.select.clone()} />
                         { first }
+                        { self.timeline() }
                         { rest }
                     </div>
                     <div class="side-column">
@@ -378,7 +380,7 @@ impl Parts<'_> {
                             answers={state.answers.clone()} on_answer={on_answer}
                             classroom={classroom} />
                         <CodePanel selected={state.selected} on_select={self.select.clone()}
-                            lesson_line={lesson_line} />
+                            lesson_line={state.traced.or(lesson_line)} />
                         if focus != Focus::Ensemble {
                             { for ensemble }
                         }
@@ -387,6 +389,25 @@ impl Parts<'_> {
                 </main>
             </>
         }
+    }
+}
+
+impl Parts<'_> {
+    /// The timeline, or the button that shows it.
+    fn timeline(&self) -> Html {
+        let lang = self.state.lang;
+        if !self.state.timeline_shown() {
+            return html! {
+                <button class="timeline-show" data-testid="st-show"
+                    title={TimelineText::ToggleTitle.get(lang)}
+                    onclick={self.emit(Action::Timeline(true))}>
+                    { TimelineText::Toggle.get(lang) }{ " (T)" }
+                </button>
+            };
+        }
+        let hide = self.dispatch.reform(|_| Action::Timeline(false));
+        let trace = self.dispatch.reform(Action::Trace);
+        html! { <Timeline on_hide={hide} on_trace={trace} /> }
     }
 }
 

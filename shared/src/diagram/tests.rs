@@ -146,7 +146,7 @@ fn words() -> Words {
     }
 }
 
-fn arrows<'a>(d: &'a Diagram, kind: ArrowKind, client: ClientId) -> Vec<&'a Arrow> {
+fn arrows(d: &Diagram, kind: ArrowKind, client: ClientId) -> Vec<&Arrow> {
     d.arrows
         .iter()
         .filter(|a| a.kind == kind && a.client == client)

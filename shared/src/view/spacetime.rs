@@ -224,6 +224,25 @@ impl Spacetime {
     /// Folds one event. `departed` is the view's sessions that are gone but may still own
     /// nodes, after the event: a killed session's expiry is when it leaves them.
     pub fn apply(&mut self, at_ms: u64, event: &RoomEvent, departed: &[Departed]) {
+        if let RoomEvent::RoomReset = event {
+            // Rows are never given twice: what the page remembers of a row stays true.
+            let first = self.next_row();
+            *self = Spacetime {
+                first,
+                ..Spacetime::default()
+            };
+            return;
+        }
+        let drawn = self.session_event(at_ms, event, departed)
+            || self.call_event(at_ms, event)
+            || self.lock_event(at_ms, event);
+        if drawn {
+            self.trim();
+        }
+    }
+
+    /// A session came, connected, changed or went; whether the event was one of those.
+    fn session_event(&mut self, at_ms: u64, event: &RoomEvent, departed: &[Departed]) -> bool {
         use RoomEvent as E;
         match event {
             E::ClientAdded { client, .. } => self.add_lane(at_ms, *client, LaneKind::Lock, None),
@@ -231,19 +250,7 @@ impl Spacetime {
             E::AppClientAdded { client } => self.add_lane(at_ms, *client, LaneKind::App, None),
             E::EarlierSession {
                 client, session, ..
-            } => {
-                let known = self.lanes.iter().any(|l| l.session == Some(*session));
-                if !known && departed.iter().any(|d| d.session == *session) {
-                    self.add_lane(at_ms, *client, LaneKind::Earlier, Some(*session));
-                    let row = self.next_row() - 1;
-                    if let Some(lane) = self.lanes.last_mut() {
-                        lane.to = Some(row);
-                        lane.reason = Some(CloseReason::ServerDied);
-                        lane.stretches
-                            .push(Stretch::open(StretchKind::Expiring, row));
-                    }
-                }
-            }
+            } => self.earlier(at_ms, *client, *session, departed),
             E::ClientConnected {
                 client, session, ..
             } => {
@@ -253,6 +260,33 @@ impl Spacetime {
                     lane.connected = Some(row);
                 }
             }
+            E::ClientClosed { client, reason } => self.closed(at_ms, *client, *reason, departed),
+            E::SessionChanged { client, state, .. } => {
+                let down = match state {
+                    SessionStatus::Disconnected => true,
+                    SessionStatus::Connected => false,
+                    _ => return true,
+                };
+                self.stretch(at_ms, *client, StretchKind::Disconnected, down);
+            }
+            E::PartitionChanged {
+                client,
+                partitioned,
+                ..
+            } => self.stretch(at_ms, *client, StretchKind::Partitioned, *partitioned),
+            E::LinkChanged { client, frozen, .. } => {
+                self.stretch(at_ms, *client, StretchKind::Frozen, *frozen)
+            }
+            E::ZnodeRemoved { .. } | E::ZnodeRead { .. } => self.expired(at_ms, departed),
+            _ => return false,
+        }
+        true
+    }
+
+    /// A call, its answer, a listing's names, a notification; whether the event was one.
+    fn call_event(&mut self, at_ms: u64, event: &RoomEvent) -> bool {
+        use RoomEvent as E;
+        match event {
             E::CallSent { client, op, path } => {
                 let sent = self.row(at_ms);
                 self.calls.push_back(Call {
@@ -275,19 +309,7 @@ impl Spacetime {
                 children,
                 total,
                 ..
-            } => {
-                let call = self.calls.iter_mut().rev().find(|c| {
-                    c.client == *client
-                        && c.op == ZkOp::GetChildren
-                        && c.answer.as_ref().is_some_and(|a| a.listed.is_none())
-                });
-                if let Some(answer) = call.and_then(|c| c.answer.as_mut()) {
-                    answer.listed = Some(Listed {
-                        names: children.clone(),
-                        total: *total,
-                    });
-                }
-            }
+            } => self.listed(*client, children, *total),
             E::MovePending { pending } if pending.kind == MoveKind::Notification => {
                 let arrived = self.row(at_ms);
                 self.notes.push_back(Note {
@@ -304,6 +326,15 @@ impl Spacetime {
                 path,
                 event,
             } => self.notified(at_ms, *client, path, *event),
+            _ => return false,
+        }
+        true
+    }
+
+    /// A hold began or ended, two overlapped, a holder wrote; whether the event was one.
+    fn lock_event(&mut self, at_ms: u64, event: &RoomEvent) -> bool {
+        use RoomEvent as E;
+        match event {
             E::LockGained { client, path } => {
                 let from = self.row(at_ms);
                 self.holds.push_back(Hold {
@@ -333,36 +364,39 @@ impl Spacetime {
                 });
             }
             E::Violation { first, second, .. } => self.overlapped(*first, *second),
-            E::ClientClosed { client, reason } => self.closed(at_ms, *client, *reason, departed),
-            E::SessionChanged { client, state, .. } => {
-                let down = match state {
-                    SessionStatus::Disconnected => true,
-                    SessionStatus::Connected => false,
-                    _ => return,
-                };
-                self.stretch(at_ms, *client, StretchKind::Disconnected, down);
-            }
-            E::PartitionChanged {
-                client,
-                partitioned,
-                ..
-            } => self.stretch(at_ms, *client, StretchKind::Partitioned, *partitioned),
-            E::LinkChanged { client, frozen, .. } => {
-                self.stretch(at_ms, *client, StretchKind::Frozen, *frozen)
-            }
-            E::ZnodeRemoved { .. } | E::ZnodeRead { .. } => self.expired(at_ms, departed),
-            E::RoomReset => {
-                // Rows are never given twice: what the page remembers of a row stays true.
-                let first = self.next_row();
-                *self = Spacetime {
-                    first,
-                    ..Spacetime::default()
-                };
-                return;
-            }
-            _ => return,
+            _ => return false,
         }
-        self.trim();
+        true
+    }
+
+    fn earlier(&mut self, at_ms: u64, client: ClientId, session: SessionId, departed: &[Departed]) {
+        let known = self.lanes.iter().any(|l| l.session == Some(session));
+        if known || !departed.iter().any(|d| d.session == session) {
+            return;
+        }
+        self.add_lane(at_ms, client, LaneKind::Earlier, Some(session));
+        let row = self.next_row() - 1;
+        if let Some(lane) = self.lanes.last_mut() {
+            lane.to = Some(row);
+            lane.reason = Some(CloseReason::ServerDied);
+            lane.stretches
+                .push(Stretch::open(StretchKind::Expiring, row));
+        }
+    }
+
+    /// A listing's names, for the answer of the client's latest `getChildren`.
+    fn listed(&mut self, client: ClientId, children: &[String], total: u32) {
+        let call = self.calls.iter_mut().rev().find(|c| {
+            c.client == client
+                && c.op == ZkOp::GetChildren
+                && c.answer.as_ref().is_some_and(|a| a.listed.is_none())
+        });
+        if let Some(answer) = call.and_then(|c| c.answer.as_mut()) {
+            answer.listed = Some(Listed {
+                names: children.to_vec(),
+                total,
+            });
+        }
     }
 
     fn add_lane(

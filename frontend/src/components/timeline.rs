@@ -1,0 +1,330 @@
+//! The timeline: the room's space-time diagram ([`shared::diagram`]), drawn as the very SVG
+//! Export saves, with what a click picks explained under it. A click on an arrow lights its
+//! line of the seed's code; on a lane's name, keeps only that lane; on a folded band, opens
+//! it; on a waiting move (step mode), lets it go.
+
+use std::rc::Rc;
+
+use shared::diagram::svg::{self, Part, Words};
+use shared::diagram::{self, Details, Diagram, DiagramOptions, LaneId, Mark};
+use shared::{CallReply, ClientMsg, RoomView, SeedListing};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::context::{use_page, use_room, Page};
+use crate::i18n::{client_name, Lang, Text};
+use crate::texts::{fill, TimelineText as T};
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub on_hide: Callback<MouseEvent>,
+    /// The seed's line of what was picked (`None` when nothing is).
+    pub on_trace: Callback<Option<(SeedListing, u32)>>,
+}
+
+/// The drawing's words in `lang`.
+pub fn words(lang: Lang) -> Words {
+    Words {
+        zookeeper: T::Zookeeper.get(lang).to_string(),
+        lock: Text::Client.get(lang).to_string(),
+        server: Text::Server.get(lang).to_string(),
+        app: format!("{} {{n}}", Text::AppClient.get(lang)),
+        earlier: T::Earlier.get(lang).to_string(),
+        hand_offs: T::HandOffs.get(lang).to_string(),
+        idle: T::Idle.get(lang).to_string(),
+        forgotten: T::Forgotten.get(lang).to_string(),
+        order_note: T::OrderNote.get(lang).to_string(),
+        title: T::Title.get(lang).to_string(),
+    }
+}
+
+/// The diagram's key for a memo: the view by identity (a new event is a new view), and what
+/// the viewer asked.
+#[derive(PartialEq)]
+struct Drawn(usize, DiagramOptions);
+
+#[function_component(Timeline)]
+pub fn timeline(props: &TimelineProps) -> Html {
+    let Page { lang, link, .. } = use_page();
+    let view = use_room();
+    let options = use_state_eq(DiagramOptions::default);
+    let follow = use_state_eq(|| true);
+    let body = use_node_ref();
+    let words = use_memo(lang, |lang| words(*lang));
+    let key = Drawn(Rc::as_ptr(&view) as usize, (*options).clone());
+    let drawn = {
+        let view = view.clone();
+        use_memo(key, move |Drawn(_, options)| {
+            let diagram = Diagram::of(&view, options);
+            let head = svg::render(&diagram, &words, Part::Head);
+            let body = svg::render(&diagram, &words, Part::Body);
+            (diagram, AttrValue::from(head), AttrValue::from(body))
+        })
+    };
+    use_follow_newest(body.clone(), *follow, drawn.0.height);
+    let on_body_click = on_body_click(&view, &options, &link, &props.on_trace);
+    let on_head_click = on_head_click(&options);
+    let on_scroll = on_scroll(&follow, &body);
+    let newest = {
+        let follow = follow.clone();
+        Callback::from(move |_| follow.set(true))
+    };
+    let export = on_export(view.clone(), (*options).clone(), lang);
+    let empty = view.spacetime.calls.is_empty() && view.spacetime.lanes.is_empty();
+    let only = options.only.map(|lane| lane_name(&view, lane, lang));
+    let details = options
+        .picked
+        .and_then(|mark| diagram::details(&view, mark))
+        .map(|d| details_box(&d, &view, lang, &options, &props.on_trace));
+    html! {
+        <section class="timeline" data-testid="spacetime" aria-label={T::Toggle.get(lang)}>
+            <header class="timeline-bar">
+                <h2 title={T::ToggleTitle.get(lang)}>{ T::Title.get(lang) }</h2>
+                <button data-testid="st-export" title={T::ExportTitle.get(lang)} onclick={export}>
+                    { T::Export.get(lang) }
+                </button>
+                if !*follow {
+                    <button data-testid="st-newest" title={T::NewestTitle.get(lang)} onclick={newest}>
+                        { T::Newest.get(lang) }
+                    </button>
+                }
+                <button data-testid="st-hide" onclick={props.on_hide.clone()}>{ T::Hide.get(lang) }</button>
+            </header>
+            { legend(lang) }
+            if let Some(lane) = only {
+                <p class="timeline-only" data-testid="st-only">{ fill(T::Only.get(lang), &[("lane", &lane)]) }</p>
+            }
+            if empty {
+                <p class="empty" data-testid="st-empty">{ T::Empty.get(lang) }</p>
+            } else {
+                <div class="timeline-scroll" ref={body} onscroll={on_scroll}>
+                    <div class="timeline-head" title={T::LaneTitle.get(lang)} onclick={on_head_click}>
+                        { Html::from_html_unchecked(drawn.1.clone()) }
+                    </div>
+                    <div class="timeline-body" onclick={on_body_click}>
+                        { Html::from_html_unchecked(drawn.2.clone()) }
+                    </div>
+                </div>
+            }
+            { for details }
+        </section>
+    }
+}
+
+/// A lane's name keeps only that lane; again, every lane.
+fn on_head_click(options: &UseStateHandle<DiagramOptions>) -> Callback<MouseEvent> {
+    let options = options.clone();
+    Callback::from(move |e: MouseEvent| {
+        let lane = picked(&e, "data-lane").and_then(|k| LaneId::parse(&k));
+        let Some(lane) = lane else { return };
+        let mut next = (*options).clone();
+        next.only = (next.only != Some(lane) && lane != LaneId::Zk).then_some(lane);
+        options.set(next);
+    })
+}
+
+/// Scrolled back, the drawing stops following the newest rows; at the bottom, it follows.
+fn on_scroll(follow: &UseStateHandle<bool>, body: &NodeRef) -> Callback<Event> {
+    let (follow, body) = (follow.clone(), body.clone());
+    Callback::from(move |_| {
+        if let Some(el) = body.cast::<web_sys::Element>() {
+            follow.set(el.scroll_top() + el.client_height() >= el.scroll_height() - 24);
+        }
+    })
+}
+
+/// Keeps the newest rows in view while the viewer has not scrolled back.
+#[hook]
+fn use_follow_newest(body: NodeRef, follow: bool, height: f32) {
+    use_effect_with((follow, height.to_bits()), move |(follow, _)| {
+        if *follow {
+            if let Some(el) = body.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+    });
+}
+
+/// The value of `attribute` on the clicked shape or the nearest group around it.
+fn picked(e: &MouseEvent, attribute: &str) -> Option<String> {
+    let target = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let shape = target.closest(&format!("[{attribute}]")).ok()??;
+    shape.get_attribute(attribute)
+}
+
+fn on_body_click(
+    view: &Rc<RoomView>,
+    options: &UseStateHandle<DiagramOptions>,
+    link: &crate::ws::ServerLink,
+    on_trace: &Callback<Option<(SeedListing, u32)>>,
+) -> Callback<MouseEvent> {
+    let (view, options, link, on_trace) = (
+        view.clone(),
+        options.clone(),
+        link.clone(),
+        on_trace.clone(),
+    );
+    Callback::from(move |e: MouseEvent| {
+        if let Some(id) = picked(&e, "data-move").and_then(|m| m.parse().ok()) {
+            link.send(ClientMsg::StepNext { id: Some(id) });
+            return;
+        }
+        let mut next = (*options).clone();
+        if let Some(row) = picked(&e, "data-fold").and_then(|r| r.parse().ok()) {
+            next.opened.push(row);
+        } else {
+            let mark = picked(&e, "data-mark").and_then(|m| Mark::parse(&m));
+            next.picked = mark.filter(|m| next.picked != Some(*m));
+            on_trace.emit(next.picked.and_then(|m| seed_line(&view, m)));
+        }
+        options.set(next);
+    })
+}
+
+/// The seed's line of a mark, as the code panel numbers it.
+fn seed_line(view: &RoomView, mark: Mark) -> Option<(SeedListing, u32)> {
+    let (listing, point) = diagram::details(view, mark)?.seed?;
+    Some((listing, listing.line(point)?))
+}
+
+fn on_export(view: Rc<RoomView>, options: DiagramOptions, lang: Lang) -> Callback<MouseEvent> {
+    Callback::from(move |_| {
+        let whole = svg::render(&Diagram::of(&view, &options), &words(lang), Part::Whole);
+        let href = format!(
+            "data:image/svg+xml;charset=utf-8,{}",
+            js_sys::encode_uri_component(&whole)
+        );
+        let anchor = gloo_utils_document()
+            .and_then(|d| d.create_element("a").ok())
+            .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+        if let Some(a) = anchor {
+            a.set_href(&href);
+            a.set_download(&format!("zkplay-{}-timeline.svg", view.room));
+            a.click();
+        }
+    })
+}
+
+fn gloo_utils_document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// What the shapes mean, and whose order the rows are.
+fn legend(lang: Lang) -> Html {
+    html! {
+        <p class="timeline-legend" data-testid="st-legend">
+            <span class="st-key call">{ "→ " }{ T::LegendCall.get(lang) }</span>
+            <span class="st-key reply">{ "← " }{ T::LegendReply.get(lang) }</span>
+            <span class="st-key notify">{ "⇠ " }{ T::LegendNotify.get(lang) }</span>
+            <span class="st-key hold">{ "▮ " }{ T::LegendHold.get(lang) }</span>
+            <span class="st-order">{ T::OrderNote.get(lang) }</span>
+        </p>
+    }
+}
+
+/// A lane as the page names it.
+fn lane_name(view: &RoomView, lane: LaneId, lang: Lang) -> String {
+    match lane {
+        LaneId::Zk => T::Zookeeper.get(lang).to_string(),
+        LaneId::Client(client) => client_name(&view.names, client, lang),
+        LaneId::Earlier(session) => fill(T::Earlier.get(lang), &[("s", &session)]),
+    }
+}
+
+fn details_box(
+    d: &Details,
+    view: &RoomView,
+    lang: Lang,
+    options: &UseStateHandle<DiagramOptions>,
+    on_trace: &Callback<Option<(SeedListing, u32)>>,
+) -> Html {
+    let close = {
+        let (options, on_trace) = (options.clone(), on_trace.clone());
+        Callback::from(move |_| {
+            let mut next = (*options).clone();
+            next.picked = None;
+            options.set(next);
+            on_trace.emit(None);
+        })
+    };
+    html! {
+        <div class="timeline-details" data-testid="st-details" data-mark={d.mark.key()}>
+            { for details_lines(d, view, lang).into_iter().map(|l| html! { <p>{ l }</p> }) }
+            <button onclick={close}>{ T::Close.get(lang) }</button>
+        </div>
+    }
+}
+
+/// What a picked mark is, line by line, in the reader's words.
+pub fn details_lines(d: &Details, view: &RoomView, lang: Lang) -> Vec<String> {
+    let who = client_name(&view.names, d.client, lang);
+    let ms = |to: Option<u64>| to.zip(d.from_ms).map(|(to, from)| to.saturating_sub(from));
+    let line = |text: T, values: &[(&str, &dyn std::fmt::Display)]| fill(text.get(lang), values);
+    let mut lines: Vec<String> = Vec::new();
+    match d.mark {
+        Mark::Call(_) => {
+            let op = d.op.map_or("", |op| op.as_str());
+            lines.push(line(
+                T::DetailsCall,
+                &[("client", &who), ("op", &op), ("path", &d.path)],
+            ));
+            lines.push(match d.zxid {
+                Some(zxid) => line(T::DetailsZxid, &[("zxid", &svg::hex(zxid))]),
+                None => T::DetailsNoZxid.get(lang).to_string(),
+            });
+            lines.push(match (ms(d.to_ms), d.reply) {
+                (Some(ms), Some(reply)) => line(
+                    T::DetailsAnswered,
+                    &[("ms", &ms), ("reply", &reply_word(reply))],
+                ),
+                _ => T::DetailsUnanswered.get(lang).to_string(),
+            });
+        }
+        Mark::Note(_) => {
+            let event = d.event.map_or("?", svg::event_name);
+            let told = [
+                ("client", &who as &dyn std::fmt::Display),
+                ("event", &event),
+                ("path", &d.path),
+            ];
+            lines.push(line(T::DetailsNote, &told));
+            lines.push(match ms(d.to_ms) {
+                Some(ms) => line(T::DetailsRead, &[("ms", &ms)]),
+                None => T::DetailsUnread.get(lang).to_string(),
+            });
+            if d.flagged {
+                lines.push(T::DetailsTrusted.get(lang).to_string());
+            }
+        }
+        Mark::Hold(_) => {
+            let held = match ms(d.to_ms) {
+                Some(ms) => line(T::DetailsHeldFor, &[("ms", &ms)]),
+                None => T::DetailsHolding.get(lang).to_string(),
+            };
+            let hold = line(T::DetailsHold, &[("client", &who), ("path", &d.path)]);
+            lines.push(format!("{hold} {held}"));
+            if d.flagged {
+                lines.push(T::DetailsOverlap.get(lang).to_string());
+            }
+        }
+    }
+    let seed = d
+        .seed
+        .and_then(|(listing, point)| Some((listing, listing.line(point)?)));
+    if let Some((listing, n)) = seed {
+        lines.push(line(
+            T::DetailsLine,
+            &[("listing", &listing.class()), ("line", &n)],
+        ));
+    }
+    lines
+}
+
+/// How ZooKeeper answered, in Java's words.
+fn reply_word(reply: CallReply) -> &'static str {
+    match reply {
+        CallReply::Ok => "OK",
+        CallReply::NoNode => "NONODE",
+        CallReply::Failed => "KeeperException",
+    }
+}
