@@ -571,6 +571,8 @@ mod tests {
                 // The seed writes "client" and "server" in its Chinese too.
                 "page" => ["queue", "client", "server"].contains(&key),
                 "log" => key == "znode_czxid",
+                // A name: the timeline's lane of the ensemble.
+                "timeline" => key == "zookeeper",
                 _ => false,
             }
         };

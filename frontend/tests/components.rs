@@ -12,11 +12,12 @@ use frontend::components::herd::{HerdCounter, ViolationBanner};
 use frontend::components::lock_queue::LockQueue;
 use frontend::components::registry::Registry;
 use frontend::components::resource::ResourcePanel;
+use frontend::components::timeline::Timeline;
 use frontend::i18n::Lang;
-use shared::{CloseReason, RoomEvent, RoomView, WatchCall, WatchedKind, Znode};
+use shared::{CallReply, CloseReason, RoomEvent, RoomView, WatchCall, WatchedKind, ZkOp, Znode};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use yew::html;
+use yew::{html, Callback};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -1109,4 +1110,111 @@ async fn a_waiters_card_says_what_it_watches_a_node_by_its_end_the_folder_whole(
     let other = mount_point();
     render_queue(&other, room()).await;
     assert_eq!(texts(&other, ".detail.watching"), ["getData …0000"]);
+}
+
+/// A room where client 1 created its node and listed `/locks`, both answered.
+fn room_with_calls() -> RoomView {
+    let mut view = RoomView::new("t", 0);
+    let node = "/locks/sub0000000000";
+    let events = [
+        RoomEvent::ClientAdded {
+            client: 1,
+            owner: None,
+        },
+        RoomEvent::CallSent {
+            client: 1,
+            op: ZkOp::Create,
+            path: "/locks/sub".into(),
+        },
+        RoomEvent::CallAnswered {
+            client: 1,
+            op: ZkOp::Create,
+            path: node.into(),
+            reply: CallReply::Ok,
+            zxid: Some(0x1_0000_0002),
+        },
+        RoomEvent::CallSent {
+            client: 1,
+            op: ZkOp::GetChildren,
+            path: "/locks".into(),
+        },
+        RoomEvent::CallAnswered {
+            client: 1,
+            op: ZkOp::GetChildren,
+            path: "/locks".into(),
+            reply: CallReply::Ok,
+            zxid: None,
+        },
+        RoomEvent::LockGained {
+            client: 1,
+            path: node.into(),
+        },
+    ];
+    for (i, e) in events.iter().enumerate() {
+        view.apply(i as u64 + 1, 1_000 + i as u64 * 10, e);
+    }
+    view
+}
+
+#[wasm_bindgen_test]
+async fn the_timeline_draws_each_call_and_answer_and_a_click_explains_one() {
+    let root = mount_point();
+    let traced = Rc::new(std::cell::RefCell::new(None));
+    let on_trace = {
+        let traced = traced.clone();
+        Callback::from(move |line| *traced.borrow_mut() = Some(line))
+    };
+    render_in_page(
+        root.clone(),
+        room_with_calls(),
+        Lang::En,
+        html! { <Timeline on_hide={Callback::noop()} on_trace={on_trace} /> },
+    );
+    yew::scheduler::flush().await;
+    assert_eq!(
+        attrs(&root, "[data-testid=st-lane]", "data-lane"),
+        ["zk", "1"]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=st-arrow]", "data-kind"),
+        ["call", "reply", "call", "reply"]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=st-arrow]", "data-op"),
+        ["create", "create", "getChildren", "getChildren"]
+    );
+    assert_eq!(
+        attrs(
+            &root,
+            "[data-testid=st-arrow][data-kind=reply]",
+            "data-zxid"
+        ),
+        ["0x100000002", ""]
+    );
+    assert_eq!(
+        attrs(&root, "[data-testid=st-hold]", "data-overlap"),
+        ["false"]
+    );
+    assert!(texts(&root, "[data-testid=st-lane-name]").contains(&"client 1".to_string()));
+    // A click on the create's answer: its details, and the seed's create line lit.
+    let answer = root
+        .query_selector("[data-testid=st-arrow][data-kind=reply] line:last-of-type")
+        .unwrap()
+        .unwrap();
+    let click = web_sys::MouseEventInit::new();
+    click.set_bubbles(true);
+    answer
+        .dispatch_event(
+            &web_sys::MouseEvent::new_with_mouse_event_init_dict("click", &click).unwrap(),
+        )
+        .unwrap();
+    yew::scheduler::flush().await;
+    let details = texts(&root, "[data-testid=st-details] p").join(" | ");
+    assert!(details.contains("create /locks/sub0000000000"), "{details}");
+    assert!(details.contains("0x100000002"), "{details}");
+    let line = shared::SeedListing::DistributedClientFixed.line(shared::SeedPoint::Create);
+    assert_eq!(
+        *traced.borrow(),
+        Some(line.map(|n| (shared::SeedListing::DistributedClientFixed, n)))
+    );
 }

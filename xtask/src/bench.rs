@@ -147,6 +147,7 @@ fn figures(r: &Value) -> String {
     out += &first_visit(&r["first_visit"]);
     out += &step_mode(&r["step"]);
     out += &recording(&r["recording"]);
+    out += &timeline(&r["timeline"], &r["recording"]);
     out += &format!(
         "### The figures as JSON\n\n```json\n{}\n```\n",
         serde_json::to_string_pretty(r).unwrap_or_default()
@@ -634,6 +635,37 @@ fn recording(r: &Value) -> String {
         n(&step["p50"]),
         n(&step["p95"]),
         n(&step["max"]),
+    )
+}
+
+fn timeline(t: &Value, r: &Value) -> String {
+    if t.is_null() {
+        return String::new();
+    }
+    let frame = &t["frame_ms"];
+    format!(
+        "### The timeline\n\n\
+         Headless Chromium with the timeline open while {} lock clients hand the lock over for \
+         {} s (hold {} ms; a new client for each that finished): {} hand-offs, {} events; \
+         {} frames, p50 {} ms, **p95 {} ms**, p99 {} ms, max {} ms, {} over 50 ms. At the end the \
+         diagram drew {} arrows and {} folded bands. The {}-event recording above, with the \
+         timeline open, jumps from its start to its end in **{} ms** (without: {} ms).\n\n",
+        n(&t["clients"]),
+        n(&t["seconds"]),
+        n(&t["hold_ms"]),
+        n(&t["handoffs"]),
+        n(&t["events"]),
+        n(&t["frames"]),
+        n(&frame["p50"]),
+        n(&frame["p95"]),
+        n(&frame["p99"]),
+        n(&frame["max"]),
+        n(&t["frames_over_50ms"]),
+        n(&t["arrows_drawn_at_end"]),
+        n(&t["folds_at_end"]),
+        n(&r["events"]),
+        n(&r["jump_to_end_with_timeline_ms"]),
+        n(&r["jump_to_end_ms"]),
     )
 }
 

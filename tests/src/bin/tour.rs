@@ -122,6 +122,14 @@ async fn tour(app: &tests::TestApp) -> Result<()> {
         )
         .await?;
     }
+    visit(&format!("{url}/?lesson=2&lang=en"), LAPTOP, async |b| {
+        b.wait_for_testid("lesson-do").await?;
+        for _ in 0..2 {
+            do_step(b).await?;
+        }
+        timeline_overlap(b).await
+    })
+    .await?;
     let (class, key) = app.new_classroom().await;
     visit(
         &format!("{url}/?room={class}&key={key}"),
@@ -175,4 +183,38 @@ async fn a_student_joins(phone: &Browser) -> Result<()> {
         })
         .await?;
     shot(phone, "23-classroom-phone-named-390").await
+}
+
+/// Lesson 2's crash bug on the timeline: the page with the panel in view, and the panel alone
+/// (the README's picture).
+async fn timeline_overlap(b: &Browser) -> Result<()> {
+    b.wait_for("two holds overlapping on the timeline", async |c| {
+        let holds = c
+            .find_all(fantoccini::Locator::Css(
+                "[data-testid=st-hold][data-overlap=true]",
+            ))
+            .await?;
+        Ok((holds.len() == 2).then_some(()))
+    })
+    .await?;
+    b.client
+        .execute(
+            "document.querySelector('[data-testid=spacetime]').scrollIntoView();",
+            vec![],
+        )
+        .await?;
+    shot(b, "15-timeline-lesson-2-overlap-1366").await?;
+    let panel = b
+        .client
+        .find(fantoccini::Locator::Css("[data-testid=spacetime]"))
+        .await?;
+    let png = panel.screenshot().await?;
+    std::fs::write(
+        tests::target_dir()
+            .join("tour")
+            .join("16-timeline-panel.png"),
+        png,
+    )?;
+    println!("16-timeline-panel");
+    Ok(())
 }

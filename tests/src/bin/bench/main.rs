@@ -12,6 +12,7 @@ mod render;
 mod rooms;
 mod scale;
 mod step;
+mod timeline;
 
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 use tests::zookeeper;
 
-const PARTS: [&str; 8] = [
+const PARTS: [&str; 9] = [
     "overhead",
     "peers",
     "fanout",
@@ -27,6 +28,7 @@ const PARTS: [&str; 8] = [
     "rooms",
     "step",
     "recording",
+    "timeline",
     "page",
 ];
 /// Chromium measures the room of this many lock clients.
@@ -84,6 +86,9 @@ async fn main() -> Result<()> {
     }
     if runs("recording") {
         report.insert("recording".into(), recording::recording().await?);
+    }
+    if runs("timeline") {
+        report.insert("timeline".into(), timeline::busy_room().await?);
     }
     if runs("page") {
         eprintln!("the page's first visit over a slow link ...");

@@ -1,6 +1,7 @@
 //! Recordings: how many bytes a room's history takes, and how fast the page scrubs one of
 //! `EVENTS` events: one jump from the start to the end, and a sweep through it in `SWEEP` steps,
-//! each to the frame that shows it, by the page's own clock.
+//! each to the frame that shows it, by the page's own clock; then the jump again with the
+//! timeline open, which draws the whole history's diagram.
 
 use std::time::{Duration, Instant};
 
@@ -76,7 +77,7 @@ pub async fn recording() -> Result<Value> {
     browser.close().await;
     drop(driver);
     app.stop().await;
-    let (open, jump, mut sweep) = measured?;
+    let (open, jump, mut sweep, timeline_jump) = measured?;
     let sweep_total: Duration = sweep.iter().sum();
     Ok(json!({
         "events": events,
@@ -88,6 +89,7 @@ pub async fn recording() -> Result<Value> {
         "sweep_steps": SWEEP,
         "sweep_total_ms": ms(sweep_total),
         "sweep_step_ms": percentiles(&mut sweep),
+        "jump_to_end_with_timeline_ms": ms(timeline_jump),
     }))
 }
 
@@ -108,7 +110,7 @@ async fn scrub(
     browser: &Browser,
     file: &std::path::Path,
     events: usize,
-) -> Result<(Duration, Duration, Vec<Duration>)> {
+) -> Result<(Duration, Duration, Vec<Duration>, Duration)> {
     let open = browser.wait_for_testid("open-recording").await?;
     let started = Instant::now();
     open.send_keys(&file.display().to_string()).await?;
@@ -131,5 +133,15 @@ async fn scrub(
             .await?;
         sweep.push(at(took).context("a sweep step")?);
     }
-    Ok((opened, jump, sweep))
+    // With the timeline open, from the start to the end: the diagram of every event kept.
+    browser.client.execute_async(SCRUB, vec![json!(0)]).await?;
+    browser.wait_for_testid("st-show").await?.click().await?;
+    browser.wait_for_testid("spacetime").await?;
+    let timeline_jump = at(browser
+        .client
+        .execute_async(SCRUB, vec![json!(events)])
+        .await?)
+    .context("the jump to the end with the timeline")?;
+    browser.wait_for_testid("st-lane").await?;
+    Ok((opened, jump, sweep, timeline_jump))
 }
