@@ -3,8 +3,9 @@
 use std::rc::Rc;
 
 use shared::classroom::{Member, Need, Role};
+use shared::diagram::Spacetime;
 use shared::lesson::{CourseOutline, LessonId, LessonTexts};
-use shared::recording::Replay;
+use shared::recording::{Recorded, Recording, Replay};
 use shared::{
     ClientId, ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, SeedListing, ServerInfo,
     ServerMsg,
@@ -78,7 +79,26 @@ pub struct AppState {
     pub timeline: Option<bool>,
     /// The seed's line of what was picked on the timeline, lit in the code panel.
     pub traced: Option<(SeedListing, u32)>,
+    /// Whether the timeline has the room's history before the last snapshot.
+    pub history: History,
 }
+
+/// The timeline's history before the page's snapshot: a snapshot carries no timeline, so a page
+/// that comes into a room under way reads the room's recording and folds it, with the events
+/// it has had meanwhile.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum History {
+    /// The timeline holds everything since the room's history begins (or there is none).
+    #[default]
+    Complete,
+    /// The room had a history at the snapshot (`since`, its seq): the events since are kept to
+    /// be folded after it, once the recording is read.
+    Wanted { since: u64, events: Vec<Recorded> },
+}
+
+/// Most events kept while the room's history is read; beyond, the page gives up on the
+/// history and draws from its snapshot on.
+pub const HISTORY_WAIT_EVENTS: usize = 20_000;
 
 /// Where the page is in a recording it plays.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,6 +140,7 @@ impl Default for AppState {
             clients_reset: false,
             timeline: None,
             traced: None,
+            history: History::Complete,
         }
     }
 }
@@ -152,6 +173,8 @@ pub enum Action {
     Timeline(bool),
     /// Light this seed line, picked on the timeline (`None`: none).
     Trace(Option<(SeedListing, u32)>),
+    /// The room's recording, read for the timeline's history (`None`: it could not be read).
+    History(Option<Rc<Recording>>),
     /// The learner predicts: option `option` of step `step` in this attempt of the lesson.
     Answer {
         lesson: LessonId,
@@ -265,7 +288,19 @@ impl AppState {
                 self.member = you.member;
                 self.stops_members = you.stops_members;
             }
-            ServerMsg::Snapshot { view } => self.view = Some(Rc::new(*view)),
+            ServerMsg::Snapshot { view } => {
+                let mut view = *view;
+                view.spacetime = Some(Spacetime::default());
+                // Before it, the room's history: read once the timeline is shown.
+                self.history = match view.seq {
+                    0 => History::Complete,
+                    since => History::Wanted {
+                        since,
+                        events: Vec::new(),
+                    },
+                };
+                self.view = Some(Rc::new(view));
+            }
             ServerMsg::Event { seq, at_ms, event } => return self.on_event(seq, at_ms, event),
             ServerMsg::Ensemble { ensemble } => self.ensemble = Some(ensemble),
             ServerMsg::Error { code, message } => self.last_error = Some((code, message)),
@@ -319,13 +354,45 @@ impl AppState {
             self.selected = None;
             self.left_at = place;
         }
+        if let History::Wanted { events, .. } = &mut self.history {
+            events.push(Recorded { seq, at_ms, event });
+            if events.len() > HISTORY_WAIT_EVENTS {
+                self.history = History::Complete;
+            }
+        }
         true
+    }
+
+    /// The room's recording came: the timeline is its fold up to the snapshot, then the events
+    /// since, as a page that had been there all along would have it. A recording that does not
+    /// reach the snapshot (or none) leaves the timeline as it is, from the snapshot on.
+    fn with_history(&mut self, recording: Option<Rc<Recording>>) {
+        let wanted = std::mem::take(&mut self.history);
+        let (History::Wanted { since, events }, Some(recording), Some(view)) =
+            (wanted, recording, self.view.as_mut())
+        else {
+            return;
+        };
+        let mut past = recording.start.clone();
+        if past.seq > since {
+            return;
+        }
+        past.spacetime = Some(Spacetime::default());
+        let before = recording.events.iter().filter(|e| e.seq <= since);
+        for e in before.chain(&events) {
+            past.apply(e.seq, e.at_ms, &e.event);
+        }
+        if past.seq == view.seq {
+            Rc::make_mut(view).spacetime = past.spacetime;
+        }
     }
 
     /// A recording loaded, moved through, played or paused; whether the state changed.
     fn on_replay(&mut self, action: Action) -> bool {
         if let Action::ReplayLoaded(replay) = action {
+            // A replay draws the timeline from where the recording starts.
             self.view = Some(Rc::new(replay.view_after(0)));
+            self.history = History::Complete;
             // A recording is only watched: no control of it reaches a server.
             self.member = Member {
                 role: Role::Viewer,
@@ -381,6 +448,7 @@ impl AppState {
             Action::JoinScreen(open) => self.join_open = open,
             Action::Timeline(shown) => self.timeline = Some(shown),
             Action::Trace(line) => self.traced = line,
+            Action::History(recording) => self.with_history(recording),
             Action::DismissError => {
                 self.last_error = None;
                 self.clients_reset = false;
@@ -461,6 +529,91 @@ mod tests {
         assert_eq!((at.at, at.playing), (600, false), "the end stops the play");
         s = s.reduce(Action::ReplayAt(0));
         assert_eq!(s.view.as_deref().map(|v| v.locks.clients.len()), Some(0));
+    }
+
+    /// A room's first events: a client added, its create sent and answered, its listing.
+    fn timeline_events() -> Vec<RoomEvent> {
+        use shared::{CallReply, ZkOp};
+        let sent = |op, path: &str| RoomEvent::CallSent {
+            client: 1,
+            op,
+            path: path.into(),
+        };
+        let answered = |op, path: &str, zxid| RoomEvent::CallAnswered {
+            client: 1,
+            op,
+            path: path.into(),
+            reply: CallReply::Ok,
+            zxid,
+        };
+        vec![
+            RoomEvent::ClientAdded {
+                client: 1,
+                owner: None,
+            },
+            sent(ZkOp::Create, "/locks/sub"),
+            answered(ZkOp::Create, "/locks/sub0000000000", Some(0x21)),
+            sent(ZkOp::GetChildren, "/locks"),
+            answered(ZkOp::GetChildren, "/locks", None),
+            RoomEvent::LockGained {
+                client: 1,
+                path: "/locks/sub0000000000".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_late_page_draws_the_timeline_from_where_the_rooms_history_begins() {
+        let events = timeline_events();
+        // What a page there from the start has.
+        let mut all_along = RoomView::new("r", 0);
+        all_along.spacetime = Some(Spacetime::default());
+        for (i, e) in events.iter().enumerate() {
+            all_along.apply(i as u64 + 1, 10 * i as u64, e);
+        }
+        // A page that joins after three events: its snapshot has no timeline.
+        let mut snapshot = RoomView::new("r", 0);
+        for (i, e) in events[..3].iter().enumerate() {
+            snapshot.apply(i as u64 + 1, 10 * i as u64, e);
+        }
+        let mut state = reduce(
+            Rc::new(AppState::default()),
+            ServerMsg::Snapshot {
+                view: Box::new(snapshot),
+            },
+        );
+        assert_eq!(
+            state.history,
+            History::Wanted {
+                since: 3,
+                events: vec![]
+            }
+        );
+        for (i, e) in events.iter().enumerate().skip(3) {
+            let seq = i as u64 + 1;
+            let (at_ms, event) = (10 * i as u64, e.clone());
+            state = reduce(state, ServerMsg::Event { seq, at_ms, event });
+        }
+        let drawn = |s: &AppState| s.view.as_ref().and_then(|v| v.spacetime.clone());
+        assert_ne!(drawn(&state), all_along.spacetime, "only what came since");
+        // The recording, read a moment later, holds five of the events.
+        let recorded: Vec<Recorded> = events[..5]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Recorded {
+                seq: i as u64 + 1,
+                at_ms: 10 * i as u64,
+                event: e.clone(),
+            })
+            .collect();
+        let recording = Recording {
+            header: shared::recording::RecordingHeader::new("r", ServerInfo::default(), 5),
+            start: RoomView::new("r", 0),
+            events: recorded,
+        };
+        let state = state.reduce(Action::History(Some(Rc::new(recording))));
+        assert_eq!(drawn(&state), all_along.spacetime);
+        assert_eq!(state.history, History::Complete);
     }
 
     #[test]

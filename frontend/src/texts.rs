@@ -213,6 +213,7 @@ sections! {
         DetailsOverlap: "details_overlap",
         DetailsLine: "details_line",
         Close: "close",
+        Reading: "reading",
     }
 
     /// Presenter mode's toggle and the selected client.

@@ -1115,6 +1115,7 @@ async fn a_waiters_card_says_what_it_watches_a_node_by_its_end_the_folder_whole(
 /// A room where client 1 created its node and listed `/locks`, both answered.
 fn room_with_calls() -> RoomView {
     let mut view = RoomView::new("t", 0);
+    view.spacetime = Some(Default::default());
     let node = "/locks/sub0000000000";
     let events = [
         RoomEvent::ClientAdded {

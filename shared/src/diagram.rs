@@ -10,8 +10,6 @@
 
 pub mod svg;
 
-use std::collections::HashMap;
-
 use crate::kinds::{CallReply, ClientId, WatchedKind, WriteOutcome, ZkOp};
 use crate::seed::{SeedListing, SeedPoint};
 use crate::session::SessionId;
@@ -342,13 +340,15 @@ impl Rows {
 impl Diagram {
     /// The diagram of `view`'s timeline.
     pub fn of(view: &RoomView, options: &DiagramOptions) -> Diagram {
-        let st = &view.spacetime;
+        let empty = Spacetime::default();
+        let st = view.spacetime.as_ref().unwrap_or(&empty);
         let folds = fold_ranges(st, options);
         let (rows, gaps) = place_rows(st, &folds);
-        let lanes = lane_order(view, options);
-        let xs: HashMap<LaneId, f32> = lanes.iter().map(|l| (l.id, l.x)).collect();
+        let lanes = lane_order(view, st, options);
+        // A few dozen lanes: a list is as quick as a map, and smaller in the page's wasm.
+        let xs: Vec<(LaneId, f32)> = lanes.iter().map(|l| (l.id, l.x)).collect();
         let zk_x = LEFT;
-        let x_of = |client: ClientId| xs.get(&LaneId::Client(client)).copied();
+        let x_of = |client: ClientId| lane_x(&xs, client);
         let mut diagram = Diagram {
             width: LEFT + LANE_WIDTH * lanes.len() as f32 + LANE_WIDTH * 0.6,
             height: rows.bottom + GHOST_ROOM,
@@ -370,7 +370,10 @@ impl Diagram {
             if hidden(&rows_of) {
                 continue;
             }
-            let z = writes_at.get(&call.sent).copied();
+            let z = writes_at
+                .binary_search_by_key(&call.sent, |w| w.0)
+                .ok()
+                .map(|at| writes_at[at].1);
             diagram.call_arrows(call, x, zk_x, z, &rows);
         }
         for note in st.notes.iter() {
@@ -478,9 +481,9 @@ impl Diagram {
         });
     }
 
-    fn ghosts(&mut self, view: &RoomView, xs: &HashMap<LaneId, f32>, zk_x: f32, bottom: f32) {
+    fn ghosts(&mut self, view: &RoomView, xs: &[(LaneId, f32)], zk_x: f32, bottom: f32) {
         for pending in &view.time.pending {
-            let Some(&x) = xs.get(&LaneId::Client(pending.client)) else {
+            let Some(x) = lane_x(xs, pending.client) else {
                 continue;
             };
             self.ghosts.push(Ghost {
@@ -549,21 +552,22 @@ fn hold_bar(hold: &Hold, x: f32, rows: &Rows) -> HoldBar {
 /// in zxid order, each no higher than the one before it. ZooKeeper applied the write between
 /// the call and its answer, and a write answered before another was sent has the smaller
 /// zxid, so the order fits between the arrows' ends; the clamp only guards a skewed history.
-fn zxid_rows(calls: &std::collections::VecDeque<Call>) -> HashMap<Row, f64> {
-    let mut writes: Vec<(i64, f64, f64)> = calls
-        .iter()
-        .filter_map(|c| {
-            let a = c.answer.as_ref()?;
-            Some((a.zxid?, c.sent as f64, a.row as f64))
-        })
-        .collect();
-    writes.sort_by_key(|w| w.0);
-    let mut at = HashMap::new();
+fn zxid_rows(calls: &[Call]) -> Vec<(Row, f64)> {
+    // In call order, which is the order of the rows they were sent on.
+    let mut at: Vec<(Row, f64)> = Vec::new();
+    let mut zxids: Vec<(i64, usize, f64)> = Vec::new();
+    for c in calls {
+        if let Some((zxid, answered)) = c.answer.as_ref().and_then(|a| Some((a.zxid?, a.row))) {
+            zxids.push((zxid, at.len(), answered as f64));
+            at.push((c.sent, 0.0));
+        }
+    }
+    sort_small(&mut zxids, |w| w.0);
     let mut last = f64::MIN;
-    for (_, sent, answered) in &writes {
-        let meet = (sent + 0.5).max(last + 0.1).min(answered - 0.1);
+    for (_, i, answered) in zxids {
+        let meet = (at[i].0 as f64 + 0.5).max(last + 0.1).min(answered - 0.1);
         last = meet;
-        at.insert(*sent as Row, meet);
+        at[i].1 = meet;
     }
     at
 }
@@ -577,8 +581,11 @@ struct LaneSlot<'a> {
     x: f32,
 }
 
-fn lane_order<'a>(view: &'a RoomView, options: &DiagramOptions) -> Vec<LaneSlot<'a>> {
-    let st = &view.spacetime;
+fn lane_order<'a>(
+    view: &'a RoomView,
+    st: &'a Spacetime,
+    options: &DiagramOptions,
+) -> Vec<LaneSlot<'a>> {
     let rank = |l: &Lane| match l.kind {
         LaneKind::Lock => 0,
         LaneKind::Server => 1,
@@ -599,7 +606,7 @@ fn lane_order<'a>(view: &'a RoomView, options: &DiagramOptions) -> Vec<LaneSlot<
                 .is_none_or(|only| only == id || only == LaneId::Zk)
         })
         .collect();
-    lanes.sort_by_key(|l| (rank(l), number(l), l.from));
+    sort_small(&mut lanes, |l| (rank(l), number(l), l.from));
     let zk = LaneSlot {
         id: LaneId::Zk,
         lane: None,
@@ -683,7 +690,7 @@ fn fold_ranges(st: &Spacetime, options: &DiagramOptions) -> Vec<(Row, Row)> {
     };
     for pair in starts.windows(2) {
         let (a, b) = (pair[0], pair[1]);
-        let quiet = b <= open_from && marked.range(a..b).next().is_none();
+        let quiet = b <= open_from && !marked.any_in(a, b);
         if quiet {
             run.push((a, b));
         } else {
@@ -696,35 +703,60 @@ fn fold_ranges(st: &Spacetime, options: &DiagramOptions) -> Vec<(Row, Row)> {
 
 /// Rows where something worth seeing happened: a fault began or ended, a call failed, holds
 /// overlapped, a write was refused or corrupted, a session of an earlier run was found.
-fn remarkable_rows(st: &Spacetime) -> std::collections::BTreeSet<Row> {
-    let mut rows = std::collections::BTreeSet::new();
+fn remarkable_rows(st: &Spacetime) -> Marked {
+    let mut marked = Marked {
+        first: st.first,
+        rows: vec![false; st.row_ms.len()],
+    };
     for lane in &st.lanes {
         if lane.kind == LaneKind::Earlier {
-            rows.insert(lane.from);
+            marked.mark(Some(lane.from));
         }
         for s in &lane.stretches {
-            rows.extend([Some(s.from), s.to].into_iter().flatten());
+            marked.mark(Some(s.from));
+            marked.mark(s.to);
         }
     }
     for call in &st.calls {
-        match &call.answer {
-            Some(a) if a.reply == CallReply::Failed => {
-                rows.insert(a.row);
-            }
-            _ => {}
-        }
+        let failed = call
+            .answer
+            .as_ref()
+            .filter(|a| a.reply == CallReply::Failed);
+        marked.mark(failed.map(|a| a.row));
     }
     for hold in st.holds.iter().filter(|h| h.overlap) {
-        rows.extend([Some(hold.from), hold.to].into_iter().flatten());
+        marked.mark(Some(hold.from));
+        marked.mark(hold.to);
     }
     for w in st
         .writes
         .iter()
         .filter(|w| w.outcome != WriteOutcome::Accepted)
     {
-        rows.insert(w.row);
+        marked.mark(Some(w.row));
     }
-    rows
+    marked
+}
+
+/// The kept rows, each marked or not.
+struct Marked {
+    first: Row,
+    rows: Vec<bool>,
+}
+
+impl Marked {
+    fn mark(&mut self, row: Option<Row>) {
+        let at = row.and_then(|r| r.checked_sub(self.first));
+        if let Some(slot) = at.and_then(|at| self.rows.get_mut(at as usize)) {
+            *slot = true;
+        }
+    }
+
+    /// Whether a row of `[a, b)` is marked.
+    fn any_in(&self, a: Row, b: Row) -> bool {
+        let index = |r: Row| (r.saturating_sub(self.first) as usize).min(self.rows.len());
+        self.rows[index(a)..index(b)].contains(&true)
+    }
 }
 
 fn hand_offs_in(st: &Spacetime, first: Row, folds: &[(Row, Row)]) -> usize {
@@ -777,7 +809,7 @@ fn place_rows(st: &Spacetime, folds: &[(Row, Row)]) -> (Rows, Vec<IdleGap>) {
 
 /// What a mark is, in full, for the details a click opens.
 pub fn details(view: &RoomView, mark: Mark) -> Option<Details> {
-    let st = &view.spacetime;
+    let st = view.spacetime.as_ref()?;
     // The listing the client ran: by its lane's kind (a client gone since is still drawn).
     let listing = |client: ClientId| match st.lane(client)?.kind {
         LaneKind::Lock => Some(SeedListing::of(view.recipe)),
@@ -852,3 +884,23 @@ fn op_point(listing: SeedListing, op: ZkOp) -> SeedPoint {
 
 #[cfg(test)]
 mod tests;
+
+/// The x of a client's lane.
+fn lane_x(xs: &[(LaneId, f32)], client: ClientId) -> Option<f32> {
+    xs.iter()
+        .find(|(id, _)| *id == LaneId::Client(client))
+        .map(|(_, x)| *x)
+}
+
+/// Sorts a list that is short or nearly sorted already (the lanes; the writes, which come
+/// nearly in zxid order), stably, by insertion: a few bytes of the page's wasm where the
+/// standard library's sort costs kilobytes for each type it sorts.
+fn sort_small<T, K: Ord>(list: &mut [T], key: impl Fn(&T) -> K) {
+    for i in 1..list.len() {
+        let mut j = i;
+        while j > 0 && key(&list[j - 1]) > key(&list[j]) {
+            list.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}

@@ -107,6 +107,9 @@ pub struct Recording {
 
 impl Recording {
     /// Reads a recording, checking every line: a bad one is refused, never half played.
+    /// Not inlined: the page reads recordings in two places (a replay, the timeline's history),
+    /// and one copy of it is enough.
+    #[inline(never)]
     pub fn parse(text: &str) -> Result<Recording, RecordingError> {
         let mut lines = text
             .lines()
@@ -206,8 +209,10 @@ pub struct Replay {
 
 impl Replay {
     pub fn new(recording: Recording) -> Replay {
-        let mut checkpoints = vec![recording.start.clone()];
+        // A replay draws the timeline from where the recording starts.
         let mut view = recording.start.clone();
+        view.spacetime.get_or_insert_with(Default::default);
+        let mut checkpoints = vec![view.clone()];
         for (i, e) in recording.events.iter().enumerate() {
             view.apply(e.seq, e.at_ms, &e.event);
             if (i + 1) % CHECKPOINT_EVERY == 0 {
@@ -300,6 +305,8 @@ mod tests {
     fn every_view_of_a_replay_is_the_fold_of_the_events_before_it() {
         let replay = Replay::new(recording(3 * CHECKPOINT_EVERY as u64 + 7));
         let mut folded = replay.recording.start.clone();
+        // A replay draws the timeline from where the recording starts.
+        folded.spacetime = Some(Default::default());
         assert_eq!(replay.view_after(0), folded);
         for (i, e) in replay.recording.events.iter().enumerate() {
             folded.apply(e.seq, e.at_ms, &e.event);

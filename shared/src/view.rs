@@ -68,9 +68,12 @@ pub struct RoomView {
     /// Who is in the room: students, their clients, how many watch.
     #[serde(default)]
     pub classroom: Classroom,
-    /// Every call, answer and notification of the room's sessions: the timeline.
-    #[serde(default)]
-    pub spacetime: Spacetime,
+    /// Every call, answer and notification of the room's sessions: the timeline's data,
+    /// folded only where it is drawn (`Some` in the page and in a replay; the server keeps
+    /// none). Never sent: a page that joins late folds the room's recording to draw it from
+    /// where the room's history begins.
+    #[serde(skip)]
+    pub spacetime: Option<Spacetime>,
 }
 
 /// Where a lock client's state puts it in the seed's code, when no move of its waits.
@@ -264,7 +267,9 @@ impl RoomView {
             self.sessions
                 .keep_departed(|session| may_own(locks.iter().chain(registry), session));
         }
-        self.spacetime.apply(at_ms, event, &self.sessions.departed);
+        if let Some(spacetime) = self.spacetime.as_mut() {
+            spacetime.apply(at_ms, event, &self.sessions.departed);
+        }
         self.resource.apply(seq, event);
         self.classroom.apply(event);
         self.time.apply(at_ms, event);

@@ -220,13 +220,6 @@ fn welcome_error_and_snapshot() {
         "registry": {"nodes": [], "servers": [], "app_clients": []},
         "sessions": {"liveness": [], "departed": []},
         "suspend_on_disconnect": false,
-        "spacetime": {
-            "first": 0,
-            "row_ms": [1_700_000_000_000u64, 1_700_000_000_001u64],
-            "lanes": [{"client": 1, "kind": "lock", "session": "0x100", "from": 0, "connected": 1}],
-            "calls": [], "notes": [], "holds": [], "writes": [],
-            "forgotten": {"rows": 0, "hand_offs": 0}
-        },
         "herd": {"recipes": [{"recipe": "predecessor", "clients": 1, "handoffs": 0, "notifications": 0,
                   "last_handoff": null, "round_clients": 1, "round_notifications": 0}],
                  "since_gain": 0, "total": 0},

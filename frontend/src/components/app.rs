@@ -18,7 +18,7 @@ use super::event_log::EventLog;
 use super::herd::{HerdCounter, ViolationBanner};
 use super::hooks::{
     use_lesson_files, use_lesson_in_url, use_remembered_answers, use_replay_loader,
-    use_shortcut_keys, use_teacher_join_screen, use_url_lesson,
+    use_shortcut_keys, use_teacher_join_screen, use_timeline_history, use_url_lesson,
 };
 use super::lessons::{Lessons, OnAnswer};
 use super::lock_queue::LockQueue;
@@ -33,7 +33,7 @@ use crate::keys::KEY_LIST;
 use crate::layout::Tenths;
 use crate::lesson::{focus, focus_name};
 use crate::page;
-use crate::state::{Action, AppState, Connection};
+use crate::state::{Action, AppState, Connection, History};
 use crate::texts::{fill, ClassroomText, KeyText, PresenterText, TimelineText};
 use crate::ws::{self, ServerLink};
 
@@ -150,6 +150,13 @@ fn use_room_effects(
     use_url_lesson(running, wanted, link.clone(), runs_the_room);
     use_teacher_join_screen(state.member.role, room, dispatch.clone());
     use_lesson_in_url(running.filter(|_| state.replay.is_none()));
+    let history = match &state.history {
+        History::Wanted { since, .. } if state.timeline_shown() && state.replay.is_none() => {
+            state.view.as_ref().map(|v| (v.room.clone(), *since))
+        }
+        _ => None,
+    };
+    use_timeline_history(history, dispatch.clone());
     use_shortcut_keys(link.clone(), state.clone());
 }
 
@@ -407,7 +414,8 @@ impl Parts<'_> {
         }
         let hide = self.dispatch.reform(|_| Action::Timeline(false));
         let trace = self.dispatch.reform(Action::Trace);
-        html! { <Timeline on_hide={hide} on_trace={trace} /> }
+        let reading = matches!(self.state.history, History::Wanted { .. });
+        html! { <Timeline on_hide={hide} on_trace={trace} reading_history={reading} /> }
     }
 }
 

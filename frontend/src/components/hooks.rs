@@ -48,6 +48,26 @@ pub fn use_replay_loader(url: Option<String>, lang: Lang, dispatch: Callback<Act
     });
 }
 
+/// The room's recording, read once for the timeline's history when `wanted` names the room
+/// and the snapshot's seq (a page that came into a room under way, with the timeline shown).
+#[hook]
+pub fn use_timeline_history(wanted: Option<(String, u64)>, dispatch: Callback<Action>) {
+    use_effect_with(wanted, move |wanted| {
+        if let Some((room, _)) = wanted.clone() {
+            wasm_bindgen_futures::spawn_local(async move {
+                let path = format!("/rooms/{room}/recording");
+                let read = page::request_text(&path, "GET").await.and_then(|text| {
+                    shared::recording::Recording::parse(&text).map_err(|e| e.to_string())
+                });
+                if let Err(e) = &read {
+                    web_sys::console::warn_1(&format!("zkplay: the room's history: {e}").into());
+                }
+                dispatch.emit(Action::History(read.ok().map(Rc::new)));
+            });
+        }
+    });
+}
+
 /// The lessons' outline once, and their texts for each language the page shows.
 #[hook]
 pub fn use_lesson_files(lang: Lang, dispatch: Callback<Action>) {

@@ -20,6 +20,9 @@ pub struct TimelineProps {
     pub on_hide: Callback<MouseEvent>,
     /// The seed's line of what was picked (`None` when nothing is).
     pub on_trace: Callback<Option<(SeedListing, u32)>>,
+    /// The room's history before the page came is being read.
+    #[prop_or_default]
+    pub reading_history: bool,
 }
 
 /// The drawing's words in `lang`.
@@ -70,7 +73,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
         Callback::from(move |_| follow.set(true))
     };
     let export = on_export(view.clone(), (*options).clone(), lang);
-    let empty = view.spacetime.calls.is_empty() && view.spacetime.lanes.is_empty();
+    let empty = view
+        .spacetime
+        .as_ref()
+        .is_none_or(|st| st.calls.is_empty() && st.lanes.is_empty());
     let only = options.only.map(|lane| lane_name(&view, lane, lang));
     let details = options
         .picked
@@ -91,6 +97,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <button data-testid="st-hide" onclick={props.on_hide.clone()}>{ T::Hide.get(lang) }</button>
             </header>
             { legend(lang) }
+            if props.reading_history {
+                <p class="timeline-only" data-testid="st-reading">{ T::Reading.get(lang) }</p>
+            }
             if let Some(lane) = only {
                 <p class="timeline-only" data-testid="st-only">{ fill(T::Only.get(lang), &[("lane", &lane)]) }</p>
             }

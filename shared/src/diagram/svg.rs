@@ -61,18 +61,17 @@ pub fn render(d: &Diagram, words: &Words, part: Part) -> String {
         Part::Body => (HEAD_HEIGHT, d.height - HEAD_HEIGHT),
         Part::Whole => (-40.0, d.height + 40.0),
     };
+    let (top, height, w) = (Px(top), Px(height), Px(d.width));
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{height:.0}" viewBox="0 {top:.0} {w:.0} {height:.0}" font-family="ui-monospace, Menlo, monospace" font-size="10">"#,
-        w = d.width,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{height}" viewBox="0 {top} {w} {height}" font-family="ui-monospace, Menlo, monospace" font-size="10">"#,
     );
     if part == Part::Whole {
         let _ = write!(
             s,
-            r#"<rect x="0" y="{top}" width="{w:.0}" height="{height:.0}" fill="white"/><text x="8" y="-22" font-size="14" fill="{INK}">{}</text><text x="8" y="-6" fill="{FAINT}">{}</text>"#,
+            r#"<rect x="0" y="{top}" width="{w}" height="{height}" fill="white"/><text x="8" y="-22" font-size="14" fill="{INK}">{}</text><text x="8" y="-6" fill="{FAINT}">{}</text>"#,
             escape(&words.title),
             escape(&words.order_note),
-            w = d.width,
         );
     }
     if part != Part::Body {
@@ -95,8 +94,8 @@ fn body(s: &mut String, d: &Diagram, words: &Words) {
             .replace("{n}", &d.forgotten.rows.to_string());
         let _ = write!(
             s,
-            r#"<text data-testid="st-forgotten" x="8" y="{:.0}" fill="{FAINT}">{}</text>"#,
-            HEAD_HEIGHT + 10.0,
+            r#"<text data-testid="st-forgotten" x="8" y="{}" fill="{FAINT}">{}</text>"#,
+            Px(HEAD_HEIGHT + 10.0),
             escape(&text)
         );
     }
@@ -156,9 +155,9 @@ fn lane_name(s: &mut String, lane: &LaneLine, words: &Words) {
     };
     let _ = write!(
         s,
-        r#"<text data-testid="st-lane-name" data-lane="{key}" x="{x:.1}" y="18" text-anchor="middle" font-size="11" font-weight="600" fill="{INK}" style="cursor:pointer">{name}</text>"#,
+        r#"<text data-testid="st-lane-name" data-lane="{key}" x="{x}" y="18" text-anchor="middle" font-size="11" font-weight="600" fill="{INK}" style="cursor:pointer">{name}</text>"#,
         key = lane.id.key(),
-        x = lane.x,
+        x = Px(lane.x),
         name = escape(&name),
     );
 }
@@ -218,9 +217,10 @@ fn line(
     width: f32,
     dash: Option<&str>,
 ) {
+    let (x1, y1, x2, y2, width) = (Px(x1), Px(y1), Px(x2), Px(y2), Px(width));
     let _ = write!(
         s,
-        r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{colour}" stroke-width="{width}""#
+        r#"<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{colour}" stroke-width="{width}""#
     );
     if let Some(dash) = dash {
         let _ = write!(s, r#" stroke-dasharray="{dash}""#);
@@ -237,25 +237,26 @@ fn hold_bar(s: &mut String, hold: &HoldBar, picked: Option<Mark>) {
     };
     let _ = write!(
         s,
-        r#"<rect data-testid="st-hold" data-mark="{mark}" data-client="{client}" data-node="{node}" data-overlap="{overlap}" x="{x:.1}" y="{y:.1}" width="8" height="{h:.1}" rx="2" fill="{colour}" fill-opacity="0.75"{outline} style="cursor:pointer"/>"#,
+        r#"<rect data-testid="st-hold" data-mark="{mark}" data-client="{client}" data-node="{node}" data-overlap="{overlap}" x="{x}" y="{y}" width="8" height="{h}" rx="2" fill="{colour}" fill-opacity="0.75"{outline} style="cursor:pointer"/>"#,
         mark = hold.mark.key(),
         client = hold.client,
         node = escape(&hold.node),
         overlap = hold.overlap,
-        x = hold.x - 4.0,
-        y = hold.y1,
-        h = (hold.y2 - hold.y1).max(3.0),
+        x = Px(hold.x - 4.0),
+        y = Px(hold.y1),
+        h = Px((hold.y2 - hold.y1).max(3.0)),
     );
 }
 
 fn zxid_dot(s: &mut String, dot: &ZxidDot, zk_x: f32) {
     let _ = write!(
         s,
-        r#"<g data-testid="st-zxid" data-zxid="{zxid}"><circle cx="{zk_x:.1}" cy="{y:.1}" r="3" fill="{INK}"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="end" fill="{INK}">{zxid}</text></g>"#,
+        r#"<g data-testid="st-zxid" data-zxid="{zxid}"><circle cx="{zk_x}" cy="{y}" r="3" fill="{INK}"/><text x="{tx}" y="{ty}" text-anchor="end" fill="{INK}">{zxid}</text></g>"#,
         zxid = hex(dot.zxid),
-        y = dot.y,
-        tx = zk_x - 6.0,
-        ty = dot.y + 3.0,
+        zk_x = Px(zk_x),
+        y = Px(dot.y),
+        tx = Px(zk_x - 6.0),
+        ty = Px(dot.y + 3.0),
     );
 }
 
@@ -295,9 +296,9 @@ fn arrow_shape(s: &mut String, a: &Arrow, picked: Option<Mark>) {
     }
     s.push_str(r#" style="cursor:pointer">"#);
     let width = if a.trusted || picked == Some(a.mark) {
-        2.5
+        "2.5"
     } else {
-        1.2
+        "1.2"
     };
     let dash = match (a.kind, a.unread) {
         (ArrowKind::Notify, true) => r#" stroke-dasharray="2 3""#,
@@ -307,17 +308,25 @@ fn arrow_shape(s: &mut String, a: &Arrow, picked: Option<Mark>) {
     // A wide invisible line under it: an easy target for a click.
     let _ = write!(
         s,
-        r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="transparent" stroke-width="9"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="{width}"{dash} marker-end="url(#st-{head})"/>"#,
-        a.x1, a.y1, a.x2, a.y2, a.x1, a.y1, a.x2, a.y2,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="transparent" stroke-width="9"/><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{colour}" stroke-width="{width}"{dash} marker-end="url(#st-{head})"/>"#,
+        Px(a.x1),
+        Px(a.y1),
+        Px(a.x2),
+        Px(a.y2),
+        Px(a.x1),
+        Px(a.y1),
+        Px(a.x2),
+        Px(a.y2),
     );
     // The label sits by the client's lane, where the arrow leaves or arrives.
     let (lx, ly) = match a.kind {
         ArrowKind::Call => (a.x1 - 8.0, a.y1 - 3.0),
         ArrowKind::Reply | ArrowKind::Notify => (a.x2 - 8.0, a.y2 - 3.0),
     };
+    let (lx, ly) = (Px(lx), Px(ly));
     let _ = write!(
         s,
-        r#"<text x="{lx:.1}" y="{ly:.1}" text-anchor="end" fill="{colour}">{}</text></g>"#,
+        r#"<text x="{lx}" y="{ly}" text-anchor="end" fill="{colour}">{}</text></g>"#,
         escape(&label_text(&a.label))
     );
 }
@@ -393,45 +402,47 @@ fn write_tick(s: &mut String, w: &WriteTick) {
     };
     let _ = write!(
         s,
-        r#"<g data-testid="st-write" data-client="{}" data-token="{}" data-outcome="{}"><rect x="{:.1}" y="{:.1}" width="8" height="8" transform="rotate(45 {:.1} {:.1})" fill="{colour}"/><text x="{:.1}" y="{:.1}" fill="{colour}">{} {}</text></g>"#,
+        r#"<g data-testid="st-write" data-client="{}" data-token="{}" data-outcome="{}"><rect x="{}" y="{}" width="8" height="8" transform="rotate(45 {} {})" fill="{colour}"/><text x="{}" y="{}" fill="{colour}">{} {}</text></g>"#,
         w.client,
         hex(w.token),
         w.outcome.as_str(),
-        w.x - 4.0,
-        w.y - 4.0,
-        w.x,
-        w.y,
-        w.x + 8.0,
-        w.y + 3.0,
+        Px(w.x - 4.0),
+        Px(w.y - 4.0),
+        Px(w.x),
+        Px(w.y),
+        Px(w.x + 8.0),
+        Px(w.y + 3.0),
         hex(w.token),
         w.outcome.as_str(),
     );
 }
 
 fn fold_band(s: &mut String, fold: &FoldBand, width: f32, words: &Words) {
+    let width = Px(width);
     let text = words.hand_offs.replace("{n}", &fold.hand_offs.to_string());
     let _ = write!(
         s,
-        r##"<g data-testid="st-fold" data-fold="{}" style="cursor:pointer"><rect x="0" y="{:.1}" width="{width:.0}" height="18" fill="#f1f5f9"/><text x="{:.1}" y="{:.1}" fill="{FAINT}">{}</text></g>"##,
+        r##"<g data-testid="st-fold" data-fold="{}" style="cursor:pointer"><rect x="0" y="{}" width="{width}" height="18" fill="#f1f5f9"/><text x="{}" y="{}" fill="{FAINT}">{}</text></g>"##,
         fold.first,
-        fold.y - 9.0,
-        LANE_WIDTH * 0.9,
-        fold.y + 3.0,
+        Px(fold.y - 9.0),
+        Px(LANE_WIDTH * 0.9),
+        Px(fold.y + 3.0),
         escape(&text)
     );
 }
 
 fn idle_gap(s: &mut String, gap: &IdleGap, width: f32, words: &Words) {
-    let secs = format!("{:.1}", gap.ms as f64 / 1000.0);
+    let width = Px(width);
+    let secs = Px(gap.ms as f32 / 1000.0).to_string();
     let text = words.idle.replace("{s}", &secs);
     let _ = write!(
         s,
-        r#"<g data-testid="st-gap" data-ms="{}"><line x1="0" y1="{y:.1}" x2="{width:.0}" y2="{y:.1}" stroke="{LANE}" stroke-dasharray="1 4"/><text x="{:.1}" y="{:.1}" fill="{FAINT}">⋯ {}</text></g>"#,
+        r#"<g data-testid="st-gap" data-ms="{}"><line x1="0" y1="{y}" x2="{width}" y2="{y}" stroke="{LANE}" stroke-dasharray="1 4"/><text x="{}" y="{}" fill="{FAINT}">⋯ {}</text></g>"#,
         gap.ms,
-        LANE_WIDTH * 0.9,
-        gap.y - 2.0,
+        Px(LANE_WIDTH * 0.9),
+        Px(gap.y - 2.0),
         escape(&text),
-        y = gap.y,
+        y = Px(gap.y),
     );
 }
 
@@ -466,15 +477,16 @@ fn ghost_shape(s: &mut String, g: &Ghost) {
     } else {
         let _ = write!(
             s,
-            r#"<circle cx="{:.1}" cy="{:.1}" r="4" fill="none" stroke="{CALL}" stroke-dasharray="2 2"/>"#,
-            g.x, g.y
+            r#"<circle cx="{}" cy="{}" r="4" fill="none" stroke="{CALL}" stroke-dasharray="2 2"/>"#,
+            Px(g.x),
+            Px(g.y)
         );
     }
     let _ = write!(
         s,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="{CALL}">{}</text></g>"#,
-        g.x - 8.0,
-        g.y - 3.0,
+        r#"<text x="{}" y="{}" text-anchor="end" fill="{CALL}">{}</text></g>"#,
+        Px(g.x - 8.0),
+        Px(g.y - 3.0),
         escape(&text)
     );
 }
@@ -492,4 +504,20 @@ fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// A length in px to a tenth, written without Rust's float formatting, which would cost the
+/// page's wasm tens of KB (the page writes its own lengths the same way, `layout::Tenths`).
+struct Px(f32);
+
+impl std::fmt::Display for Px {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round() as i64;
+        let sign = if tenths < 0 { "-" } else { "" };
+        let abs = tenths.unsigned_abs();
+        match abs % 10 {
+            0 => write!(f, "{sign}{}", abs / 10),
+            t => write!(f, "{sign}{}.{t}", abs / 10),
+        }
+    }
 }

@@ -15,10 +15,9 @@ struct Story {
 
 impl Story {
     fn new() -> Self {
-        Story {
-            view: RoomView::new("t", 0),
-            at_ms: 1_000,
-        }
+        let mut view = RoomView::new("t", 0);
+        view.spacetime = Some(Spacetime::default());
+        Story { view, at_ms: 1_000 }
     }
 
     fn then(&mut self, event: RoomEvent) -> &mut Self {
@@ -433,14 +432,17 @@ fn a_thousand_events_of_hand_offs_fold_into_bands_and_keep_the_newest_rows_open(
     let folded: usize = d.folds.iter().map(|f| f.hand_offs).sum();
     let drawn_holds = d.holds.len();
     // Every hand-off kept is either in a band or drawn.
-    assert_eq!(folded + drawn_holds, s.view.spacetime.holds.len());
+    assert_eq!(
+        folded + drawn_holds,
+        s.view.spacetime.as_ref().unwrap().holds.len()
+    );
     assert!(folded >= 3 * d.folds.len());
     // Rows were let go at the front, so the diagram stays bounded.
-    assert!(s.view.spacetime.row_ms.len() <= SPACETIME_ROWS + 100);
+    assert!(s.view.spacetime.as_ref().unwrap().row_ms.len() <= SPACETIME_ROWS + 100);
     assert!(d.forgotten.rows > 0);
     // The newest rows are open: the last hold is drawn.
     assert!(d.holds.last().is_some_and(|h| h.open));
-    let height_unfolded = s.view.spacetime.row_ms.len() as f32 * ROW_HEIGHT;
+    let height_unfolded = s.view.spacetime.as_ref().unwrap().row_ms.len() as f32 * ROW_HEIGHT;
     assert!(
         d.height < height_unfolded / 2.0,
         "{} of {height_unfolded}",
@@ -473,11 +475,11 @@ fn a_lane_picked_keeps_only_what_its_client_saw() {
 #[test]
 fn a_reset_starts_afresh_and_never_gives_a_row_twice() {
     let mut s = hand_off();
-    let next = s.view.spacetime.next_row();
+    let next = s.view.spacetime.as_ref().unwrap().next_row();
     s.then(RoomEvent::RoomReset);
     assert!(s.diagram().arrows.is_empty());
     s.joins(1, 0);
-    assert_eq!(s.view.spacetime.calls[0].sent, next + 2);
+    assert_eq!(s.view.spacetime.as_ref().unwrap().calls[0].sent, next + 2);
 }
 
 #[test]

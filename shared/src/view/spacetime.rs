@@ -4,13 +4,11 @@
 //! room saw its events in; `crate::diagram` lays them out, and the page and the SVG export draw
 //! that layout.
 //!
+//! It is the page's (and a replay's): never sent, so it needs no wire form.
+//!
 //! Only what the events tell is kept: a call's answer carries a zxid when ZooKeeper's answer
 //! did (a create's czxid), a notification's cause is not guessed, a killed session's expiry is
 //! the moment its nodes left the tree.
-
-use std::collections::VecDeque;
-
-use serde::{Deserialize, Serialize};
 
 use super::sessions::Departed;
 use crate::event::RoomEvent;
@@ -30,25 +28,23 @@ pub const SPACETIME_ROWS: usize = 600;
 const TRIM_ROWS: usize = 100;
 
 /// The diagram's data; see the module's text.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Spacetime {
     /// The first row still kept.
     pub first: Row,
     /// When each kept row happened (server clock, ms): row `first + i` at `row_ms[i]`.
-    pub row_ms: VecDeque<u64>,
+    pub row_ms: Vec<u64>,
     pub lanes: Vec<Lane>,
-    pub calls: VecDeque<Call>,
-    pub notes: VecDeque<Note>,
-    pub holds: VecDeque<Hold>,
-    pub writes: VecDeque<Write>,
+    pub calls: Vec<Call>,
+    pub notes: Vec<Note>,
+    pub holds: Vec<Hold>,
+    pub writes: Vec<Write>,
     /// What was let go from the front.
-    #[serde(default)]
     pub forgotten: Forgotten,
 }
 
 /// What kind of session a lane is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LaneKind {
     Lock,
     Server,
@@ -58,37 +54,30 @@ pub enum LaneKind {
 }
 
 /// One session's line.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lane {
     pub client: ClientId,
     pub kind: LaneKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<SessionId>,
     /// Added (connecting).
     pub from: Row,
     /// Its session established.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connected: Option<Row>,
     /// Its process ended (closed, crashed, killed, finished).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Row>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<CloseReason>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stretches: Vec<Stretch>,
 }
 
 /// A stretch of a lane that is not plain running.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stretch {
     pub kind: StretchKind,
     pub from: Row,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Row>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StretchKind {
     /// The process is dead but ZooKeeper keeps its session (and its nodes) until it expires.
     Expiring,
@@ -112,31 +101,28 @@ impl StretchKind {
 }
 
 /// A call and, once it came, its answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
     pub client: ClientId,
     pub op: ZkOp,
     /// As the call names it (a create's is the prefix).
     pub path: String,
     pub sent: Row,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<Answer>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     pub row: Row,
     pub reply: CallReply,
     /// The node the answer names: a create's new node, else the call's path.
     pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zxid: Option<i64>,
     /// A listing's names (the first the event carries) and how many there were.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed: Option<Listed>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listed {
     pub names: Vec<String>,
     pub total: u32,
@@ -144,36 +130,31 @@ pub struct Listed {
 
 /// A notification ZooKeeper delivered: when it arrived, and when the client acted on it (in
 /// step mode it waits, arrived but unread, until the move is let go).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
     pub client: ClientId,
     pub path: String,
     /// Known once read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<WatchedKind>,
     pub arrived: Row,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<Row>,
     /// The client gained the lock on this notification while another still held it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub caused_overlap: bool,
 }
 
 /// A client believed it held the lock from `from` to `to`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hold {
     pub client: ClientId,
     pub node: String,
     pub from: Row,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<Row>,
     /// Another client believed it held the lock during this hold.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub overlap: bool,
 }
 
 /// A write to the room's protected resource.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Write {
     pub client: ClientId,
     pub row: Row,
@@ -182,7 +163,7 @@ pub struct Write {
 }
 
 /// What the diagram let go from its front.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Forgotten {
     pub rows: u64,
     pub hand_offs: u64,
@@ -217,7 +198,7 @@ impl Spacetime {
 
     fn row(&mut self, at_ms: u64) -> Row {
         let row = self.next_row();
-        self.row_ms.push_back(at_ms);
+        self.row_ms.push(at_ms);
         row
     }
 
@@ -289,7 +270,7 @@ impl Spacetime {
         match event {
             E::CallSent { client, op, path } => {
                 let sent = self.row(at_ms);
-                self.calls.push_back(Call {
+                self.calls.push(Call {
                     client: *client,
                     op: *op,
                     path: path.clone(),
@@ -312,7 +293,7 @@ impl Spacetime {
             } => self.listed(*client, children, *total),
             E::MovePending { pending } if pending.kind == MoveKind::Notification => {
                 let arrived = self.row(at_ms);
-                self.notes.push_back(Note {
+                self.notes.push(Note {
                     client: pending.client,
                     path: pending.path.clone().unwrap_or_default(),
                     event: None,
@@ -337,7 +318,7 @@ impl Spacetime {
         match event {
             E::LockGained { client, path } => {
                 let from = self.row(at_ms);
-                self.holds.push_back(Hold {
+                self.holds.push(Hold {
                     client: *client,
                     node: path.clone(),
                     from,
@@ -356,7 +337,7 @@ impl Spacetime {
                 ..
             } => {
                 let row = self.row(at_ms);
-                self.writes.push_back(Write {
+                self.writes.push(Write {
                     client: *client,
                     row,
                     token: *token,
@@ -457,7 +438,7 @@ impl Spacetime {
                 note.read = Some(row);
                 note.event = Some(event);
             }
-            None => self.notes.push_back(Note {
+            None => self.notes.push(Note {
                 client,
                 path: path.to_string(),
                 event: Some(event),
