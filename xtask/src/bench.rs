@@ -647,8 +647,9 @@ fn timeline(t: &Value, r: &Value) -> String {
         "### The timeline\n\n\
          Headless Chromium with the timeline open while {} lock clients hand the lock over for \
          {} s (hold {} ms; a new client for each that finished): {} hand-offs, {} events; \
-         {} frames, p50 {} ms, **p95 {} ms**, p99 {} ms, max {} ms, {} over 50 ms. At the end the \
-         diagram drew {} arrows and {} folded bands. The {}-event recording above, with the \
+         {} frames, p50 {} ms, **p95 {} ms**, p99 {} ms, max {} ms, {} over 50 ms (with the timeline \
+         closed, over {} s before: p50 {} ms, p95 {} ms). At the end the diagram drew {} arrows \
+         and {} folded bands. The {}-event recording above, with the \
          timeline open, jumps from its start to its end in **{} ms** (without: {} ms).\n\n",
         n(&t["clients"]),
         n(&t["seconds"]),
@@ -661,6 +662,9 @@ fn timeline(t: &Value, r: &Value) -> String {
         n(&frame["p99"]),
         n(&frame["max"]),
         n(&t["frames_over_50ms"]),
+        n(&t["closed_seconds"]),
+        n(&t["closed_frame_ms"]["p50"]),
+        n(&t["closed_frame_ms"]["p95"]),
         n(&t["arrows_drawn_at_end"]),
         n(&t["folds_at_end"]),
         n(&r["events"]),

@@ -46,10 +46,15 @@ pub fn words(lang: Lang) -> Words {
 #[derive(PartialEq)]
 struct Drawn(usize, DiagramOptions);
 
+/// Redraws of the timeline are at least this far apart (ms): a busy room changes hundreds of
+/// times a second, and a drawing of hundreds of rows each time would cost every frame.
+pub const REDRAW_MS: f64 = 100.0;
+
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let Page { lang, link, .. } = use_page();
-    let view = use_room();
+    let room = use_room();
+    let view = use_drawn_view(room);
     let options = use_state_eq(DiagramOptions::default);
     let follow = use_state_eq(|| true);
     let body = use_node_ref();
@@ -118,6 +123,34 @@ pub fn timeline(props: &TimelineProps) -> Html {
             { for details }
         </section>
     }
+}
+
+/// The room as the timeline draws it: the newest view, at once if the last redraw is
+/// [`REDRAW_MS`] old, else when it is.
+#[hook]
+fn use_drawn_view(view: Rc<RoomView>) -> Rc<RoomView> {
+    let drawn = use_state(|| view.clone());
+    let latest = use_mut_ref(|| view.clone());
+    let pending = use_mut_ref(|| None::<gloo_timers::callback::Timeout>);
+    let last_ms = use_mut_ref(|| 0.0_f64);
+    *latest.borrow_mut() = view.clone();
+    {
+        let drawn = drawn.clone();
+        use_effect_with(Rc::as_ptr(&view) as usize, move |_| {
+            if Rc::ptr_eq(&drawn, &latest.borrow()) || pending.borrow().is_some() {
+                return;
+            }
+            let wait = (*last_ms.borrow() + REDRAW_MS - js_sys::Date::now()).max(0.0);
+            let next = pending.clone();
+            let redraw = gloo_timers::callback::Timeout::new(wait as u32, move || {
+                next.borrow_mut().take();
+                *last_ms.borrow_mut() = js_sys::Date::now();
+                drawn.set(latest.borrow().clone());
+            });
+            *pending.borrow_mut() = Some(redraw);
+        });
+    }
+    (*drawn).clone()
 }
 
 /// A lane's name keeps only that lane; again, every lane.

@@ -1,6 +1,7 @@
 //! The timeline while a busy room runs: headless Chromium shows a room whose `CLIENTS` lock
-//! clients hand the lock over for `RUN`, new clients taking the place of those that finish, with
-//! the timeline open; every animation frame's distance from the previous is recorded.
+//! clients hand the lock over, new clients taking the place of those that finish; every
+//! animation frame's distance from the previous is recorded, for `CLOSED` with the timeline
+//! closed, then for `RUN` with it open.
 
 use std::time::Duration;
 
@@ -14,7 +15,8 @@ use crate::render::ms;
 
 const CLIENTS: usize = 50;
 const RUN: Duration = Duration::from_secs(60);
-const HOLD_MS: u64 = 100;
+const CLOSED: Duration = Duration::from_secs(20);
+const HOLD_MS: u64 = 1000;
 
 pub async fn busy_room() -> Result<Value> {
     eprintln!(
@@ -37,11 +39,50 @@ pub async fn busy_room() -> Result<Value> {
 }
 
 async fn run(browser: &Browser, driver: &mut tests::Viewer) -> Result<Value> {
-    browser.wait_for_testid("st-show").await?.click().await?;
-    browser.wait_for_testid("spacetime").await?;
+    browser.wait_for_testid("st-show").await?;
     for _ in 0..CLIENTS {
         driver.add_lock_client().await;
     }
+    let (mut closed, _) = frames_while_busy(browser, driver, CLOSED).await?;
+    browser.wait_for_testid("st-show").await?.click().await?;
+    browser.wait_for_testid("spacetime").await?;
+    let before = (handoffs(&driver.view), driver.view.seq);
+    let (mut open, long) = frames_while_busy(browser, driver, RUN).await?;
+    let (handed_over, events) = (
+        handoffs(&driver.view) - before.0,
+        driver.view.seq - before.1,
+    );
+    let drawn = browser
+        .client
+        .execute(
+            "return [document.querySelectorAll('[data-testid=st-arrow]').length,
+                     document.querySelectorAll('[data-testid=st-fold]').length];",
+            vec![],
+        )
+        .await?;
+    Ok(json!({
+        "clients": CLIENTS,
+        "seconds": RUN.as_secs(),
+        "hold_ms": HOLD_MS,
+        "handoffs": handed_over,
+        "events": events,
+        "arrows_drawn_at_end": drawn[0],
+        "folds_at_end": drawn[1],
+        "frames": open.len(),
+        "frames_over_50ms": long,
+        "frame_ms": percentiles(&mut open),
+        "closed_seconds": CLOSED.as_secs(),
+        "closed_frame_ms": percentiles(&mut closed),
+    }))
+}
+
+/// Every frame's distance from the previous for `run`, while the queue is kept full (a client
+/// added for each one that finished); and how many took over 50 ms.
+async fn frames_while_busy(
+    browser: &Browser,
+    driver: &mut tests::Viewer,
+    run: Duration,
+) -> Result<(Vec<Duration>, usize)> {
     browser
         .client
         .execute(
@@ -54,57 +95,37 @@ async fn run(browser: &Browser, driver: &mut tests::Viewer) -> Result<Value> {
                if (now < end) requestAnimationFrame(tick); else window.zkplayFrames = frames;
              };
              requestAnimationFrame(tick);",
-            vec![json!(RUN.as_millis() as u64)],
+            vec![json!(run.as_millis() as u64)],
         )
         .await?;
-    // Keep the queue full: a client added for each one that finished.
     let started = tokio::time::Instant::now();
-    let handoffs_before = handoffs(&driver.view);
-    while started.elapsed() < RUN {
+    while started.elapsed() < run {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
-        while driver.next_before(deadline).await.is_some() {}
+        while let Some(msg) = driver.next_before(deadline).await {
+            driver.absorb(msg);
+        }
         let missing = CLIENTS.saturating_sub(driver.view.locks.clients.len());
         for _ in 0..missing {
             driver.send(&ClientMsg::AddLockClient).await;
         }
     }
-    let handed_over = handoffs(&driver.view) - handoffs_before;
     let frames = browser
         .wait_for("the frame record", async |c| {
             let frames = c.execute("return window.zkplayFrames;", vec![]).await?;
             Ok((!frames.is_null()).then_some(frames))
         })
         .await?;
-    let mut frames: Vec<Duration> = frames
+    let frames: Vec<Duration> = frames
         .as_array()
         .context("frame times")?
         .iter()
         .map(ms)
         .collect::<Result<_>>()?;
-    let drawn = browser
-        .client
-        .execute(
-            "return [document.querySelectorAll('[data-testid=st-arrow]').length,
-                     document.querySelectorAll('[data-testid=st-fold]').length];",
-            vec![],
-        )
-        .await?;
     let long = frames
         .iter()
         .filter(|f| **f > Duration::from_millis(50))
         .count();
-    Ok(json!({
-        "clients": CLIENTS,
-        "seconds": RUN.as_secs(),
-        "hold_ms": HOLD_MS,
-        "handoffs": handed_over,
-        "events": driver.view.seq,
-        "arrows_drawn_at_end": drawn[0],
-        "folds_at_end": drawn[1],
-        "frames": frames.len(),
-        "frames_over_50ms": long,
-        "frame_ms": percentiles(&mut frames),
-    }))
+    Ok((frames, long))
 }
 
 fn handoffs(view: &shared::RoomView) -> u64 {
