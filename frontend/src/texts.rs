@@ -214,6 +214,10 @@ sections! {
         DetailsLine: "details_line",
         Close: "close",
         Reading: "reading",
+        EndCrashed: "end_crashed",
+        EndKilled: "end_killed",
+        EndFailed: "end_failed",
+        EndExpired: "end_expired",
     }
 
     /// Presenter mode's toggle and the selected client.

@@ -10,7 +10,7 @@
 
 pub mod svg;
 
-use crate::kinds::{CallReply, ClientId, WatchedKind, WriteOutcome, ZkOp};
+use crate::kinds::{CallReply, ClientId, CloseReason, WatchedKind, WriteOutcome, ZkOp};
 use crate::seed::{SeedListing, SeedPoint};
 use crate::session::SessionId;
 use crate::time::{MoveId, MoveKind};
@@ -146,6 +146,8 @@ pub struct LaneLine {
     /// Before its session was established: drawn thin.
     pub connecting_to: Option<f32>,
     pub stretches: Vec<Segment>,
+    /// How its process ended, and where.
+    pub ended: Option<(CloseReason, f32)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -153,6 +155,8 @@ pub struct Segment {
     pub kind: StretchKind,
     pub y1: f32,
     pub y2: f32,
+    /// Not over yet: it runs to the bottom.
+    pub open: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -636,6 +640,7 @@ impl LaneSlot<'_> {
                 open: true,
                 connecting_to: None,
                 stretches: Vec::new(),
+                ended: None,
             };
         };
         let end = |row: Option<Row>| row.map_or(rows.bottom, |r| rows.at(r));
@@ -661,8 +666,13 @@ impl LaneSlot<'_> {
                     kind: s.kind,
                     y1: rows.at(s.from),
                     y2: end(s.to),
+                    open: s.to.is_none(),
                 })
                 .collect(),
+            ended: lane
+                .reason
+                .zip(lane.to)
+                .map(|(reason, to)| (reason, rows.at(to))),
         }
     }
 }

@@ -38,6 +38,10 @@ pub fn words(lang: Lang) -> Words {
         forgotten: T::Forgotten.get(lang).to_string(),
         order_note: T::OrderNote.get(lang).to_string(),
         title: T::Title.get(lang).to_string(),
+        crashed: T::EndCrashed.get(lang).to_string(),
+        killed: T::EndKilled.get(lang).to_string(),
+        failed: T::EndFailed.get(lang).to_string(),
+        expired: T::EndExpired.get(lang).to_string(),
     }
 }
 
@@ -90,7 +94,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
     html! {
         <section class="timeline" data-testid="spacetime" aria-label={T::Toggle.get(lang)}>
             <header class="timeline-bar">
-                <h2 title={T::ToggleTitle.get(lang)}>{ T::Title.get(lang) }</h2>
+                <h2 title={T::ToggleTitle.get(lang)}>{ T::Toggle.get(lang) }</h2>
+                { legend(lang) }
                 <button data-testid="st-export" title={T::ExportTitle.get(lang)} onclick={export}>
                     { T::Export.get(lang) }
                 </button>
@@ -101,7 +106,6 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 }
                 <button data-testid="st-hide" onclick={props.on_hide.clone()}>{ T::Hide.get(lang) }</button>
             </header>
-            { legend(lang) }
             if props.reading_history {
                 <p class="timeline-only" data-testid="st-reading">{ T::Reading.get(lang) }</p>
             }
@@ -119,6 +123,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                         { Html::from_html_unchecked(drawn.2.clone()) }
                     </div>
                 </div>
+                <p class="timeline-order">{ T::OrderNote.get(lang) }</p>
             }
             { for details }
         </section>
@@ -251,7 +256,7 @@ fn gloo_utils_document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
 }
 
-/// What the shapes mean, and whose order the rows are.
+/// What the shapes mean (whose order the rows are is said under the drawing).
 fn legend(lang: Lang) -> Html {
     html! {
         <p class="timeline-legend" data-testid="st-legend">
@@ -259,7 +264,6 @@ fn legend(lang: Lang) -> Html {
             <span class="st-key reply">{ "← " }{ T::LegendReply.get(lang) }</span>
             <span class="st-key notify">{ "⇠ " }{ T::LegendNotify.get(lang) }</span>
             <span class="st-key hold">{ "▮ " }{ T::LegendHold.get(lang) }</span>
-            <span class="st-order">{ T::OrderNote.get(lang) }</span>
         </p>
     }
 }

@@ -8,7 +8,7 @@ use super::{
     Arrow, ArrowKind, ArrowLabel, Diagram, FoldBand, Ghost, HoldBar, IdleGap, LaneLine, Mark,
     WriteTick, ZxidDot, LANE_WIDTH, ROW_HEIGHT,
 };
-use crate::kinds::{WatchedKind, WriteOutcome};
+use crate::kinds::{CloseReason, WatchedKind, WriteOutcome};
 use crate::view::{LaneKind, StretchKind};
 
 /// The words a drawing needs, in the reader's language. `{n}` and `{s}` are filled in.
@@ -30,6 +30,12 @@ pub struct Words {
     /// The note on order, under the title of an exported drawing.
     pub order_note: String,
     pub title: String,
+    /// Where a lane ends: `crashed`, `killed`, `failed`; where ZooKeeper expired a killed
+    /// session: `expired`.
+    pub crashed: String,
+    pub killed: String,
+    pub failed: String,
+    pub expired: String,
 }
 
 const CALL: &str = "#2563eb";
@@ -87,6 +93,7 @@ pub fn render(d: &Diagram, words: &Words, part: Part) -> String {
 }
 
 fn body(s: &mut String, d: &Diagram, words: &Words) {
+    let ends = |lane: &LaneLine| ends(lane, words);
     s.push_str(&markers());
     if d.forgotten.rows > 0 {
         let text = words
@@ -106,7 +113,7 @@ fn body(s: &mut String, d: &Diagram, words: &Words) {
         idle_gap(s, gap, d.width, words);
     }
     for lane in &d.lanes {
-        lane_line(s, lane);
+        lane_line(s, lane, &ends(lane));
     }
     for hold in &d.holds {
         hold_bar(s, hold, d.picked);
@@ -155,14 +162,38 @@ fn lane_name(s: &mut String, lane: &LaneLine, words: &Words) {
     };
     let _ = write!(
         s,
-        r#"<text data-testid="st-lane-name" data-lane="{key}" x="{x}" y="18" text-anchor="middle" font-size="11" font-weight="600" fill="{INK}" style="cursor:pointer">{name}</text>"#,
+        r#"<text data-testid="st-lane-name" data-lane="{key}" x="{x}" y="18" text-anchor="middle" font-size="11" font-weight="600" fill="{INK}">{name}</text>"#,
         key = lane.id.key(),
         x = Px(lane.x),
         name = escape(&name),
     );
 }
 
-fn lane_line(s: &mut String, lane: &LaneLine) {
+/// What a lane's end says, and where: a crash, a kill (and ZooKeeper's expiry of it), a failure.
+fn ends<'w>(lane: &LaneLine, words: &'w Words) -> Vec<(&'w str, f32)> {
+    let Some((reason, at)) = lane.ended else {
+        return Vec::new();
+    };
+    let expiry = lane
+        .stretches
+        .iter()
+        .find(|s| s.kind == StretchKind::Expiring);
+    match reason {
+        CloseReason::Crashed => vec![(words.crashed.as_str(), at)],
+        CloseReason::Failed => vec![(words.failed.as_str(), at)],
+        CloseReason::Killed | CloseReason::ServerDied => {
+            let mut ends = vec![(words.killed.as_str(), at)];
+            // Expired once the stretch ended above the bottom of the lane's drawing.
+            if let Some(s) = expiry.filter(|s| !s.open) {
+                ends.push((words.expired.as_str(), s.y2));
+            }
+            ends
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn lane_line(s: &mut String, lane: &LaneLine, ends: &[(&str, f32)]) {
     let kind = lane.kind.map_or("zk", |k| match k {
         LaneKind::Lock => "lock",
         LaneKind::Server => "server",
@@ -203,6 +234,15 @@ fn lane_line(s: &mut String, lane: &LaneLine) {
     if !lane.open {
         line(s, x - 6.0, lane.y2, x + 6.0, lane.y2, LANE, 2.0, None);
     }
+    for (word, y) in ends {
+        let _ = write!(
+            s,
+            r#"<text data-testid="st-end" x="{}" y="{}" fill="{ALARM}">{}</text>"#,
+            Px(x + 5.0),
+            Px(y + 11.0),
+            escape(word)
+        );
+    }
     s.push_str("</g>");
 }
 
@@ -237,7 +277,7 @@ fn hold_bar(s: &mut String, hold: &HoldBar, picked: Option<Mark>) {
     };
     let _ = write!(
         s,
-        r#"<rect data-testid="st-hold" data-mark="{mark}" data-client="{client}" data-node="{node}" data-overlap="{overlap}" x="{x}" y="{y}" width="8" height="{h}" rx="2" fill="{colour}" fill-opacity="0.75"{outline} style="cursor:pointer"/>"#,
+        r#"<rect data-testid="st-hold" data-mark="{mark}" data-client="{client}" data-node="{node}" data-overlap="{overlap}" x="{x}" y="{y}" width="8" height="{h}" rx="2" fill="{colour}" fill-opacity="0.75"{outline}/>"#,
         mark = hold.mark.key(),
         client = hold.client,
         node = escape(&hold.node),
@@ -294,7 +334,7 @@ fn arrow_shape(s: &mut String, a: &Arrow, picked: Option<Mark>) {
             a.unread, a.trusted
         );
     }
-    s.push_str(r#" style="cursor:pointer">"#);
+    s.push('>');
     let width = if a.trusted || picked == Some(a.mark) {
         "2.5"
     } else {
@@ -422,7 +462,7 @@ fn fold_band(s: &mut String, fold: &FoldBand, width: f32, words: &Words) {
     let text = words.hand_offs.replace("{n}", &fold.hand_offs.to_string());
     let _ = write!(
         s,
-        r##"<g data-testid="st-fold" data-fold="{}" style="cursor:pointer"><rect x="0" y="{}" width="{width}" height="18" fill="#f1f5f9"/><text x="{}" y="{}" fill="{FAINT}">{}</text></g>"##,
+        r##"<g data-testid="st-fold" data-fold="{}"><rect x="0" y="{}" width="{width}" height="18" fill="#f1f5f9"/><text x="{}" y="{}" fill="{FAINT}">{}</text></g>"##,
         fold.first,
         Px(fold.y - 9.0),
         Px(LANE_WIDTH * 0.9),
@@ -457,7 +497,7 @@ fn ghost_shape(s: &mut String, g: &Ghost) {
     if let Some(op) = g.op {
         let _ = write!(s, r#" data-op="{}""#, op.as_str());
     }
-    s.push_str(r#" opacity="0.45" style="cursor:pointer">"#);
+    s.push_str(r#" opacity="0.45">"#);
     let text = match (g.op, &g.path) {
         (Some(op), Some(path)) => format!("{} {}", op.as_str(), short(path)),
         (Some(op), None) => op.as_str().to_string(),

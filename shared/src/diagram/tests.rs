@@ -142,6 +142,10 @@ fn words() -> Words {
         forgotten: "{n} older rows".into(),
         order_note: "rows: arrival order".into(),
         title: "t".into(),
+        crashed: "crashed".into(),
+        killed: "killed".into(),
+        failed: "failed".into(),
+        expired: "expired".into(),
     }
 }
 
@@ -295,6 +299,8 @@ fn a_killed_session_runs_dashed_until_zookeeper_expires_it() {
     let killed_at = lane.stretches[0].y1;
     // Its hold ended when the process died.
     assert_eq!(d.holds[0].y2, killed_at);
+    let drawn = render(&d, &words(), Part::Body);
+    assert!(drawn.contains(">killed<") && !drawn.contains(">expired<"));
     s.idle(4_000)
         .then(RoomEvent::ZnodeRemoved { path: node(0) })
         .told(2, 0);
@@ -309,6 +315,7 @@ fn a_killed_session_runs_dashed_until_zookeeper_expires_it() {
     );
     assert_eq!(d.gaps.len(), 1, "the 4 s wait is an idle gap");
     assert_eq!(lane.y2, stretch.y2);
+    assert!(render(&d, &words(), Part::Body).contains(">expired<"));
 }
 
 #[test]
