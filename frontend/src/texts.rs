@@ -218,6 +218,9 @@ sections! {
         EndKilled: "end_killed",
         EndFailed: "end_failed",
         EndExpired: "end_expired",
+        TwoHolders: "two_holders",
+        LegendWrite: "legend_write",
+        LegendZxid: "legend_zxid",
     }
 
     /// Presenter mode's toggle and the selected client.

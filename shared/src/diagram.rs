@@ -21,7 +21,7 @@ pub use crate::view::{
 use crate::view::{ClientNumber, RoomView};
 
 /// Horizontal room for each lane, px.
-pub const LANE_WIDTH: f32 = 124.0;
+pub const LANE_WIDTH: f32 = 150.0;
 /// Height of a row, px.
 pub const ROW_HEIGHT: f32 = 18.0;
 const FOLD_HEIGHT: f32 = 24.0;
@@ -129,8 +129,20 @@ pub struct Diagram {
     pub folds: Vec<FoldBand>,
     pub gaps: Vec<IdleGap>,
     pub ghosts: Vec<Ghost>,
+    /// Nodes that left the tree, on ZooKeeper's lane.
+    pub removals: Vec<Removal>,
+    /// Where two clients held the lock at once: from the second's gain to the first end.
+    pub two_holders: Vec<(f32, f32)>,
     pub forgotten: Forgotten,
     pub picked: Option<Mark>,
+}
+
+/// A node that left the tree (deleted, or its session ended); ZooKeeper tells no zxid of it
+/// that zkplay can read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Removal {
+    pub path: String,
+    pub y: f32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -148,6 +160,8 @@ pub struct LaneLine {
     pub stretches: Vec<Segment>,
     /// How its process ended, and where.
     pub ended: Option<(CloseReason, f32)>,
+    /// The node its create made, named beside the client.
+    pub node: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -190,8 +204,11 @@ pub enum ArrowLabel {
         zxid: Option<i64>,
     },
     Listed(Listed),
-    /// An `exists` or `getData` that found the node (`true`) or not (`null`).
-    Found(bool),
+    /// An `exists` or `getData` that found the node (and armed its watch), or not (`null`).
+    Found {
+        op: ZkOp,
+        exists: bool,
+    },
     Deleted,
     Failed,
     /// Waiting for its answer.
@@ -406,6 +423,16 @@ impl Diagram {
                 outcome: write.outcome,
             });
         }
+        diagram.removals = st
+            .removed
+            .iter()
+            .filter(|(row, _)| !hidden(&[*row]))
+            .map(|(row, path)| Removal {
+                path: path.clone(),
+                y: rows.at(*row),
+            })
+            .collect();
+        diagram.two_holders = two_holders(&diagram.holds);
         diagram.folds = folds
             .iter()
             .map(|&(first, _)| FoldBand {
@@ -466,7 +493,10 @@ impl Diagram {
                 total: 0,
             })),
             (ZkOp::Delete, _) => ArrowLabel::Deleted,
-            (ZkOp::GetData | ZkOp::Exists, reply) => ArrowLabel::Found(reply == CallReply::Ok),
+            (op, reply) => ArrowLabel::Found {
+                op,
+                exists: reply == CallReply::Ok,
+            },
         };
         self.arrows.push(Arrow {
             mark,
@@ -550,6 +580,21 @@ fn hold_bar(hold: &Hold, x: f32, rows: &Rows) -> HoldBar {
         open: hold.to.is_none(),
         overlap: hold.overlap,
     }
+}
+
+/// Where two holds marked overlapping are both drawn: from the later start to the earlier end.
+fn two_holders(holds: &[HoldBar]) -> Vec<(f32, f32)> {
+    let over: Vec<&HoldBar> = holds.iter().filter(|h| h.overlap).collect();
+    let mut bands = Vec::new();
+    for (i, a) in over.iter().enumerate() {
+        for b in &over[i + 1..] {
+            let (from, to) = (a.y1.max(b.y1), a.y2.min(b.y2));
+            if to > from && a.client != b.client {
+                bands.push((from, to));
+            }
+        }
+    }
+    bands
 }
 
 /// Where each write whose zxid is known meets ZooKeeper's lane (by the row it was sent on):
@@ -641,6 +686,7 @@ impl LaneSlot<'_> {
                 connecting_to: None,
                 stretches: Vec::new(),
                 ended: None,
+                node: None,
             };
         };
         let end = |row: Option<Row>| row.map_or(rows.bottom, |r| rows.at(r));
@@ -673,6 +719,12 @@ impl LaneSlot<'_> {
                 .reason
                 .zip(lane.to)
                 .map(|(reason, to)| (reason, rows.at(to))),
+            node: st
+                .calls
+                .iter()
+                .filter(|c| c.client == lane.client && c.op == ZkOp::Create)
+                .find_map(|c| c.answer.as_ref().filter(|a| a.reply == CallReply::Ok))
+                .map(|a| a.path.clone()),
         }
     }
 }

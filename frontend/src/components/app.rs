@@ -220,6 +220,14 @@ impl Parts<'_> {
                                 teacher_key={teacher_key} dispatch={self.dispatch.clone()} />
                         </RoomMenu>
                     }
+                    if state.view.is_some() {
+                        <button class="timeline-toggle" data-testid="st-show"
+                            title={TimelineText::ToggleTitle.get(lang)}
+                            aria-pressed={state.timeline_shown().to_string()}
+                            onclick={self.emit(Action::Timeline(!state.timeline_shown()))}>
+                            { TimelineText::Toggle.get(lang) }
+                        </button>
+                    }
                     <button class="presenter-toggle" data-testid="presenter-toggle"
                         onclick={self.emit(Action::Presenter(!state.presenter))}
                         title={PresenterText::ToggleTitle.get(lang)} aria-pressed={state.presenter.to_string()}>
@@ -353,11 +361,13 @@ impl Parts<'_> {
                 html! { <>{ queue }{ for ensemble.clone() }</> },
                 html! { <>{ herd }{ resource }{ registry }</> },
             ),
+            // The timeline right under the queue: the lessons about the lock draw on it.
             Focus::Locks | Focus::Herd => (
-                html! { <>{ queue }{ herd }</> },
+                html! { <>{ queue }{ self.timeline() }{ herd }</> },
                 html! { <>{ resource }{ registry }</> },
             ),
         };
+        let timeline_after = !matches!(focus, Focus::Locks | Focus::Herd);
         let set_pause_ms = self.dispatch.reform(Action::SetPauseMs);
         let lesson_line = view
             .lesson
@@ -378,7 +388,9 @@ impl Parts<'_> {
                         <ViolationBanner />
                         <PendingList selected={state.selected} on_select={self.select.clone()} />
                         { first }
-                        { self.timeline() }
+                        if timeline_after {
+                            { self.timeline() }
+                        }
                         { rest }
                     </div>
                     <div class="side-column">
@@ -400,17 +412,10 @@ impl Parts<'_> {
 }
 
 impl Parts<'_> {
-    /// The timeline, or the button that shows it.
+    /// The timeline, when it is shown.
     fn timeline(&self) -> Html {
-        let lang = self.state.lang;
         if !self.state.timeline_shown() {
-            return html! {
-                <button class="timeline-show" data-testid="st-show"
-                    title={TimelineText::ToggleTitle.get(lang)}
-                    onclick={self.emit(Action::Timeline(true))}>
-                    { TimelineText::Toggle.get(lang) }{ " (T)" }
-                </button>
-            };
+            return html! {};
         }
         let hide = self.dispatch.reform(|_| Action::Timeline(false));
         let trace = self.dispatch.reform(Action::Trace);

@@ -42,6 +42,7 @@ pub fn words(lang: Lang) -> Words {
         killed: T::EndKilled.get(lang).to_string(),
         failed: T::EndFailed.get(lang).to_string(),
         expired: T::EndExpired.get(lang).to_string(),
+        two_holders: T::TwoHolders.get(lang).to_string(),
     }
 }
 
@@ -52,7 +53,7 @@ struct Drawn(usize, DiagramOptions);
 
 /// Redraws of the timeline are at least this far apart (ms): a busy room changes hundreds of
 /// times a second, and a drawing of hundreds of rows each time would cost every frame.
-pub const REDRAW_MS: f64 = 100.0;
+pub const REDRAW_MS: f64 = 250.0;
 
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
@@ -92,7 +93,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
         .and_then(|mark| diagram::details(&view, mark))
         .map(|d| details_box(&d, &view, lang, &options, &props.on_trace));
     html! {
-        <section class="timeline" data-testid="spacetime" aria-label={T::Toggle.get(lang)}>
+        <section class="timeline" data-testid="spacetime" aria-label={T::Toggle.get(lang)}
+            data-seq={view.seq.to_string()}>
             <header class="timeline-bar">
                 <h2 title={T::ToggleTitle.get(lang)}>{ T::Toggle.get(lang) }</h2>
                 { legend(lang) }
@@ -260,10 +262,13 @@ fn gloo_utils_document() -> Option<web_sys::Document> {
 fn legend(lang: Lang) -> Html {
     html! {
         <p class="timeline-legend" data-testid="st-legend">
-            <span class="st-key call">{ "→ " }{ T::LegendCall.get(lang) }</span>
-            <span class="st-key reply">{ "← " }{ T::LegendReply.get(lang) }</span>
-            <span class="st-key notify">{ "⇠ " }{ T::LegendNotify.get(lang) }</span>
+            // ZooKeeper's lane is on the left: calls point left, answers and notifications right.
+            <span class="st-key call">{ "← " }{ T::LegendCall.get(lang) }</span>
+            <span class="st-key reply">{ "→ " }{ T::LegendReply.get(lang) }</span>
+            <span class="st-key notify">{ "⇢ " }{ T::LegendNotify.get(lang) }</span>
             <span class="st-key hold">{ "▮ " }{ T::LegendHold.get(lang) }</span>
+            <span class="st-key">{ "◆ " }{ T::LegendWrite.get(lang) }</span>
+            <span class="st-key">{ "● " }{ T::LegendZxid.get(lang) }</span>
         </p>
     }
 }

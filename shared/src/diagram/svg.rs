@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use super::{
     Arrow, ArrowKind, ArrowLabel, Diagram, FoldBand, Ghost, HoldBar, IdleGap, LaneLine, Mark,
-    WriteTick, ZxidDot, LANE_WIDTH, ROW_HEIGHT,
+    Removal, WriteTick, ZxidDot, LANE_WIDTH, ROW_HEIGHT,
 };
-use crate::kinds::{CloseReason, WatchedKind, WriteOutcome};
+use crate::kinds::{CloseReason, WatchedKind, WriteOutcome, ZkOp};
 use crate::view::{LaneKind, StretchKind};
 
 /// The words a drawing needs, in the reader's language. `{n}` and `{s}` are filled in.
@@ -36,6 +36,8 @@ pub struct Words {
     pub killed: String,
     pub failed: String,
     pub expired: String,
+    /// The band where two clients held the lock at once.
+    pub two_holders: String,
 }
 
 const CALL: &str = "#2563eb";
@@ -46,6 +48,8 @@ const LANE: &str = "#94a3b8";
 const HOLD: &str = "#16a34a";
 const INK: &str = "#1e293b";
 const FAINT: &str = "#64748b";
+/// A white outline behind a label, so a line under it does not strike it through.
+const HALO: &str = r#"stroke="white" stroke-width="3" paint-order="stroke""#;
 
 /// Which part of the drawing: the lane names (the page keeps them in view while the body
 /// scrolls), the body, or both with a title, for a file.
@@ -115,8 +119,15 @@ fn body(s: &mut String, d: &Diagram, words: &Words) {
     for lane in &d.lanes {
         lane_line(s, lane, &ends(lane));
     }
+    for (from, to) in &d.two_holders {
+        two_holders(s, (*from, *to), d.width, words);
+    }
     for hold in &d.holds {
-        hold_bar(s, hold, d.picked);
+        hold_bar(s, hold, d.picked, &d.two_holders);
+    }
+    let zk_x = d.lanes.first().map_or(0.0, |l| l.x);
+    for gone in &d.removals {
+        removal(s, gone, zk_x);
     }
     for dot in &d.zxids {
         zxid_dot(s, dot, d.lanes.first().map_or(0.0, |l| l.x));
@@ -157,7 +168,11 @@ fn lane_name(s: &mut String, lane: &LaneLine, words: &Words) {
                 LaneKind::Server => &words.server,
                 _ => &words.app,
             };
-            template.replace("{n}", &number.map(|n| n.to_string()).unwrap_or_default())
+            let name = template.replace("{n}", &number.map(|n| n.to_string()).unwrap_or_default());
+            match &lane.node {
+                Some(node) => format!("{name} · {}", seq(short(node))),
+                None => name,
+            }
         }
     };
     let _ = write!(
@@ -268,8 +283,8 @@ fn line(
     s.push_str("/>");
 }
 
-fn hold_bar(s: &mut String, hold: &HoldBar, picked: Option<Mark>) {
-    let colour = if hold.overlap { ALARM } else { HOLD };
+/// A hold: green, and red where another client held the lock at the same time.
+fn hold_bar(s: &mut String, hold: &HoldBar, picked: Option<Mark>, two_holders: &[(f32, f32)]) {
     let outline = if picked == Some(hold.mark) {
         format!(r#" stroke="{INK}" stroke-width="2""#)
     } else {
@@ -277,7 +292,7 @@ fn hold_bar(s: &mut String, hold: &HoldBar, picked: Option<Mark>) {
     };
     let _ = write!(
         s,
-        r#"<rect data-testid="st-hold" data-mark="{mark}" data-client="{client}" data-node="{node}" data-overlap="{overlap}" x="{x}" y="{y}" width="8" height="{h}" rx="2" fill="{colour}" fill-opacity="0.75"{outline}/>"#,
+        r#"<rect data-testid="st-hold" data-mark="{mark}" data-client="{client}" data-node="{node}" data-overlap="{overlap}" x="{x}" y="{y}" width="8" height="{h}" rx="2" fill="{HOLD}" fill-opacity="0.75"{outline}/>"#,
         mark = hold.mark.key(),
         client = hold.client,
         node = escape(&hold.node),
@@ -285,6 +300,44 @@ fn hold_bar(s: &mut String, hold: &HoldBar, picked: Option<Mark>) {
         x = Px(hold.x - 4.0),
         y = Px(hold.y1),
         h = Px((hold.y2 - hold.y1).max(3.0)),
+    );
+    let both = two_holders.iter().filter(|_| hold.overlap);
+    for (from, to) in both {
+        let (from, to) = (from.max(hold.y1), to.min(hold.y2));
+        if to > from {
+            let _ = write!(
+                s,
+                r#"<rect x="{}" y="{}" width="8" height="{}" fill="{ALARM}" pointer-events="none"/>"#,
+                Px(hold.x - 4.0),
+                Px(from),
+                Px(to - from),
+            );
+        }
+    }
+}
+
+/// A band across the drawing where two clients held the lock at once.
+fn two_holders(s: &mut String, (from, to): (f32, f32), width: f32, words: &Words) {
+    let _ = write!(
+        s,
+        r##"<g data-testid="st-two-holders"><rect x="0" y="{}" width="{}" height="{}" fill="#fee2e2"/><text x="4" y="{}" fill="{ALARM}" font-weight="600">{}</text></g>"##,
+        Px(from),
+        Px(width),
+        Px((to - from).max(2.0)),
+        Px(from + 11.0),
+        escape(&words.two_holders),
+    );
+}
+
+/// A node that left the tree, on ZooKeeper's lane.
+fn removal(s: &mut String, gone: &Removal, zk_x: f32) {
+    let _ = write!(
+        s,
+        r#"<text data-testid="st-removed" data-path="{path}" x="{}" y="{}" fill="{FAINT}" {HALO}>✕ {}</text>"#,
+        Px(zk_x + 5.0),
+        Px(gone.y + 3.0),
+        seq(short(&gone.path)),
+        path = escape(&gone.path),
     );
 }
 
@@ -366,7 +419,7 @@ fn arrow_shape(s: &mut String, a: &Arrow, picked: Option<Mark>) {
     let (lx, ly) = (Px(lx), Px(ly));
     let _ = write!(
         s,
-        r#"<text x="{lx}" y="{ly}" text-anchor="end" fill="{colour}">{}</text></g>"#,
+        r#"<text x="{lx}" y="{ly}" text-anchor="end" fill="{colour}" {HALO}>{}</text></g>"#,
         escape(&label_text(&a.label))
     );
 }
@@ -387,8 +440,13 @@ pub fn label_text(label: &ArrowLabel) -> String {
             }
             format!("[{}]", names.join(", "))
         }
-        ArrowLabel::Found(true) => "stat".to_string(),
-        ArrowLabel::Found(false) => "null".to_string(),
+        // The watch the call asked for is armed: what makes the notification come later.
+        ArrowLabel::Found {
+            op: ZkOp::GetData,
+            exists: true,
+        } => "data +watch".to_string(),
+        ArrowLabel::Found { exists: true, .. } => "stat +watch".to_string(),
+        ArrowLabel::Found { exists: false, .. } => "null".to_string(),
         ArrowLabel::Deleted => "ok".to_string(),
         ArrowLabel::Failed => "KeeperException".to_string(),
         ArrowLabel::InFlight => "…".to_string(),
@@ -410,10 +468,10 @@ pub fn event_name(event: WatchedKind) -> &'static str {
     }
 }
 
-/// A path's last name (`sub0000000003`), or the path if it has none.
+/// A node's last name (`sub0000000003`); a folder (`/locks`) whole, as the page names it.
 fn short(path: &str) -> &str {
     match path.rsplit_once('/') {
-        Some((_, name)) if !name.is_empty() => name,
+        Some((dir, name)) if !dir.is_empty() && !name.is_empty() => name,
         _ => path,
     }
 }

@@ -146,6 +146,7 @@ fn words() -> Words {
         killed: "killed".into(),
         failed: "failed".into(),
         expired: "expired".into(),
+        two_holders: "two holders".into(),
     }
 }
 
@@ -275,8 +276,19 @@ fn the_naive_recipes_two_holders_overlap_in_red_and_the_trusted_notification_is_
         (trusted[0].client, trusted[0].path.as_str()),
         (3, node(1).as_str())
     );
+    // One band where both held: from 3's gain to the bottom (both still hold).
+    assert_eq!(d.two_holders.len(), 1);
+    let three = d.holds.iter().find(|h| h.client == 3).unwrap();
+    assert_eq!(d.two_holders[0], (three.y1, three.y2));
+    // The crashed waiter's node left the tree, on ZooKeeper's lane.
+    assert_eq!(d.removals.len(), 1);
+    assert_eq!(d.removals[0].path, node(1));
     let drawn = render(&d, &words(), Part::Body);
     assert_eq!(drawn.matches(r#"data-overlap="true""#).count(), 2);
+    assert!(drawn.contains(r#"data-testid="st-two-holders""#));
+    // Each lane is named with its node.
+    let head = render(&d, &words(), Part::Head);
+    assert!(head.contains("client 3 · sub…2"), "{head}");
     assert!(drawn.contains(r#"data-event="NodeDeleted""#));
 }
 

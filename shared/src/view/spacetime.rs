@@ -39,6 +39,8 @@ pub struct Spacetime {
     pub notes: Vec<Note>,
     pub holds: Vec<Hold>,
     pub writes: Vec<Write>,
+    /// Nodes of `/locks` and `/sgroup` that left the tree, as the room's observer saw them.
+    pub removed: Vec<(Row, String)>,
     /// What was let go from the front.
     pub forgotten: Forgotten,
 }
@@ -258,7 +260,18 @@ impl Spacetime {
             E::LinkChanged { client, frozen, .. } => {
                 self.stretch(at_ms, *client, StretchKind::Frozen, *frozen)
             }
-            E::ZnodeRemoved { .. } | E::ZnodeRead { .. } => self.expired(at_ms, departed),
+            E::ZnodeRemoved { path } => {
+                // ZooKeeper's own deed: a node left the tree (deleted, or its session ended).
+                let row = self.row(at_ms);
+                self.removed.push((row, path.clone()));
+                self.expired(row, departed);
+            }
+            E::ZnodeRead { .. } => {
+                if self.expiring_ended(departed) {
+                    let row = self.row(at_ms);
+                    self.expired(row, departed);
+                }
+            }
             _ => return false,
         }
         true
@@ -535,20 +548,15 @@ impl Spacetime {
 
     /// A dead process's session is no longer among the gone that own nodes: ZooKeeper
     /// expired it (its nodes left the tree).
-    fn expired(&mut self, at_ms: u64, departed: &[Departed]) {
-        let ended = |lane: &Lane| {
-            lane.stretches
-                .iter()
-                .any(|s| s.kind == StretchKind::Expiring && s.to.is_none())
-                && !lane
-                    .session
-                    .is_some_and(|s| departed.iter().any(|d| d.session == s))
-        };
-        if !self.lanes.iter().any(ended) {
-            return;
-        }
-        let row = self.row(at_ms);
-        for lane in self.lanes.iter_mut().filter(|l| ended(l)) {
+    /// Whether a dead process's session is no longer among the gone that own nodes: ZooKeeper
+    /// expired it (its nodes left the tree).
+    fn expiring_ended(&self, departed: &[Departed]) -> bool {
+        self.lanes.iter().any(|l| lane_expired(l, departed))
+    }
+
+    /// Ends, at `row`, the expiring stretch of every session ZooKeeper has expired.
+    fn expired(&mut self, row: Row, departed: &[Departed]) {
+        for lane in self.lanes.iter_mut().filter(|l| lane_expired(l, departed)) {
             for s in lane.stretches.iter_mut().filter(|s| s.to.is_none()) {
                 s.to = Some(row);
             }
@@ -567,6 +575,7 @@ impl Spacetime {
             .retain(|c| !before(c.answer.as_ref().map(|a| a.row)));
         self.notes.retain(|n| !before(n.read));
         self.writes.retain(|w| w.row >= cut);
+        self.removed.retain(|r| r.0 >= cut);
         let held = self.holds.len();
         self.holds.retain(|h| !before(h.to));
         self.forgotten.hand_offs += (held - self.holds.len()) as u64;
@@ -576,6 +585,19 @@ impl Spacetime {
         self.first = cut;
         self.forgotten.rows += TRIM_ROWS as u64;
     }
+}
+
+/// The lane's process is dead and its session, still expiring here, is no longer among the
+/// gone that own nodes.
+fn lane_expired(lane: &Lane, departed: &[Departed]) -> bool {
+    let expiring = lane
+        .stretches
+        .iter()
+        .any(|s| s.kind == StretchKind::Expiring && s.to.is_none());
+    expiring
+        && !lane
+            .session
+            .is_some_and(|s| departed.iter().any(|d| d.session == s))
 }
 
 impl Stretch {

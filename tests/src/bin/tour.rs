@@ -123,13 +123,13 @@ async fn tour(app: &tests::TestApp) -> Result<()> {
         .await?;
     }
     // Lesson 2's crash bug on the timeline: at 1366×768, and larger for the README's picture.
-    for size in [LAPTOP, (1600, 1000)] {
-        visit(&format!("{url}/?lesson=2&lang=en"), size, async |b| {
+    for (size, lang) in [(LAPTOP, "en"), ((1600, 1000), "en"), ((1600, 1000), "zh")] {
+        visit(&format!("{url}/?lesson=2&lang={lang}"), size, async |b| {
             b.wait_for_testid("lesson-do").await?;
             for _ in 0..2 {
                 do_step(b).await?;
             }
-            timeline_overlap(b, size.0).await
+            timeline_overlap(b, &format!("{}-{lang}", size.0)).await
         })
         .await?;
     }
@@ -190,7 +190,7 @@ async fn a_student_joins(phone: &Browser) -> Result<()> {
 
 /// Lesson 2's crash bug on the timeline: the page with the panel in view, and the panel alone
 /// (the README's picture).
-async fn timeline_overlap(b: &Browser, width: u32) -> Result<()> {
+async fn timeline_overlap(b: &Browser, tag: &str) -> Result<()> {
     b.wait_for("two holds overlapping on the timeline", async |c| {
         let holds = c
             .find_all(fantoccini::Locator::Css(
@@ -206,13 +206,13 @@ async fn timeline_overlap(b: &Browser, width: u32) -> Result<()> {
             vec![],
         )
         .await?;
-    shot(b, &format!("15-timeline-lesson-2-overlap-{width}")).await?;
+    shot(b, &format!("15-timeline-lesson-2-overlap-{tag}")).await?;
     let panel = b
         .client
         .find(fantoccini::Locator::Css("[data-testid=spacetime]"))
         .await?;
     let png = panel.screenshot().await?;
-    let name = format!("16-timeline-panel-{width}");
+    let name = format!("16-timeline-panel-{tag}");
     std::fs::write(
         tests::target_dir().join("tour").join(format!("{name}.png")),
         png,

@@ -39,6 +39,26 @@ slider.value = target;
 slider.dispatchEvent(new Event('input', { bubbles: true }));
 "#;
 
+/// Moves the slider to `arguments[0]` and resolves with the milliseconds until the frame after
+/// the timeline shows event `arguments[1]` (its `data-seq`).
+const TIMELINE_SCRUB: &str = r#"
+const done = arguments[arguments.length - 1];
+const target = String(arguments[0]), seq = String(arguments[1]);
+const panel = document.querySelector('[data-testid=spacetime]');
+const slider = document.querySelector('[data-testid=replay-scrub]');
+const start = performance.now();
+const check = () => {
+  if (panel.dataset.seq !== seq) return false;
+  observer.disconnect();
+  requestAnimationFrame(() => done(performance.now() - start));
+  return true;
+};
+const observer = new MutationObserver(check);
+observer.observe(panel, { attributes: true });
+slider.value = target;
+slider.dispatchEvent(new Event('input', { bubbles: true }));
+"#;
+
 pub async fn recording() -> Result<Value> {
     eprintln!("recordings: a history of {EVENTS} events, then scrubbed in Chromium ...");
     let app = tests::spawn_app_with(|s| {
@@ -73,7 +93,8 @@ pub async fn recording() -> Result<Value> {
     std::fs::write(file.path(), &text)?;
 
     let browser = Browser::open(&format!("{}/?room={}-replay", app.http_url(), app.room)).await?;
-    let measured = scrub(&browser, file.path(), events).await;
+    let last_seq = recording.events.last().map_or(0, |e| e.seq);
+    let measured = scrub(&browser, file.path(), events, last_seq).await;
     browser.close().await;
     drop(driver);
     app.stop().await;
@@ -110,6 +131,7 @@ async fn scrub(
     browser: &Browser,
     file: &std::path::Path,
     events: usize,
+    last_seq: u64,
 ) -> Result<(Duration, Duration, Vec<Duration>, Duration)> {
     let open = browser.wait_for_testid("open-recording").await?;
     let started = Instant::now();
@@ -133,15 +155,15 @@ async fn scrub(
             .await?;
         sweep.push(at(took).context("a sweep step")?);
     }
-    // With the timeline open, from the start to the end: the diagram of every event kept.
+    // With the timeline open, from the start to the end: until the frame after the timeline
+    // has drawn the last event (it redraws on its own clock, `data-seq` says what it drew).
     browser.client.execute_async(SCRUB, vec![json!(0)]).await?;
     browser.wait_for_testid("st-show").await?.click().await?;
     browser.wait_for_testid("spacetime").await?;
     let timeline_jump = at(browser
         .client
-        .execute_async(SCRUB, vec![json!(events)])
+        .execute_async(TIMELINE_SCRUB, vec![json!(events), json!(last_seq)])
         .await?)
     .context("the jump to the end with the timeline")?;
-    browser.wait_for_testid("st-lane").await?;
     Ok((opened, jump, sweep, timeline_jump))
 }
