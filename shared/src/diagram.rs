@@ -423,27 +423,33 @@ impl Diagram {
                 outcome: write.outcome,
             });
         }
-        diagram.removals = st
+        diagram.zookeepers_own(st, &rows, &folds);
+        diagram.ghosts(view, &xs, zk_x, rows.bottom);
+        diagram.keep_only(options.only);
+        diagram
+    }
+
+    /// What ZooKeeper did on its own lane (nodes leaving the tree), where two held at once,
+    /// and the folded bands.
+    fn zookeepers_own(&mut self, st: &Spacetime, rows: &Rows, folds: &[(Row, Row)]) {
+        self.removals = st
             .removed
             .iter()
-            .filter(|(row, _)| !hidden(&[*row]))
+            .filter(|(row, _)| !rows.hidden(folds, &[*row]))
             .map(|(row, path)| Removal {
                 path: path.clone(),
                 y: rows.at(*row),
             })
             .collect();
-        diagram.two_holders = two_holders(&diagram.holds);
-        diagram.folds = folds
+        self.two_holders = two_holders(&self.holds);
+        self.folds = folds
             .iter()
             .map(|&(first, _)| FoldBand {
                 first,
-                hand_offs: hand_offs_in(st, first, &folds),
+                hand_offs: hand_offs_in(st, first, folds),
                 y: rows.at(first) - ROW_HEIGHT / 2.0 + FOLD_HEIGHT / 2.0,
             })
             .collect();
-        diagram.ghosts(view, &xs, zk_x, rows.bottom);
-        diagram.keep_only(options.only);
-        diagram
     }
 
     fn call_arrows(&mut self, call: &Call, x: f32, zk_x: f32, z: Option<f64>, rows: &Rows) {
