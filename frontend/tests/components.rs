@@ -1196,7 +1196,8 @@ async fn the_timeline_draws_each_call_and_answer_and_a_click_explains_one() {
         attrs(&root, "[data-testid=st-hold]", "data-overlap"),
         ["false"]
     );
-    assert!(texts(&root, "[data-testid=st-lane-name]").contains(&"client 1".to_string()));
+    // Each lane is named with its client's node.
+    assert!(texts(&root, "[data-testid=st-lane-name]").contains(&"client 1 · sub…0".to_string()));
     // A click on the create's answer: its details, and the seed's create line lit.
     let answer = root
         .query_selector("[data-testid=st-arrow][data-kind=reply] line:last-of-type")

@@ -32,8 +32,8 @@ const LEFT: f32 = 56.0;
 const GHOST_ROOM: f32 = 44.0;
 /// The newest rows are never folded.
 pub const OPEN_ROWS: u64 = 160;
-/// Fewest hand-offs a band folds.
-const FOLD_LEAST: usize = 3;
+/// Fewest hand-offs a band folds, and the step it grows by.
+const FOLD_LEAST: usize = 6;
 /// A pause between two rows this long (ms) is drawn as an idle gap.
 pub const IDLE_MS: u64 = 2_000;
 
@@ -748,8 +748,11 @@ fn fold_ranges(st: &Spacetime, options: &DiagramOptions) -> Vec<(Row, Row)> {
     let mut folds = Vec::new();
     let mut run: Vec<(Row, Row)> = Vec::new();
     let mut close = |run: &mut Vec<(Row, Row)>| {
-        if run.len() >= FOLD_LEAST {
-            let (first, end) = (run[0].0, run[run.len() - 1].1);
+        // A band grows [`FOLD_LEAST`] hand-offs at a time: the rows under it move rarely,
+        // so the page redraws few of them.
+        let folded = run.len() / FOLD_LEAST * FOLD_LEAST;
+        if folded > 0 {
+            let (first, end) = (run[0].0, run[folded - 1].1);
             if !options.opened.contains(&first) {
                 folds.push((first, end));
             }

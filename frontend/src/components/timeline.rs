@@ -70,12 +70,20 @@ pub fn timeline(props: &TimelineProps) -> Html {
         use_memo(key, move |Drawn(_, options)| {
             let diagram = Diagram::of(&view, options);
             let head = svg::render(&diagram, &words, Part::Head);
-            let body = svg::render(&diagram, &words, Part::Body);
-            (diagram, AttrValue::from(head), AttrValue::from(body))
+            let body: Vec<AttrValue> = svg::layers(&diagram, &words)
+                .into_iter()
+                .map(AttrValue::from)
+                .collect();
+            (diagram, AttrValue::from(head), body)
         })
     };
     use_follow_newest(body.clone(), *follow, drawn.0.height);
     let on_body_click = on_body_click(&view, &options, &link, &props.on_trace);
+    let body_size = format!(
+        "width: {}px; height: {}px",
+        drawn.0.width.ceil() as u32,
+        (drawn.0.height - svg::HEAD_HEIGHT).ceil() as u32
+    );
     let on_head_click = on_head_click(&options);
     let on_scroll = on_scroll(&follow, &body);
     let newest = {
@@ -121,8 +129,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     <div class="timeline-head" title={T::LaneTitle.get(lang)} onclick={on_head_click}>
                         { Html::from_html_unchecked(drawn.1.clone()) }
                     </div>
-                    <div class="timeline-body" onclick={on_body_click}>
-                        { Html::from_html_unchecked(drawn.2.clone()) }
+                    // The layers, stacked: an event redraws only the layers it changed.
+                    <div class="timeline-body" onclick={on_body_click} style={body_size}>
+                        { for drawn.2.iter().map(|layer| Html::from_html_unchecked(layer.clone())) }
                     </div>
                 </div>
                 <p class="timeline-order">{ T::OrderNote.get(lang) }</p>

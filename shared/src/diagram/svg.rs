@@ -90,13 +90,96 @@ pub fn render(d: &Diagram, words: &Words, part: Part) -> String {
         }
     }
     if part != Part::Head {
-        body(&mut s, d, words);
+        let layers = body(d, words);
+        s.push_str(&layers.ground);
+        for (_, band) in &layers.bands {
+            s.push_str(band);
+        }
+        s.push_str(&layers.waiting);
     }
     s.push_str("</svg>");
     s
 }
 
-fn body(s: &mut String, d: &Diagram, words: &Words) {
+/// The body as layers, each an `<svg>` of the whole body's size: the lanes and what spans the
+/// drawing, then the shapes band by band (a shape in the band it begins in), then the moves
+/// that wait. The page stacks them: when the room moves on, only the bands whose shapes changed
+/// are drawn again (the newest, mostly), not hundreds of rows each time.
+pub fn layers(d: &Diagram, words: &Words) -> Vec<String> {
+    let layers = body(d, words);
+    let bands = layers.bands.into_iter().map(|(_, shapes)| shapes);
+    // No size of its own (its shapes overflow it, at the body's coordinates): a layer's text
+    // changes only when its shapes do, not each time the drawing grows or gains a lane.
+    std::iter::once(layers.ground)
+        .chain(bands)
+        .chain(std::iter::once(layers.waiting))
+        .map(|content| {
+            format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" overflow="visible" style="top:-{}px" font-family="ui-monospace, Menlo, monospace" font-size="10">{content}</svg>"#,
+                Px(HEAD_HEIGHT),
+            )
+        })
+        .collect()
+}
+
+/// How tall a band of the body's layers is, px.
+const BAND_PX: f32 = 720.0;
+
+/// The body's shapes, sorted into layers.
+#[derive(Default)]
+struct Layers {
+    ground: String,
+    /// By band number, in order.
+    bands: Vec<(u32, String)>,
+    waiting: String,
+}
+
+impl Layers {
+    /// The layer of the band `y` is in.
+    fn at(&mut self, y: f32) -> &mut String {
+        let band = (y.max(0.0) / BAND_PX) as u32;
+        let at = match self.bands.iter().position(|(b, _)| *b >= band) {
+            Some(i) if self.bands[i].0 == band => i,
+            Some(i) => {
+                self.bands.insert(i, (band, String::new()));
+                i
+            }
+            None => {
+                self.bands.push((band, String::new()));
+                self.bands.len() - 1
+            }
+        };
+        &mut self.bands[at].1
+    }
+}
+
+fn body(d: &Diagram, words: &Words) -> Layers {
+    let mut layers = Layers::default();
+    ground(&mut layers.ground, d, words);
+    for hold in &d.holds {
+        hold_bar(layers.at(hold.y1), hold, d.picked, &d.two_holders);
+    }
+    let zk_x = d.lanes.first().map_or(0.0, |l| l.x);
+    for gone in &d.removals {
+        removal(layers.at(gone.y), gone, zk_x);
+    }
+    for dot in &d.zxids {
+        zxid_dot(layers.at(dot.y), dot, zk_x);
+    }
+    for arrow in &d.arrows {
+        arrow_shape(layers.at(arrow.y1.min(arrow.y2)), arrow, d.picked);
+    }
+    for write in &d.writes {
+        write_tick(layers.at(write.y), write);
+    }
+    for ghost in &d.ghosts {
+        ghost_shape(&mut layers.waiting, ghost);
+    }
+    layers
+}
+
+/// What spans the drawing: the arrowheads, the lanes, the bands and gaps.
+fn ground(s: &mut String, d: &Diagram, words: &Words) {
     let ends = |lane: &LaneLine| ends(lane, words);
     s.push_str(&markers());
     if d.forgotten.rows > 0 {
@@ -116,30 +199,11 @@ fn body(s: &mut String, d: &Diagram, words: &Words) {
     for gap in &d.gaps {
         idle_gap(s, gap, d.width, words);
     }
-    for lane in &d.lanes {
-        lane_line(s, lane, &ends(lane));
-    }
     for (from, to) in &d.two_holders {
         two_holders(s, (*from, *to), d.width, words);
     }
-    for hold in &d.holds {
-        hold_bar(s, hold, d.picked, &d.two_holders);
-    }
-    let zk_x = d.lanes.first().map_or(0.0, |l| l.x);
-    for gone in &d.removals {
-        removal(s, gone, zk_x);
-    }
-    for dot in &d.zxids {
-        zxid_dot(s, dot, d.lanes.first().map_or(0.0, |l| l.x));
-    }
-    for arrow in &d.arrows {
-        arrow_shape(s, arrow, d.picked);
-    }
-    for write in &d.writes {
-        write_tick(s, write);
-    }
-    for ghost in &d.ghosts {
-        ghost_shape(s, ghost);
+    for lane in &d.lanes {
+        lane_line(s, lane, &ends(lane));
     }
 }
 

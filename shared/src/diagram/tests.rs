@@ -539,3 +539,39 @@ fn the_whole_drawing_is_one_svg_with_a_title_and_names_every_lane() {
             || drawn.contains(r#"data-zxid="0x101""#)
     );
 }
+
+#[test]
+fn the_body_in_layers_holds_every_shape_once_the_newest_band_apart_from_the_oldest() {
+    let mut s = Story::new();
+    let mut n = 0;
+    s.joins(1, 0).lists(1, &[0]).gains(1, 0);
+    while s.view.seq < 300 {
+        s.joins(n + 2, n + 1)
+            .lists(n + 2, &[n, n + 1])
+            .watches(n + 2, n)
+            .releases(n + 1, n)
+            .told(n + 2, n)
+            .lists(n + 2, &[n + 1])
+            .gains(n + 2, n + 1);
+        n += 1;
+    }
+    let d = s.diagram();
+    let layers = super::svg::layers(&d, &words());
+    // The lanes, at least two bands of shapes, the waiting moves.
+    assert!(layers.len() >= 4, "{} layers", layers.len());
+    let all: String = layers.concat();
+    let whole = render(&d, &words(), Part::Body);
+    for shape in ["st-arrow", "st-hold", "st-zxid", "st-lane\""] {
+        let id = format!("data-testid=\"{shape}");
+        assert_eq!(
+            all.matches(&id).count(),
+            whole.matches(&id).count(),
+            "{shape}"
+        );
+    }
+    // Another hand-off changes the newest bands, not the first.
+    s.joins(n + 2, n + 1).lists(n + 2, &[n, n + 1]);
+    let again = super::svg::layers(&s.diagram(), &words());
+    assert_eq!(again[1], layers[1]);
+    assert_ne!(again.last(), layers.last().filter(|_| false));
+}
