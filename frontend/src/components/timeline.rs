@@ -63,27 +63,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
     let options = use_state_eq(DiagramOptions::default);
     let follow = use_state_eq(|| true);
     let body = use_node_ref();
-    let words = use_memo(lang, |lang| words(*lang));
-    let key = Drawn(Rc::as_ptr(&view) as usize, (*options).clone());
-    let drawn = {
-        let view = view.clone();
-        use_memo(key, move |Drawn(_, options)| {
-            let diagram = Diagram::of(&view, options);
-            let head = svg::render(&diagram, &words, Part::Head);
-            let body: Vec<AttrValue> = svg::layers(&diagram, &words)
-                .into_iter()
-                .map(AttrValue::from)
-                .collect();
-            (diagram, AttrValue::from(head), body)
-        })
-    };
-    use_follow_newest(body.clone(), *follow, drawn.0.height);
+    let drawn = use_drawing(view.clone(), (*options).clone(), lang);
+    use_follow_newest(body.clone(), *follow, drawn.diagram.height);
     let on_body_click = on_body_click(&view, &options, &link, &props.on_trace);
-    let body_size = format!(
-        "width: {}px; height: {}px",
-        drawn.0.width.ceil() as u32,
-        (drawn.0.height - svg::HEAD_HEIGHT).ceil() as u32
-    );
     let on_head_click = on_head_click(&options);
     let on_scroll = on_scroll(&follow, &body);
     let newest = {
@@ -127,11 +109,11 @@ pub fn timeline(props: &TimelineProps) -> Html {
             } else {
                 <div class="timeline-scroll" ref={body} onscroll={on_scroll}>
                     <div class="timeline-head" title={T::LaneTitle.get(lang)} onclick={on_head_click}>
-                        { Html::from_html_unchecked(drawn.1.clone()) }
+                        { Html::from_html_unchecked(drawn.head.clone()) }
                     </div>
                     // The layers, stacked: an event redraws only the layers it changed.
-                    <div class="timeline-body" onclick={on_body_click} style={body_size}>
-                        { for drawn.2.iter().map(|layer| Html::from_html_unchecked(layer.clone())) }
+                    <div class="timeline-body" onclick={on_body_click} style={drawn.size.clone()}>
+                        { for drawn.layers.iter().map(|layer| Html::from_html_unchecked(layer.clone())) }
                     </div>
                 </div>
                 <p class="timeline-order">{ T::OrderNote.get(lang) }</p>
@@ -139,6 +121,37 @@ pub fn timeline(props: &TimelineProps) -> Html {
             { for details }
         </section>
     }
+}
+
+/// The diagram and its SVG: the lane names, the body's layers, the body's size.
+struct Drawing {
+    diagram: Diagram,
+    head: AttrValue,
+    layers: Vec<AttrValue>,
+    size: AttrValue,
+}
+
+/// The drawing of `view`, made again only for a new view or new options.
+#[hook]
+fn use_drawing(view: Rc<RoomView>, options: DiagramOptions, lang: Lang) -> Rc<Drawing> {
+    let words = use_memo(lang, |lang| words(*lang));
+    let key = Drawn(Rc::as_ptr(&view) as usize, options);
+    use_memo(key, move |Drawn(_, options)| {
+        let diagram = Diagram::of(&view, options);
+        let head = AttrValue::from(svg::render(&diagram, &words, Part::Head));
+        let layers = svg::layers(&diagram, &words);
+        let size = format!(
+            "width: {}px; height: {}px",
+            diagram.width.ceil() as u32,
+            (diagram.height - svg::HEAD_HEIGHT).ceil() as u32
+        );
+        Drawing {
+            head,
+            layers: layers.into_iter().map(AttrValue::from).collect(),
+            size: AttrValue::from(size),
+            diagram,
+        }
+    })
 }
 
 /// The room as the timeline draws it: the newest view, at once if the last redraw is
