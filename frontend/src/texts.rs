@@ -219,6 +219,7 @@ sections! {
         EndFailed: "end_failed",
         EndExpired: "end_expired",
         TwoHolders: "two_holders",
+        App: "app",
         LegendWrite: "legend_write",
         LegendZxid: "legend_zxid",
     }

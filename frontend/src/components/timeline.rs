@@ -26,23 +26,23 @@ pub struct TimelineProps {
 }
 
 /// The drawing's words in `lang`.
-pub fn words(lang: Lang) -> Words {
+pub fn words(lang: Lang) -> Words<'static> {
     Words {
-        zookeeper: T::Zookeeper.get(lang).to_string(),
-        lock: Text::Client.get(lang).to_string(),
-        server: Text::Server.get(lang).to_string(),
-        app: format!("{} {{n}}", Text::AppClient.get(lang)),
-        earlier: T::Earlier.get(lang).to_string(),
-        hand_offs: T::HandOffs.get(lang).to_string(),
-        idle: T::Idle.get(lang).to_string(),
-        forgotten: T::Forgotten.get(lang).to_string(),
-        order_note: T::OrderNote.get(lang).to_string(),
-        title: T::Title.get(lang).to_string(),
-        crashed: T::EndCrashed.get(lang).to_string(),
-        killed: T::EndKilled.get(lang).to_string(),
-        failed: T::EndFailed.get(lang).to_string(),
-        expired: T::EndExpired.get(lang).to_string(),
-        two_holders: T::TwoHolders.get(lang).to_string(),
+        zookeeper: T::Zookeeper.get(lang),
+        lock: Text::Client.get(lang),
+        server: Text::Server.get(lang),
+        app: T::App.get(lang),
+        earlier: T::Earlier.get(lang),
+        hand_offs: T::HandOffs.get(lang),
+        idle: T::Idle.get(lang),
+        forgotten: T::Forgotten.get(lang),
+        order_note: T::OrderNote.get(lang),
+        title: T::Title.get(lang),
+        crashed: T::EndCrashed.get(lang),
+        killed: T::EndKilled.get(lang),
+        failed: T::EndFailed.get(lang),
+        expired: T::EndExpired.get(lang),
+        two_holders: T::TwoHolders.get(lang),
     }
 }
 

@@ -12,32 +12,32 @@ use crate::kinds::{CloseReason, WatchedKind, WriteOutcome, ZkOp};
 use crate::view::{LaneKind, StretchKind};
 
 /// The words a drawing needs, in the reader's language. `{n}` and `{s}` are filled in.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Words {
-    pub zookeeper: String,
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Words<'a> {
+    pub zookeeper: &'a str,
     /// `client {n}`
-    pub lock: String,
-    pub server: String,
-    pub app: String,
+    pub lock: &'a str,
+    pub server: &'a str,
+    pub app: &'a str,
     /// A session of an earlier run: `{s}` is its id.
-    pub earlier: String,
+    pub earlier: &'a str,
     /// `×{n} hand-offs`
-    pub hand_offs: String,
+    pub hand_offs: &'a str,
     /// `{s} s idle`
-    pub idle: String,
+    pub idle: &'a str,
     /// `{n} older rows not kept`
-    pub forgotten: String,
+    pub forgotten: &'a str,
     /// The note on order, under the title of an exported drawing.
-    pub order_note: String,
-    pub title: String,
+    pub order_note: &'a str,
+    pub title: &'a str,
     /// Where a lane ends: `crashed`, `killed`, `failed`; where ZooKeeper expired a killed
     /// session: `expired`.
-    pub crashed: String,
-    pub killed: String,
-    pub failed: String,
-    pub expired: String,
+    pub crashed: &'a str,
+    pub killed: &'a str,
+    pub failed: &'a str,
+    pub expired: &'a str,
     /// The band where two clients held the lock at once.
-    pub two_holders: String,
+    pub two_holders: &'a str,
 }
 
 const CALL: &str = "#2563eb";
@@ -80,8 +80,8 @@ pub fn render(d: &Diagram, words: &Words, part: Part) -> String {
         let _ = write!(
             s,
             r#"<rect x="0" y="{top}" width="{w}" height="{height}" fill="white"/><text x="8" y="-22" font-size="14" fill="{INK}">{}</text><text x="8" y="-6" fill="{FAINT}">{}</text>"#,
-            escape(&words.title),
-            escape(&words.order_note),
+            escape(words.title),
+            escape(words.order_note),
         );
     }
     if part != Part::Body {
@@ -224,13 +224,13 @@ fn markers() -> String {
 
 fn lane_name(s: &mut String, lane: &LaneLine, words: &Words) {
     let name = match (lane.kind, lane.number) {
-        (None, _) => words.zookeeper.clone(),
+        (None, _) => words.zookeeper.to_string(),
         (Some(LaneKind::Earlier), _) => words.earlier.replace("{s}", &lane.id.key()[8..]),
         (Some(kind), number) => {
             let template = match kind {
-                LaneKind::Lock => &words.lock,
-                LaneKind::Server => &words.server,
-                _ => &words.app,
+                LaneKind::Lock => words.lock,
+                LaneKind::Server => words.server,
+                _ => words.app,
             };
             let name = template.replace("{n}", &number.map(|n| n.to_string()).unwrap_or_default());
             match &lane.node {
@@ -249,7 +249,7 @@ fn lane_name(s: &mut String, lane: &LaneLine, words: &Words) {
 }
 
 /// What a lane's end says, and where: a crash, a kill (and ZooKeeper's expiry of it), a failure.
-fn ends<'w>(lane: &LaneLine, words: &'w Words) -> Vec<(&'w str, f32)> {
+fn ends<'w>(lane: &LaneLine, words: &Words<'w>) -> Vec<(&'w str, f32)> {
     let Some((reason, at)) = lane.ended else {
         return Vec::new();
     };
@@ -258,13 +258,13 @@ fn ends<'w>(lane: &LaneLine, words: &'w Words) -> Vec<(&'w str, f32)> {
         .iter()
         .find(|s| s.kind == StretchKind::Expiring);
     match reason {
-        CloseReason::Crashed => vec![(words.crashed.as_str(), at)],
-        CloseReason::Failed => vec![(words.failed.as_str(), at)],
+        CloseReason::Crashed => vec![(words.crashed, at)],
+        CloseReason::Failed => vec![(words.failed, at)],
         CloseReason::Killed | CloseReason::ServerDied => {
-            let mut ends = vec![(words.killed.as_str(), at)];
+            let mut ends = vec![(words.killed, at)];
             // Expired once the stretch ended above the bottom of the lane's drawing.
             if let Some(s) = expiry.filter(|s| !s.open) {
-                ends.push((words.expired.as_str(), s.y2));
+                ends.push((words.expired, s.y2));
             }
             ends
         }
@@ -389,7 +389,7 @@ fn two_holders(s: &mut String, (from, to): (f32, f32), width: f32, words: &Words
         Px(width),
         Px((to - from).max(2.0)),
         Px(from + 11.0),
-        escape(&words.two_holders),
+        escape(words.two_holders),
     );
 }
 

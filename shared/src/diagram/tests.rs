@@ -130,23 +130,23 @@ fn answered(client: ClientId, op: ZkOp, path: &str, zxid: Option<i64>) -> RoomEv
     }
 }
 
-fn words() -> Words {
+fn words() -> Words<'static> {
     Words {
-        zookeeper: "ZooKeeper".into(),
-        lock: "client {n}".into(),
-        server: "server {n}".into(),
-        app: "AppClient {n}".into(),
-        earlier: "earlier {s}".into(),
-        hand_offs: "×{n} hand-offs".into(),
-        idle: "{s} s idle".into(),
-        forgotten: "{n} older rows".into(),
-        order_note: "rows: arrival order".into(),
-        title: "t".into(),
-        crashed: "crashed".into(),
-        killed: "killed".into(),
-        failed: "failed".into(),
-        expired: "expired".into(),
-        two_holders: "two holders".into(),
+        zookeeper: "ZooKeeper",
+        lock: "client {n}",
+        server: "server {n}",
+        app: "AppClient {n}",
+        earlier: "earlier {s}",
+        hand_offs: "×{n} hand-offs",
+        idle: "{s} s idle",
+        forgotten: "{n} older rows",
+        order_note: "rows: arrival order",
+        title: "t",
+        crashed: "crashed",
+        killed: "killed",
+        failed: "failed",
+        expired: "expired",
+        two_holders: "two holders",
     }
 }
 
