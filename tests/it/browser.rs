@@ -91,15 +91,7 @@ async fn the_naive_recipe_shows_the_violation_banner() {
     let app = spawn_app().await;
     let url = format!("{}/?room={}", app.http_url(), app.room);
     browser_test("naive_violation", &url, async |b| {
-        b.wait_for_testid("recipe-select")
-            .await?
-            .select_by_value("predecessor-naive")
-            .await?;
-        b.wait_for_log("lock recipe: predecessor-naive").await?;
-        b.set_hold_ms(0).await?;
-        for _ in 0..4 {
-            b.click("[data-testid=add-lock-client]").await?;
-        }
+        b.naive_queue(4).await?;
         let nodes = b
             .wait_for("four nodes, one holding, three armed arrows", async |c| {
                 let nodes = b.lock_nodes().await?;

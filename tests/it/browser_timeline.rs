@@ -59,15 +59,7 @@ async fn the_timeline_draws_zookeepers_calls_its_zxids_and_the_naive_recipes_two
         b.wait_for_testid("st-show").await?;
         b.press("t").await?;
         b.wait_for_testid("spacetime").await?;
-        b.wait_for_testid("recipe-select")
-            .await?
-            .select_by_value("predecessor-naive")
-            .await?;
-        b.wait_for_log("lock recipe: predecessor-naive").await?;
-        b.set_hold_ms(0).await?;
-        for _ in 0..3 {
-            b.click("[data-testid=add-lock-client]").await?;
-        }
+        b.naive_queue(3).await?;
         let creates = b
             .wait_for("three create answers with their zxids", async |_| {
                 let c = created(&arrows(b).await?);

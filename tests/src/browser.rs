@@ -157,6 +157,21 @@ impl Browser {
         self.wait_for_log(&format!("hold time: {hold_ms} ms")).await
     }
 
+    /// Switches the room to the naive recipe with holds until released, and adds `clients`
+    /// lock clients by the button (lesson 2's crash bug, by hand).
+    pub async fn naive_queue(&self, clients: usize) -> Result<()> {
+        self.wait_for_testid("recipe-select")
+            .await?
+            .select_by_value("predecessor-naive")
+            .await?;
+        self.wait_for_log("lock recipe: predecessor-naive").await?;
+        self.set_hold_ms(0).await?;
+        for _ in 0..clients {
+            self.click("[data-testid=add-lock-client]").await?;
+        }
+        Ok(())
+    }
+
     /// `(data-path, data-state)` of every lock node on the page, in page order, read in one
     /// script so a re-render in between cannot leave stale elements.
     pub async fn lock_nodes(&self) -> Result<Vec<(String, String)>> {

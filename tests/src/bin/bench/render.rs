@@ -57,42 +57,13 @@ async fn measure_in(browser: &Browser, driver: &mut Viewer, nodes: usize) -> Res
 
     // Frame times: every animation frame's distance from the previous, while hand-offs play.
     let record_ms = HANDOFF_EVERY.as_millis() as u64 * (HANDOFFS as u64 + 1);
-    browser
-        .client
-        .execute(
-            "window.zkplayFrames = null;
-             const frames = [], end = performance.now() + arguments[0];
-             let last = null;
-             const tick = now => {
-               if (last !== null) frames.push(now - last);
-               last = now;
-               if (now < end) requestAnimationFrame(tick); else window.zkplayFrames = frames;
-             };
-             requestAnimationFrame(tick);",
-            vec![json!(record_ms)],
-        )
-        .await?;
+    record_frames(browser, Duration::from_millis(record_ms)).await?;
     for _ in 0..HANDOFFS {
         hand_off(driver).await;
         // Pacing the load, not waiting for a result.
         tokio::time::sleep(HANDOFF_EVERY).await;
     }
-    let frames = browser
-        .wait_for("the frame record", async |c| {
-            let frames = c.execute("return window.zkplayFrames;", vec![]).await?;
-            Ok((!frames.is_null()).then_some(frames))
-        })
-        .await?;
-    let mut frames: Vec<Duration> = frames
-        .as_array()
-        .context("frame times")?
-        .iter()
-        .map(ms)
-        .collect::<Result<_>>()?;
-    let long = frames
-        .iter()
-        .filter(|f| **f > Duration::from_millis(50))
-        .count();
+    let (mut frames, long) = frames_recorded(browser).await?;
     Ok(json!({
         "nodes": nodes,
         "cards_drawn": cards,
@@ -147,6 +118,47 @@ async fn painted_snapshot(browser: &Browser, seen: usize, nodes: usize) -> Resul
 }
 
 /// A time in milliseconds, as the page's scripts report it.
+/// Starts recording every animation frame's distance from the previous, for `run`.
+pub async fn record_frames(browser: &Browser, run: Duration) -> Result<()> {
+    browser
+        .client
+        .execute(
+            "window.zkplayFrames = null;
+             const frames = [], end = performance.now() + arguments[0];
+             let last = null;
+             const tick = now => {
+               if (last !== null) frames.push(now - last);
+               last = now;
+               if (now < end) requestAnimationFrame(tick); else window.zkplayFrames = frames;
+             };
+             requestAnimationFrame(tick);",
+            vec![json!(run.as_millis() as u64)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The frames [`record_frames`] recorded, once it is done, and how many took over 50 ms.
+pub async fn frames_recorded(browser: &Browser) -> Result<(Vec<Duration>, usize)> {
+    let frames = browser
+        .wait_for("the frame record", async |c| {
+            let frames = c.execute("return window.zkplayFrames;", vec![]).await?;
+            Ok((!frames.is_null()).then_some(frames))
+        })
+        .await?;
+    let frames: Vec<Duration> = frames
+        .as_array()
+        .context("frame times")?
+        .iter()
+        .map(ms)
+        .collect::<Result<_>>()?;
+    let long = frames
+        .iter()
+        .filter(|f| **f > Duration::from_millis(50))
+        .count();
+    Ok((frames, long))
+}
+
 pub fn ms(value: &Value) -> Result<Duration> {
     let ms = value.as_f64().context("a time in ms")?;
     Ok(Duration::from_secs_f64(ms / 1000.0))

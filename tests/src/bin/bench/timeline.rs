@@ -5,13 +5,13 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
 use shared::ClientMsg;
 use tests::browser::Browser;
 
 use crate::percentiles;
-use crate::render::ms;
+use crate::render::{frames_recorded, record_frames};
 
 const CLIENTS: usize = 50;
 const RUN: Duration = Duration::from_secs(60);
@@ -83,21 +83,7 @@ async fn frames_while_busy(
     driver: &mut tests::Viewer,
     run: Duration,
 ) -> Result<(Vec<Duration>, usize)> {
-    browser
-        .client
-        .execute(
-            "window.zkplayFrames = null;
-             const frames = [], end = performance.now() + arguments[0];
-             let last = null;
-             const tick = now => {
-               if (last !== null) frames.push(now - last);
-               last = now;
-               if (now < end) requestAnimationFrame(tick); else window.zkplayFrames = frames;
-             };
-             requestAnimationFrame(tick);",
-            vec![json!(run.as_millis() as u64)],
-        )
-        .await?;
+    record_frames(browser, run).await?;
     let started = tokio::time::Instant::now();
     while started.elapsed() < run {
         let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
@@ -109,23 +95,7 @@ async fn frames_while_busy(
             driver.send(&ClientMsg::AddLockClient).await;
         }
     }
-    let frames = browser
-        .wait_for("the frame record", async |c| {
-            let frames = c.execute("return window.zkplayFrames;", vec![]).await?;
-            Ok((!frames.is_null()).then_some(frames))
-        })
-        .await?;
-    let frames: Vec<Duration> = frames
-        .as_array()
-        .context("frame times")?
-        .iter()
-        .map(ms)
-        .collect::<Result<_>>()?;
-    let long = frames
-        .iter()
-        .filter(|f| **f > Duration::from_millis(50))
-        .count();
-    Ok((frames, long))
+    frames_recorded(browser).await
 }
 
 fn handoffs(view: &shared::RoomView) -> u64 {
