@@ -580,8 +580,8 @@ mod tests {
                 // The seed writes "client" and "server" in its Chinese too.
                 "page" => ["queue", "client", "server"].contains(&key),
                 "log" => key == "znode_czxid",
-                // A name: the timeline's lane of the ensemble.
-                "timeline" => key == "zookeeper",
+                // Names: the timeline's lanes of the ensemble and of the AppClients.
+                "timeline" => ["zookeeper", "app"].contains(&key),
                 _ => false,
             }
         };
