@@ -265,7 +265,8 @@ fn on_export(view: Rc<RoomView>, options: DiagramOptions, lang: Lang) -> Callbac
             "data:image/svg+xml;charset=utf-8,{}",
             js_sys::encode_uri_component(&whole)
         );
-        let anchor = gloo_utils_document()
+        let anchor = web_sys::window()
+            .and_then(|w| w.document())
             .and_then(|d| d.create_element("a").ok())
             .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
         if let Some(a) = anchor {
@@ -274,10 +275,6 @@ fn on_export(view: Rc<RoomView>, options: DiagramOptions, lang: Lang) -> Callbac
             a.click();
         }
     })
-}
-
-fn gloo_utils_document() -> Option<web_sys::Document> {
-    web_sys::window()?.document()
 }
 
 /// What the shapes mean (whose order the rows are is said under the drawing).

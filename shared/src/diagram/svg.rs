@@ -51,12 +51,11 @@ const FAINT: &str = "#64748b";
 /// A white outline behind a label, so a line under it does not strike it through.
 const HALO: &str = r#"stroke="white" stroke-width="3" paint-order="stroke""#;
 
-/// Which part of the drawing: the lane names (the page keeps them in view while the body
-/// scrolls), the body, or both with a title, for a file.
+/// Which part of the drawing: the lane names (the page keeps them in view while the body,
+/// drawn in [`layers`], scrolls), or all of it with a title, for a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
     Head,
-    Body,
     Whole,
 }
 
@@ -68,7 +67,6 @@ pub fn render(d: &Diagram, words: &Words, part: Part) -> String {
     let mut s = String::with_capacity(256 + 320 * (d.arrows.len() + d.lanes.len()));
     let (top, height) = match part {
         Part::Head => (0.0, HEAD_HEIGHT),
-        Part::Body => (HEAD_HEIGHT, d.height - HEAD_HEIGHT),
         Part::Whole => (-40.0, d.height + 40.0),
     };
     let (top, height, w) = (Px(top), Px(height), Px(d.width));
@@ -84,12 +82,10 @@ pub fn render(d: &Diagram, words: &Words, part: Part) -> String {
             escape(words.order_note),
         );
     }
-    if part != Part::Body {
-        for lane in &d.lanes {
-            lane_name(&mut s, lane, words);
-        }
+    for lane in &d.lanes {
+        lane_name(&mut s, lane, words);
     }
-    if part != Part::Head {
+    if part == Part::Whole {
         let layers = body(d, words);
         s.push_str(&layers.ground);
         for (_, band) in &layers.bands {

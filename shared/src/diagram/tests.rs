@@ -283,7 +283,7 @@ fn the_naive_recipes_two_holders_overlap_in_red_and_the_trusted_notification_is_
     // The crashed waiter's node left the tree, on ZooKeeper's lane.
     assert_eq!(d.removals.len(), 1);
     assert_eq!(d.removals[0].path, node(1));
-    let drawn = render(&d, &words(), Part::Body);
+    let drawn = super::svg::layers(&d, &words()).concat();
     assert_eq!(drawn.matches(r#"data-overlap="true""#).count(), 2);
     assert!(drawn.contains(r#"data-testid="st-two-holders""#));
     // Each lane is named with its node.
@@ -311,7 +311,7 @@ fn a_killed_session_runs_dashed_until_zookeeper_expires_it() {
     let killed_at = lane.stretches[0].y1;
     // Its hold ended when the process died.
     assert_eq!(d.holds[0].y2, killed_at);
-    let drawn = render(&d, &words(), Part::Body);
+    let drawn = super::svg::layers(&d, &words()).concat();
     assert!(drawn.contains(">killed<") && !drawn.contains(">expired<"));
     s.idle(4_000)
         .then(RoomEvent::ZnodeRemoved { path: node(0) })
@@ -327,7 +327,9 @@ fn a_killed_session_runs_dashed_until_zookeeper_expires_it() {
     );
     assert_eq!(d.gaps.len(), 1, "the 4 s wait is an idle gap");
     assert_eq!(lane.y2, stretch.y2);
-    assert!(render(&d, &words(), Part::Body).contains(">expired<"));
+    assert!(super::svg::layers(&d, &words())
+        .concat()
+        .contains(">expired<"));
 }
 
 #[test]
@@ -371,7 +373,7 @@ fn a_partition_shows_its_cut_and_the_disconnected_stretch() {
     assert_eq!(kinds, [StretchKind::Partitioned, StretchKind::Disconnected]);
     let (cut, down) = (d.lanes[1].stretches[0], d.lanes[1].stretches[1]);
     assert!(cut.y1 < down.y1 && cut.y2 < down.y2 && down.y2 < d.lanes[1].y2);
-    let drawn = render(&d, &words(), Part::Body);
+    let drawn = super::svg::layers(&d, &words()).concat();
     assert!(drawn.contains(r#"data-kind="partitioned""#));
     assert!(drawn.contains(r#"data-kind="disconnected""#));
 }
@@ -423,7 +425,7 @@ fn in_step_mode_a_notification_waits_unread_and_waiting_calls_are_ghosts() {
     assert_eq!(told.len(), 1);
     assert!(!told[0].unread);
     assert_eq!(d.ghosts.len(), 1);
-    let drawn = render(&d, &words(), Part::Body);
+    let drawn = super::svg::layers(&d, &words()).concat();
     assert!(drawn.contains(r#"data-testid="st-ghost" data-move="7""#));
 }
 
@@ -560,7 +562,7 @@ fn the_body_in_layers_holds_every_shape_once_the_newest_band_apart_from_the_olde
     // The lanes, at least two bands of shapes, the waiting moves.
     assert!(layers.len() >= 4, "{} layers", layers.len());
     let all: String = layers.concat();
-    let whole = render(&d, &words(), Part::Body);
+    let whole = render(&d, &words(), Part::Whole);
     for shape in ["st-arrow", "st-hold", "st-zxid", "st-lane\""] {
         let id = format!("data-testid=\"{shape}");
         assert_eq!(

@@ -462,13 +462,16 @@ impl Spacetime {
         }
     }
 
-    fn end_hold(&mut self, client: ClientId, row: Row) {
-        let open = self
-            .holds
+    /// The client's hold under way, if it holds.
+    fn open_hold(&mut self, client: ClientId) -> Option<&mut Hold> {
+        self.holds
             .iter_mut()
             .rev()
-            .find(|h| h.client == client && h.to.is_none());
-        if let Some(hold) = open {
+            .find(|h| h.client == client && h.to.is_none())
+    }
+
+    fn end_hold(&mut self, client: ClientId, row: Row) {
+        if let Some(hold) = self.open_hold(client) {
             hold.to = Some(row);
         }
     }
@@ -477,12 +480,7 @@ impl Spacetime {
     /// last acted on is the one it trusted.
     fn overlapped(&mut self, first: ClientId, second: ClientId) {
         for client in [first, second] {
-            let open = self
-                .holds
-                .iter_mut()
-                .rev()
-                .find(|h| h.client == client && h.to.is_none());
-            if let Some(hold) = open {
+            if let Some(hold) = self.open_hold(client) {
                 hold.overlap = true;
             }
         }
