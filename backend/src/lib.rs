@@ -2,11 +2,13 @@
 //!
 //! Layers, from the outside in: `http` and `ws` speak to browsers; `room` orders and fans
 //! out what happens in a room; `zk` is the only code that talks to ZooKeeper; [`recipes`] are
-//! pure state machines (public: the model checker in `tests/model_check.rs` explores them);
+//! pure state machines, a learner's Rhai recipe among them, and [`check`] explores them through
+//! every interleaving over a small model of ZooKeeper (public: the tests use both);
 //! `ensemble` runs local ZooKeeper servers, `lesson_ensembles` lends a room one of its own for
 //! a lesson that stops members, and `probe` asks them how they are.
 
 mod admission;
+pub mod check;
 mod classroom;
 mod clock;
 mod config;

@@ -169,6 +169,19 @@ pub enum WatchedKind {
     Session,
 }
 
+impl WatchedKind {
+    /// The name of Java's `EventType` (`None` for a session's own event), as recipes compare it.
+    pub fn java_name(self) -> &'static str {
+        match self {
+            WatchedKind::NodeCreated => "NodeCreated",
+            WatchedKind::NodeDeleted => "NodeDeleted",
+            WatchedKind::NodeDataChanged => "NodeDataChanged",
+            WatchedKind::NodeChildrenChanged => "NodeChildrenChanged",
+            WatchedKind::Session => "None",
+        }
+    }
+}
+
 /// What the protected resource did with a write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,7 +7,8 @@
 //! It is built in floors; a module imports only from the floors below it:
 //! 1. words: `kinds` (ids and closed sets of names), `session`, `limits`, `seed` (the
 //!    tutorial's code points), `time` (moves and modes), `classroom` (roles, members),
-//!    `ensemble`, `znode`, `progress` (a lesson's progress as the view carries it);
+//!    `ensemble`, `znode`, `progress` (a lesson's progress as the view carries it), `recipe` (a
+//!    learner's own lock recipe: templates, limits, a check's verdict);
 //! 2. `event`: `RoomEvent`, everything that happens in a room;
 //! 3. `view`: `RoomView` and its parts, each folding events;
 //!    `diagram`: the timeline's layout and its SVG, from a view;
@@ -24,6 +25,7 @@ pub mod lesson;
 mod limits;
 mod progress;
 mod protocol;
+pub mod recipe;
 pub mod recording;
 mod seed;
 mod session;
@@ -42,8 +44,8 @@ pub use protocol::{ClientMsg, ServerInfo, ServerMsg, You, PROTOCOL_VERSION};
 pub use seed::{server_list_line, SeedListing, SeedPoint, SEED_APP_CLIENT_OUTPUT};
 pub use session::SessionId;
 pub use time::{
-    slow_delay_ms, slower, MoveId, MoveKind, PendingMove, TimeMode, DEFAULT_SLOW_FACTOR,
-    SLOW_FACTORS, SLOW_MOVE_MS,
+    slow_delay_ms, slower, MoveClass, MoveId, MoveKind, PendingMove, TimeMode, TraceMove,
+    DEFAULT_SLOW_FACTOR, SLOW_FACTORS, SLOW_MOVE_MS,
 };
 pub use view::{
     is_lesson_room, is_valid_room_name, is_valid_server_name, AppClientView, Classroom, ClientKind,

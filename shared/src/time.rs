@@ -132,6 +132,79 @@ pub struct PendingMove {
     pub due_ms: Option<u64>,
 }
 
+/// What a recorded move lets go at the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoveClass {
+    /// A ZooKeeper call (create, list, read, watch, delete).
+    Call,
+    /// Acting on a delivered notification.
+    Notify,
+    /// The end of a hold.
+    HoldOver,
+}
+
+impl MoveClass {
+    /// The class of a waiting move; a write to the protected resource has none (no recipe
+    /// model has it).
+    pub fn of(kind: MoveKind) -> Option<MoveClass> {
+        match kind {
+            MoveKind::Create
+            | MoveKind::GetChildren
+            | MoveKind::GetData
+            | MoveKind::Exists
+            | MoveKind::Delete => Some(MoveClass::Call),
+            MoveKind::Notification => Some(MoveClass::Notify),
+            MoveKind::HoldOver => Some(MoveClass::HoldOver),
+            MoveKind::Write => None,
+        }
+    }
+}
+
+/// One move of a recorded interleaving of lock clients, each named by its place in the order
+/// they were added (0 = the first): the model checker's moves, which step mode can play one by
+/// one on the real ensemble.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceMove {
+    /// The client's waiting ZooKeeper call goes, and its recipe gets the answer.
+    Call(u32),
+    /// The client acts on the notification ZooKeeper delivered.
+    Notify(u32),
+    /// The client's hold ends.
+    HoldOver(u32),
+    /// The client's process exits, closing its session.
+    Crash(u32),
+    /// The client's process dies, its session left to expire.
+    Kill(u32),
+    /// A killed client's session expires: ZooKeeper deletes its ephemeral node.
+    Expire(u32),
+}
+
+impl TraceMove {
+    /// The client it moves, by its place in the order added (0 = the first).
+    pub fn client(self) -> u32 {
+        match self {
+            TraceMove::Call(n)
+            | TraceMove::Notify(n)
+            | TraceMove::HoldOver(n)
+            | TraceMove::Crash(n)
+            | TraceMove::Kill(n)
+            | TraceMove::Expire(n) => n,
+        }
+    }
+
+    /// What it lets go at the gate; a crash or a kill is an intent, not a move that waits.
+    pub fn class(self) -> Option<MoveClass> {
+        match self {
+            TraceMove::Call(_) => Some(MoveClass::Call),
+            TraceMove::Notify(_) => Some(MoveClass::Notify),
+            TraceMove::HoldOver(_) => Some(MoveClass::HoldOver),
+            TraceMove::Crash(_) | TraceMove::Kill(_) | TraceMove::Expire(_) => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

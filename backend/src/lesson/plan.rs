@@ -359,6 +359,10 @@ impl Plan {
                     Op::Press(client, class),
                 ]);
             }
+            (TraceMove::Expire(_), None) => self.then([Op::Wait(
+                Until::Settled(Settle::Expired(client)),
+                Limit::Always,
+            )]),
             (TraceMove::Kill(_), None) => self.then([
                 Op::Ask(Deed::Kill(client)),
                 Op::Wait(Until::Settled(left), Limit::Always),

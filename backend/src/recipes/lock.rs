@@ -8,28 +8,54 @@
 //! - [`naive::NaiveLock`]: the same without the fix: a fired watch is taken as the release.
 //! - [`children_watch::ChildrenWatchLock`]: `DistributedClient2`: watch the children of
 //!   `/locks`, re-list on every change; every change wakes every waiter (the herd).
+//!
+//! A learner's own recipe, written in Rhai, is a fourth: [`script::ScriptLock`]. All of them are
+//! [`LockMachine`]s, which the server's lock client and the model checker (`crate::check`) drive.
 
 mod base;
 mod children_watch;
 mod naive;
 mod predecessor;
+pub mod script;
 
+use shared::recipe::RecipeError;
 use shared::{ClientId, LockRecipeKind, MoveKind, SeedPoint, WatchCall};
 
 use self::children_watch::ChildrenWatchLock;
 use self::naive::NaiveLock;
 use self::predecessor::PredecessorLock;
+use self::script::{Program, ScriptLock};
+use std::sync::Arc;
 
 pub use self::base::{answered, Input, Step, ZkCall, LOCK_PREFIX};
 use self::base::{Core, Phase};
 pub use shared::LOCK_DIR;
-/// One lock client's recipe, whichever the room runs. Comparable and hashable, so a model
-/// checker can tell its states apart (`backend/tests/model_check.rs`).
+/// A lock client's recipe as a state machine: inputs in, steps out. Comparable and hashable,
+/// so that the model checker can tell its states apart.
+pub trait LockMachine: Clone + std::fmt::Debug + Eq + std::hash::Hash + Send + Sync {
+    /// Feeds one input and returns what to do next.
+    fn on(&mut self, input: Input) -> Vec<Step>;
+    /// The node it created, once it has.
+    fn this_path(&self) -> Option<&str>;
+    fn is_holding(&self) -> bool;
+    /// Waiting for a notification: it makes no call until one comes.
+    fn is_waiting(&self) -> bool;
+    /// A careful holder whose connection dropped: it holds its node and does no work.
+    fn is_suspended(&self) -> bool;
+    /// The error a learner's recipe ran into, which ended the client; built-in recipes have
+    /// none.
+    fn error(&self) -> Option<&RecipeError> {
+        None
+    }
+}
+
+/// One lock client's recipe, whichever the room runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LockRecipe {
     Predecessor(PredecessorLock),
     Naive(NaiveLock),
     ChildrenWatch(ChildrenWatchLock),
+    Script(Box<ScriptLock>),
 }
 
 impl LockRecipe {
@@ -43,39 +69,27 @@ impl LockRecipe {
         }
     }
 
-    fn core(&self) -> &Core {
+    /// A client running a learner's recipe.
+    pub fn script(program: Arc<Program>, client: ClientId) -> Self {
+        LockRecipe::Script(Box::new(ScriptLock::new(program, client)))
+    }
+
+    /// The built-in recipe's shared core; a learner's recipe has none.
+    fn core(&self) -> Option<&Core> {
         match self {
-            LockRecipe::Predecessor(r) => &r.core,
-            LockRecipe::Naive(r) => &r.core,
-            LockRecipe::ChildrenWatch(r) => &r.core,
+            LockRecipe::Predecessor(r) => Some(&r.core),
+            LockRecipe::Naive(r) => Some(&r.core),
+            LockRecipe::ChildrenWatch(r) => Some(&r.core),
+            LockRecipe::Script(_) => None,
         }
     }
 
-    pub fn this_path(&self) -> Option<&str> {
-        self.core().this_path.as_deref()
-    }
-
-    pub fn is_holding(&self) -> bool {
-        self.core().phase == Phase::Holding
-    }
-
-    /// Waiting for a notification: it has armed its watch and makes no call until it fires.
-    pub fn is_waiting(&self) -> bool {
-        self.core().phase == Phase::Waiting
-    }
-
-    /// A careful holder whose connection dropped: it holds its node and does no work.
-    pub fn is_suspended(&self) -> bool {
-        self.core().phase == Phase::Suspended
-    }
-
-    /// What a call is as a move at the room's gate, and the seed line it is.
-    pub fn call_move(&self, call: &ZkCall) -> (MoveKind, SeedPoint) {
+    /// What a call is as a move at the room's gate, and the seed line it is; `relist`: the
+    /// client has listed `/locks` before (a second look is the fix's line).
+    pub fn call_move(&self, call: &ZkCall, relist: bool) -> (MoveKind, SeedPoint) {
         match call {
             ZkCall::CreateLockNode => (MoveKind::Create, SeedPoint::Create),
-            ZkCall::ListLockDir { .. } if self.core().listings > 1 => {
-                (MoveKind::GetChildren, SeedPoint::Relist)
-            }
+            ZkCall::ListLockDir { .. } if relist => (MoveKind::GetChildren, SeedPoint::Relist),
             ZkCall::ListLockDir { .. } => (MoveKind::GetChildren, SeedPoint::GetChildren),
             ZkCall::Watch {
                 call: WatchCall::GetData,
@@ -85,14 +99,81 @@ impl LockRecipe {
             ZkCall::Delete { .. } => (MoveKind::Delete, SeedPoint::Delete),
         }
     }
+}
 
-    /// Feeds one input and returns what to do next.
-    pub fn on(&mut self, input: Input) -> Vec<Step> {
+impl LockMachine for LockRecipe {
+    fn on(&mut self, input: Input) -> Vec<Step> {
         match self {
             LockRecipe::Predecessor(r) => r.on(input),
             LockRecipe::Naive(r) => r.on(input),
             LockRecipe::ChildrenWatch(r) => r.on(input),
+            LockRecipe::Script(r) => r.on(input),
         }
+    }
+
+    fn this_path(&self) -> Option<&str> {
+        match (self.core(), self) {
+            (Some(core), _) => core.this_path.as_deref(),
+            (None, LockRecipe::Script(r)) => r.this_path(),
+            (None, _) => None,
+        }
+    }
+
+    fn is_holding(&self) -> bool {
+        match (self.core(), self) {
+            (Some(core), _) => core.phase == Phase::Holding,
+            (None, LockRecipe::Script(r)) => r.is_holding(),
+            (None, _) => false,
+        }
+    }
+
+    fn is_waiting(&self) -> bool {
+        match (self.core(), self) {
+            (Some(core), _) => core.phase == Phase::Waiting,
+            (None, LockRecipe::Script(r)) => r.is_waiting(),
+            (None, _) => false,
+        }
+    }
+
+    fn is_suspended(&self) -> bool {
+        match (self.core(), self) {
+            (Some(core), _) => core.phase == Phase::Suspended,
+            (None, LockRecipe::Script(r)) => r.is_suspended(),
+            (None, _) => false,
+        }
+    }
+
+    fn error(&self) -> Option<&RecipeError> {
+        match self {
+            LockRecipe::Script(r) => r.error(),
+            _ => None,
+        }
+    }
+}
+
+impl LockMachine for ScriptLock {
+    fn on(&mut self, input: Input) -> Vec<Step> {
+        ScriptLock::on(self, input)
+    }
+
+    fn this_path(&self) -> Option<&str> {
+        ScriptLock::this_path(self)
+    }
+
+    fn is_holding(&self) -> bool {
+        ScriptLock::is_holding(self)
+    }
+
+    fn is_waiting(&self) -> bool {
+        ScriptLock::is_waiting(self)
+    }
+
+    fn is_suspended(&self) -> bool {
+        ScriptLock::is_suspended(self)
+    }
+
+    fn error(&self) -> Option<&RecipeError> {
+        ScriptLock::error(self)
     }
 }
 
@@ -377,15 +458,19 @@ mod tests {
         let (mut r, steps) = contend(2, "sub0000000001", &["sub0000000000", "sub0000000001"]);
         let watch = &calls(&steps)[0];
         assert_eq!(
-            r.call_move(watch),
+            r.call_move(watch, true),
             (MoveKind::GetData, SeedPoint::WatchPredecessor)
         );
-        // Before its first listing a client is at the seed's first getChildren...
+        // Its first listing is at the seed's first getChildren...
         let fresh = LockRecipe::new(LockRecipeKind::Predecessor, 1);
         let list = ZkCall::ListLockDir { watch: false };
         assert_eq!(
-            fresh.call_move(&ZkCall::CreateLockNode),
+            fresh.call_move(&ZkCall::CreateLockNode, false),
             (MoveKind::Create, SeedPoint::Create)
+        );
+        assert_eq!(
+            fresh.call_move(&list, false),
+            (MoveKind::GetChildren, SeedPoint::GetChildren)
         );
         // ...and after a notification at the fix's re-check.
         r.on(Input::WatchArmed {
@@ -399,7 +484,7 @@ mod tests {
         });
         assert_eq!(calls(&steps), vec![list.clone()]);
         assert_eq!(
-            r.call_move(&list),
+            r.call_move(&list, true),
             (MoveKind::GetChildren, SeedPoint::Relist)
         );
         let steps = r.on(Input::Children {
@@ -408,14 +493,17 @@ mod tests {
         assert_eq!(steps.last(), Some(&Step::Hold));
         let release = r.on(Input::HoldOver);
         assert_eq!(
-            r.call_move(&calls(&release)[0]),
+            r.call_move(&calls(&release)[0], true),
             (MoveKind::Delete, SeedPoint::Delete)
         );
         assert_eq!(
-            r.call_move(&ZkCall::Watch {
-                path: "/locks/sub0000000000".into(),
-                call: WatchCall::Exists
-            }),
+            r.call_move(
+                &ZkCall::Watch {
+                    path: "/locks/sub0000000000".into(),
+                    call: WatchCall::Exists
+                },
+                true
+            ),
             (MoveKind::Exists, SeedPoint::Rewatch)
         );
     }

@@ -17,7 +17,9 @@ use super::proxy::Link;
 use super::session::{
     create_sequential, fired, retrying, watched_kind, ArmedWatch, Session, SessionRole,
 };
-use crate::recipes::lock::{answered, Input, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX};
+use crate::recipes::lock::{
+    answered, Input, LockMachine, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX,
+};
 
 /// Everything a lock client task needs.
 pub struct LockClientTask {
@@ -63,6 +65,7 @@ impl LockClientTask {
             recipe,
             armed: None,
             held_since: None,
+            listed: false,
         };
         let (mut watch, mut link, mut gate) =
             (session.watch(client), session.link(), session.gate());
@@ -139,6 +142,8 @@ struct Running {
     steps: VecDeque<Step>,
     armed: Option<ArmedWatch>,
     held_since: Option<Instant>,
+    /// It has listed `/locks` before: a listing now is a second look.
+    listed: bool,
 }
 
 impl Running {
@@ -181,7 +186,8 @@ impl Running {
             match step {
                 Step::Publish(event) => session.publish(event),
                 Step::Call(call) => {
-                    let (kind, point) = self.recipe.call_move(&call);
+                    let (kind, point) = self.recipe.call_move(&call, self.listed);
+                    self.listed |= matches!(call, ZkCall::ListLockDir { .. });
                     let (op, path) = call.op();
                     session.pass(kind, point, Some(path.clone())).await?;
                     session.publish(RoomEvent::CallSent {

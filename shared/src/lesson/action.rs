@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::ensemble::EnsembleView;
 
 use crate::kinds::{ClientId, LockRecipeKind, MemberMode};
-use crate::time::{MoveId, MoveKind};
+use crate::time::MoveId;
+pub use crate::time::{MoveClass, TraceMove};
 use crate::view::{ClientPhase, RoomView};
 use crate::znode::Znode;
 
@@ -206,38 +207,11 @@ pub enum Settle {
     Moved { client: ClientId, released: MoveId },
     /// The client has left the room.
     Left(ClientId),
+    /// The client has left the room and its session owns no node any more: a kill's expiry.
+    Expired(ClientId),
     /// The room has a client the target names (a hand-off under way has ended, so there is a
     /// holder to aim at).
     Targetable(Target),
-}
-
-/// What a recorded move lets go at the gate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MoveClass {
-    /// A ZooKeeper call (create, list, read, watch, delete).
-    Call,
-    /// Acting on a delivered notification.
-    Notify,
-    /// The end of a hold.
-    HoldOver,
-}
-
-impl MoveClass {
-    /// The class of a waiting move; a write to the protected resource has none (no recipe
-    /// model has it).
-    pub fn of(kind: MoveKind) -> Option<MoveClass> {
-        match kind {
-            MoveKind::Create
-            | MoveKind::GetChildren
-            | MoveKind::GetData
-            | MoveKind::Exists
-            | MoveKind::Delete => Some(MoveClass::Call),
-            MoveKind::Notification => Some(MoveClass::Notify),
-            MoveKind::HoldOver => Some(MoveClass::HoldOver),
-            MoveKind::Write => None,
-        }
-    }
 }
 
 impl Settle {
@@ -273,6 +247,10 @@ impl Settle {
                 }
             }
             Settle::Left(client) => view.locks.client(client).is_none(),
+            Settle::Expired(client) => {
+                view.locks.client(client).is_none()
+                    && !view.sessions.departed.iter().any(|d| d.client == client)
+            }
             Settle::Targetable(target) => target.resolve(view).is_some(),
             Settle::Queued(id) => view.locks.client(id).is_some_and(|c| {
                 let seen = |path: &String| view.locks.nodes.iter().any(|n| &n.path == path);
@@ -339,24 +317,6 @@ mod tests {
     }
 }
 
-/// One move of a recorded interleaving of lock clients, each named by its place in the order
-/// they were added (0 = the first): the model checker's moves, which step mode can play one by
-/// one on the real ensemble.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TraceMove {
-    /// The client's waiting ZooKeeper call goes, and its recipe gets the answer.
-    Call(u32),
-    /// The client acts on the notification ZooKeeper delivered.
-    Notify(u32),
-    /// The client's hold ends.
-    HoldOver(u32),
-    /// The client's process exits, closing its session.
-    Crash(u32),
-    /// The client's process dies, its session left to expire.
-    Kill(u32),
-}
-
 /// The recorded interleavings (`lessons/traces.json`), by name.
 pub const TRACES_JSON: &str = include_str!("../../lessons/traces.json");
 
@@ -371,29 +331,6 @@ pub fn trace(name: &str) -> Option<Vec<TraceMove>> {
 /// it (`backend/tests/model_check.rs` checks that it is one, and that none is shorter).
 pub fn shortest_naive_failure() -> Vec<TraceMove> {
     trace("shortest_naive_failure").expect("lessons/traces.json names it (tested)")
-}
-
-impl TraceMove {
-    /// The client it moves, by its place in the order added (0 = the first).
-    pub fn client(self) -> u32 {
-        match self {
-            TraceMove::Call(n)
-            | TraceMove::Notify(n)
-            | TraceMove::HoldOver(n)
-            | TraceMove::Crash(n)
-            | TraceMove::Kill(n) => n,
-        }
-    }
-
-    /// What it lets go at the gate; a crash or a kill is an intent, not a move that waits.
-    pub fn class(self) -> Option<MoveClass> {
-        match self {
-            TraceMove::Call(_) => Some(MoveClass::Call),
-            TraceMove::Notify(_) => Some(MoveClass::Notify),
-            TraceMove::HoldOver(_) => Some(MoveClass::HoldOver),
-            TraceMove::Crash(_) | TraceMove::Kill(_) => None,
-        }
-    }
 }
 
 #[cfg(test)]

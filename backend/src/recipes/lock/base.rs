@@ -137,10 +137,9 @@ pub(super) struct Core {
     pub(super) this_path: Option<String>,
     /// Its node's czxid: a fencing token that grows with every new lock node.
     pub(super) czxid: i64,
-    /// The seed's `waitPath`: what this waiter watches.
+    /// The seed's `waitPath`: what this waiter watches. Kept once the lock is held, as the
+    /// seed's field is: a listing after it was set is a re-check.
     pub(super) wait_path: Option<String>,
-    /// Listings asked for so far: the first follows the create, later ones are re-checks.
-    pub(super) listings: u32,
 }
 
 impl Core {
@@ -152,13 +151,11 @@ impl Core {
             this_path: None,
             czxid: 0,
             wait_path: None,
-            listings: 0,
         }
     }
 
     pub(super) fn list(&mut self) -> Step {
         self.phase = Phase::Listing;
-        self.listings += 1;
         Step::Call(ZkCall::ListLockDir {
             watch: self.list_watch,
         })
@@ -170,7 +167,6 @@ impl Core {
 
     pub(super) fn gain(&mut self) -> Vec<Step> {
         self.phase = Phase::Holding;
-        self.wait_path = None;
         vec![
             Step::Publish(RoomEvent::LockGained {
                 client: self.client,
@@ -224,9 +220,7 @@ impl Core {
                     vec![self.list()]
                 }
             }
-            (Phase::Waiting, Input::WatchFired { path, kind })
-                if self.wait_path.as_deref() == Some(path.as_str()) =>
-            {
+            (Phase::Waiting, Input::WatchFired { path, kind }) if self.waits_on(&path) => {
                 return Err(Input::WatchFired { path, kind });
             }
             // A notification for anything else (a holder's children watch: the seed's holder
@@ -248,6 +242,15 @@ impl Core {
             _ => Vec::new(),
         };
         Ok(steps)
+    }
+
+    /// What a waiter waits on: its `waitPath`, or the children of `/locks` where the listing
+    /// arms their watch.
+    fn waits_on(&self, path: &str) -> bool {
+        match &self.wait_path {
+            Some(wait_path) => wait_path == path,
+            None => self.list_watch && path == LOCK_DIR,
+        }
     }
 
     fn connected(&mut self, session: i64, timeout_ms: u64) -> Vec<Step> {

@@ -39,7 +39,6 @@ impl ChildrenWatchLock {
                     Ok(0) => self.core.gain(),
                     Ok(_) => {
                         self.core.phase = Phase::Waiting;
-                        self.core.wait_path = Some(LOCK_DIR.into());
                         Vec::new()
                     }
                     Err(failed) => failed,
