@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use shared::recipe::{RecipeError, RecipeErrorKind, ScriptLimits, Verdict};
+use shared::recipe::{RecipeError, RecipeErrorKind, ScriptLimits, Verdict, VerdictStatus};
 use shared::{LockRecipeKind, TraceMove};
 use stateright::{Checker, HasDiscoveries, Model};
 
@@ -53,10 +53,7 @@ impl Default for CheckBudget {
 pub fn check_source(source: &str, limits: ScriptLimits, budget: CheckBudget) -> Verdict {
     match Program::compile(source, limits) {
         Ok(program) => check_program(program, budget),
-        Err(error) => Verdict::Error {
-            error,
-            moves: Vec::new(),
-        },
+        Err(error) => Verdict::error(error, Vec::new()),
     }
 }
 
@@ -64,9 +61,10 @@ pub fn check_program(program: Arc<Program>, budget: CheckBudget) -> Verdict {
     check(ScriptLock::new(program, 1), budget)
 }
 
-/// Checks one of the built-in recipes, as the server runs it.
-pub fn check_built_in(kind: LockRecipeKind, budget: CheckBudget) -> Verdict {
-    check(LockRecipe::new(kind, 1), budget)
+/// Checks one of the built-in recipes, as the server runs it; none for a learner's (which
+/// [`check_program`] checks).
+pub fn check_built_in(kind: LockRecipeKind, budget: CheckBudget) -> Option<Verdict> {
+    LockRecipe::new(kind, 1).map(|recipe| check(recipe, budget))
 }
 
 /// What exploring one size found.
@@ -164,45 +162,40 @@ pub fn check<M: LockMachine + 'static>(prototype: M, budget: CheckBudget) -> Ver
         }
         if !explored.complete {
             return match safe {
-                Some(done) => Verdict::Safe {
-                    clients: done.clients as u32,
-                    states: done.states as u64,
-                    ms: ms(),
+                Some(done) => Verdict {
                     unfinished: Some(clients as u32),
-                    herd: herd_cost(&prototype),
+                    ..safe_verdict(&prototype, &done, ms())
                 },
-                None => Verdict::Error {
-                    error: over_budget(budget),
-                    moves: Vec::new(),
-                },
+                None => Verdict::error(over_budget(budget), Vec::new()),
             };
         }
         safe = Some(explored);
     }
     let done = safe.expect("at least one size was explored");
-    Verdict::Safe {
+    safe_verdict(&prototype, &done, ms())
+}
+
+fn safe_verdict<M: LockMachine + 'static>(prototype: &M, done: &Explored, ms: u64) -> Verdict {
+    Verdict {
+        status: VerdictStatus::Safe,
         clients: done.clients as u32,
         states: done.states as u64,
-        ms: ms(),
+        ms,
         unfinished: None,
-        herd: herd_cost(&prototype),
+        failure: None,
+        moves: Vec::new(),
+        herd: herd_cost(prototype),
+        error: None,
     }
 }
 
 fn over_budget(budget: CheckBudget) -> RecipeError {
-    RecipeError {
-        kind: RecipeErrorKind::CheckBudget {
-            states: budget.max_states as u64,
-            ms: budget.time.as_millis() as u64,
-        },
-        line: None,
-        column: None,
-        detail: format!(
-            "two clients took more than {} states or {} ms",
-            budget.max_states,
-            budget.time.as_millis()
-        ),
-    }
+    let detail = format!(
+        "two clients take more than {} states or {} ms",
+        budget.max_states,
+        budget.time.as_millis()
+    );
+    RecipeError::new(RecipeErrorKind::CheckBudget, detail)
 }
 
 /// The verdict of a failure found: a recipe's error, or the lock broken.
@@ -221,7 +214,7 @@ fn failed<M: LockMachine + 'static>(
             .ok()
             .and_then(|s| s.failed().and_then(|r| r.error().cloned()));
         if let Some(error) = error {
-            return Verdict::Error { error, moves };
+            return Verdict::error(error, moves);
         }
     }
     let failure = FAILURES
@@ -229,12 +222,15 @@ fn failed<M: LockMachine + 'static>(
         .find(|(n, _)| *n == name)
         .and_then(|(_, f)| *f)
         .unwrap_or(shared::recipe::Failure::Stuck);
-    Verdict::Unsafe {
+    Verdict {
+        status: VerdictStatus::Unsafe,
         clients: clients as u32,
         states: states as u64,
         ms,
-        failure,
+        unfinished: None,
+        failure: Some(failure),
         moves,
         herd: herd_cost(prototype),
+        error: None,
     }
 }

@@ -1,5 +1,8 @@
 //! The `zkplay` command line.
 
+use crate::check::CheckBudget;
+use crate::checks::CheckSettings;
+use shared::recipe::ScriptLimits;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -72,7 +75,7 @@ pub struct Config {
     pub hold_ms: u64,
 
     /// Longest WebSocket message from a browser, in bytes.
-    #[arg(long, env = "ZKPLAY_MAX_MESSAGE_BYTES", default_value_t = 4096)]
+    #[arg(long, env = "ZKPLAY_MAX_MESSAGE_BYTES", default_value_t = shared::DEFAULT_MAX_MESSAGE_BYTES)]
     pub max_message_bytes: usize,
 
     /// Messages per second a browser may send.
@@ -119,6 +122,24 @@ pub struct Config {
     /// without a teacher's key changes anything.
     #[arg(long, env = "ZKPLAY_CLASSROOM_ONLY")]
     pub classroom_only: bool,
+
+    /// Recipe checks the server runs at once; one more is answered `busy`. An address runs
+    /// one at a time.
+    #[arg(long, env = "ZKPLAY_CHECKS_AT_ONCE", default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub checks_at_once: usize,
+
+    /// States a recipe check explores at one number of clients before it stops there.
+    #[arg(long, env = "ZKPLAY_CHECK_MAX_STATES", default_value_t = CheckBudget::default().max_states, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub check_max_states: usize,
+
+    /// Wall time of a recipe check, in ms; the numbers of clients not finished by then are
+    /// reported unfinished.
+    #[arg(long, env = "ZKPLAY_CHECK_MS", default_value_t = CheckBudget::default().time.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub check_ms: u64,
+
+    /// Rhai operations one handler of a learner's recipe may run (a loop's turn, a call).
+    #[arg(long, env = "ZKPLAY_RECIPE_OPERATIONS", default_value_t = ScriptLimits::default().operations, value_parser = clap::value_parser!(u64).range(100..))]
+    pub recipe_operations: u64,
 
     /// Classrooms kept (their names and key digests); beyond, the oldest idle one is forgotten.
     #[arg(long, env = "ZKPLAY_MAX_CLASSROOMS", default_value_t = 1000)]
@@ -252,6 +273,17 @@ impl Config {
                     .filter_map(|r| r.parse().ok())
                     .collect(),
                 teachers: self.teachers_stop_members,
+            },
+            checks: CheckSettings {
+                budget: CheckBudget {
+                    max_states: self.check_max_states,
+                    time: Duration::from_millis(self.check_ms),
+                },
+                limits: ScriptLimits {
+                    operations: self.recipe_operations,
+                    ..ScriptLimits::default()
+                },
+                at_once: self.checks_at_once,
             },
             lesson_ensembles: (self.lesson_ensembles > 0).then(|| {
                 let base = EnsembleConfig {

@@ -9,6 +9,7 @@
 
 mod admission;
 pub mod check;
+mod checks;
 mod classroom;
 mod clock;
 mod config;
@@ -27,6 +28,7 @@ mod zk;
 
 // What the binary, the tests and the benches use; everything else is the server's own.
 pub use admission::{AdmissionSettings, MemberControl};
+pub use checks::CheckSettings;
 pub use config::Config;
 pub use ensemble::{Ensemble, EnsembleConfig, EnsembleControl};
 pub use http::{default_ui_dir, router_without_listener, Server, ServerSettings};

@@ -1,5 +1,6 @@
 //! The state every HTTP handler and WebSocket connection shares.
 
+use crate::checks::Checks;
 use std::sync::Arc;
 
 use shared::ServerInfo;
@@ -22,4 +23,6 @@ pub struct AppState {
     /// Who may stop and start the shared ensemble's members.
     pub member_control: Arc<MemberControl>,
     pub recordings: Arc<RecordingStore>,
+    /// The recipe checks under way, and how many may be.
+    pub checks: Arc<Checks>,
 }

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use shared::{ClientId, PendingMove, RoomView, SeedListing};
 
-/// The listings the room runs: its lock recipe's, then the live server list's two.
-pub fn listings(view: &RoomView) -> [SeedListing; 3] {
-    [
-        SeedListing::of(view.recipe),
-        SeedListing::AppServer,
-        SeedListing::AppClient,
-    ]
+/// The seed's listings the room runs: its lock recipe's (unless it runs its own), then the live
+/// server list's two.
+pub fn listings(view: &RoomView) -> Vec<SeedListing> {
+    let lock = SeedListing::of(view.recipe);
+    lock.into_iter()
+        .chain([SeedListing::AppServer, SeedListing::AppClient])
+        .collect()
 }
 
 /// Every client of the room that runs `listing`, by the line it stands on (ascending ids).

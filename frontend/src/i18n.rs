@@ -5,6 +5,7 @@
 //! The lines a recipe prints (`gain lock:`, `finished:`) stay exactly as the seed's Java code
 //! prints them, in both languages, so learners can match them to the tutorial.
 
+use shared::recipe::VerdictStatus;
 use std::fmt::Display;
 
 use shared::{
@@ -131,6 +132,8 @@ pub fn error_text(code: ErrorCode) -> ErrorText {
         ErrorCode::NoSuchRoom => ErrorText::NoSuchRoom,
         ErrorCode::StudentLimit => ErrorText::StudentLimit,
         ErrorCode::ForeignOrigin => ErrorText::ForeignOrigin,
+        ErrorCode::Busy => ErrorText::Busy,
+        ErrorCode::BadRecipe => ErrorText::BadRecipe,
     }
 }
 
@@ -259,6 +262,21 @@ pub fn describe(event: &RoomEvent, names: &ClientNames, lang: Lang) -> String {
         ServerAdded { name, .. } => line(L::ServerAdded, &[("client", &who), ("name", name)]),
         AppClientAdded { .. } => line(L::AppClientAdded, &[("client", &who)]),
         RecipeChanged { recipe } => line(L::RecipeChanged, &[("recipe", &recipe.as_str())]),
+        ScriptLoaded { source } => line(L::ScriptLoaded, &[("lines", &source.lines().count())]),
+        RecipeChecked { verdict, .. } => {
+            let (clients, states, moves) = (verdict.clients, verdict.states, verdict.moves.len());
+            let values: [(&str, &dyn Display); 3] = [
+                ("clients", &clients),
+                ("states", &states),
+                ("moves", &moves),
+            ];
+            let text = match verdict.status {
+                VerdictStatus::Safe => L::CheckedSafe,
+                VerdictStatus::Unsafe => L::CheckedUnsafe,
+                VerdictStatus::Error => L::CheckedError,
+            };
+            line(text, &values)
+        }
         ServerListUpdated { servers, .. } => fill(
             SeedText::ServerListUpdated.get(lang),
             &[("servers", &servers.join(", "))],

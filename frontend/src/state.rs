@@ -538,6 +538,7 @@ mod tests {
             client: 1,
             op,
             path: path.into(),
+            line: None,
         };
         let answered = |op, path: &str, zxid| RoomEvent::CallAnswered {
             client: 1,

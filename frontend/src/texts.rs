@@ -116,6 +116,7 @@ sections! {
         RecipePredecessor: "recipe_predecessor",
         RecipeNaive: "recipe_naive",
         RecipeChildren: "recipe_children",
+        RecipeScript: "recipe_script",
         ViolationTitle: "violation_title",
         /// Why two held at once, by [`shared::ViolationCause`]: `{first}`, `{second}`,
         /// `{first_node}`, `{watched}`.
@@ -310,6 +311,10 @@ sections! {
         ServerAdded: "server_added",
         AppClientAdded: "app_client_added",
         RecipeChanged: "recipe_changed",
+        ScriptLoaded: "script_loaded",
+        CheckedSafe: "checked_safe",
+        CheckedUnsafe: "checked_unsafe",
+        CheckedError: "checked_error",
         Violation: "violation",
         LockSuspended: "lock_suspended",
         LockResumed: "lock_resumed",
@@ -425,6 +430,8 @@ sections! {
         NoSuchRoom: "no_such_room",
         StudentLimit: "student_limit",
         ForeignOrigin: "foreign_origin",
+        Busy: "busy",
+        BadRecipe: "bad_recipe",
     }
 }
 

@@ -1126,6 +1126,7 @@ fn room_with_calls() -> RoomView {
             client: 1,
             op: ZkOp::Create,
             path: "/locks/sub".into(),
+            line: None,
         },
         RoomEvent::CallAnswered {
             client: 1,
@@ -1138,6 +1139,7 @@ fn room_with_calls() -> RoomView {
             client: 1,
             op: ZkOp::GetChildren,
             path: "/locks".into(),
+            line: None,
         },
         RoomEvent::CallAnswered {
             client: 1,

@@ -883,7 +883,7 @@ pub fn details(view: &RoomView, mark: Mark) -> Option<Details> {
     let st = view.spacetime.as_ref()?;
     // The listing the client ran: by its lane's kind (a client gone since is still drawn).
     let listing = |client: ClientId| match st.lane(client)?.kind {
-        LaneKind::Lock => Some(SeedListing::of(view.recipe)),
+        LaneKind::Lock => SeedListing::of(view.recipe),
         LaneKind::Server => Some(SeedListing::AppServer),
         LaneKind::App => Some(SeedListing::AppClient),
         LaneKind::Earlier => None,

@@ -9,6 +9,7 @@ use crate::kinds::{
     WriteOutcome, ZkOp,
 };
 use crate::progress::LessonProgress;
+use crate::recipe::Verdict;
 use crate::session::SessionId;
 use crate::time::{MoveId, PendingMove, TimeMode};
 use crate::znode::{Znode, ZnodeRead};
@@ -83,6 +84,9 @@ pub enum RoomEvent {
         client: ClientId,
         op: ZkOp,
         path: String,
+        /// The line of the room's own recipe that made the call (a learner's recipe only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        line: Option<u32>,
     },
     /// ZooKeeper answered the client's call: for a create, the node it made and the zxid of
     /// the write (the node's czxid). No other answer of ZooKeeper 3.8 carries a zxid a client
@@ -140,6 +144,11 @@ pub enum RoomEvent {
     HoldChanged { hold_ms: u64 },
     /// The room's lock recipe changed (its lock clients have closed).
     RecipeChanged { recipe: LockRecipeKind },
+    /// The room's own recipe: what its lock clients run from its next switch to
+    /// [`LockRecipeKind::Script`] on.
+    ScriptLoaded { source: String },
+    /// A recipe was checked: the model checker's verdict on exactly `source`.
+    RecipeChecked { source: String, verdict: Verdict },
     /// An AppClient printed `server list updated: [...]`.
     ServerListUpdated {
         client: ClientId,
@@ -231,6 +240,8 @@ impl RoomEvent {
             | FencingChanged { .. }
             | HoldChanged { .. }
             | RecipeChanged { .. }
+            | ScriptLoaded { .. }
+            | RecipeChecked { .. }
             | Violation { .. }
             | SuspendChanged { .. }
             | RoomReset

@@ -53,9 +53,13 @@ pub enum LockRecipeKind {
     /// `DistributedClient2`: every waiter watches the children of `/locks` (the herd).
     #[serde(rename = "children-watch")]
     ChildrenWatch,
+    /// The room's own recipe, written by a learner (`RoomView::script`).
+    #[serde(rename = "script")]
+    Script,
 }
 
 impl LockRecipeKind {
+    /// The built-in recipes, the seed's three.
     pub const ALL: [LockRecipeKind; 3] = [
         LockRecipeKind::Predecessor,
         LockRecipeKind::PredecessorNaive,
@@ -68,20 +72,26 @@ impl LockRecipeKind {
             LockRecipeKind::Predecessor => "predecessor",
             LockRecipeKind::PredecessorNaive => "predecessor-naive",
             LockRecipeKind::ChildrenWatch => "children-watch",
+            LockRecipeKind::Script => "script",
         }
     }
 
+    /// A built-in recipe by its name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
     /// Watch notifications the recipe needs to drain a queue of `n` clients that all wait:
     /// each waiter of the predecessor recipes is told once; with a children watch every
-    /// deletion tells every waiter still there, (n-1) + (n-2) + ... + 1.
-    pub fn predicted_notifications(self, n: u64) -> u64 {
+    /// deletion tells every waiter still there, (n-1) + (n-2) + ... + 1. A learner's recipe's
+    /// cost is what its check measured, not a formula: none here.
+    pub fn predicted_notifications(self, n: u64) -> Option<u64> {
         match self {
-            LockRecipeKind::Predecessor | LockRecipeKind::PredecessorNaive => n.saturating_sub(1),
-            LockRecipeKind::ChildrenWatch => n * n.saturating_sub(1) / 2,
+            LockRecipeKind::Predecessor | LockRecipeKind::PredecessorNaive => {
+                Some(n.saturating_sub(1))
+            }
+            LockRecipeKind::ChildrenWatch => Some(n * n.saturating_sub(1) / 2),
+            LockRecipeKind::Script => None,
         }
     }
 }
@@ -299,4 +309,9 @@ pub enum ErrorCode {
     /// The page's origin is neither the server's own nor one it allows (`--allow-origin`):
     /// the message says which, and how to allow it; the connection closes (1008).
     ForeignOrigin,
+    /// The server runs as many recipe checks as it may at once (`--checks-at-once`), or this
+    /// address already runs one; try again when it has finished.
+    Busy,
+    /// The recipe to run does not compile: the message says where and why.
+    BadRecipe,
 }

@@ -39,7 +39,7 @@ pub use kinds::{
     CallReply, ClientId, CloseReason, ErrorCode, LockRecipeKind, MemberMode, SessionStatus,
     WatchCall, WatchedKind, WriteOutcome, ZkOp,
 };
-pub use limits::{DEFAULT_PAUSE_MS, MAX_HOLD_MS, MAX_PAUSE_MS};
+pub use limits::{DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PAUSE_MS, MAX_HOLD_MS, MAX_PAUSE_MS};
 pub use protocol::{ClientMsg, ServerInfo, ServerMsg, You, PROTOCOL_VERSION};
 pub use seed::{server_list_line, SeedListing, SeedPoint, SEED_APP_CLIENT_OUTPUT};
 pub use session::SessionId;
@@ -48,10 +48,11 @@ pub use time::{
     DEFAULT_SLOW_FACTOR, SLOW_FACTORS, SLOW_MOVE_MS,
 };
 pub use view::{
-    is_lesson_room, is_valid_room_name, is_valid_server_name, AppClientView, Classroom, ClientKind,
-    ClientName, ClientNames, ClientNumber, ClientPhase, Departed, Herd, HerdStats, Liveness,
-    LockClientView, LockQueue, Log, LogEntry, Registry, Resource, ResourceWrite, RoomView,
-    ServerView, Sessions, TimeView, Violation, ViolationCause, Watch, APP_LOG_CAPACITY,
-    LESSON_ROOM_PREFIX, LOG_CAPACITY, RESOURCE_LOG_CAPACITY, VIOLATION_CAPACITY,
+    is_lesson_room, is_valid_room_name, is_valid_server_name, AppClientView, CheckedRecipe,
+    Classroom, ClientKind, ClientName, ClientNames, ClientNumber, ClientPhase, Departed, Herd,
+    HerdStats, Liveness, LockClientView, LockQueue, Log, LogEntry, Registry, Resource,
+    ResourceWrite, RoomView, ScriptView, ServerView, Sessions, TimeView, Violation, ViolationCause,
+    Watch, APP_LOG_CAPACITY, LESSON_ROOM_PREFIX, LOG_CAPACITY, RESOURCE_LOG_CAPACITY,
+    VIOLATION_CAPACITY,
 };
 pub use znode::{NodeState, Znode, ZnodeRead, LOCK_DIR, REGISTRY_DIR};

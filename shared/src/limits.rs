@@ -1,5 +1,9 @@
 //! Limits and defaults that the server enforces and the page's inputs offer, defined once.
 
+/// Longest WebSocket message a browser may send by default, in bytes: a recipe of
+/// [`crate::recipe::RECIPE_SOURCE_MAX`] bytes fits, with room for its escapes.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 24 * 1024;
+
 /// Longest hold a room may set, in ms (10 minutes).
 pub const MAX_HOLD_MS: u64 = 10 * 60 * 1000;
 /// Longest pause of a client, in ms.

@@ -13,7 +13,7 @@ use crate::view::RoomView;
 mod wire;
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 9;
+pub const PROTOCOL_VERSION: u32 = 10;
 
 /// Browser to server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +55,13 @@ pub enum ClientMsg {
     SetHoldMs { hold_ms: u64 },
     /// Switch the room's lock recipe: its lock clients close and the queue starts afresh.
     SetRecipe { recipe: LockRecipeKind },
+    /// Model-check a recipe (Rhai source): the room publishes the verdict
+    /// (`recipe_checked`); `busy` while the server or this address runs as many as it may.
+    CheckRecipe { source: String },
+    /// Run a recipe (Rhai source) on the room's lock clients: it becomes the room's own
+    /// (`script_loaded`) and the room switches to it (`recipe_changed` to `script`); a recipe
+    /// that does not compile is refused (`bad_recipe`).
+    RunRecipe { source: String },
     /// Start an AppServer session that registers under `/sgroup`; `name` defaults to
     /// `server0000`, `server0001`, ...
     AddServer { name: Option<String> },
@@ -180,6 +187,8 @@ impl Need {
             ClientMsg::AddAppClient
             | ClientMsg::SetHoldMs { .. }
             | ClientMsg::SetRecipe { .. }
+            | ClientMsg::CheckRecipe { .. }
+            | ClientMsg::RunRecipe { .. }
             | ClientMsg::SetFencing { .. }
             | ClientMsg::StopMember { .. }
             | ClientMsg::StartMember { .. }

@@ -92,6 +92,17 @@ impl Default for ScriptLimits {
     }
 }
 
+/// The handlers a recipe may define, with their parameters, in the order a client meets them.
+pub const HANDLERS: [(&str, &[&str]); 7] = [
+    ("on_connected", &[]),
+    ("on_create", &["path"]),
+    ("on_get_children", &["children"]),
+    ("on_get_data", &["path", "found"]),
+    ("on_exists", &["path", "found"]),
+    ("process", &["event"]),
+    ("on_hold_over", &[]),
+];
+
 /// How the check's failure breaks the lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,34 +116,35 @@ pub enum Failure {
 }
 
 /// What went wrong with the recipe's code, as a kind the page words in the learner's language;
-/// `detail` keeps Rhai's own words.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// [`RecipeError::name`] names the handler, call or field where the kind has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RecipeErrorKind {
     /// The source does not parse.
     Syntax,
     /// The source is longer than [`RECIPE_SOURCE_MAX`].
-    TooLong { bytes: usize, limit: usize },
+    TooLong,
     /// A handler the recipe needs is not there (`on_connected`, or the answer to a call made).
-    MissingHandler { name: String },
-    /// A handler takes the wrong number of parameters.
-    HandlerParams { name: String, expected: usize },
+    MissingHandler,
+    /// A handler takes the wrong number of parameters ([`HANDLERS`] says how many).
+    HandlerParams,
     /// A call of a function that does not exist, or with arguments of the wrong types.
-    UnknownCall { name: String },
+    UnknownCall,
     /// A call outside what a lock recipe may do: another path, mode or watch.
-    NotAllowed { call: String },
+    NotAllowed,
     /// A second ZooKeeper call in one handler: the first's answer comes to its own handler.
     TwoCalls,
     /// `gain_lock()` while holding, or `release_lock()` while not.
-    LockMisuse { call: String },
+    LockMisuse,
     /// A field of `this` holds what a client cannot keep (a function).
-    Field { name: String },
-    /// The handler ran past its budget of operations, or a value grew past its size.
-    Budget { what: BudgetKind },
+    Field,
+    /// The handler ran past its budget of operations, or a value grew past its size
+    /// ([`RecipeError::budget`] says which).
+    Budget,
     /// Any other error the code raised as it ran (a type mismatch, an index out of range).
     Runtime,
-    /// The check could not explore even two clients within its budget.
-    CheckBudget { states: u64, ms: u64 },
+    /// The check could not explore even two clients within its budget of states and time.
+    CheckBudget,
 }
 
 /// Which part of the sandbox's budget a handler spent.
@@ -148,11 +160,16 @@ pub enum BudgetKind {
     Variables,
 }
 
-/// An error in the recipe's code, where it is (1-based), and Rhai's own message.
+/// An error in the recipe's code, where it is (1-based), and Rhai's own message. Flat on the
+/// wire, as every message the page reads is (see `event::wire`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecipeError {
-    #[serde(flatten)]
     pub kind: RecipeErrorKind,
+    /// The handler, call or field the error names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,36 +177,86 @@ pub struct RecipeError {
     pub detail: String,
 }
 
+impl RecipeError {
+    pub fn new(kind: RecipeErrorKind, detail: impl Into<String>) -> Self {
+        RecipeError {
+            kind,
+            name: None,
+            budget: None,
+            line: None,
+            column: None,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn at(mut self, line: Option<u32>, column: Option<u32>) -> Self {
+        (self.line, self.column) = (line, column);
+        self
+    }
+
+    pub fn over(what: BudgetKind, detail: impl Into<String>) -> Self {
+        RecipeError {
+            budget: Some(what),
+            ..RecipeError::new(RecipeErrorKind::Budget, detail)
+        }
+    }
+}
+
+/// A check's answer in one word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    /// No interleaving of `clients` clients, crashes and kills breaks the lock.
+    Safe,
+    /// `moves` is a shortest way to break it.
+    Unsafe,
+    /// The code failed: it does not compile, or a handler failed after `moves`.
+    Error,
+}
+
 /// What a check of a recipe found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum Verdict {
-    /// No interleaving of `clients` clients, crashes and kills breaks the lock.
-    Safe {
-        clients: u32,
-        states: u64,
-        ms: u64,
-        /// A bigger check that did not finish within the budget, if one was tried.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        unfinished: Option<u32>,
-        herd: Option<HerdCost>,
-    },
-    /// The shortest way to break it, move by move.
-    Unsafe {
-        clients: u32,
-        states: u64,
-        ms: u64,
-        failure: Failure,
-        moves: Vec<TraceMove>,
-        herd: Option<HerdCost>,
-    },
-    /// The code failed: it does not compile, or one of its handlers failed on the way.
-    Error {
-        error: RecipeError,
-        /// The moves that lead to a runtime error (none for a compile error).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        moves: Vec<TraceMove>,
-    },
+pub struct Verdict {
+    pub status: VerdictStatus,
+    /// The most clients checked to the end (safe), or the number that broke it.
+    pub clients: u32,
+    /// Unique states explored at that number (up to swapping clients).
+    pub states: u64,
+    pub ms: u64,
+    /// A bigger check that did not finish within the budget, if one was tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// The moves to the failure or the error, as step mode plays them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<TraceMove>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub herd: Option<HerdCost>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<RecipeError>,
+}
+
+impl Verdict {
+    /// The code failed to compile, or a handler failed after `moves`.
+    pub fn error(error: RecipeError, moves: Vec<TraceMove>) -> Self {
+        Verdict {
+            status: VerdictStatus::Error,
+            clients: 0,
+            states: 0,
+            ms: 0,
+            unfinished: None,
+            failure: None,
+            moves,
+            herd: None,
+            error: Some(error),
+        }
+    }
 }
 
 /// What one hand-off costs: the notifications delivered while the lock passes from a holder

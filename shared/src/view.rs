@@ -36,6 +36,7 @@ pub use self::time::TimeView;
 use crate::event::RoomEvent;
 use crate::kinds::{ClientId, CloseReason, LockRecipeKind};
 use crate::progress::LessonProgress;
+use crate::recipe::Verdict;
 use crate::seed::{SeedListing, SeedPoint};
 use crate::session::SessionId;
 use crate::znode::{NodeState, Znode};
@@ -68,12 +69,32 @@ pub struct RoomView {
     /// Who is in the room: students, their clients, how many watch.
     #[serde(default)]
     pub classroom: Classroom,
+    /// The room's own recipe and its latest check.
+    #[serde(default)]
+    pub script: ScriptView,
     /// Every call, answer and notification of the room's sessions: the timeline's data,
     /// folded only where it is drawn (`Some` in the page and in a replay; the server keeps
     /// none). Never sent: a page that joins late folds the room's recording to draw it from
     /// where the room's history begins.
     #[serde(skip)]
     pub spacetime: Option<Spacetime>,
+}
+
+/// The room's own lock recipe, a learner's, and what the model checker last said of a recipe.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptView {
+    /// The source the room's lock clients run when its recipe is the room's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked: Option<CheckedRecipe>,
+}
+
+/// A check's verdict, and the source it was given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckedRecipe {
+    pub source: String,
+    pub verdict: Verdict,
 }
 
 /// Where a lock client's state puts it in the seed's code, when no move of its waits.
@@ -185,7 +206,8 @@ impl RoomView {
     pub fn seed_point(&self, client: ClientId) -> Option<(SeedListing, SeedPoint)> {
         let at = |point: SeedPoint| self.time.pending_of(client).map_or(point, |m| m.point);
         if let Some(c) = self.client(client) {
-            return Some((SeedListing::of(self.recipe), at(lock_point(c))));
+            // A learner's recipe is its own code: the page places its clients by line.
+            return Some((SeedListing::of(self.recipe)?, at(lock_point(c))));
         }
         if let Some(s) = self.registry.server(client) {
             return Some((SeedListing::AppServer, at(server_point(s))));
@@ -198,11 +220,8 @@ impl RoomView {
     /// clients asks for all of them at every event).
     pub fn seed_points(&self) -> impl Iterator<Item = (ClientId, SeedListing, SeedPoint)> + '_ {
         let lock = SeedListing::of(self.recipe);
-        let locks = self
-            .locks
-            .clients
-            .iter()
-            .map(move |c| (c.id, lock, lock_point(c)));
+        let locks = self.locks.clients.iter();
+        let locks = locks.filter_map(move |c| Some((c.id, lock?, lock_point(c))));
         let servers = self.registry.servers.iter();
         let servers = servers.map(|s| (s.id, SeedListing::AppServer, server_point(s)));
         let apps = self.registry.app_clients.iter();
@@ -227,6 +246,22 @@ impl RoomView {
         match event {
             RoomEvent::HoldChanged { hold_ms } => self.hold_ms = *hold_ms,
             RoomEvent::RecipeChanged { recipe } => self.recipe = *recipe,
+            RoomEvent::ScriptLoaded { source } => self.script.source = Some(source.clone()),
+            RoomEvent::RecipeChecked { source, verdict } => {
+                self.script.checked = Some(CheckedRecipe {
+                    source: source.clone(),
+                    verdict: verdict.clone(),
+                });
+            }
+            RoomEvent::CallSent {
+                client,
+                line: Some(line),
+                ..
+            } => {
+                if let Some(c) = self.locks.client_mut(*client) {
+                    c.line = Some(*line);
+                }
+            }
             RoomEvent::SuspendChanged { on } => self.suspend_on_disconnect = *on,
             RoomEvent::LessonChanged { progress } => self.lesson = progress.clone(),
             RoomEvent::RoomReset => self.start_afresh(),

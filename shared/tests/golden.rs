@@ -249,6 +249,7 @@ fn every_event_kind() {
                 client: 1,
                 op: ZkOp::Create,
                 path: "/locks/sub".into(),
+                line: None,
             },
             json!({"kind": "call_sent", "client": 1, "op": "create", "path": "/locks/sub"}),
         ),
@@ -570,16 +571,12 @@ fn every_event_kind() {
 
 #[test]
 fn predictions() {
-    assert_eq!(LockRecipeKind::Predecessor.predicted_notifications(10), 9);
-    assert_eq!(
-        LockRecipeKind::PredecessorNaive.predicted_notifications(1),
-        0
-    );
-    assert_eq!(
-        LockRecipeKind::ChildrenWatch.predicted_notifications(10),
-        45
-    );
-    assert_eq!(LockRecipeKind::ChildrenWatch.predicted_notifications(0), 0);
+    let predicted = |kind: LockRecipeKind, n| kind.predicted_notifications(n);
+    assert_eq!(predicted(LockRecipeKind::Predecessor, 10), Some(9));
+    assert_eq!(predicted(LockRecipeKind::PredecessorNaive, 1), Some(0));
+    assert_eq!(predicted(LockRecipeKind::ChildrenWatch, 10), Some(45));
+    assert_eq!(predicted(LockRecipeKind::ChildrenWatch, 0), Some(0));
+    assert_eq!(predicted(LockRecipeKind::Script, 10), None);
     for kind in LockRecipeKind::ALL {
         assert_eq!(LockRecipeKind::from_name(kind.as_str()), Some(kind));
     }

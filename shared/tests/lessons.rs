@@ -302,7 +302,7 @@ fn listings_run(lesson: &Lesson, at: usize) -> Vec<SeedListing> {
     }
     let mut run = Vec::new();
     if locks {
-        run.push(SeedListing::of(recipe));
+        run.extend(SeedListing::of(recipe));
     }
     if lesson.setup.app_client {
         run.push(SeedListing::AppClient);
@@ -316,7 +316,7 @@ fn listings_run(lesson: &Lesson, at: usize) -> Vec<SeedListing> {
 fn is_lock_listing(listing: SeedListing) -> bool {
     LockRecipeKind::ALL
         .into_iter()
-        .any(|r| SeedListing::of(r) == listing)
+        .any(|r| SeedListing::of(r) == Some(listing))
 }
 
 #[test]

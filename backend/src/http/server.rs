@@ -2,6 +2,7 @@
 //! the probe, the router on a bound listener) and how it stops (every room's sessions closed,
 //! lent ensembles stopped, then the listener).
 
+use crate::checks::{CheckSettings, Checks};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -66,6 +67,8 @@ pub struct ServerSettings {
     pub member_control: MemberControl,
     /// Ensembles lent to a room for a lesson that stops members (`--lesson-ensembles`).
     pub lesson_ensembles: Option<LessonEnsembles>,
+    /// What a learner's recipe may spend running and being checked.
+    pub checks: CheckSettings,
 }
 
 impl ServerSettings {
@@ -75,7 +78,7 @@ impl ServerSettings {
             zk: ZkSettings::new(zk_connect, Duration::from_millis(5000)),
             ui_dir: default_ui_dir(),
             limits: Limits {
-                max_message_bytes: 4096,
+                max_message_bytes: shared::DEFAULT_MAX_MESSAGE_BYTES,
                 max_messages_per_sec: 20,
                 frame_timeout: Duration::from_millis(DEFAULT_FRAME_TIMEOUT_MS),
             },
@@ -100,6 +103,7 @@ impl ServerSettings {
             ensemble: None,
             member_control: MemberControl::default(),
             lesson_ensembles: None,
+            checks: CheckSettings::default(),
         }
     }
 }
@@ -260,6 +264,7 @@ impl Assembled {
                 student_clients: settings.student_clients,
                 classroom_only: settings.classroom_only,
                 history_events: settings.history_events,
+                script_limits: settings.checks.limits,
             },
             classrooms,
         ));
@@ -276,6 +281,7 @@ impl Assembled {
             shutdown,
             member_control: Arc::new(settings.member_control),
             recordings,
+            checks: Arc::new(Checks::new(settings.checks)),
         };
         Ok(Assembled {
             rooms,

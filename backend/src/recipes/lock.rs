@@ -58,14 +58,38 @@ pub enum LockRecipe {
     Script(Box<ScriptLock>),
 }
 
-impl LockRecipe {
-    pub fn new(kind: LockRecipeKind, client: ClientId) -> Self {
-        match kind {
-            LockRecipeKind::Predecessor => LockRecipe::Predecessor(PredecessorLock::new(client)),
-            LockRecipeKind::PredecessorNaive => LockRecipe::Naive(NaiveLock::new(client)),
-            LockRecipeKind::ChildrenWatch => {
-                LockRecipe::ChildrenWatch(ChildrenWatchLock::new(client))
+/// What a room's lock clients run: a recipe by kind, and the room's own program for
+/// [`LockRecipeKind::Script`].
+#[derive(Clone, Debug, Default)]
+pub struct RoomRecipe {
+    pub kind: LockRecipeKind,
+    pub script: Option<Arc<Program>>,
+}
+
+impl RoomRecipe {
+    /// A new client's recipe; none when the room runs its own recipe and has no program.
+    pub fn start(&self, client: ClientId) -> Option<LockRecipe> {
+        match (self.kind, &self.script) {
+            (LockRecipeKind::Script, Some(program)) => {
+                Some(LockRecipe::script(program.clone(), client))
             }
+            (kind, _) => LockRecipe::new(kind, client),
+        }
+    }
+}
+
+impl LockRecipe {
+    /// A built-in recipe; a learner's needs its program ([`LockRecipe::script`]).
+    pub fn new(kind: LockRecipeKind, client: ClientId) -> Option<Self> {
+        match kind {
+            LockRecipeKind::Predecessor => {
+                Some(LockRecipe::Predecessor(PredecessorLock::new(client)))
+            }
+            LockRecipeKind::PredecessorNaive => Some(LockRecipe::Naive(NaiveLock::new(client))),
+            LockRecipeKind::ChildrenWatch => {
+                Some(LockRecipe::ChildrenWatch(ChildrenWatchLock::new(client)))
+            }
+            LockRecipeKind::Script => None,
         }
     }
 
@@ -81,6 +105,14 @@ impl LockRecipe {
             LockRecipe::Naive(r) => Some(&r.core),
             LockRecipe::ChildrenWatch(r) => Some(&r.core),
             LockRecipe::Script(_) => None,
+        }
+    }
+
+    /// The line of a learner's recipe its last call was made at; none for a built-in recipe.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            LockRecipe::Script(r) => Some(r.line()).filter(|&l| l > 0),
+            _ => None,
         }
     }
 
@@ -207,7 +239,7 @@ mod tests {
         own: &str,
         children: &[&str],
     ) -> (LockRecipe, Vec<Step>) {
-        let mut r = LockRecipe::new(kind, client);
+        let mut r = LockRecipe::new(kind, client).expect("built in");
         assert_eq!(
             calls(&r.on(Input::Connected {
                 session: 0x10,
@@ -268,7 +300,7 @@ mod tests {
             LockRecipeKind::PredecessorNaive,
             LockRecipeKind::ChildrenWatch,
         ] {
-            let mut r = LockRecipe::new(kind, 1);
+            let mut r = LockRecipe::new(kind, 1).expect("built in");
             r.on(Input::Connected {
                 session: 1,
                 timeout_ms: 5000,
@@ -437,7 +469,7 @@ mod tests {
 
     #[test]
     fn a_failed_call_closes_the_client_with_its_message() {
-        let mut r = LockRecipe::new(LockRecipeKind::Predecessor, 9);
+        let mut r = LockRecipe::new(LockRecipeKind::Predecessor, 9).expect("built in");
         let steps = r.on(Input::Failed {
             message: "connection loss".into(),
         });
@@ -462,7 +494,7 @@ mod tests {
             (MoveKind::GetData, SeedPoint::WatchPredecessor)
         );
         // Its first listing is at the seed's first getChildren...
-        let fresh = LockRecipe::new(LockRecipeKind::Predecessor, 1);
+        let fresh = LockRecipe::new(LockRecipeKind::Predecessor, 1).expect("built in");
         let list = ZkCall::ListLockDir { watch: false };
         assert_eq!(
             fresh.call_move(&ZkCall::CreateLockNode, false),

@@ -11,6 +11,7 @@
 mod intents;
 mod lesson;
 
+use crate::recipes::lock::script::Program;
 use std::time::Duration;
 
 use shared::classroom::RoomKind;
@@ -171,6 +172,7 @@ impl RoomActor {
                 self.presence.leave(viewer, Instant::now());
             }
             RoomCmd::Intent(joined, msg, reply) => self.intent(joined, msg, reply),
+            RoomCmd::Checked(source, verdict) => self.checked(source, verdict),
             RoomCmd::Recording(reply) => {
                 let _ = reply.send(self.history.recording());
             }
@@ -336,6 +338,30 @@ impl RoomActor {
     fn cut_link(&mut self, client: ClientId, cmd: SessionCmd) -> Result<(), RoomError> {
         may_cut_link(&self.view, client)?;
         self.sessions.command(client, cmd)
+    }
+
+    /// A built-in recipe, or the room's own once it has one.
+    fn set_recipe(&mut self, recipe: shared::LockRecipeKind) -> Result<(), RoomError> {
+        if recipe == shared::LockRecipeKind::Script && self.view.script.source.is_none() {
+            return Err(RoomError::NoScript);
+        }
+        self.switch_recipe(recipe);
+        Ok(())
+    }
+
+    /// A learner's recipe becomes the room's own, and its lock clients start afresh on it.
+    fn run_recipe(&mut self, source: String) -> Result<(), RoomError> {
+        let program = Program::compile(&source, self.settings.script_limits)
+            .map_err(|e| RoomError::BadRecipe(described(&e)))?;
+        self.sessions.load_script(program);
+        self.publish(RoomEvent::ScriptLoaded { source });
+        self.switch_recipe(shared::LockRecipeKind::Script);
+        Ok(())
+    }
+
+    /// A check's verdict, brought by the connection that ran it.
+    fn checked(&mut self, source: String, verdict: shared::recipe::Verdict) {
+        self.publish(RoomEvent::RecipeChecked { source, verdict });
     }
 
     fn switch_recipe(&mut self, recipe: shared::LockRecipeKind) {
@@ -532,5 +558,14 @@ mod tests {
             ),
             "{second:?}"
         );
+    }
+}
+
+/// A recipe's error as one line: where, then what.
+fn described(error: &shared::recipe::RecipeError) -> String {
+    match (error.line, error.column) {
+        (Some(line), Some(column)) => format!("line {line}, column {column}: {}", error.detail),
+        (Some(line), None) => format!("line {line}: {}", error.detail),
+        _ => error.detail.clone(),
     }
 }

@@ -65,6 +65,10 @@ pub enum RoomError {
     /// The ensemble refused to stop or start a member (no such member, say).
     #[error("{0}")]
     Member(String),
+    #[error("the recipe does not compile: {0}")]
+    BadRecipe(String),
+    #[error("the room has no recipe of its own yet: run one from Your recipe")]
+    NoScript,
 }
 
 impl RoomError {
@@ -93,6 +97,8 @@ impl RoomError {
             RoomError::StudentLimit(_) => ErrorCode::StudentLimit,
             RoomError::NoSuchRoom | RoomError::NoSuchClassroom(_) => ErrorCode::NoSuchRoom,
             RoomError::NoMembers | RoomError::Member(_) => ErrorCode::NoSuchMember,
+            RoomError::BadRecipe(_) => ErrorCode::BadRecipe,
+            RoomError::NoScript => ErrorCode::InvalidState,
         }
     }
 }

@@ -63,6 +63,8 @@ pub(super) enum RoomCmd {
         oneshot::Sender<Result<Option<You>, RoomError>>,
     ),
     Recording(oneshot::Sender<RecordingParts>),
+    /// A recipe check's verdict, to publish.
+    Checked(String, shared::recipe::Verdict),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -108,6 +110,11 @@ impl RoomHandle {
     pub async fn intent(&self, joined: &Joined, msg: ClientMsg) -> Result<Option<You>, RoomError> {
         self.ask(|tx| RoomCmd::Intent(joined.clone(), msg, tx))
             .await?
+    }
+
+    /// Publishes a recipe check's verdict in the room.
+    pub async fn checked(&self, source: String, verdict: shared::recipe::Verdict) {
+        let _ = self.cmds.send(RoomCmd::Checked(source, verdict)).await;
     }
 
     /// The room's history as it stands, for a recording.

@@ -13,6 +13,8 @@ use tokio::task::JoinSet;
 
 use super::error::RoomError;
 use super::settings::RoomSettings;
+use crate::recipes::lock::script::Program;
+use crate::recipes::lock::RoomRecipe;
 use crate::zk::app_client::AppClientTask;
 use crate::zk::app_server::AppServerTask;
 use crate::zk::lock_client::LockClientTask;
@@ -39,6 +41,9 @@ pub(super) struct Sessions {
     next_server: u32,
     /// Set while the lock clients close for a recipe switch.
     switching_to: Option<LockRecipeKind>,
+    /// The room's own recipe, compiled: what its lock clients run when the room's recipe is
+    /// [`LockRecipeKind::Script`].
+    script: Option<Arc<Program>>,
     hold_ms: watch::Sender<u64>,
     /// Whether holders suspend while disconnected.
     suspend: watch::Sender<bool>,
@@ -54,6 +59,7 @@ impl Sessions {
             next_client: 1,
             next_server: 0,
             switching_to: None,
+            script: None,
             hold_ms: watch::channel(hold_ms).0,
             suspend: watch::channel(false).0,
             tasks: JoinSet::new(),
@@ -84,7 +90,10 @@ impl Sessions {
                 self.tasks.spawn(session::run(
                     session,
                     LockClientTask {
-                        recipe: view.recipe,
+                        recipe: RoomRecipe {
+                            kind: view.recipe,
+                            script: self.script.clone(),
+                        },
                         hold_ms: self.hold_ms.subscribe(),
                         suspend: self.suspend.subscribe(),
                     },
@@ -155,9 +164,11 @@ impl Sessions {
     }
 
     /// The lock clients close; the new recipe takes effect once they are all gone, so the
-    /// queue starts afresh: the event that says so if it is empty already.
+    /// queue starts afresh: the event that says so if it is empty already. A new program of
+    /// the room's own switches even from the room's own.
     pub(super) fn switch(&mut self, recipe: LockRecipeKind, view: &RoomView) -> Option<RoomEvent> {
-        if recipe == view.recipe && self.switching_to.is_none() {
+        if recipe == view.recipe && self.switching_to.is_none() && recipe != LockRecipeKind::Script
+        {
             return None;
         }
         self.switching_to = Some(recipe);
@@ -174,6 +185,11 @@ impl Sessions {
         }
         let recipe = self.switching_to.take()?;
         Some(RoomEvent::RecipeChanged { recipe })
+    }
+
+    /// The room's own recipe, which its lock clients run from the next switch to it on.
+    pub(super) fn load_script(&mut self, program: Arc<Program>) {
+        self.script = Some(program);
     }
 
     pub(super) fn set_hold(&self, hold_ms: u64) {

@@ -18,6 +18,8 @@ pub const MAX_STUDENTS: usize = 200;
 #[derive(Clone, Debug)]
 pub struct RoomSettings {
     pub zk: Arc<ZkSettings>,
+    /// The sandbox's budget for the room's own recipe, as its lock clients run it.
+    pub script_limits: shared::recipe::ScriptLimits,
     pub max_lock_clients: usize,
     /// AppServers a room may run at once.
     pub max_servers: usize,
@@ -72,6 +74,7 @@ impl RoomSettings {
     /// Small limits, no ZooKeeper: for the rooms' pure decisions.
     pub(super) fn for_tests() -> RoomSettings {
         RoomSettings {
+            script_limits: shared::recipe::ScriptLimits::default(),
             zk: Arc::new(ZkSettings::new("127.0.0.1:9", Duration::from_secs(5))),
             max_lock_clients: 2,
             max_servers: 1,

@@ -2,6 +2,7 @@
 //! message into a `ClientMsg` (a typed `Rejection` with its error code otherwise), and the rate
 //! limit.
 
+use crate::checks::ChecksBusy;
 use std::time::Duration;
 
 use shared::classroom::{student_name, Forbidden, STUDENT_NAME_MAX_CHARS};
@@ -54,6 +55,12 @@ impl Rejection {
 impl From<RoomError> for Rejection {
     fn from(e: RoomError) -> Self {
         Rejection::new(e.code(), e.to_string())
+    }
+}
+
+impl From<ChecksBusy> for Rejection {
+    fn from(e: ChecksBusy) -> Self {
+        Rejection::new(ErrorCode::Busy, e.to_string())
     }
 }
 

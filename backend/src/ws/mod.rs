@@ -439,7 +439,7 @@ async fn read_half(
         };
         let result = if rate.allow() {
             match parse_client_msg(text.as_str(), &app.limits) {
-                Ok(msg) => act(msg, &mut joined, &room, &out).await,
+                Ok(msg) => act(msg, &mut joined, &room, &out, (app, peer)).await,
                 Err(rejection) => Err(rejection),
             }
         } else {
@@ -460,14 +460,29 @@ async fn read_half(
 }
 
 /// One intent: the connection's own (a second hello, a resync) here, any other in the room,
-/// which checks who may send it; a new name is told back.
+/// which checks who may send it; a new name is told back. A recipe check, once the room has
+/// said the sender may, runs here: off the room, within the server's and the address's share.
 async fn act(
     msg: ClientMsg,
     joined: &mut Joined,
     room: &RoomHandle,
     out: &mpsc::Sender<Outgoing>,
+    (app, peer): (&AppState, &Peer),
 ) -> Result<(), Rejection> {
     match msg {
+        ClientMsg::CheckRecipe { source } => {
+            let place = app.checks.try_start(peer.addr.ip())?;
+            let intent = ClientMsg::CheckRecipe {
+                source: String::new(),
+            };
+            room.intent(joined, intent).await?;
+            let room = room.clone();
+            tokio::spawn(async move {
+                let verdict = place.run(source.clone()).await;
+                room.checked(source, verdict).await;
+            });
+            Ok(())
+        }
         ClientMsg::Hello { .. } => Err(Rejection::new(
             ErrorCode::HelloExpected,
             "already joined a room; open a new connection for another",

@@ -51,6 +51,7 @@ impl AppClientTask {
                                 client: session.id,
                                 op,
                                 path,
+                                line: None,
                             });
                         }
                         let (input, answers) = execute(client, call, &mut armed).await;

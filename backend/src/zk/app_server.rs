@@ -43,6 +43,7 @@ impl AppServerTask {
             client: id,
             op: ZkOp::Create,
             path: SERVER_PREFIX.to_string(),
+            line: None,
         });
         let created = create_sequential(client, SERVER_PREFIX, self.name.as_bytes()).await;
         let (path, reply, zxid) = match &created {

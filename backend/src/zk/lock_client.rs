@@ -6,9 +6,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 
-use shared::{
-    CloseReason, LockRecipeKind, MoveKind, RoomEvent, SeedPoint, SessionStatus, WatchCall,
-};
+use shared::{CloseReason, MoveKind, RoomEvent, SeedPoint, SessionStatus, WatchCall};
 use tokio::sync::watch;
 use tokio::time::{sleep_until, Duration, Instant};
 use zookeeper_client::{Client, OneshotWatcher, WatchedEvent};
@@ -18,12 +16,12 @@ use super::session::{
     create_sequential, fired, retrying, watched_kind, ArmedWatch, Session, SessionRole,
 };
 use crate::recipes::lock::{
-    answered, Input, LockMachine, LockRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX,
+    answered, Input, LockMachine, RoomRecipe, Step, ZkCall, LOCK_DIR, LOCK_PREFIX,
 };
 
 /// Everything a lock client task needs.
 pub struct LockClientTask {
-    pub recipe: LockRecipeKind,
+    pub recipe: RoomRecipe,
     /// The room's hold time in ms; 0 = until released.
     pub hold_ms: watch::Receiver<u64>,
     /// Whether a holder suspends while disconnected (Curator's rule) or goes on (the seed's).
@@ -54,7 +52,13 @@ impl LockClientTask {
         session: &mut Session,
         client: &Client,
     ) -> Result<CloseReason, CloseReason> {
-        let mut recipe = LockRecipe::new(self.recipe, session.id);
+        let Some(mut recipe) = self.recipe.start(session.id) else {
+            session.publish(RoomEvent::ClientError {
+                client: session.id,
+                message: "the room has no recipe of its own loaded".into(),
+            });
+            return Ok(CloseReason::Failed);
+        };
         let mut run = Running {
             steps: recipe
                 .on(Input::Connected {
@@ -138,7 +142,7 @@ impl LockClientTask {
 /// A lock client's recipe as it runs: the steps it has still to take, its armed watch, and
 /// since when it holds.
 struct Running {
-    recipe: LockRecipe,
+    recipe: crate::recipes::lock::LockRecipe,
     steps: VecDeque<Step>,
     armed: Option<ArmedWatch>,
     held_since: Option<Instant>,
@@ -194,6 +198,7 @@ impl Running {
                         client: session.id,
                         op,
                         path: path.clone(),
+                        line: self.recipe.line(),
                     });
                     let input = session
                         .obeying(execute(client, call, &mut self.armed))

@@ -40,7 +40,7 @@ fn listing_id(listing: SeedListing) -> &'static str {
 
 /// The listings the room's clients run, and the lesson's.
 fn listings_with(view: &RoomView, lesson_line: Option<(SeedListing, u32)>) -> Vec<SeedListing> {
-    let mut available = listings(view).to_vec();
+    let mut available = listings(view);
     if let Some((listing, _)) = lesson_line {
         if !available.contains(&listing) {
             available.push(listing);

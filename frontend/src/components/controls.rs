@@ -20,6 +20,7 @@ pub fn recipe_text(recipe: LockRecipeKind) -> Text {
         LockRecipeKind::Predecessor => Text::RecipePredecessor,
         LockRecipeKind::PredecessorNaive => Text::RecipeNaive,
         LockRecipeKind::ChildrenWatch => Text::RecipeChildren,
+        LockRecipeKind::Script => Text::RecipeScript,
     }
 }
 

@@ -117,6 +117,7 @@ fn sent(client: ClientId, op: ZkOp, path: &str) -> RoomEvent {
         client,
         op,
         path: path.into(),
+        line: None,
     }
 }
 

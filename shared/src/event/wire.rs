@@ -20,6 +20,7 @@ use crate::kinds::{
     WriteOutcome, ZkOp,
 };
 use crate::progress::LessonProgress;
+use crate::recipe::Verdict;
 use crate::session::SessionId;
 use crate::time::{MoveId, PendingMove, TimeMode};
 use crate::znode::{Znode, ZnodeRead};
@@ -90,6 +91,9 @@ pub struct WireEvent {
     op: Option<ZkOp>,
     reply: Option<CallReply>,
     zxid: Option<i64>,
+    line: Option<u32>,
+    source: Option<String>,
+    verdict: Option<Verdict>,
 }
 
 impl TryFrom<WireEvent> for RoomEvent {
@@ -140,6 +144,7 @@ impl TryFrom<WireEvent> for RoomEvent {
                 client: need!(w.client),
                 op: need!(w.op),
                 path: need!(w.path),
+                line: w.line,
             },
             K::CallAnswered => E::CallAnswered {
                 client: need!(w.client),
@@ -196,6 +201,13 @@ impl TryFrom<WireEvent> for RoomEvent {
             },
             K::RecipeChanged => E::RecipeChanged {
                 recipe: need!(w.recipe),
+            },
+            K::ScriptLoaded => E::ScriptLoaded {
+                source: need!(w.source),
+            },
+            K::RecipeChecked => E::RecipeChecked {
+                source: need!(w.source),
+                verdict: need!(w.verdict),
             },
             K::ServerListUpdated => E::ServerListUpdated {
                 client: need!(w.client),

@@ -74,8 +74,8 @@ impl HerdStats {
     }
 
     /// What the recipe predicts for draining the latest round's clients (its hand-offs only,
-    /// not the queue's forming).
-    pub fn round_predicted(&self) -> u64 {
+    /// not the queue's forming); none for a learner's recipe.
+    pub fn round_predicted(&self) -> Option<u64> {
         self.recipe.predicted_notifications(self.round_clients)
     }
 }
@@ -316,7 +316,7 @@ mod tests {
             (3, 3, 2)
         );
         assert_eq!(stats.last_handoff, Some(1));
-        assert_eq!(stats.round_predicted(), 2);
+        assert_eq!(stats.round_predicted(), Some(2));
         assert_eq!(herd.total, 2);
 
         for client in 1..=3 {

@@ -35,6 +35,9 @@ pub struct LockClientView {
     pub path: Option<String>,
     /// The watch it waits on (`waitPath`), if any.
     pub watching: Option<Watch>,
+    /// The line of the room's own recipe its last call was made at (a learner's recipe).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 /// An armed one-shot watch.
@@ -113,7 +116,7 @@ impl LockQueue {
         self.clients.iter().find(|c| c.id == id)
     }
 
-    fn client_mut(&mut self, id: ClientId) -> Option<&mut LockClientView> {
+    pub(crate) fn client_mut(&mut self, id: ClientId) -> Option<&mut LockClientView> {
         self.clients.iter_mut().find(|c| c.id == id)
     }
 
@@ -181,6 +184,7 @@ impl LockQueue {
                     phase: ClientPhase::Connecting,
                     path: None,
                     watching: None,
+                    line: None,
                 });
                 self.clients.sort_by_key(|c| c.id);
             }

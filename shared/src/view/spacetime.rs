@@ -281,7 +281,9 @@ impl Spacetime {
     fn call_event(&mut self, at_ms: u64, event: &RoomEvent) -> bool {
         use RoomEvent as E;
         match event {
-            E::CallSent { client, op, path } => {
+            E::CallSent {
+                client, op, path, ..
+            } => {
                 let sent = self.row(at_ms);
                 self.calls.push(Call {
                     client: *client,

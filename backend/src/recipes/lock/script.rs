@@ -316,13 +316,9 @@ impl ScriptLock {
     fn apply(&mut self, effect: Effect) -> Result<Vec<Step>, RecipeError> {
         let client = self.client;
         let (path, token) = self.node.clone().unwrap_or_default();
-        let misuse = |call: &str, line: u32, detail: &str| RecipeError {
-            kind: RecipeErrorKind::LockMisuse {
-                call: call.to_string(),
-            },
-            line: Some(line),
-            column: None,
-            detail: detail.to_string(),
+        let misuse = |call: &str, line: u32, detail: &str| {
+            let error = RecipeError::new(RecipeErrorKind::LockMisuse, detail).named(call);
+            error.at(Some(line), None)
         };
         Ok(match effect {
             Effect::Call(call, line) => {

@@ -80,7 +80,10 @@ impl RoomActor {
             ClientMsg::LessonDo => return self.lesson_do(),
             ClientMsg::LessonGoto { step } => return self.lesson_goto(step),
             ClientMsg::SetHoldMs { hold_ms } => self.set_hold(hold_ms),
-            ClientMsg::SetRecipe { recipe } => self.switch_recipe(recipe),
+            ClientMsg::SetRecipe { recipe } => return self.set_recipe(recipe),
+            ClientMsg::RunRecipe { source } => return self.run_recipe(source),
+            // Who may was checked above; the connection runs the check and brings its verdict.
+            ClientMsg::CheckRecipe { .. } => {}
             ClientMsg::SetFencing { on } => self.set_fencing(on),
             ClientMsg::SetSuspendOnDisconnect { on } => self.set_suspend(on),
             ClientMsg::SetTime { mode, slow_factor } => self.set_time(mode, slow_factor),

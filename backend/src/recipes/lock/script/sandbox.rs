@@ -10,24 +10,15 @@ use rhai::{
     CallFnOptions, Dynamic, Engine, EvalAltResult, FuncArgs, NativeCallContext, ParseErrorType,
     Position, Scope, AST,
 };
-use shared::recipe::{BudgetKind, RecipeError, RecipeErrorKind, ScriptLimits, RECIPE_SOURCE_MAX};
+use shared::recipe::{
+    BudgetKind, RecipeError, RecipeErrorKind, ScriptLimits, HANDLERS, RECIPE_SOURCE_MAX,
+};
 use shared::{WatchCall, LOCK_DIR};
 
 use super::super::base::{ZkCall, LOCK_PREFIX};
 
 /// The one creation mode a lock recipe uses, as the recipe names it.
 const EPHEMERAL_SEQUENTIAL: &str = "EPHEMERAL_SEQUENTIAL";
-
-/// The handlers a recipe may define, with the number of parameters each takes.
-pub(super) const HANDLERS: [(&str, usize); 7] = [
-    ("on_connected", 0),
-    ("on_create", 1),
-    ("on_get_children", 1),
-    ("on_get_data", 2),
-    ("on_exists", 2),
-    ("process", 1),
-    ("on_hold_over", 0),
-];
 
 /// What a handler asked for, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,7 +36,7 @@ thread_local! {
     /// the engine is shared by every client of a check, so its calls land here, not in it.
     static EFFECTS: RefCell<Vec<Effect>> = const { RefCell::new(Vec::new()) };
     /// The typed error a call raised, if one did (Rhai carries only its text).
-    static RAISED: RefCell<Option<RecipeErrorKind>> = const { RefCell::new(None) };
+    static RAISED: RefCell<Option<RecipeError>> = const { RefCell::new(None) };
 }
 
 /// A learner's recipe, compiled once and shared by every client that runs it.
@@ -66,28 +57,22 @@ impl Program {
     /// Compiles a recipe, or says what is wrong with it and where.
     pub fn compile(source: &str, limits: ScriptLimits) -> Result<Arc<Program>, RecipeError> {
         if source.len() > RECIPE_SOURCE_MAX {
-            return Err(RecipeError {
-                kind: RecipeErrorKind::TooLong {
-                    bytes: source.len(),
-                    limit: RECIPE_SOURCE_MAX,
-                },
-                line: None,
-                column: None,
-                detail: format!("{} bytes", source.len()),
-            });
+            let detail = format!("{} bytes; at most {RECIPE_SOURCE_MAX}", source.len());
+            return Err(RecipeError::new(RecipeErrorKind::TooLong, detail));
         }
         let engine = engine(limits);
         let ast = engine.compile(source).map_err(|e| {
-            let kind = match *e.0 {
-                ParseErrorType::ExprTooDeep => RecipeErrorKind::Budget {
-                    what: BudgetKind::ExpressionDepth,
-                },
-                ParseErrorType::LiteralTooLarge(..) => RecipeErrorKind::Budget {
-                    what: BudgetKind::String,
-                },
-                _ => RecipeErrorKind::Syntax,
+            let detail = e.0.to_string();
+            let error = match *e.0 {
+                ParseErrorType::ExprTooDeep => {
+                    RecipeError::over(BudgetKind::ExpressionDepth, detail)
+                }
+                ParseErrorType::LiteralTooLarge(..) => {
+                    RecipeError::over(BudgetKind::String, detail)
+                }
+                _ => RecipeError::new(RecipeErrorKind::Syntax, detail),
             };
-            at(kind, e.1, e.0.to_string())
+            placed(error, e.1)
         })?;
         let program = Program {
             engine,
@@ -110,16 +95,13 @@ impl Program {
     /// Every handler defined takes the parameters it is given, and `on_connected` is there.
     fn check_handlers(&self) -> Result<(), RecipeError> {
         for f in self.ast.iter_functions() {
-            let Some((name, expected)) = HANDLERS.iter().find(|(n, _)| *n == f.name) else {
+            let Some((name, params)) = HANDLERS.iter().find(|(n, _)| *n == f.name) else {
                 continue;
             };
-            if f.params.len() != *expected {
-                let kind = RecipeErrorKind::HandlerParams {
-                    name: name.to_string(),
-                    expected: *expected,
-                };
-                let detail = format!("fn {name} takes {expected} parameter(s)");
-                return Err(self.at_definition(kind, name, detail));
+            if f.params.len() != params.len() {
+                let detail = format!("fn {name}({})", params.join(", "));
+                let error = RecipeError::new(RecipeErrorKind::HandlerParams, detail).named(*name);
+                return Err(self.at_definition(error, name));
             }
         }
         if !self.has("on_connected") {
@@ -132,24 +114,19 @@ impl Program {
     pub(super) fn at_handler(&self, error: RecipeError, handler: &str) -> RecipeError {
         match error.line {
             Some(_) => error,
-            None => self.at_definition(error.kind, handler, error.detail),
+            None => self.at_definition(error, handler),
         }
     }
 
     /// An error placed at the line that defines `name`.
-    fn at_definition(&self, kind: RecipeErrorKind, name: &str, detail: String) -> RecipeError {
+    fn at_definition(&self, error: RecipeError, name: &str) -> RecipeError {
         let line = self.source.lines().position(|l| {
             let l = l.trim_start();
             l.strip_prefix("fn ")
                 .and_then(|rest| rest.trim_start().strip_prefix(name))
                 .is_some_and(|rest| rest.trim_start().starts_with('('))
         });
-        RecipeError {
-            kind,
-            line: line.map(|l| l as u32 + 1),
-            column: line.map(|_| 1),
-            detail,
-        }
+        error.at(line.map(|l| l as u32 + 1), line.map(|_| 1))
     }
 
     pub(super) fn has(&self, name: &str) -> bool {
@@ -288,7 +265,7 @@ fn call(ctx: &NativeCallContext, call: ZkCall) -> Result<(), Box<EvalAltResult>>
             "{}: one ZooKeeper call per handler; its answer comes to its own handler",
             ctx.fn_name()
         );
-        return raise(ctx, RecipeErrorKind::TwoCalls, detail);
+        return raise(ctx, RecipeError::new(RecipeErrorKind::TwoCalls, detail));
     }
     EFFECTS.with_borrow_mut(|e| e.push(Effect::Call(call, line)));
     Ok(())
@@ -301,19 +278,14 @@ fn not_allowed(
 ) -> Result<(), Box<EvalAltResult>> {
     raise(
         ctx,
-        RecipeErrorKind::NotAllowed {
-            call: name.to_string(),
-        },
-        detail,
+        RecipeError::new(RecipeErrorKind::NotAllowed, detail).named(name),
     )
 }
 
-fn raise(
-    ctx: &NativeCallContext,
-    kind: RecipeErrorKind,
-    detail: String,
-) -> Result<(), Box<EvalAltResult>> {
-    RAISED.with_borrow_mut(|r| *r = Some(kind));
+/// Raises a typed error: Rhai carries its text and position, [`RAISED`] the rest.
+fn raise(ctx: &NativeCallContext, error: RecipeError) -> Result<(), Box<EvalAltResult>> {
+    let detail = error.detail.clone();
+    RAISED.with_borrow_mut(|r| *r = Some(error));
     Err(EvalAltResult::ErrorRuntime(detail.into(), ctx.call_position()).into())
 }
 
@@ -321,60 +293,45 @@ fn line_of(position: Position) -> u32 {
     position.line().unwrap_or(0) as u32
 }
 
-fn at(kind: RecipeErrorKind, position: Position, detail: String) -> RecipeError {
-    RecipeError {
-        kind,
-        line: position.line().map(|l| l as u32),
-        column: position.position().map(|c| c as u32),
-        detail,
-    }
+fn placed(error: RecipeError, position: Position) -> RecipeError {
+    let (line, column) = (position.line(), position.position());
+    error.at(line.map(|l| l as u32), column.map(|c| c as u32))
 }
 
 pub(super) fn missing(name: &str) -> RecipeError {
     let params = HANDLERS
         .iter()
         .find(|(n, _)| *n == name)
-        .map_or(0, |(_, p)| *p);
-    RecipeError {
-        kind: RecipeErrorKind::MissingHandler {
-            name: name.to_string(),
-        },
-        line: None,
-        column: None,
-        detail: format!("fn {name} ({params} parameter(s)) is not defined"),
-    }
+        .map_or(&[][..], |(_, p)| *p);
+    let detail = format!("fn {name}({}) is not defined", params.join(", "));
+    RecipeError::new(RecipeErrorKind::MissingHandler, detail).named(name)
 }
 
 /// A Rhai error as the recipe's error: the innermost call's position, a kind for each budget.
-fn runtime_error(error: EvalAltResult, raised: Option<RecipeErrorKind>) -> RecipeError {
+fn runtime_error(error: EvalAltResult, raised: Option<RecipeError>) -> RecipeError {
     let error = innermost(error);
     let position = error.position();
     let detail = match &error {
         EvalAltResult::ErrorRuntime(message, _) => message.to_string(),
         other => other.to_string(),
     };
-    let budget = |what| RecipeErrorKind::Budget { what };
-    let kind = raised.unwrap_or_else(|| match &error {
-        EvalAltResult::ErrorTooManyOperations(_) => budget(BudgetKind::Operations),
-        EvalAltResult::ErrorStackOverflow(_) => budget(BudgetKind::CallDepth),
-        EvalAltResult::ErrorTooManyVariables(_) => budget(BudgetKind::Variables),
+    let over = |what| RecipeError::over(what, detail.clone());
+    let typed = raised.unwrap_or_else(|| match &error {
+        EvalAltResult::ErrorTooManyOperations(_) => over(BudgetKind::Operations),
+        EvalAltResult::ErrorStackOverflow(_) => over(BudgetKind::CallDepth),
+        EvalAltResult::ErrorTooManyVariables(_) => over(BudgetKind::Variables),
         EvalAltResult::ErrorDataTooLarge(what, _) if what.contains("string") => {
-            budget(BudgetKind::String)
+            over(BudgetKind::String)
         }
-        EvalAltResult::ErrorDataTooLarge(what, _) if what.contains("map") => {
-            budget(BudgetKind::Map)
+        EvalAltResult::ErrorDataTooLarge(what, _) if what.contains("map") => over(BudgetKind::Map),
+        EvalAltResult::ErrorDataTooLarge(..) => over(BudgetKind::Array),
+        EvalAltResult::ErrorFunctionNotFound(signature, _) => {
+            let name = signature.split(['(', ' ']).next().unwrap_or_default();
+            RecipeError::new(RecipeErrorKind::UnknownCall, detail.clone()).named(name)
         }
-        EvalAltResult::ErrorDataTooLarge(..) => budget(BudgetKind::Array),
-        EvalAltResult::ErrorFunctionNotFound(signature, _) => RecipeErrorKind::UnknownCall {
-            name: signature
-                .split(['(', ' '])
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        },
-        _ => RecipeErrorKind::Runtime,
+        _ => RecipeError::new(RecipeErrorKind::Runtime, detail.clone()),
     });
-    at(kind, position, detail)
+    placed(typed, position)
 }
 
 /// The error inside the script functions it passed through.
@@ -446,12 +403,8 @@ impl Value {
         if value.is_string() {
             return Ok(Value::Str(value.into_string().unwrap_or_default()));
         }
-        let too_big = |what, len: usize| RecipeError {
-            kind: RecipeErrorKind::Budget { what },
-            line: None,
-            column: None,
-            detail: format!("this.{name} holds {len} entries"),
-        };
+        let too_big =
+            |what, len: usize| RecipeError::over(what, format!("this.{name} holds {len} entries"));
         if value.is_array() {
             let items = value.into_array().unwrap_or_default();
             if items.len() > limits.array_len {
@@ -473,13 +426,7 @@ impl Value {
             });
             return Ok(Value::Map(entries.collect::<Result<_, _>>()?));
         }
-        Err(RecipeError {
-            kind: RecipeErrorKind::Field {
-                name: name.to_string(),
-            },
-            line: None,
-            column: None,
-            detail: format!("this.{name} holds a {}", value.type_name()),
-        })
+        let detail = format!("this.{name} holds a {}", value.type_name());
+        Err(RecipeError::new(RecipeErrorKind::Field, detail).named(name))
     }
 }

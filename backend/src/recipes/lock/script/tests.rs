@@ -2,7 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use shared::recipe::{BudgetKind, RecipeErrorKind, ScriptLimits, Verdict};
+use shared::recipe::{
+    BudgetKind, Failure, RecipeError, RecipeErrorKind as K, ScriptLimits, VerdictStatus,
+    RECIPE_SOURCE_MAX,
+};
 
 use crate::check::{check_source, CheckBudget};
 
@@ -13,158 +16,120 @@ fn connected(body: &str) -> String {
     )
 }
 
-/// Checks `source` and returns its error's kind and line; panics on any other verdict.
-fn error_of(source: &str) -> (RecipeErrorKind, Option<u32>) {
+/// Checks `source` and returns its error; panics on any other verdict.
+fn error_of(source: &str) -> RecipeError {
     let started = Instant::now();
     let verdict = check_source(source, ScriptLimits::default(), CheckBudget::default());
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "answered in time"
     );
-    match verdict {
-        Verdict::Error { error, .. } => {
-            assert!(!error.detail.is_empty());
-            (error.kind, error.line)
-        }
-        other => panic!("an error, not {other:?}"),
-    }
+    assert_eq!(verdict.status, VerdictStatus::Error, "{verdict:?}");
+    let error = verdict.error.expect("an error");
+    assert!(!error.detail.is_empty());
+    error
+}
+
+fn kind_name_line(e: RecipeError) -> (K, Option<String>, Option<u32>) {
+    (e.kind, e.name, e.line)
+}
+
+fn budget_of(source: &str) -> Option<BudgetKind> {
+    let e = error_of(source);
+    assert_eq!(e.kind, K::Budget);
+    e.budget
 }
 
 #[test]
 fn a_syntax_error_names_its_line() {
-    let (kind, line) = error_of("fn on_connected() {\n  let x = ;\n}");
-    assert_eq!(kind, RecipeErrorKind::Syntax);
-    assert_eq!(line, Some(2));
+    let e = error_of("fn on_connected() {\n  let x = ;\n}");
+    assert_eq!((e.kind, e.line), (K::Syntax, Some(2)));
+    assert!(e.column.is_some());
 }
 
 #[test]
 fn a_megabyte_of_source_is_refused_before_it_is_parsed() {
     let source = connected(&format!("let s = \"{}\";", "x".repeat(1 << 20)));
-    let (kind, _) = error_of(&source);
+    let e = error_of(&source);
+    assert_eq!(e.kind, K::TooLong);
     assert!(
-        matches!(kind, RecipeErrorKind::TooLong { limit, .. } if limit == shared::recipe::RECIPE_SOURCE_MAX)
+        e.detail.contains(&RECIPE_SOURCE_MAX.to_string()),
+        "{}",
+        e.detail
     );
 }
 
 #[test]
 fn an_unknown_call_and_wrong_argument_types_name_the_call() {
-    let (kind, line) = error_of(&connected("  make_lock(\"/locks/sub\");"));
+    let e = error_of(&connected("  make_lock(\"/locks/sub\");"));
     assert_eq!(
-        kind,
-        RecipeErrorKind::UnknownCall {
-            name: "make_lock".into()
-        }
+        kind_name_line(e),
+        (K::UnknownCall, Some("make_lock".into()), Some(2))
     );
-    assert_eq!(line, Some(2));
-    let (kind, _) = error_of(&connected("  create(1, 2);"));
-    assert_eq!(
-        kind,
-        RecipeErrorKind::UnknownCall {
-            name: "create".into()
-        }
-    );
+    let e = error_of(&connected("  create(1, 2);"));
+    assert_eq!((e.kind, e.name), (K::UnknownCall, Some("create".into())));
 }
 
 #[test]
 fn missing_handlers_are_named() {
-    let (kind, _) = error_of("fn process(event) {}");
+    let e = error_of("fn process(event) {}");
     assert_eq!(
-        kind,
-        RecipeErrorKind::MissingHandler {
-            name: "on_connected".into()
-        }
+        (e.kind, e.name),
+        (K::MissingHandler, Some("on_connected".into()))
     );
     // The answer to a listing needs its handler.
-    let (kind, _) = error_of(&connected(
+    let e = error_of(&connected(
         "  create(\"/locks/sub\", EPHEMERAL_SEQUENTIAL);",
     ));
     assert_eq!(
-        kind,
-        RecipeErrorKind::MissingHandler {
-            name: "on_get_children".into()
-        }
+        (e.kind, e.name),
+        (K::MissingHandler, Some("on_get_children".into()))
     );
-    let (kind, line) = error_of("fn on_connected() {}\n\nfn on_create() {}\n");
+    let e = error_of("fn on_connected() {}\n\nfn on_create() {}\n");
     assert_eq!(
-        kind,
-        RecipeErrorKind::HandlerParams {
-            name: "on_create".into(),
-            expected: 1
-        }
+        kind_name_line(e),
+        (K::HandlerParams, Some("on_create".into()), Some(3))
     );
-    assert_eq!(line, Some(3));
 }
 
 #[test]
 fn an_endless_loop_runs_out_of_operations() {
-    let (kind, line) = error_of(&connected("  let n = 0;\n  loop { n += 1; }"));
+    let e = error_of(&connected("  let n = 0;\n  loop { n += 1; }"));
     assert_eq!(
-        kind,
-        RecipeErrorKind::Budget {
-            what: BudgetKind::Operations
-        }
+        (e.kind, e.budget),
+        (K::Budget, Some(BudgetKind::Operations))
     );
-    assert!(line.is_some());
+    // Rhai cannot say where the budget ran out: the handler's own line says which.
+    assert_eq!(e.line, Some(1));
 }
 
 #[test]
 fn a_recursion_bomb_runs_out_of_call_depth() {
     let source = format!("fn bomb(n) {{ bomb(n + 1) }}\n{}", connected("  bomb(0);"));
-    let (kind, _) = error_of(&source);
-    assert_eq!(
-        kind,
-        RecipeErrorKind::Budget {
-            what: BudgetKind::CallDepth
-        }
-    );
+    assert_eq!(budget_of(&source), Some(BudgetKind::CallDepth));
 }
 
 #[test]
 fn growing_values_run_out_of_room() {
-    let (kind, _) = error_of(&connected("  let s = \"x\";\n  loop { s += s; }"));
-    assert_eq!(
-        kind,
-        RecipeErrorKind::Budget {
-            what: BudgetKind::String
-        }
-    );
-    let (kind, _) = error_of(&connected("  let a = [];\n  loop { a.push(1); }"));
-    assert_eq!(
-        kind,
-        RecipeErrorKind::Budget {
-            what: BudgetKind::Array
-        }
-    );
-    let (kind, _) = error_of(&connected(
-        "  for i in 0..100 { this[`f${i}`] = i; }",
-    ));
-    assert_eq!(
-        kind,
-        RecipeErrorKind::Budget {
-            what: BudgetKind::Map
-        }
-    );
+    let string = connected("  let s = \"x\";\n  loop { s += s; }");
+    assert_eq!(budget_of(&string), Some(BudgetKind::String));
+    let array = connected("  let a = [];\n  loop { a.push(1); }");
+    assert_eq!(budget_of(&array), Some(BudgetKind::Array));
+    let fields = connected("  for i in 0..100 { this[`f${i}`] = i; }");
+    assert_eq!(budget_of(&fields), Some(BudgetKind::Map));
 }
 
 #[test]
 fn calls_outside_the_lock_are_refused() {
-    let (kind, line) = error_of(&connected(
+    let e = error_of(&connected(
         "  create(\"/etc/passwd\", EPHEMERAL_SEQUENTIAL);",
     ));
     assert_eq!(
-        kind,
-        RecipeErrorKind::NotAllowed {
-            call: "create".into()
-        }
+        kind_name_line(e),
+        (K::NotAllowed, Some("create".into()), Some(2))
     );
-    assert_eq!(line, Some(2));
-    let (kind, _) = error_of(&connected("  create(\"/locks/sub\", \"PERSISTENT\");"));
-    assert_eq!(
-        kind,
-        RecipeErrorKind::NotAllowed {
-            call: "create".into()
-        }
-    );
+    let e = error_of(&connected("  create(\"/locks/sub\", \"PERSISTENT\");"));
+    assert_eq!((e.kind, e.name), (K::NotAllowed, Some("create".into())));
 }
 
 #[test]
@@ -172,77 +137,53 @@ fn two_calls_in_one_handler_name_the_second() {
     let source = connected(
         "  create(\"/locks/sub\", EPHEMERAL_SEQUENTIAL);\n  get_children(\"/locks\", false);",
     );
-    let (kind, line) = error_of(&source);
-    assert_eq!(kind, RecipeErrorKind::TwoCalls);
-    assert_eq!(line, Some(3));
+    let e = error_of(&source);
+    assert_eq!((e.kind, e.line), (K::TwoCalls, Some(3)));
 }
 
 #[test]
 fn the_lock_is_gained_once_and_released_only_when_held() {
-    let (kind, line) = error_of(&connected("  gain_lock();\n  gain_lock();"));
+    let e = error_of(&connected("  gain_lock();\n  gain_lock();"));
     assert_eq!(
-        kind,
-        RecipeErrorKind::LockMisuse {
-            call: "gain_lock".into()
-        }
+        kind_name_line(e),
+        (K::LockMisuse, Some("gain_lock".into()), Some(3))
     );
-    assert_eq!(line, Some(3));
-    let (kind, _) = error_of(&connected("  release_lock();"));
+    let e = error_of(&connected("  release_lock();"));
     assert_eq!(
-        kind,
-        RecipeErrorKind::LockMisuse {
-            call: "release_lock".into()
-        }
+        (e.kind, e.name),
+        (K::LockMisuse, Some("release_lock".into()))
     );
 }
 
 #[test]
 fn a_field_cannot_keep_a_function() {
-    let (kind, _) = error_of(&connected("  this.later = Fn(\"on_create\");"));
-    assert_eq!(
-        kind,
-        RecipeErrorKind::Field {
-            name: "later".into()
-        }
-    );
+    let e = error_of(&connected("  this.later = Fn(\"on_create\");"));
+    assert_eq!((e.kind, e.name), (K::Field, Some("later".into())));
 }
 
 #[test]
 fn a_runtime_error_is_placed() {
-    let (kind, line) = error_of(&connected("  let a = [];\n  let x = a[3] + 1;"));
-    assert_eq!(kind, RecipeErrorKind::Runtime);
-    assert_eq!(line, Some(3));
+    let e = error_of(&connected("  let a = [];\n  let x = a[3] + 1;"));
+    assert_eq!((e.kind, e.line), (K::Runtime, Some(3)));
 }
 
 #[test]
-fn a_recipe_that_never_gains_is_stuck_and_one_that_trusts_itself_has_two_holders() {
+fn a_recipe_that_never_gains_waits_on_nothing_and_one_that_trusts_itself_has_two_holders() {
     let budget = CheckBudget::default();
     let never = "fn on_connected() { create(\"/locks/sub\", EPHEMERAL_SEQUENTIAL); }\nfn on_create(path) {}";
-    match check_source(never, ScriptLimits::default(), budget) {
-        Verdict::Unsafe { failure, moves, .. } => {
-            assert_eq!(
-                failure,
-                shared::recipe::Failure::WaitsOnNothing,
-                "{moves:?}"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let verdict = check_source(never, ScriptLimits::default(), budget);
+    assert_eq!(
+        verdict.failure,
+        Some(Failure::WaitsOnNothing),
+        "{verdict:?}"
+    );
     let greedy = "fn on_connected() { gain_lock(); }\nfn on_hold_over() { release_lock(); }";
-    match check_source(greedy, ScriptLimits::default(), budget) {
-        Verdict::Unsafe {
-            failure,
-            moves,
-            clients,
-            ..
-        } => {
-            assert_eq!(failure, shared::recipe::Failure::TwoHolders);
-            assert_eq!(clients, 2);
-            assert!(
-                moves.is_empty(),
-                "two clients hold from the start: {moves:?}"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let verdict = check_source(greedy, ScriptLimits::default(), budget);
+    assert_eq!(verdict.status, VerdictStatus::Unsafe);
+    assert_eq!(verdict.failure, Some(Failure::TwoHolders));
+    assert_eq!(verdict.clients, 2);
+    assert!(
+        verdict.moves.is_empty(),
+        "two clients hold from the start: {verdict:?}"
+    );
 }
