@@ -17,6 +17,7 @@ mod external;
 mod failures;
 mod lessons;
 mod lock;
+mod own_recipe;
 mod quorum;
 mod recipes;
 mod recordings;

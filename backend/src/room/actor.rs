@@ -522,6 +522,15 @@ fn violation(view: &RoomView, event: &RoomEvent) -> Option<RoomEvent> {
     })
 }
 
+/// A recipe's error as one line: where, then what.
+fn described(error: &shared::recipe::RecipeError) -> String {
+    match (error.line, error.column) {
+        (Some(line), Some(column)) => format!("line {line}, column {column}: {}", error.detail),
+        (Some(line), None) => format!("line {line}: {}", error.detail),
+        _ => error.detail.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,14 +567,5 @@ mod tests {
             ),
             "{second:?}"
         );
-    }
-}
-
-/// A recipe's error as one line: where, then what.
-fn described(error: &shared::recipe::RecipeError) -> String {
-    match (error.line, error.column) {
-        (Some(line), Some(column)) => format!("line {line}, column {column}: {}", error.detail),
-        (Some(line), None) => format!("line {line}: {}", error.detail),
-        _ => error.detail.clone(),
     }
 }
