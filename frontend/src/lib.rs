@@ -12,6 +12,7 @@ pub mod keys;
 pub mod layout;
 pub mod lesson;
 pub mod page;
+pub mod recipe;
 pub mod selection;
 pub mod state;
 pub mod texts;

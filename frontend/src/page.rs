@@ -158,6 +158,36 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
+/// The recipe draft a page starts with: a shared link's (the address bar keeps it, so a reload
+/// opens the same), else the one this browser kept.
+pub fn start_recipe() -> crate::recipe::RecipeDraft {
+    let linked = crate::recipe::recipe_from_query(&search());
+    let stored = storage().and_then(|s| s.get_item(crate::recipe::STORED_KEY).ok()?);
+    crate::recipe::RecipeDraft::start(linked, stored)
+}
+
+/// Keeps the draft for the next visit.
+pub fn remember_recipe(source: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(crate::recipe::STORED_KEY, source);
+    }
+}
+
+/// Puts a link that opens the panel on `source` in the clipboard and the address bar.
+pub fn copy_recipe_link(source: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let query = crate::recipe::query_with_recipe(&search(), source);
+    let path = window.location().pathname().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let url = format!("{path}{query}");
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+    let href = window.location().href().unwrap_or_default();
+    let _ = window.navigator().clipboard().write_text(&href);
+}
+
 /// The page's language at start.
 pub fn start_lang() -> Lang {
     let stored = storage().and_then(|s| s.get_item(LANG_KEY).ok()?);

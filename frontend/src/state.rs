@@ -1,5 +1,6 @@
 //! The UI's one state, and the reducer that server messages and connection changes feed.
 
+use crate::recipe::RecipeDraft;
 use std::rc::Rc;
 
 use shared::classroom::{Member, Need, Role};
@@ -81,6 +82,8 @@ pub struct AppState {
     pub traced: Option<(SeedListing, u32)>,
     /// Whether the timeline has the room's history before the last snapshot.
     pub history: History,
+    /// The learner's own recipe: the panel, its text, a check asked for.
+    pub recipe: RecipeDraft,
 }
 
 /// The timeline's history before the page's snapshot: a snapshot carries no timeline, so a page
@@ -141,6 +144,7 @@ impl Default for AppState {
             timeline: None,
             traced: None,
             history: History::Complete,
+            recipe: RecipeDraft::default(),
         }
     }
 }
@@ -175,6 +179,12 @@ pub enum Action {
     Trace(Option<(SeedListing, u32)>),
     /// The room's recording, read for the timeline's history (`None`: it could not be read).
     History(Option<Rc<Recording>>),
+    /// Open or close the recipe panel.
+    RecipePanel(bool),
+    /// The recipe's text as the learner edits it (or picks a template).
+    RecipeEdit(Rc<str>),
+    /// A check of this text was sent; its verdict comes as an event.
+    RecipeChecking(Rc<str>),
     /// The learner predicts: option `option` of step `step` in this attempt of the lesson.
     Answer {
         lesson: LessonId,
@@ -303,7 +313,11 @@ impl AppState {
             }
             ServerMsg::Event { seq, at_ms, event } => return self.on_event(seq, at_ms, event),
             ServerMsg::Ensemble { ensemble } => self.ensemble = Some(ensemble),
-            ServerMsg::Error { code, message } => self.last_error = Some((code, message)),
+            ServerMsg::Error { code, message } => {
+                // A refused check (busy, say) is answered: the panel stops waiting.
+                self.recipe.checking = None;
+                self.last_error = Some((code, message));
+            }
         }
         true
     }
@@ -343,6 +357,12 @@ impl AppState {
             _ => None,
         };
         Rc::make_mut(view).apply(seq, at_ms, &event);
+        // The verdict on the text the page asked about has come.
+        if let RoomEvent::RecipeChecked { source, .. } = &event {
+            if self.recipe.checking.as_deref() == Some(source.as_str()) {
+                self.recipe.checking = None;
+            }
+        }
         if member
             .student
             .is_some_and(|s| view.classroom.clients_of(s) > 0)
@@ -447,6 +467,9 @@ impl AppState {
             Action::KeyList(open) => self.key_list = open,
             Action::JoinScreen(open) => self.join_open = open,
             Action::Timeline(shown) => self.timeline = Some(shown),
+            Action::RecipePanel(open) => self.recipe.open = open,
+            Action::RecipeEdit(source) => self.recipe.source = source,
+            Action::RecipeChecking(source) => self.recipe.checking = Some(source),
             Action::Trace(line) => self.traced = line,
             Action::History(recording) => self.with_history(recording),
             Action::DismissError => {

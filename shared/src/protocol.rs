@@ -62,6 +62,10 @@ pub enum ClientMsg {
     /// (`script_loaded`) and the room switches to it (`recipe_changed` to `script`); a recipe
     /// that does not compile is refused (`bad_recipe`).
     RunRecipe { source: String },
+    /// Play the room's last verdict's failure on the real ensemble: the checked recipe becomes
+    /// the room's own, and its moves are let go one by one in step mode, as lesson 2's last
+    /// step does.
+    PlayFailure,
     /// Start an AppServer session that registers under `/sgroup`; `name` defaults to
     /// `server0000`, `server0001`, ...
     AddServer { name: Option<String> },
@@ -189,6 +193,7 @@ impl Need {
             | ClientMsg::SetRecipe { .. }
             | ClientMsg::CheckRecipe { .. }
             | ClientMsg::RunRecipe { .. }
+            | ClientMsg::PlayFailure
             | ClientMsg::SetFencing { .. }
             | ClientMsg::StopMember { .. }
             | ClientMsg::StartMember { .. }

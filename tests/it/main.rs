@@ -6,6 +6,7 @@ mod browser;
 mod browser_classroom;
 mod browser_lessons;
 mod browser_presenter;
+mod browser_recipe;
 mod browser_replay;
 mod browser_timeline;
 mod browser_walkthrough;

@@ -227,6 +227,25 @@ pub fn axe_core(root: &Path) -> Result<PathBuf> {
     Ok(script)
 }
 
+/// Ace, the code editor of the recipe panel: prebuilt, no bundler needed, loaded by the page
+/// only when the panel opens.
+const ACE: &str = "1.45.2";
+
+/// The files of npm's `ace-builds` the page serves (`src-min-noconflict`): the editor, its
+/// Rust mode (whose highlighting suits Rhai's `fn`, `let`, `if`, `//` and strings), and a dark
+/// theme that matches the page.
+pub const ACE_FILES: [&str; 3] = ["ace.js", "mode-rust.js", "theme-github_dark.js"];
+
+/// `ace-builds` from npm, in `target/tools/ace-builds-<version>`; the folder of its files.
+pub fn ace(root: &Path) -> Result<PathBuf> {
+    let prefix = root.join(format!("target/tools/ace-builds-{ACE}"));
+    let files = prefix.join("node_modules/ace-builds/src-min-noconflict");
+    if !ACE_FILES.iter().all(|f| files.join(f).exists()) {
+        npm_install(&prefix, &format!("ace-builds@{ACE}"), "(the recipe editor)")?;
+    }
+    Ok(files)
+}
+
 /// The peers' own dependencies, pinned (`tests/peers/bridge.js` and `bridge.py`).
 const PEERS_NODE: [&str; 2] = ["node-zookeeper-client@1.1.3", "ws@8.23.1"];
 const PEERS_PYTHON: [&str; 2] = ["kazoo==2.11.0", "websockets==17.4"];

@@ -367,9 +367,18 @@ pub(crate) fn dist(root: &Path, release: bool) -> Result<PathBuf> {
             shrink(root, &out.join("frontend_bg.wasm"))?;
         }
         std::fs::copy(root.join("frontend/style.css"), out.join("style.css"))?;
+        let ace = install::ace(root)?;
+        let vendor = out.join("vendor/ace");
+        std::fs::create_dir_all(&vendor)?;
+        for name in install::ACE_FILES {
+            std::fs::copy(ace.join(name), vendor.join(name))?;
+        }
         if release {
             for name in ["frontend_bg.wasm", "frontend.js", "style.css"] {
                 precompress(&out.join(name))?;
+            }
+            for name in install::ACE_FILES {
+                precompress(&vendor.join(name))?;
             }
         }
         let page = std::fs::read_to_string(root.join("index.html"))?;

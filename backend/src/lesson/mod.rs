@@ -6,7 +6,7 @@
 mod plan;
 mod run;
 
-pub use plan::{Answer, Deed, Plan, Seen};
+pub use plan::{Answer, Deed, Next, Plan, Seen};
 pub use run::LessonRun;
 
 use shared::lesson::{Course, CourseError, COURSE_JSON};

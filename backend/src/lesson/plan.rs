@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use shared::lesson::action::{MoveClass, TraceMove};
 use shared::lesson::{Action, Busy, Lesson, LessonProgress, MemberTarget, Settle, StepStatus, Why};
-use shared::{ClientId, EnsembleView, MoveId, RoomView};
+use shared::{ClientId, EnsembleView, LockRecipeKind, MoveId, RoomView};
 use tokio::time::Instant;
 
 /// How long a plan waits, in live time, for the room to settle after one intent, or for a
@@ -206,6 +206,19 @@ impl Plan {
     pub fn do_step(at: usize, actions: &[Action]) -> Plan {
         let todo = actions.iter().map(|a| Op::Action(at, a.clone())).collect();
         Plan::new(todo, at)
+    }
+
+    /// A recipe's failure played: once the room runs the recipe (`recipe`, its old clients
+    /// gone and their nodes with them), `moves` with `clients` clients in step mode.
+    pub fn play_failure(
+        recipe: LockRecipeKind,
+        moves: Vec<TraceMove>,
+        clients: u32,
+        pace: Duration,
+    ) -> Plan {
+        let settled = Op::Wait(Until::Settled(Settle::Fresh(recipe)), Limit::None);
+        let todo = std::iter::once(settled).chain(trace_ops(moves, clients, pace));
+        Plan::new(todo.collect(), 0)
     }
 
     /// Back or Restart to `step`: the room onto the ensemble the lesson needs (`lent`: the
@@ -406,17 +419,7 @@ impl Plan {
                 };
                 self.traced.clear();
                 let pace = Duration::from_millis(pace.ms(0));
-                let ops = std::iter::once(Op::Ask(Deed::HoldTime))
-                    .chain((0..clients).map(|_| Op::AddTraced))
-                    .chain(moves.into_iter().flat_map(|step| {
-                        // For the eye, not for the room: the next move waits for nothing but
-                        // its turn.
-                        [
-                            Op::Move(step),
-                            Op::Wait(Until::Elapsed, Limit::GoOnAfter(pace)),
-                        ]
-                    }));
-                self.then(ops);
+                self.then(trace_ops(moves, clients, pace));
             }
             Action::StopMember { which } => self.then(member(which, false)),
             Action::StartMember { which } => self.then(member(which, true)),
@@ -541,6 +544,21 @@ fn member(which: MemberTarget, start: bool) -> [Op; 3] {
 }
 
 /// Whether step `at` is still to be done.
+/// A trace played at the gate: step mode, its clients added, then each move let go (or each
+/// crash, kill or expiry done) once the one before is answered, `pace` apart for the eye.
+fn trace_ops(moves: Vec<TraceMove>, clients: u32, pace: Duration) -> Vec<Op> {
+    let ops = std::iter::once(Op::Ask(Deed::HoldTime))
+        .chain((0..clients).map(|_| Op::AddTraced))
+        .chain(moves.into_iter().flat_map(|step| {
+            // For the eye, not for the room: the next move waits for nothing but its turn.
+            [
+                Op::Move(step),
+                Op::Wait(Until::Elapsed, Limit::GoOnAfter(pace)),
+            ]
+        }));
+    ops.collect()
+}
+
 fn is_open(progress: &LessonProgress, at: usize) -> bool {
     progress.step == at
         && progress

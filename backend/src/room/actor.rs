@@ -34,6 +34,9 @@ use crate::clock::{now_ms, sleep_until_ms};
 use crate::zk::session::SessionCmd;
 use crate::zk::Report;
 
+/// How far apart a played failure's moves go, for the eye to follow.
+const FAILURE_PACE: Duration = Duration::from_millis(700);
+
 pub(super) struct RoomActor {
     settings: RoomSettings,
     view: RoomView,
@@ -356,6 +359,30 @@ impl RoomActor {
         self.sessions.load_script(program);
         self.publish(RoomEvent::ScriptLoaded { source });
         self.switch_recipe(shared::LockRecipeKind::Script);
+        Ok(())
+    }
+
+    /// The room's last verdict's failure, played on the real ensemble: its recipe runs, and
+    /// its moves are let go one by one in step mode.
+    fn play_failure(&mut self) -> Result<(), RoomError> {
+        let checked = self
+            .view
+            .script
+            .checked
+            .clone()
+            .ok_or(RoomError::NothingToPlay)?;
+        let verdict = checked.verdict;
+        if verdict.moves.is_empty() || verdict.status == shared::recipe::VerdictStatus::Safe {
+            return Err(RoomError::NothingToPlay);
+        }
+        self.run_recipe(checked.source)?;
+        let plan = crate::lesson::Plan::play_failure(
+            shared::LockRecipeKind::Script,
+            verdict.moves,
+            verdict.clients,
+            FAILURE_PACE,
+        );
+        self.hosting.play(plan);
         Ok(())
     }
 

@@ -69,6 +69,8 @@ pub enum RoomError {
     BadRecipe(String),
     #[error("the room has no recipe of its own yet: run one from Your recipe")]
     NoScript,
+    #[error("the room's last check found no failure to play: check a recipe first")]
+    NothingToPlay,
 }
 
 impl RoomError {
@@ -98,7 +100,7 @@ impl RoomError {
             RoomError::NoSuchRoom | RoomError::NoSuchClassroom(_) => ErrorCode::NoSuchRoom,
             RoomError::NoMembers | RoomError::Member(_) => ErrorCode::NoSuchMember,
             RoomError::BadRecipe(_) => ErrorCode::BadRecipe,
-            RoomError::NoScript => ErrorCode::InvalidState,
+            RoomError::NoScript | RoomError::NothingToPlay => ErrorCode::InvalidState,
         }
     }
 }

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use shared::lesson::{Action, Busy, Lesson, Pace, Settle, Setup, Target, Why};
+use shared::lesson::{Action, Busy, Lesson, LessonProgress, Pace, Settle, Setup, Target, Why};
 use shared::{ClientId, EnsembleView, LockRecipeKind, RoomEvent, RoomView, TimeMode};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::error::RoomError;
-use crate::lesson::{Answer, Deed, LessonRun, Plan, Seen};
+use crate::lesson::{Answer, Deed, LessonRun, Next, Plan, Seen};
 use crate::lesson_ensembles::LessonEnsemble;
 use crate::zk::session::SessionCmd;
 
@@ -48,6 +48,8 @@ pub(super) enum Aimed {
 #[derive(Default)]
 pub(super) struct Hosting {
     run: Option<LessonRun>,
+    /// A plan the room follows outside any lesson: a recipe's failure played.
+    played: Option<Played>,
     /// The tasks the plan under way started (a lease, a member stopped or started): a plan
     /// that stops takes them with it.
     tasks: Vec<AbortHandle>,
@@ -82,9 +84,10 @@ impl Hosting {
         self.run = Some(run);
     }
 
-    /// The room leaves its lesson; whether it had one.
+    /// The room leaves its lesson (and a failure it plays); whether it had one.
     pub(super) fn stop(&mut self) -> bool {
         self.stop_tasks();
+        self.played = None;
         self.run.take().is_some()
     }
 
@@ -134,15 +137,54 @@ impl Hosting {
         Ok(())
     }
 
+    /// A recipe's failure played: within the lesson if the room runs one (its plan under way
+    /// stops), else on its own.
+    pub(super) fn play(&mut self, plan: Plan) {
+        self.plans += 1;
+        self.stop_tasks();
+        match &mut self.run {
+            Some(run) => run.begin(plan, self.plans),
+            None => {
+                self.played = Some(Played {
+                    plan,
+                    number: self.plans,
+                    progress: LessonProgress {
+                        lesson: shared::lesson::LessonId(0),
+                        attempt: 0,
+                        step: 0,
+                        steps: Vec::new(),
+                        busy: None,
+                    },
+                })
+            }
+        }
+    }
+
     /// What the plan under way asks of the room next, if anything.
     pub(super) fn next_deed(&mut self, seen: &Seen) -> Option<Deed> {
-        self.run.as_mut()?.next_deed(seen)
+        if let Some(run) = &mut self.run {
+            return run.next_deed(seen);
+        }
+        let played = self.played.as_mut()?;
+        loop {
+            match played.plan.next(seen, &played.progress) {
+                Next::Wait => return None,
+                Next::Room(deed) => return Some(deed),
+                Next::Busy(_) => {}
+                Next::Finished(_) => {
+                    self.played = None;
+                    return None;
+                }
+            }
+        }
     }
 
     /// The room's answer to the plan's last deed.
     pub(super) fn answer(&mut self, answer: Answer) {
         if let Some(run) = &mut self.run {
             run.answer(answer);
+        } else if let Some(played) = &mut self.played {
+            played.plan.answer(answer);
         }
     }
 
@@ -161,7 +203,11 @@ impl Hosting {
 
     /// The plan under way's number, for a task it starts to answer with.
     pub(super) fn plan_generation(&self) -> Option<u64> {
-        self.run.as_ref()?.plan_generation()
+        match (&self.run, &self.played) {
+            (Some(run), _) => run.plan_generation(),
+            (None, Some(played)) => Some(played.number),
+            (None, None) => None,
+        }
     }
 
     /// A task the plan under way started.
@@ -186,7 +232,11 @@ impl Hosting {
 
     /// When the plan under way wants to look again though nothing happened.
     pub(super) fn due(&self) -> Option<Instant> {
-        self.run.as_ref()?.due()
+        match (&self.run, &self.played) {
+            (Some(run), _) => run.due(),
+            (None, Some(played)) => played.plan.due(),
+            (None, None) => None,
+        }
     }
 
     /// The lesson waits for `busy`; whether the room runs a lesson.
@@ -227,6 +277,13 @@ impl Hosting {
             task.abort();
         }
     }
+}
+
+/// A plan the room follows outside a lesson, with a progress of no step for it to read.
+struct Played {
+    plan: Plan,
+    number: u64,
+    progress: LessonProgress,
 }
 
 /// Aims one intent of a Do it at the client the view names; `requested_ms` is the session

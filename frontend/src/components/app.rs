@@ -22,6 +22,7 @@ use super::hooks::{
 };
 use super::lessons::{Lessons, OnAnswer};
 use super::lock_queue::LockQueue;
+use super::recipe::RecipePanel;
 use super::registry::Registry;
 use super::replay::{self, RecordingTools, ReplayBar};
 use super::resource::ResourcePanel;
@@ -34,7 +35,7 @@ use crate::layout::Tenths;
 use crate::lesson::{focus, focus_name};
 use crate::page;
 use crate::state::{Action, AppState, Connection, History};
-use crate::texts::{fill, ClassroomText, KeyText, PresenterText, TimelineText};
+use crate::texts::{fill, ClassroomText, KeyText, PresenterText, RecipeText, TimelineText};
 use crate::ws::{self, ServerLink};
 
 #[function_component(App)]
@@ -47,6 +48,7 @@ pub fn app() -> Html {
             lang: page::start_lang(),
             // A reload mid-lesson keeps the learner's predictions.
             answers: page::stored_answers(&room),
+            recipe: page::start_recipe(),
             ..AppState::default()
         })
     };
@@ -228,6 +230,14 @@ impl Parts<'_> {
                             { TimelineText::Toggle.get(lang) }
                         </button>
                     }
+                    if state.view.is_some() && state.replay.is_none() {
+                        <button class="recipe-toggle" data-testid="recipe-show"
+                            title={RecipeText::ToggleTitle.get(lang)}
+                            aria-pressed={state.recipe.open.to_string()}
+                            onclick={self.emit(Action::RecipePanel(!state.recipe.open))}>
+                            { RecipeText::Toggle.get(lang) }
+                        </button>
+                    }
                     <button class="presenter-toggle" data-testid="presenter-toggle"
                         onclick={self.emit(Action::Presenter(!state.presenter))}
                         title={PresenterText::ToggleTitle.get(lang)} aria-pressed={state.presenter.to_string()}>
@@ -388,6 +398,10 @@ impl Parts<'_> {
                         <ViolationBanner />
                         <PendingList selected={state.selected} on_select={self.select.clone()} />
                         { first }
+                        // Under the stage it acts on: a played failure or a live run shows above.
+                        if state.recipe.open && state.replay.is_none() {
+                            <RecipePanel draft={state.recipe.clone()} dispatch={self.dispatch.clone()} />
+                        }
                         if timeline_after {
                             { self.timeline() }
                         }

@@ -65,7 +65,11 @@ pub fn controls(props: &ControlsProps) -> Html {
         let link = link.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Some(recipe) = LockRecipeKind::from_name(&select.value()) {
+            let recipe = match select.value().as_str() {
+                "script" => Some(LockRecipeKind::Script),
+                name => LockRecipeKind::from_name(name),
+            };
+            if let Some(recipe) = recipe {
                 link.send(ClientMsg::SetRecipe { recipe });
             }
         })
@@ -89,6 +93,12 @@ pub fn controls(props: &ControlsProps) -> Html {
                             { format!("{} — {}", r.as_str(), recipe_text(*r).get(lang)) }
                         </option>
                     }) }
+                    // The room's own recipe, once it has one.
+                    if view.script.source.is_some() {
+                        <option value="script" selected={view.recipe == LockRecipeKind::Script}>
+                            { recipe_text(LockRecipeKind::Script).get(lang) }
+                        </option>
+                    }
                 </select>
             </label>
             if adds {

@@ -198,6 +198,9 @@ pub enum Settle {
     Listed { gone: Option<ClientId> },
     /// The room runs this recipe (its old lock clients have closed).
     Recipe(LockRecipeKind),
+    /// The room runs this recipe and `/locks` is empty: no old client's node is left to play
+    /// a trace against.
+    Fresh(LockRecipeKind),
     /// The member is down, or serves again.
     Member { id: u32, serving: bool },
     /// The client's next move of this class waits at the gate.
@@ -218,6 +221,9 @@ impl Settle {
     pub fn reached(self, view: &RoomView, ensemble: &EnsembleView) -> bool {
         match self {
             Settle::Recipe(recipe) => view.recipe == recipe && view.locks.clients.is_empty(),
+            Settle::Fresh(recipe) => {
+                Settle::Recipe(recipe).reached(view, ensemble) && view.locks.nodes.is_empty()
+            }
             Settle::Member { id, serving } => ensemble.members.iter().any(|m| {
                 m.id == id
                     && if serving {

@@ -82,6 +82,7 @@ impl RoomActor {
             ClientMsg::SetHoldMs { hold_ms } => self.set_hold(hold_ms),
             ClientMsg::SetRecipe { recipe } => return self.set_recipe(recipe),
             ClientMsg::RunRecipe { source } => return self.run_recipe(source),
+            ClientMsg::PlayFailure => return self.play_failure(),
             // Who may was checked above; the connection runs the check and brings its verdict.
             ClientMsg::CheckRecipe { .. } => {}
             ClientMsg::SetFencing { on } => self.set_fencing(on),
