@@ -102,7 +102,10 @@ fn options() -> JsValue {
     set("fontSize", 14.into());
     // Ace measures its font to size its lines: named, it measures the one it draws (with the
     // page's own it clipped underscores).
-    set("fontFamily", "'DejaVu Sans Mono', 'Liberation Mono', ui-monospace, monospace".into());
+    set(
+        "fontFamily",
+        "'DejaVu Sans Mono', 'Liberation Mono', ui-monospace, monospace".into(),
+    );
     set("minLines", 18.into());
     set("maxLines", 40.into());
     options.into()
@@ -111,98 +114,16 @@ fn options() -> JsValue {
 #[function_component(Editor)]
 pub fn editor(props: &EditorProps) -> Html {
     let host = use_node_ref();
-    let loaded = use_state(|| {
-        if ace_present() {
-            Loaded::Ace
-        } else {
-            Loaded::Loading
-        }
-    });
-    let ace: Rc<RefCell<Option<AceEditor>>> = use_mut_ref(|| None);
-    {
-        let loaded = loaded.clone();
-        use_effect_with((), move |_| {
-            if *loaded == Loaded::Loading {
-                let set = loaded.setter();
-                load_ace(Callback::from(move |ok| {
-                    set.set(if ok { Loaded::Ace } else { Loaded::Plain })
-                }));
-            }
-        });
-    }
-    {
-        // Ace takes the host once it is on the page; it goes with the panel.
-        let (host, ace, on_change, label) = (
-            host.clone(),
-            ace.clone(),
-            props.on_change.clone(),
-            props.label.clone(),
-        );
-        let source = props.source.clone();
-        use_effect_with(*loaded, move |loaded| {
-            let made = (*loaded == Loaded::Ace)
-                .then(|| host.cast::<web_sys::Element>())
-                .flatten()
-                .and_then(|element| {
-                    ace_config_set("basePath", ACE_BASE);
-                    let editor = ace_edit(&element, &options()).ok()?;
-                    editor.set_value(&source, -1);
-                    if let Ok(Some(input)) = element.query_selector("textarea") {
-                        let _ = input.set_attribute("aria-label", &label);
-                    }
-                    let reader: AceEditor = editor.clone().unchecked_into();
-                    let changed =
-                        Closure::<dyn Fn()>::new(move || on_change.emit(reader.get_value()));
-                    editor.on("change", changed.as_ref().unchecked_ref());
-                    changed.forget();
-                    Some(editor)
-                });
-            *ace.borrow_mut() = made;
-            let ace = ace.clone();
-            move || {
-                if let Some(editor) = ace.borrow_mut().take() {
-                    editor.destroy();
-                }
-            }
-        });
-    }
-    {
-        // A template picked, or a link opened: the editor shows the new text.
-        let ace = ace.clone();
-        use_effect_with(props.source.clone(), move |source| {
-            if let Some(editor) = ace.borrow().as_ref() {
-                if editor.get_value() != **source {
-                    editor.set_value(source, -1);
-                }
-            }
-        });
-    }
-    {
-        let ace = ace.clone();
-        use_effect_with((props.mark.clone(), *loaded), move |(mark, _)| {
-            if let Some(editor) = ace.borrow().as_ref() {
-                let annotations = js_sys::Array::new();
-                if let Some(mark) = mark {
-                    let a = js_sys::Object::new();
-                    let set = |k: &str, v: JsValue| {
-                        let _ = js_sys::Reflect::set(&a, &k.into(), &v);
-                    };
-                    set("row", (mark.line.saturating_sub(1)).into());
-                    set("column", (mark.column.saturating_sub(1)).into());
-                    set("text", mark.text.as_str().into());
-                    set("type", "error".into());
-                    annotations.push(&a);
-                }
-                editor.session().set_annotations(&annotations);
-            }
-        });
-    }
-    let kind = match *loaded {
+    let loaded = use_ace_script();
+    let ace = use_ace(host.clone(), loaded, props);
+    use_ace_source(ace.clone(), props.source.clone());
+    use_ace_mark(ace, props.mark.clone(), loaded);
+    let kind = match loaded {
         Loaded::Loading => "loading",
         Loaded::Ace => "ace",
         Loaded::Plain => "plain",
     };
-    if *loaded == Loaded::Plain {
+    if loaded == Loaded::Plain {
         let on_change = props.on_change.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             if let Some(area) = e.target_dyn_into::<web_sys::HtmlTextAreaElement>() {
@@ -221,4 +142,108 @@ pub fn editor(props: &EditorProps) -> Html {
             <div class="recipe-ace" ref={host}></div>
         </div>
     }
+}
+
+/// Ace's script, loaded once per page.
+#[hook]
+fn use_ace_script() -> Loaded {
+    let loaded = use_state(|| {
+        if ace_present() {
+            Loaded::Ace
+        } else {
+            Loaded::Loading
+        }
+    });
+    {
+        let loaded = loaded.clone();
+        use_effect_with((), move |_| {
+            if *loaded == Loaded::Loading {
+                let set = loaded.setter();
+                load_ace(Callback::from(move |ok| {
+                    set.set(if ok { Loaded::Ace } else { Loaded::Plain })
+                }));
+            }
+        });
+    }
+    *loaded
+}
+
+type Shared = Rc<RefCell<Option<AceEditor>>>;
+
+/// Ace takes the host once it is on the page, and goes with the panel.
+#[hook]
+fn use_ace(host: NodeRef, loaded: Loaded, props: &EditorProps) -> Shared {
+    let ace: Shared = use_mut_ref(|| None);
+    let (on_change, label, source) = (
+        props.on_change.clone(),
+        props.label.clone(),
+        props.source.clone(),
+    );
+    let shared = ace.clone();
+    use_effect_with(loaded, move |loaded| {
+        let made = (*loaded == Loaded::Ace)
+            .then(|| host.cast::<web_sys::Element>())
+            .flatten()
+            .and_then(|element| make_ace(&element, &source, &label, on_change));
+        *shared.borrow_mut() = made;
+        move || {
+            if let Some(editor) = shared.borrow_mut().take() {
+                editor.destroy();
+            }
+        }
+    });
+    ace
+}
+
+fn make_ace(
+    element: &web_sys::Element,
+    source: &str,
+    label: &str,
+    on_change: Callback<String>,
+) -> Option<AceEditor> {
+    ace_config_set("basePath", ACE_BASE);
+    let editor = ace_edit(element, &options()).ok()?;
+    editor.set_value(source, -1);
+    if let Ok(Some(input)) = element.query_selector("textarea") {
+        let _ = input.set_attribute("aria-label", label);
+    }
+    let reader: AceEditor = editor.clone().unchecked_into();
+    let changed = Closure::<dyn Fn()>::new(move || on_change.emit(reader.get_value()));
+    editor.on("change", changed.as_ref().unchecked_ref());
+    changed.forget();
+    Some(editor)
+}
+
+/// A template picked, or a link opened: the editor shows the new text.
+#[hook]
+fn use_ace_source(ace: Shared, source: Rc<str>) {
+    use_effect_with(source, move |source| {
+        if let Some(editor) = ace.borrow().as_ref() {
+            if editor.get_value() != **source {
+                editor.set_value(source, -1);
+            }
+        }
+    });
+}
+
+/// The error's line marked in the gutter, with its words.
+#[hook]
+fn use_ace_mark(ace: Shared, mark: Option<Mark>, loaded: Loaded) {
+    use_effect_with((mark, loaded), move |(mark, _)| {
+        if let Some(editor) = ace.borrow().as_ref() {
+            let annotations = js_sys::Array::new();
+            if let Some(mark) = mark {
+                let a = js_sys::Object::new();
+                let set = |k: &str, v: JsValue| {
+                    let _ = js_sys::Reflect::set(&a, &k.into(), &v);
+                };
+                set("row", mark.line.saturating_sub(1).into());
+                set("column", mark.column.saturating_sub(1).into());
+                set("text", mark.text.as_str().into());
+                set("type", "error".into());
+                annotations.push(&a);
+            }
+            editor.session().set_annotations(&annotations);
+        }
+    });
 }

@@ -8,12 +8,14 @@ use yew::prelude::*;
 
 use super::context::{use_page, use_room, Page};
 use super::editor::{Editor, Mark};
+use crate::i18n::Lang;
 use crate::page;
 use crate::recipe::{
     error_place, error_words, move_words, verdict_lines, RecipeDraft, API_CALLS, API_HANDLERS,
 };
 use crate::state::Action;
 use crate::texts::{fill, RecipeText as R};
+use crate::ws::ServerLink;
 
 #[derive(Properties, PartialEq)]
 pub struct RecipePanelProps {
@@ -30,14 +32,23 @@ fn template_text(template: RecipeTemplate) -> R {
     }
 }
 
-#[function_component(RecipePanel)]
-pub fn recipe_panel(props: &RecipePanelProps) -> Html {
-    let Page { lang, link, member } = use_page();
-    let view = use_room();
-    let draft = &props.draft;
-    let verdict = draft.verdict(&view).cloned();
-    let runs = member.role.runs_the_room();
-    let shared = use_state_eq(|| false);
+/// What the panel's controls send.
+struct Intents {
+    edit: Callback<String>,
+    pick: Callback<Event>,
+    check: Callback<MouseEvent>,
+    run: Callback<MouseEvent>,
+    play: Callback<MouseEvent>,
+    share: Callback<MouseEvent>,
+}
+
+#[hook]
+fn use_intents(
+    props: &RecipePanelProps,
+    link: &ServerLink,
+    shared: &UseStateHandle<bool>,
+) -> Intents {
+    let source = props.draft.source.clone();
     let edit = {
         let (dispatch, shared) = (props.dispatch.clone(), shared.clone());
         Callback::from(move |text: String| {
@@ -55,7 +66,6 @@ pub fn recipe_panel(props: &RecipePanelProps) -> Html {
             }
         })
     };
-    let source = draft.source.clone();
     let check = {
         let (link, dispatch, source) = (link.clone(), props.dispatch.clone(), source.clone());
         Callback::from(move |_: MouseEvent| {
@@ -78,20 +88,41 @@ pub fn recipe_panel(props: &RecipePanelProps) -> Html {
         Callback::from(move |_: MouseEvent| link.send(ClientMsg::PlayFailure))
     };
     let share = {
-        let (shared, source) = (shared.clone(), source.clone());
+        let shared = shared.clone();
         Callback::from(move |_: MouseEvent| {
             page::copy_recipe_link(&source);
             shared.set(true);
         })
     };
-    let hide = props
-        .dispatch
-        .reform(|_: MouseEvent| Action::RecipePanel(false));
-    let template = draft.template();
+    Intents {
+        edit,
+        pick,
+        check,
+        run,
+        play,
+        share,
+    }
+}
+
+/// What the panel's buttons may do now.
+struct Able {
+    checking: bool,
+    failed: bool,
+    too_long: bool,
+    runs: bool,
+    running: bool,
+    shared: bool,
+}
+
+#[function_component(RecipePanel)]
+pub fn recipe_panel(props: &RecipePanelProps) -> Html {
+    let Page { lang, link, member } = use_page();
+    let view = use_room();
+    let shared = use_state_eq(|| false);
+    let intents = use_intents(props, &link, &shared);
+    let draft = &props.draft;
+    let verdict = draft.verdict(&view).cloned();
     let checking = draft.checking.as_deref() == Some(&*draft.source);
-    let failed = verdict
-        .as_ref()
-        .is_some_and(|v| v.status != VerdictStatus::Safe && !v.moves.is_empty());
     let mark = verdict
         .as_ref()
         .and_then(|v| v.error.as_ref())
@@ -111,43 +142,27 @@ pub fn recipe_panel(props: &RecipePanelProps) -> Html {
             &[("bytes", &bytes), ("limit", &limit)],
         )
     });
-    let running = draft.is_running(&view);
+    let able = Able {
+        checking,
+        failed: verdict
+            .as_ref()
+            .is_some_and(|v| v.status != VerdictStatus::Safe && !v.moves.is_empty()),
+        too_long: too_long.is_some(),
+        runs: member.role.runs_the_room(),
+        running: draft.is_running(&view),
+        shared: *shared,
+    };
+    let hide = props
+        .dispatch
+        .reform(|_: MouseEvent| Action::RecipePanel(false));
     html! {
         <section class="panel recipe-panel" data-testid="recipe-panel" aria-labelledby="recipe-title">
             <div class="panel-head">
                 <h2 id="recipe-title">{ R::Title.get(lang) }</h2>
                 <button class="hide" onclick={hide}>{ R::Hide.get(lang) }</button>
             </div>
-            <div class="recipe-bar">
-                <label>{ R::StartFrom.get(lang) }{ " " }
-                    <select data-testid="recipe-template" onchange={pick}>
-                        if template.is_none() {
-                            <option selected=true value="">{ R::TemplateEdited.get(lang) }</option>
-                        }
-                        { for RecipeTemplate::ALL.iter().map(|t| html! {
-                            <option value={t.as_str()} selected={template == Some(*t)}>
-                                { template_text(*t).get(lang) }
-                            </option>
-                        }) }
-                    </select>
-                </label>
-                <button data-testid="recipe-check" class="primary" onclick={check}
-                    disabled={checking || too_long.is_some() || !runs} title={R::CheckTitle.get(lang)}>
-                    { R::Check.get(lang) }
-                </button>
-                <button data-testid="recipe-play-failure" onclick={play}
-                    disabled={!failed || !runs} title={R::PlayTitle.get(lang)}>
-                    { R::Play.get(lang) }
-                </button>
-                <button data-testid="recipe-run" onclick={run} aria-pressed={running.to_string()}
-                    disabled={too_long.is_some() || !runs} title={R::RunTitle.get(lang)}>
-                    { if running { R::Running.get(lang) } else { R::Run.get(lang) } }
-                </button>
-                <button data-testid="recipe-share" onclick={share} title={R::ShareTitle.get(lang)}>
-                    { if *shared { R::Shared.get(lang) } else { R::Share.get(lang) } }
-                </button>
-            </div>
-            <Editor source={draft.source.clone()} on_change={edit} mark={mark}
+            { bar(draft.template(), &intents, &able, lang) }
+            <Editor source={draft.source.clone()} on_change={intents.edit.clone()} mark={mark}
                 label={AttrValue::from(R::EditorLabel.get(lang))} />
             if let Some(long) = too_long {
                 <p class="recipe-note" role="status">{ long }</p>
@@ -158,12 +173,47 @@ pub fn recipe_panel(props: &RecipePanelProps) -> Html {
     }
 }
 
+/// The template picker and the panel's buttons.
+fn bar(template: Option<RecipeTemplate>, intents: &Intents, able: &Able, lang: Lang) -> Html {
+    html! {
+        <div class="recipe-bar">
+            <label>{ R::StartFrom.get(lang) }{ " " }
+                <select data-testid="recipe-template" onchange={intents.pick.clone()}>
+                    if template.is_none() {
+                        <option selected=true value="">{ R::TemplateEdited.get(lang) }</option>
+                    }
+                    { for RecipeTemplate::ALL.iter().map(|t| html! {
+                        <option value={t.as_str()} selected={template == Some(*t)}>
+                            { template_text(*t).get(lang) }
+                        </option>
+                    }) }
+                </select>
+            </label>
+            <button data-testid="recipe-check" class="primary" onclick={intents.check.clone()}
+                disabled={able.checking || able.too_long || !able.runs} title={R::CheckTitle.get(lang)}>
+                { R::Check.get(lang) }
+            </button>
+            <button data-testid="recipe-play-failure" onclick={intents.play.clone()}
+                disabled={!able.failed || !able.runs} title={R::PlayTitle.get(lang)}>
+                { R::Play.get(lang) }
+            </button>
+            <button data-testid="recipe-run" onclick={intents.run.clone()} aria-pressed={able.running.to_string()}
+                disabled={able.too_long || !able.runs} title={R::RunTitle.get(lang)}>
+                { if able.running { R::Running.get(lang) } else { R::Run.get(lang) } }
+            </button>
+            <button data-testid="recipe-share" onclick={intents.share.clone()} title={R::ShareTitle.get(lang)}>
+                { if able.shared { R::Shared.get(lang) } else { R::Share.get(lang) } }
+            </button>
+        </div>
+    }
+}
+
 /// The verdict, or that it is being checked, or that it is about an earlier text.
 fn verdict_block(
     verdict: &Option<shared::recipe::Verdict>,
     checking: bool,
     stale: bool,
-    lang: crate::i18n::Lang,
+    lang: Lang,
 ) -> Html {
     if checking {
         return html! {
