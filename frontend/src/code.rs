@@ -29,6 +29,21 @@ pub fn badges(view: &RoomView, listing: SeedListing) -> BTreeMap<u32, Vec<Client
     lines
 }
 
+/// Every lock client of a room that runs its own recipe, by the line of that recipe its last
+/// call was made at (ascending ids); none while the room runs a built-in one.
+pub fn script_badges(view: &RoomView) -> BTreeMap<u32, Vec<ClientId>> {
+    let mut lines: BTreeMap<u32, Vec<ClientId>> = BTreeMap::new();
+    if view.recipe != shared::LockRecipeKind::Script {
+        return lines;
+    }
+    for c in &view.locks.clients {
+        if let Some(line) = c.line {
+            lines.entry(line).or_default().push(c.id);
+        }
+    }
+    lines
+}
+
 /// The listing a client runs and the line it is at.
 pub fn client_line(view: &RoomView, client: ClientId) -> Option<(SeedListing, u32)> {
     let (listing, point) = view.seed_point(client)?;

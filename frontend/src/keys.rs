@@ -32,10 +32,12 @@ pub enum KeyAction {
     JoinScreen,
     /// Show or hide the timeline.
     Timeline,
+    /// Show or hide the recipe panel.
+    Recipe,
 }
 
 /// The key list as shown (`?`): the keys, and the action whose words say what they do.
-pub const KEY_LIST: [(&str, KeyAction); 17] = [
+pub const KEY_LIST: [(&str, KeyAction); 18] = [
     ("A", KeyAction::Add),
     ("C", KeyAction::Crash),
     ("K", KeyAction::Kill),
@@ -49,6 +51,7 @@ pub const KEY_LIST: [(&str, KeyAction); 17] = [
     ("L", KeyAction::Lang),
     ("P", KeyAction::Presenter),
     ("T", KeyAction::Timeline),
+    ("E", KeyAction::Recipe),
     ("J", KeyAction::JoinScreen),
     ("S", KeyAction::Resync),
     ("?", KeyAction::Help),
@@ -77,6 +80,7 @@ impl KeyAction {
             KeyAction::Close => KeyText::Close,
             KeyAction::JoinScreen => KeyText::JoinScreen,
             KeyAction::Timeline => KeyText::Timeline,
+            KeyAction::Recipe => KeyText::Recipe,
         }
         .get(lang)
     }
@@ -102,6 +106,7 @@ impl KeyAction {
             "?" => KeyAction::Help,
             "j" | "J" => KeyAction::JoinScreen,
             "t" | "T" => KeyAction::Timeline,
+            "e" | "E" => KeyAction::Recipe,
             "Escape" => KeyAction::Close,
             _ => return None,
         })
@@ -147,6 +152,7 @@ impl KeyAction {
                 | KeyAction::Close
                 | KeyAction::JoinScreen
                 | KeyAction::Timeline
+                | KeyAction::Recipe
         )
     }
 }
@@ -175,6 +181,7 @@ fn page_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
         KeyAction::Presenter => vec![KeyEffect::Page(Action::Presenter(!state.presenter))],
         KeyAction::Help => vec![KeyEffect::Page(Action::KeyList(!state.key_list))],
         KeyAction::Timeline => vec![KeyEffect::Page(Action::Timeline(!state.timeline_shown()))],
+        KeyAction::Recipe => vec![KeyEffect::Page(Action::RecipePanel(!state.recipe.open))],
         KeyAction::Close => vec![
             KeyEffect::Page(Action::KeyList(false)),
             KeyEffect::Page(Action::JoinScreen(false)),
@@ -271,7 +278,8 @@ fn room_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
         | KeyAction::Help
         | KeyAction::Close
         | KeyAction::JoinScreen
-        | KeyAction::Timeline => Vec::new(),
+        | KeyAction::Timeline
+        | KeyAction::Recipe => Vec::new(),
     }
 }
 

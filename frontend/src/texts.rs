@@ -173,6 +173,7 @@ sections! {
         Help: "help",
         Close: "close",
         Timeline: "timeline",
+        Recipe: "recipe",
         JoinScreen: "join_screen",
     }
 
@@ -244,6 +245,7 @@ sections! {
         ApiCalls: "api_calls",
         ApiThis: "api_this",
         ApiFixes: "api_fixes",
+        RoomRuns: "room_runs",
     }
 
     /// The timeline: its panel, its drawing's words, the details of what a click picks.

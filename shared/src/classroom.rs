@@ -212,6 +212,13 @@ mod tests {
                 ClientMsg::AddLockClient,
                 ClientMsg::ResetRoom,
                 ClientMsg::StopMember { member: 1 },
+                ClientMsg::CheckRecipe {
+                    source: String::new(),
+                },
+                ClientMsg::RunRecipe {
+                    source: String::new(),
+                },
+                ClientMsg::PlayFailure,
             ] {
                 assert_eq!(member.may(Need::of(&msg), owner), Ok(()), "{msg:?}");
             }

@@ -70,7 +70,7 @@ pub struct RoomView {
     #[serde(default)]
     pub classroom: Classroom,
     /// The room's own recipe and its latest check.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "ScriptView::is_empty")]
     pub script: ScriptView,
     /// Every call, answer and notification of the room's sessions: the timeline's data,
     /// folded only where it is drawn (`Some` in the page and in a replay; the server keeps
@@ -88,6 +88,12 @@ pub struct ScriptView {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked: Option<CheckedRecipe>,
+}
+
+impl ScriptView {
+    pub fn is_empty(&self) -> bool {
+        self == &ScriptView::default()
+    }
 }
 
 /// A check's verdict, and the source it was given.

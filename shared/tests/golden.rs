@@ -16,7 +16,7 @@ where
 
 #[test]
 fn protocol_version_is_pinned() {
-    assert_eq!(PROTOCOL_VERSION, 9);
+    assert_eq!(PROTOCOL_VERSION, 10);
 }
 
 #[test]
@@ -47,6 +47,19 @@ fn client_messages() {
         json!({"type": "set_name", "name": "Ana"}),
     );
     assert_wire(&ClientMsg::ResetRoom, json!({"type": "reset_room"}));
+    assert_wire(
+        &ClientMsg::CheckRecipe {
+            source: "fn on_connected() {}".into(),
+        },
+        json!({"type": "check_recipe", "source": "fn on_connected() {}"}),
+    );
+    assert_wire(
+        &ClientMsg::RunRecipe {
+            source: "fn on_connected() {}".into(),
+        },
+        json!({"type": "run_recipe", "source": "fn on_connected() {}"}),
+    );
+    assert_wire(&ClientMsg::PlayFailure, json!({"type": "play_failure"}));
     assert_wire(
         &ClientMsg::AddLockClient,
         json!({"type": "add_lock_client"}),
@@ -419,6 +432,52 @@ fn every_event_kind() {
                 recipe: LockRecipeKind::ChildrenWatch,
             },
             json!({"kind": "recipe_changed", "recipe": "children-watch"}),
+        ),
+        (
+            RoomEvent::RecipeChanged {
+                recipe: LockRecipeKind::Script,
+            },
+            json!({"kind": "recipe_changed", "recipe": "script"}),
+        ),
+        (
+            RoomEvent::ScriptLoaded {
+                source: "fn on_connected() {}".into(),
+            },
+            json!({"kind": "script_loaded", "source": "fn on_connected() {}"}),
+        ),
+        (
+            RoomEvent::RecipeChecked {
+                source: "fn on_connected() { gain_lock(); }".into(),
+                verdict: recipe::Verdict {
+                    status: recipe::VerdictStatus::Unsafe,
+                    clients: 2,
+                    states: 5,
+                    ms: 3,
+                    unfinished: None,
+                    failure: Some(recipe::Failure::TwoHolders),
+                    moves: vec![TraceMove::Call(0), TraceMove::Crash(1)],
+                    herd: None,
+                    error: None,
+                },
+            },
+            json!({"kind": "recipe_checked", "source": "fn on_connected() { gain_lock(); }",
+            "verdict": {"status": "unsafe", "clients": 2, "states": 5, "ms": 3,
+                        "failure": "two_holders", "moves": [{"call": 0}, {"crash": 1}]
+                        }}),
+        ),
+        (
+            RoomEvent::RecipeChecked {
+                source: "fn on_connected( {".into(),
+                verdict: recipe::Verdict::error(
+                    recipe::RecipeError::new(recipe::RecipeErrorKind::Syntax, "Expecting ')'")
+                        .at(Some(1), Some(19)),
+                    Vec::new(),
+                ),
+            },
+            json!({"kind": "recipe_checked", "source": "fn on_connected( {",
+                   "verdict": {"status": "error", "clients": 0, "states": 0, "ms": 0,
+                               "error": {"kind": "syntax", "line": 1,
+                               "column": 19, "detail": "Expecting ')'"}}}),
         ),
         (
             RoomEvent::ServerListUpdated {

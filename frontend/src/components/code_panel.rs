@@ -6,8 +6,9 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::context::{use_page, use_room, Page};
-use crate::code::{badges, client_line, listings, shown_badges};
+use crate::code::{badges, client_line, listings, script_badges, shown_badges};
 use crate::i18n::Text;
+use crate::texts::RecipeText;
 
 #[derive(Properties, PartialEq)]
 pub struct CodePanelProps {
@@ -115,7 +116,7 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
         let selected = props.selected.filter(|c| here.contains(c));
         let (clients, more) = shown_badges(here, selected, BADGES_PER_LINE);
         html! {
-            <CodeLine key={n} n={n} text={text} clients={clients} more={more} selected={selected}
+            <CodeLine key={n} n={n} text={AttrValue::Static(text)} clients={clients} more={more} selected={selected}
                 waits_here={pending_lines.contains(&n)} lit={lit == Some(n)}
                 lesson={lesson_line == Some(n)}
                 on_select={props.on_select.clone()} />
@@ -124,11 +125,50 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
     html! {
         <section class="code-panel" data-testid="code-panel" data-listing={listing_id(listing)}>
             <h2>{ Text::CodeTitle.get(lang) }</h2>
+            <ScriptCode selected={props.selected} on_select={props.on_select.clone()} />
             <div class="code-tabs">{ for tabs }</div>
             <ol class="code" ref={code}>{ for rows }</ol>
             <p class="code-note">{ Text::CodeMended.get(lang) }</p>
         </section>
     }
+}
+
+/// The room's own recipe, while its lock clients run it: each client's badge on the line of
+/// its last call.
+#[function_component(ScriptCode)]
+fn script_code(props: &ScriptCodeProps) -> Html {
+    let Page { lang, .. } = use_page();
+    let view = use_room();
+    let Some(source) = view.script.source.as_deref() else {
+        return html! {};
+    };
+    if view.recipe != shared::LockRecipeKind::Script {
+        return html! {};
+    }
+    let lines = script_badges(&view);
+    let rows = source.lines().enumerate().map(|(i, text)| {
+        let n = i as u32 + 1;
+        let here = lines.get(&n).map(Vec::as_slice).unwrap_or_default();
+        let selected = props.selected.filter(|c| here.contains(c));
+        let (clients, more) = shown_badges(here, selected, BADGES_PER_LINE);
+        html! {
+            <CodeLine key={n} n={n} text={AttrValue::from(text.to_string())} clients={clients}
+                more={more} selected={selected} waits_here={false} lit={selected.is_some()}
+                lesson={false} on_select={props.on_select.clone()} />
+        }
+    });
+    html! {
+        <div class="script-code" data-testid="script-code">
+            <h3>{ RecipeText::RoomRuns.get(lang) }</h3>
+            <ol class="code">{ for rows }</ol>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ScriptCodeProps {
+    selected: Option<ClientId>,
+    on_select: Callback<Option<ClientId>>,
 }
 
 /// Keeps `focus` (a line of `listing`) in view in the code list: a third of the way down.
@@ -155,7 +195,7 @@ const BADGES_PER_LINE: usize = 12;
 #[derive(Properties, PartialEq)]
 struct CodeLineProps {
     n: u32,
-    text: &'static str,
+    text: AttrValue,
     /// The clients standing on this line, as many as are drawn.
     clients: Vec<ClientId>,
     /// How many more stand here.
@@ -201,7 +241,7 @@ fn code_line(props: &CodeLineProps) -> Html {
                     <span class="code-more">{ format!("+{}", props.more) }</span>
                 }
             </span>
-            <code>{ props.text }</code>
+            <code>{ props.text.clone() }</code>
         </li>
     }
 }
