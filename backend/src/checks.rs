@@ -50,15 +50,15 @@ pub struct Checks {
 #[derive(Debug)]
 pub struct CheckPermit {
     _permit: OwnedSemaphorePermit,
-    address: IpAddr,
+    address: Option<IpAddr>,
     running: Arc<Mutex<HashSet<IpAddr>>>,
     settings: CheckSettings,
 }
 
 impl Drop for CheckPermit {
     fn drop(&mut self) {
-        if let Ok(mut running) = self.running.lock() {
-            running.remove(&self.address);
+        if let (Ok(mut running), Some(address)) = (self.running.lock(), self.address) {
+            running.remove(&address);
         }
     }
 }
@@ -72,15 +72,16 @@ impl Checks {
         }
     }
 
-    /// A place for a check from `address`, if the server and the address have one free.
-    pub fn try_start(&self, address: IpAddr) -> Result<CheckPermit, ChecksBusy> {
+    /// A place for a check from `address` (none: a lesson's own), if the server and the
+    /// address have one free.
+    pub fn try_start(&self, address: Option<IpAddr>) -> Result<CheckPermit, ChecksBusy> {
         let mut running = self.running.lock().map_err(|_| ChecksBusy::Address)?;
-        if running.contains(&address) {
+        if address.is_some_and(|a| running.contains(&a)) {
             return Err(ChecksBusy::Address);
         }
         let permit = (self.permits.clone().try_acquire_owned())
             .map_err(|_| ChecksBusy::Server(self.settings.at_once))?;
-        running.insert(address);
+        running.extend(address);
         Ok(CheckPermit {
             _permit: permit,
             address,
@@ -126,14 +127,23 @@ mod tests {
             IpAddr::from([10, 0, 0, 2]),
             IpAddr::from([10, 0, 0, 3]),
         );
-        let first = checks.try_start(a).expect("a place");
-        assert_eq!(checks.try_start(a).unwrap_err(), ChecksBusy::Address);
-        let second = checks.try_start(b).expect("a second place");
-        assert_eq!(checks.try_start(c).unwrap_err(), ChecksBusy::Server(2));
+        let first = checks.try_start(Some(a)).expect("a place");
+        assert_eq!(checks.try_start(Some(a)).unwrap_err(), ChecksBusy::Address);
+        let second = checks.try_start(Some(b)).expect("a second place");
+        assert_eq!(
+            checks.try_start(Some(c)).unwrap_err(),
+            ChecksBusy::Server(2)
+        );
+        assert_eq!(checks.try_start(None).unwrap_err(), ChecksBusy::Server(2));
         drop(first);
-        let third = checks.try_start(c).expect("a place given back");
-        assert_eq!(checks.try_start(a).unwrap_err(), ChecksBusy::Server(2));
+        let third = checks.try_start(Some(c)).expect("a place given back");
+        assert_eq!(
+            checks.try_start(Some(a)).unwrap_err(),
+            ChecksBusy::Server(2)
+        );
         drop((second, third));
-        assert!(checks.try_start(a).is_ok());
+        let lesson = checks.try_start(None).expect("a lesson's check");
+        assert!(checks.try_start(Some(a)).is_ok());
+        drop(lesson);
     }
 }

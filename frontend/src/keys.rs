@@ -181,7 +181,7 @@ fn page_effects(action: KeyAction, state: &AppState) -> Vec<KeyEffect> {
         KeyAction::Presenter => vec![KeyEffect::Page(Action::Presenter(!state.presenter))],
         KeyAction::Help => vec![KeyEffect::Page(Action::KeyList(!state.key_list))],
         KeyAction::Timeline => vec![KeyEffect::Page(Action::Timeline(!state.timeline_shown()))],
-        KeyAction::Recipe => vec![KeyEffect::Page(Action::RecipePanel(!state.recipe.open))],
+        KeyAction::Recipe => vec![KeyEffect::Page(Action::RecipePanel(!state.recipe_shown()))],
         KeyAction::Close => vec![
             KeyEffect::Page(Action::KeyList(false)),
             KeyEffect::Page(Action::JoinScreen(false)),

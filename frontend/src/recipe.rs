@@ -19,7 +19,8 @@ pub const STORED_KEY: &str = "zkplay.recipe";
 /// The recipe panel's state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecipeDraft {
-    pub open: bool,
+    /// Shown or hidden by the learner; `None`: as the lesson has it.
+    pub open: Option<bool>,
     pub source: Rc<str>,
     /// A check of this very text was asked for and has not been answered.
     pub checking: Option<Rc<str>>,
@@ -28,7 +29,7 @@ pub struct RecipeDraft {
 impl Default for RecipeDraft {
     fn default() -> Self {
         RecipeDraft {
-            open: false,
+            open: None,
             source: RecipeTemplate::PredecessorNaive.source().into(),
             checking: None,
         }
@@ -41,7 +42,7 @@ impl RecipeDraft {
     pub fn start(linked: Option<String>, stored: Option<String>) -> Self {
         match (linked, stored) {
             (Some(source), _) => RecipeDraft {
-                open: true,
+                open: Some(true),
                 source: source.into(),
                 checking: None,
             },
@@ -298,7 +299,7 @@ mod tests {
         assert!(!query.contains(' ') && !query.contains('\n') && !query.contains('#'));
         assert_eq!(recipe_from_query(&query).as_deref(), Some(source));
         let draft = RecipeDraft::start(recipe_from_query(&query), Some("stored".into()));
-        assert!(draft.open);
+        assert_eq!(draft.open, Some(true));
         assert_eq!(draft.template(), Some(RecipeTemplate::Predecessor));
         assert_eq!(
             recipe_from_query("?recipe=%E4%BD%A0%zz"),
@@ -311,7 +312,7 @@ mod tests {
     fn the_draft_comes_from_the_link_then_this_browser_then_the_naive_template() {
         let stored = RecipeDraft::start(None, Some("fn on_connected() {}".into()));
         assert_eq!(&*stored.source, "fn on_connected() {}");
-        assert!(!stored.open);
+        assert_eq!(stored.open, None);
         assert_eq!(stored.template(), None);
         let fresh = RecipeDraft::start(None, Some("  ".into()));
         assert_eq!(fresh.template(), Some(RecipeTemplate::PredecessorNaive));

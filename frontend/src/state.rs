@@ -208,6 +208,18 @@ impl AppState {
         })
     }
 
+    /// The recipe panel shown: as the learner chose, else as the lesson has it.
+    pub fn recipe_shown(&self) -> bool {
+        self.recipe.open.unwrap_or_else(|| {
+            let lesson = self.view.as_ref().and_then(|v| v.lesson.as_ref());
+            let course = self.course.as_deref();
+            lesson
+                .zip(course)
+                .and_then(|(p, c)| c.lesson(p.lesson))
+                .is_some_and(|l| l.recipe)
+        })
+    }
+
     /// Whether the page's role may send `msg`: what the page offers, the server's rule.
     pub fn may(&self, msg: &ClientMsg) -> bool {
         let owners = self.view.as_ref().map(|v| &v.classroom);
@@ -467,7 +479,7 @@ impl AppState {
             Action::KeyList(open) => self.key_list = open,
             Action::JoinScreen(open) => self.join_open = open,
             Action::Timeline(shown) => self.timeline = Some(shown),
-            Action::RecipePanel(open) => self.recipe.open = open,
+            Action::RecipePanel(open) => self.recipe.open = Some(open),
             Action::RecipeEdit(source) => self.recipe.source = source,
             Action::RecipeChecking(source) => self.recipe.checking = Some(source),
             Action::Trace(line) => self.traced = line,

@@ -48,6 +48,9 @@ pub struct Lesson {
     /// The timeline is open while the lesson runs (a learner may close it).
     #[serde(default)]
     pub timeline: bool,
+    /// The recipe panel is open while the lesson runs (a learner may close it).
+    #[serde(default)]
+    pub recipe: bool,
     /// How the room is set when the lesson starts (and again on Back or Restart).
     #[serde(default)]
     pub setup: Setup,
@@ -303,6 +306,8 @@ pub struct LessonOutline {
     pub focus: Focus,
     #[serde(default)]
     pub timeline: bool,
+    #[serde(default)]
+    pub recipe: bool,
     pub steps: Vec<StepOutline>,
 }
 

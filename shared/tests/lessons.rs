@@ -67,9 +67,9 @@ fn every_text(t: &LessonTexts) -> Vec<(String, &str)> {
 }
 
 #[test]
-fn the_course_has_eight_lessons_each_reaching_its_question_within_three_do_its() {
+fn the_course_has_ten_lessons_each_reaching_its_question_within_three_do_its() {
     let course = course();
-    assert_eq!(course.lessons.len(), 8);
+    assert_eq!(course.lessons.len(), 10);
     for lesson in &course.lessons {
         let first_quiz = lesson.steps.iter().position(|s| s.quiz.is_some());
         assert!(
@@ -286,21 +286,27 @@ fn quoted_in(span: &str, source: &str) -> bool {
 
 /// The listings the room runs at step `at` of `lesson`: the lock recipe in force (the setup's,
 /// changed by a `set_recipe` in this step or an earlier one) once lock clients were added, the
-/// AppClient if the setup starts it, the AppServer once servers were added.
+/// AppClient if the setup starts it, the AppServer once servers were added; and the recipes a
+/// step checks or runs from a template (the seed's, written in Rhai).
 fn listings_run(lesson: &Lesson, at: usize) -> Vec<SeedListing> {
     let mut recipe = lesson.setup.recipe;
     let (mut locks, mut servers) = (false, false);
+    let mut templates = Vec::new();
     for step in &lesson.steps[..=at] {
         for action in &step.actions {
             match action {
                 Action::SetRecipe { recipe: r } => recipe = *r,
                 Action::AddLockClients { .. } | Action::PlayTrace { .. } => locks = true,
                 Action::AddServers { .. } => servers = true,
+                Action::CheckRecipe { template }
+                | Action::RunRecipe {
+                    template: Some(template),
+                } => templates.extend(template.built_in().and_then(SeedListing::of)),
                 _ => {}
             }
         }
     }
-    let mut run = Vec::new();
+    let mut run = templates;
     if locks {
         run.extend(SeedListing::of(recipe));
     }

@@ -732,3 +732,49 @@ async fn lesson_six_passes_on_an_ensemble_of_its_own_while_the_shared_one_and_a_
     }
     ensemble.stop().await;
 }
+
+#[tokio::test]
+async fn lesson_nine_fixes_the_naive_recipe_by_do_it_alone_and_runs_the_fix_live() {
+    let app = spawn_app().await;
+    let raw = zookeeper::RawSession::connect(&app.server_zk()).await;
+    let mut viewer = app.viewer().await;
+    let checks = by_do_it_alone(&mut viewer, 9).await;
+    // Checked unsafe with three clients; the failure played to two holders; the fix checked
+    // safe with four; run live, the crashed waiter's successor looked again: one holder.
+    assert_eq!(checks[0].found.count, Some(3));
+    assert_eq!(checks[2].found.count, Some(4));
+    assert_eq!(viewer.view.recipe, shared::LockRecipeKind::Script);
+    assert_eq!(
+        viewer.view.script.source.as_deref(),
+        Some(shared::recipe::RecipeTemplate::Predecessor.source()),
+        "the room runs the recipe its last check found safe"
+    );
+    assert_eq!(viewer.view.holders().count(), 1);
+    lock_tree_converges(&mut viewer, &raw, "after lesson 9").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn lesson_ten_takes_the_herd_from_three_notifications_to_one_by_do_it_alone() {
+    let app = spawn_app().await;
+    let mut viewer = app.viewer().await;
+    let checks = by_do_it_alone(&mut viewer, 10).await;
+    assert_eq!(
+        checks[0].found.expected,
+        Some(3),
+        "the children watch wakes all three"
+    );
+    assert_eq!(
+        checks[1].found.expected,
+        Some(1),
+        "the predecessor watch wakes one"
+    );
+    assert_eq!(checks[2].found.count, Some(3), "live, three wait");
+    assert_eq!(
+        checks[3].found.count,
+        Some(1),
+        "live, one hand-off: one notification"
+    );
+    assert_eq!(viewer.view.recipe, shared::LockRecipeKind::Script);
+    app.stop().await;
+}

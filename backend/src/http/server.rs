@@ -244,6 +244,7 @@ impl Assembled {
         let classrooms = Classrooms::load(settings.data_dir.as_deref(), settings.max_classrooms)
             .map_err(std::io::Error::other)?;
         let course = crate::lesson::builtin_course().map_err(std::io::Error::other)?;
+        let checks = Arc::new(Checks::new(settings.checks));
         let rooms = Arc::new(Rooms::new(
             RoomSettings {
                 course: Arc::new(course),
@@ -265,6 +266,7 @@ impl Assembled {
                 classroom_only: settings.classroom_only,
                 history_events: settings.history_events,
                 script_limits: settings.checks.limits,
+                checks: checks.clone(),
             },
             classrooms,
         ));
@@ -281,7 +283,7 @@ impl Assembled {
             shutdown,
             member_control: Arc::new(settings.member_control),
             recordings,
-            checks: Arc::new(Checks::new(settings.checks)),
+            checks,
         };
         Ok(Assembled {
             rooms,

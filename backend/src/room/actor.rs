@@ -357,6 +357,11 @@ impl RoomActor {
         let program = Program::compile(&source, self.settings.script_limits)
             .map_err(|e| RoomError::BadRecipe(described(&e)))?;
         self.sessions.load_script(program);
+        // Run it live: a room left held still (a failure played) lets its moves go again; slow
+        // motion, a lesson's pace, stays.
+        if self.time.mode() == TimeMode::Step {
+            self.set_time(TimeMode::Live, self.time.slow_factor());
+        }
         self.publish(RoomEvent::ScriptLoaded { source });
         self.switch_recipe(shared::LockRecipeKind::Script);
         Ok(())

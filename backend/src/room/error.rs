@@ -71,6 +71,10 @@ pub enum RoomError {
     NoScript,
     #[error("the room's last check found no failure to play: check a recipe first")]
     NothingToPlay,
+    #[error("the room's last check found no safe recipe to run: make Check say safe first")]
+    NoSafeRecipe,
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl RoomError {
@@ -100,7 +104,10 @@ impl RoomError {
             RoomError::NoSuchRoom | RoomError::NoSuchClassroom(_) => ErrorCode::NoSuchRoom,
             RoomError::NoMembers | RoomError::Member(_) => ErrorCode::NoSuchMember,
             RoomError::BadRecipe(_) => ErrorCode::BadRecipe,
-            RoomError::NoScript | RoomError::NothingToPlay => ErrorCode::InvalidState,
+            RoomError::NoScript | RoomError::NothingToPlay | RoomError::NoSafeRecipe => {
+                ErrorCode::InvalidState
+            }
+            RoomError::Busy(_) => ErrorCode::Busy,
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use shared::lesson::{Action, Busy, Lesson, LessonProgress, Pace, Settle, Setup, Target, Why};
+use shared::recipe::VerdictStatus;
 use shared::{ClientId, EnsembleView, LockRecipeKind, RoomEvent, RoomView, TimeMode};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
@@ -30,6 +31,8 @@ pub(super) enum LessonNews {
     Lent(u64, Result<LessonEnsemble, String>),
     /// The ensemble the room is about to move onto changed: the plan looks again.
     Woken,
+    /// A check a lesson asked for has its verdict on this source.
+    Checked(String, shared::recipe::Verdict),
 }
 
 /// One intent of a Do it, aimed at the client the view names.
@@ -43,6 +46,10 @@ pub(super) enum Aimed {
     Hold(u64),
     Fencing(bool),
     Suspend(bool),
+    /// A recipe to check: the verdict comes as the room's event.
+    Check(String),
+    /// A recipe for the room's lock clients to run.
+    Run(String),
 }
 
 #[derive(Default)]
@@ -331,6 +338,15 @@ pub(super) fn aim(action: Action, view: &RoomView, requested_ms: u64) -> Result<
         Action::SetHold { hold } => Aimed::Hold(hold.ms(requested_ms).min(shared::MAX_HOLD_MS)),
         Action::SetFencing { on } => Aimed::Fencing(on),
         Action::SetSuspendOnDisconnect { on } => Aimed::Suspend(on),
+        Action::CheckRecipe { template } => Aimed::Check(template.source().to_string()),
+        Action::RunRecipe {
+            template: Some(template),
+        } => Aimed::Run(template.source().to_string()),
+        Action::RunRecipe { template: None } => {
+            let checked = view.script.checked.as_ref();
+            let safe = checked.filter(|c| c.verdict.status == VerdictStatus::Safe);
+            Aimed::Run(safe.ok_or(RoomError::NoSafeRecipe)?.source.clone())
+        }
         // The plan adds clients and servers one by one, and stops and starts members,
         // itself.
         Action::AddLockClients { .. }

@@ -20,6 +20,8 @@ pub struct RoomSettings {
     pub zk: Arc<ZkSettings>,
     /// The sandbox's budget for the room's own recipe, as its lock clients run it.
     pub script_limits: shared::recipe::ScriptLimits,
+    /// The server's recipe checks: a lesson's Check takes its place among them.
+    pub checks: Arc<crate::checks::Checks>,
     pub max_lock_clients: usize,
     /// AppServers a room may run at once.
     pub max_servers: usize,
@@ -75,6 +77,7 @@ impl RoomSettings {
     pub(super) fn for_tests() -> RoomSettings {
         RoomSettings {
             script_limits: shared::recipe::ScriptLimits::default(),
+            checks: Arc::new(crate::checks::Checks::new(Default::default())),
             zk: Arc::new(ZkSettings::new("127.0.0.1:9", Duration::from_secs(5))),
             max_lock_clients: 2,
             max_servers: 1,

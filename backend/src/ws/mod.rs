@@ -471,7 +471,7 @@ async fn act(
 ) -> Result<(), Rejection> {
     match msg {
         ClientMsg::CheckRecipe { source } => {
-            let place = app.checks.try_start(peer.addr.ip())?;
+            let place = app.checks.try_start(Some(peer.addr.ip()))?;
             let intent = ClientMsg::CheckRecipe {
                 source: String::new(),
             };

@@ -233,8 +233,8 @@ impl Parts<'_> {
                     if state.view.is_some() && state.replay.is_none() {
                         <button class="recipe-toggle" data-testid="recipe-show"
                             title={RecipeText::ToggleTitle.get(lang)}
-                            aria-pressed={state.recipe.open.to_string()}
-                            onclick={self.emit(Action::RecipePanel(!state.recipe.open))}>
+                            aria-pressed={state.recipe_shown().to_string()}
+                            onclick={self.emit(Action::RecipePanel(!state.recipe_shown()))}>
                             { RecipeText::Toggle.get(lang) }
                         </button>
                     }
@@ -399,7 +399,7 @@ impl Parts<'_> {
                         <PendingList selected={state.selected} on_select={self.select.clone()} />
                         { first }
                         // Under the stage it acts on: a played failure or a live run shows above.
-                        if state.recipe.open && state.replay.is_none() {
+                        if state.recipe_shown() && state.replay.is_none() {
                             <RecipePanel draft={state.recipe.clone()} dispatch={self.dispatch.clone()} />
                         }
                         if timeline_after {

@@ -65,6 +65,17 @@ pub enum Action {
     StartMember {
         which: MemberTarget,
     },
+    /// The model checker checks a template (the room publishes its verdict); the step's check
+    /// waits for it.
+    CheckRecipe {
+        template: crate::recipe::RecipeTemplate,
+    },
+    /// A recipe becomes the room's own and its lock clients run it: the template, or without
+    /// one the recipe of the room's last safe verdict (the learner's own).
+    RunRecipe {
+        #[serde(default)]
+        template: Option<crate::recipe::RecipeTemplate>,
+    },
     /// The room in step mode, `clients` lock clients added one after another, then the
     /// recorded interleaving `trace` (by name, from `lessons/traces.json`) played at the gate
     /// move by move, `pace` apart so the eye can follow: each move is let go once its client

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ensemble::EnsembleView;
 use crate::progress::{Found, Why};
+use crate::recipe::VerdictStatus;
 
 use crate::event::RoomEvent;
 
@@ -95,8 +96,12 @@ impl StepLog {
                 false
             }
             RoomEvent::WatchFired { path, .. } => {
+                // A learner's recipe may well give two holders: only the seed's fixes may not.
                 !switching
-                    && recipe != LockRecipeKind::PredecessorNaive
+                    && matches!(
+                        recipe,
+                        LockRecipeKind::Predecessor | LockRecipeKind::ChildrenWatch
+                    )
                     && path.starts_with(LOCK_DIR)
             }
             _ => false,
@@ -242,6 +247,15 @@ pub enum Check {
     /// The partitioned holder stopped on Disconnected, wrote nothing more, and another
     /// gained the lock with no overlap.
     CarefulHolder,
+    /// A recipe checked in this step had this verdict (and, with `herd`, one hand-off with
+    /// three waiters cost that many notifications).
+    Verdict {
+        status: VerdictStatus,
+        #[serde(default)]
+        herd: Option<u32>,
+    },
+    /// The room runs its own recipe, and `of` passes.
+    Own { of: Box<Check> },
 }
 
 impl Check {
@@ -259,6 +273,11 @@ impl Check {
             }
             Check::TwoHolders => two_holders(log),
             Check::Rewatched => rewatched(log, now),
+            Check::Verdict { status, herd } => verdict(log, *status, *herd),
+            Check::Own { of } if now.recipe == LockRecipeKind::Script => {
+                of.evaluate(log, now, ensemble)
+            }
+            Check::Own { .. } => Outcome::Waiting(Found::default()),
             Check::Herd => {
                 let (expected, other) = match now.recipe {
                     LockRecipeKind::ChildrenWatch => {
@@ -325,12 +344,16 @@ fn queued(log: &StepLog, now: &RoomView, waiters: u64) -> Outcome {
         let (Some(path), Some(watch)) = (&c.path, &c.watching) else {
             return false;
         };
-        if now.recipe == LockRecipeKind::ChildrenWatch {
-            return watch.call == WatchCall::GetChildren && watch.path == LOCK_DIR;
-        }
+        let children = watch.call == WatchCall::GetChildren && watch.path == LOCK_DIR;
         // The node just before its own in the queue as ZooKeeper has it now.
         let before = queue.nodes.iter().map(|n| &n.path).rfind(|p| *p < path);
-        before == Some(&watch.path)
+        let predecessor = before == Some(&watch.path);
+        match now.recipe {
+            LockRecipeKind::ChildrenWatch => children,
+            // A learner's recipe watches as it will: either way waits rightly.
+            LockRecipeKind::Script => children || predecessor,
+            _ => predecessor,
+        }
     };
     let last = waiting.last();
     let found = Found {
@@ -410,6 +433,31 @@ fn two_holders(log: &StepLog) -> Outcome {
         return Outcome::Failed(Why::FixedRecipe, Found::default());
     }
     Outcome::Waiting(Found::default())
+}
+
+/// The latest check of the step with `status` (and the herd cost asked for); an earlier verdict
+/// of another kind waits for the next.
+fn verdict(log: &StepLog, status: VerdictStatus, herd: Option<u32>) -> Outcome {
+    let latest = log.events().filter_map(|e| match e {
+        RoomEvent::RecipeChecked { verdict, .. } => Some(verdict),
+        _ => None,
+    });
+    let Some(verdict) = latest.last() else {
+        return Outcome::Waiting(Found::default());
+    };
+    let cost = verdict.herd.map(|h| u64::from(h.notifications));
+    // `{count}`: the clients checked; `{expected}`: what one hand-off cost.
+    let found = Found {
+        count: Some(verdict.clients.into()),
+        expected: cost,
+        ..Found::default()
+    };
+    let herd_fits = herd.is_none_or(|n| cost == Some(u64::from(n)));
+    if verdict.status == status && herd_fits {
+        Outcome::Passed(found)
+    } else {
+        Outcome::Waiting(found)
+    }
 }
 
 fn rewatched(log: &StepLog, now: &RoomView) -> Outcome {

@@ -429,6 +429,74 @@ fn rewatched_wants_a_new_listing_and_a_new_watch() {
     assert_eq!(failed(naive.check(&Check::Rewatched)), Why::TwoHolders);
 }
 
+fn checked(status: crate::recipe::VerdictStatus, notifications: u32) -> RoomEvent {
+    use crate::recipe::{HerdCost, Verdict};
+    RoomEvent::RecipeChecked {
+        source: "fn on_connected() {}".into(),
+        verdict: Verdict {
+            status,
+            clients: 3,
+            states: 10,
+            ms: 1,
+            unfinished: None,
+            failure: None,
+            moves: Vec::new(),
+            herd: Some(HerdCost {
+                waiters: 3,
+                notifications,
+            }),
+            error: None,
+        },
+    }
+}
+
+#[test]
+fn a_verdict_check_reads_the_latest_verdict_of_the_step_and_its_herd_cost() {
+    use crate::recipe::VerdictStatus::{Safe, Unsafe};
+    let mut run = Room::new(P).step(standalone());
+    let safe_one = Check::Verdict {
+        status: Safe,
+        herd: Some(1),
+    };
+    waiting(run.check(&safe_one));
+    run.on([checked(Unsafe, 1)]);
+    waiting(run.check(&safe_one));
+    run.on([checked(Safe, 3)]);
+    waiting(run.check(&safe_one));
+    let found = passed(run.check(&Check::Verdict {
+        status: Safe,
+        herd: None,
+    }));
+    assert_eq!((found.count, found.expected), (Some(3), Some(3)));
+    run.on([checked(Safe, 1)]);
+    passed(run.check(&safe_one));
+}
+
+#[test]
+fn an_own_check_passes_only_while_the_room_runs_its_own_recipe() {
+    let mut run = Room::queue(P, 3).step(standalone());
+    run.on([
+        closed(2, CloseReason::Crashed),
+        removed(1),
+        fired(3, &node(1)),
+        RoomEvent::children_listed(3, LOCK_DIR, &[node(0), node(2)]),
+        RoomEvent::WatchSet {
+            client: 3,
+            path: node(0),
+            call: WatchCall::Exists,
+        },
+    ]);
+    let own = Check::Own {
+        of: Box::new(Check::Rewatched),
+    };
+    passed(run.check(&Check::Rewatched));
+    waiting(run.check(&own));
+    run.room.apply(RoomEvent::RecipeChanged {
+        recipe: LockRecipeKind::Script,
+    });
+    passed(run.check(&own));
+}
+
 fn registry_room(servers: u32) -> Room {
     let mut room = Room::new(P);
     room.apply(RoomEvent::AppClientAdded { client: 100 });

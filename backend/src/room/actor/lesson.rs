@@ -238,6 +238,7 @@ impl RoomActor {
             LessonNews::Answer(generation, answer) => self.hosting.task_answer(generation, answer),
             // The loop's end drives the plan.
             LessonNews::Woken => {}
+            LessonNews::Checked(source, verdict) => self.checked(source, verdict),
             LessonNews::InLine(generation, place) => {
                 if self.hosting.plan_generation() == Some(generation) {
                     self.hosting
@@ -292,6 +293,20 @@ impl RoomActor {
             Aimed::Suspend(on) => {
                 self.set_suspend(on);
                 Ok(Settle::Nothing)
+            }
+            Aimed::Check(source) => {
+                let place = (self.settings.checks.try_start(None))
+                    .map_err(|e| RoomError::Busy(e.to_string()))?;
+                let news = self.lesson_news.clone();
+                tokio::spawn(async move {
+                    let verdict = place.run(source.clone()).await;
+                    let _ = news.send(LessonNews::Checked(source, verdict));
+                });
+                Ok(Settle::Nothing)
+            }
+            Aimed::Run(source) => {
+                self.run_recipe(source)?;
+                Ok(Settle::Recipe(shared::LockRecipeKind::Script))
             }
         }
     }
