@@ -90,9 +90,31 @@ async fn serves_the_lessons_course_and_texts_and_refuses_other_files() {
         let (status, texts) = get(app(ui.path()), &format!("/lessons/{}.json", lang.code())).await;
         assert_eq!(status, StatusCode::OK);
         let texts: shared::lesson::LessonTexts = serde_json::from_str(&texts).unwrap();
-        assert_eq!(texts.lessons.len(), 8);
+        assert_eq!(texts.lessons.len(), 10);
     }
     for bad in ["/lessons/fr.json", "/lessons/..%2Fsecret", "/lessons/en"] {
+        assert_eq!(
+            get(app(ui.path()), bad).await.0,
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn serves_the_recipe_templates_and_refuses_other_files() {
+    let ui = tempfile::tempdir().unwrap();
+    for template in shared::recipe::RecipeTemplate::ALL {
+        let path = format!("/recipes/{}.rhai", template.as_str());
+        let (status, text) = get(app(ui.path()), &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(text, template.source());
+    }
+    for bad in [
+        "/recipes/other.rhai",
+        "/recipes/predecessor",
+        "/recipes/..%2Fsecret",
+    ] {
         assert_eq!(
             get(app(ui.path()), bad).await.0,
             StatusCode::NOT_FOUND,

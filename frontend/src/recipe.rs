@@ -21,7 +21,13 @@ pub const STORED_KEY: &str = "zkplay.recipe";
 pub struct RecipeDraft {
     /// Shown or hidden by the learner; `None`: as the lesson has it.
     pub open: Option<bool>,
+    /// The editor's text; empty until a template's text has come.
     pub source: Rc<str>,
+    /// The template last picked, and its text: the draft is that template while it is
+    /// unchanged. (The templates are fetched, `/recipes/<name>.rhai`: the page carries none.)
+    pub picked: Option<(RecipeTemplate, Rc<str>)>,
+    /// The template to fetch and show, when the panel is shown.
+    pub wanted: Option<RecipeTemplate>,
     /// A check of this very text was asked for and has not been answered.
     pub checking: Option<Rc<str>>,
 }
@@ -30,7 +36,9 @@ impl Default for RecipeDraft {
     fn default() -> Self {
         RecipeDraft {
             open: None,
-            source: RecipeTemplate::PredecessorNaive.source().into(),
+            source: "".into(),
+            picked: None,
+            wanted: Some(RecipeTemplate::PredecessorNaive),
             checking: None,
         }
     }
@@ -44,21 +52,29 @@ impl RecipeDraft {
             (Some(source), _) => RecipeDraft {
                 open: Some(true),
                 source: source.into(),
-                checking: None,
+                wanted: None,
+                ..RecipeDraft::default()
             },
             (None, Some(source)) if !source.trim().is_empty() => RecipeDraft {
                 source: source.into(),
+                wanted: None,
                 ..RecipeDraft::default()
             },
             _ => RecipeDraft::default(),
         }
     }
 
-    /// The template the draft is, word for word, if it is one.
+    /// The template the draft is, word for word, if it is the one last picked.
     pub fn template(&self) -> Option<RecipeTemplate> {
-        RecipeTemplate::ALL
-            .into_iter()
-            .find(|t| t.source() == &*self.source)
+        let (template, text) = self.picked.as_ref()?;
+        (*text == self.source).then_some(*template)
+    }
+
+    /// A template's text has come: the editor shows it.
+    pub fn picked(&mut self, template: RecipeTemplate, text: Rc<str>) {
+        self.source = text.clone();
+        self.picked = Some((template, text));
+        self.wanted = None;
     }
 
     /// The room's verdict, if it is about exactly the text in the editor.
@@ -300,7 +316,11 @@ mod tests {
         assert_eq!(recipe_from_query(&query).as_deref(), Some(source));
         let draft = RecipeDraft::start(recipe_from_query(&query), Some("stored".into()));
         assert_eq!(draft.open, Some(true));
-        assert_eq!(draft.template(), Some(RecipeTemplate::Predecessor));
+        assert_eq!(&*draft.source, source);
+        assert_eq!(
+            draft.wanted, None,
+            "a link's recipe is not replaced by a template"
+        );
         assert_eq!(
             recipe_from_query("?recipe=%E4%BD%A0%zz"),
             None,
@@ -312,16 +332,24 @@ mod tests {
     fn the_draft_comes_from_the_link_then_this_browser_then_the_naive_template() {
         let stored = RecipeDraft::start(None, Some("fn on_connected() {}".into()));
         assert_eq!(&*stored.source, "fn on_connected() {}");
-        assert_eq!(stored.open, None);
+        assert_eq!((stored.open, stored.wanted), (None, None));
         assert_eq!(stored.template(), None);
-        let fresh = RecipeDraft::start(None, Some("  ".into()));
+        let mut fresh = RecipeDraft::start(None, Some("  ".into()));
+        assert_eq!(fresh.wanted, Some(RecipeTemplate::PredecessorNaive));
+        let text: Rc<str> = RecipeTemplate::PredecessorNaive.source().into();
+        fresh.picked(RecipeTemplate::PredecessorNaive, text.clone());
         assert_eq!(fresh.template(), Some(RecipeTemplate::PredecessorNaive));
+        fresh.source = format!("{text}\n").into();
+        assert_eq!(fresh.template(), None, "edited");
     }
 
     #[test]
     fn a_verdict_counts_for_exactly_the_text_it_was_given() {
         let mut view = RoomView::new("main", 0);
-        let draft = RecipeDraft::default();
+        let draft = RecipeDraft {
+            source: RecipeTemplate::PredecessorNaive.source().into(),
+            ..RecipeDraft::default()
+        };
         let verdict = Verdict::error(
             shared::recipe::RecipeError::new(shared::recipe::RecipeErrorKind::Syntax, "x"),
             Vec::new(),

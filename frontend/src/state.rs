@@ -185,6 +185,10 @@ pub enum Action {
     RecipeEdit(Rc<str>),
     /// A check of this text was sent; its verdict comes as an event.
     RecipeChecking(Rc<str>),
+    /// A template is wanted in the editor (its text is fetched).
+    RecipeWanted(shared::recipe::RecipeTemplate),
+    /// A template's text has come.
+    RecipePicked(shared::recipe::RecipeTemplate, Rc<str>),
     /// The learner predicts: option `option` of step `step` in this attempt of the lesson.
     Answer {
         lesson: LessonId,
@@ -482,6 +486,8 @@ impl AppState {
             Action::RecipePanel(open) => self.recipe.open = Some(open),
             Action::RecipeEdit(source) => self.recipe.source = source,
             Action::RecipeChecking(source) => self.recipe.checking = Some(source),
+            Action::RecipeWanted(template) => self.recipe.wanted = Some(template),
+            Action::RecipePicked(template, text) => self.recipe.picked(template, text),
             Action::Trace(line) => self.traced = line,
             Action::History(recording) => self.with_history(recording),
             Action::DismissError => {

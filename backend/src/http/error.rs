@@ -16,6 +16,8 @@ pub(super) enum HttpError {
     BadRoomName,
     #[error("no such lessons file: there are course.json, en.json and zh.json")]
     NoLessonsFile,
+    #[error("no such recipe template: there are predecessor-naive.rhai, predecessor.rhai, children-watch.rhai and skeleton.rhai")]
+    NoRecipeFile,
     #[error("that link is too long for a QR code")]
     LinkTooLong,
     #[error("no room {0} runs on this server")]
@@ -37,7 +39,9 @@ impl HttpError {
     fn status(&self) -> StatusCode {
         match self {
             HttpError::BadRoomName | HttpError::LinkTooLong => StatusCode::BAD_REQUEST,
-            HttpError::NoLessonsFile | HttpError::NotRunning(_) => StatusCode::NOT_FOUND,
+            HttpError::NoLessonsFile | HttpError::NoRecipeFile | HttpError::NotRunning(_) => {
+                StatusCode::NOT_FOUND
+            }
             HttpError::NotTeacher | HttpError::ForeignOrigin(_) => StatusCode::FORBIDDEN,
             HttpError::ClassroomQuota(_) => StatusCode::TOO_MANY_REQUESTS,
             HttpError::NoClassroom(ClassroomError::NoFreeName(_) | ClassroomError::Full(_)) => {

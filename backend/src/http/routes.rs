@@ -25,6 +25,7 @@ pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/lessons/{file}", get(lesson_file))
+        .route("/recipes/{file}", get(recipe_file))
         .route("/classrooms", post(new_classroom))
         .route("/classrooms/{room}/qr.svg", get(student_qr))
         .route("/rooms/{room}/recording", get(room_recording))
@@ -84,6 +85,17 @@ async fn lesson_file(Path(file): Path<String>) -> Result<Response, HttpError> {
     };
     let json = [(header::CONTENT_TYPE, "application/json; charset=utf-8")];
     Ok((json, body).into_response())
+}
+
+/// `GET /recipes/<template>.rhai`: a recipe template's source, fetched by the page when the
+/// learner picks it (the page's wasm carries none).
+async fn recipe_file(Path(file): Path<String>) -> Result<Response, HttpError> {
+    let template = file
+        .strip_suffix(".rhai")
+        .and_then(shared::recipe::RecipeTemplate::parse)
+        .ok_or(HttpError::NoRecipeFile)?;
+    let text = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    Ok((text, template.source()).into_response())
 }
 
 /// `POST /classrooms`: a new classroom, `{"room": "quiet-otter-42", "key": "…"}`. The key is

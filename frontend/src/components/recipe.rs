@@ -58,11 +58,11 @@ fn use_intents(
         })
     };
     let pick = {
-        let edit = edit.clone();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Some(template) = RecipeTemplate::parse(&select.value()) {
-                edit.emit(template.source().to_string());
+                dispatch.emit(Action::RecipeWanted(template));
             }
         })
     };
@@ -114,11 +114,31 @@ struct Able {
     shared: bool,
 }
 
+/// Fetches the template the draft wants, and puts it in the editor (and this browser's keep).
+#[hook]
+fn use_template(wanted: Option<RecipeTemplate>, dispatch: Callback<Action>) {
+    use_effect_with(wanted, move |wanted| {
+        if let Some(template) = *wanted {
+            wasm_bindgen_futures::spawn_local(async move {
+                let path = format!("/recipes/{}.rhai", template.as_str());
+                match page::request_text(&path, "GET").await {
+                    Ok(text) => {
+                        page::remember_recipe(&text);
+                        dispatch.emit(Action::RecipePicked(template, text.into()));
+                    }
+                    Err(e) => web_sys::console::warn_1(&format!("zkplay: {e}").into()),
+                }
+            });
+        }
+    });
+}
+
 #[function_component(RecipePanel)]
 pub fn recipe_panel(props: &RecipePanelProps) -> Html {
     let Page { lang, link, member } = use_page();
     let view = use_room();
     let shared = use_state_eq(|| false);
+    use_template(props.draft.wanted, props.dispatch.clone());
     let intents = use_intents(props, &link, &shared);
     let draft = &props.draft;
     let verdict = draft.verdict(&view).cloned();
