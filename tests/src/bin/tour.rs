@@ -133,6 +133,50 @@ async fn tour(app: &tests::TestApp) -> Result<()> {
         })
         .await?;
     }
+    // The learner's own recipe: lessons 9 and 10, in each language, and the panel by hand.
+    for (lesson, lang) in [(9, "en"), (10, "zh"), (9, "zh"), (10, "en")] {
+        let name = format!("4{}-lesson-{lesson}-{lang}", lesson - 9);
+        visit(
+            &format!("{url}/?lesson={lesson}&lang={lang}"),
+            LAPTOP,
+            async |b| {
+                b.wait_for_testid("recipe-panel").await?;
+                shot(b, &format!("{name}-start")).await?;
+                for n in 1..=2 {
+                    do_step(b).await?;
+                    shot(b, &format!("{name}-step-{n}")).await?;
+                }
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    visit(&room(), LAPTOP, async |b| {
+        b.wait_for_testid("recipe-show").await?;
+        b.press("e").await?;
+        b.wait_for_testid("recipe-panel").await?;
+        b.wait_for("the naive template in the editor", async |c| {
+            let ready = c
+                .execute(
+                    "const e = document.querySelector('[data-testid=recipe-editor] .ace_editor');                     return !!e && e.env.editor.getValue().length > 0;",
+                    vec![],
+                )
+                .await?;
+            Ok(ready.as_bool().filter(|r| *r))
+        })
+        .await?;
+        shot(b, "45-recipe-panel-1366").await?;
+        b.click("[data-testid=recipe-check]").await?;
+        b.wait_for_testid("recipe-moves").await?;
+        b.client
+            .execute(
+                "document.querySelector('[data-testid=recipe-verdict]').scrollIntoView();",
+                vec![],
+            )
+            .await?;
+        shot(b, "46-recipe-verdict-1366").await
+    })
+    .await?;
     let (class, key) = app.new_classroom().await;
     visit(
         &format!("{url}/?room={class}&key={key}"),
