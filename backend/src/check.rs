@@ -184,6 +184,7 @@ fn safe_verdict<M: LockMachine + 'static>(prototype: &M, done: &Explored, ms: u6
         unfinished: None,
         failure: None,
         moves: Vec::new(),
+        calls: Vec::new(),
         herd: herd_cost(prototype),
         error: None,
     }
@@ -208,13 +209,17 @@ fn failed<M: LockMachine + 'static>(
     ms: u64,
 ) -> Verdict {
     let model = LockModel::new(prototype.clone(), clients);
+    let calls = model.calls(&moves);
     if name == RECIPE_ERROR {
         let error = model
             .play(&moves)
             .ok()
             .and_then(|s| s.failed().and_then(|r| r.error().cloned()));
         if let Some(error) = error {
-            return Verdict::error(error, moves);
+            return Verdict {
+                calls,
+                ..Verdict::error(error, moves)
+            };
         }
     }
     let failure = FAILURES
@@ -230,6 +235,7 @@ fn failed<M: LockMachine + 'static>(
         unfinished: None,
         failure: Some(failure),
         moves,
+        calls,
         herd: herd_cost(prototype),
         error: None,
     }

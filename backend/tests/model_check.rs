@@ -92,6 +92,16 @@ fn each_template_gives_its_built_in_recipes_verdict_and_state_count() {
             check::check(script, budget),
         );
         println!("{t:?}: {a:?}\n  and {b:?}");
+        // Each call move is named by the call it makes: a listing, a create, a watch.
+        let call_moves = (b.moves.iter())
+            .filter(|m| matches!(m, shared::TraceMove::Call(_)))
+            .count();
+        assert_eq!(b.calls.len(), call_moves, "{t:?}");
+        if t == RecipeTemplate::PredecessorNaive {
+            use shared::ZkOp::{Create, GetChildren, GetData};
+            let expected = [Create, GetChildren, Create, Create, GetChildren, GetData];
+            assert_eq!(b.calls, expected);
+        }
         assert_eq!(without_time(a), without_time(b), "{t:?}");
     }
 }

@@ -287,10 +287,28 @@ pub fn error_place(error: &RecipeError, lang: Lang) -> Option<String> {
     })
 }
 
-/// One move of a failure, as the learner reads it; clients numbered from 1.
-pub fn move_words(step: TraceMove, lang: Lang) -> String {
+/// The moves of a verdict in the learner's words, each call named by the Java method it makes.
+pub fn moves_words(verdict: &Verdict, lang: Lang) -> Vec<String> {
+    let mut calls = verdict.calls.iter();
+    verdict
+        .moves
+        .iter()
+        .map(|step| {
+            let op = match step {
+                TraceMove::Call(_) => calls.next().map(|op| op.as_str()),
+                _ => None,
+            };
+            move_words(*step, op, lang)
+        })
+        .collect()
+}
+
+/// One move of a failure, as the learner reads it; clients numbered from 1; `op`: the call a
+/// `call` move makes.
+pub fn move_words(step: TraceMove, op: Option<&str>, lang: Lang) -> String {
     let n = (step.client() + 1).to_string();
     let text = match step {
+        TraceMove::Call(_) if op.is_some() => R::MoveCallOp,
         TraceMove::Call(_) => R::MoveCall,
         TraceMove::Notify(_) => R::MoveNotify,
         TraceMove::HoldOver(_) => R::MoveHoldOver,
@@ -298,7 +316,10 @@ pub fn move_words(step: TraceMove, lang: Lang) -> String {
         TraceMove::Kill(_) => R::MoveKill,
         TraceMove::Expire(_) => R::MoveExpire,
     };
-    fill(text.get(lang), &[("n", &n)])
+    fill(
+        text.get(lang),
+        &[("n", &n), ("op", &op.unwrap_or_default())],
+    )
 }
 
 #[cfg(test)]
@@ -389,6 +410,7 @@ mod tests {
             unfinished: None,
             failure: Some(Failure::TwoHolders),
             moves: shared::lesson::action::shortest_naive_failure(),
+            calls: Vec::new(),
             herd: Some(HerdCost {
                 waiters: 3,
                 notifications: 1,
@@ -402,8 +424,17 @@ mod tests {
         let zh = verdict_lines(&unsafe_, Lang::Zh);
         assert!(zh[1].contains("3 个 client，8 步"), "{zh:?}");
         assert_eq!(
-            move_words(TraceMove::Crash(1), Lang::En),
+            move_words(TraceMove::Crash(1), None, Lang::En),
             "client 2 crashes"
+        );
+        let named = Verdict {
+            calls: vec![shared::ZkOp::Create],
+            moves: vec![TraceMove::Call(0), TraceMove::Kill(0)],
+            ..unsafe_.clone()
+        };
+        assert_eq!(
+            moves_words(&named, Lang::En),
+            ["client 1 calls create", "client 1 is killed"]
         );
         let error = RecipeError::new(RecipeErrorKind::MissingHandler, "x")
             .named("on_exists")

@@ -235,6 +235,7 @@ sections! {
         BudgetExpressionDepth: "budget_expression_depth",
         BudgetVariables: "budget_variables",
         MoveCall: "move_call",
+        MoveCallOp: "move_call_op",
         MoveNotify: "move_notify",
         MoveHoldOver: "move_hold_over",
         MoveCrash: "move_crash",

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::LockRecipeKind;
+use crate::kinds::{LockRecipeKind, ZkOp};
 use crate::time::TraceMove;
 
 /// What a learner starts from: the seed's three recipes written as zkplay recipes, or a
@@ -236,6 +236,9 @@ pub struct Verdict {
     /// The moves to the failure or the error, as step mode plays them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub moves: Vec<TraceMove>,
+    /// The ZooKeeper call each `call` move of `moves` makes, in order: what the page names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<ZkOp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub herd: Option<HerdCost>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -253,6 +256,7 @@ impl Verdict {
             unfinished: None,
             failure: None,
             moves,
+            calls: Vec::new(),
             herd: None,
             error: Some(error),
         }

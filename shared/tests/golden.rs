@@ -456,6 +456,7 @@ fn every_event_kind() {
                     unfinished: None,
                     failure: Some(recipe::Failure::TwoHolders),
                     moves: vec![TraceMove::Call(0), TraceMove::Crash(1)],
+                    calls: Vec::new(),
                     herd: None,
                     error: None,
                 },

@@ -438,6 +438,30 @@ impl<M: LockMachine + 'static> Model for LockModel<M> {
 }
 
 impl<M: LockMachine + 'static> LockModel<M> {
+    /// The ZooKeeper call each `call` move of `moves` makes, in order, as far as they can be
+    /// made.
+    pub fn calls(&self, moves: &[TraceMove]) -> Vec<shared::ZkOp> {
+        let mut state = self.init_states().remove(0);
+        let mut calls = Vec::new();
+        for step in moves {
+            let action = Action::of(*step);
+            if let Action::Call(n) = action {
+                calls.extend(
+                    state
+                        .clients
+                        .get(n)
+                        .and_then(|c| c.call.as_ref())
+                        .map(|c| c.op().0),
+                );
+            }
+            match self.next_state(&state, action) {
+                Some(next) => state = next,
+                None => break,
+            }
+        }
+        calls
+    }
+
     /// Plays `moves` from the start; the state reached, or the first move that cannot be made.
     pub fn play(&self, moves: &[TraceMove]) -> Result<State<M>, usize> {
         let mut state = self.init_states().remove(0);

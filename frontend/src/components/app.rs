@@ -354,9 +354,16 @@ impl Parts<'_> {
         let herd = html! { <HerdCounter /> };
         let resource = html! { <ResourcePanel /> };
         let registry = html! { <Registry /> };
+        // The learner's own recipe right under the queue its clients join.
+        let recipe = (state.recipe_shown() && state.replay.is_none()).then(|| {
+            html! { <RecipePanel draft={state.recipe.clone()} dispatch={self.dispatch.clone()} /> }
+        });
         let queue = html! {
-            <LockQueue presenter={state.presenter} pause_ms={state.pause_ms}
-                selected={state.selected} on_select={self.select.clone()} />
+            <>
+                <LockQueue presenter={state.presenter} pause_ms={state.pause_ms}
+                    selected={state.selected} on_select={self.select.clone()} />
+                { for recipe }
+            </>
         };
         let (first, rest) = match focus {
             Focus::Registry => (
@@ -398,10 +405,6 @@ impl Parts<'_> {
                         <ViolationBanner />
                         <PendingList selected={state.selected} on_select={self.select.clone()} />
                         { first }
-                        // Under the stage it acts on: a played failure or a live run shows above.
-                        if state.recipe_shown() && state.replay.is_none() {
-                            <RecipePanel draft={state.recipe.clone()} dispatch={self.dispatch.clone()} />
-                        }
                         if timeline_after {
                             { self.timeline() }
                         }

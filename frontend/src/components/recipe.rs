@@ -11,7 +11,7 @@ use super::editor::{Editor, Mark};
 use crate::i18n::Lang;
 use crate::page;
 use crate::recipe::{
-    error_place, error_words, move_words, verdict_lines, RecipeDraft, API_CALLS, API_HANDLERS,
+    error_place, error_words, moves_words, verdict_lines, RecipeDraft, API_CALLS, API_HANDLERS,
 };
 use crate::state::Action;
 use crate::texts::{fill, RecipeText as R};
@@ -274,7 +274,7 @@ fn verdict_block(
             { for error }
             if !v.moves.is_empty() {
                 <ol class="recipe-moves" data-testid="recipe-moves">
-                    { for v.moves.iter().map(|m| html! { <li>{ move_words(*m, lang) }</li> }) }
+                    { for moves_words(v, lang).into_iter().map(|m| html! { <li>{ m }</li> }) }
                 </ol>
             }
         </div>

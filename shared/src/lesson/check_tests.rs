@@ -441,6 +441,7 @@ fn checked(status: crate::recipe::VerdictStatus, notifications: u32) -> RoomEven
             unfinished: None,
             failure: None,
             moves: Vec::new(),
+            calls: Vec::new(),
             herd: Some(HerdCost {
                 waiters: 3,
                 notifications,
