@@ -148,7 +148,11 @@ pub enum RoomEvent {
     /// [`LockRecipeKind::Script`] on.
     ScriptLoaded { source: String },
     /// A recipe was checked: the model checker's verdict on exactly `source`.
-    RecipeChecked { source: String, verdict: Verdict },
+    RecipeChecked {
+        source: String,
+        /// Boxed: the largest of the events, the others stay small.
+        verdict: Box<Verdict>,
+    },
     /// An AppClient printed `server list updated: [...]`.
     ServerListUpdated {
         client: ClientId,

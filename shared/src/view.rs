@@ -256,7 +256,7 @@ impl RoomView {
             RoomEvent::RecipeChecked { source, verdict } => {
                 self.script.checked = Some(CheckedRecipe {
                     source: source.clone(),
-                    verdict: verdict.clone(),
+                    verdict: (**verdict).clone(),
                 });
             }
             RoomEvent::CallSent {

@@ -448,7 +448,7 @@ fn every_event_kind() {
         (
             RoomEvent::RecipeChecked {
                 source: "fn on_connected() { gain_lock(); }".into(),
-                verdict: recipe::Verdict {
+                verdict: Box::new(recipe::Verdict {
                     status: recipe::VerdictStatus::Unsafe,
                     clients: 2,
                     states: 5,
@@ -459,7 +459,7 @@ fn every_event_kind() {
                     calls: Vec::new(),
                     herd: None,
                     error: None,
-                },
+                }),
             },
             json!({"kind": "recipe_checked", "source": "fn on_connected() { gain_lock(); }",
             "verdict": {"status": "unsafe", "clients": 2, "states": 5, "ms": 3,
@@ -469,11 +469,11 @@ fn every_event_kind() {
         (
             RoomEvent::RecipeChecked {
                 source: "fn on_connected( {".into(),
-                verdict: recipe::Verdict::error(
+                verdict: Box::new(recipe::Verdict::error(
                     recipe::RecipeError::new(recipe::RecipeErrorKind::Syntax, "Expecting ')'")
                         .at(Some(1), Some(19)),
                     Vec::new(),
-                ),
+                )),
             },
             json!({"kind": "recipe_checked", "source": "fn on_connected( {",
                    "verdict": {"status": "error", "clients": 0, "states": 0, "ms": 0,

@@ -393,6 +393,7 @@ impl RoomActor {
 
     /// A check's verdict, brought by the connection that ran it.
     fn checked(&mut self, source: String, verdict: shared::recipe::Verdict) {
+        let verdict = Box::new(verdict);
         self.publish(RoomEvent::RecipeChecked { source, verdict });
     }
 

@@ -207,7 +207,7 @@ impl TryFrom<WireEvent> for RoomEvent {
             },
             K::RecipeChecked => E::RecipeChecked {
                 source: need!(w.source),
-                verdict: need!(w.verdict),
+                verdict: Box::new(need!(w.verdict)),
             },
             K::ServerListUpdated => E::ServerListUpdated {
                 client: need!(w.client),

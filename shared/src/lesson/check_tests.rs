@@ -433,7 +433,7 @@ fn checked(status: crate::recipe::VerdictStatus, notifications: u32) -> RoomEven
     use crate::recipe::{HerdCost, Verdict};
     RoomEvent::RecipeChecked {
         source: "fn on_connected() {}".into(),
-        verdict: Verdict {
+        verdict: Box::new(Verdict {
             status,
             clients: 3,
             states: 10,
@@ -447,7 +447,7 @@ fn checked(status: crate::recipe::VerdictStatus, notifications: u32) -> RoomEven
                 notifications,
             }),
             error: None,
-        },
+        }),
     }
 }
 
