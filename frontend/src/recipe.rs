@@ -230,7 +230,11 @@ pub fn verdict_lines(verdict: &Verdict, lang: Lang) -> Vec<String> {
             }
         }
     }
-    if let Some(herd) = verdict.herd {
+    // What a hand-off costs matters only for a recipe that hands the lock on safely.
+    if let Some(herd) = verdict
+        .herd
+        .filter(|_| verdict.status == VerdictStatus::Safe)
+    {
         let numbers = [("waiters", n(&herd.waiters)), ("n", n(&herd.notifications))];
         lines.push(fill(R::Herd.get(lang), &pairs(&numbers)));
     }
@@ -420,7 +424,15 @@ mod tests {
         let en = verdict_lines(&unsafe_, Lang::En);
         assert_eq!(en[0], "Unsafe: two clients hold the lock at once.");
         assert!(en[1].contains("8 moves with 3 clients"), "{en:?}");
-        assert!(en[2].contains("3 waiters costs 1"), "{en:?}");
+        assert_eq!(en.len(), 2, "no herd cost for an unsafe recipe: {en:?}");
+        let safe = verdict_lines(
+            &Verdict {
+                status: VerdictStatus::Safe,
+                ..unsafe_.clone()
+            },
+            Lang::En,
+        );
+        assert!(safe[2].contains("3 waiters: 1"), "{safe:?}");
         let zh = verdict_lines(&unsafe_, Lang::Zh);
         assert!(zh[1].contains("3 个 client，8 步"), "{zh:?}");
         assert_eq!(

@@ -214,14 +214,17 @@ impl AppState {
 
     /// The recipe panel shown: as the learner chose, else as the lesson has it.
     pub fn recipe_shown(&self) -> bool {
-        self.recipe.open.unwrap_or_else(|| {
-            let lesson = self.view.as_ref().and_then(|v| v.lesson.as_ref());
-            let course = self.course.as_deref();
-            lesson
-                .zip(course)
-                .and_then(|(p, c)| c.lesson(p.lesson))
-                .is_some_and(|l| l.recipe)
-        })
+        self.recipe.open.unwrap_or_else(|| self.recipe_lesson())
+    }
+
+    /// The room runs a lesson about the learner's own recipe (9, 10).
+    pub fn recipe_lesson(&self) -> bool {
+        let lesson = self.view.as_ref().and_then(|v| v.lesson.as_ref());
+        let course = self.course.as_deref();
+        lesson
+            .zip(course)
+            .and_then(|(p, c)| c.lesson(p.lesson))
+            .is_some_and(|l| l.recipe)
     }
 
     /// Whether the page's role may send `msg`: what the page offers, the server's rule.

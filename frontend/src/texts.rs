@@ -200,6 +200,7 @@ sections! {
         ShareTitle: "share_title",
         Shared: "shared",
         EditorLabel: "editor_label",
+        VerdictOn: "verdict_on",
         Checking: "checking",
         Stale: "stale",
         TooLong: "too_long",

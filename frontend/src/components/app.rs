@@ -354,15 +354,18 @@ impl Parts<'_> {
         let herd = html! { <HerdCounter /> };
         let resource = html! { <ResourcePanel /> };
         let registry = html! { <Registry /> };
-        // The learner's own recipe right under the queue its clients join.
+        // The learner's own recipe beside the queue its clients join: above it in a lesson
+        // about the recipe, right under it otherwise.
         let recipe = (state.recipe_shown() && state.replay.is_none()).then(|| {
             html! { <RecipePanel draft={state.recipe.clone()} dispatch={self.dispatch.clone()} /> }
         });
+        let above = state.recipe_lesson();
         let queue = html! {
             <>
+                if above { { for recipe.clone() } }
                 <LockQueue presenter={state.presenter} pause_ms={state.pause_ms}
                     selected={state.selected} on_select={self.select.clone()} />
-                { for recipe }
+                if !above { { for recipe } }
             </>
         };
         let (first, rest) = match focus {

@@ -106,8 +106,8 @@ fn options() -> JsValue {
         "fontFamily",
         "'DejaVu Sans Mono', 'Liberation Mono', ui-monospace, monospace".into(),
     );
-    set("minLines", 18.into());
-    set("maxLines", 40.into());
+    set("minLines", 12.into());
+    set("maxLines", 26.into());
     options.into()
 }
 

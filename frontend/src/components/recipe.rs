@@ -133,10 +133,24 @@ fn use_template(wanted: Option<RecipeTemplate>, dispatch: Callback<Action>) {
     });
 }
 
+/// The panel comes into view when it opens: under a tall queue it would open out of sight.
+#[hook]
+fn use_into_view(panel: NodeRef) {
+    use_effect_with((), move |_| {
+        if let Some(panel) = panel.cast::<web_sys::Element>() {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            panel.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
+}
+
 #[function_component(RecipePanel)]
 pub fn recipe_panel(props: &RecipePanelProps) -> Html {
     let Page { lang, link, member } = use_page();
     let view = use_room();
+    let panel = use_node_ref();
+    use_into_view(panel.clone());
     let shared = use_state_eq(|| false);
     use_template(props.draft.wanted, props.dispatch.clone());
     let intents = use_intents(props, &link, &shared);
@@ -176,7 +190,8 @@ pub fn recipe_panel(props: &RecipePanelProps) -> Html {
         .dispatch
         .reform(|_: MouseEvent| Action::RecipePanel(false));
     html! {
-        <section class="panel recipe-panel" data-testid="recipe-panel" aria-labelledby="recipe-title">
+        <section class="panel recipe-panel" data-testid="recipe-panel" aria-labelledby="recipe-title"
+            ref={panel}>
             <div class="panel-head">
                 <h2 id="recipe-title">{ R::Title.get(lang) }</h2>
                 <button class="hide" onclick={hide}>{ R::Hide.get(lang) }</button>
@@ -269,6 +284,7 @@ fn verdict_block(
         <div class={classes!("recipe-verdict", status)} data-testid="recipe-verdict" role="status"
             data-status={status} data-states={v.states.to_string()} data-moves={v.moves.len().to_string()}
             data-clients={v.clients.to_string()}>
+            <p class="verdict-on">{ R::VerdictOn.get(lang) }</p>
             <p class="verdict-head">{ lines[0].clone() }</p>
             { for lines[1..].iter().map(|l| html! { <p>{ l.clone() }</p> }) }
             { for error }
