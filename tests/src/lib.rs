@@ -27,12 +27,17 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Like [`spawn_app`], with settings changed by `tune`.
+/// What a recipe check may take in the tests: enough for four clients on a loaded machine, so
+/// that a verdict's number of clients does not depend on the machine's speed.
+pub const TEST_CHECK_TIME: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub async fn spawn_app_with(tune: impl FnOnce(&mut ServerSettings)) -> TestApp {
     init_tracing();
     let mut settings = ServerSettings::new(zookeeper::connect_string());
     if let Some(ui) = std::env::var_os("ZKPLAY_TEST_UI_DIR") {
         settings.ui_dir = ui.into();
     }
+    settings.checks.budget.time = TEST_CHECK_TIME;
     tune(&mut settings);
     let zk = settings.zk.connect.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
