@@ -1008,14 +1008,14 @@ async fn render_lessons(
 }
 
 #[wasm_bindgen_test]
-async fn the_lessons_panel_lists_the_eight_lessons_until_one_runs() {
+async fn the_lessons_panel_lists_the_ten_lessons_until_one_runs() {
     let root = mount_point();
     render_lessons(&root, room(), Default::default()).await;
     assert_eq!(
         attrs(&root, "[data-testid=lesson]", "data-lesson"),
-        ["1", "2", "3", "4", "5", "6", "7", "8"]
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
     );
-    assert_eq!(texts(&root, "[data-testid=lesson-open]").len(), 8);
+    assert_eq!(texts(&root, "[data-testid=lesson-open]").len(), 10);
     assert!(texts(&root, "[data-testid=lesson] h3")[1].contains("The crash bug and its fix"));
 }
 

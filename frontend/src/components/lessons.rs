@@ -1,4 +1,4 @@
-//! The Lessons panel: the eight lessons to choose from, and the room's lesson step by step,
+//! The Lessons panel: the lessons to choose from, and the room's lesson step by step,
 //! with narration, the prediction, Do it, and what the check found.
 
 use std::rc::Rc;
