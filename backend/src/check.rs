@@ -11,7 +11,7 @@
 mod herd;
 mod model;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -98,17 +98,7 @@ pub fn explore<M: LockMachine + 'static>(
         .join();
     let states = checker.unique_state_count();
     let discoveries = checker.discoveries();
-    let failure = FAILURES.iter().find_map(|(name, _)| {
-        let path = discoveries.get(name)?;
-        Some((
-            *name,
-            path.clone()
-                .into_actions()
-                .into_iter()
-                .map(Action::trace)
-                .collect(),
-        ))
-    });
+    let failure = first_failure(&discoveries);
     Explored {
         clients,
         states,
@@ -134,16 +124,17 @@ pub fn shortest_failure<M: LockMachine + 'static>(
         .spawn_bfs()
         .join();
     let discoveries = checker.discoveries();
+    first_failure(&discoveries)
+}
+
+/// The first failure property discovered (in the order of [`FAILURES`]), with its moves.
+fn first_failure<M: LockMachine + 'static>(
+    discoveries: &HashMap<&'static str, stateright::Path<State<M>, Action>>,
+) -> Option<(&'static str, Vec<TraceMove>)> {
     FAILURES.iter().find_map(|(name, _)| {
         let path = discoveries.get(name)?;
-        Some((
-            *name,
-            path.clone()
-                .into_actions()
-                .into_iter()
-                .map(Action::trace)
-                .collect(),
-        ))
+        let moves = path.clone().into_actions().into_iter().map(Action::trace);
+        Some((*name, moves.collect()))
     })
 }
 

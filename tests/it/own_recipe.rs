@@ -39,26 +39,6 @@ async fn run(viewer: &mut Viewer, source: &str) {
         .await;
 }
 
-/// Adds `n` lock clients with hold time 0 and waits until one holds and every other waits on
-/// an armed watch; the clients in queue order.
-async fn queue_up(viewer: &mut Viewer, n: usize) -> Vec<ClientId> {
-    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
-    for _ in 0..n {
-        viewer.add_lock_client().await;
-    }
-    viewer
-        .until("a full queue", |view: &RoomView, _| {
-            let ready = view.locks.nodes.len() == n
-                && view.holders().count() == 1
-                && view.locks.armed() == n - 1;
-            ready.then(|| {
-                let owners = view.locks.nodes.iter().map(|node| view.owner(node));
-                owners.map(|c| c.expect("our node").id).collect()
-            })
-        })
-        .await
-}
-
 #[tokio::test]
 async fn the_templates_checked_over_the_socket_give_the_built_in_verdicts() {
     let app = spawn_app().await;
@@ -115,7 +95,7 @@ async fn a_fixed_recipe_runs_live_through_a_crashed_waiter_with_one_holder() {
     let raw = RawSession::connect(&app.server_zk()).await;
     let mut viewer = app.viewer().await;
     run(&mut viewer, RecipeTemplate::Predecessor.source()).await;
-    let queue = queue_up(&mut viewer, 4).await;
+    let queue = viewer.queue_up(4).await;
     // Each call names the line of the learner's recipe that made it.
     assert!(
         viewer.view.locks.clients.iter().all(|c| c.line.is_some()),
@@ -296,7 +276,7 @@ async fn bad_code_is_answered_with_typed_errors_while_the_room_goes_on() {
             recipe: LockRecipeKind::Predecessor,
         })
         .await;
-    let queue = queue_up(&mut viewer, 1).await;
+    let queue = viewer.queue_up(1).await;
     assert_eq!(queue.len(), 1);
     app.stop().await;
 }

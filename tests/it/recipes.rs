@@ -1,6 +1,6 @@
 //! The three lock recipes on a real ZooKeeper: the crash bug caught, and the herd counted.
 
-use shared::{ClientId, ClientMsg, LockRecipeKind, RoomEvent, RoomView, WatchCall};
+use shared::{ClientMsg, LockRecipeKind, RoomEvent, WatchCall};
 use tests::{spawn_app, Viewer};
 
 /// Switches the viewer's room to `recipe` and waits until it took effect.
@@ -16,29 +16,6 @@ async fn use_recipe(viewer: &mut Viewer, recipe: LockRecipeKind) {
         .await;
 }
 
-/// Adds `n` lock clients with hold time 0 and waits until one holds and every other waits on
-/// an armed watch; returns the clients in queue order.
-async fn queue_up(viewer: &mut Viewer, n: usize) -> Vec<ClientId> {
-    viewer.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
-    for _ in 0..n {
-        viewer.add_lock_client().await;
-    }
-    viewer
-        .until("a full queue", |view: &RoomView, _| {
-            let waiting = view.locks.armed();
-            let ready =
-                view.locks.nodes.len() == n && view.holders().count() == 1 && waiting == n - 1;
-            ready.then(|| {
-                view.locks
-                    .nodes
-                    .iter()
-                    .map(|node| view.owner(node).expect("our node").id)
-                    .collect()
-            })
-        })
-        .await
-}
-
 fn violations(history: &[(u64, RoomEvent)]) -> Vec<RoomEvent> {
     history
         .iter()
@@ -52,7 +29,7 @@ async fn a_crashed_waiter_makes_the_naive_recipe_give_two_holders() {
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;
     use_recipe(&mut viewer, LockRecipeKind::PredecessorNaive).await;
-    let queue = queue_up(&mut viewer, 4).await;
+    let queue = viewer.queue_up(4).await;
     let paths: Vec<String> = viewer
         .view
         .locks
@@ -88,7 +65,7 @@ async fn the_fixed_recipe_rewatches_and_never_gives_two_holders() {
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;
     use_recipe(&mut viewer, LockRecipeKind::Predecessor).await;
-    let queue = queue_up(&mut viewer, 4).await;
+    let queue = viewer.queue_up(4).await;
     let paths: Vec<String> = viewer
         .view
         .locks
@@ -128,7 +105,7 @@ async fn drain(recipe: LockRecipeKind, n: usize) -> u64 {
     let app = spawn_app().await;
     let mut viewer = app.viewer().await;
     use_recipe(&mut viewer, recipe).await;
-    queue_up(&mut viewer, n).await;
+    viewer.queue_up(n).await;
     let before = viewer.view.herd.total;
     let history_before = viewer.history.len();
     viewer.send(&ClientMsg::SetHoldMs { hold_ms: 20 }).await;
@@ -173,7 +150,7 @@ async fn switching_recipes_closes_the_lock_clients_and_every_viewer_follows() {
     let app = spawn_app().await;
     let mut a = app.viewer().await;
     let mut b = app.viewer().await;
-    queue_up(&mut a, 3).await;
+    a.queue_up(3).await;
     a.send(&ClientMsg::SetRecipe {
         recipe: LockRecipeKind::ChildrenWatch,
     })
@@ -187,7 +164,7 @@ async fn switching_recipes_closes_the_lock_clients_and_every_viewer_follows() {
             .await;
     }
     // The new recipe runs: a waiter watches the children of /locks.
-    queue_up(&mut a, 2).await;
+    a.queue_up(2).await;
     let watch = a
         .view
         .locks

@@ -336,6 +336,25 @@ impl Viewer {
     }
 
     /// Adds a lock client and returns nothing; its id shows up in the events.
+    /// Adds `n` lock clients with hold time 0 and waits until one holds and every other
+    /// waits on an armed watch; the clients in queue order.
+    pub async fn queue_up(&mut self, n: usize) -> Vec<shared::ClientId> {
+        self.send(&ClientMsg::SetHoldMs { hold_ms: 0 }).await;
+        for _ in 0..n {
+            self.add_lock_client().await;
+        }
+        self.until("a full queue", |view, _| {
+            let ready = view.locks.nodes.len() == n
+                && view.holders().count() == 1
+                && view.locks.armed() == n - 1;
+            ready.then(|| {
+                let owners = view.locks.nodes.iter().map(|node| view.owner(node));
+                owners.map(|c| c.expect("our node").id).collect()
+            })
+        })
+        .await
+    }
+
     pub async fn add_lock_client(&mut self) {
         self.send(&ClientMsg::AddLockClient).await;
     }

@@ -107,20 +107,7 @@ async fn tour(app: &tests::TestApp) -> Result<()> {
     .await?;
     for (lesson, lang) in [(1, "en"), (2, "en"), (1, "zh"), (3, "zh")] {
         let name = format!("1{lesson}-lesson-{lesson}-{lang}");
-        visit(
-            &format!("{url}/?lesson={lesson}&lang={lang}"),
-            LAPTOP,
-            async |b| {
-                b.wait_for_testid("lesson-do").await?;
-                shot(b, &format!("{name}-start")).await?;
-                for n in 1..=2 {
-                    do_step(b).await?;
-                    shot(b, &format!("{name}-step-{n}")).await?;
-                }
-                Ok(())
-            },
-        )
-        .await?;
+        two_steps(&url, lesson, lang, &name, "lesson-do").await?;
     }
     // Lesson 2's crash bug on the timeline: at 1366×768, and larger for the README's picture.
     for (size, lang) in [(LAPTOP, "en"), ((1600, 1000), "en"), ((1600, 1000), "zh")] {
@@ -136,20 +123,7 @@ async fn tour(app: &tests::TestApp) -> Result<()> {
     // The learner's own recipe: lessons 9 and 10, in each language, and the panel by hand.
     for (lesson, lang) in [(9, "en"), (10, "zh"), (9, "zh"), (10, "en")] {
         let name = format!("4{}-lesson-{lesson}-{lang}", lesson - 9);
-        visit(
-            &format!("{url}/?lesson={lesson}&lang={lang}"),
-            LAPTOP,
-            async |b| {
-                b.wait_for_testid("recipe-panel").await?;
-                shot(b, &format!("{name}-start")).await?;
-                for n in 1..=2 {
-                    do_step(b).await?;
-                    shot(b, &format!("{name}-step-{n}")).await?;
-                }
-                Ok(())
-            },
-        )
-        .await?;
+        two_steps(&url, lesson, lang, &name, "recipe-panel").await?;
     }
     visit(&room(), LAPTOP, async |b| {
         b.wait_for_testid("recipe-show").await?;
@@ -201,6 +175,24 @@ async fn tour(app: &tests::TestApp) -> Result<()> {
         b.press("\u{e015}").await?;
         shot(b, "31-presenter-1920").await
     })
+    .await
+}
+
+/// Lesson `lesson` in `lang` at the laptop's size, once `ready` shows: its start and two Do its.
+async fn two_steps(url: &str, lesson: u8, lang: &str, name: &str, ready: &str) -> Result<()> {
+    visit(
+        &format!("{url}/?lesson={lesson}&lang={lang}"),
+        LAPTOP,
+        async |b| {
+            b.wait_for_testid(ready).await?;
+            shot(b, &format!("{name}-start")).await?;
+            for n in 1..=2 {
+                do_step(b).await?;
+                shot(b, &format!("{name}-step-{n}")).await?;
+            }
+            Ok(())
+        },
+    )
     .await
 }
 
