@@ -354,20 +354,7 @@ impl Parts<'_> {
         let herd = html! { <HerdCounter /> };
         let resource = html! { <ResourcePanel /> };
         let registry = html! { <Registry /> };
-        // The learner's own recipe beside the queue its clients join: above it in a lesson
-        // about the recipe, right under it otherwise.
-        let recipe = (state.recipe_shown() && state.replay.is_none()).then(|| {
-            html! { <RecipePanel draft={state.recipe.clone()} dispatch={self.dispatch.clone()} /> }
-        });
-        let above = state.recipe_lesson();
-        let queue = html! {
-            <>
-                if above { { for recipe.clone() } }
-                <LockQueue presenter={state.presenter} pause_ms={state.pause_ms}
-                    selected={state.selected} on_select={self.select.clone()} />
-                if !above { { for recipe } }
-            </>
-        };
+        let queue = self.queue();
         let (first, rest) = match focus {
             Focus::Registry => (
                 html! { <>{ registry }{ queue }</> },
@@ -432,6 +419,24 @@ impl Parts<'_> {
 }
 
 impl Parts<'_> {
+    /// The lock queue, and the learner's own recipe beside the queue its clients join: above
+    /// it in a lesson about the recipe, right under it otherwise.
+    fn queue(&self) -> Html {
+        let state = self.state;
+        let recipe = (state.recipe_shown() && state.replay.is_none()).then(|| {
+            html! { <RecipePanel draft={state.recipe.clone()} dispatch={self.dispatch.clone()} /> }
+        });
+        let above = state.recipe_lesson();
+        html! {
+            <>
+                if above { { for recipe.clone() } }
+                <LockQueue presenter={state.presenter} pause_ms={state.pause_ms}
+                    selected={state.selected} on_select={self.select.clone()} />
+                if !above { { for recipe } }
+            </>
+        }
+    }
+
     /// The timeline, when it is shown.
     fn timeline(&self) -> Html {
         if !self.state.timeline_shown() {
