@@ -114,6 +114,16 @@ async fn a_recipe_checked_edited_played_to_two_holders_and_run_live_when_fixed()
         })
         .await?;
         b.wait_for_testid("violation").await?;
+        // Drawn on the timeline as it played: the trusted notification and two holds at once.
+        b.wait_for("the failure on the timeline", async |c| {
+            let holds = c
+                .find_all(fantoccini::Locator::Css(
+                    "[data-testid=spacetime] [data-testid=st-hold][data-overlap=true]",
+                ))
+                .await?;
+            Ok((holds.len() == 2).then_some(()))
+        })
+        .await?;
         b.screenshot("recipe-failure-played").await?;
         // The fixed recipe run live: a crashed waiter leaves one holder.
         type_in(b, &fixed).await?;

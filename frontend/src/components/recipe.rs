@@ -83,9 +83,13 @@ fn use_intents(
             })
         })
     };
+    // The failure is drawn on the timeline as it plays.
     let play = {
-        let link = link.clone();
-        Callback::from(move |_: MouseEvent| link.send(ClientMsg::PlayFailure))
+        let (link, dispatch) = (link.clone(), props.dispatch.clone());
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(Action::Timeline(true));
+            link.send(ClientMsg::PlayFailure)
+        })
     };
     let share = {
         let shared = shared.clone();
