@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use shared::classroom::{Member, Need, Role};
 use shared::diagram::Spacetime;
-use shared::lesson::{CourseOutline, LessonId, LessonTexts};
+use shared::lesson::{CourseOutline, LessonId, LessonOutline, LessonTexts};
 use shared::recording::{Recorded, Recording, Replay};
 use shared::{
     ClientId, ClientMsg, EnsembleView, ErrorCode, RoomEvent, RoomView, SeedListing, ServerInfo,
@@ -202,14 +202,13 @@ impl AppState {
     /// Whether the timeline is shown: as the user set it, else open in the lessons that draw
     /// on it (a lesson's `timeline`), else closed.
     pub fn timeline_shown(&self) -> bool {
-        self.timeline.unwrap_or_else(|| {
-            let lesson = self.view.as_ref().and_then(|v| v.lesson.as_ref());
-            let course = self.course.as_deref();
-            lesson
-                .zip(course)
-                .and_then(|(p, c)| c.lesson(p.lesson))
-                .is_some_and(|l| l.timeline)
-        })
+        (self.timeline).unwrap_or_else(|| self.lesson_outline().is_some_and(|l| l.timeline))
+    }
+
+    /// The outline of the lesson the room runs, once the course is fetched.
+    fn lesson_outline(&self) -> Option<&LessonOutline> {
+        let lesson = self.view.as_ref().and_then(|v| v.lesson.as_ref())?;
+        self.course.as_deref()?.lesson(lesson.lesson)
     }
 
     /// The recipe panel shown: as the learner chose, else as the lesson has it.
@@ -219,12 +218,7 @@ impl AppState {
 
     /// The room runs a lesson about the learner's own recipe (9, 10).
     pub fn recipe_lesson(&self) -> bool {
-        let lesson = self.view.as_ref().and_then(|v| v.lesson.as_ref());
-        let course = self.course.as_deref();
-        lesson
-            .zip(course)
-            .and_then(|(p, c)| c.lesson(p.lesson))
-            .is_some_and(|l| l.recipe)
+        self.lesson_outline().is_some_and(|l| l.recipe)
     }
 
     /// Whether the page's role may send `msg`: what the page offers, the server's rule.

@@ -76,9 +76,10 @@ impl LockRecipeKind {
         }
     }
 
-    /// A built-in recipe by its name.
+    /// A recipe by its name: a built-in one, or the room's own (`script`).
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == name)
+        let all = Self::ALL.into_iter().chain([LockRecipeKind::Script]);
+        all.into_iter().find(|k| k.as_str() == name)
     }
 
     /// Watch notifications the recipe needs to drain a queue of `n` clients that all wait:

@@ -139,20 +139,24 @@ pub fn code_panel(props: &CodePanelProps) -> Html {
 fn script_code(props: &ScriptCodeProps) -> Html {
     let Page { lang, .. } = use_page();
     let view = use_room();
-    let Some(source) = view.script.source.as_deref() else {
-        return html! {};
-    };
-    if view.recipe != shared::LockRecipeKind::Script {
+    // Its lines made once per recipe, not at every event the room has.
+    let texts = use_memo(view.script.source.clone(), |source| {
+        let lines = source.as_deref().unwrap_or_default().lines();
+        lines
+            .map(|l| AttrValue::from(l.to_string()))
+            .collect::<Vec<_>>()
+    });
+    if view.recipe != shared::LockRecipeKind::Script || texts.is_empty() {
         return html! {};
     }
     let lines = script_badges(&view);
-    let rows = source.lines().enumerate().map(|(i, text)| {
+    let rows = texts.iter().enumerate().map(|(i, text)| {
         let n = i as u32 + 1;
         let here = lines.get(&n).map(Vec::as_slice).unwrap_or_default();
         let selected = props.selected.filter(|c| here.contains(c));
         let (clients, more) = shown_badges(here, selected, BADGES_PER_LINE);
         html! {
-            <CodeLine key={n} n={n} text={AttrValue::from(text.to_string())} clients={clients}
+            <CodeLine key={n} n={n} text={text.clone()} clients={clients}
                 more={more} selected={selected} waits_here={false} lit={selected.is_some()}
                 lesson={false} on_select={props.on_select.clone()} />
         }

@@ -65,11 +65,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         let link = link.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            let recipe = match select.value().as_str() {
-                "script" => Some(LockRecipeKind::Script),
-                name => LockRecipeKind::from_name(name),
-            };
-            if let Some(recipe) = recipe {
+            if let Some(recipe) = LockRecipeKind::from_name(&select.value()) {
                 link.send(ClientMsg::SetRecipe { recipe });
             }
         })

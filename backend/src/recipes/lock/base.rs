@@ -57,6 +57,64 @@ pub fn answered(client: ClientId, call: (ZkOp, String), input: &Input) -> RoomEv
     }
 }
 
+/// A client's call failed: it says why and closes.
+pub(super) fn failed(client: ClientId, message: String) -> Vec<Step> {
+    vec![
+        Step::Publish(RoomEvent::ClientError { client, message }),
+        Step::Close(CloseReason::Failed),
+    ]
+}
+
+/// Its session is established.
+pub(super) fn connected(client: ClientId, session: i64, timeout_ms: u64) -> Step {
+    Step::Publish(RoomEvent::ClientConnected {
+        client,
+        session: shared::SessionId(session),
+        timeout_ms,
+    })
+}
+
+/// It holds the lock: the seed's `gain lock:`, then a write to what the lock protects, then the
+/// hold.
+pub(super) fn gained(client: ClientId, path: String, token: i64) -> Vec<Step> {
+    vec![
+        Step::Publish(RoomEvent::LockGained { client, path }),
+        Step::Write { token },
+        Step::Hold,
+    ]
+}
+
+/// It lets go: once more a write (a paused holder's, after it wakes), then the seed's
+/// `finished:`, published before the delete so that no successor's gain comes first.
+pub(super) fn letting_go(client: ClientId, path: String, token: i64) -> Vec<Step> {
+    vec![
+        Step::Write { token },
+        Step::Publish(RoomEvent::LockReleased { client, path }),
+    ]
+}
+
+/// A careful holder (`careful`) stops acting while disconnected and goes on once it is back; a
+/// careless holder's lost connection changes nothing. Whether it is suspended now, and what it
+/// says, if anything changed.
+pub(super) fn careful_holder(
+    (client, path): (ClientId, String),
+    (holding, suspended): (bool, bool),
+    connected: bool,
+    careful: bool,
+) -> Option<(bool, Step)> {
+    match (holding, suspended, connected, careful) {
+        (true, false, false, true) => Some((
+            true,
+            Step::Publish(RoomEvent::LockSuspended { client, path }),
+        )),
+        (_, true, true, _) => Some((
+            false,
+            Step::Publish(RoomEvent::LockResumed { client, path }),
+        )),
+        _ => None,
+    }
+}
+
 /// What the driver must do next, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -167,15 +225,7 @@ impl Core {
 
     pub(super) fn gain(&mut self) -> Vec<Step> {
         self.phase = Phase::Holding;
-        vec![
-            Step::Publish(RoomEvent::LockGained {
-                client: self.client,
-                path: self.this_path(),
-            }),
-            // The holder writes to what the lock protects as soon as it holds it...
-            Step::Write { token: self.czxid },
-            Step::Hold,
-        ]
+        gained(self.client, self.this_path(), self.czxid)
     }
 
     /// Handles the inputs every recipe treats alike. A listing and a notification while
@@ -186,10 +236,7 @@ impl Core {
         let steps = match (self.phase, input) {
             (_, Input::Failed { message }) => {
                 self.phase = Phase::Done;
-                vec![
-                    Step::Publish(RoomEvent::ClientError { client, message }),
-                    Step::Close(CloseReason::Failed),
-                ]
+                failed(client, message)
             }
             (
                 Phase::Connecting,
@@ -256,11 +303,7 @@ impl Core {
     fn connected(&mut self, session: i64, timeout_ms: u64) -> Vec<Step> {
         self.phase = Phase::Creating;
         vec![
-            Step::Publish(RoomEvent::ClientConnected {
-                client: self.client,
-                session: shared::SessionId(session),
-                timeout_ms,
-            }),
+            connected(self.client, session, timeout_ms),
             Step::Call(ZkCall::CreateLockNode),
         ]
     }
@@ -271,32 +314,24 @@ impl Core {
     fn let_go(&mut self) -> Vec<Step> {
         self.phase = Phase::Releasing;
         let path = self.this_path();
-        vec![
-            // ...and once more just before it lets go (a paused holder: after it wakes).
-            Step::Write { token: self.czxid },
-            Step::Publish(RoomEvent::LockReleased {
-                client: self.client,
-                path: path.clone(),
-            }),
-            Step::Call(ZkCall::Delete { path }),
-        ]
+        let mut steps = letting_go(self.client, path.clone(), self.czxid);
+        steps.push(Step::Call(ZkCall::Delete { path }));
+        steps
     }
 
-    /// A careful holder stops acting while disconnected and goes on once it is back; a careless
-    /// holder's lost connection changes nothing.
+    /// A careful holder's lost connection ([`careful_holder`]).
     fn connection(&mut self, phase: Phase, connected: bool, careful: bool) -> Vec<Step> {
-        let (client, path) = (self.client, self.this_path());
-        match (phase, connected, careful) {
-            (Phase::Holding, false, true) => {
-                self.phase = Phase::Suspended;
-                vec![Step::Publish(RoomEvent::LockSuspended { client, path })]
-            }
-            (Phase::Suspended, true, _) => {
-                self.phase = Phase::Holding;
-                vec![Step::Publish(RoomEvent::LockResumed { client, path })]
-            }
-            _ => Vec::new(),
-        }
+        let state = (phase == Phase::Holding, phase == Phase::Suspended);
+        let who = (self.client, self.this_path());
+        let Some((suspended, said)) = careful_holder(who, state, connected, careful) else {
+            return Vec::new();
+        };
+        self.phase = if suspended {
+            Phase::Suspended
+        } else {
+            Phase::Holding
+        };
+        vec![said]
     }
 
     /// The steps that report a listing, and where this client stands in it: `Ok(0)` holds,

@@ -22,7 +22,7 @@ use shared::{ClientId, CloseReason, RoomEvent, WatchCall, WatchedKind, LOCK_DIR}
 
 use self::sandbox::{missing, Effect};
 pub use self::sandbox::{Program, Value};
-use super::base::{Input, Step, ZkCall};
+use super::base::{self, Input, Step, ZkCall};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Stage {
@@ -166,21 +166,14 @@ impl ScriptLock {
         match input {
             Input::Failed { message } => {
                 self.stage = Stage::Done;
-                vec![
-                    Step::Publish(RoomEvent::ClientError { client, message }),
-                    Step::Close(CloseReason::Failed),
-                ]
+                base::failed(client, message)
             }
             Input::Connected {
                 session,
                 timeout_ms,
             } if self.stage == Stage::Connecting => {
                 self.stage = Stage::Running;
-                let connected = Step::Publish(RoomEvent::ClientConnected {
-                    client,
-                    session: shared::SessionId(session),
-                    timeout_ms,
-                });
+                let connected = base::connected(client, session, timeout_ms);
                 self.handle(vec![connected], "on_connected", ())
             }
             Input::Created { path, czxid } => {
@@ -258,21 +251,18 @@ impl ScriptLock {
         self.handle(vec![fired], "process", (event,))
     }
 
-    /// A careful holder stops acting while disconnected and goes on once it is back.
+    /// A careful holder's lost connection, as every recipe takes it.
     fn connection(&mut self, connected: bool, careful: bool) -> Vec<Step> {
-        let (client, path) = (
+        let who = (
             self.client,
             self.this_path().unwrap_or_default().to_string(),
         );
-        if self.is_holding() && !connected && careful {
-            self.suspended = true;
-            vec![Step::Publish(RoomEvent::LockSuspended { client, path })]
-        } else if self.suspended && connected {
-            self.suspended = false;
-            vec![Step::Publish(RoomEvent::LockResumed { client, path })]
-        } else {
-            Vec::new()
-        }
+        let state = (self.is_holding(), self.suspended);
+        let Some((suspended, said)) = base::careful_holder(who, state, connected, careful) else {
+            return Vec::new();
+        };
+        self.suspended = suspended;
+        vec![said]
     }
 
     /// Runs a handler after the machine's own `steps`, and carries out what it asked for; an
@@ -288,11 +278,7 @@ impl ScriptLock {
                     None => format!("recipe: {}", error.detail),
                 };
                 self.error = Some(error);
-                steps.push(Step::Publish(RoomEvent::ClientError {
-                    client: self.client,
-                    message,
-                }));
-                steps.push(Step::Close(CloseReason::Failed));
+                steps.extend(base::failed(self.client, message));
             }
         }
         steps
@@ -336,11 +322,7 @@ impl ScriptLock {
                 }
                 self.line = line;
                 self.holding = true;
-                vec![
-                    Step::Publish(RoomEvent::LockGained { client, path }),
-                    Step::Write { token },
-                    Step::Hold,
-                ]
+                base::gained(client, path, token)
             }
             Effect::Release(line) => {
                 if !self.holding {
@@ -353,10 +335,7 @@ impl ScriptLock {
                 self.line = line;
                 self.holding = false;
                 self.stage = Stage::Released;
-                vec![
-                    Step::Write { token },
-                    Step::Publish(RoomEvent::LockReleased { client, path }),
-                ]
+                base::letting_go(client, path, token)
             }
         })
     }

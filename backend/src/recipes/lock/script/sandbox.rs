@@ -45,6 +45,8 @@ pub struct Program {
     ast: AST,
     source: Arc<str>,
     limits: ScriptLimits,
+    /// The handlers it defines, found once: every handler call of a check asks.
+    defined: Vec<&'static str>,
 }
 
 impl std::fmt::Debug for Program {
@@ -74,18 +76,19 @@ impl Program {
             };
             placed(error, e.1)
         })?;
+        let defined = HANDLERS.iter().map(|(name, _)| *name);
+        let defined = defined
+            .filter(|name| ast.iter_functions().any(|f| f.name == *name))
+            .collect();
         let program = Program {
             engine,
             ast,
             source: source.into(),
             limits,
+            defined,
         };
         program.check_handlers()?;
         Ok(Arc::new(program))
-    }
-
-    pub fn source(&self) -> &str {
-        &self.source
     }
 
     pub fn limits(&self) -> ScriptLimits {
@@ -130,7 +133,7 @@ impl Program {
     }
 
     pub(super) fn has(&self, name: &str) -> bool {
-        self.ast.iter_functions().any(|f| f.name == name)
+        self.defined.contains(&name)
     }
 
     /// Runs handler `name` with `this` bound to the client's fields: what it asked for, or the
