@@ -292,6 +292,9 @@ impl Config {
                 };
                 LessonEnsembles::on_ports(&base, self.lesson_ensembles)
             }),
+            // Servers on one ensemble named with --zk make a fleet; a server that starts its
+            // own ensemble is alone on it.
+            fleet: self.zk.is_some(),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! out what happens in a room; `zk` is the only code that talks to ZooKeeper; [`recipes`] are
 //! pure state machines, a learner's Rhai recipe among them, and [`check`] explores them through
 //! every interleaving over a small model of ZooKeeper (public: the tests use both);
-//! `ensemble` runs local ZooKeeper servers, `lesson_ensembles` lends a room one of its own for
+//! `fleet` is this server's part in a fleet of servers on one ensemble (`--zk`): where a room
+//! runs, and forwarding to it; `ensemble` runs local ZooKeeper servers, `lesson_ensembles` lends a room one of its own for
 //! a lesson that stops members, and `probe` asks them how they are.
 
 mod admission;
@@ -14,6 +15,7 @@ mod classroom;
 mod clock;
 mod config;
 mod ensemble;
+mod fleet;
 mod http;
 mod lesson;
 mod lesson_ensembles;

@@ -25,4 +25,21 @@ pub struct AppState {
     pub recordings: Arc<RecordingStore>,
     /// The recipe checks under way, and how many may be.
     pub checks: Arc<Checks>,
+    /// This server's part in a fleet on one ensemble (`--zk`); none when it runs its own.
+    pub fleet: Option<Arc<crate::fleet::Fleet>>,
+}
+
+impl AppState {
+    /// The address a request comes from: its peer's, or the browser's when a server of the
+    /// fleet forwarded it.
+    pub fn client_ip(
+        &self,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        match &self.fleet {
+            Some(fleet) => crate::fleet::trusted_client_ip(peer, headers, |ip| fleet.is_member(ip)),
+            None => peer,
+        }
+    }
 }

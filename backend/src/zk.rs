@@ -8,6 +8,7 @@
 
 pub mod app_client;
 pub mod app_server;
+pub mod fleet;
 pub mod lock_client;
 pub mod observer;
 pub mod proxy;
@@ -18,6 +19,8 @@ use std::time::Duration;
 use shared::{ClientId, RoomEvent};
 use tokio::sync::mpsc;
 use zookeeper_client::{Acls, Client, CreateMode, SessionState};
+
+use fleet::Fenced;
 
 /// What a room's sessions tell the room.
 #[derive(Debug)]
@@ -56,6 +59,9 @@ pub struct ZkSettings {
     pub session_timeout: Duration,
     /// This run of the server, in the records its sessions leave (see [`SessionRecord`]).
     pub run: RunId,
+    /// In a fleet, a room's own writes (its folders, sweeps, its removal) go in a `multi` with
+    /// a check of its owner node: a server that lost the room cannot change it.
+    pub fence: Option<fleet::Fence>,
 }
 
 impl ZkSettings {
@@ -65,6 +71,7 @@ impl ZkSettings {
             connect: connect.into(),
             session_timeout,
             run: RunId::new(),
+            fence: None,
         }
     }
 }
@@ -144,6 +151,9 @@ pub enum ZkError {
     Chroot(String),
     #[error("ZooKeeper: {0}")]
     Call(#[from] zookeeper_client::Error),
+    /// A write for a room whose owner node (this fence) is gone: another server may run it.
+    #[error("refused: this server no longer owns the room ({0} is gone)")]
+    Fenced(String),
 }
 
 /// The chroot of a room: its recipes see `/locks` and `/sgroup` as in the seed.
@@ -159,7 +169,7 @@ impl ZkSettings {
     }
 
     /// Opens a new session through `connect` (the ensemble, or a session's relay).
-    async fn open(&self, connect: &str) -> Result<Client, ZkError> {
+    pub async fn open(&self, connect: &str) -> Result<Client, ZkError> {
         Client::connector()
             .with_session_timeout(self.session_timeout)
             .connect(connect)
@@ -175,11 +185,50 @@ impl ZkSettings {
         let root = room_root(room);
         let client = self.open(connect).await?;
         for dir in ROOM_DIRS {
-            ensure_path(&client, &format!("{root}{dir}")).await?;
+            self.create_own(&client, &format!("{root}{dir}")).await?;
         }
         client
             .chroot(root.clone())
             .map_err(|_| ZkError::Chroot(root))
+    }
+
+    /// Makes the room's folder `path` (absolute) if it is missing, as the room's own write.
+    async fn create_own(&self, client: &Client, path: &str) -> Result<(), ZkError> {
+        let Some(fence) = &self.fence else {
+            return ensure_path(client, path).await;
+        };
+        match fence.create(client, path).await? {
+            Fenced::Done | Fenced::Failed(zookeeper_client::Error::NodeExists) => Ok(()),
+            Fenced::Failed(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes `path` (absolute) as the room's own write; gone already is done.
+    async fn delete_own(&self, client: &Client, path: &str) -> Result<(), ZkError> {
+        let done = match &self.fence {
+            Some(fence) => match fence.delete(client, path).await? {
+                Fenced::Done => Ok(()),
+                Fenced::Failed(e) => Err(e),
+            },
+            None => session::retrying(client, || client.delete(path, None)).await,
+        };
+        match done {
+            Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A session for the room's own writes; a lost quorum is waited out like any session's.
+    async fn open_patiently(&self) -> Result<Client, ZkError> {
+        loop {
+            match self.open(&self.connect).await {
+                Ok(client) => return Ok(client),
+                Err(ZkError::Connect { .. }) => {
+                    tokio::time::sleep(Duration::from_millis(250)).await
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 
@@ -197,55 +246,57 @@ pub async fn ensure_path(client: &Client, path: &str) -> Result<(), ZkError> {
 /// client's node that would stay until its session expires, a node from another program. The
 /// folders stay (the observer watches them). Waits out a lost quorum like any session.
 pub async fn sweep_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError> {
-    let client = loop {
-        match settings.connect_room(room).await {
-            Ok(client) => break client,
-            Err(ZkError::Connect { .. }) => tokio::time::sleep(Duration::from_millis(250)).await,
-            Err(e) => return Err(e),
-        }
-    };
+    let client = settings.open_patiently().await?;
+    let swept = sweep(settings, &client, room).await;
+    close(client).await;
+    swept
+}
+
+async fn sweep(settings: &ZkSettings, client: &Client, room: &str) -> Result<(), ZkError> {
+    let root = room_root(room);
     for dir in [crate::recipes::lock::LOCK_DIR, shared::REGISTRY_DIR] {
-        let names = session::retrying(&client, || client.list_children(dir)).await?;
+        let dir = format!("{root}{dir}");
+        let names = match session::retrying(client, || client.list_children(&dir)).await {
+            Ok(names) => names,
+            Err(zookeeper_client::Error::NoNode) => continue,
+            Err(e) => return Err(e.into()),
+        };
         for name in names {
-            let path = format!("{dir}/{name}");
-            match session::retrying(&client, || client.delete(&path, None)).await {
-                Ok(()) | Err(zookeeper_client::Error::NoNode) => {}
-                Err(e) => return Err(e.into()),
-            }
+            settings
+                .delete_own(client, &format!("{dir}/{name}"))
+                .await?;
         }
     }
-    close(client).await;
     Ok(())
 }
 
 /// Deletes what an ended room leaves in ZooKeeper: every node of its folders (a killed client's,
-/// another program's, a killed session's record), the folders, and the room's own node.
+/// another program's, a killed session's record), the folders, and the room's own node (in a
+/// fleet the owner queue is under it: the fleet deletes the node once its seat is given up).
 pub async fn remove_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError> {
-    sweep_room(settings, room).await?;
-    let client = settings.open(&settings.connect).await?;
+    let client = settings.open_patiently().await?;
+    let removed = remove(settings, &client, room).await;
+    close(client).await;
+    removed
+}
+
+async fn remove(settings: &ZkSettings, client: &Client, room: &str) -> Result<(), ZkError> {
+    sweep(settings, client, room).await?;
     let root = room_root(room);
     let records = format!("{root}{SESSIONS_DIR}");
-    let names = match session::retrying(&client, || client.list_children(&records)).await {
+    let names = match session::retrying(client, || client.list_children(&records)).await {
         Ok(names) => names,
         Err(zookeeper_client::Error::NoNode) => Vec::new(),
-        Err(e) => {
-            close(client).await;
-            return Err(e.into());
-        }
+        Err(e) => return Err(e.into()),
     };
     let mut paths: Vec<String> = names.iter().map(|n| format!("{records}/{n}")).collect();
     paths.extend(ROOM_DIRS.iter().map(|dir| format!("{root}{dir}")));
-    paths.push(root);
     for path in &paths {
-        match session::retrying(&client, || client.delete(path, None)).await {
-            Ok(()) | Err(zookeeper_client::Error::NoNode) => {}
-            Err(e) => {
-                close(client).await;
-                return Err(e.into());
-            }
-        }
+        settings.delete_own(client, path).await?;
     }
-    close(client).await;
+    if settings.fence.is_none() {
+        settings.delete_own(client, &root).await?;
+    }
     Ok(())
 }
 

@@ -134,6 +134,7 @@ pub fn error_text(code: ErrorCode) -> ErrorText {
         ErrorCode::ForeignOrigin => ErrorText::ForeignOrigin,
         ErrorCode::Busy => ErrorText::Busy,
         ErrorCode::BadRecipe => ErrorText::BadRecipe,
+        ErrorCode::Elsewhere => ErrorText::Elsewhere,
     }
 }
 

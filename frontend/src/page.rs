@@ -258,13 +258,14 @@ pub async fn file_text(file: web_sys::File) -> Result<String, String> {
         .ok_or_else(|| format!("{}: not text", file.name()))
 }
 
-/// The `/ws` URL of the server that served this page.
-pub fn server_url() -> String {
+/// The `/ws` URL of the server that served this page, naming the room: in a fleet, whichever
+/// server the page reached forwards it to the one that runs the room.
+pub fn server_url(room: &str) -> String {
     let location = web_sys::window().expect("a window").location();
     let scheme = match location.protocol().as_deref() {
         Ok("https:") => "wss",
         _ => "ws",
     };
     let host = location.host().unwrap_or_else(|_| "127.0.0.1:8080".into());
-    format!("{scheme}://{host}/ws")
+    format!("{scheme}://{host}/ws?room={room}")
 }

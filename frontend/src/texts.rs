@@ -506,6 +506,7 @@ sections! {
         ForeignOrigin: "foreign_origin",
         Busy: "busy",
         BadRecipe: "bad_recipe",
+        Elsewhere: "elsewhere",
     }
 }
 

@@ -315,4 +315,7 @@ pub enum ErrorCode {
     Busy,
     /// The recipe to run does not compile: the message says where and why.
     BadRecipe,
+    /// In a fleet, another server runs the room: the message names it. A page connects with
+    /// `/ws?room=<room>`, which any server of the fleet forwards to the room's.
+    Elsewhere,
 }

@@ -8,7 +8,8 @@
 //! 1. words: `kinds` (ids and closed sets of names), `session`, `limits`, `seed` (the
 //!    tutorial's code points), `time` (moves and modes), `classroom` (roles, members),
 //!    `ensemble`, `znode`, `progress` (a lesson's progress as the view carries it), `recipe` (a
-//!    learner's own lock recipe: templates, limits, a check's verdict);
+//!    learner's own lock recipe: templates, limits, a check's verdict), `fleet` (the servers'
+//!    own nodes in ZooKeeper);
 //! 2. `event`: `RoomEvent`, everything that happens in a room;
 //! 3. `view`: `RoomView` and its parts, each folding events;
 //!    `diagram`: the timeline's layout and its SVG, from a view;
@@ -20,6 +21,7 @@ pub mod classroom;
 pub mod diagram;
 mod ensemble;
 mod event;
+pub mod fleet;
 mod kinds;
 pub mod lesson;
 mod limits;

@@ -13,7 +13,7 @@ use crate::view::RoomView;
 mod wire;
 
 /// Bumped on any change to the wire format; the hello exchange rejects a mismatch.
-pub const PROTOCOL_VERSION: u32 = 10;
+pub const PROTOCOL_VERSION: u32 = 11;
 
 /// Browser to server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +174,10 @@ pub struct ServerInfo {
     /// (`--public-url`, or its network address when it listens on every interface).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    /// In a fleet, this server's URL: the room the hello named runs here (a browser that
+    /// reached another server of the fleet was forwarded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs_on: Option<String>,
 }
 
 impl Need {

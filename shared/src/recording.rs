@@ -268,6 +268,7 @@ mod tests {
             max_message_bytes: 4096,
             student_clients: 3,
             public_url: None,
+            runs_on: None,
         }
     }
 

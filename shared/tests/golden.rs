@@ -162,6 +162,7 @@ fn welcome_error_and_snapshot() {
                 max_message_bytes: 4096,
                 student_clients: 3,
                 public_url: Some("http://192.168.1.20:8080".into()),
+                runs_on: Some("http://10.0.0.3:8080".into()),
             },
             you: You {
                 member: classroom::Member {
@@ -175,7 +176,7 @@ fn welcome_error_and_snapshot() {
         json!({"type": "welcome", "protocol": 1, "room": "main", "server": {
             "zookeeper": "127.0.0.1:4180", "session_timeout_ms": 5000,
             "max_lock_clients": 50, "max_message_bytes": 4096, "student_clients": 3,
-            "public_url": "http://192.168.1.20:8080"},
+            "public_url": "http://192.168.1.20:8080", "runs_on": "http://10.0.0.3:8080"},
             "you": {"role": "student", "student": 2, "token": "t0ken"}}),
     );
     assert_wire(

@@ -33,17 +33,29 @@ pub(super) enum HttpError {
     NoClassroom(ClassroomError),
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Fleet(#[from] crate::fleet::FleetError),
+    #[error("{0}")]
+    Forward(#[from] crate::fleet::ForwardError),
+    #[error("this server is alone on its ensemble: it belongs to no fleet (a fleet's servers are started with --zk)")]
+    NoFleet,
+    /// A forwarded request reached a server that does not run the room either.
+    #[error("room {0} is moving between the fleet's servers; try again in a moment")]
+    Moving(String),
 }
 
 impl HttpError {
     fn status(&self) -> StatusCode {
         match self {
             HttpError::BadRoomName | HttpError::LinkTooLong => StatusCode::BAD_REQUEST,
-            HttpError::NoLessonsFile | HttpError::NoRecipeFile | HttpError::NotRunning(_) => {
-                StatusCode::NOT_FOUND
-            }
+            HttpError::NoLessonsFile
+            | HttpError::NoRecipeFile
+            | HttpError::NotRunning(_)
+            | HttpError::NoFleet => StatusCode::NOT_FOUND,
             HttpError::NotTeacher | HttpError::ForeignOrigin(_) => StatusCode::FORBIDDEN,
             HttpError::ClassroomQuota(_) => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::Fleet(_) | HttpError::Moving(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Forward(_) => StatusCode::BAD_GATEWAY,
             HttpError::NoClassroom(ClassroomError::NoFreeName(_) | ClassroomError::Full(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

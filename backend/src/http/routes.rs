@@ -13,6 +13,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use super::error::HttpError;
 use crate::classroom::KeyCheck;
+use crate::fleet::{forward, Place, FORWARDED_HEADER};
 use crate::listener::Peer;
 use crate::state::AppState;
 use crate::ws;
@@ -38,6 +39,7 @@ pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
             )),
         )
         .route("/recordings/{id}", get(stored_recording))
+        .route("/fleet.json", get(fleet_view))
         // `cargo xtask dist` writes `.br` and `.gz` beside the wasm, script and stylesheet: a
         // classroom's laptops on one Wi-Fi fetch a quarter of the bytes.
         .fallback_service(
@@ -50,7 +52,77 @@ pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
             state.clone(),
             same_origin_writes,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            to_the_rooms_server,
+        ))
         .with_state(state)
+}
+
+/// In a fleet, a room's requests go to the server that runs it: its WebSocket
+/// (`/ws?room=<room>`, which takes this server's seat in the room's owner queue: the first in
+/// line runs it) and its HTTP routes (recording, QR code), passed on as they came.
+async fn to_the_rooms_server(
+    State(app): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (Some(fleet), Some((room, socket))) = (app.fleet.clone(), room_of(request.uri())) else {
+        return next.run(request).await;
+    };
+    let owner = if socket {
+        match fleet.place(&room).await {
+            Ok(Place::Here(_)) => return next.run(request).await,
+            Ok(Place::There(url)) => url,
+            Err(e) => return HttpError::Fleet(e).into_response(),
+        }
+    } else {
+        match fleet.owner_of(&room).await {
+            Some(url) if url != fleet.url() => url,
+            _ => return next.run(request).await,
+        }
+    };
+    if request.headers().contains_key(FORWARDED_HEADER) {
+        return HttpError::Moving(room).into_response();
+    }
+    let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<Peer>>().cloned() else {
+        return next.run(request).await;
+    };
+    let from = app.client_ip(peer.addr.ip(), request.headers());
+    let hold = socket.then(|| fleet.forwarding(&room));
+    match forward(request, &owner, (from, fleet.url()), hold).await {
+        Ok(answer) => answer,
+        Err(e) => HttpError::Forward(e).into_response(),
+    }
+}
+
+/// The room a request is for, and whether it is the room's WebSocket.
+fn room_of(uri: &axum::http::Uri) -> Option<(String, bool)> {
+    let path = uri.path();
+    let room = if path == "/ws" {
+        uri.query()?
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("room="))?
+    } else {
+        let rest = path
+            .strip_prefix("/rooms/")
+            .or_else(|| path.strip_prefix("/classrooms/"))?;
+        let (room, tail) = rest.split_once('/')?;
+        if tail != "recording" && tail != "qr.svg" {
+            return None;
+        }
+        room
+    };
+    shared::is_valid_room_name(room).then(|| (room.to_string(), path == "/ws"))
+}
+
+/// `GET /fleet.json`: the fleet as ZooKeeper holds it (the live server list, each room's owner
+/// queue), read by this server; a server alone on its ensemble answers 404.
+async fn fleet_view(
+    State(app): State<AppState>,
+) -> Result<Json<shared::fleet::FleetView>, HttpError> {
+    let fleet = app.fleet.as_ref().ok_or(HttpError::NoFleet)?;
+    Ok(Json(fleet.view().await))
 }
 
 /// Every request that changes state (a classroom made, a recording stored) passes the same

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::admission::{Admission, AdmissionSettings, MemberControl};
 use crate::classroom::Classrooms;
 use crate::ensemble::EnsembleControl;
+use crate::fleet::Fleet;
 use crate::lesson_ensembles::LessonEnsembles;
 use crate::listener::{Listener, Peer};
 use crate::recordings::RecordingStore;
@@ -69,6 +70,9 @@ pub struct ServerSettings {
     pub lesson_ensembles: Option<LessonEnsembles>,
     /// What a learner's recipe may spend running and being checked.
     pub checks: CheckSettings,
+    /// Join the fleet of servers on this ensemble (`--zk`): register in its server list, run
+    /// a room only while holding its lock, forward the others to their servers.
+    pub fleet: bool,
 }
 
 impl ServerSettings {
@@ -104,6 +108,7 @@ impl ServerSettings {
             member_control: MemberControl::default(),
             lesson_ensembles: None,
             checks: CheckSettings::default(),
+            fleet: true,
         }
     }
 }
@@ -126,10 +131,16 @@ fn public_url(configured: Option<String>, addr: SocketAddr) -> Option<String> {
     (!ip.is_loopback() && !ip.is_unspecified()).then(|| format!("http://{ip}:{}", addr.port()))
 }
 
+/// This server's URL in a fleet: where students reach it, else its listening address.
+fn fleet_url(configured: Option<String>, addr: SocketAddr) -> String {
+    public_url(configured, addr).unwrap_or_else(|| format!("http://{addr}"))
+}
+
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
     rooms: Arc<Rooms>,
+    fleet: Option<Arc<Fleet>>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     probe: tokio::task::JoinHandle<()>,
@@ -151,8 +162,31 @@ impl Server {
         ));
         let lesson_ensembles = settings.lesson_ensembles.clone();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let assembled = Assembled::new(settings, Some(addr), ensemble, shutdown_rx.clone())?;
+        let fleet = settings.fleet.then(|| {
+            let url = fleet_url(settings.public_url.clone(), addr);
+            Fleet::start(url, &settings.zk)
+        });
+        let (fleet, gained) = match fleet {
+            Some((fleet, gained)) => (Some(fleet), Some(gained)),
+            None => (None, None),
+        };
+        let assembled = Assembled::new(
+            settings,
+            Some(addr),
+            (ensemble, fleet.clone()),
+            shutdown_rx.clone(),
+        )?;
         let rooms = assembled.rooms.clone();
+        if let Some(mut gained) = gained {
+            // A room whose lock this server comes to hold starts here: a takeover.
+            let rooms = rooms.clone();
+            tokio::spawn(async move {
+                while let Some(room) = gained.recv().await {
+                    let rooms = rooms.clone();
+                    tokio::spawn(async move { rooms.start_owned(&room).await });
+                }
+            });
+        }
         let app = assembled.router;
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
@@ -166,6 +200,7 @@ impl Server {
         Ok(Server {
             addr,
             rooms,
+            fleet,
             shutdown,
             task,
             probe,
@@ -186,6 +221,10 @@ impl Server {
         let _ = self.shutdown.send(true);
         self.probe.abort();
         self.rooms.shutdown().await;
+        // Every seat given up with the session: the next server in each queue takes the room.
+        if let Some(fleet) = &self.fleet {
+            fleet.stop().await;
+        }
         // The rooms gave back their own ensembles; their members stop before the server does.
         if let Some(pool) = &self.lesson_ensembles {
             if tokio::time::timeout(Duration::from_secs(20), pool.all_returned())
@@ -212,11 +251,12 @@ struct Assembled {
 
 impl Assembled {
     /// `addr` is where the server listens, if it does; `ensemble` the probe's view of the
-    /// ensemble every room shares; `shutdown` turns true when the server stops.
+    /// ensemble every room shares, and `fleet` this server's part in one; `shutdown` turns true
+    /// when the server stops.
     fn new(
         settings: ServerSettings,
         addr: Option<SocketAddr>,
-        ensemble: watch::Receiver<EnsembleView>,
+        (ensemble, fleet): (watch::Receiver<EnsembleView>, Option<Arc<Fleet>>),
         shutdown: watch::Receiver<bool>,
     ) -> std::io::Result<Assembled> {
         if !settings.ui_dir.join("index.html").exists() {
@@ -235,6 +275,7 @@ impl Assembled {
                 Some(addr) => public_url(settings.public_url.clone(), addr),
                 None => settings.public_url.clone(),
             },
+            runs_on: fleet.as_ref().map(|fleet| fleet.url().to_string()),
         };
         if let Some(dir) = &settings.data_dir {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -269,6 +310,7 @@ impl Assembled {
                 checks: checks.clone(),
             },
             classrooms,
+            fleet.clone(),
         ));
         let recordings = Arc::new(RecordingStore::new(
             settings.data_dir.clone(),
@@ -284,6 +326,7 @@ impl Assembled {
             member_control: Arc::new(settings.member_control),
             recordings,
             checks,
+            fleet,
         };
         Ok(Assembled {
             rooms,
@@ -297,5 +340,5 @@ impl Assembled {
 pub fn router_without_listener(settings: ServerSettings) -> std::io::Result<axum::Router> {
     let ensemble = watch::channel(EnsembleView::default()).1;
     let shutdown = watch::channel(false).1;
-    Ok(Assembled::new(settings, None, ensemble, shutdown)?.router)
+    Ok(Assembled::new(settings, None, (ensemble, None), shutdown)?.router)
 }

@@ -12,6 +12,7 @@ mod intents;
 mod lesson;
 
 use crate::recipes::lock::script::Program;
+use std::sync::Arc;
 use std::time::Duration;
 
 use shared::classroom::RoomKind;
@@ -61,7 +62,20 @@ pub(super) struct RoomActor {
 
 impl RoomActor {
     /// Starts a room's actor, with the seed's one AppClient watching its server list.
-    pub(super) fn start(name: String, kind: RoomKind, settings: RoomSettings) -> Running {
+    /// In a fleet, `fence` is the room's owner node: every write the room makes for itself
+    /// checks it.
+    pub(super) fn start(
+        name: String,
+        kind: RoomKind,
+        mut settings: RoomSettings,
+        fence: Option<crate::zk::fleet::Fence>,
+    ) -> Running {
+        if fence.is_some() {
+            settings.zk = Arc::new(crate::zk::ZkSettings {
+                fence,
+                ..(*settings.zk).clone()
+            });
+        }
         let (cmds_tx, cmds_rx) = mpsc::channel(256);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (news_tx, news_rx) = mpsc::unbounded_channel();
@@ -133,15 +147,16 @@ impl RoomActor {
                 _ = idle_check.tick() => {
                     if self.idle_for(idle_limit) {
                         tracing::info!(room = %self.view.room, "no browser for {idle_limit:?}; the room ends");
-                        // New viewers wait for a new room while this one closes its sessions
-                        // and deletes its nodes.
-                        cmds.close();
-                        self.shutdown(&mut events).await;
-                        reset::remove_nodes(&self.place.world.zk, &self.view.room).await;
+                        self.end(&mut cmds, &mut events).await;
                         return;
                     }
                 }
                 cmd = cmds.recv() => match cmd {
+                    Some(RoomCmd::Deposed) => {
+                        tracing::warn!(room = %self.view.room, "this server no longer owns the room; it ends here");
+                        self.end(&mut cmds, &mut events).await;
+                        return;
+                    }
                     Some(RoomCmd::Shutdown(done)) => {
                         self.shutdown(&mut events).await;
                         let _ = done.send(());
@@ -157,6 +172,19 @@ impl RoomActor {
             self.drive_lesson();
             self.sessions.reap();
         }
+    }
+
+    /// The room ends: new viewers wait for a new room while this one closes its sessions and
+    /// deletes its nodes (in a fleet, only while it still owns the room: the deletes are
+    /// fenced).
+    async fn end(
+        &mut self,
+        cmds: &mut mpsc::Receiver<RoomCmd>,
+        events: &mut mpsc::UnboundedReceiver<Report>,
+    ) {
+        cmds.close();
+        self.shutdown(events).await;
+        reset::remove_nodes(&self.place.world.zk, &self.view.room).await;
     }
 
     fn handle(&mut self, cmd: RoomCmd) {
@@ -179,7 +207,7 @@ impl RoomActor {
             RoomCmd::Recording(reply) => {
                 let _ = reply.send(self.history.recording());
             }
-            RoomCmd::Shutdown(_) => unreachable!("handled in run"),
+            RoomCmd::Shutdown(_) | RoomCmd::Deposed => unreachable!("handled in run"),
         }
     }
 

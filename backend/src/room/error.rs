@@ -75,6 +75,11 @@ pub enum RoomError {
     NoSafeRecipe,
     #[error("{0}")]
     Busy(String),
+    /// In a fleet: another server runs the room (its URL).
+    #[error("the room runs on {0}: connect to /ws?room=<room> on any server of the fleet, which forwards there")]
+    Elsewhere(String),
+    #[error(transparent)]
+    Fleet(#[from] crate::fleet::FleetError),
 }
 
 impl RoomError {
@@ -108,6 +113,7 @@ impl RoomError {
                 ErrorCode::InvalidState
             }
             RoomError::Busy(_) => ErrorCode::Busy,
+            RoomError::Elsewhere(_) | RoomError::Fleet(_) => ErrorCode::Elsewhere,
         }
     }
 }

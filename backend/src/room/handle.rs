@@ -66,6 +66,9 @@ pub(super) enum RoomCmd {
     /// A recipe check's verdict, to publish.
     Checked(String, shared::recipe::Verdict),
     Shutdown(oneshot::Sender<()>),
+    /// In a fleet, the room's owner node is gone (this server's session expired): another
+    /// server may run it now. The room ends as an idle one does; its writes are fenced.
+    Deposed,
 }
 
 /// A cheap handle to a running room.
@@ -115,6 +118,11 @@ impl RoomHandle {
     /// Publishes a recipe check's verdict in the room.
     pub async fn checked(&self, source: String, verdict: shared::recipe::Verdict) {
         let _ = self.cmds.send(RoomCmd::Checked(source, verdict)).await;
+    }
+
+    /// The room is no longer this server's to run.
+    pub(super) async fn deposed(&self) {
+        let _ = self.cmds.send(RoomCmd::Deposed).await;
     }
 
     /// The room's history as it stands, for a recording.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use shared::classroom::{Role, RoomKind};
 
@@ -13,6 +13,8 @@ use super::handle::{JoinAs, Joined, RoomCmd, RoomHandle, Running};
 use super::settings::RoomSettings;
 use crate::admission::{address_key, QuotaSpent, RoomQuota, RoomsHeld};
 use crate::classroom::{Classrooms, KeyCheck};
+use crate::fleet::{Fleet, Place};
+use crate::zk::fleet::Fence;
 
 /// Every room of the server, created on first use, and the classrooms among them.
 pub struct Rooms {
@@ -21,15 +23,45 @@ pub struct Rooms {
     rooms: Mutex<HashMap<String, Running>>,
     /// Classrooms made per address in the last hour.
     quota: RoomQuota,
+    /// In a fleet, a room runs here only while this server holds its lock.
+    fleet: Option<Arc<Fleet>>,
 }
 
 impl Rooms {
-    pub fn new(settings: RoomSettings, classrooms: Classrooms) -> Self {
+    pub fn new(settings: RoomSettings, classrooms: Classrooms, fleet: Option<Arc<Fleet>>) -> Self {
         Rooms {
             quota: RoomQuota::new(settings.classrooms_per_address),
             settings,
             classrooms,
             rooms: Mutex::new(HashMap::new()),
+            fleet,
+        }
+    }
+
+    /// Starts a room whose lock this server came to hold (a takeover: the owner before it died
+    /// or left), unless it runs already.
+    pub async fn start_owned(&self, name: &str) {
+        let kind = match self.classrooms.check(name, None) {
+            KeyCheck::Open => RoomKind::Open,
+            _ => RoomKind::Classroom,
+        };
+        match self.get_or_start(name, kind, None).await {
+            Ok(_) => {}
+            Err(RoomError::Elsewhere(_)) => {}
+            Err(e) => {
+                tracing::warn!(room = %name, "a room this server came to own did not start: {e}")
+            }
+        }
+    }
+
+    /// Where the room must run: here, with its fence in a fleet; or elsewhere.
+    async fn place(&self, name: &str) -> Result<Option<Fence>, RoomError> {
+        let Some(fleet) = &self.fleet else {
+            return Ok(None);
+        };
+        match fleet.place(name).await? {
+            Place::Here(fence) => Ok(Some(fence)),
+            Place::There(url) => Err(RoomError::Elsewhere(url)),
         }
     }
 
@@ -105,6 +137,7 @@ impl Rooms {
         kind: RoomKind,
         opener: Option<IpAddr>,
     ) -> Result<RoomHandle, RoomError> {
+        let fence = self.place(name).await?;
         loop {
             let mut ended = {
                 let mut rooms = self.rooms.lock().expect("rooms lock");
@@ -127,10 +160,22 @@ impl Rooms {
                                 }));
                             }
                         }
-                        let mut running =
-                            RoomActor::start(name.to_string(), kind, self.settings.clone());
+                        let mut running = RoomActor::start(
+                            name.to_string(),
+                            kind,
+                            self.settings.clone(),
+                            fence.clone(),
+                        );
                         running.opener = opener;
                         let handle = running.handle.clone();
+                        if let (Some(fleet), Some(fence)) = (&self.fleet, fence) {
+                            tokio::spawn(hold_room(
+                                fleet.clone(),
+                                name.to_string(),
+                                fence,
+                                (handle.clone(), running.ended.clone()),
+                            ));
+                        }
                         rooms.insert(name.to_string(), running);
                         return Ok(handle);
                     }
@@ -155,6 +200,25 @@ impl Rooms {
             let _ = room.task.await;
         }
     }
+}
+
+/// A room this server runs in a fleet: ended here when its seat is lost (another server may
+/// run it now), and its seat given up once it has ended.
+async fn hold_room(
+    fleet: Arc<Fleet>,
+    name: String,
+    fence: Fence,
+    (handle, mut ended): (RoomHandle, tokio::sync::watch::Receiver<()>),
+) {
+    tokio::select! {
+        () = fleet.lost(&name, &fence) => {
+            handle.deposed().await;
+            // An error: the room has ended, its sender gone.
+            while ended.changed().await.is_ok() {}
+        }
+        _ = async { while ended.changed().await.is_ok() {} } => {}
+    }
+    fleet.release_seat(&name, &fence);
 }
 
 /// Who a hello joins as, in which kind of room, and whether it brought a wrong key: a

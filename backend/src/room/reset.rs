@@ -74,12 +74,17 @@ pub(super) fn spawn_sweep(
         let mut swept = Err(String::new());
         for attempt in 1..=3 {
             let sweep = tokio::time::timeout(SWEEP_LIMIT, zk::sweep_room(&zk, &room));
+            let mut fenced = false;
             swept = match sweep.await {
-                Ok(done) => done.map_err(|e| e.to_string()),
+                Ok(done) => done.map_err(|e| {
+                    fenced = matches!(e, zk::ZkError::Fenced(_));
+                    e.to_string()
+                }),
                 Err(_) => Err(format!("no answer from ZooKeeper in {SWEEP_LIMIT:?}")),
             };
             match &swept {
                 Ok(()) => break,
+                Err(_) if fenced => break,
                 Err(e) => tracing::warn!(%room, attempt, "sweeping the room: {e}"),
             }
         }
@@ -92,6 +97,8 @@ pub(super) async fn remove_nodes(zk: &ZkSettings, room: &str) {
     for attempt in 1..=3 {
         match tokio::time::timeout(SWEEP_LIMIT, zk::remove_room(zk, room)).await {
             Ok(Ok(())) => return,
+            // Another server runs the room now: its nodes are not this server's to delete.
+            Ok(Err(zk::ZkError::Fenced(_))) => return,
             Ok(Err(e)) => tracing::warn!(%room, attempt, "deleting the ended room's nodes: {e}"),
             Err(_) => {
                 tracing::warn!(%room, attempt, "deleting the ended room's nodes: no answer in {SWEEP_LIMIT:?}")

@@ -35,6 +35,8 @@ impl World {
         World {
             zk: Arc::new(ZkSettings {
                 connect: lease.connect.clone(),
+                // A lent ensemble is this room's alone: no other server writes there.
+                fence: None,
                 ..(*settings.zk).clone()
             }),
             ensemble: lease.view.clone(),

@@ -49,10 +49,12 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// bare 1006): it joins nothing and is closed (1008).
 pub async fn upgrade(
     ws: WebSocketUpgrade,
-    ConnectInfo(peer): ConnectInfo<Peer>,
+    ConnectInfo(mut peer): ConnectInfo<Peer>,
     headers: HeaderMap,
     State(app): State<AppState>,
 ) -> Response {
+    // A browser's connection forwarded by another server of the fleet counts as the browser's.
+    peer.addr.set_ip(app.client_ip(peer.addr.ip(), &headers));
     let admitted = match app.admission.origins.check_headers(&headers) {
         Err(refused) => {
             tracing::warn!(peer = %peer.addr, "{refused}");

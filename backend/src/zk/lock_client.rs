@@ -201,7 +201,7 @@ impl Running {
                         line: self.recipe.line(),
                     });
                     let input = session
-                        .obeying(execute(client, call, &mut self.armed))
+                        .obeying(execute(client, call, &mut self.armed, &LockDir::SEED))
                         .await?;
                     session.publish(answered(session.id, (op, path), &input));
                     self.steps.extend(self.recipe.on(input));
@@ -221,24 +221,85 @@ impl Running {
     }
 }
 
-/// Makes one ZooKeeper call for the recipe and turns its result into the recipe's next input.
-async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) -> Input {
+/// Where a recipe's `/locks` is in ZooKeeper: the room's own `/locks` (its sessions are
+/// rooted at the room), or another folder that runs the same recipe (a room's owner queue),
+/// and what its nodes hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockDir {
+    dir: Option<String>,
+    data: Vec<u8>,
+}
+
+impl LockDir {
+    /// The recipe's `/locks`, as the seed names it, its nodes empty.
+    pub const SEED: LockDir = LockDir {
+        dir: None,
+        data: Vec::new(),
+    };
+
+    /// The recipe's `/locks` is `dir`.
+    pub fn at(dir: impl Into<String>) -> Self {
+        LockDir {
+            dir: Some(dir.into()),
+            data: Vec::new(),
+        }
+    }
+
+    /// Its nodes hold `data`.
+    pub fn holding(self, data: &[u8]) -> Self {
+        LockDir {
+            data: data.to_vec(),
+            ..self
+        }
+    }
+
+    /// The path in ZooKeeper of the recipe's `path`.
+    pub fn real(&self, path: &str) -> String {
+        match &self.dir {
+            Some(dir) => path.replacen(LOCK_DIR, dir, 1),
+            None => path.to_string(),
+        }
+    }
+
+    /// The recipe's name for a path in ZooKeeper.
+    pub fn seen(&self, path: &str) -> String {
+        match &self.dir {
+            Some(dir) => path.replacen(dir.as_str(), LOCK_DIR, 1),
+            None => path.to_string(),
+        }
+    }
+}
+
+/// Makes one ZooKeeper call for the recipe and turns its result into the recipe's next input;
+/// its paths are the recipe's, as `dir` places them.
+pub async fn execute(
+    client: &Client,
+    call: ZkCall,
+    armed: &mut Option<ArmedWatch>,
+    dir: &LockDir,
+) -> Input {
     let failed = |e: zookeeper_client::Error| Input::Failed {
         message: e.to_string(),
     };
+    let folder = dir.real(LOCK_DIR);
     match call {
-        ZkCall::CreateLockNode => match create_sequential(client, LOCK_PREFIX, &[]).await {
-            Ok((path, czxid)) => Input::Created { path, czxid },
-            Err(e) => failed(e),
-        },
+        ZkCall::CreateLockNode => {
+            match create_sequential(client, &dir.real(LOCK_PREFIX), &dir.data).await {
+                Ok((path, czxid)) => Input::Created {
+                    path: dir.seen(&path),
+                    czxid,
+                },
+                Err(e) => failed(e),
+            }
+        }
         ZkCall::ListLockDir { watch: false } => {
-            match retrying(client, || client.list_children(LOCK_DIR)).await {
+            match retrying(client, || client.list_children(&folder)).await {
                 Ok(names) => Input::Children { names },
                 Err(e) => failed(e),
             }
         }
         ZkCall::ListLockDir { watch: true } => {
-            match retrying(client, || client.list_and_watch_children(LOCK_DIR)).await {
+            match retrying(client, || client.list_and_watch_children(&folder)).await {
                 Ok((names, watcher)) => {
                     *armed = Some(Box::pin(watcher.changed()));
                     Input::Children { names }
@@ -247,16 +308,17 @@ async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) 
             }
         }
         ZkCall::Watch { path, call } => {
+            let real = dir.real(&path);
             let result = match call {
                 WatchCall::GetData => {
-                    match retrying(client, || client.get_and_watch_data(&path)).await {
+                    match retrying(client, || client.get_and_watch_data(&real)).await {
                         Ok((_, _, watcher)) => Ok(Some(watcher)),
                         Err(zookeeper_client::Error::NoNode) => Ok(None),
                         Err(e) => Err(e),
                     }
                 }
                 WatchCall::Exists | WatchCall::GetChildren => {
-                    match retrying(client, || client.check_and_watch_stat(&path)).await {
+                    match retrying(client, || client.check_and_watch_stat(&real)).await {
                         Ok((Some(_), watcher)) => Ok(Some(watcher)),
                         // The watch would wait for a creation; the recipe lists again instead.
                         Ok((None, _)) => Ok(None),
@@ -274,9 +336,12 @@ async fn execute(client: &Client, call: ZkCall, armed: &mut Option<ArmedWatch>) 
             }
         }
         // A delete retried after a lost connection may find its work done already.
-        ZkCall::Delete { path } => match retrying(client, || client.delete(&path, None)).await {
-            Ok(()) | Err(zookeeper_client::Error::NoNode) => Input::Deleted,
-            Err(e) => failed(e),
-        },
+        ZkCall::Delete { path } => {
+            let real = dir.real(&path);
+            match retrying(client, || client.delete(&real, None)).await {
+                Ok(()) | Err(zookeeper_client::Error::NoNode) => Input::Deleted,
+                Err(e) => failed(e),
+            }
+        }
     }
 }

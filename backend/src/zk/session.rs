@@ -516,18 +516,25 @@ where
     loop {
         match call().await {
             Err(zookeeper_client::Error::ConnectionLoss) => {
-                let mut state = client.state_watcher();
-                loop {
-                    match state.state() {
-                        SessionState::SyncConnected | SessionState::ConnectedReadOnly => break,
-                        SessionState::Disconnected => {
-                            state.changed().await;
-                        }
-                        _ => return Err(zookeeper_client::Error::SessionExpired),
-                    }
+                if !reconnected(client).await {
+                    return Err(zookeeper_client::Error::SessionExpired);
                 }
             }
             other => return other,
+        }
+    }
+}
+
+/// Waits until the client is connected again to the same session: false if it ended.
+pub async fn reconnected(client: &Client) -> bool {
+    let mut state = client.state_watcher();
+    loop {
+        match state.state() {
+            SessionState::SyncConnected | SessionState::ConnectedReadOnly => return true,
+            SessionState::Disconnected => {
+                state.changed().await;
+            }
+            _ => return false,
         }
     }
 }

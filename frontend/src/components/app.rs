@@ -66,7 +66,7 @@ pub fn app() -> Html {
     let link = {
         let (dispatch, join, live) = (dispatch.clone(), (*join).clone(), replay_url.is_none());
         use_memo((), move |_| match live {
-            true => ws::connect(page::server_url(), join, dispatch),
+            true => ws::connect(page::server_url(&join.room), join, dispatch),
             false => ServerLink::detached(),
         })
     };
