@@ -140,7 +140,12 @@ impl Fleet {
         };
         match seat {
             Seat::Owner(fence) => Ok(Place::Here(fence)),
-            Seat::Queued { owner } => Ok(Place::There(owner)),
+            // The seat learnt the owner when it last listed the queue; a server further ahead
+            // that left since is not noticed until the node just ahead goes: read it now.
+            Seat::Queued { owner } => match self.owner_of(room).await {
+                Some(now) if now != self.url => Ok(Place::There(now)),
+                _ => Ok(Place::There(owner)),
+            },
             Seat::Joining | Seat::Gone => Err(FleetError::SeatLost),
         }
     }

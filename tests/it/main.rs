@@ -16,6 +16,7 @@ mod ensemble;
 mod exposure;
 mod external;
 mod failures;
+mod fleet;
 mod lessons;
 mod lock;
 mod own_recipe;

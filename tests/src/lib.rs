@@ -155,6 +155,34 @@ pub fn target_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into())
 }
 
+/// The `zkplay` binary (tests that kill a server with SIGKILL or pause it with SIGSTOP run it
+/// as a process of its own). `cargo test --workspace` builds it beside the tests; a test run of
+/// this package alone builds it first.
+pub fn zkplay_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let binary = target_dir().join("debug").join("zkplay");
+            if !binary.exists() {
+                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+                let status = std::process::Command::new(cargo)
+                    .args([
+                        "build",
+                        "--quiet",
+                        "--package",
+                        "backend",
+                        "--bin",
+                        "zkplay",
+                    ])
+                    .status()
+                    .expect("run cargo build");
+                assert!(status.success(), "cargo build --bin zkplay failed");
+            }
+            binary
+        })
+        .clone()
+}
+
 /// Logs stay quiet unless `RUST_LOG` asks for them.
 fn init_tracing() {
     if let Ok(filter) = std::env::var("RUST_LOG") {

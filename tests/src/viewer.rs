@@ -77,6 +77,8 @@ pub struct Viewer {
     pub ensemble: EnsembleView,
     /// Who the server says this connection is in the room.
     pub you: Option<You>,
+    /// The server as its welcome described it (in a fleet, the one that runs the room).
+    pub server: Option<shared::ServerInfo>,
 }
 
 impl Viewer {
@@ -94,6 +96,16 @@ impl Viewer {
         addr: SocketAddr,
         receive_buffer: Option<u32>,
     ) -> Result<RawSocket, tokio_tungstenite::tungstenite::Error> {
+        Self::connect_to(addr, "/ws", receive_buffer).await
+    }
+
+    /// Connects to `path` (`/ws`, or `/ws?room=<room>` as the page does, which a fleet's
+    /// servers forward to the room's) without saying hello.
+    pub async fn connect_to(
+        addr: SocketAddr,
+        path: &str,
+        receive_buffer: Option<u32>,
+    ) -> Result<RawSocket, tokio_tungstenite::tungstenite::Error> {
         let socket = tokio::net::TcpSocket::new_v4()?;
         if let Some(bytes) = receive_buffer {
             socket.set_recv_buffer_size(bytes)?;
@@ -102,7 +114,7 @@ impl Viewer {
         stream.set_nodelay(true)?;
         let config = WebSocketConfig::default().read_buffer_size(4096);
         let (ws, _) = tokio_tungstenite::client_async_with_config(
-            format!("ws://{addr}/ws"),
+            format!("ws://{addr}{path}"),
             MaybeTlsStream::Plain(stream),
             Some(config),
         )
@@ -113,6 +125,15 @@ impl Viewer {
     /// Connects, says hello, and waits for the welcome and the snapshot.
     pub async fn join(addr: SocketAddr, room: &str) -> Viewer {
         Self::join_socket(Self::connect(addr).await, room).await
+    }
+
+    /// Joins `room` as the page does, naming it in the URL: any server of a fleet takes it.
+    pub async fn join_room(addr: SocketAddr, room: &str) -> Viewer {
+        let path = format!("/ws?room={room}");
+        let ws = Self::connect_to(addr, &path, None)
+            .await
+            .expect("WebSocket connect");
+        Self::join_socket(ws, room).await
     }
 
     /// [`Viewer::join`] over a socket of the caller's.
@@ -140,13 +161,18 @@ impl Viewer {
             errors: Vec::new(),
             ensemble: EnsembleView::default(),
             you: None,
+            server: None,
         };
         match viewer.next().await {
             ServerMsg::Welcome {
-                room: joined, you, ..
+                room: joined,
+                you,
+                server,
+                ..
             } => {
                 assert_eq!(&joined, room);
                 viewer.you = Some(you);
+                viewer.server = Some(server);
             }
             other => panic!("expected a welcome, got {other:?}"),
         }

@@ -1,0 +1,283 @@
+//! A fleet of zkplay servers on one real ensemble: a room runs on the server first in its owner
+//! queue and is driven through the others; when that server stops, dies or pauses past its
+//! session timeout, the room moves to the next, and the picture equals the tree a raw session
+//! reads. A deposed owner's late writes are refused by their fence.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use shared::fleet::{owner_dir, FleetView};
+use shared::{ClientMsg, ErrorCode, ServerMsg};
+use tests::soak::zkplay::{workdir, Launch, Zkplay};
+use tests::viewer::WAIT;
+use tests::zookeeper::RawSession;
+use tests::{http, spawn_app, unique_room, zookeeper, Viewer};
+use zookeeper_client::Error;
+
+/// The URLs held by `room`'s owner queue, in queue order, as a raw session reads them.
+async fn owner_queue(raw: &RawSession, room: &str) -> Vec<String> {
+    let dir = owner_dir(room);
+    let mut names = raw
+        .again(|| async {
+            match raw.client.list_children(&dir).await {
+                Err(Error::NoNode) => Ok(Vec::new()),
+                other => other,
+            }
+        })
+        .await;
+    names.sort();
+    let mut urls = Vec::new();
+    for name in names {
+        let path = format!("{dir}/{name}");
+        let read = raw
+            .again(|| async {
+                match raw.client.get_data(&path).await {
+                    Ok((data, _)) => Ok(Some(data)),
+                    Err(Error::NoNode) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .await;
+        urls.extend(read.map(|data| String::from_utf8_lossy(&data).into_owned()));
+    }
+    urls
+}
+
+/// Waits until `room`'s owner queue is `want`.
+async fn until_queue(raw: &RawSession, room: &str, want: &[String], when: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let queue = owner_queue(raw, room).await;
+        if queue == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{when}: the owner queue is {queue:?}, not {want:?}"
+        );
+        // The queue has no event of its own for the test to await: a raw session's watch would
+        // do, but the server's node may be made before or after the watch is set.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `GET /fleet.json` of the server at `addr`.
+async fn fleet_json(addr: SocketAddr) -> FleetView {
+    let (status, body) = http(addr, "GET", "/fleet.json", b"").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).expect("a fleet view")
+}
+
+/// Waits until the viewer's `/locks` is exactly the children a raw session reads.
+async fn picture_is_the_tree(viewer: &mut Viewer, raw: &RawSession, when: &str) {
+    let dir = format!("/zkplay/{}/locks", viewer.view.room);
+    let mut names = raw.again(|| raw.client.list_children(&dir)).await;
+    names.sort();
+    let tree: Vec<String> = names.iter().map(|n| format!("/locks/{n}")).collect();
+    viewer
+        .until(
+            &format!("the queue to be ZooKeeper's {when}: {tree:?}"),
+            |view, _| {
+                let shown: Vec<&str> = view.locks.nodes.iter().map(|n| n.path.as_str()).collect();
+                (shown == tree).then_some(())
+            },
+        )
+        .await;
+}
+
+fn runs_on(viewer: &Viewer) -> Option<String> {
+    viewer.server.as_ref().and_then(|s| s.runs_on.clone())
+}
+
+#[tokio::test]
+async fn a_room_runs_on_one_server_is_driven_through_the_others_and_moves_on_ctrl_c() {
+    let mut servers = vec![spawn_app().await, spawn_app().await, spawn_app().await];
+    let urls: Vec<String> = servers.iter().map(|s| s.http_url()).collect();
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.server.addr()).collect();
+    let room = unique_room();
+    let raw = RawSession::connect(&zookeeper::connect_string()).await;
+
+    let mut first = Viewer::join_room(addrs[0], &room).await;
+    assert_eq!(runs_on(&first), Some(urls[0].clone()));
+    let mut second = Viewer::join_room(addrs[1], &room).await;
+    assert_eq!(
+        runs_on(&second),
+        Some(urls[0].clone()),
+        "forwarded to the room's server"
+    );
+    let mut third = Viewer::join_room(addrs[2], &room).await;
+    assert_eq!(runs_on(&third), Some(urls[0].clone()));
+    until_queue(&raw, &room, &urls, "three servers joined").await;
+
+    // Driven through the second server, seen through all three.
+    second.queue_up(2).await;
+    for viewer in [&mut first, &mut third] {
+        viewer
+            .until("two lock nodes", |view, _| {
+                (view.locks.nodes.len() == 2 && view.holders().count() == 1).then_some(())
+            })
+            .await;
+    }
+    picture_is_the_tree(&mut third, &raw, "through the third server").await;
+
+    // Every server reads the same fleet from ZooKeeper.
+    let fleet = fleet_json(addrs[2]).await;
+    assert_eq!(fleet.this, urls[2]);
+    for url in &urls {
+        assert!(
+            fleet.backends.iter().any(|b| &b.url == url),
+            "{url} not in {:?}",
+            fleet.backends
+        );
+    }
+    let queue = fleet
+        .rooms
+        .iter()
+        .find(|r| r.room == room)
+        .expect("the room's queue");
+    let queued: Vec<&str> = queue.queue.iter().map(|n| n.url.as_str()).collect();
+    assert_eq!(queued, urls.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // A hello that does not name its room in the URL reaches a server that cannot forward it:
+    // it is told where the room runs.
+    let mut bare = Viewer::connect(addrs[1]).await;
+    futures_util::SinkExt::send(
+        &mut bare,
+        tokio_tungstenite::tungstenite::Message::text(
+            serde_json::to_string(&ClientMsg::hello(&room)).unwrap(),
+        ),
+    )
+    .await
+    .unwrap();
+    let refusal = futures_util::StreamExt::next(&mut bare).await;
+    let Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) = refusal else {
+        panic!("no answer to the hello: {refusal:?}");
+    };
+    match serde_json::from_str::<ServerMsg>(&text).unwrap() {
+        ServerMsg::Error { code, message } => {
+            assert_eq!(code, ErrorCode::Elsewhere);
+            assert!(message.contains(&urls[0]), "{message}");
+        }
+        other => panic!("expected elsewhere, got {other:?}"),
+    }
+
+    // The room's HTTP routes are the owner's too, through any server.
+    let (status, body) = http(addrs[2], "GET", &format!("/rooms/{room}/recording"), b"").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+
+    // Ctrl-C on the room's server hands the room to the next in its queue at once.
+    let stopped = servers.remove(0);
+    stopped.stop().await;
+    until_queue(&raw, &room, &urls[1..], "after the first server stopped").await;
+    drop((first, second, third));
+    let mut moved = Viewer::join_room(addrs[2], &room).await;
+    assert_eq!(
+        runs_on(&moved),
+        Some(urls[1].clone()),
+        "the next in line runs it"
+    );
+    picture_is_the_tree(&mut moved, &raw, "after the hand-over").await;
+    moved.queue_up(2).await;
+    picture_is_the_tree(&mut moved, &raw, "with clients of the new server").await;
+    for server in servers {
+        server.stop().await;
+    }
+}
+
+/// `zkplay` processes of the fleet, on the test ZooKeeper.
+fn launch(name: &str) -> Launch {
+    let work = workdir(name).expect("a work folder");
+    Launch {
+        binary: tests::zkplay_binary(),
+        zk: zookeeper::connect_string(),
+        session_timeout: Duration::from_millis(4000),
+        hold: Duration::from_millis(0),
+        data_dir: work.join("data"),
+        logs: work,
+        flags: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused() {
+    let launch = launch("fleet-kill");
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut servers = Vec::new();
+    for n in 0..3 {
+        servers.push(Zkplay::start(&launch, any, n).await.expect("zkplay"));
+    }
+    let urls: Vec<String> = servers
+        .iter()
+        .map(|s| format!("http://{}", s.addr))
+        .collect();
+    let room = unique_room();
+    let raw = RawSession::connect(&launch.zk).await;
+
+    // A busy room on the first server, watched through the second.
+    let viewer = Viewer::join_room(servers[0].addr, &room).await;
+    assert_eq!(runs_on(&viewer), Some(urls[0].clone()));
+    let mut through = Viewer::join_room(servers[1].addr, &room).await;
+    through.queue_up(3).await;
+    until_queue(&raw, &room, &urls[..2], "two servers joined").await;
+
+    // kill -9: the room moves once the dead server's session expires.
+    servers.remove(0).kill().await.expect("kill");
+    drop(viewer);
+    until_queue(&raw, &room, &urls[1..2], "after the owner was killed").await;
+    let mut on_second = Viewer::join_room(servers[1].addr, &room).await;
+    assert_eq!(runs_on(&on_second), Some(urls[1].clone()));
+    let mut on_third = Viewer::join_room(servers[0].addr, &room).await;
+    picture_is_the_tree(&mut on_second, &raw, "after the takeover").await;
+    on_second.queue_up(2).await;
+    picture_is_the_tree(&mut on_third, &raw, "with the new owner's clients").await;
+
+    // The third server takes a seat behind the second by forwarding a viewer to it.
+    let _forwarded = Viewer::join_room(servers[1].addr, &room).await;
+    until_queue(&raw, &room, &urls[1..], "the third server queued").await;
+
+    // The second server pauses past its session timeout: the third takes the room.
+    let paused = servers[0].pid().expect("a running server") as i32;
+    // SAFETY: signals to a child process of this test.
+    unsafe { libc::kill(paused, libc::SIGSTOP) };
+    until_queue(&raw, &room, &urls[2..], "while the owner is paused").await;
+    let mut on_new = Viewer::join_room(servers[1].addr, &room).await;
+    assert_eq!(runs_on(&on_new), Some(urls[2].clone()));
+    on_new.queue_up(2).await;
+    let before: Vec<String> = on_new
+        .view
+        .locks
+        .nodes
+        .iter()
+        .map(|n| n.path.clone())
+        .collect();
+    unsafe { libc::kill(paused, libc::SIGCONT) };
+
+    // Awake, the old owner finds its session expired and ends the room there; every write it
+    // tries for the room is refused by its fence, and the new owner's nodes stay.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let refused = fleet_json(servers[0].addr).await.fenced_writes;
+        if refused > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the paused owner made no fenced write"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    until_queue(&raw, &room, &urls[2..], "after the old owner woke").await;
+    picture_is_the_tree(&mut on_new, &raw, "after the old owner woke").await;
+    let after: Vec<String> = on_new
+        .view
+        .locks
+        .nodes
+        .iter()
+        .map(|n| n.path.clone())
+        .collect();
+    assert_eq!(after, before, "the new owner's nodes are untouched");
+    drop((through, on_second, on_third));
+    for server in servers {
+        server.stop().await.expect("a clean stop");
+    }
+}
