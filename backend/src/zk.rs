@@ -4,6 +4,9 @@
 //! - [`app_server`] and [`app_client`]: the seed's live server list.
 //! - [`observer`]: the room's own session that watches `/locks` and `/sgroup` and reports the
 //!   real tree.
+//! - [`room_nodes`]: the room's own writes (its folders, a sweep, its removal), fenced in a
+//!   fleet.
+//! - [`fleet`]: the fleet's nodes: the live server list, rooms' owner queues, the fence.
 //! - [`session`]: what they share: commands, opening, and ending in a causal order.
 
 pub mod app_client;
@@ -12,6 +15,7 @@ pub mod fleet;
 pub mod lock_client;
 pub mod observer;
 pub mod proxy;
+pub mod room_nodes;
 pub mod session;
 
 use std::time::Duration;
@@ -19,8 +23,6 @@ use std::time::Duration;
 use shared::{ClientId, RoomEvent};
 use tokio::sync::mpsc;
 use zookeeper_client::{Acls, Client, CreateMode, SessionState};
-
-use fleet::Fenced;
 
 /// What a room's sessions tell the room.
 #[derive(Debug)]
@@ -115,7 +117,7 @@ pub struct SessionRecord {
 }
 
 /// The folders of a room: the two the seed's recipes use, and the sessions' records.
-const ROOM_DIRS: [&str; 3] = [
+pub(crate) const ROOM_DIRS: [&str; 3] = [
     crate::recipes::lock::LOCK_DIR,
     shared::REGISTRY_DIR,
     SESSIONS_DIR,
@@ -185,50 +187,11 @@ impl ZkSettings {
         let root = room_root(room);
         let client = self.open(connect).await?;
         for dir in ROOM_DIRS {
-            self.create_own(&client, &format!("{root}{dir}")).await?;
+            room_nodes::create_own(self, &client, &format!("{root}{dir}")).await?;
         }
         client
             .chroot(root.clone())
             .map_err(|_| ZkError::Chroot(root))
-    }
-
-    /// Makes the room's folder `path` (absolute) if it is missing, as the room's own write.
-    async fn create_own(&self, client: &Client, path: &str) -> Result<(), ZkError> {
-        let Some(fence) = &self.fence else {
-            return ensure_path(client, path).await;
-        };
-        match fence.create(client, path).await? {
-            Fenced::Done | Fenced::Failed(zookeeper_client::Error::NodeExists) => Ok(()),
-            Fenced::Failed(e) => Err(e.into()),
-        }
-    }
-
-    /// Deletes `path` (absolute) as the room's own write; gone already is done.
-    async fn delete_own(&self, client: &Client, path: &str) -> Result<(), ZkError> {
-        let done = match &self.fence {
-            Some(fence) => match fence.delete(client, path).await? {
-                Fenced::Done => Ok(()),
-                Fenced::Failed(e) => Err(e),
-            },
-            None => session::retrying(client, || client.delete(path, None)).await,
-        };
-        match done {
-            Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// A session for the room's own writes; a lost quorum is waited out like any session's.
-    async fn open_patiently(&self) -> Result<Client, ZkError> {
-        loop {
-            match self.open(&self.connect).await {
-                Ok(client) => return Ok(client),
-                Err(ZkError::Connect { .. }) => {
-                    tokio::time::sleep(Duration::from_millis(250)).await
-                }
-                Err(e) => return Err(e),
-            }
-        }
     }
 }
 
@@ -240,64 +203,6 @@ pub async fn ensure_path(client: &Client, path: &str) -> Result<(), ZkError> {
         Ok(()) | Err(zookeeper_client::Error::NodeExists) => Ok(()),
         Err(e) => Err(e.into()),
     }
-}
-
-/// Deletes every child of the room's `/locks` and `/sgroup`, whoever made it: a killed
-/// client's node that would stay until its session expires, a node from another program. The
-/// folders stay (the observer watches them). Waits out a lost quorum like any session.
-pub async fn sweep_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError> {
-    let client = settings.open_patiently().await?;
-    let swept = sweep(settings, &client, room).await;
-    close(client).await;
-    swept
-}
-
-async fn sweep(settings: &ZkSettings, client: &Client, room: &str) -> Result<(), ZkError> {
-    let root = room_root(room);
-    for dir in [crate::recipes::lock::LOCK_DIR, shared::REGISTRY_DIR] {
-        let dir = format!("{root}{dir}");
-        let names = match session::retrying(client, || client.list_children(&dir)).await {
-            Ok(names) => names,
-            Err(zookeeper_client::Error::NoNode) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        for name in names {
-            settings
-                .delete_own(client, &format!("{dir}/{name}"))
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Deletes what an ended room leaves in ZooKeeper: every node of its folders (a killed client's,
-/// another program's, a killed session's record), the folders, and the room's own node (in a
-/// fleet the owner queue is under it: the fleet deletes the node once its seat is given up).
-pub async fn remove_room(settings: &ZkSettings, room: &str) -> Result<(), ZkError> {
-    let client = settings.open_patiently().await?;
-    let removed = remove(settings, &client, room).await;
-    close(client).await;
-    removed
-}
-
-async fn remove(settings: &ZkSettings, client: &Client, room: &str) -> Result<(), ZkError> {
-    sweep(settings, client, room).await?;
-    let root = room_root(room);
-    let records = format!("{root}{SESSIONS_DIR}");
-    let names = match session::retrying(client, || client.list_children(&records)).await {
-        Ok(names) => names,
-        Err(zookeeper_client::Error::NoNode) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let mut paths: Vec<String> = names.iter().map(|n| format!("{records}/{n}")).collect();
-    paths.extend(ROOM_DIRS.iter().map(|dir| format!("{root}{dir}")));
-    for path in &paths {
-        settings.delete_own(client, path).await?;
-    }
-    if settings.fence.is_none() {
-        settings.delete_own(client, &root).await?;
-    }
-    Ok(())
 }
 
 /// Closes a session and waits until ZooKeeper confirms, so its ephemeral nodes are gone when

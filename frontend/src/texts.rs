@@ -73,6 +73,8 @@ sections! {
         EnsembleShared: "ensemble_shared",
         EnsembleOwn: "ensemble_own",
         EnsembleNotYours: "ensemble_not_yours",
+        RoomOwner: "room_owner",
+        RoomOwnerTitle: "room_owner_title",
         NoQuorum: "no_quorum",
         StopMember: "stop_member",
         StartMember: "start_member",

@@ -281,3 +281,39 @@ async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused(
         server.stop().await.expect("a clean stop");
     }
 }
+
+#[tokio::test]
+async fn a_page_reached_through_any_server_shows_which_server_runs_its_room() {
+    let owner = spawn_app().await;
+    let other = spawn_app().await;
+    let room = unique_room();
+    let first = Viewer::join_room(owner.server.addr(), &room).await;
+    assert_eq!(runs_on(&first), Some(owner.http_url()));
+    let url = format!("{}/?room={room}", other.http_url());
+    let owner_url = owner.http_url();
+    tests::browser::browser_test("fleet_room_owner", &url, async |b| {
+        let shown = b
+            .wait_for("the room's server shown", async |c| {
+                let found = c
+                    .find_all(fantoccini::Locator::Css("[data-testid=room-owner]"))
+                    .await?;
+                match found.first() {
+                    Some(element) => Ok(element.attr("data-url").await?),
+                    None => Ok(None),
+                }
+            })
+            .await?;
+        anyhow::ensure!(shown == owner_url, "the page says {shown}, not {owner_url}");
+        // Driven through the other server, run by the owner.
+        b.click("[data-testid=add-lock-client]").await?;
+        b.wait_for("a lock node", async |_| {
+            Ok((b.lock_nodes().await?.len() == 1).then_some(()))
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+    drop(first);
+    other.stop().await;
+    owner.stop().await;
+}

@@ -12,8 +12,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use hyper_util::rt::TokioIo;
 
-use super::Forwarding;
-
 /// Set on a forwarded request, naming the server that forwarded it: a server that does not
 /// run the room either answers 503 instead of forwarding again (no loops while a room moves).
 pub const FORWARDED_HEADER: &str = "x-zkplay-forwarded-by";
@@ -33,12 +31,12 @@ pub enum ForwardError {
 }
 
 /// Passes `request` to the server at `owner` (an `http://host:port` URL) and answers with its
-/// answer; a WebSocket upgrade becomes a tunnel that `hold` keeps a seat for while it lasts.
-pub async fn forward(
+/// answer; a WebSocket upgrade becomes a tunnel, which keeps `hold` while it lasts.
+pub async fn forward<Hold: Send + 'static>(
     mut request: Request,
     owner: &str,
     (from, this): (IpAddr, &str),
-    hold: Option<Forwarding>,
+    hold: Option<Hold>,
 ) -> Result<Response, ForwardError> {
     let unreachable = |why: String| ForwardError::Unreachable {
         owner: owner.to_string(),

@@ -73,7 +73,7 @@ pub(super) fn spawn_sweep(
     tasks.spawn(async move {
         let mut swept = Err(String::new());
         for attempt in 1..=3 {
-            let sweep = tokio::time::timeout(SWEEP_LIMIT, zk::sweep_room(&zk, &room));
+            let sweep = tokio::time::timeout(SWEEP_LIMIT, zk::room_nodes::sweep_room(&zk, &room));
             let mut fenced = false;
             swept = match sweep.await {
                 Ok(done) => done.map_err(|e| {
@@ -95,7 +95,7 @@ pub(super) fn spawn_sweep(
 /// Deletes an ended room's nodes, its folders and its own node too, whoever made them.
 pub(super) async fn remove_nodes(zk: &ZkSettings, room: &str) {
     for attempt in 1..=3 {
-        match tokio::time::timeout(SWEEP_LIMIT, zk::remove_room(zk, room)).await {
+        match tokio::time::timeout(SWEEP_LIMIT, zk::room_nodes::remove_room(zk, room)).await {
             Ok(Ok(())) => return,
             // Another server runs the room now: its nodes are not this server's to delete.
             Ok(Err(zk::ZkError::Fenced(_))) => return,

@@ -226,15 +226,9 @@ pub async fn keep_seat(
     url: String,
     fenced: Arc<AtomicU64>,
     seat: watch::Sender<Seat>,
-    mut leave: watch::Receiver<bool>,
+    leave: watch::Receiver<bool>,
 ) {
     let dir = owner_dir(&room);
-    let queue = SeatQueue {
-        client: &client,
-        dir: LockDir::at(&dir).holding(url.as_bytes()),
-        path: dir.clone(),
-        url: &url,
-    };
     if let Err(e) = ensure_path(&client, &dir).await {
         tracing::warn!(%room, "no seat in the owner queue: {e}");
         seat.send_replace(Seat::Gone);
@@ -242,78 +236,125 @@ pub async fn keep_seat(
     }
     let mut recipe = LockRecipe::new(LockRecipeKind::Predecessor, 0).expect("a built-in recipe");
     let timeout_ms = client.session_timeout().as_millis() as u64;
-    let mut steps: VecDeque<Step> = recipe
+    let steps = recipe
         .on(Input::Connected {
             session: client.session_id().0,
             timeout_ms,
         })
         .into();
-    let mut armed: Option<ArmedWatch> = None;
-    let mut state = client.state_watcher();
-    let mut token = 0;
-    loop {
-        while let Some(step) = steps.pop_front() {
+    let mut run = SeatRun {
+        queue: SeatQueue {
+            client: &client,
+            dir: LockDir::at(&dir).holding(url.as_bytes()),
+            path: dir.clone(),
+            url: &url,
+        },
+        room: &room,
+        recipe,
+        steps,
+        armed: None,
+        token: 0,
+        fenced,
+        seat,
+    };
+    run.run(leave).await;
+}
+
+/// A seat as it runs: the recipe, the steps it has still to take, its armed watch.
+struct SeatRun<'a> {
+    queue: SeatQueue<'a>,
+    room: &'a str,
+    recipe: LockRecipe,
+    steps: VecDeque<Step>,
+    armed: Option<ArmedWatch>,
+    /// The owner node's czxid, the recipe's fencing token.
+    token: i64,
+    fenced: Arc<AtomicU64>,
+    seat: watch::Sender<Seat>,
+}
+
+impl SeatRun<'_> {
+    async fn run(&mut self, mut leave: watch::Receiver<bool>) {
+        let client = self.queue.client;
+        let mut state = client.state_watcher();
+        loop {
+            if self.take_steps().await {
+                return;
+            }
+            if *leave.borrow() {
+                if self.recipe.is_holding() {
+                    self.steps.extend(self.recipe.on(Input::HoldOver));
+                    continue;
+                }
+                if let Some(path) = self.recipe.this_path() {
+                    let real = self.queue.dir.real(path);
+                    let _ = retrying(client, || client.delete(&real, None)).await;
+                }
+                self.seat.send_replace(Seat::Gone);
+                return;
+            }
+            tokio::select! {
+                event = fired(&mut self.armed) => {
+                    self.armed = None;
+                    self.steps.extend(self.recipe.on(Input::WatchFired {
+                        path: self.queue.dir.seen(&event.path),
+                        kind: watched_kind(&event),
+                    }));
+                }
+                _ = leave.changed() => {}
+                now = state.changed() => {
+                    if matches!(now, SessionState::Expired | SessionState::Closed | SessionState::AuthFailed) {
+                        tracing::warn!(room = %self.room, "the fleet session ended: this server no longer runs the room");
+                        self.seat.send_replace(Seat::Gone);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes the recipe's steps until none is left; true once the recipe has ended.
+    async fn take_steps(&mut self) -> bool {
+        while let Some(step) = self.steps.pop_front() {
             match step {
                 Step::Call(call) => {
-                    let input = execute(&client, call, &mut armed, &queue.dir).await;
+                    let input =
+                        execute(self.queue.client, call, &mut self.armed, &self.queue.dir).await;
                     if let Input::Children { names } = &input {
-                        match queue.owner_of(names, recipe.this_path()).await {
+                        match self.queue.owner_of(names, self.recipe.this_path()).await {
                             Ok(Some(owner)) => {
-                                seat.send_replace(Seat::Queued { owner });
+                                self.seat.send_replace(Seat::Queued { owner });
                             }
                             Ok(None) => {}
-                            Err(e) => tracing::warn!(%room, "reading the room's owner: {e}"),
+                            Err(e) => {
+                                tracing::warn!(room = %self.room, "reading the room's owner: {e}")
+                            }
                         }
                     }
-                    steps.extend(recipe.on(input));
+                    self.steps.extend(self.recipe.on(input));
                 }
-                Step::Write { token: czxid } => token = czxid,
+                Step::Write { token } => self.token = token,
                 Step::Hold => {
-                    let node = queue.dir.real(recipe.this_path().unwrap_or_default());
-                    tracing::info!(%room, %node, "this server runs the room");
-                    seat.send_replace(Seat::Owner(Fence {
+                    let node = self
+                        .queue
+                        .dir
+                        .real(self.recipe.this_path().unwrap_or_default());
+                    tracing::info!(room = %self.room, %node, "this server runs the room");
+                    self.seat.send_replace(Seat::Owner(Fence {
                         node,
-                        token,
-                        refused: fenced.clone(),
+                        token: self.token,
+                        refused: self.fenced.clone(),
                     }));
                 }
                 Step::Publish(_) => {}
                 Step::Close(reason) => {
-                    tracing::info!(%room, ?reason, "left the room's owner queue");
-                    seat.send_replace(Seat::Gone);
-                    return;
+                    tracing::info!(room = %self.room, ?reason, "left the room's owner queue");
+                    self.seat.send_replace(Seat::Gone);
+                    return true;
                 }
             }
         }
-        if *leave.borrow() {
-            if recipe.is_holding() {
-                steps.extend(recipe.on(Input::HoldOver));
-                continue;
-            }
-            if let Some(path) = recipe.this_path() {
-                let real = queue.dir.real(path);
-                let _ = retrying(&client, || client.delete(&real, None)).await;
-            }
-            seat.send_replace(Seat::Gone);
-            return;
-        }
-        tokio::select! {
-            event = fired(&mut armed) => {
-                armed = None;
-                steps.extend(recipe.on(Input::WatchFired {
-                    path: queue.dir.seen(&event.path),
-                    kind: watched_kind(&event),
-                }));
-            }
-            _ = leave.changed() => {}
-            now = state.changed() => {
-                if matches!(now, SessionState::Expired | SessionState::Closed | SessionState::AuthFailed) {
-                    tracing::warn!(%room, "the fleet session ended: this server no longer runs the room");
-                    seat.send_replace(Seat::Gone);
-                    return;
-                }
-            }
-        }
+        false
     }
 }
 

@@ -348,7 +348,8 @@ impl Parts<'_> {
         let state = self.state;
         let ensemble = state.ensemble.as_ref().map(|ensemble| {
             html! {
-                <EnsemblePanel ensemble={ensemble.clone()} stops_shared={state.stops_members} />
+                <EnsemblePanel ensemble={ensemble.clone()} stops_shared={state.stops_members}
+                    runs_on={state.server.as_ref().and_then(|s| s.runs_on.clone()).map(AttrValue::from)} />
             }
         });
         let herd = html! { <HerdCounter /> };
