@@ -56,6 +56,9 @@ pub enum ClassroomError {
     NoFreeName(usize),
     #[error("the server keeps {0} classrooms, its limit, none of them 30 days old")]
     Full(usize),
+    /// In a fleet, the classroom could not be kept where the other servers read it.
+    #[error("the fleet could not keep it: {0}")]
+    Unshared(String),
 }
 
 /// What a teacher key says about a room.
@@ -158,6 +161,41 @@ impl Classrooms {
         );
         self.save(&entries)?;
         Ok(NewClassroom { room, key })
+    }
+
+    /// Classroom `room` as a fleet shares it: JSON of its name, its key's digest and when it
+    /// was made (never the key).
+    pub fn record(&self, room: &str) -> Option<Vec<u8>> {
+        let entries = self.entries.lock().expect("classrooms lock");
+        let entry = entries.get(room)?;
+        Some(serde_json::to_vec(entry).expect("an entry serialises"))
+    }
+
+    /// Keeps a classroom another server of the fleet made (its `record`); false if the record
+    /// is not one or names another room.
+    pub fn remember(&self, room: &str, record: &[u8]) -> bool {
+        let Ok(entry) = serde_json::from_slice::<Entry>(record) else {
+            return false;
+        };
+        if entry.room != room {
+            return false;
+        }
+        let mut entries = self.entries.lock().expect("classrooms lock");
+        entries.entry(entry.room.clone()).or_insert(entry);
+        if let Err(e) = self.save(&entries) {
+            tracing::warn!("keeping a classroom of the fleet: {e}");
+        }
+        true
+    }
+
+    /// Forgets classroom `room` (its name was taken in the fleet meanwhile).
+    pub fn forget(&self, room: &str) {
+        let mut entries = self.entries.lock().expect("classrooms lock");
+        if entries.remove(room).is_some() {
+            if let Err(e) = self.save(&entries) {
+                tracing::warn!("forgetting a classroom: {e}");
+            }
+        }
     }
 
     pub fn is_classroom(&self, room: &str) -> bool {

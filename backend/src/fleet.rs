@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use shared::fleet::{owner_dir, FleetNode, FleetView};
+use shared::fleet::{classroom_node, owner_dir, FleetNode, FleetView};
 use tokio::sync::{mpsc, watch};
 use zookeeper_client::Client;
 
@@ -35,6 +35,8 @@ pub enum FleetError {
     Slow(Duration),
     #[error("this server lost its seat in the room's owner queue; try again")]
     SeatLost,
+    #[error("{0}")]
+    ZooKeeper(String),
 }
 
 /// Where a room runs.
@@ -125,12 +127,7 @@ impl Fleet {
     /// runs the room; behind another, it forwards to it and is next if it dies.
     pub async fn place(&self, room: &str) -> Result<Place, FleetError> {
         let wait = PLACE_WAIT;
-        let mut session = self.session.clone();
-        let joined = session.wait_for(Option::is_some);
-        let client = match tokio::time::timeout(wait, joined).await {
-            Ok(Ok(client)) => client.clone().ok_or(FleetError::NoSession)?,
-            _ => return Err(FleetError::NoSession),
-        };
+        let client = self.client().await?;
         let mut seat = self.seat(room, client);
         let decided = seat.wait_for(|s| !matches!(s, Seat::Joining));
         let seat = match tokio::time::timeout(wait, decided).await {
@@ -148,6 +145,34 @@ impl Fleet {
             },
             Seat::Joining | Seat::Gone => Err(FleetError::SeatLost),
         }
+    }
+
+    /// The fleet session, once open (waiting up to [`PLACE_WAIT`]).
+    async fn client(&self) -> Result<Client, FleetError> {
+        let mut session = self.session.clone();
+        let joined = session.wait_for(Option::is_some);
+        let client = match tokio::time::timeout(PLACE_WAIT, joined).await {
+            Ok(Ok(client)) => client.clone(),
+            _ => None,
+        };
+        client.ok_or(FleetError::NoSession)
+    }
+
+    /// Keeps classroom `room`'s record (its key's digest, never the key) where every server of
+    /// the fleet reads it; false when the name is taken in the fleet already.
+    pub async fn share_classroom(&self, room: &str, record: &[u8]) -> Result<bool, FleetError> {
+        let client = self.client().await?;
+        zkfleet::create_record(&client, &classroom_node(room), record)
+            .await
+            .map_err(|e| FleetError::ZooKeeper(e.to_string()))
+    }
+
+    /// Classroom `room`'s record as the fleet keeps it, if it is one.
+    pub async fn classroom(&self, room: &str) -> Result<Option<Vec<u8>>, FleetError> {
+        let client = self.client().await?;
+        zkfleet::read_record(&client, &classroom_node(room))
+            .await
+            .map_err(|e| FleetError::ZooKeeper(e.to_string()))
     }
 
     /// This server's seat in `room`'s queue, taken now if it has none (or its last one ended).

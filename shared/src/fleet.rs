@@ -11,6 +11,12 @@ pub const BACKENDS_DIR: &str = "/zkplay-fleet/backends";
 pub const BACKEND_PREFIX: &str = "/zkplay-fleet/backends/sub";
 /// Classrooms made anywhere in the fleet: one persistent node each, named as the room.
 pub const CLASSROOMS_DIR: &str = "/zkplay-fleet/classrooms";
+/// Where the fleet keeps classroom `room` (its name, the digest of its teacher's key and when
+/// it was made; never the key).
+pub fn classroom_node(room: &str) -> String {
+    format!("{CLASSROOMS_DIR}/{room}")
+}
+
 /// A room's owner queue, under the room's own node: `/zkplay/<room>/owner/sub…`.
 pub const OWNER_DIR: &str = "/owner";
 

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use shared::classroom::{Role, RoomKind};
 use shared::fleet::{owner_dir, FleetView};
 use shared::{ClientMsg, ErrorCode, ServerMsg};
 use tests::soak::zkplay::{workdir, Launch, Zkplay};
@@ -316,4 +317,56 @@ async fn a_page_reached_through_any_server_shows_which_server_runs_its_room() {
     drop(first);
     other.stop().await;
     owner.stop().await;
+}
+
+#[tokio::test]
+async fn a_classroom_made_on_one_server_knows_its_teacher_through_any_other() {
+    let servers = [spawn_app().await, spawn_app().await, spawn_app().await];
+    let (room, key) = servers[0].new_classroom().await;
+    let hello = |key: Option<&str>| match ClientMsg::hello(&room) {
+        ClientMsg::Hello {
+            protocol,
+            room,
+            viewer,
+            student,
+            ..
+        } => ClientMsg::Hello {
+            protocol,
+            room,
+            key: key.map(str::to_string),
+            viewer,
+            student,
+        },
+        other => other,
+    };
+    // The first page reaches the second server, which has never seen the classroom: it reads
+    // it from ZooKeeper, and runs the room.
+    let teacher = Viewer::join_room_with(servers[1].server.addr(), &hello(Some(&key))).await;
+    assert_eq!(teacher.you.as_ref().unwrap().member.role, Role::Teacher);
+    assert_eq!(runs_on(&teacher), Some(servers[1].http_url()));
+    assert_eq!(teacher.view.classroom.kind, RoomKind::Classroom);
+    // A student and a wrong key through the third, forwarded to the second.
+    let student = Viewer::join_room_with(servers[2].server.addr(), &hello(None)).await;
+    assert_eq!(student.you.as_ref().unwrap().member.role, Role::Student);
+    let wrong = Viewer::join_room_with(servers[2].server.addr(), &hello(Some("0000"))).await;
+    assert_eq!(wrong.you.as_ref().unwrap().member.role, Role::Viewer);
+    assert!(
+        wrong
+            .errors
+            .iter()
+            .any(|(code, _)| *code == ErrorCode::Forbidden),
+        "{:?}",
+        wrong.errors
+    );
+    // The fleet keeps the key's digest, never the key.
+    let raw = RawSession::connect(&zookeeper::connect_string()).await;
+    let path = shared::fleet::classroom_node(&room);
+    let (record, _) = raw.again(|| raw.client.get_data(&path)).await;
+    let record = String::from_utf8(record).unwrap();
+    assert!(!record.contains(&key), "{record}");
+    assert!(record.contains("key_sha256"), "{record}");
+    drop((teacher, student, wrong));
+    for server in servers {
+        server.stop().await;
+    }
 }

@@ -129,11 +129,19 @@ impl Viewer {
 
     /// Joins `room` as the page does, naming it in the URL: any server of a fleet takes it.
     pub async fn join_room(addr: SocketAddr, room: &str) -> Viewer {
+        Self::join_room_with(addr, &ClientMsg::hello(room)).await
+    }
+
+    /// [`Viewer::join_room`] with a hello of the caller's (a teacher's key, a viewer).
+    pub async fn join_room_with(addr: SocketAddr, hello: &ClientMsg) -> Viewer {
+        let ClientMsg::Hello { room, .. } = hello else {
+            panic!("{hello:?} is no hello");
+        };
         let path = format!("/ws?room={room}");
         let ws = Self::connect_to(addr, &path, None)
             .await
             .expect("WebSocket connect");
-        Self::join_socket(ws, room).await
+        Self::join_with(ws, hello).await
     }
 
     /// [`Viewer::join`] over a socket of the caller's.

@@ -56,9 +56,11 @@ impl HttpError {
             HttpError::ClassroomQuota(_) => StatusCode::TOO_MANY_REQUESTS,
             HttpError::Fleet(_) | HttpError::Moving(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Forward(_) => StatusCode::BAD_GATEWAY,
-            HttpError::NoClassroom(ClassroomError::NoFreeName(_) | ClassroomError::Full(_)) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            HttpError::NoClassroom(
+                ClassroomError::NoFreeName(_)
+                | ClassroomError::Full(_)
+                | ClassroomError::Unshared(_),
+            ) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::NoClassroom(_) => StatusCode::INTERNAL_SERVER_ERROR,
             HttpError::Store(e) => match e {
                 StoreError::TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -61,7 +61,8 @@ pub fn router(state: AppState, ui_dir: PathBuf) -> Router {
 
 /// In a fleet, a room's requests go to the server that runs it: its WebSocket
 /// (`/ws?room=<room>`, which takes this server's seat in the room's owner queue: the first in
-/// line runs it) and its HTTP routes (recording, QR code), passed on as they came.
+/// line runs it) and its HTTP routes (its recording, storing it, its QR code), passed on as
+/// they came.
 async fn to_the_rooms_server(
     State(app): State<AppState>,
     request: axum::extract::Request,
@@ -99,7 +100,7 @@ async fn to_the_rooms_server(
 /// The room a request is for, and whether it is the room's WebSocket.
 fn room_of(uri: &axum::http::Uri) -> Option<(String, bool)> {
     let path = uri.path();
-    let room = if path == "/ws" {
+    let room = if path == "/ws" || path == "/recordings" {
         uri.query()?
             .split('&')
             .find_map(|pair| pair.strip_prefix("room="))?
@@ -182,8 +183,8 @@ async fn new_classroom(
         HttpError::ClassroomQuota(spent)
     })?;
     let classroom = rooms
-        .classrooms()
-        .create(|name| rooms.is_running(name))
+        .make_classroom()
+        .await
         .map_err(HttpError::NoClassroom)?;
     tracing::info!(room = %classroom.room, "new classroom");
     Ok((StatusCode::CREATED, Json(classroom)).into_response())
@@ -268,6 +269,7 @@ async fn store_recording(
     Query(query): Query<StoreQuery>,
     body: axum::body::Bytes,
 ) -> Result<Response, HttpError> {
+    app.rooms.learn_classroom(&query.room).await;
     let check = app
         .rooms
         .classrooms()

@@ -12,7 +12,7 @@ use super::error::RoomError;
 use super::handle::{JoinAs, Joined, RoomCmd, RoomHandle, Running};
 use super::settings::RoomSettings;
 use crate::admission::{address_key, QuotaSpent, RoomQuota, RoomsHeld};
-use crate::classroom::{Classrooms, KeyCheck};
+use crate::classroom::{ClassroomError, Classrooms, KeyCheck, NewClassroom};
 use crate::fleet::{Fleet, Place};
 use crate::zk::fleet::Fence;
 
@@ -38,9 +38,52 @@ impl Rooms {
         }
     }
 
+    /// A new classroom: made here and, in a fleet, kept where every server reads it (a name
+    /// another server took meanwhile is given up for another).
+    pub async fn make_classroom(&self) -> Result<NewClassroom, ClassroomError> {
+        const TRIES: usize = 8;
+        for _ in 0..TRIES {
+            let made = self.classrooms.create(|name| self.is_running(name))?;
+            let Some(fleet) = &self.fleet else {
+                return Ok(made);
+            };
+            let record = self.classrooms.record(&made.room).unwrap_or_default();
+            match fleet.share_classroom(&made.room, &record).await {
+                Ok(true) => return Ok(made),
+                Ok(false) => self.classrooms.forget(&made.room),
+                Err(e) => {
+                    self.classrooms.forget(&made.room);
+                    return Err(ClassroomError::Unshared(e.to_string()));
+                }
+            }
+        }
+        Err(ClassroomError::NoFreeName(TRIES))
+    }
+
+    /// In a fleet, learns whether `name` is a classroom another server made, before its key is
+    /// checked.
+    pub async fn learn_classroom(&self, name: &str) {
+        let Some(fleet) = &self.fleet else {
+            return;
+        };
+        if self.classrooms.is_classroom(name) {
+            return;
+        }
+        match fleet.classroom(name).await {
+            Ok(Some(record)) => {
+                if !self.classrooms.remember(name, &record) {
+                    tracing::warn!(room = %name, "the fleet's record of this classroom is unreadable");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(room = %name, "reading the fleet's classrooms: {e}"),
+        }
+    }
+
     /// Starts a room whose lock this server came to hold (a takeover: the owner before it died
     /// or left), unless it runs already.
     pub async fn start_owned(&self, name: &str) {
+        self.learn_classroom(name).await;
         let kind = match self.classrooms.check(name, None) {
             KeyCheck::Open => RoomKind::Open,
             _ => RoomKind::Classroom,
@@ -106,6 +149,7 @@ impl Rooms {
         token: Option<String>,
         from: IpAddr,
     ) -> Result<(RoomHandle, Joined, bool), RoomError> {
+        self.learn_classroom(name).await;
         let check = self.classrooms.check(name, key);
         let (role, kind, wrong_key) = admit(
             name,

@@ -400,6 +400,28 @@ impl SeatQueue<'_> {
     }
 }
 
+/// Creates the persistent node `path` with `data`, its folders first; false when it exists.
+pub async fn create_record(client: &Client, path: &str, data: &[u8]) -> Result<bool, ZkError> {
+    if let Some((dir, _)) = path.rsplit_once('/') {
+        ensure_path(client, dir).await?;
+    }
+    let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
+    match retrying(client, || client.create(path, data, &options)).await {
+        Ok(_) => Ok(true),
+        Err(zookeeper_client::Error::NodeExists) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The data of `path`, if it exists.
+pub async fn read_record(client: &Client, path: &str) -> Result<Option<Vec<u8>>, ZkError> {
+    match retrying(client, || client.get_data(path)).await {
+        Ok((data, _)) => Ok(Some(data)),
+        Err(zookeeper_client::Error::NoNode) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Deletes a room's owner queue and its node once both are empty (a room ended and its last
 /// seat left); a queue someone joined meanwhile stays.
 pub async fn remove_empty_room(client: &Client, room: &str) {
