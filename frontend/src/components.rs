@@ -9,6 +9,7 @@ pub mod countdown;
 pub mod editor;
 pub mod ensemble;
 pub mod event_log;
+pub mod fleet;
 pub mod herd;
 pub mod hooks;
 pub mod lessons;

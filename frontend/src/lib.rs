@@ -7,6 +7,7 @@ pub mod address;
 pub mod classroom;
 pub mod code;
 pub mod components;
+pub mod fleet;
 pub mod i18n;
 pub mod keys;
 pub mod layout;
@@ -28,5 +29,14 @@ pub fn start() {
     {
         loading.remove();
     }
-    yew::Renderer::<components::app::App>::new().render();
+    // `/fleet`: the fleet's own page (the server serves the same page at every path).
+    let path = web_sys::window().and_then(|w| w.location().pathname().ok());
+    match path.as_deref() {
+        Some("/fleet") => {
+            yew::Renderer::<components::fleet::FleetPage>::new().render();
+        }
+        _ => {
+            yew::Renderer::<components::app::App>::new().render();
+        }
+    }
 }

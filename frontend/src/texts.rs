@@ -252,6 +252,24 @@ sections! {
         RoomRuns: "room_runs",
     }
 
+    /// The fleet page (`/fleet`): the servers and each room's owner queue.
+    FleetText = "fleet" {
+        Title: "title",
+        Intro: "intro",
+        Reading: "reading",
+        NoFleet: "no_fleet",
+        Servers: "servers",
+        ServersWhy: "servers_why",
+        Runs: "runs",
+        This: "this",
+        Rooms: "rooms",
+        RoomsWhy: "rooms_why",
+        NoRooms: "no_rooms",
+        Fenced: "fenced",
+        Back: "back",
+        Link: "link",
+    }
+
     /// The timeline: its panel, its drawing's words, the details of what a click picks.
     TimelineText = "timeline" {
         Toggle: "toggle",

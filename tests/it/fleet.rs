@@ -194,6 +194,7 @@ fn launch(name: &str) -> Launch {
         session_timeout: Duration::from_millis(4000),
         hold: Duration::from_millis(0),
         data_dir: work.join("data"),
+        ui_dir: None,
         logs: work,
         flags: Vec::new(),
     }
@@ -292,6 +293,7 @@ async fn a_page_reached_through_any_server_shows_which_server_runs_its_room() {
     assert_eq!(runs_on(&first), Some(owner.http_url()));
     let url = format!("{}/?room={room}", other.http_url());
     let owner_url = owner.http_url();
+    let other_url = other.http_url();
     tests::browser::browser_test("fleet_room_owner", &url, async |b| {
         let shown = b
             .wait_for("the room's server shown", async |c| {
@@ -311,6 +313,35 @@ async fn a_page_reached_through_any_server_shows_which_server_runs_its_room() {
             Ok((b.lock_nodes().await?.len() == 1).then_some(()))
         })
         .await?;
+        // The fleet page: both servers, and the room's owner queue as lesson 1 draws a queue.
+        b.click("[data-testid=fleet-link]").await?;
+        let queue = b
+            .wait_for("the fleet page", async |c| {
+                let servers = c
+                    .find_all(fantoccini::Locator::Css("[data-testid=fleet-server]"))
+                    .await?;
+                let selector =
+                    format!("[data-testid=fleet-room][data-room='{room}'] [data-testid=lock-node]");
+                let cards = c.find_all(fantoccini::Locator::Css(&selector)).await?;
+                let mut states = Vec::new();
+                for card in &cards {
+                    states.push((
+                        card.attr("data-state").await?.unwrap_or_default(),
+                        card.text().await?,
+                    ));
+                }
+                Ok((servers.len() >= 2 && cards.len() == 2).then_some(states))
+            })
+            .await?;
+        anyhow::ensure!(
+            queue[0].0 == "holding" && queue[0].1.contains(&owner_url),
+            "{queue:?}"
+        );
+        anyhow::ensure!(
+            queue[1].0 == "waiting" && queue[1].1.contains(&other_url),
+            "{queue:?}"
+        );
+        b.screenshot("fleet-page").await?;
         Ok(())
     })
     .await;

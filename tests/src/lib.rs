@@ -2,6 +2,7 @@
 //! its own, WebSocket viewers that keep a `RoomView`, a headless Chromium, and the soak.
 
 pub mod browser;
+pub mod fleet;
 pub mod soak;
 pub mod viewer;
 pub mod zookeeper;

@@ -272,6 +272,7 @@ impl Soak {
             session_timeout: settings.session_timeout,
             hold: settings.hold,
             data_dir: work.join("data"),
+            ui_dir: None,
             logs: work.to_path_buf(),
             // The room's history is bounded (20 000 events by default), and filling it is no
             // leak: keep it small enough to be full before memory is fitted.

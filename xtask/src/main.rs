@@ -37,6 +37,16 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// A fleet on this machine: a ZooKeeper ensemble, `--servers` zkplay servers on it and one
+    /// front address that hands each connection to the next server (Ctrl-C stops all).
+    Fleet {
+        /// How many zkplay servers.
+        #[arg(long, default_value_t = 3)]
+        servers: u64,
+        /// Where the front listens.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        front: String,
+    },
     /// Install what is missing, then run every check and test: format, lints, unit,
     /// real-ZooKeeper integration, wasm in headless Chromium, browser end-to-end.
     Test,
@@ -80,6 +90,7 @@ fn main() -> Result<()> {
     match cli.command {
         Cmd::Play { args } => play(&root, args),
         Cmd::Dev { args } => dev(&root, args),
+        Cmd::Fleet { servers, front } => fleet(&root, servers, &front),
         Cmd::Test => test(&root),
         Cmd::Bench => bench::measure(&root),
         Cmd::Soak { minutes, seed } => soak(&root, "release", minutes, seed),
@@ -144,6 +155,39 @@ fn play(root: &Path, args: Vec<String>) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let err = cmd.exec();
     Err(err).context("could not start target/release/zkplay")
+}
+
+/// Builds the UI, zkplay and the fleet launcher (release), and becomes the launcher
+/// (`tests/src/bin/fleet.rs`).
+fn fleet(root: &Path, servers: u64, front: &str) -> Result<()> {
+    install::zookeeper()?;
+    install::wasm_target()?;
+    let ui = dist(root, true)?;
+    step("build zkplay and the fleet launcher (release)", || {
+        run(cargo().args([
+            "build",
+            "--release",
+            "--package",
+            "backend",
+            "--bin",
+            "zkplay",
+            "--package",
+            "tests",
+            "--bin",
+            "fleet",
+        ]))
+    })?;
+    let bin = root.join("target/release");
+    println!("==> start the fleet (Ctrl-C stops every server, then the ZooKeeper ensemble)");
+    let mut cmd = Command::new(bin.join("fleet"));
+    cmd.arg("--server")
+        .arg(bin.join("zkplay"))
+        .arg("--ui-dir")
+        .arg(&ui)
+        .args(["--servers", &servers.to_string(), "--front", front]);
+    use std::os::unix::process::CommandExt;
+    let err = cmd.exec();
+    Err(err).context("could not start target/release/fleet")
 }
 
 /// trunk's page and where it forwards `/ws` (`Trunk.toml`).

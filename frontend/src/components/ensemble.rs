@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use super::context::{use_page, Page};
 use crate::i18n::Text;
+use crate::texts::FleetText;
 
 #[derive(Properties, PartialEq)]
 pub struct EnsembleProps {
@@ -45,7 +46,8 @@ pub fn ensemble_panel(props: &EnsembleProps) -> Html {
             if let Some(url) = &props.runs_on {
                 <p class="room-owner" data-testid="room-owner" data-url={url.clone()}
                     title={Text::RoomOwnerTitle.get(lang)}>
-                    { Text::RoomOwner.get(lang) }{ " " }<code>{ url.clone() }</code>
+                    { Text::RoomOwner.get(lang) }{ " " }<code>{ url.clone() }</code>{ " · " }
+                    <a href="/fleet" data-testid="fleet-link">{ FleetText::Link.get(lang) }</a>
                 </p>
             }
             if !ensemble.quorum && !ensemble.members.is_empty() {

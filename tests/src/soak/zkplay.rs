@@ -20,6 +20,8 @@ pub struct Launch {
     pub session_timeout: Duration,
     pub hold: Duration,
     pub data_dir: PathBuf,
+    /// The page's files; none: the server serves no page (`/ws` and the API only).
+    pub ui_dir: Option<PathBuf>,
     /// Where each run's output goes (`server-<n>.log`).
     pub logs: PathBuf,
     /// More flags, as given.
@@ -59,7 +61,7 @@ impl Zkplay {
             .arg("--data-dir")
             .arg(&launch.data_dir)
             .arg("--ui-dir")
-            .arg(&launch.data_dir)
+            .arg(launch.ui_dir.as_ref().unwrap_or(&launch.data_dir))
             .args(&launch.flags)
             .env("RUST_LOG", "warn,zookeeper_client=error")
             .env("NO_COLOR", "1")

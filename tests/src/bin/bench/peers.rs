@@ -151,6 +151,7 @@ impl Tools {
                 session_timeout: Duration::from_secs(10),
                 hold: Duration::from_millis(0),
                 data_dir: self.work.join("data"),
+                ui_dir: None,
                 logs: self.work.clone(),
                 // 500 viewers from one address.
                 flags: vec!["--connections-per-address".into(), "2000".into()],

@@ -57,6 +57,7 @@ pub async fn many_rooms(standalone: &str) -> Result<Value> {
         // Held until released: the viewer hands each room over.
         hold: Duration::ZERO,
         data_dir: work.join("data"),
+        ui_dir: None,
         logs: work.clone(),
         flags: [
             ("--max-rooms", rooms),
