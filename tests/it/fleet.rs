@@ -12,7 +12,7 @@ use shared::{ClientMsg, ErrorCode, ServerMsg};
 use tests::soak::zkplay::{workdir, Launch, Zkplay};
 use tests::viewer::WAIT;
 use tests::zookeeper::RawSession;
-use tests::{http, spawn_app, unique_room, zookeeper, Viewer};
+use tests::{http, spawn_app, spawn_app_with, unique_room, zookeeper, Viewer};
 use zookeeper_client::Error;
 
 /// The URLs held by `room`'s owner queue, in queue order, as a raw session reads them.
@@ -92,7 +92,12 @@ fn runs_on(viewer: &Viewer) -> Option<String> {
 
 #[tokio::test]
 async fn a_room_runs_on_one_server_is_driven_through_the_others_and_moves_on_ctrl_c() {
-    let mut servers = vec![spawn_app().await, spawn_app().await, spawn_app().await];
+    let mut servers = Vec::new();
+    for n in 0..3 {
+        // Each server keeps its recordings under a data directory of its own.
+        let data = workdir(&format!("fleet-data-{}-{n}", std::process::id())).unwrap();
+        servers.push(spawn_app_with(move |s| s.data_dir = Some(data)).await);
+    }
     let urls: Vec<String> = servers.iter().map(|s| s.http_url()).collect();
     let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.server.addr()).collect();
     let room = unique_room();
@@ -163,8 +168,25 @@ async fn a_room_runs_on_one_server_is_driven_through_the_others_and_moves_on_ctr
     }
 
     // The room's HTTP routes are the owner's too, through any server.
-    let (status, body) = http(addrs[2], "GET", &format!("/rooms/{room}/recording"), b"").await;
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, recording) = http(addrs[2], "GET", &format!("/rooms/{room}/recording"), b"").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&recording));
+    // Kept by the server that runs the room, and found through any other.
+    let (status, stored) = http(
+        addrs[2],
+        "POST",
+        &format!("/recordings?room={room}"),
+        &recording,
+    )
+    .await;
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&stored));
+    let stored: serde_json::Value = serde_json::from_slice(&stored).unwrap();
+    let id = stored["id"].as_str().expect("an id");
+    let (status, again) = http(addrs[1], "GET", &format!("/recordings/{id}"), b"").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&again));
+    assert_eq!(
+        again, recording,
+        "the same recording through another server"
+    );
 
     // Ctrl-C on the room's server hands the room to the next in its queue at once.
     let stopped = servers.remove(0);

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use backend::EnsembleControl;
+use shared::fleet::owner_dir;
 use shared::{ClientId, ClientMsg, ErrorCode, RoomEvent, ServerMsg};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -637,6 +638,7 @@ impl Soak {
             }
             Fault::Member => self.stop_a_member(),
             Fault::Server => self.restart_the_server().await?,
+            Fault::Fleet => self.move_the_room().await?,
         }
         Ok(())
     }
@@ -734,6 +736,51 @@ impl Soak {
         self.memory.clear();
         self.run_started = Instant::now();
         self.picture("after the server restarted").await;
+        self.recognised().await;
+        self.report.memory_kib.0 = self.resident();
+        Ok(())
+    }
+
+    /// Starts a second server of the fleet, lets it take a seat in the room's owner queue (a
+    /// connection through it, forwarded to the room's server), kills the room's server without
+    /// warning, and follows the room to the second one once the dead one's session expired:
+    /// it must show the tree as it is before it adds anyone.
+    async fn move_the_room(&mut self) -> Result<()> {
+        let runs = self.report.server_runs + 1;
+        let standby = Zkplay::start(&self.launch, "127.0.0.1:0".parse()?, runs).await?;
+        let seat = hold_a_seat(standby.addr).await;
+        let queue = owner_dir(ROOM);
+        let raw = self.raw.clone();
+        let deadline = Instant::now() + WAIT;
+        while raw.again(|| list(&raw, &queue)).await.len() < 2 {
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "the second server took no seat in {WAIT:?}"
+            );
+            // The queue has no event the soak can await without a watch of its own racing the
+            // server's create; the seat is taken within milliseconds.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let died = self.start.elapsed();
+        for orphan in self.ledger.server_died() {
+            self.orphans.push((orphan, died));
+        }
+        self.adding = 0;
+        if let Some(server) = self.server.take() {
+            server.kill().await?;
+        }
+        self.count(Fault::Fleet);
+        self.report.server_runs = runs;
+        self.say(&format!(
+            "the room's server killed; the fleet's other server (run {runs}) takes the room"
+        ));
+        self.addr = standby.addr;
+        self.server = Some(standby);
+        self.viewer = join_when_run_here(self.addr).await?;
+        seat.abort();
+        self.memory.clear();
+        self.run_started = Instant::now();
+        self.picture("after the room moved to another server").await;
         self.recognised().await;
         self.report.memory_kib.0 = self.resident();
         Ok(())
@@ -1030,9 +1077,46 @@ impl Soak {
     }
 }
 
+/// A connection to the room through the server at `addr`, read and thrown away, which keeps
+/// that server's seat in the room's owner queue while it lasts.
+async fn hold_a_seat(addr: SocketAddr) -> tokio::task::JoinHandle<()> {
+    let mut viewer = Viewer::join_room(addr, ROOM).await;
+    tokio::spawn(async move {
+        while let Polled::Message(_) = viewer.poll(Instant::now() + WAIT * 100).await {}
+    })
+}
+
+/// Joins the room through the server at `addr` once that server runs it: until the dead
+/// server's session expires, it forwards to the dead server and the connection is refused.
+async fn join_when_run_here(addr: SocketAddr) -> Result<Viewer> {
+    let url = format!("http://{addr}");
+    let deadline = Instant::now() + 2 * WAIT;
+    loop {
+        let path = format!("/ws?room={ROOM}");
+        if let Ok(ws) = Viewer::connect_to(addr, &path, None).await {
+            let viewer = Viewer::join_socket(ws, ROOM).await;
+            let runs_on = viewer.server.as_ref().and_then(|s| s.runs_on.clone());
+            if runs_on.as_deref() == Some(url.as_str()) {
+                return Ok(prepare(viewer).await);
+            }
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{url} did not take the room within {:?}",
+            2 * WAIT
+        );
+        // Nothing of the dead server's to await: its session's expiry is ZooKeeper's.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Joins the soak's room, with holders that suspend while disconnected (Curator's rule).
 async fn join(addr: SocketAddr) -> Viewer {
-    let mut viewer = Viewer::join(addr, ROOM).await;
+    prepare(Viewer::join(addr, ROOM).await).await
+}
+
+/// The soak's viewer: no history kept, and holders that suspend while disconnected.
+async fn prepare(mut viewer: Viewer) -> Viewer {
     viewer.keep_history = false;
     viewer
         .send(&ClientMsg::SetSuspendOnDisconnect { on: true })

@@ -143,6 +143,7 @@ fn figures(r: &Value) -> String {
     out += &fan_out(&r["fan_out"]);
     out += &scale(&r["lock_scale"]);
     out += &many_rooms(&r["many_rooms"]);
+    out += &fleet(&r["fleet"]);
     out += &frontend(&r["frontend"], &r["lock_scale"]);
     out += &first_visit(&r["first_visit"]);
     out += &step_mode(&r["step"]);
@@ -236,6 +237,38 @@ fn targets(r: &Value) -> String {
             "≤ 50 ms",
             format!("{} ms", n(&rooms["release_to_event_ms"]["p99"])),
             Some(f(&rooms["release_to_event_ms"]["p99"]) <= 50.0),
+        ),
+        (
+            "lock sessions across a fleet of three servers",
+            "10 000",
+            format!(
+                "{} held, {} KiB each, every queue formed in {} s",
+                n(&r["fleet"]["many_sessions"]["sessions"]),
+                whole(&r["fleet"]["many_sessions"]["rss_per_session_kib"]),
+                n(&r["fleet"]["many_sessions"]["open_s"])
+            ),
+            Some(r["fleet"]["many_sessions"]["sessions"] == TARGET_SESSIONS),
+        ),
+        (
+            "intent → its first event, p99, a fleet's rooms handing over",
+            "≤ 50 ms",
+            format!(
+                "{} ms",
+                n(&r["fleet"]["many_sessions"]["release_to_event_ms"]["p99"])
+            ),
+            Some(f(&r["fleet"]["many_sessions"]["release_to_event_ms"]["p99"]) <= 50.0),
+        ),
+        (
+            "takeover of 100 busy rooms after kill -9, slowest",
+            "≤ session timeout + 2 s",
+            format!(
+                "{} ms ({} ms sessions)",
+                n(&r["fleet"]["takeover"]["slowest_ms"]),
+                n(&r["fleet"]["takeover"]["session_timeout_ms"])
+            ),
+            Some(
+                f(&r["fleet"]["takeover"]["slowest_ms"]) <= f(&r["fleet"]["takeover"]["target_ms"]),
+            ),
         ),
         (
             "wasm raw",
@@ -508,6 +541,75 @@ fn step_mode(s: &Value) -> String {
         n(&t["p95"]),
         n(&t["p99"]),
         n(&t["max"]),
+    )
+}
+
+fn fleet(f: &Value) -> String {
+    if f.is_null() {
+        return String::new();
+    }
+    let m = &f["many_sessions"];
+    let t = &f["takeover"];
+    let z = |key: &str| n(&m["zookeeper_full"][key]);
+    let list = |v: &Value| {
+        v.as_array()
+            .map(|a| a.iter().map(whole).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    };
+    let released = &m["release_to_event_ms"];
+    let served = &t["served_again_ms"];
+    format!(
+        "## A fleet
+
+\
+         {} zkplay processes (release binaries, each with its own open-file limit of {}) on the \
+         standalone ZooKeeper: {} rooms of {} lock clients, **{} lock sessions**, each room \
+         opened through server *i* mod 3 with `/ws?room=` (as a page does), which took its lock \
+         and ran it; sessions of {} ms. Every queue formed in **{} s**. Resident memory per \
+         server {} MiB idle, {} MiB full: **{} KiB per lock session**; files open {}. Every room \
+         then released its holder once a second, all at once, until empty: {} releases in {} s; \
+         intent → its `lock_released` p50 {} ms, p95 {} ms, **p99 {} ms**, max {} ms. \
+         ZooKeeper's `mntr` with every room full: {} connections, {} ephemeral nodes, {} znodes, \
+         {} watches, average latency {} ms, max {} ms.\n\n\
+         **Takeover.** {} busy rooms (three clients handing the lock on every 200 ms) run by one \
+         server, each with a seat of a second server's behind it; the first killed with SIGKILL, \
+         sessions of {} ms. From the kill until a page through the second server found the room \
+         run there and its queue equal to the tree a raw session read: p50 {} ms, p95 {} ms, \
+         **slowest {} ms** (target {} ms). Rooms whose owner queue's first node changed exactly \
+         once, to a later node (a larger fencing token), as a raw session's watch saw it: {} of \
+         {}; writes refused by a fence on the surviving servers: {}.\n\n",
+        n(&m["servers"]),
+        n(&f["open_files_limit"]),
+        n(&m["rooms"]),
+        n(&m["clients_per_room"]),
+        n(&m["sessions"]),
+        n(&m["session_timeout_ms"]),
+        n(&m["open_s"]),
+        list(&m["rss_idle_mib"]),
+        list(&m["rss_full_mib"]),
+        whole(&m["rss_per_session_kib"]),
+        list(&m["open_files_full"]),
+        n(&m["releases"]),
+        n(&m["handover_s"]),
+        n(&released["p50"]),
+        n(&released["p95"]),
+        n(&released["p99"]),
+        n(&released["max"]),
+        z("zk_num_alive_connections"),
+        z("zk_ephemerals_count"),
+        z("zk_znode_count"),
+        z("zk_watch_count"),
+        z("zk_avg_latency"),
+        z("zk_max_latency"),
+        n(&t["rooms"]),
+        n(&t["session_timeout_ms"]),
+        n(&served["p50"]),
+        n(&served["p95"]),
+        n(&t["slowest_ms"]),
+        n(&t["target_ms"]),
+        n(&t["rooms_with_one_owner_change"]),
+        n(&t["rooms"]),
+        n(&t["fenced_writes"]),
     )
 }
 

@@ -15,6 +15,7 @@ use super::error::HttpError;
 use crate::classroom::KeyCheck;
 use crate::fleet::{forward, Place, FORWARDED_HEADER};
 use crate::listener::Peer;
+use crate::recordings::StoreError;
 use crate::state::AppState;
 use crate::ws;
 
@@ -300,10 +301,39 @@ async fn store_recording(
 async fn stored_recording(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    headers: HeaderMap,
 ) -> Result<Response, HttpError> {
-    let bytes = app.recordings.read(&id)?;
-    let ndjson = [(header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")];
-    Ok((ndjson, bytes).into_response())
+    match app.recordings.read(&id) {
+        Ok(bytes) => {
+            let ndjson = [(header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8")];
+            Ok((ndjson, bytes).into_response())
+        }
+        // In a fleet each server keeps what it stored under its own --data-dir: ask the
+        // others (once: a server asked by another answers from its own store alone).
+        Err(StoreError::NotFound(missing)) => match &app.fleet {
+            Some(fleet) if !headers.contains_key(FORWARDED_HEADER) => {
+                let from = app.client_ip(peer.addr.ip(), &headers);
+                for server in fleet.backends() {
+                    if server.url == fleet.url() {
+                        continue;
+                    }
+                    let ask = axum::http::Request::get(format!("/recordings/{id}"))
+                        .body(axum::body::Body::empty())
+                        .expect("a plain request");
+                    let hold: Option<()> = None;
+                    if let Ok(found) = forward(ask, &server.url, (from, fleet.url()), hold).await {
+                        if found.status() == StatusCode::OK {
+                            return Ok(found);
+                        }
+                    }
+                }
+                Err(StoreError::NotFound(missing).into())
+            }
+            _ => Err(StoreError::NotFound(missing).into()),
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A QR code as SVG, dark on light with its quiet zone, readable from the back of a room

@@ -22,17 +22,26 @@ pub enum Fault {
     Member,
     /// The zkplay process is killed and started again on the same address.
     Server,
+    /// The server that runs the room, one of a fleet of two, is killed: the other takes the
+    /// room once the dead one's session expires.
+    Fleet,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 6] = [
+    pub const ALL: [Fault; 7] = [
         Fault::Crash,
         Fault::Kill,
         Fault::Pause,
         Fault::Partition,
         Fault::Member,
         Fault::Server,
+        Fault::Fleet,
     ];
+
+    /// Ends every session of the room's server: the room starts again, elsewhere or anew.
+    fn ends_the_server(self) -> bool {
+        matches!(self, Fault::Server | Fault::Fleet)
+    }
 
     /// How often each comes, against the others: client faults are cheap and frequent; a kill
     /// blocks the queue for a session timeout; a server restart ends every session.
@@ -44,6 +53,8 @@ impl Fault {
             Fault::Partition => 5,
             Fault::Member => 2,
             Fault::Server => 1,
+            // Once, in the first round: a second server started, a takeover waited for.
+            Fault::Fleet => 0,
         }
     }
 
@@ -55,6 +66,7 @@ impl Fault {
             Fault::Partition => "partition",
             Fault::Member => "member",
             Fault::Server => "server",
+            Fault::Fleet => "fleet",
         }
     }
 }
@@ -64,7 +76,7 @@ pub struct Plan {
     rng: StdRng,
     /// Every kind once, in a shuffled order, before any repeats: a short run sees them all.
     first: Vec<Fault>,
-    /// No server restart after this point, so the last server run lasts a third of the soak
+    /// No server's end after this point, so the last server run lasts a third of the soak
     /// and its memory can be measured.
     last_restart: Duration,
 }
@@ -74,9 +86,9 @@ impl Plan {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut first = Fault::ALL.to_vec();
         first.shuffle(&mut rng);
-        // A server restart first would end the run's first clients before anything else.
-        first.retain(|f| *f != Fault::Server);
-        first.push(Fault::Server);
+        // A server's end first would end the run's first clients before anything else.
+        first.retain(|f| !f.ends_the_server());
+        first.extend([Fault::Fleet, Fault::Server]);
         first.reverse();
         Plan {
             rng,
@@ -94,13 +106,16 @@ impl Plan {
     pub fn next(&mut self, at: Duration, member_down: bool) -> Fault {
         let allowed = |f: Fault| match f {
             Fault::Member => !member_down,
-            Fault::Server => at <= self.last_restart,
+            f if f.ends_the_server() => at <= self.last_restart,
             _ => true,
         };
         if let Some(pos) = self.first.iter().rposition(|f| allowed(*f)) {
             return self.first.remove(pos);
         }
-        let kinds: Vec<Fault> = Fault::ALL.into_iter().filter(|f| allowed(*f)).collect();
+        let kinds: Vec<Fault> = Fault::ALL
+            .into_iter()
+            .filter(|f| allowed(*f) && f.weight() > 0)
+            .collect();
         *kinds
             .choose_weighted(&mut self.rng, |f| f.weight())
             .expect("client faults are always allowed")
@@ -134,15 +149,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_faults_are_every_kind_once_the_server_last() {
+    fn the_first_faults_are_every_kind_once_the_servers_ends_last() {
         let mut plan = Plan::new(7, Duration::from_secs(120));
-        let first: Vec<Fault> = (0..6)
+        let first: Vec<Fault> = (0..7)
             .map(|i| plan.next(Duration::from_secs(i), false))
             .collect();
         let mut sorted = first.clone();
         sorted.sort();
         assert_eq!(sorted, Fault::ALL);
-        assert_eq!(first[5], Fault::Server);
+        assert_eq!(first[5..], [Fault::Fleet, Fault::Server]);
     }
 
     #[test]
@@ -158,11 +173,23 @@ mod tests {
     }
 
     #[test]
+    fn a_fleet_takeover_comes_once() {
+        let mut plan = Plan::new(5, Duration::from_secs(600));
+        let takeovers = (0..500)
+            .filter(|i| plan.next(Duration::from_secs(*i), false) == Fault::Fleet)
+            .count();
+        assert_eq!(takeovers, 1);
+    }
+
+    #[test]
     fn no_second_member_and_no_restart_in_the_last_third() {
         let mut plan = Plan::new(11, Duration::from_secs(90));
         for i in 0..500 {
             let fault = plan.next(Duration::from_secs(61 + i % 20), true);
-            assert!(!matches!(fault, Fault::Member | Fault::Server), "{fault:?}");
+            assert!(
+                !matches!(fault, Fault::Member | Fault::Server | Fault::Fleet),
+                "{fault:?}"
+            );
         }
     }
 

@@ -4,6 +4,7 @@
 //! report on stdout; progress goes to stderr. Which parts run: all, or those named as
 //! arguments (see `PARTS`). The UI must be built (`ZKPLAY_TEST_UI_DIR`).
 mod fanout;
+mod fleet;
 mod overhead;
 mod page;
 mod peers;
@@ -20,12 +21,13 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 use tests::zookeeper;
 
-const PARTS: [&str; 9] = [
+const PARTS: [&str; 10] = [
     "overhead",
     "peers",
     "fanout",
     "scale",
     "rooms",
+    "fleet",
     "step",
     "recording",
     "timeline",
@@ -80,6 +82,15 @@ async fn main() -> Result<()> {
             rooms::CLIENTS_PER_ROOM
         );
         report.insert("many_rooms".into(), rooms::many_rooms(&standalone).await?);
+    }
+    if runs("fleet") {
+        eprintln!(
+            "a fleet of {} servers: {} rooms of {} lock clients, then a takeover ({standalone}) ...",
+            fleet::SERVERS,
+            fleet::ROOMS,
+            rooms::CLIENTS_PER_ROOM
+        );
+        report.insert("fleet".into(), fleet::fleet(&standalone).await?);
     }
     if runs("step") {
         report.insert("step".into(), step::next_to_screen().await?);

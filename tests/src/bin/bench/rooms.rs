@@ -32,17 +32,17 @@ pub const CLIENTS_PER_ROOM: usize = 10;
 /// Sockets zkplay holds for each lock client (see above).
 const FILES_PER_CLIENT: u64 = 4;
 /// A room's own AppClient (relayed too), its observer's session and its viewer's WebSocket.
-const FILES_PER_ROOM: u64 = CLIENTS_PER_ROOM as u64 * FILES_PER_CLIENT + 6;
+pub const FILES_PER_ROOM: u64 = CLIENTS_PER_ROOM as u64 * FILES_PER_CLIENT + 6;
 /// Files zkplay holds whatever its rooms (its listener, logs, data, the runtime's own).
-const FILES_BESIDE: u64 = 1024;
+pub const FILES_BESIDE: u64 = 1024;
 /// Rooms joining at once: the rest wait their turn, as a course's students arrive.
-const JOINING_AT_ONCE: usize = 100;
+pub const JOINING_AT_ONCE: usize = 100;
 /// Each room releases its holder this often, the rooms spread evenly over the period.
-const HANDOVER_EVERY: Duration = Duration::from_secs(1);
+pub const HANDOVER_EVERY: Duration = Duration::from_secs(1);
 /// Every queue must have formed within this; every room emptied within the same again.
-const BUDGET: Duration = Duration::from_secs(240);
+pub const BUDGET: Duration = Duration::from_secs(240);
 /// Ten thousand heartbeats on two cores: the sessions get room for a slow one.
-const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
+pub const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs the part: starts zkplay with limits for the rooms it can hold, measures, stops it.
 pub async fn many_rooms(standalone: &str) -> Result<Value> {
@@ -145,7 +145,11 @@ async fn measure(server: &Zkplay, standalone: &str, rooms: usize) -> Result<Valu
 /// Joins room `room`, adds its clients and waits until its queue has formed.
 async fn open_room(addr: SocketAddr, room: usize, gate: Arc<Semaphore>) -> Result<Viewer> {
     let _turn = gate.acquire_owned().await?;
-    let mut viewer = Viewer::join(addr, &format!("course-{room:04}")).await;
+    fill_room(Viewer::join(addr, &format!("course-{room:04}")).await, room).await
+}
+
+/// Adds the room's clients through `viewer` and waits until its queue has formed.
+pub async fn fill_room(mut viewer: Viewer, room: usize) -> Result<Viewer> {
     for _ in 0..CLIENTS_PER_ROOM {
         viewer.add_lock_client().await;
     }
@@ -161,14 +165,14 @@ async fn open_room(addr: SocketAddr, room: usize, gate: Arc<Semaphore>) -> Resul
     Ok(viewer)
 }
 
-struct Handed {
-    released: Vec<Duration>,
-    gained: Vec<Duration>,
+pub struct Handed {
+    pub released: Vec<Duration>,
+    pub gained: Vec<Duration>,
 }
 
 /// Releases the room's holder every [`HANDOVER_EVERY`] from `first` until no client is left;
 /// times each release.
-async fn hand_over(viewer: &mut Viewer, first: Instant) -> Result<Handed> {
+pub async fn hand_over(viewer: &mut Viewer, first: Instant) -> Result<Handed> {
     let mut handed = Handed {
         released: Vec::new(),
         gained: Vec::new(),
@@ -212,14 +216,14 @@ async fn hand_over(viewer: &mut Viewer, first: Instant) -> Result<Handed> {
 }
 
 /// How many files process `pid` has open.
-fn open_files(pid: u32) -> Result<usize> {
+pub fn open_files(pid: u32) -> Result<usize> {
     Ok(std::fs::read_dir(format!("/proc/{pid}/fd"))
         .context("zkplay's open files")?
         .count())
 }
 
 /// The `mntr` figures this part reports.
-async fn mntr(address: &str) -> Result<Value> {
+pub async fn mntr(address: &str) -> Result<Value> {
     let text = backend::four_letter_word(address, "mntr")
         .await
         .context("ZooKeeper's mntr")?;
@@ -253,7 +257,7 @@ async fn mntr(address: &str) -> Result<Value> {
 
 /// Lets this process (and zkplay, which inherits it) hold up to `wanted` open files, as far as
 /// its hard limit allows; returns the limit it has.
-fn raise_file_limit(wanted: u64) -> Result<u64> {
+pub fn raise_file_limit(wanted: u64) -> Result<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
