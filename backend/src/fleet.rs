@@ -55,6 +55,9 @@ struct SeatHandle {
     /// Browser connections forwarded to the owner through this server: while any is open, the
     /// seat stays, so that this server is next in line if the owner dies.
     forwarded: usize,
+    /// Counts the times it had none left: a linger started at one count ends only a seat
+    /// still idle at that count.
+    idle: u64,
 }
 
 /// This server in the fleet.
@@ -124,8 +127,17 @@ impl Fleet {
     }
 
     /// Where `room` runs. A server that has no seat in its owner queue takes one: first in line
-    /// runs the room; behind another, it forwards to it and is next if it dies.
-    pub async fn place(&self, room: &str) -> Result<Place, FleetError> {
+    /// runs the room; behind another, it forwards to it and is next if it dies. A seat taken
+    /// and not used for a forwarded connection is given up after [`Fleet::linger`].
+    pub async fn place(self: &Arc<Self>, room: &str) -> Result<Place, FleetError> {
+        let placed = self.decide(room).await;
+        if !matches!(placed, Ok(Place::Here(_))) {
+            self.maybe_idle(room);
+        }
+        placed
+    }
+
+    async fn decide(&self, room: &str) -> Result<Place, FleetError> {
         let wait = PLACE_WAIT;
         let client = self.client().await?;
         let mut seat = self.seat(room, client);
@@ -135,15 +147,17 @@ impl Fleet {
             Ok(Err(_)) => return Err(FleetError::SeatLost),
             Err(_) => return Err(FleetError::Slow(wait)),
         };
-        match seat {
-            Seat::Owner(fence) => Ok(Place::Here(fence)),
+        let owner = match seat {
+            Seat::Owner(fence) => return Ok(Place::Here(fence)),
             // The seat learnt the owner when it last listed the queue; a server further ahead
             // that left since is not noticed until the node just ahead goes: read it now.
-            Seat::Queued { owner } => match self.owner_of(room).await {
-                Some(now) if now != self.url => Ok(Place::There(now)),
-                _ => Ok(Place::There(owner)),
-            },
-            Seat::Joining | Seat::Gone => Err(FleetError::SeatLost),
+            Seat::Queued { owner } => self.owner_of(room).await.unwrap_or(owner),
+            Seat::Joining | Seat::Gone => return Err(FleetError::SeatLost),
+        };
+        // This server's own URL ahead of its seat: a seat of its own still leaving.
+        match owner == self.url {
+            true => Err(FleetError::SeatLost),
+            false => Ok(Place::There(owner)),
         }
     }
 
@@ -193,18 +207,21 @@ impl Fleet {
             seat_tx,
             leave_rx,
         ));
-        tokio::spawn(announce_gain(
+        tokio::spawn(announce_takeover(
             room.to_string(),
             seat.clone(),
             self.gained.clone(),
         ));
-        let forwarded = seats.remove(room).map_or(0, |old| old.forwarded);
+        let (forwarded, idle) = seats
+            .remove(room)
+            .map_or((0, 0), |old| (old.forwarded, old.idle));
         seats.insert(
             room.to_string(),
             SeatHandle {
                 seat: seat.clone(),
                 leave,
                 forwarded,
+                idle,
             },
         );
         seat
@@ -215,17 +232,21 @@ impl Fleet {
     pub fn release(&self, room: &str) {
         let held = self.seats.lock().expect("seats lock").remove(room);
         if let Some(held) = held {
-            held.leave.send_replace(true);
-            let session = self.session.borrow().clone();
-            let mut seat = held.seat;
-            let room = room.to_string();
-            tokio::spawn(async move {
-                let _ = seat.wait_for(|s| *s == Seat::Gone).await;
-                if let Some(client) = session {
-                    zkfleet::remove_empty_room(&client, &room).await;
-                }
-            });
+            self.leave(room, held);
         }
+    }
+
+    fn leave(&self, room: &str, held: SeatHandle) {
+        held.leave.send_replace(true);
+        let session = self.session.borrow().clone();
+        let mut seat = held.seat;
+        let room = room.to_string();
+        tokio::spawn(async move {
+            let _ = seat.wait_for(|s| *s == Seat::Gone).await;
+            if let Some(client) = session {
+                zkfleet::remove_empty_room(&client, &room).await;
+            }
+        });
     }
 
     /// Returns once this server no longer holds `room`'s lock with `fence` (its session
@@ -264,43 +285,59 @@ impl Fleet {
     /// A browser's connection to `room` is forwarded to its owner: the seat stays while the
     /// returned guard lives, and for [`Fleet::linger`] after the last one.
     pub fn forwarding(self: &Arc<Self>, room: &str) -> Forwarding {
-        if let Some(held) = self.seats.lock().expect("seats lock").get_mut(room) {
-            held.forwarded += 1;
-        }
+        let seat = {
+            let mut seats = self.seats.lock().expect("seats lock");
+            seats.get_mut(room).map(|held| {
+                held.forwarded += 1;
+                held.seat.clone()
+            })
+        };
         Forwarding {
             fleet: self.clone(),
             room: room.to_string(),
+            seat,
         }
     }
 
     fn forward_ended(self: &Arc<Self>, room: &str) {
-        let idle = {
+        if let Some(held) = self.seats.lock().expect("seats lock").get_mut(room) {
+            held.forwarded = held.forwarded.saturating_sub(1);
+        }
+        self.maybe_idle(room);
+    }
+
+    /// A queued seat with no forwarded connection is given up after [`Fleet::linger`], unless
+    /// one came meanwhile (or it came first: then its room runs here).
+    fn maybe_idle(self: &Arc<Self>, room: &str) {
+        let count = {
             let mut seats = self.seats.lock().expect("seats lock");
             match seats.get_mut(room) {
-                Some(held) => {
-                    held.forwarded = held.forwarded.saturating_sub(1);
-                    held.forwarded == 0
+                Some(held) if held.forwarded == 0 => {
+                    held.idle += 1;
+                    held.idle
                 }
-                None => false,
+                _ => return,
             }
         };
-        if !idle {
-            return;
-        }
         let fleet = self.clone();
         let room = room.to_string();
         tokio::spawn(async move {
             tokio::time::sleep(fleet.linger).await;
-            let standby = fleet
-                .seats
-                .lock()
-                .expect("seats lock")
-                .get(&room)
-                .is_some_and(|h| {
-                    h.forwarded == 0 && matches!(*h.seat.borrow(), Seat::Queued { .. })
+            let idle = {
+                let mut seats = fleet.seats.lock().expect("seats lock");
+                let still = seats.get(&room).is_some_and(|h| {
+                    h.idle == count
+                        && h.forwarded == 0
+                        && !matches!(*h.seat.borrow(), Seat::Owner(_))
                 });
-            if standby {
-                fleet.release(&room);
+                if still {
+                    seats.remove(&room)
+                } else {
+                    None
+                }
+            };
+            if let Some(held) = idle {
+                fleet.leave(&room, held);
             }
         });
     }
@@ -343,9 +380,16 @@ impl Fleet {
         for held in &seats {
             held.leave.send_replace(true);
         }
-        for mut held in seats {
-            let gone = held.seat.wait_for(|s| *s == Seat::Gone);
-            let _ = tokio::time::timeout(Duration::from_secs(5), gone).await;
+        let all_gone = async {
+            for mut held in seats {
+                let _ = held.seat.wait_for(|s| *s == Seat::Gone).await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(5), all_gone)
+            .await
+            .is_err()
+        {
+            tracing::warn!("seats still leaving after 5 s: closing the fleet session anyway");
         }
         self.stop.send_replace(true);
         let task = self.task.lock().expect("fleet task").take();
@@ -359,6 +403,25 @@ impl Fleet {
 pub struct Forwarding {
     fleet: Arc<Fleet>,
     room: String,
+    seat: Option<watch::Receiver<Seat>>,
+}
+
+impl Forwarding {
+    /// Resolves when the forwarded connection must end: this server's seat came first (the
+    /// room runs here now) or was lost. The browser reconnects and finds the room.
+    pub fn moved(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let seat = self.seat.clone();
+        async move {
+            match seat {
+                Some(mut seat) => {
+                    let _ = seat
+                        .wait_for(|s| matches!(s, Seat::Owner(_) | Seat::Gone))
+                        .await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+    }
 }
 
 impl Drop for Forwarding {
@@ -367,16 +430,23 @@ impl Drop for Forwarding {
     }
 }
 
-/// Tells the server when `room`'s seat comes first in line.
-async fn announce_gain(
+/// Tells the server when `room`'s seat comes first after waiting behind another: a takeover,
+/// which no browser's request starts. A seat first at once belongs to a request that starts
+/// the room itself, with the limits of whoever opened it.
+async fn announce_takeover(
     room: String,
     mut seat: watch::Receiver<Seat>,
     gained: mpsc::UnboundedSender<String>,
 ) {
-    if seat
-        .wait_for(|s| matches!(s, Seat::Owner(_) | Seat::Gone))
+    let queued = seat
+        .wait_for(|s| !matches!(s, Seat::Joining))
         .await
-        .is_ok_and(|s| matches!(*s, Seat::Owner(_)))
+        .is_ok_and(|s| matches!(*s, Seat::Queued { .. }));
+    if queued
+        && seat
+            .wait_for(|s| matches!(s, Seat::Owner(_) | Seat::Gone))
+            .await
+            .is_ok_and(|s| matches!(*s, Seat::Owner(_)))
     {
         let _ = gained.send(room);
     }
@@ -417,7 +487,7 @@ async fn keep_session(
         tracing::info!(%node, %url, "joined the fleet");
         session.send_replace(Some(client.clone()));
         tokio::select! {
-            () = zkfleet::follow_backends(&client, &backends) => {
+            () = zkfleet::follow_backends(&client, &url, &backends) => {
                 tracing::warn!("the fleet session ended; joining again");
             }
             _ = stop.changed() => {}

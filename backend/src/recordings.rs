@@ -38,8 +38,8 @@ pub struct RecordingStore {
     writing: Mutex<()>,
 }
 
-/// A recording's id: 16 hex digits, so a name from a URL can never leave the folder.
-fn is_id(id: &str) -> bool {
+/// A recording's id: 16 lowercase hex digits, so a name from a URL can never leave the folder.
+pub fn is_id(id: &str) -> bool {
     id.len() == 16
         && id
             .bytes()

@@ -250,7 +250,9 @@ async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused(
     until_queue(&raw, &room, &urls[1..2], "after the owner was killed").await;
     let mut on_second = Viewer::join_room(servers[1].addr, &room).await;
     assert_eq!(runs_on(&on_second), Some(urls[1].clone()));
-    let mut on_third = Viewer::join_room(servers[0].addr, &room).await;
+    // Through the third server, forwarded to the new owner.
+    let mut on_third = Viewer::join_room(servers[1].addr, &room).await;
+    assert_eq!(runs_on(&on_third), Some(urls[1].clone()));
     picture_is_the_tree(&mut on_second, &raw, "after the takeover").await;
     on_second.queue_up(2).await;
     picture_is_the_tree(&mut on_third, &raw, "with the new owner's clients").await;
@@ -264,6 +266,9 @@ async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused(
     // SAFETY: signals to a child process of this test.
     unsafe { libc::kill(paused, libc::SIGSTOP) };
     until_queue(&raw, &room, &urls[2..], "while the owner is paused").await;
+    // The third server's forwarded connections end as its seat comes first: they reconnect
+    // and find the room run there.
+    on_third.until_closed().await;
     let mut on_new = Viewer::join_room(servers[1].addr, &room).await;
     assert_eq!(runs_on(&on_new), Some(urls[2].clone()));
     on_new.queue_up(2).await;
@@ -291,6 +296,8 @@ async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     until_queue(&raw, &room, &urls[2..], "after the old owner woke").await;
+    // Its own viewers are let go: it runs the room no more.
+    on_second.until_closed().await;
     picture_is_the_tree(&mut on_new, &raw, "after the old owner woke").await;
     let after: Vec<String> = on_new
         .view
@@ -300,7 +307,7 @@ async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused(
         .map(|n| n.path.clone())
         .collect();
     assert_eq!(after, before, "the new owner's nodes are untouched");
-    drop((through, on_second, on_third));
+    drop(through);
     for server in servers {
         server.stop().await.expect("a clean stop");
     }

@@ -18,6 +18,8 @@ pub const FORWARDED_HEADER: &str = "x-zkplay-forwarded-by";
 
 /// How long reaching the owner may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long the owner may take to answer a forwarded request (its head: a body streams on).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a request could not be forwarded.
 #[derive(Debug, thiserror::Error)]
@@ -31,13 +33,18 @@ pub enum ForwardError {
 }
 
 /// Passes `request` to the server at `owner` (an `http://host:port` URL) and answers with its
-/// answer; a WebSocket upgrade becomes a tunnel, which keeps `hold` while it lasts.
-pub async fn forward<Hold: Send + 'static>(
+/// answer; a WebSocket upgrade becomes a tunnel, which keeps `hold` while it lasts and ends
+/// when `ends` resolves. An answer's head must come within [`ANSWER_TIMEOUT`].
+pub async fn forward<Hold, Ends>(
     mut request: Request,
     owner: &str,
     (from, this): (IpAddr, &str),
-    hold: Option<Hold>,
-) -> Result<Response, ForwardError> {
+    tunnel: Option<(Hold, Ends)>,
+) -> Result<Response, ForwardError>
+where
+    Hold: Send + 'static,
+    Ends: std::future::Future<Output = ()> + Send + 'static,
+{
     let unreachable = |why: String| ForwardError::Unreachable {
         owner: owner.to_string(),
         why,
@@ -67,11 +74,15 @@ pub async fn forward<Hold: Send + 'static>(
         .then(|| hyper::upgrade::on(&mut request));
     let (mut parts, body) = request.into_parts();
     add_forwarded(&mut parts.headers, from, this);
-    let mut answer = sender
-        .send_request(Request::from_parts(parts, body))
-        .await
-        .map_err(|e| unreachable(e.to_string()))?;
-    if let (StatusCode::SWITCHING_PROTOCOLS, Some(upgrade)) = (answer.status(), upgrade) {
+    let sent = sender.send_request(Request::from_parts(parts, body));
+    let mut answer = match tokio::time::timeout(ANSWER_TIMEOUT, sent).await {
+        Ok(answer) => answer.map_err(|e| unreachable(e.to_string()))?,
+        // A paused server accepts connections and answers nothing.
+        Err(_) => return Err(unreachable(format!("no answer in {ANSWER_TIMEOUT:?}"))),
+    };
+    if let (StatusCode::SWITCHING_PROTOCOLS, Some(upgrade), Some((hold, ends))) =
+        (answer.status(), upgrade, tunnel)
+    {
         let upstream = hyper::upgrade::on(&mut answer);
         tokio::spawn(async move {
             let _hold = hold;
@@ -79,7 +90,10 @@ pub async fn forward<Hold: Send + 'static>(
                 return;
             };
             let (mut browser, mut owner) = (TokioIo::new(browser), TokioIo::new(owner));
-            let _ = tokio::io::copy_bidirectional(&mut browser, &mut owner).await;
+            tokio::select! {
+                _ = tokio::io::copy_bidirectional(&mut browser, &mut owner) => {}
+                () = ends => {}
+            }
         });
     }
     Ok(answer.map(Body::new))

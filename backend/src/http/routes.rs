@@ -69,10 +69,20 @@ async fn to_the_rooms_server(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let (Some(fleet), Some((room, socket))) = (app.fleet.clone(), room_of(request.uri())) else {
+    let (Some(fleet), Some((room, socket))) = (app.fleet.clone(), room_of(&request)) else {
         return next.run(request).await;
     };
-    let owner = if socket {
+    let forwarded = request.headers().contains_key(FORWARDED_HEADER);
+    // A seat is taken for a WebSocket a page of ours opens, not for a request forwarded here
+    // (the server that forwarded it holds one) nor for one the handshake refuses.
+    let seats = socket
+        && !forwarded
+        && app
+            .admission
+            .origins
+            .check_headers(request.headers())
+            .is_ok();
+    let owner = if seats {
         match fleet.place(&room).await {
             Ok(Place::Here(_)) => return next.run(request).await,
             Ok(Place::There(url)) => url,
@@ -84,22 +94,27 @@ async fn to_the_rooms_server(
             _ => return next.run(request).await,
         }
     };
-    if request.headers().contains_key(FORWARDED_HEADER) {
+    if forwarded {
         return HttpError::Moving(room).into_response();
     }
     let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<Peer>>().cloned() else {
         return next.run(request).await;
     };
     let from = app.client_ip(peer.addr.ip(), request.headers());
-    let hold = socket.then(|| fleet.forwarding(&room));
-    match forward(request, &owner, (from, fleet.url()), hold).await {
+    let tunnel = socket.then(|| {
+        let hold = fleet.forwarding(&room);
+        let ends = hold.moved();
+        (hold, ends)
+    });
+    match forward(request, &owner, (from, fleet.url()), tunnel).await {
         Ok(answer) => answer,
         Err(e) => HttpError::Forward(e).into_response(),
     }
 }
 
-/// The room a request is for, and whether it is the room's WebSocket.
-fn room_of(uri: &axum::http::Uri) -> Option<(String, bool)> {
+/// The room a request is for, and whether it is the room's WebSocket (an upgrade).
+fn room_of(request: &axum::extract::Request) -> Option<(String, bool)> {
+    let uri = request.uri();
     let path = uri.path();
     let room = if path == "/ws" || path == "/recordings" {
         uri.query()?
@@ -115,7 +130,8 @@ fn room_of(uri: &axum::http::Uri) -> Option<(String, bool)> {
         }
         room
     };
-    shared::is_valid_room_name(room).then(|| (room.to_string(), path == "/ws"))
+    let socket = path == "/ws" && request.headers().contains_key(header::UPGRADE);
+    shared::is_valid_room_name(room).then(|| (room.to_string(), socket))
 }
 
 /// `GET /fleet.json`: the fleet as ZooKeeper holds it (the live server list, each room's owner
@@ -270,7 +286,10 @@ async fn store_recording(
     Query(query): Query<StoreQuery>,
     body: axum::body::Bytes,
 ) -> Result<Response, HttpError> {
-    app.rooms.learn_classroom(&query.room).await;
+    app.rooms
+        .learn_classroom(&query.room)
+        .await
+        .map_err(|_| HttpError::Moving(query.room.clone()))?;
     let check = app
         .rooms
         .classrooms()
@@ -312,17 +331,21 @@ async fn stored_recording(
         // In a fleet each server keeps what it stored under its own --data-dir: ask the
         // others (once: a server asked by another answers from its own store alone).
         Err(StoreError::NotFound(missing)) => match &app.fleet {
-            Some(fleet) if !headers.contains_key(FORWARDED_HEADER) => {
+            Some(fleet)
+                if !headers.contains_key(FORWARDED_HEADER) && crate::recordings::is_id(&id) =>
+            {
                 let from = app.client_ip(peer.addr.ip(), &headers);
                 for server in fleet.backends() {
                     if server.url == fleet.url() {
                         continue;
                     }
-                    let ask = axum::http::Request::get(format!("/recordings/{id}"))
+                    let Ok(ask) = axum::http::Request::get(format!("/recordings/{id}"))
                         .body(axum::body::Body::empty())
-                        .expect("a plain request");
-                    let hold: Option<()> = None;
-                    if let Ok(found) = forward(ask, &server.url, (from, fleet.url()), hold).await {
+                    else {
+                        break;
+                    };
+                    let plain: Option<((), std::future::Ready<()>)> = None;
+                    if let Ok(found) = forward(ask, &server.url, (from, fleet.url()), plain).await {
                         if found.status() == StatusCode::OK {
                             return Ok(found);
                         }

@@ -131,9 +131,17 @@ fn public_url(configured: Option<String>, addr: SocketAddr) -> Option<String> {
     (!ip.is_loopback() && !ip.is_unspecified()).then(|| format!("http://{ip}:{}", addr.port()))
 }
 
-/// This server's URL in a fleet: where students reach it, else its listening address.
-fn fleet_url(configured: Option<String>, addr: SocketAddr) -> String {
-    public_url(configured, addr).unwrap_or_else(|| format!("http://{addr}"))
+/// This server's URL in a fleet, which the others forward to: `--public-url`, else its network
+/// address, else its listening address. Two servers must not share one, so an address on
+/// every interface that names no machine is refused.
+fn fleet_url(configured: Option<String>, addr: SocketAddr) -> std::io::Result<String> {
+    match public_url(configured, addr) {
+        Some(url) => Ok(url),
+        None if addr.ip().is_unspecified() => Err(std::io::Error::other(format!(
+            "in a fleet (--zk) a server listening on {addr} needs --public-url: the address the other servers reach it at"
+        ))),
+        None => Ok(format!("http://{addr}")),
+    }
 }
 
 /// A running server.
@@ -162,10 +170,13 @@ impl Server {
         ));
         let lesson_ensembles = settings.lesson_ensembles.clone();
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let fleet = settings.fleet.then(|| {
-            let url = fleet_url(settings.public_url.clone(), addr);
-            Fleet::start(url, &settings.zk)
-        });
+        let fleet = match settings.fleet {
+            true => {
+                let url = fleet_url(settings.public_url.clone(), addr)?;
+                Some(Fleet::start(url, &settings.zk))
+            }
+            false => None,
+        };
         let (fleet, gained) = match fleet {
             Some((fleet, gained)) => (Some(fleet), Some(gained)),
             None => (None, None),

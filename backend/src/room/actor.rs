@@ -105,6 +105,7 @@ impl RoomActor {
         let task = tokio::spawn(actor.run(cmds_rx, events_rx, news_rx));
         Running {
             opener: None,
+            fence: None,
             handle: RoomHandle { cmds: cmds_tx },
             task,
             ended,

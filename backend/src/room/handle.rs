@@ -135,6 +135,8 @@ impl RoomHandle {
 pub(super) struct Running {
     /// The address whose page opened it, counted while it runs (none for a classroom).
     pub(super) opener: Option<IpAddr>,
+    /// In a fleet, its fence: the new room after it waits until this one's seat is given up.
+    pub(super) fence: Option<crate::zk::fleet::Fence>,
     pub(super) handle: RoomHandle,
     pub(super) task: tokio::task::JoinHandle<()>,
     /// Its sender lives in the actor: it is closed once the room has ended, nodes deleted.

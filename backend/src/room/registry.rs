@@ -61,38 +61,40 @@ impl Rooms {
     }
 
     /// In a fleet, learns whether `name` is a classroom another server made, before its key is
-    /// checked.
-    pub async fn learn_classroom(&self, name: &str) {
+    /// checked. Unread, it is not taken for an open room: a classroom would lose its roles.
+    pub async fn learn_classroom(&self, name: &str) -> Result<(), RoomError> {
         let Some(fleet) = &self.fleet else {
-            return;
+            return Ok(());
         };
         if self.classrooms.is_classroom(name) {
-            return;
+            return Ok(());
         }
-        match fleet.classroom(name).await {
-            Ok(Some(record)) => {
-                if !self.classrooms.remember(name, &record) {
-                    tracing::warn!(room = %name, "the fleet's record of this classroom is unreadable");
-                }
+        if let Some(record) = fleet.classroom(name).await? {
+            if !self.classrooms.remember(name, &record) {
+                tracing::warn!(room = %name, "the fleet's record of this classroom is unreadable");
             }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(room = %name, "reading the fleet's classrooms: {e}"),
         }
+        Ok(())
     }
 
     /// Starts a room whose lock this server came to hold (a takeover: the owner before it died
     /// or left), unless it runs already.
     pub async fn start_owned(&self, name: &str) {
-        self.learn_classroom(name).await;
-        let kind = match self.classrooms.check(name, None) {
-            KeyCheck::Open => RoomKind::Open,
-            _ => RoomKind::Classroom,
+        let started = async {
+            self.learn_classroom(name).await?;
+            let kind = match self.classrooms.check(name, None) {
+                KeyCheck::Open => RoomKind::Open,
+                _ => RoomKind::Classroom,
+            };
+            self.get_or_start(name, kind, None).await
         };
-        match self.get_or_start(name, kind, None).await {
-            Ok(_) => {}
-            Err(RoomError::Elsewhere(_)) => {}
+        match started.await {
+            Ok(_) | Err(RoomError::Elsewhere(_)) => {}
             Err(e) => {
-                tracing::warn!(room = %name, "a room this server came to own did not start: {e}")
+                tracing::warn!(room = %name, "a room this server came to own did not start: {e}; the next server in its queue takes it");
+                if let Some(fleet) = &self.fleet {
+                    fleet.release(name);
+                }
             }
         }
     }
@@ -149,7 +151,7 @@ impl Rooms {
         token: Option<String>,
         from: IpAddr,
     ) -> Result<(RoomHandle, Joined, bool), RoomError> {
-        self.learn_classroom(name).await;
+        self.learn_classroom(name).await?;
         let check = self.classrooms.check(name, key);
         let (role, kind, wrong_key) = admit(
             name,
@@ -181,53 +183,64 @@ impl Rooms {
         kind: RoomKind,
         opener: Option<IpAddr>,
     ) -> Result<RoomHandle, RoomError> {
-        let fence = self.place(name).await?;
         loop {
-            let mut ended = {
+            // Placed afresh each time: a room that ended here gave its seat up, and the one
+            // after it takes a new seat (and a new fence).
+            let fence = self.place(name).await?;
+            let (mut ended, old_fence) = {
                 let mut rooms = self.rooms.lock().expect("rooms lock");
                 match rooms.get(name) {
                     Some(r) if !r.ended() && !r.ending() => return Ok(r.handle.clone()),
-                    Some(r) if !r.ended() => r.ended.clone(),
-                    _ => {
-                        rooms.retain(|_, r| !r.ended());
-                        if rooms.len() >= self.settings.max_rooms {
-                            return Err(RoomError::TooManyRooms(self.settings.max_rooms));
-                        }
-                        let opener = opener.map(address_key);
-                        if let Some(opener) = opener {
-                            let held = rooms.values().filter(|r| r.opener == Some(opener)).count();
-                            if held >= self.settings.rooms_per_address {
-                                return Err(RoomError::Held(RoomsHeld {
-                                    limit: self.settings.rooms_per_address,
-                                    lesson_idle_minutes: self.settings.lesson_idle_limit.as_secs()
-                                        / 60,
-                                }));
-                            }
-                        }
-                        let mut running = RoomActor::start(
-                            name.to_string(),
-                            kind,
-                            self.settings.clone(),
-                            fence.clone(),
-                        );
-                        running.opener = opener;
-                        let handle = running.handle.clone();
-                        if let (Some(fleet), Some(fence)) = (&self.fleet, fence) {
-                            tokio::spawn(hold_room(
-                                fleet.clone(),
-                                name.to_string(),
-                                fence,
-                                (handle.clone(), running.ended.clone()),
-                            ));
-                        }
-                        rooms.insert(name.to_string(), running);
-                        return Ok(handle);
-                    }
+                    Some(r) if !r.ended() => (r.ended.clone(), r.fence.clone()),
+                    _ => return self.start(&mut rooms, name, (kind, opener), fence),
                 }
             };
             // An error: the sender has gone with the old room.
             let _ = ended.changed().await;
+            if let (Some(fleet), Some(old)) = (&self.fleet, old_fence) {
+                fleet.lost(name, &old).await;
+            }
         }
+    }
+
+    /// Starts room `name` in `rooms` (the registry's lock held), within the limits: how many
+    /// run, and how many its opener holds.
+    fn start(
+        &self,
+        rooms: &mut HashMap<String, Running>,
+        name: &str,
+        (kind, opener): (RoomKind, Option<IpAddr>),
+        fence: Option<Fence>,
+    ) -> Result<RoomHandle, RoomError> {
+        rooms.retain(|_, r| !r.ended());
+        if rooms.len() >= self.settings.max_rooms {
+            return Err(RoomError::TooManyRooms(self.settings.max_rooms));
+        }
+        let opener = opener.map(address_key);
+        if let Some(opener) = opener {
+            let held = rooms.values().filter(|r| r.opener == Some(opener)).count();
+            if held >= self.settings.rooms_per_address {
+                return Err(RoomError::Held(RoomsHeld {
+                    limit: self.settings.rooms_per_address,
+                    lesson_idle_minutes: self.settings.lesson_idle_limit.as_secs() / 60,
+                }));
+            }
+        }
+        let mut running =
+            RoomActor::start(name.to_string(), kind, self.settings.clone(), fence.clone());
+        running.opener = opener;
+        running.fence = fence.clone();
+        let handle = running.handle.clone();
+        if let (Some(fleet), Some(fence)) = (&self.fleet, fence) {
+            tokio::spawn(hold_room(
+                fleet.clone(),
+                name.to_string(),
+                fence,
+                (handle.clone(), running.ended.clone()),
+            ));
+        }
+        rooms.insert(name.to_string(), running);
+        Ok(handle)
     }
 
     /// Closes every session of every room and waits for them.

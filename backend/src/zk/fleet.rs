@@ -22,12 +22,14 @@ use super::session::{create_sequential, fired, reconnected, retrying, watched_ki
 use super::{ensure_path, ZkError};
 use crate::recipes::lock::{Input, LockMachine, LockRecipe, Step};
 
-/// The proof that a room is this server's to write: its node in the room's owner queue, first
-/// in line. Every write the room makes for itself checks that the node still exists, in the
-/// same `multi`; a server whose session expired has lost the node, and its late writes fail.
+/// The proof that a room is this server's to write: an ephemeral node of its fleet session,
+/// made when its seat came first in the room's owner queue and named by that seat's czxid.
+/// Every write the room makes for itself checks that the node still exists, in the same
+/// `multi`; a server whose session expired has lost the node, and its late writes fail. (The
+/// seat's own path would not do: a queue made again numbers its nodes from 0 again.)
 #[derive(Clone, Debug)]
 pub struct Fence {
-    /// The owner node, `/zkplay/<room>/owner/sub…`.
+    /// The fence node, `/zkplay/<room>/fence-<czxid>`.
     pub node: String,
     /// The node's czxid: the fencing token, larger for every later owner.
     pub token: i64,
@@ -159,7 +161,9 @@ async fn read_urls(
 
 /// Keeps `list` equal to the live server list, as the seed's AppClient does: list with a
 /// watch, read every node's data, wait for the watch, again. Returns when the session ends.
-pub async fn follow_backends(client: &Client, list: &watch::Sender<Vec<FleetNode>>) {
+/// Two live nodes with this server's `url` mean two servers given one `--public-url`: each
+/// would take the other's seats for its own dead run's, so it is said loudly.
+pub async fn follow_backends(client: &Client, url: &str, list: &watch::Sender<Vec<FleetNode>>) {
     loop {
         let listed = retrying(client, || client.list_and_watch_children(BACKENDS_DIR)).await;
         let (mut names, watcher) = match listed {
@@ -172,6 +176,12 @@ pub async fn follow_backends(client: &Client, list: &watch::Sender<Vec<FleetNode
         in_queue_order(&mut names);
         match read_urls(client, BACKENDS_DIR, names).await {
             Ok(nodes) => {
+                if nodes.iter().filter(|node| node.url == url).count() > 1 {
+                    tracing::error!(
+                        %url,
+                        "another server of the fleet has this server's URL: give each server its own --public-url (its own address, not the load balancer's)"
+                    );
+                }
                 list.send_replace(nodes);
             }
             Err(e) => {
@@ -254,6 +264,8 @@ pub async fn keep_seat(
         steps,
         armed: None,
         token: 0,
+        fence: None,
+        own_node: None,
         fenced,
         seat,
     };
@@ -269,6 +281,9 @@ struct SeatRun<'a> {
     armed: Option<ArmedWatch>,
     /// The owner node's czxid, the recipe's fencing token.
     token: i64,
+    /// While it owns the room: its fence node, and a watch on its own node in the queue.
+    fence: Option<String>,
+    own_node: Option<ArmedWatch>,
     fenced: Arc<AtomicU64>,
     seat: watch::Sender<Seat>,
 }
@@ -277,20 +292,15 @@ impl SeatRun<'_> {
     async fn run(&mut self, mut leave: watch::Receiver<bool>) {
         let client = self.queue.client;
         let mut state = client.state_watcher();
+        // Curator's rule for a holder: a connection lost for a session timeout may be a session
+        // ZooKeeper has expired, and another server may run the room: stop acting for it.
+        let mut lost_at: Option<tokio::time::Instant> = None;
         loop {
             if self.take_steps().await {
                 return;
             }
             if *leave.borrow() {
-                if self.recipe.is_holding() {
-                    self.steps.extend(self.recipe.on(Input::HoldOver));
-                    continue;
-                }
-                if let Some(path) = self.recipe.this_path() {
-                    let real = self.queue.dir.real(path);
-                    let _ = retrying(client, || client.delete(&real, None)).await;
-                }
-                self.seat.send_replace(Seat::Gone);
+                self.leave().await;
                 return;
             }
             tokio::select! {
@@ -301,16 +311,101 @@ impl SeatRun<'_> {
                         kind: watched_kind(&event),
                     }));
                 }
+                event = fired(&mut self.own_node) => {
+                    self.own_node = None;
+                    if event.event_type != zookeeper_client::EventType::Session {
+                        tracing::error!(room = %self.room, "this server's owner node was deleted by another: it no longer runs the room");
+                        self.resign().await;
+                        return;
+                    }
+                }
+                () = sleep_until_some(lost_at) => {
+                    tracing::warn!(room = %self.room, "no ZooKeeper for a session timeout: this server stops running the room");
+                    self.seat.send_replace(Seat::Gone);
+                    // Back before its session expired, it gives its seat up itself.
+                    if reconnected(client).await {
+                        self.resign().await;
+                    }
+                    return;
+                }
                 _ = leave.changed() => {}
-                now = state.changed() => {
-                    if matches!(now, SessionState::Expired | SessionState::Closed | SessionState::AuthFailed) {
+                now = state.changed() => match now {
+                    SessionState::Expired | SessionState::Closed | SessionState::AuthFailed => {
                         tracing::warn!(room = %self.room, "the fleet session ended: this server no longer runs the room");
                         self.seat.send_replace(Seat::Gone);
                         return;
                     }
-                }
+                    SessionState::Disconnected if lost_at.is_none() => {
+                        lost_at = Some(tokio::time::Instant::now() + client.session_timeout());
+                    }
+                    SessionState::SyncConnected | SessionState::ConnectedReadOnly => lost_at = None,
+                    _ => {}
+                },
             }
         }
+    }
+
+    /// Leaves the queue as asked: a holder lets go as the recipe does (its fence first, so no
+    /// write of the room's outlives its hold), a waiter deletes its node.
+    async fn leave(&mut self) {
+        let client = self.queue.client;
+        if self.recipe.is_holding() {
+            self.drop_fence().await;
+            self.steps.extend(self.recipe.on(Input::HoldOver));
+            if self.take_steps().await {
+                return;
+            }
+        }
+        if let Some(path) = self.recipe.this_path() {
+            let real = self.queue.dir.real(path);
+            let _ = retrying(client, || client.delete(&real, None)).await;
+        }
+        self.seat.send_replace(Seat::Gone);
+    }
+
+    /// Gives the seat up without the recipe: its fence and its node deleted, if still there.
+    async fn resign(&mut self) {
+        self.seat.send_replace(Seat::Gone);
+        self.drop_fence().await;
+        if let Some(path) = self.recipe.this_path() {
+            let (client, real) = (self.queue.client, self.queue.dir.real(path));
+            let _ = retrying(client, || client.delete(&real, None)).await;
+        }
+    }
+
+    async fn drop_fence(&mut self) {
+        if let Some(fence) = self.fence.take() {
+            let client = self.queue.client;
+            let _ = retrying(client, || client.delete(&fence, None)).await;
+        }
+    }
+
+    /// The seat came first: it holds the room's lock. Its fence is an ephemeral node named by
+    /// the owner node's czxid (never made twice, unlike a path in a queue made again), and its
+    /// own node is watched: deleted by another (a server given this one's URL), it resigns.
+    async fn gained(&mut self) -> Result<(), ZkError> {
+        let client = self.queue.client;
+        let node = self
+            .queue
+            .dir
+            .real(self.recipe.this_path().unwrap_or_default());
+        let fence = fence_node(self.room, self.token);
+        let options = CreateMode::Ephemeral.with_acls(Acls::anyone_all());
+        match retrying(client, || client.create(&fence, &[], &options)).await {
+            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.fence = Some(fence.clone());
+        if let (Some(_), watcher) = retrying(client, || client.check_and_watch_stat(&node)).await? {
+            self.own_node = Some(Box::pin(watcher.changed()));
+        }
+        tracing::info!(room = %self.room, %node, "this server runs the room");
+        self.seat.send_replace(Seat::Owner(Fence {
+            node: fence,
+            token: self.token,
+            refused: self.fenced.clone(),
+        }));
+        Ok(())
     }
 
     /// Takes the recipe's steps until none is left; true once the recipe has ended.
@@ -335,16 +430,11 @@ impl SeatRun<'_> {
                 }
                 Step::Write { token } => self.token = token,
                 Step::Hold => {
-                    let node = self
-                        .queue
-                        .dir
-                        .real(self.recipe.this_path().unwrap_or_default());
-                    tracing::info!(room = %self.room, %node, "this server runs the room");
-                    self.seat.send_replace(Seat::Owner(Fence {
-                        node,
-                        token: self.token,
-                        refused: self.fenced.clone(),
-                    }));
+                    if let Err(e) = self.gained().await {
+                        tracing::warn!(room = %self.room, "no fence for the room: {e}");
+                        self.resign().await;
+                        return true;
+                    }
                 }
                 Step::Publish(_) => {}
                 Step::Close(reason) => {
@@ -356,6 +446,19 @@ impl SeatRun<'_> {
         }
         false
     }
+}
+
+/// Sleeps until `at`, or for ever when there is none.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The fence of the owner whose node has czxid `token`: `/zkplay/<room>/fence-<token>`.
+fn fence_node(room: &str, token: i64) -> String {
+    format!("{}/fence-{token:016x}", super::room_root(room))
 }
 
 /// A room's owner queue as the seat's driver reads it.
