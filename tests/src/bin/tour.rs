@@ -79,9 +79,51 @@ const PROJECTOR: (u32, u32) = (1920, 1080);
 #[tokio::main]
 async fn main() -> Result<()> {
     let app = tests::spawn_app().await;
-    let toured = tour(&app).await;
+    let second = tests::spawn_app().await;
+    let mut toured = tour(&app).await;
+    if toured.is_ok() {
+        toured = fleet(&app, &second).await;
+    }
+    second.stop().await;
     app.stop().await;
     toured
+}
+
+/// A fleet of two: a room opened on the first server and reached through the second, the line
+/// that says which server runs it, and the fleet page, on a laptop in English and a phone in
+/// Chinese.
+async fn fleet(first: &tests::TestApp, second: &tests::TestApp) -> Result<()> {
+    let room = tests::unique_room();
+    visit(
+        &format!("{}/?room={room}", first.http_url()),
+        LAPTOP,
+        async |b| {
+            b.wait_for_testid("room-owner").await?;
+            b.press("aa").await?;
+            visit(
+                &format!("{}/?room={room}", second.http_url()),
+                LAPTOP,
+                async |b| {
+                    b.wait_for_testid("room-owner").await?;
+                    shot(b, "51-fleet-room-through-another-server-1366").await?;
+                    b.click("[data-testid=fleet-link]").await?;
+                    b.wait_for_testid("fleet-room").await?;
+                    shot(b, "52-fleet-page-1366").await
+                },
+            )
+            .await?;
+            visit(
+                &format!("{}/fleet?lang=zh", second.http_url()),
+                PHONE,
+                async |b| {
+                    b.wait_for_testid("fleet-room").await?;
+                    shot(b, "53-fleet-page-zh-390").await
+                },
+            )
+            .await
+        },
+    )
+    .await
 }
 
 async fn tour(app: &tests::TestApp) -> Result<()> {
