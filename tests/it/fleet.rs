@@ -343,7 +343,7 @@ async fn a_page_reached_through_any_server_shows_which_server_runs_its_room() {
         })
         .await?;
         // The fleet page: both servers, and the room's owner queue as lesson 1 draws a queue.
-        b.click("[data-testid=fleet-link]").await?;
+        b.click("[data-testid=room-owner]").await?;
         let queue = b
             .wait_for("the fleet page", async |c| {
                 let servers = c

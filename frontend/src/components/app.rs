@@ -215,6 +215,12 @@ impl Parts<'_> {
                 <div class="top-right">
                     <span class="room" data-testid="room" title={format!("room: {room}")}>{ room.clone() }</span>
                     <span class={status_class} data-testid="connection" title={Text::ConnectionTitle.get(lang)}>{ status_text }</span>
+                    if let Some(url) = state.server.as_ref().and_then(|s| s.runs_on.clone()).filter(|_| state.replay.is_none()) {
+                        <a class="room-owner" data-testid="room-owner" data-url={url.clone()} href="/fleet"
+                            title={Text::RoomOwnerTitle.get(lang)}>
+                            { fill(Text::RoomOwner.get(lang), &[("server", &url.trim_start_matches("http://"))]) }
+                        </a>
+                    }
                     if state.view.is_some() && state.replay.is_none() {
                         <ClassroomBar student_clients={student_clients} on_join={self.set_join(true)} />
                         <RoomMenu>
@@ -348,8 +354,7 @@ impl Parts<'_> {
         let state = self.state;
         let ensemble = state.ensemble.as_ref().map(|ensemble| {
             html! {
-                <EnsemblePanel ensemble={ensemble.clone()} stops_shared={state.stops_members}
-                    runs_on={state.server.as_ref().and_then(|s| s.runs_on.clone()).map(AttrValue::from)} />
+                <EnsemblePanel ensemble={ensemble.clone()} stops_shared={state.stops_members} />
             }
         });
         let herd = html! { <HerdCounter /> };

@@ -5,7 +5,6 @@ use yew::prelude::*;
 
 use super::context::{use_page, Page};
 use crate::i18n::Text;
-use crate::texts::FleetText;
 
 #[derive(Properties, PartialEq)]
 pub struct EnsembleProps {
@@ -13,9 +12,6 @@ pub struct EnsembleProps {
     /// The page may stop the members of the ensemble every room shares.
     #[prop_or_default]
     pub stops_shared: bool,
-    /// In a fleet, the server that runs the room.
-    #[prop_or_default]
-    pub runs_on: Option<AttrValue>,
 }
 
 fn count(n: Option<u64>) -> String {
@@ -43,13 +39,6 @@ pub fn ensemble_panel(props: &EnsembleProps) -> Html {
                     { " " }{ Text::EnsembleNotYours.get(lang) }
                 }
             </p>
-            if let Some(url) = &props.runs_on {
-                <p class="room-owner" data-testid="room-owner" data-url={url.clone()}
-                    title={Text::RoomOwnerTitle.get(lang)}>
-                    { Text::RoomOwner.get(lang) }{ " " }<code>{ url.clone() }</code>{ " · " }
-                    <a href="/fleet" data-testid="fleet-link">{ FleetText::Link.get(lang) }</a>
-                </p>
-            }
             if !ensemble.quorum && !ensemble.members.is_empty() {
                 <div class="no-quorum" data-testid="no-quorum">{ Text::NoQuorum.get(lang) }</div>
             }

@@ -34,6 +34,14 @@ pub fn fleet_page() -> Html {
             });
         });
     }
+    let toggle_lang = {
+        let lang = lang.clone();
+        Callback::from(move |_| {
+            let other = lang.other();
+            page::remember_lang(other);
+            lang.set(other);
+        })
+    };
     let lang = *lang;
     let body = match &*read {
         None => html! { <p class="loading">{ FleetText::Reading.get(lang) }</p> },
@@ -45,10 +53,17 @@ pub fn fleet_page() -> Html {
     html! {
         <PageProvider page={Page::detached(lang)}>
             <main class="fleet-page" data-testid="fleet" lang={lang.code()}>
-                <h1>{ FleetText::Title.get(lang) }</h1>
+                <header class="top">
+                    <h1>{ FleetText::Title.get(lang) }</h1>
+                    <div class="top-right">
+                        <a href="/" data-testid="fleet-back">{ FleetText::Back.get(lang) }</a>
+                        <button class="lang" onclick={toggle_lang} data-testid="lang-toggle">
+                            { if lang == Lang::En { "中文" } else { "English" } }
+                        </button>
+                    </div>
+                </header>
                 <p class="fleet-intro">{ FleetText::Intro.get(lang) }</p>
                 { body }
-                <p><a href="/">{ FleetText::Back.get(lang) }</a></p>
             </main>
         </PageProvider>
     }

@@ -106,7 +106,7 @@ async fn fleet(first: &tests::TestApp, second: &tests::TestApp) -> Result<()> {
                 async |b| {
                     b.wait_for_testid("room-owner").await?;
                     shot(b, "51-fleet-room-through-another-server-1366").await?;
-                    b.click("[data-testid=fleet-link]").await?;
+                    b.click("[data-testid=room-owner]").await?;
                     b.wait_for_testid("fleet-room").await?;
                     shot(b, "52-fleet-page-1366").await
                 },
