@@ -215,7 +215,10 @@ impl Parts<'_> {
                 <div class="top-right">
                     <span class="room" data-testid="room" title={format!("room: {room}")}>{ room.clone() }</span>
                     <span class={status_class} data-testid="connection" title={Text::ConnectionTitle.get(lang)}>{ status_text }</span>
-                    if let Some(url) = state.server.as_ref().and_then(|s| s.runs_on.clone()).filter(|_| state.replay.is_none()) {
+                    // In a fleet, the server that runs the room, when it is not the one the
+                    // page came from (a load balancer's address, another server's).
+                    if let Some(url) = state.server.as_ref().and_then(|s| s.runs_on.clone())
+                        .filter(|url| state.replay.is_none() && page::origin() != *url) {
                         <a class="room-owner" data-testid="room-owner" data-url={url.clone()} href="/fleet"
                             title={Text::RoomOwnerTitle.get(lang)}>
                             { fill(Text::RoomOwner.get(lang), &[("server", &url.trim_start_matches("http://"))]) }
