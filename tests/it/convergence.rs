@@ -7,34 +7,21 @@ use tests::viewer::WAIT;
 use tests::zookeeper::RawSession;
 use tests::{zookeeper, Viewer};
 use tokio::time::Instant;
-use zookeeper_client::{Acls, CreateMode, Error};
+use zookeeper_client::{Acls, CreateMode};
 
 /// The children of a room folder as the raw session reads them: sorted chroot-relative paths,
 /// with each node's data.
 async fn raw_children(raw: &RawSession, room: &str, dir: &str) -> Vec<(String, String)> {
-    let full = format!("/zkplay/{room}{dir}");
-    let mut names = raw.again(|| raw.client.list_children(&full)).await;
-    names.sort();
-    let mut nodes = Vec::new();
-    for name in names {
-        let path = format!("{full}/{name}");
-        let read = raw
-            .again(|| async {
-                match raw.client.get_data(&path).await {
-                    Ok((data, _)) => Ok(Some(data)),
-                    Err(Error::NoNode) => Ok(None),
-                    Err(e) => Err(e),
-                }
-            })
-            .await;
-        if let Some(data) = read {
-            nodes.push((
-                format!("{dir}/{name}"),
-                String::from_utf8_lossy(&data).into_owned(),
-            ));
-        }
-    }
+    let nodes = raw
+        .children_with_data(&format!("/zkplay/{room}{dir}"))
+        .await;
     nodes
+        .into_iter()
+        .map(|(name, data)| {
+            let data = String::from_utf8_lossy(&data).into_owned();
+            (format!("{dir}/{name}"), data)
+        })
+        .collect()
 }
 
 /// Waits until the viewer's queue and registry are exactly what the raw session reads, and the

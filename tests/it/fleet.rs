@@ -13,35 +13,14 @@ use tests::soak::zkplay::{workdir, Launch, Zkplay};
 use tests::viewer::WAIT;
 use tests::zookeeper::RawSession;
 use tests::{http, spawn_app, spawn_app_with, unique_room, zookeeper, Viewer};
-use zookeeper_client::Error;
 
 /// The URLs held by `room`'s owner queue, in queue order, as a raw session reads them.
 async fn owner_queue(raw: &RawSession, room: &str) -> Vec<String> {
-    let dir = owner_dir(room);
-    let mut names = raw
-        .again(|| async {
-            match raw.client.list_children(&dir).await {
-                Err(Error::NoNode) => Ok(Vec::new()),
-                other => other,
-            }
-        })
-        .await;
-    names.sort();
-    let mut urls = Vec::new();
-    for name in names {
-        let path = format!("{dir}/{name}");
-        let read = raw
-            .again(|| async {
-                match raw.client.get_data(&path).await {
-                    Ok((data, _)) => Ok(Some(data)),
-                    Err(Error::NoNode) => Ok(None),
-                    Err(e) => Err(e),
-                }
-            })
-            .await;
-        urls.extend(read.map(|data| String::from_utf8_lossy(&data).into_owned()));
-    }
-    urls
+    let nodes = raw.children_with_data(&owner_dir(room)).await;
+    nodes
+        .into_iter()
+        .map(|(_, data)| String::from_utf8_lossy(&data).into_owned())
+        .collect()
 }
 
 /// Waits until `room`'s owner queue is `want`.
@@ -67,23 +46,6 @@ async fn fleet_json(addr: SocketAddr) -> FleetView {
     let (status, body) = http(addr, "GET", "/fleet.json", b"").await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     serde_json::from_slice(&body).expect("a fleet view")
-}
-
-/// Waits until the viewer's `/locks` is exactly the children a raw session reads.
-async fn picture_is_the_tree(viewer: &mut Viewer, raw: &RawSession, when: &str) {
-    let dir = format!("/zkplay/{}/locks", viewer.view.room);
-    let mut names = raw.again(|| raw.client.list_children(&dir)).await;
-    names.sort();
-    let tree: Vec<String> = names.iter().map(|n| format!("/locks/{n}")).collect();
-    viewer
-        .until(
-            &format!("the queue to be ZooKeeper's {when}: {tree:?}"),
-            |view, _| {
-                let shown: Vec<&str> = view.locks.nodes.iter().map(|n| n.path.as_str()).collect();
-                (shown == tree).then_some(())
-            },
-        )
-        .await;
 }
 
 fn runs_on(viewer: &Viewer) -> Option<String> {
@@ -124,7 +86,9 @@ async fn a_room_runs_on_one_server_is_driven_through_the_others_and_moves_on_ctr
             })
             .await;
     }
-    picture_is_the_tree(&mut third, &raw, "through the third server").await;
+    third
+        .until_locks_are_the_tree(&raw, "through the third server")
+        .await;
 
     // Every server reads the same fleet from ZooKeeper.
     let fleet = fleet_json(addrs[2]).await;
@@ -199,9 +163,13 @@ async fn a_room_runs_on_one_server_is_driven_through_the_others_and_moves_on_ctr
         Some(urls[1].clone()),
         "the next in line runs it"
     );
-    picture_is_the_tree(&mut moved, &raw, "after the hand-over").await;
+    moved
+        .until_locks_are_the_tree(&raw, "after the hand-over")
+        .await;
     moved.queue_up(2).await;
-    picture_is_the_tree(&mut moved, &raw, "with clients of the new server").await;
+    moved
+        .until_locks_are_the_tree(&raw, "with clients of the new server")
+        .await;
     for server in servers {
         server.stop().await;
     }
@@ -253,9 +221,13 @@ async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused(
     // Through the third server, forwarded to the new owner.
     let mut on_third = Viewer::join_room(servers[1].addr, &room).await;
     assert_eq!(runs_on(&on_third), Some(urls[1].clone()));
-    picture_is_the_tree(&mut on_second, &raw, "after the takeover").await;
+    on_second
+        .until_locks_are_the_tree(&raw, "after the takeover")
+        .await;
     on_second.queue_up(2).await;
-    picture_is_the_tree(&mut on_third, &raw, "with the new owner's clients").await;
+    on_third
+        .until_locks_are_the_tree(&raw, "with the new owner's clients")
+        .await;
 
     // The third server takes a seat behind the second by forwarding a viewer to it.
     let _forwarded = Viewer::join_room(servers[1].addr, &room).await;
@@ -272,13 +244,7 @@ async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused(
     let mut on_new = Viewer::join_room(servers[1].addr, &room).await;
     assert_eq!(runs_on(&on_new), Some(urls[2].clone()));
     on_new.queue_up(2).await;
-    let before: Vec<String> = on_new
-        .view
-        .locks
-        .nodes
-        .iter()
-        .map(|n| n.path.clone())
-        .collect();
+    let before: Vec<String> = on_new.lock_paths();
     unsafe { libc::kill(paused, libc::SIGCONT) };
 
     // Awake, the old owner finds its session expired and ends the room there; every write it
@@ -298,14 +264,10 @@ async fn a_killed_owners_room_moves_and_a_paused_owners_late_writes_are_refused(
     until_queue(&raw, &room, &urls[2..], "after the old owner woke").await;
     // Its own viewers are let go: it runs the room no more.
     on_second.until_closed().await;
-    picture_is_the_tree(&mut on_new, &raw, "after the old owner woke").await;
-    let after: Vec<String> = on_new
-        .view
-        .locks
-        .nodes
-        .iter()
-        .map(|n| n.path.clone())
-        .collect();
+    on_new
+        .until_locks_are_the_tree(&raw, "after the old owner woke")
+        .await;
+    let after: Vec<String> = on_new.lock_paths();
     assert_eq!(after, before, "the new owner's nodes are untouched");
     drop(through);
     for server in servers {

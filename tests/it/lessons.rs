@@ -528,23 +528,6 @@ async fn with_suspend_on_disconnect_no_two_holders_overlap_across_twenty_partiti
     app.stop().await;
 }
 
-/// Waits until the viewer's `/locks` is exactly the children `raw` reads in the viewer's room.
-async fn lock_tree_converges(viewer: &mut Viewer, raw: &zookeeper::RawSession, when: &str) {
-    let dir = format!("/zkplay/{}/locks", viewer.view.room);
-    let mut names = raw.again(|| raw.client.list_children(&dir)).await;
-    names.sort();
-    let tree: Vec<String> = names.iter().map(|n| format!("/locks/{n}")).collect();
-    viewer
-        .until(
-            &format!("the queue to match ZooKeeper {when}: {tree:?}"),
-            |view, _| {
-                let shown: Vec<&str> = view.locks.nodes.iter().map(|n| n.path.as_str()).collect();
-                (shown == tree).then_some(())
-            },
-        )
-        .await;
-}
-
 /// Runs lesson `id` from a fresh room by Do it alone; returns each step's check.
 async fn by_do_it_alone(viewer: &mut Viewer, id: u8) -> Vec<shared::lesson::CheckReport> {
     viewer
@@ -683,7 +666,9 @@ async fn lesson_six_passes_on_an_ensemble_of_its_own_while_the_shared_one_and_a_
         );
         checks.push(done.check);
         if first.ensemble.quorum {
-            lock_tree_converges(&mut first, &raw, &format!("after step {step}")).await;
+            first
+                .until_locks_are_the_tree(&raw, &format!("after step {step}"))
+                .await;
         }
     }
     let moved = &checks[1].found;
@@ -750,7 +735,9 @@ async fn lesson_nine_fixes_the_naive_recipe_by_do_it_alone_and_runs_the_fix_live
         "the room runs the recipe its last check found safe"
     );
     assert_eq!(viewer.view.holders().count(), 1);
-    lock_tree_converges(&mut viewer, &raw, "after lesson 9").await;
+    viewer
+        .until_locks_are_the_tree(&raw, "after lesson 9")
+        .await;
     app.stop().await;
 }
 

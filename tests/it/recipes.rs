@@ -30,13 +30,7 @@ async fn a_crashed_waiter_makes_the_naive_recipe_give_two_holders() {
     let mut viewer = app.viewer().await;
     use_recipe(&mut viewer, LockRecipeKind::PredecessorNaive).await;
     let queue = viewer.queue_up(4).await;
-    let paths: Vec<String> = viewer
-        .view
-        .locks
-        .nodes
-        .iter()
-        .map(|n| n.path.clone())
-        .collect();
+    let paths = viewer.lock_paths();
 
     viewer.send(&ClientMsg::Crash { client: queue[2] }).await;
     let violation = viewer
@@ -66,13 +60,7 @@ async fn the_fixed_recipe_rewatches_and_never_gives_two_holders() {
     let mut viewer = app.viewer().await;
     use_recipe(&mut viewer, LockRecipeKind::Predecessor).await;
     let queue = viewer.queue_up(4).await;
-    let paths: Vec<String> = viewer
-        .view
-        .locks
-        .nodes
-        .iter()
-        .map(|n| n.path.clone())
-        .collect();
+    let paths = viewer.lock_paths();
 
     viewer.send(&ClientMsg::Crash { client: queue[2] }).await;
     viewer

@@ -389,6 +389,36 @@ impl Viewer {
         .await
     }
 
+    /// The lock nodes the view shows, in queue order.
+    pub fn lock_paths(&self) -> Vec<String> {
+        self.view
+            .locks
+            .nodes
+            .iter()
+            .map(|n| n.path.clone())
+            .collect()
+    }
+
+    /// Waits until the view's `/locks` is exactly the children `raw` reads in the view's room.
+    pub async fn until_locks_are_the_tree(
+        &mut self,
+        raw: &crate::zookeeper::RawSession,
+        when: &str,
+    ) {
+        let dir = format!("/zkplay/{}/locks", self.view.room);
+        let mut names = raw.again(|| raw.client.list_children(&dir)).await;
+        names.sort();
+        let tree: Vec<String> = names.iter().map(|n| format!("/locks/{n}")).collect();
+        self.until(
+            &format!("the queue to be ZooKeeper's {when}: {tree:?}"),
+            |view, _| {
+                let shown: Vec<&str> = view.locks.nodes.iter().map(|n| n.path.as_str()).collect();
+                (shown == tree).then_some(())
+            },
+        )
+        .await;
+    }
+
     pub async fn add_lock_client(&mut self) {
         self.send(&ClientMsg::AddLockClient).await;
     }

@@ -214,6 +214,35 @@ impl RawSession {
         }
     }
 
+    /// The children of `dir` in name order (sequence order for sequential nodes) with each
+    /// one's data; a node gone while it was read is left out, a missing folder is empty.
+    pub async fn children_with_data(&self, dir: &str) -> Vec<(String, Vec<u8>)> {
+        let mut names = self
+            .again(|| async {
+                match self.client.list_children(dir).await {
+                    Err(Error::NoNode) => Ok(Vec::new()),
+                    other => other,
+                }
+            })
+            .await;
+        names.sort();
+        let mut nodes = Vec::new();
+        for name in names {
+            let path = format!("{dir}/{name}");
+            let read = self
+                .again(|| async {
+                    match self.client.get_data(&path).await {
+                        Ok((data, _)) => Ok(Some(data)),
+                        Err(Error::NoNode) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                })
+                .await;
+            nodes.extend(read.map(|data| (name, data)));
+        }
+        nodes
+    }
+
     /// After this, the session's reads see every change ZooKeeper committed before it: a
     /// create of `node` (made if missing; when it exists the write fails and changes nothing)
     /// is a write, ordered with every other, and no member answers it before it has applied

@@ -245,17 +245,13 @@ async fn takeover(mut servers: Vec<Zkplay>, standalone: &str) -> Result<Value> {
 
 /// The URLs in room `busy-<room>`'s owner queue, in order.
 async fn owner_queue(raw: &RawSession, room: usize) -> Vec<String> {
-    let dir = owner_dir(&format!("busy-{room:03}"));
-    let mut names = raw.again(|| raw.client.list_children(&dir)).await;
-    names.sort();
-    let mut urls = Vec::new();
-    for name in names {
-        let path = format!("{dir}/{name}");
-        if let Ok((data, _)) = raw.client.get_data(&path).await {
-            urls.push(String::from_utf8_lossy(&data).into_owned());
-        }
-    }
-    urls
+    let nodes = raw
+        .children_with_data(&owner_dir(&format!("busy-{room:03}")))
+        .await;
+    nodes
+        .into_iter()
+        .map(|(_, data)| String::from_utf8_lossy(&data).into_owned())
+        .collect()
 }
 
 /// Every first node room `busy-<room>`'s owner queue had, in order, as a watch on the queue saw
@@ -301,13 +297,7 @@ async fn served_again(
                     let mut tree = raw.again(|| raw.client.list_children(&dir)).await;
                     tree.sort();
                     let tree: Vec<String> = tree.iter().map(|n| format!("/locks/{n}")).collect();
-                    let shown: Vec<String> = viewer
-                        .view
-                        .locks
-                        .nodes
-                        .iter()
-                        .map(|n| n.path.clone())
-                        .collect();
+                    let shown = viewer.lock_paths();
                     if shown == tree {
                         return Ok(killed.elapsed());
                     }
