@@ -716,15 +716,7 @@ impl Soak {
     /// Kills the server process without warning and starts another on the same address; the
     /// viewer joins again, and the new run must show the tree as it is before it adds anyone.
     async fn restart_the_server(&mut self) -> Result<()> {
-        let died = self.start.elapsed();
-        for orphan in self.ledger.server_died() {
-            self.orphans.push((orphan, died));
-        }
-        self.adding = 0;
-        if let Some(server) = self.server.take() {
-            server.kill().await?;
-        }
-        self.count(Fault::Server);
+        self.kill_the_server(Fault::Server).await?;
         self.report.server_runs += 1;
         self.say(&format!(
             "server killed; run {} starts",
@@ -733,11 +725,7 @@ impl Soak {
         let server = Zkplay::start(&self.launch, self.addr, self.report.server_runs).await?;
         self.server = Some(server);
         self.viewer = join(self.addr).await;
-        self.memory.clear();
-        self.run_started = Instant::now();
-        self.picture("after the server restarted").await;
-        self.recognised().await;
-        self.report.memory_kib.0 = self.resident();
+        self.new_run("after the server restarted").await;
         Ok(())
     }
 
@@ -761,15 +749,7 @@ impl Soak {
             // server's create; the seat is taken within milliseconds.
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let died = self.start.elapsed();
-        for orphan in self.ledger.server_died() {
-            self.orphans.push((orphan, died));
-        }
-        self.adding = 0;
-        if let Some(server) = self.server.take() {
-            server.kill().await?;
-        }
-        self.count(Fault::Fleet);
+        self.kill_the_server(Fault::Fleet).await?;
         self.report.server_runs = runs;
         self.say(&format!(
             "the room's server killed; the fleet's other server (run {runs}) takes the room"
@@ -778,12 +758,33 @@ impl Soak {
         self.server = Some(standby);
         self.viewer = join_when_run_here(self.addr).await?;
         seat.abort();
+        self.new_run("after the room moved to another server").await;
+        Ok(())
+    }
+
+    /// Kills the room's server without warning, for `fault`: its clients' nodes are orphans
+    /// from now, and nothing it was asked to add comes.
+    async fn kill_the_server(&mut self, fault: Fault) -> Result<()> {
+        let died = self.start.elapsed();
+        for orphan in self.ledger.server_died() {
+            self.orphans.push((orphan, died));
+        }
+        self.adding = 0;
+        if let Some(server) = self.server.take() {
+            server.kill().await?;
+        }
+        self.count(fault);
+        Ok(())
+    }
+
+    /// A new server run serves the room, the viewer joined to it: its picture and the earlier
+    /// run's nodes are checked, and its memory is measured from here.
+    async fn new_run(&mut self, when: &str) {
         self.memory.clear();
         self.run_started = Instant::now();
-        self.picture("after the room moved to another server").await;
+        self.picture(when).await;
         self.recognised().await;
         self.report.memory_kib.0 = self.resident();
-        Ok(())
     }
 
     /// After a restart, before any client is added, every node shown is an earlier run's: it

@@ -132,20 +132,23 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// Builds binaries in release, each `(package, bin)`.
+fn build_release(what: &str, bins: &[(&str, &str)]) -> Result<()> {
+    step(&format!("build {what} (release)"), || {
+        let mut cmd = cargo();
+        cmd.args(["build", "--release"]);
+        for (package, bin) in bins {
+            cmd.args(["--package", package, "--bin", bin]);
+        }
+        run(&mut cmd)
+    })
+}
+
 fn play(root: &Path, args: Vec<String>) -> Result<()> {
     install::zookeeper()?;
     install::wasm_target()?;
     let ui = dist(root, true)?;
-    step("build the zkplay server (release)", || {
-        run(cargo().args([
-            "build",
-            "--release",
-            "--package",
-            "backend",
-            "--bin",
-            "zkplay",
-        ]))
-    })?;
+    build_release("the zkplay server", &[("backend", "zkplay")])?;
     let server = root.join("target/release/zkplay");
     println!("==> start zkplay (Ctrl-C stops the server and the ZooKeeper ensemble)");
     let mut cmd = Command::new(server);
@@ -163,20 +166,10 @@ fn fleet(root: &Path, servers: u64, front: &str) -> Result<()> {
     install::zookeeper()?;
     install::wasm_target()?;
     let ui = dist(root, true)?;
-    step("build zkplay and the fleet launcher (release)", || {
-        run(cargo().args([
-            "build",
-            "--release",
-            "--package",
-            "backend",
-            "--bin",
-            "zkplay",
-            "--package",
-            "tests",
-            "--bin",
-            "fleet",
-        ]))
-    })?;
+    build_release(
+        "zkplay and the fleet launcher",
+        &[("backend", "zkplay"), ("tests", "fleet")],
+    )?;
     let bin = root.join("target/release");
     println!("==> start the fleet (Ctrl-C stops every server, then the ZooKeeper ensemble)");
     let mut cmd = Command::new(bin.join("fleet"));

@@ -108,23 +108,33 @@ pub async fn register(client: &Client, url: &str) -> Result<String, ZkError> {
 
 /// Deletes the nodes of `dir` that hold `url` and belong to another session than `client`'s.
 async fn remove_earlier_runs(client: &Client, dir: &str, url: &str) -> Result<(), ZkError> {
-    let own = client.session_id().0;
     for name in retrying(client, || client.list_children(dir)).await? {
-        let path = format!("{dir}/{name}");
-        let (data, stat) = match retrying(client, || client.get_data(&path)).await {
-            Ok(read) => read,
-            Err(zookeeper_client::Error::NoNode) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        if data == url.as_bytes() && stat.ephemeral_owner != own {
-            tracing::info!(%path, "an earlier run of this server left its node; deleting it");
-            match retrying(client, || client.delete(&path, None)).await {
-                Ok(()) | Err(zookeeper_client::Error::NoNode) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        read_unless_earlier_run(client, &format!("{dir}/{name}"), url).await?;
     }
     Ok(())
+}
+
+/// The data of node `path`; none if it is gone, or if it holds this server's `url` from
+/// another session: an earlier run of this server, dead (this run bound its address), whose
+/// node is deleted rather than waited out.
+async fn read_unless_earlier_run(
+    client: &Client,
+    path: &str,
+    url: &str,
+) -> Result<Option<Vec<u8>>, ZkError> {
+    let (data, stat) = match retrying(client, || client.get_data(path)).await {
+        Ok(read) => read,
+        Err(zookeeper_client::Error::NoNode) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if data != url.as_bytes() || stat.ephemeral_owner == client.session_id().0 {
+        return Ok(Some(data));
+    }
+    tracing::info!(%path, "an earlier run of this server left its node; deleting it");
+    match retrying(client, || client.delete(path, None)).await {
+        Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The nodes of `dir` in queue order with the URL each holds (a node gone while it was read
@@ -481,23 +491,14 @@ impl SeatQueue<'_> {
         let own_name = own.and_then(|p| p.rsplit('/').next());
         let mut names = names.to_vec();
         in_queue_order(&mut names);
-        let session = self.client.session_id().0;
         for name in names {
             if Some(name.as_str()) == own_name {
                 return Ok(None);
             }
             let path = format!("{}/{name}", self.path);
-            let (data, stat) = match retrying(self.client, || self.client.get_data(&path)).await {
-                Ok(read) => read,
-                Err(zookeeper_client::Error::NoNode) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            if data == self.url.as_bytes() && stat.ephemeral_owner != session {
-                tracing::info!(%path, "an earlier run of this server left its seat; deleting it");
-                let _ = retrying(self.client, || self.client.delete(&path, None)).await;
-                continue;
+            if let Some(data) = read_unless_earlier_run(self.client, &path, self.url).await? {
+                return Ok(Some(String::from_utf8_lossy(&data).into_owned()));
             }
-            return Ok(Some(String::from_utf8_lossy(&data).into_owned()));
         }
         Ok(None)
     }

@@ -8,7 +8,7 @@ use shared::Znode;
 use yew::prelude::*;
 
 use super::context::{Page, PageProvider};
-use super::lock_queue::LockNode;
+use super::lock_queue::{watch_arrowhead, LockNode};
 use crate::fleet::{FleetPicture, RoomQueue};
 use crate::i18n::Lang;
 use crate::layout::{Geometry, Tenths};
@@ -120,11 +120,7 @@ fn owner_queue(room: &RoomQueue) -> Html {
             <div class="queue-stage" style={format!("width:{}px;height:{}px", Tenths(width), Tenths(height))}>
                 <svg class="arrows" width={Tenths(width).to_string()} height={Tenths(height).to_string()}>
                     <defs>
-                        <marker id="fleet-arrowhead" viewBox="0 0 10 10" refX="8" refY="5"
-                            markerUnits="userSpaceOnUse" markerWidth="18" markerHeight="18"
-                            orient="auto-start-reverse">
-                            <path d="M 0 0 L 10 5 L 0 10 z" />
-                        </marker>
+                        { watch_arrowhead("fleet-arrowhead") }
                     </defs>
                     { for room.cards.iter().enumerate().filter_map(|(from, card)| {
                         let to = card.watches?;

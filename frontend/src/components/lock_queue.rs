@@ -99,11 +99,7 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
                 style={format!("width:{}px;height:{}px", Tenths(width), Tenths(height))}>
                 <svg class="arrows" width={Tenths(width).to_string()} height={Tenths(height).to_string()}>
                     <defs>
-                        <marker id="arrowhead" viewBox="0 0 10 10" refX="8" refY="5"
-                            markerUnits="userSpaceOnUse" markerWidth="18" markerHeight="18"
-                            orient="auto-start-reverse">
-                            <path d="M 0 0 L 10 5 L 0 10 z" />
-                        </marker>
+                        { watch_arrowhead("arrowhead") }
                         <marker id="bolthead" viewBox="0 0 10 10" refX="8" refY="5"
                             markerUnits="userSpaceOnUse" markerWidth="16" markerHeight="16"
                             orient="auto">
@@ -117,6 +113,17 @@ pub fn lock_queue(props: &LockQueueProps) -> Html {
             </div>
             { joining_list(&view, &scene.index, lang) }
         </section>
+    }
+}
+
+/// The head of a watch arrow, as SVG `marker` `id` (the queue's and the fleet page's).
+pub fn watch_arrowhead(id: &'static str) -> Html {
+    html! {
+        <marker id={id} viewBox="0 0 10 10" refX="8" refY="5"
+            markerUnits="userSpaceOnUse" markerWidth="18" markerHeight="18"
+            orient="auto-start-reverse">
+            <path d="M 0 0 L 10 5 L 0 10 z" />
+        </marker>
     }
 }
 

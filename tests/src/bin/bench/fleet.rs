@@ -28,8 +28,8 @@ use tokio::sync::Semaphore;
 
 use crate::percentiles;
 use crate::rooms::{
-    fill_room, hand_over, mntr, open_files, raise_file_limit, CLIENTS_PER_ROOM, FILES_BESIDE,
-    FILES_PER_ROOM, HANDOVER_EVERY, JOINING_AT_ONCE, SESSION_TIMEOUT,
+    fill_room, hand_over_all, mntr, open_files, raise_file_limit, CLIENTS_PER_ROOM, FILES_BESIDE,
+    FILES_PER_ROOM, JOINING_AT_ONCE, SESSION_TIMEOUT,
 };
 
 pub const SERVERS: usize = 3;
@@ -135,20 +135,7 @@ async fn many_sessions(servers: &[Zkplay], standalone: &str, rooms: usize) -> Re
         full.iter().map(|k| k / 1024).collect::<Vec<_>>(),
         mntr_full["zk_num_alive_connections"]
     );
-    eprintln!("  every room hands over until it is empty");
-    let started = Instant::now();
-    let handed = join_all(viewers.iter_mut().enumerate().map(|(i, viewer)| {
-        let first = started + HANDOVER_EVERY.mul_f64(i as f64 / rooms as f64);
-        hand_over(viewer, first)
-    }))
-    .await;
-    let handover_s = started.elapsed().as_secs_f64();
-    let (mut released, mut gained) = (Vec::new(), Vec::new());
-    for room in handed {
-        let room = room?;
-        released.extend(room.released);
-        gained.extend(room.gained);
-    }
+    let (mut released, mut gained, handover_s) = hand_over_all(&mut viewers).await?;
     let grown: u64 = full
         .iter()
         .zip(&idle)

@@ -102,20 +102,7 @@ async fn measure(server: &Zkplay, standalone: &str, rooms: usize) -> Result<Valu
         mntr_full["zk_num_alive_connections"]
     );
 
-    eprintln!("  every room hands over until it is empty");
-    let started = Instant::now();
-    let handed = join_all(viewers.iter_mut().enumerate().map(|(i, viewer)| {
-        let first = started + HANDOVER_EVERY.mul_f64(i as f64 / rooms as f64);
-        hand_over(viewer, first)
-    }))
-    .await;
-    let handover_s = started.elapsed().as_secs_f64();
-    let (mut released, mut gained) = (Vec::new(), Vec::new());
-    for room in handed {
-        let room = room?;
-        released.extend(room.released);
-        gained.extend(room.gained);
-    }
+    let (mut released, mut gained, handover_s) = hand_over_all(&mut viewers).await?;
     let mntr_after = mntr(standalone).await?;
     eprintln!(
         "  {} releases in {handover_s:.1} s; intent to lock_released p99 {:?}",
@@ -165,14 +152,36 @@ pub async fn fill_room(mut viewer: Viewer, room: usize) -> Result<Viewer> {
     Ok(viewer)
 }
 
-pub struct Handed {
+/// Every room hands its lock over until it is empty, the rooms' first releases spread over one
+/// [`HANDOVER_EVERY`]: each release's time to its event, to the next holder's gain, and how
+/// long it all took in seconds.
+pub async fn hand_over_all(viewers: &mut [Viewer]) -> Result<(Vec<Duration>, Vec<Duration>, f64)> {
+    eprintln!("  every room hands over until it is empty");
+    let rooms = viewers.len();
+    let started = Instant::now();
+    let handed = join_all(viewers.iter_mut().enumerate().map(|(i, viewer)| {
+        let first = started + HANDOVER_EVERY.mul_f64(i as f64 / rooms as f64);
+        hand_over(viewer, first)
+    }))
+    .await;
+    let handover_s = started.elapsed().as_secs_f64();
+    let (mut released, mut gained) = (Vec::new(), Vec::new());
+    for room in handed {
+        let room = room?;
+        released.extend(room.released);
+        gained.extend(room.gained);
+    }
+    Ok((released, gained, handover_s))
+}
+
+struct Handed {
     pub released: Vec<Duration>,
-    pub gained: Vec<Duration>,
+    gained: Vec<Duration>,
 }
 
 /// Releases the room's holder every [`HANDOVER_EVERY`] from `first` until no client is left;
 /// times each release.
-pub async fn hand_over(viewer: &mut Viewer, first: Instant) -> Result<Handed> {
+async fn hand_over(viewer: &mut Viewer, first: Instant) -> Result<Handed> {
     let mut handed = Handed {
         released: Vec::new(),
         gained: Vec::new(),
